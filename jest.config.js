@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.tsx?$': ['@swc/jest'] },
+  setupFiles: ['<rootDir>/local/polyfills.ts'],
+  setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  // Step Functions stops a Map's queued iterations once one fails; the local
+  // runner's limiter does the same (see local/stop-on-failure-limit.js).
+  moduleNameMapper: { '^p-limit$': '<rootDir>/local/stop-on-failure-limit.js' },
+  testTimeout: 60000,
+};

@@ -1,0 +1,90 @@
+import { TAG, WORKFLOW_ENCRYPT_VOLUMES } from '../lib/tags';
+import type { EncryptVolumesInput, Trigger } from '../lib/schemas';
+import type { ExecutionFacts, Plan, ReportAction, VolumeWork } from '../lib/types';
+import type { InstanceChange } from '../instance/stop-instance';
+import type { SwapState } from './swap-volume';
+import type { CleanupResult } from './delete-intermediate-snapshots';
+import type { Verification } from './verify-swap';
+
+export interface BuildReportEvent {
+  request: EncryptVolumesInput;
+  execution: ExecutionFacts;
+  plan: Plan;
+  volumes?: VolumeWork[];
+  stop?: InstanceChange;
+  swaps?: SwapState[];
+  verification?: Verification;
+  start?: InstanceChange;
+  cleanup?: CleanupResult;
+}
+
+export interface Report {
+  workflow: string;
+  target: string;
+  execution: string;
+  outcome: 'REMEDIATED' | 'NO_ACTION' | 'PLANNED';
+  mode: 'apply' | 'plan';
+  trigger: Trigger;
+  startedAt: string;
+  finishedAt: string;
+  plan: { volumes: { volumeId: string; device: string; sizeGiB: number; volumeType: string }[]; alreadyEncrypted: string[]; needsStop: boolean; kmsKeyArn: string };
+  actions: ReportAction[];
+  verification?: Verification;
+}
+
+/** The execution's output: what was planned, what changed (before/after) and the verify result. */
+export const handler = async (event: BuildReportEvent): Promise<Report> => {
+  const { plan } = event;
+  const outcome = plan.outcome === 'PROCEED' ? 'REMEDIATED' : plan.outcome;
+  const report: Report = {
+    workflow: WORKFLOW_ENCRYPT_VOLUMES,
+    target: plan.instance.instanceId,
+    execution: event.execution.name,
+    outcome,
+    mode: event.request.mode,
+    trigger: event.request.trigger,
+    startedAt: event.execution.startTime,
+    finishedAt: new Date().toISOString(),
+    plan: {
+      volumes: plan.volumes.map((v) => ({ volumeId: v.volumeId, device: v.device, sizeGiB: v.sizeGiB, volumeType: v.volumeType })),
+      alreadyEncrypted: plan.alreadyEncrypted,
+      needsStop: plan.needsStop,
+      kmsKeyArn: plan.kmsKeyArn,
+    },
+    actions: outcome === 'REMEDIATED' ? actionsOf(event) : [],
+  };
+  if (event.verification) report.verification = event.verification;
+  return report;
+};
+
+function actionsOf(event: BuildReportEvent): ReportAction[] {
+  const actions: ReportAction[] = [];
+  const instanceId = event.plan.instance.instanceId;
+  if (event.stop) {
+    actions.push({ action: 'stop-instance', resourceId: instanceId, before: { state: event.stop.previousState }, after: { state: 'stopped' }, at: event.stop.at });
+  }
+  for (const swap of event.swaps ?? []) {
+    const volume = event.volumes?.find((v) => v.volumeId === swap.volumeId);
+    actions.push({
+      action: 'replace-volume',
+      resourceId: swap.volumeId,
+      before: { volumeId: swap.volumeId, device: swap.device, encrypted: false },
+      after: {
+        volumeId: swap.newVolumeId,
+        device: swap.device,
+        encrypted: true,
+        kmsKeyId: event.plan.kmsKeyArn,
+        fromSnapshot: volume?.finalCopyId ?? volume?.finalSnapshotId,
+        originalRetained: { [TAG.replacedBy]: swap.newVolumeId },
+      },
+      at: swap.at,
+    });
+  }
+  if (event.start) {
+    actions.push({ action: 'start-instance', resourceId: instanceId, before: { state: 'stopped' }, after: { state: 'running' }, at: event.start.at });
+  }
+  for (const id of event.cleanup?.deleted ?? []) {
+    actions.push({ action: 'delete-intermediate-snapshot', resourceId: id, at: event.verification?.verifiedAt ?? new Date().toISOString() });
+  }
+  return actions;
+}

@@ -1,0 +1,49 @@
+import { CreateSnapshotCommand } from '@aws-sdk/client-ec2';
+import { createEc2Client } from '../lib/clients';
+import { findSnapshots } from '../lib/ec2';
+import { logger } from '../lib/logger';
+import { TAG, createdByFilters, remediationTags } from '../lib/tags';
+import type { VolumeWork } from '../lib/types';
+
+const ec2 = createEc2Client();
+
+export type SnapshotPhase = 'pre-copy' | 'final';
+
+export interface CreateSnapshotEvent {
+  volume: VolumeWork;
+  phase: SnapshotPhase;
+  executionName: string;
+}
+
+/**
+ * Snapshots one volume. Idempotent: a retry finds the snapshot this execution
+ * already made for this volume and phase (by tags) instead of making another.
+ * The final snapshot is taken after the stop, incremental on the pre-copy one.
+ */
+export const handler = async ({ volume, phase, executionName }: CreateSnapshotEvent): Promise<VolumeWork> => {
+  const field = phase === 'final' ? 'finalSnapshotId' : 'preSnapshotId';
+  const existing = (await findSnapshots(ec2, createdByFilters(executionName, phase, volume.volumeId))).find(
+    (s) => s.State !== 'error',
+  );
+  if (existing?.SnapshotId) {
+    logger.info('snapshot already exists', { snapshotId: existing.SnapshotId, phase });
+    return { ...volume, [field]: existing.SnapshotId };
+  }
+  const out = await ec2.send(
+    new CreateSnapshotCommand({
+      VolumeId: volume.volumeId,
+      Description: `${phase} snapshot of ${volume.volumeId} (${volume.device}) by ${executionName}`,
+      TagSpecifications: [
+        {
+          ResourceType: 'snapshot',
+          Tags: [
+            ...volume.tags,
+            ...remediationTags(executionName, { [TAG.phase]: phase, [TAG.sourceVolume]: volume.volumeId }),
+          ],
+        },
+      ],
+    }),
+  );
+  logger.info('snapshot started', { snapshotId: out.SnapshotId, phase });
+  return { ...volume, [field]: out.SnapshotId };
+};

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { CreateVolumeCommand, type CreateVolumeCommandInput, type VolumeType } from '@aws-sdk/client-ec2';
+import { createEc2Client } from '../lib/clients';
+import { findVolumes } from '../lib/ec2';
+import { PreconditionFailedError } from '../lib/errors';
+import { logger } from '../lib/logger';
+import type { Strategy } from '../lib/schemas';
+import { TAG, createdByFilters, remediationTags } from '../lib/tags';
+import type { VolumeWork } from '../lib/types';
+
+const ec2 = createEc2Client();
+export const REPLACEMENT_PHASE = 'replacement';
+
+export interface CreateVolumeEvent {
+  volume: VolumeWork;
+  strategy: Strategy;
+  executionName: string;
+  kmsKeyArn: string;
+}
+
+/**
+ * Creates the encrypted replacement in the original's AZ with its type, size,
+ * IOPS, throughput, multi-attach flag and tags. `copy` restores the encrypted
+ * copy of the final snapshot; `direct` encrypts while restoring the final
+ * snapshot itself. Idempotent by tags and ClientToken.
+ */
+export const handler = async ({ volume, strategy, executionName, kmsKeyArn }: CreateVolumeEvent): Promise<VolumeWork> => {
+  const snapshotId = strategy === 'copy' ? volume.finalCopyId : volume.finalSnapshotId;
+  if (!snapshotId) throw new PreconditionFailedError(`no final snapshot recorded for ${volume.volumeId}`);
+  const existing = (await findVolumes(ec2, createdByFilters(executionName, REPLACEMENT_PHASE, volume.volumeId))).find(
+    (v) => v.State !== 'error' && v.State !== 'deleting' && v.State !== 'deleted',
+  );
+  if (existing?.VolumeId) {
+    logger.info('replacement volume already exists', { volumeId: existing.VolumeId });
+    return { ...volume, newVolumeId: existing.VolumeId };
+  }
+  const input: CreateVolumeCommandInput = {
+    SnapshotId: snapshotId,
+    AvailabilityZone: volume.availabilityZone,
+    VolumeType: volume.volumeType as VolumeType,
+    Size: volume.sizeGiB,
+    MultiAttachEnabled: volume.multiAttachEnabled,
+    // Always explicit: a volume restored from an encrypted copy then carries the requested key for certain.
+    Encrypted: true,
+    KmsKeyId: kmsKeyArn,
+    ClientToken: createHash('sha256').update(`${executionName}/${volume.volumeId}`).digest('hex').slice(0, 64),
+    TagSpecifications: [
+      {
+        ResourceType: 'volume',
+        Tags: [
+          ...volume.tags,
+          ...remediationTags(executionName, { [TAG.phase]: REPLACEMENT_PHASE, [TAG.sourceVolume]: volume.volumeId }),
+        ],
+      },
+    ],
+  };
+  if (volume.iops !== undefined) input.Iops = volume.iops;
+  if (volume.throughput !== undefined) input.Throughput = volume.throughput;
+  const out = await ec2.send(new CreateVolumeCommand(input));
+  logger.info('replacement volume requested', { volumeId: out.VolumeId, from: snapshotId, strategy });
+  return { ...volume, newVolumeId: out.VolumeId };
+};

@@ -1,0 +1,70 @@
+import { DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import { createEc2Client } from '../lib/clients';
+import { attach, detach, setDeleteOnTermination, volumesById } from '../lib/attachments';
+import { attachmentTo, describeInstance } from '../lib/ec2';
+import { PreconditionFailedError } from '../lib/errors';
+import { logger } from '../lib/logger';
+import { STATE_PROFILE, advancePoll } from '../lib/polling';
+import { TAG, tagValue } from '../lib/tags';
+import type { PollState, VolumeWork } from '../lib/types';
+
+const ec2 = createEc2Client();
+
+export interface RollbackVolumeEvent {
+  volume: VolumeWork;
+  instanceId: string;
+  poll?: PollState;
+}
+
+export interface RollbackVolumeState extends PollState {
+  volumeId: string;
+  step: 'detaching-replacement' | 'reattaching-original' | 'restored';
+}
+
+/**
+ * One step of putting one original volume back where it was, decided from what
+ * EC2 shows now: detach the replacement if attached -> reattach the original at
+ * its device -> restore DeleteOnTermination and drop `replaced-by`. An original
+ * that never left is only checked.
+ */
+export const handler = async ({ volume, instanceId, poll }: RollbackVolumeEvent): Promise<RollbackVolumeState> => {
+  const ids = volume.newVolumeId ? [volume.volumeId, volume.newVolumeId] : [volume.volumeId];
+  const volumes = await volumesById(ec2, ids);
+  const original = volumes.get(volume.volumeId);
+  const replacement = volume.newVolumeId ? volumes.get(volume.newVolumeId) : undefined;
+  const what = `rollback of ${volume.volumeId} at ${volume.device}`;
+  const pending = (step: RollbackVolumeState['step']): RollbackVolumeState => ({
+    ...advancePoll(poll, { status: 'pending' }, STATE_PROFILE, 0, what), volumeId: volume.volumeId, step,
+  });
+
+  const replacementAttachment = replacement && attachmentTo(replacement, instanceId);
+  if (replacementAttachment) {
+    if (replacementAttachment.State === 'attached') await detach(ec2, volume.newVolumeId as string, instanceId, volume.device);
+    return pending('detaching-replacement');
+  }
+  const originalAttachment = original && attachmentTo(original, instanceId);
+  if (!originalAttachment) {
+    if (original?.State !== 'available') {
+      throw new PreconditionFailedError(`original ${volume.volumeId} is ${original?.State}; cannot reattach it`);
+    }
+    await attach(ec2, volume.volumeId, instanceId, volume.device);
+    return pending('reattaching-original');
+  }
+  if (originalAttachment.State !== 'attached') return pending('reattaching-original');
+
+  const instance = await describeInstance(ec2, instanceId);
+  const mapping = instance.BlockDeviceMappings?.find((m) => m.Ebs?.VolumeId === volume.volumeId);
+  if (mapping?.Ebs?.DeleteOnTermination !== volume.deleteOnTermination) {
+    await setDeleteOnTermination(ec2, instanceId, volume.device, volume.deleteOnTermination);
+  }
+  if (tagValue(original.Tags, TAG.replacedBy) !== undefined) {
+    await ec2.send(new DeleteTagsCommand({
+      Resources: [volume.volumeId],
+      Tags: [{ Key: TAG.replacedBy }, { Key: TAG.retainUntil }],
+    }));
+  }
+  logger.info('original volume in place', { volumeId: volume.volumeId, device: volume.device });
+  return {
+    ...advancePoll(poll, { status: 'completed' }, STATE_PROFILE, 0, what), volumeId: volume.volumeId, step: 'restored',
+  };
+};

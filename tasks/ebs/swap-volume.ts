@@ -1,0 +1,72 @@
+import { CreateTagsCommand } from '@aws-sdk/client-ec2';
+import { createEc2Client } from '../lib/clients';
+import { attach, detach, setDeleteOnTermination, volumesById } from '../lib/attachments';
+import { attachmentTo } from '../lib/ec2';
+import { PreconditionFailedError } from '../lib/errors';
+import { logger } from '../lib/logger';
+import { STATE_PROFILE, advancePoll } from '../lib/polling';
+import { RETAIN_DAYS, TAG } from '../lib/tags';
+import type { PollState, VolumeWork } from '../lib/types';
+
+const ec2 = createEc2Client();
+
+export interface SwapVolumeEvent {
+  volume: VolumeWork;
+  instanceId: string;
+  poll?: PollState;
+}
+
+export interface SwapState extends PollState {
+  volumeId: string;
+  newVolumeId: string;
+  device: string;
+  step: 'detaching-original' | 'attaching-replacement' | 'swapped';
+  at: string;
+}
+
+/**
+ * One step of the swap of one volume on a stopped instance, decided from what
+ * EC2 shows now, so a retry or a re-run continues where the last call left off:
+ * detach the original -> attach the replacement at the same device -> restore
+ * DeleteOnTermination and tag the original (which is never deleted).
+ */
+export const handler = async ({ volume, instanceId, poll }: SwapVolumeEvent): Promise<SwapState> => {
+  const newVolumeId = volume.newVolumeId;
+  if (!newVolumeId) throw new PreconditionFailedError(`no replacement recorded for ${volume.volumeId}`);
+  const volumes = await volumesById(ec2, [volume.volumeId, newVolumeId]);
+  const original = volumes.get(volume.volumeId);
+  const replacement = volumes.get(newVolumeId);
+  const what = `swap of ${volume.volumeId} at ${volume.device}`;
+  const result = (step: SwapState['step'], state: PollState): SwapState => ({
+    ...state, volumeId: volume.volumeId, newVolumeId, device: volume.device, step, at: new Date().toISOString(),
+  });
+
+  const replacementAttachment = replacement && attachmentTo(replacement, instanceId);
+  if (replacementAttachment) {
+    if (replacementAttachment.State !== 'attached') {
+      return result('attaching-replacement', advancePoll(poll, { status: 'pending' }, STATE_PROFILE, 0, what));
+    }
+    await setDeleteOnTermination(ec2, instanceId, volume.device, volume.deleteOnTermination);
+    const retainUntil = new Date(Date.now() + RETAIN_DAYS * 86_400_000).toISOString().slice(0, 10);
+    await ec2.send(new CreateTagsCommand({
+      Resources: [volume.volumeId],
+      Tags: [{ Key: TAG.replacedBy, Value: newVolumeId }, { Key: TAG.retainUntil, Value: retainUntil }],
+    }));
+    logger.info('volume swapped', { original: volume.volumeId, replacement: newVolumeId, device: volume.device });
+    return result('swapped', advancePoll(poll, { status: 'completed' }, STATE_PROFILE, 0, what));
+  }
+
+  const originalAttachment = original && attachmentTo(original, instanceId);
+  if (originalAttachment) {
+    if (originalAttachment.State === 'attached') await detach(ec2, volume.volumeId, instanceId, volume.device);
+    return result('detaching-original', advancePoll(poll, { status: 'pending' }, STATE_PROFILE, 0, what));
+  }
+  if (original?.State !== 'available') {
+    throw new PreconditionFailedError(`original ${volume.volumeId} is ${original?.State} elsewhere; not swapping`);
+  }
+  if (replacement?.State !== 'available') {
+    throw new PreconditionFailedError(`replacement ${newVolumeId} is ${replacement?.State}, not available`);
+  }
+  await attach(ec2, newVolumeId, instanceId, volume.device);
+  return result('attaching-replacement', advancePoll(poll, { status: 'pending' }, STATE_PROFILE, 0, what));
+};

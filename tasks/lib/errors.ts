@@ -1,0 +1,77 @@
+/**
+ * One error taxonomy for handlers and state machines. Each class sets `name` to
+ * the string the state machine's ErrorEquals uses, so both sides import from here.
+ */
+export const ErrorNames = {
+  invalidInput: 'InvalidInputError',
+  preconditionFailed: 'PreconditionFailedError',
+  resourceNotFound: 'ResourceNotFoundError',
+  verificationFailed: 'VerificationFailedError',
+  pollBudgetExceeded: 'PollBudgetExceededError',
+  remediationRolledBack: 'RemediationRolledBack',
+  rollbackFailed: 'RollbackFailedError',
+} as const;
+
+/** AWS throttling and service errors: retried by the state machine with backoff and full jitter. */
+export const TRANSIENT_ERRORS = [
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'InternalError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'Unavailable',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+/** Never retried; caught into rollback where something was already changed. */
+export const PERMANENT_ERRORS = [
+  ErrorNames.invalidInput,
+  ErrorNames.preconditionFailed,
+  ErrorNames.resourceNotFound,
+  ErrorNames.verificationFailed,
+  ErrorNames.pollBudgetExceeded,
+] as const;
+
+export class InvalidInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.invalidInput;
+  }
+}
+
+export class PreconditionFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.preconditionFailed;
+  }
+}
+
+export class ResourceNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.resourceNotFound;
+  }
+}
+
+export class VerificationFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.verificationFailed;
+  }
+}
+
+export class PollBudgetExceededError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.pollBudgetExceeded;
+  }
+}
+
+/** The SDK's error name (`RequestLimitExceeded`, `InvalidVolume.NotFound`, ...), if any. */
+export function awsErrorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
