@@ -10,12 +10,14 @@ export interface BuildReportEvent {
   request: EncryptVolumesInput;
   execution: ExecutionFacts;
   plan: Plan;
-  volumes?: VolumeWork[];
-  stop?: InstanceChange;
-  swaps?: SwapState[];
-  verification?: Verification;
-  start?: InstanceChange;
-  cleanup?: CleanupResult;
+  work: {
+    volumes?: VolumeWork[];
+    stop?: InstanceChange;
+    swaps?: SwapState[];
+    verification?: Verification;
+    start?: InstanceChange;
+    cleanup?: CleanupResult;
+  };
 }
 
 export interface Report {
@@ -33,17 +35,16 @@ export interface Report {
 }
 
 /** The execution's output: what was planned, what changed (before/after) and the verify result. */
-export const handler = async (event: BuildReportEvent): Promise<Report> => {
-  const { plan } = event;
+export const handler = async ({ request, execution, plan, work }: BuildReportEvent): Promise<Report> => {
   const outcome = plan.outcome === 'PROCEED' ? 'REMEDIATED' : plan.outcome;
   const report: Report = {
     workflow: WORKFLOW_ENCRYPT_VOLUMES,
     target: plan.instance.instanceId,
-    execution: event.execution.name,
+    execution: execution.name,
     outcome,
-    mode: event.request.mode,
-    trigger: event.request.trigger,
-    startedAt: event.execution.startTime,
+    mode: request.mode,
+    trigger: request.trigger,
+    startedAt: execution.startTime,
     finishedAt: new Date().toISOString(),
     plan: {
       volumes: plan.volumes.map((v) => ({ volumeId: v.volumeId, device: v.device, sizeGiB: v.sizeGiB, volumeType: v.volumeType })),
@@ -51,20 +52,20 @@ export const handler = async (event: BuildReportEvent): Promise<Report> => {
       needsStop: plan.needsStop,
       kmsKeyArn: plan.kmsKeyArn,
     },
-    actions: outcome === 'REMEDIATED' ? actionsOf(event) : [],
+    actions: outcome === 'REMEDIATED' ? actionsOf(plan, work) : [],
   };
-  if (event.verification) report.verification = event.verification;
+  if (work.verification) report.verification = work.verification;
   return report;
 };
 
-function actionsOf(event: BuildReportEvent): ReportAction[] {
+function actionsOf(plan: Plan, work: BuildReportEvent['work']): ReportAction[] {
   const actions: ReportAction[] = [];
-  const instanceId = event.plan.instance.instanceId;
-  if (event.stop) {
-    actions.push({ action: 'stop-instance', resourceId: instanceId, before: { state: event.stop.previousState }, after: { state: 'stopped' }, at: event.stop.at });
+  const instanceId = plan.instance.instanceId;
+  if (work.stop) {
+    actions.push({ action: 'stop-instance', resourceId: instanceId, before: { state: work.stop.previousState }, after: { state: 'stopped' }, at: work.stop.at });
   }
-  for (const swap of event.swaps ?? []) {
-    const volume = event.volumes?.find((v) => v.volumeId === swap.volumeId);
+  for (const swap of work.swaps ?? []) {
+    const volume = work.volumes?.find((v) => v.volumeId === swap.volumeId);
     actions.push({
       action: 'replace-volume',
       resourceId: swap.volumeId,
@@ -73,18 +74,18 @@ function actionsOf(event: BuildReportEvent): ReportAction[] {
         volumeId: swap.newVolumeId,
         device: swap.device,
         encrypted: true,
-        kmsKeyId: event.plan.kmsKeyArn,
+        kmsKeyId: plan.kmsKeyArn,
         fromSnapshot: volume?.finalCopyId ?? volume?.finalSnapshotId,
         originalRetained: { [TAG.replacedBy]: swap.newVolumeId },
       },
       at: swap.at,
     });
   }
-  if (event.start) {
-    actions.push({ action: 'start-instance', resourceId: instanceId, before: { state: 'stopped' }, after: { state: 'running' }, at: event.start.at });
+  if (work.start) {
+    actions.push({ action: 'start-instance', resourceId: instanceId, before: { state: 'stopped' }, after: { state: 'running' }, at: work.start.at });
   }
-  for (const id of event.cleanup?.deleted ?? []) {
-    actions.push({ action: 'delete-intermediate-snapshot', resourceId: id, at: event.verification?.verifiedAt ?? new Date().toISOString() });
+  for (const id of work.cleanup?.deleted ?? []) {
+    actions.push({ action: 'delete-intermediate-snapshot', resourceId: id, at: work.verification?.verifiedAt ?? new Date().toISOString() });
   }
   return actions;
 }

@@ -3,7 +3,7 @@ import { createEc2Client } from '../lib/clients';
 import { findSnapshots, findVolumes } from '../lib/ec2';
 import { logger } from '../lib/logger';
 import { TAG, WORKFLOW_ENCRYPT_VOLUMES } from '../lib/tags';
-import type { ReportAction, VolumeWork } from '../lib/types';
+import type { PollState, ReportAction, VolumeWork } from '../lib/types';
 
 const ec2 = createEc2Client();
 
@@ -12,7 +12,9 @@ export interface FinishRollbackEvent {
   instanceId: string;
   instanceStateBefore: string;
   volumes: VolumeWork[];
+  /** Set when a task failed (Catch); empty when a poll loop reported `error`. */
   error?: { Error?: string; Cause?: string };
+  polls?: Record<string, Partial<PollState>>;
 }
 
 export interface RollbackReport {
@@ -52,9 +54,15 @@ export const handler = async (event: FinishRollbackEvent): Promise<{ report: Rol
     workflow: WORKFLOW_ENCRYPT_VOLUMES,
     target: event.instanceId,
     outcome: 'ROLLED_BACK',
-    error: { Error: event.error?.Error ?? 'Unknown', Cause: event.error?.Cause ?? '' },
+    error: failureOf(event),
     actions,
   };
   logger.warn('rolled back', { instanceId: event.instanceId, error: report.error.Error, tagged: created.length });
   return { report, cause: JSON.stringify(report) };
 };
+
+function failureOf(event: FinishRollbackEvent): { Error: string; Cause: string } {
+  if (event.error?.Error) return { Error: event.error.Error, Cause: event.error.Cause ?? '' };
+  const failedPoll = Object.values(event.polls ?? {}).find((p) => p.status === 'error' && p.error);
+  return failedPoll?.error ?? { Error: 'Unknown', Cause: 'no error was recorded' };
+}

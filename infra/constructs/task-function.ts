@@ -1,0 +1,88 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/** Template metadata key naming a function's handler file; the local runner binds Task states with it. */
+export const HANDLER_METADATA = 'remediation:handler';
+
+export interface TaskFunctionProps {
+  /** Handler file relative to the project root, e.g. `tasks/ebs/create-snapshot.ts`. */
+  entry: string;
+  /** Exactly the IAM statements the handler's calls need. */
+  statements: iam.PolicyStatement[];
+  timeout?: Duration;
+  memorySize?: number;
+  logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Our defaults for a task Lambda: Node 22 on arm64, a minified esbuild bundle
+ * with source maps and the SDK left external, its own log group with retention,
+ * X-Ray tracing, and a role holding only `statements` plus writing its own logs.
+ */
+export class TaskFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: TaskFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.SIX_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.entry}`,
+    });
+    this.role.addToPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:log-stream:*`],
+    }));
+    for (const statement of props.statements) this.role.addToPolicy(statement);
+
+    this.fn = new NodejsFunction(this, 'Fn', {
+      entry: path.join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(50),
+      role: this.role,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'ec2-remediation',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        externalModules: ['@aws-sdk/*', '@smithy/*'],
+        forceDockerBundling: false,
+      },
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    });
+    (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA, props.entry);
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Pinned to nodejs22.x on purpose: bundles leave the SDK v3 external and use the runtime copy, so a runtime ' +
+        'upgrade is a reviewed change, never an implicit one.',
+    });
+  }
+}
+
+/** ARN patterns for the EC2 resource types our tasks touch, in this stack's account and region. */
+export function ec2Arn(scope: Construct, resourceType: 'instance' | 'volume' | 'snapshot'): string {
+  const stack = Stack.of(scope);
+  // Snapshot ARNs carry no account: EC2 names them arn:aws:ec2:<region>::snapshot/<id>.
+  const account = resourceType === 'snapshot' ? '' : stack.account;
+  return `arn:${stack.partition}:ec2:${stack.region}:${account}:${resourceType}/*`;
+}

@@ -1,0 +1,187 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { ErrorNames } from '../tasks/lib/errors';
+import { lambdaTask, pollLoop } from './lib/steps';
+
+export const WORKFLOW_NAME = 'encrypt-volumes';
+
+/** One Lambda per task; several states may share one (e.g. the instance-state checks). */
+export const ENCRYPT_VOLUMES_TASKS = [
+  'validate-input', 'preflight', 'create-snapshot', 'copy-snapshot', 'check-snapshots', 'stop-instance',
+  'check-instance-state', 'create-volume', 'check-volumes', 'swap-volume', 'verify-swap', 'start-instance',
+  'delete-intermediate-snapshots', 'build-report', 'rollback-volume', 'finish-rollback',
+] as const;
+export type EncryptVolumesTask = (typeof ENCRYPT_VOLUMES_TASKS)[number];
+
+export const States = {
+  validateInput: 'ValidateInput',
+  preflight: 'Preflight',
+  initWork: 'InitWork',
+  routeByPlan: 'RouteByPlan',
+  preCopySnapshots: 'PreCopySnapshots', createPreCopySnapshot: 'CreatePreCopySnapshot',
+  checkPreCopySnapshots: 'CheckPreCopySnapshots', routePreCopySnapshots: 'RoutePreCopySnapshots', waitPreCopySnapshots: 'WaitPreCopySnapshots',
+  preCopyEncrypt: 'PreCopyEncrypt', copyPreCopySnapshot: 'CopyPreCopySnapshot',
+  checkPreCopyEncrypt: 'CheckPreCopyEncrypt', routePreCopyEncrypt: 'RoutePreCopyEncrypt', waitPreCopyEncrypt: 'WaitPreCopyEncrypt',
+  stopInstance: 'StopInstance',
+  checkInstanceStopped: 'CheckInstanceStopped', routeInstanceStopped: 'RouteInstanceStopped', waitInstanceStopped: 'WaitInstanceStopped',
+  finalSnapshots: 'FinalSnapshots', createFinalSnapshot: 'CreateFinalSnapshot',
+  checkFinalSnapshots: 'CheckFinalSnapshots', routeFinalSnapshots: 'RouteFinalSnapshots', waitFinalSnapshots: 'WaitFinalSnapshots',
+  finalEncrypt: 'FinalEncrypt', copyFinalSnapshot: 'CopyFinalSnapshot',
+  checkFinalEncrypt: 'CheckFinalEncrypt', routeFinalEncrypt: 'RouteFinalEncrypt', waitFinalEncrypt: 'WaitFinalEncrypt',
+  createVolumes: 'CreateVolumes', createEncryptedVolume: 'CreateEncryptedVolume',
+  checkVolumes: 'CheckVolumes', routeVolumes: 'RouteVolumes', waitVolumes: 'WaitVolumes',
+  swapVolumes: 'SwapVolumes', swapVolume: 'SwapVolume', routeSwap: 'RouteSwap', waitSwap: 'WaitSwap', volumeSwapped: 'VolumeSwapped',
+  verifySwap: 'VerifySwap',
+  routeAfterVerify: 'RouteAfterVerify',
+  startInstance: 'StartInstance',
+  checkInstanceStarted: 'CheckInstanceStarted', routeInstanceStarted: 'RouteInstanceStarted', waitInstanceStarted: 'WaitInstanceStarted',
+  deleteIntermediateSnapshots: 'DeleteIntermediateSnapshots',
+  buildReport: 'BuildReport',
+  done: 'Done',
+  rollbackVolumes: 'RollbackVolumes', rollbackVolume: 'RollbackVolume', routeRollbackVolume: 'RouteRollbackVolume',
+  waitRollbackVolume: 'WaitRollbackVolume', volumeRestored: 'VolumeRestored',
+  routeRollbackRestart: 'RouteRollbackRestart',
+  restartAfterRollback: 'RestartAfterRollback',
+  checkRestartedAfterRollback: 'CheckRestartedAfterRollback', routeRestartedAfterRollback: 'RouteRestartedAfterRollback',
+  waitRestartedAfterRollback: 'WaitRestartedAfterRollback',
+  finishRollback: 'FinishRollback',
+  rolledBack: 'RolledBack',
+  rollbackFailed: 'RollbackFailed',
+} as const;
+
+/** Where each poll loop keeps its state, initialised by InitWork so every path exists. */
+const POLLS = ['preCopySnapshots', 'preCopyEncrypt', 'stopped', 'finalSnapshots', 'finalEncrypt', 'volumes', 'started', 'restarted'] as const;
+const poll = (key: (typeof POLLS)[number]) => `$.work.polls.${key}`;
+
+export const COMMENT = [
+  'Encrypts the unencrypted EBS volumes of one EC2 instance: snapshot, encrypted copy, new volume, swap, verify.',
+  'Start it from the console with input such as {"instanceId": "i-0123456789abcdef0", "allowStop": true}',
+  '(schema: docs/schemas/encrypt-volumes.json; try "mode": "plan" first). Originals are never deleted.',
+].join(' ');
+
+export const MAP_CONCURRENCY = 10;
+
+export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>): sfn.IChainable {
+  const ctx = { 'executionName.$': '$.execution.name' };
+  const instanceId = { 'instanceId.$': '$.request.instanceId' };
+
+  // Rollback: every original back at its device, instance back in its prior state, created resources tagged.
+  const rollbackFailed = new sfn.Fail(scope, States.rollbackFailed, { error: ErrorNames.rollbackFailed, causePath: '$.work.rollbackError.Cause' });
+  const rolledBack = new sfn.Fail(scope, States.rolledBack, { error: ErrorNames.remediationRolledBack, causePath: '$.work.rollback.cause' });
+  const finishRollback = lambdaTask(scope, States.finishRollback, fns['finish-rollback'], {
+    payload: { ...ctx, ...instanceId, 'instanceStateBefore.$': '$.plan.instance.state', 'volumes.$': '$.work.volumes', 'error.$': '$.work.error', 'polls.$': '$.work.polls' },
+    resultPath: '$.work.rollback',
+  });
+  finishRollback.next(rolledBack);
+  const rollbackVolume = lambdaTask(scope, States.rollbackVolume, fns['rollback-volume'], {
+    payload: { 'volume.$': '$.volume', 'instanceId.$': '$.instanceId', 'poll.$': '$.poll' }, resultPath: '$.poll',
+  });
+  rollbackVolume.next(new sfn.Choice(scope, States.routeRollbackVolume)
+    .when(sfn.Condition.stringEquals('$.poll.status', 'pending'),
+      new sfn.Wait(scope, States.waitRollbackVolume, { time: sfn.WaitTime.secondsPath('$.poll.waitSeconds') }).next(rollbackVolume))
+    .otherwise(new sfn.Succeed(scope, States.volumeRestored)));
+  const restart = pollLoop(scope, { check: States.checkRestartedAfterRollback, route: States.routeRestartedAfterRollback, wait: States.waitRestartedAfterRollback },
+    fns['check-instance-state'], { ...instanceId, desired: 'running', 'poll.$': poll('restarted') }, poll('restarted'), finishRollback);
+  restart.route.otherwise(finishRollback);
+  const restartAfterRollback = lambdaTask(scope, States.restartAfterRollback, fns['start-instance'], { payload: instanceId, resultPath: '$.work.restart' });
+  restartAfterRollback.next(restart.check);
+  const rollbackVolumes = new sfn.Map(scope, States.rollbackVolumes, {
+    itemsPath: '$.work.volumes', maxConcurrency: 1, resultPath: '$.work.rolledBackVolumes',
+    itemSelector: { 'volume.$': '$$.Map.Item.Value', 'instanceId.$': '$.request.instanceId', poll: {} },
+  }).itemProcessor(rollbackVolume);
+  rollbackVolumes.next(new sfn.Choice(scope, States.routeRollbackRestart)
+    .when(sfn.Condition.booleanEquals('$.plan.instance.wasRunning', true), restartAfterRollback)
+    .otherwise(finishRollback));
+  for (const step of [rollbackVolumes, restartAfterRollback, restart.check, finishRollback]) {
+    step.addCatch(rollbackFailed, { resultPath: '$.work.rollbackError' });
+  }
+  const guard = <T extends sfn.TaskStateBase | sfn.Map>(step: T): T => step.addCatch(rollbackVolumes, { resultPath: '$.work.error' }) as T;
+
+  // Phases: a Map issues one call per volume; a single poll loop then waits for all of them.
+  const volumeMap = (id: string, iteratorId: string, fn: IFunction, extra: Record<string, unknown>) =>
+    guard(new sfn.Map(scope, id, {
+      itemsPath: '$.work.volumes', maxConcurrency: MAP_CONCURRENCY, resultPath: '$.work.volumes',
+      itemSelector: { 'volume.$': '$$.Map.Item.Value', ...ctx, ...extra },
+    }).itemProcessor(lambdaTask(scope, iteratorId, fn, { resultPath: '$' })));
+  const snapshotLoop = (names: { check: string; route: string; wait: string }, field: string, key: (typeof POLLS)[number]) => {
+    const loop = pollLoop(scope, names, fns['check-snapshots'], { 'volumes.$': '$.work.volumes', field, 'poll.$': poll(key) }, poll(key), rollbackVolumes);
+    guard(loop.check);
+    return loop;
+  };
+  const isCopy = sfn.Condition.stringEquals('$.request.strategy', 'copy');
+  const isDone = (key: (typeof POLLS)[number]) => sfn.Condition.stringEquals(`${poll(key)}.status`, 'completed');
+
+  const done = new sfn.Succeed(scope, States.done);
+  const buildReport = lambdaTask(scope, States.buildReport, fns['build-report'], {
+    payload: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan', 'work.$': '$.work' },
+    resultPath: '$',
+  }).next(done);
+  const cleanup = guard(lambdaTask(scope, States.deleteIntermediateSnapshots, fns['delete-intermediate-snapshots'], { payload: { 'volumes.$': '$.work.volumes' }, resultPath: '$.work.cleanup' })).next(buildReport);
+  const started = pollLoop(scope, { check: States.checkInstanceStarted, route: States.routeInstanceStarted, wait: States.waitInstanceStarted },
+    fns['check-instance-state'], { ...instanceId, desired: 'running', 'poll.$': poll('started') }, poll('started'), rollbackVolumes);
+  guard(started.check);
+  started.route.otherwise(cleanup);
+  const startInstance = guard(lambdaTask(scope, States.startInstance, fns['start-instance'], { payload: instanceId, resultPath: '$.work.start' })).next(started.check);
+  const verify = guard(lambdaTask(scope, States.verifySwap, fns['verify-swap'], {
+    payload: { ...instanceId, 'kmsKeyArn.$': '$.plan.kmsKeyArn', 'strategy.$': '$.request.strategy', 'volumes.$': '$.work.volumes' },
+    resultPath: '$.work.verification', timeout: Duration.minutes(14),
+  })).next(new sfn.Choice(scope, States.routeAfterVerify)
+    .when(sfn.Condition.booleanEquals('$.plan.instance.wasRunning', true), startInstance)
+    .otherwise(cleanup));
+
+  const swapVolume = lambdaTask(scope, States.swapVolume, fns['swap-volume'], {
+    payload: { 'volume.$': '$.volume', 'instanceId.$': '$.instanceId', 'poll.$': '$.poll' }, resultPath: '$.poll',
+  });
+  swapVolume.next(new sfn.Choice(scope, States.routeSwap)
+    .when(sfn.Condition.stringEquals('$.poll.status', 'pending'),
+      new sfn.Wait(scope, States.waitSwap, { time: sfn.WaitTime.secondsPath('$.poll.waitSeconds') }).next(swapVolume))
+    .otherwise(new sfn.Pass(scope, States.volumeSwapped, { outputPath: '$.poll' })));
+  // One volume at a time: a failure leaves at most one device mid-swap for rollback to put back.
+  const swapVolumes = guard(new sfn.Map(scope, States.swapVolumes, {
+    itemsPath: '$.work.volumes', maxConcurrency: 1, resultPath: '$.work.swaps',
+    itemSelector: { 'volume.$': '$$.Map.Item.Value', 'instanceId.$': '$.request.instanceId', poll: {} },
+  }).itemProcessor(swapVolume)).next(verify);
+
+  const volumes = pollLoop(scope, { check: States.checkVolumes, route: States.routeVolumes, wait: States.waitVolumes },
+    fns['check-volumes'], { 'volumes.$': '$.work.volumes', 'poll.$': poll('volumes') }, poll('volumes'), rollbackVolumes);
+  guard(volumes.check);
+  volumes.route.otherwise(swapVolumes);
+  const createVolumes = volumeMap(States.createVolumes, States.createEncryptedVolume, fns['create-volume'], { 'strategy.$': '$.request.strategy', 'kmsKeyArn.$': '$.plan.kmsKeyArn' }).next(volumes.check);
+
+  const finalEncrypt = snapshotLoop({ check: States.checkFinalEncrypt, route: States.routeFinalEncrypt, wait: States.waitFinalEncrypt }, 'finalCopyId', 'finalEncrypt');
+  finalEncrypt.route.otherwise(createVolumes);
+  const finalCopies = volumeMap(States.finalEncrypt, States.copyFinalSnapshot, fns['copy-snapshot'], { phase: 'final', 'kmsKeyArn.$': '$.plan.kmsKeyArn' }).next(finalEncrypt.check);
+  const finalSnapshots = snapshotLoop({ check: States.checkFinalSnapshots, route: States.routeFinalSnapshots, wait: States.waitFinalSnapshots }, 'finalSnapshotId', 'finalSnapshots');
+  finalSnapshots.route.when(sfn.Condition.and(isDone('finalSnapshots'), isCopy), finalCopies).otherwise(createVolumes);
+  const takeFinalSnapshots = volumeMap(States.finalSnapshots, States.createFinalSnapshot, fns['create-snapshot'], { phase: 'final' }).next(finalSnapshots.check);
+
+  const stopped = pollLoop(scope, { check: States.checkInstanceStopped, route: States.routeInstanceStopped, wait: States.waitInstanceStopped },
+    fns['check-instance-state'], { ...instanceId, desired: 'stopped', 'poll.$': poll('stopped') }, poll('stopped'), rollbackVolumes);
+  guard(stopped.check);
+  stopped.route.otherwise(takeFinalSnapshots);
+  const stopInstance = guard(lambdaTask(scope, States.stopInstance, fns['stop-instance'], { payload: instanceId, resultPath: '$.work.stop' })).next(stopped.check);
+
+  const preEncrypt = snapshotLoop({ check: States.checkPreCopyEncrypt, route: States.routePreCopyEncrypt, wait: States.waitPreCopyEncrypt }, 'preCopyId', 'preCopyEncrypt');
+  preEncrypt.route.otherwise(stopInstance);
+  const preCopies = volumeMap(States.preCopyEncrypt, States.copyPreCopySnapshot, fns['copy-snapshot'], { phase: 'pre-copy', 'kmsKeyArn.$': '$.plan.kmsKeyArn' }).next(preEncrypt.check);
+  const preSnapshots = snapshotLoop({ check: States.checkPreCopySnapshots, route: States.routePreCopySnapshots, wait: States.waitPreCopySnapshots }, 'preSnapshotId', 'preCopySnapshots');
+  preSnapshots.route.when(sfn.Condition.and(isDone('preCopySnapshots'), isCopy), preCopies).otherwise(stopInstance);
+  const takePreCopySnapshots = volumeMap(States.preCopySnapshots, States.createPreCopySnapshot, fns['create-snapshot'], { phase: 'pre-copy' }).next(preSnapshots.check);
+
+  const initWork = new sfn.Pass(scope, States.initWork, {
+    parameters: { 'volumes.$': '$.plan.volumes', polls: Object.fromEntries(POLLS.map((k) => [k, {}])), error: {} },
+    resultPath: '$.work',
+  });
+  return lambdaTask(scope, States.validateInput, fns['validate-input'], {
+    payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
+    resultPath: '$',
+  })
+    .next(lambdaTask(scope, States.preflight, fns.preflight, { payload: { 'request.$': '$.request', 'execution.$': '$.execution' }, resultPath: '$.plan' }))
+    .next(initWork)
+    .next(new sfn.Choice(scope, States.routeByPlan)
+      .when(sfn.Condition.not(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED')), buildReport)
+      .when(sfn.Condition.booleanEquals('$.plan.needsStop', true), takePreCopySnapshots)
+      .otherwise(takeFinalSnapshots));
+}
