@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest'] },
-  setupFiles: ['<rootDir>/local/polyfills.ts'],
+  setupFiles: ['<rootDir>/local/polyfills.ts', '<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   // Step Functions stops a Map's queued iterations once one fails; the local
   // runner's limiter does the same (see local/stop-on-failure-limit.js).

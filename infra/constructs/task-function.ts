@@ -1,14 +1,21 @@
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 /** Template metadata key naming a function's handler file; the local runner binds Task states with it. */
 export const HANDLER_METADATA = 'remediation:handler';
+// The Powertools layer of exactly the logger version we build and test against (AWS publishes its ARN in SSM).
+const POWERTOOLS_VERSION: string = JSON.parse(
+  readFileSync(path.join(PROJECT_ROOT, 'node_modules', '@aws-lambda-powertools', 'logger', 'package.json'), 'utf8'),
+).version;
+export const POWERTOOLS_LAYER_PARAMETER = `/aws/service/powertools/typescript/generic/all/${POWERTOOLS_VERSION}`;
 
 export interface TaskFunctionProps {
   /** Handler file relative to the project root, e.g. `tasks/ebs/create-snapshot.ts`. */
@@ -22,7 +29,7 @@ export interface TaskFunctionProps {
 
 /**
  * Our defaults for a task Lambda: Node 22 on arm64, a minified esbuild bundle
- * with source maps and the SDK left external, its own log group with retention,
+ * with source maps and the SDK and Powertools (layer) left external, its own log group with retention,
  * X-Ray tracing, and a role holding only `statements` plus writing its own logs.
  */
 export class TaskFunction extends Construct {
@@ -55,6 +62,7 @@ export class TaskFunction extends Construct {
       role: this.role,
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
+      layers: [lambda.LayerVersion.fromLayerVersionArn(this, 'Powertools', ssm.StringParameter.valueForStringParameter(this, POWERTOOLS_LAYER_PARAMETER))],
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'ec2-remediation',
@@ -64,7 +72,8 @@ export class TaskFunction extends Construct {
         sourceMap: true,
         target: 'node22',
         format: OutputFormat.CJS,
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
+        // The SDK comes with the runtime, Powertools with its layer: the bundle is our code only.
+        externalModules: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*'],
         forceDockerBundling: false,
       },
       projectRoot: PROJECT_ROOT,

@@ -1,0 +1,6 @@
+// Handlers read these once at load, as they do in Lambda. Credentials are dummies: unit tests mock
+// every client and workflow tests talk to a local moto server only.
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
