@@ -104,7 +104,7 @@ export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<Encr
     guard(new sfn.Map(scope, id, {
       itemsPath: '$.work.volumes', maxConcurrency: MAP_CONCURRENCY, resultPath: '$.work.volumes',
       itemSelector: { 'volume.$': '$$.Map.Item.Value', ...ctx, ...extra },
-    }).itemProcessor(lambdaTask(scope, iteratorId, fn, { resultPath: '$' })));
+    }).itemProcessor(lambdaTask(scope, iteratorId, fn, {})));
   const snapshotLoop = (names: { check: string; route: string; wait: string }, field: string, key: (typeof POLLS)[number]) => {
     const loop = pollLoop(scope, names, fns['check-snapshots'], { 'volumes.$': '$.work.volumes', field, 'poll.$': poll(key) }, poll(key), rollbackVolumes);
     guard(loop.check);
@@ -116,7 +116,6 @@ export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<Encr
   const done = new sfn.Succeed(scope, States.done);
   const buildReport = lambdaTask(scope, States.buildReport, fns['build-report'], {
     payload: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan', 'work.$': '$.work' },
-    resultPath: '$',
   }).next(done);
   const cleanup = guard(lambdaTask(scope, States.deleteIntermediateSnapshots, fns['delete-intermediate-snapshots'], { payload: { 'volumes.$': '$.work.volumes' }, resultPath: '$.work.cleanup' })).next(buildReport);
   const started = pollLoop(scope, { check: States.checkInstanceStarted, route: States.routeInstanceStarted, wait: States.waitInstanceStarted },
@@ -176,7 +175,6 @@ export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<Encr
   });
   return lambdaTask(scope, States.validateInput, fns['validate-input'], {
     payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
-    resultPath: '$',
   })
     .next(lambdaTask(scope, States.preflight, fns.preflight, { payload: { 'request.$': '$.request', 'execution.$': '$.execution' }, resultPath: '$.plan' }))
     .next(initWork)

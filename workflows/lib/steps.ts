@@ -27,7 +27,8 @@ export const TIMEOUT_RETRY: sfn.RetryProps = {
 export interface TaskOptions {
   /** Omitted: the task gets the state's whole input. */
   payload?: Record<string, unknown>;
-  resultPath: string;
+  /** Omitted: the result replaces the state's input (Step Functions' default, same as "$"). */
+  resultPath?: string;
   timeout?: Duration;
   comment?: string;
 }
@@ -39,7 +40,7 @@ export function lambdaTask(scope: Construct, id: string, fn: IFunction, options:
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
     payload: options.payload ? sfn.TaskInput.fromObject(options.payload) : undefined,
-    resultPath: options.resultPath,
+    ...(options.resultPath && options.resultPath !== '$' ? { resultPath: options.resultPath } : {}),
     taskTimeout: sfn.Timeout.duration(options.timeout ?? Duration.seconds(60)),
     comment: options.comment,
   });

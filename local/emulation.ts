@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { AwsCall } from '../tasks/lib/clients';
+
+/** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
+export function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
+/**
+ * What moto lacks or gets wrong, answered as AWS would. Raw clients (no hooks)
+ * read the emulated account so these answers stay consistent with moto's state.
+ */
+export class Emulation {
+  private readonly ec2 = new EC2Client({});
+  private readonly kms = new KMSClient({});
+  private defaultKeyArn?: string;
+  /** Blocks a snapshot reports; a fault can make an encrypted copy disagree with its source. */
+  readonly blockCountOverrides = new Map<string, number>();
+
+  /** EC2 creates the AWS-managed EBS key on first use; we create an ordinary key once and answer with it. */
+  async ebsDefaultKmsKeyId(): Promise<{ KmsKeyId: string }> {
+    if (!this.defaultKeyArn) {
+      const out = await this.kms.send(new CreateKeyCommand({ Description: 'local stand-in for aws/ebs' }));
+      this.defaultKeyArn = out.KeyMetadata?.Arn as string;
+    }
+    return { KmsKeyId: this.defaultKeyArn };
+  }
+
+  /**
+   * EBS direct ListSnapshotBlocks for EC2-made snapshots (moto only knows StartSnapshot ones). Written blocks are
+   * derived from the source volume, so a snapshot and its encrypted copy agree, as they do in AWS.
+   */
+  async listSnapshotBlocks(input: Record<string, unknown>): Promise<unknown> {
+    const snapshotId = input.SnapshotId as string;
+    const out = await this.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
+    const snapshot = out.Snapshots?.[0];
+    if (!snapshot) throw awsError('ResourceNotFoundException', `snapshot ${snapshotId} not found`);
+    const digest = createHash('sha256').update(snapshot.VolumeId ?? snapshotId).digest();
+    const count = this.blockCountOverrides.get(snapshotId) ?? 1 + (digest.readUInt16BE(0) % Math.max(1, (snapshot.VolumeSize ?? 1) * 8));
+    return {
+      Blocks: Array.from({ length: count }, (_, i) => ({ BlockIndex: i * 3, BlockToken: `token-${snapshotId}-${i}` })),
+      BlockSize: 524288,
+      VolumeSize: snapshot.VolumeSize,
+      $metadata: {},
+    };
+  }
+
+  /** EC2's refusals that moto does not make: attaching to a used device, across zones, or an in-use volume; detaching a running instance's root. */
+  async refuseWhatEc2Refuses(call: AwsCall): Promise<void> {
+    if (call.service !== 'ec2' || (call.command !== 'AttachVolume' && call.command !== 'DetachVolume')) return;
+    const instanceId = call.input.InstanceId as string;
+    const volumeId = call.input.VolumeId as string;
+    const instance = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0];
+    if (!instance) throw awsError('InvalidInstanceID.NotFound', `The instance ID '${instanceId}' does not exist`);
+    const volume = (await this.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes?.[0];
+    if (!volume) throw awsError('InvalidVolume.NotFound', `The volume '${volumeId}' does not exist.`);
+    const running = instance.State?.Name !== 'stopped';
+    if (call.command === 'DetachVolume') {
+      const attachment = volume.Attachments?.find((a) => a.InstanceId === instanceId);
+      if (running && attachment?.Device === instance.RootDeviceName) {
+        throw awsError('IncorrectState', `Unable to detach root volume '${volumeId}' from instance '${instanceId}'`);
+      }
+      return;
+    }
+    const device = call.input.Device as string;
+    const inUse = instance.BlockDeviceMappings?.find((m) => m.DeviceName === device && m.Ebs?.VolumeId !== volumeId);
+    if (inUse) throw awsError('InvalidParameterValue', `Invalid value '${device}' for unixDevice. Attachment point ${device} is already in use`);
+    if (volume.AvailabilityZone !== instance.Placement?.AvailabilityZone) {
+      throw awsError('InvalidVolume.ZoneMismatch', `The volume '${volumeId}' is not in the same availability zone as instance '${instanceId}'`);
+    }
+    if (volume.State !== 'available') throw awsError('VolumeInUse', `${volumeId} is already attached to an instance`);
+    if (running && device === instance.RootDeviceName) {
+      throw awsError('IncorrectState', `Unable to attach a root volume to running instance '${instanceId}'`);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import type { AwsCall } from '../tasks/lib/clients';
+import { awsError } from './emulation';
+
+/** Slow and failing AWS behaviour that moto cannot show, injected per run. */
+export interface FaultPlan {
+  /** Every distinct API call fails once with RequestLimitExceeded (after the SDK's own retries, as it were). */
+  throttleEachCallOnce?: boolean;
+  /** DescribeSnapshots reports each snapshot `pending` for this many polls (progress rising), then the truth. */
+  snapshotPendingPolls?: number;
+  /** Snapshots never complete: the poll budget must run out. */
+  snapshotsNeverComplete?: boolean;
+  /** The nth call (1-based) of a command fails with this error. */
+  failCall?: { command: string; nth: number; errorName: string; message: string };
+}
+
+export interface FaultRecord {
+  fault: string;
+  command: string;
+  detail?: string;
+}
+
+export class FaultLayer {
+  readonly injected: FaultRecord[] = [];
+  private readonly throttled = new Set<string>();
+  private readonly calls = new Map<string, number>();
+  private readonly snapshotPolls = new Map<string, number>();
+
+  constructor(private readonly plan: FaultPlan = {}) {}
+
+  /** Runs before the call reaches moto: may throw as AWS would. */
+  before(call: AwsCall): void {
+    const key = `${call.service}:${call.command}`;
+    const count = (this.calls.get(key) ?? 0) + 1;
+    this.calls.set(key, count);
+    if (this.plan.throttleEachCallOnce && !this.throttled.has(key)) {
+      this.throttled.add(key);
+      this.injected.push({ fault: 'throttle', command: key });
+      throw awsError(call.service === 'ec2' ? 'RequestLimitExceeded' : 'ThrottlingException', 'Rate exceeded (injected)');
+    }
+    const fail = this.plan.failCall;
+    if (fail && fail.command === call.command && fail.nth === count) {
+      this.injected.push({ fault: 'fail', command: key, detail: JSON.stringify(call.input) });
+      throw awsError(fail.errorName, fail.message);
+    }
+  }
+
+  /** Runs on moto's answer: may make finished work look unfinished. */
+  after(call: AwsCall, output: unknown): unknown {
+    if (call.command !== 'DescribeSnapshots' || !(this.plan.snapshotPendingPolls || this.plan.snapshotsNeverComplete)) return output;
+    const snapshots = (output as { Snapshots?: { SnapshotId?: string; State?: string; Progress?: string }[] }).Snapshots ?? [];
+    // Only direct polls by id; the lookups by tag that make tasks idempotent see the truth.
+    if (!call.input.SnapshotIds) return output;
+    for (const snapshot of snapshots) {
+      const id = snapshot.SnapshotId as string;
+      const polls = (this.snapshotPolls.get(id) ?? 0) + 1;
+      this.snapshotPolls.set(id, polls);
+      const limit = this.plan.snapshotsNeverComplete ? Number.POSITIVE_INFINITY : (this.plan.snapshotPendingPolls ?? 0);
+      if (polls <= limit) {
+        snapshot.State = 'pending';
+        snapshot.Progress = `${Math.min(99, polls * 20)}%`;
+        this.injected.push({ fault: 'pending', command: 'ec2:DescribeSnapshots', detail: id });
+      }
+    }
+    return output;
+  }
+}

@@ -1,0 +1,170 @@
+import './polyfills';
+import Module from 'node:module';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../infra/constructs/task-function';
+import { installClientHook } from '../tasks/lib/clients';
+import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeWorkflows, type LocalWorkflow } from './definition';
+import { Emulation } from './emulation';
+import { FaultLayer, type FaultPlan } from './faults';
+
+// Step Functions stops a Map's queued iterations once one fails; p-limit (used by
+// aws-local-stepfunctions) would still start them. Jest maps the module in its
+// config; elsewhere this resolver hook does the same.
+const moduleWithResolver = Module as unknown as { _resolveFilename: (request: string, parent: { filename?: string } | undefined, ...rest: unknown[]) => string };
+const originalResolve = moduleWithResolver._resolveFilename;
+moduleWithResolver._resolveFilename = function (request, parent, ...rest) {
+  if (request === 'p-limit' && parent?.filename?.includes('aws-local-stepfunctions')) {
+    return path.join(__dirname, 'stop-on-failure-limit.js');
+  }
+  return originalResolve.call(this, request, parent, ...rest);
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions');
+
+type Handler = (input: unknown) => Promise<unknown>;
+type AslEvent = { type: string; timestamp?: number; state?: { name: string; type: string; input?: unknown; output?: unknown }; index?: number; parentState?: { name: string }; Error?: string; Cause?: string; error?: string; cause?: string; output?: unknown; input?: unknown };
+
+export interface LocalEvent {
+  at: string;
+  type: string;
+  state?: string;
+  stateType?: string;
+  index?: number;
+  parent?: string;
+  error?: string;
+  cause?: string;
+}
+
+export interface LocalExecution {
+  name: string;
+  workflow: string;
+  input: unknown;
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  startDate: string;
+  stopDate: string;
+  events: LocalEvent[];
+  /** Handler invocations, by handler file. */
+  invocations: Record<string, number>;
+  faults: FaultLayer;
+}
+
+export interface RunOptions {
+  executionName?: string;
+  faults?: FaultPlan;
+  /** Called for each event as it happens (progress output). */
+  onEvent?: (event: LocalEvent) => void;
+  /** Milliseconds each Wait state lasts locally (default 0). */
+  waitMs?: number;
+}
+
+let cachedWorkflows: Record<string, LocalWorkflow> | undefined;
+export function localWorkflows(): Record<string, LocalWorkflow> {
+  cachedWorkflows ??= synthesizeWorkflows();
+  return cachedWorkflows;
+}
+
+function loadHandler(file: string): Handler {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.join(PROJECT_ROOT, file)) as { handler?: Handler };
+  if (typeof mod.handler !== 'function') throw new Error(`${file} exports no handler`);
+  return mod.handler;
+}
+
+function statesWith(definition: Record<string, unknown>, predicate: (state: Record<string, unknown>) => boolean): string[] {
+  const found: string[] = [];
+  const walk = (states: Record<string, Record<string, unknown>>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (predicate(state)) found.push(name);
+      const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
+      if (processor) walk(processor.States);
+    }
+  };
+  walk(definition.States as Record<string, Record<string, unknown>>);
+  return found;
+}
+
+export function executionNameFor(workflow: string, target: string, at = new Date()): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return `${workflow}-${target}-${stamp}`.slice(0, 80);
+}
+
+/**
+ * Runs a synthesized workflow locally: real handlers in-process, AWS calls to the
+ * emulator named by AWS_ENDPOINT_URL, through the emulation and fault layer.
+ */
+export async function runWorkflow(workflow: string, input: Record<string, unknown>, options: RunOptions = {}): Promise<LocalExecution> {
+  const local = localWorkflows()[workflow];
+  if (!local) throw new Error(`unknown workflow ${workflow}`);
+  const emulation = new Emulation();
+  const faults = new FaultLayer(options.faults);
+  const removeHook = installClientHook(async (call, next) => {
+    if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return emulation.ebsDefaultKmsKeyId();
+    faults.before(call);
+    if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
+    await emulation.refuseWhatEc2Refuses(call);
+    return faults.after(call, await next());
+  });
+
+  const invocations: Record<string, number> = {};
+  const taskResourceLocalHandlers: Record<string, Handler> = {};
+  for (const [state, file] of Object.entries(local.handlers)) {
+    const handler = loadHandler(file);
+    taskResourceLocalHandlers[state] = async (taskInput) => {
+      invocations[file] = (invocations[file] ?? 0) + 1;
+      // Lambda hands the handler a fresh copy of its input, never a shared object.
+      return JSON.parse(JSON.stringify((await handler(JSON.parse(JSON.stringify(taskInput)))) ?? null));
+    };
+  }
+  const waitTimeOverrides = Object.fromEntries(statesWith(local.definition, (s) => s.Type === 'Wait').map((s) => [s, options.waitMs ?? 0]));
+  const retryIntervalOverrides = Object.fromEntries(statesWith(local.definition, (s) => Array.isArray(s.Retry)).map((s) => [s, 0]));
+
+  const target = String(input.instanceId ?? 'account');
+  const name = options.executionName ?? executionNameFor(workflow, target);
+  const startDate = new Date().toISOString();
+  // Node timers cannot hold the real 30-day timeout; locally an execution gets at most an hour.
+  const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
+  const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`,
+        Name: name,
+        Input: input,
+        StartTime: startDate,
+        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
+      },
+      StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${local.stateMachineName}`, Name: local.stateMachineName },
+    } as never,
+  });
+  const events: LocalEvent[] = [];
+  const collecting = (async () => {
+    for await (const raw of execution.eventLogs as AsyncGenerator<AslEvent>) {
+      const event: LocalEvent = { at: new Date(raw.timestamp ?? Date.now()).toISOString(), type: raw.type };
+      if (raw.state) Object.assign(event, { state: raw.state.name, stateType: raw.state.type });
+      if (raw.index !== undefined) event.index = raw.index;
+      if (raw.parentState) event.parent = raw.parentState.name;
+      const error = raw.Error ?? raw.error;
+      const cause = raw.Cause ?? raw.cause;
+      if (error) event.error = error;
+      if (cause) event.cause = cause;
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+
+  let result: Pick<LocalExecution, 'status' | 'output' | 'error' | 'cause'>;
+  try {
+    result = { status: 'SUCCEEDED', output: await execution.result };
+  } catch (error) {
+    const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+    result = { status: 'FAILED', error: cause?.name ?? (error as Error).name, cause: cause?.message ?? (error as Error).message };
+  } finally {
+    removeHook();
+  }
+  await collecting;
+  return { name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults };
+}
