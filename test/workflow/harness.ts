@@ -1,0 +1,50 @@
+import { DescribeSnapshotsCommand, DescribeVolumesCommand, type Instance, type Snapshot, type Volume } from '@aws-sdk/client-ec2';
+import type { LocalExecution, RunOptions } from '../../local/runner';
+import type { AccountSeeder } from '../../local/seed';
+import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
+
+export interface Harness {
+  moto: MotoServer;
+  seeder: AccountSeeder;
+  run: (input: Record<string, unknown>, options?: RunOptions) => Promise<LocalExecution>;
+}
+
+/** One moto server per test file; handlers and runner load only after the SDK points at it. */
+export async function startHarness(): Promise<Harness> {
+  const moto = await startMoto();
+  useEndpoint(moto.endpoint);
+  const { AccountSeeder: Seeder } = await import('../../local/seed');
+  const { runWorkflow } = await import('../../local/runner');
+  return { moto, seeder: new Seeder(), run: (input, options) => runWorkflow('encrypt-volumes', input, options) };
+}
+
+/** The volume attached at `device` and what EC2 says about it now. */
+export async function volumeAt(seeder: AccountSeeder, instanceId: string, device: string): Promise<{ volume: Volume; deleteOnTermination: boolean | undefined; instance: Instance }> {
+  const instance = await seeder.describe(instanceId);
+  const mapping = instance.BlockDeviceMappings?.find((m) => m.DeviceName === device);
+  if (!mapping?.Ebs?.VolumeId) throw new Error(`nothing attached at ${device}`);
+  const volume = await describeVolume(seeder, mapping.Ebs.VolumeId);
+  return { volume, deleteOnTermination: mapping.Ebs.DeleteOnTermination, instance };
+}
+
+export async function describeVolume(seeder: AccountSeeder, volumeId: string): Promise<Volume> {
+  const out = await seeder.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }));
+  const volume = out.Volumes?.[0];
+  if (!volume) throw new Error(`volume ${volumeId} not found`);
+  return volume;
+}
+
+/** Snapshots an execution created (tagged with its name). */
+export async function snapshotsOf(seeder: AccountSeeder, executionName: string): Promise<Snapshot[]> {
+  const out = await seeder.ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: 'tag:remediation:execution', Values: [executionName] }] }));
+  return out.Snapshots ?? [];
+}
+
+export const tag = (tags: { Key?: string; Value?: string }[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value;
+
+/** State names entered, in order (top level and inside Maps). */
+export const statesEntered = (execution: LocalExecution) => execution.events.filter((e) => e.type === 'StateEntered').map((e) => e.state as string);
+
+/** AWS calls that change something (everything but Describe*, Get* and List*). */
+export const mutatingCalls = (execution: LocalExecution) =>
+  execution.faults.callLog.filter((c) => !/:(Describe|Get|List)/.test(c));
