@@ -9,6 +9,8 @@ export interface FaultPlan {
   snapshotPendingPolls?: number;
   /** Snapshots never complete: the poll budget must run out. */
   snapshotsNeverComplete?: boolean;
+  /** The first call of each listed command reaches AWS and takes effect, but its answer is an InternalError. */
+  failAfterSuccessOnce?: string[];
   /** The nth call (1-based) of a command fails with this error. */
   failCall?: { command: string; nth: number; errorName: string; message: string };
 }
@@ -21,7 +23,10 @@ export interface FaultRecord {
 
 export class FaultLayer {
   readonly injected: FaultRecord[] = [];
+  /** Every AWS call the handlers made, in order, as `service:Command`. */
+  readonly callLog: string[] = [];
   private readonly throttled = new Set<string>();
+  private readonly answerLost = new Set<string>();
   private readonly calls = new Map<string, number>();
   private readonly snapshotPolls = new Map<string, number>();
 
@@ -30,6 +35,7 @@ export class FaultLayer {
   /** Runs before the call reaches moto: may throw as AWS would. */
   before(call: AwsCall): void {
     const key = `${call.service}:${call.command}`;
+    this.callLog.push(key);
     const count = (this.calls.get(key) ?? 0) + 1;
     this.calls.set(key, count);
     if (this.plan.throttleEachCallOnce && !this.throttled.has(key)) {
@@ -44,8 +50,14 @@ export class FaultLayer {
     }
   }
 
-  /** Runs on moto's answer: may make finished work look unfinished. */
+  /** Runs on moto's answer: may lose it, or make finished work look unfinished. */
   after(call: AwsCall, output: unknown): unknown {
+    const key = `${call.service}:${call.command}`;
+    if (this.plan.failAfterSuccessOnce?.includes(call.command) && !this.answerLost.has(key)) {
+      this.answerLost.add(key);
+      this.injected.push({ fault: 'answer-lost', command: key });
+      throw awsError('InternalError', 'An internal error has occurred (injected after the call took effect)');
+    }
     if (call.command !== 'DescribeSnapshots' || !(this.plan.snapshotPendingPolls || this.plan.snapshotsNeverComplete)) return output;
     const snapshots = (output as { Snapshots?: { SnapshotId?: string; State?: string; Progress?: string }[] }).Snapshots ?? [];
     // Only direct polls by id; the lookups by tag that make tasks idempotent see the truth.

@@ -61,6 +61,7 @@ export interface RunOptions {
 }
 
 let cachedWorkflows: Record<string, LocalWorkflow> | undefined;
+const usedNames = new Set<string>();
 export function localWorkflows(): Record<string, LocalWorkflow> {
   cachedWorkflows ??= synthesizeWorkflows();
   return cachedWorkflows;
@@ -122,7 +123,14 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const retryIntervalOverrides = Object.fromEntries(statesWith(local.definition, (s) => Array.isArray(s.Retry)).map((s) => [s, 0]));
 
   const target = String(input.instanceId ?? 'account');
-  const name = options.executionName ?? executionNameFor(workflow, target);
+  let name = options.executionName ?? executionNameFor(workflow, target);
+  // Step Functions refuses a second execution with the same name; names have one-second resolution.
+  while (!options.executionName && usedNames.has(name)) {
+    await new Promise((r) => setTimeout(r, 250));
+    name = executionNameFor(workflow, target);
+  }
+  if (usedNames.has(name)) throw Object.assign(new Error(`Execution already exists: ${name}`), { name: 'ExecutionAlreadyExists' });
+  usedNames.add(name);
   const startDate = new Date().toISOString();
   // Node timers cannot hold the real 30-day timeout; locally an execution gets at most an hour.
   const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
