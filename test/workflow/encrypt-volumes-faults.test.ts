@@ -36,7 +36,7 @@ async function expectOriginalsRestored(seeded: SeededInstance, deleteOnTerminati
 }
 
 describe('slow AWS: polls wait, then continue', () => {
-  it('waits while snapshots stay pending for several polls, with growing intervals', async () => {
+  it('waits while snapshots stay pending for several polls', async () => {
     const seeded = await h.seeder.createInstance({ name: 'slow', dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }] });
 
     const execution = await h.run({ instanceId: seeded.instanceId, allowStop: true, kmsKeyId: keyArn }, { faults: { snapshotPendingPolls: 3 } });
