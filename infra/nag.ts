@@ -1,6 +1,43 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+
+/** One statement of a resolved IAM policy document. */
+export interface ResolvedStatement {
+  Action?: string | string[];
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+export interface AcceptedWildcard {
+  pattern: RegExp;
+  reason: string;
+  /** When set, every statement of the violating policy must pass it, or the finding stands. */
+  statement?: (s: ResolvedStatement) => boolean;
+}
+
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const actionsOf = (s: ResolvedStatement): string[] => list(s.Action);
+const onAnyResource = (s: ResolvedStatement): boolean => list(s.Resource).includes('*');
+/** A resource `<Resource.Arn><suffix>`, as `{"Fn::Join": ["", [{"Fn::GetAtt": [id, "Arn"]}, suffix]]}`. */
+const onArnWith = (suffix: string) => (s: ResolvedStatement): boolean => list(s.Resource).some((r) => {
+  const parts = (r as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join']?.[1];
+  return parts?.length === 2 && (parts[0] as { 'Fn::GetAtt'?: unknown[] })?.['Fn::GetAtt']?.[1] === 'Arn' && parts[1] === suffix;
+});
+const hasCondition = (s: ResolvedStatement, key: string): boolean =>
+  Object.values(s.Condition ?? {}).some((byKey) => key in byKey);
+
+/**
+ * Actions that support no resource-level permissions, so Resource '*' is the only choice: EC2 Describe* and
+ * GetEbsDefaultKmsKeyId, X-Ray, and the log-delivery calls Step Functions makes for its vended log group.
+ */
+const NO_RESOURCE_LEVEL = new RegExp('^(' + [
+  'ec2:Describe[A-Za-z]+', 'ec2:GetEbsDefaultKmsKeyId',
+  'xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)',
+  'logs:((Create|Get|Update|Delete)LogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)',
+].join('|') + ')$');
+const REGION = '([a-z]{2}(-[a-z]+)+-\\d|<AWS::Region>)';
 
 /**
  * The wildcard IAM findings we accept, each with its reason. cdk-nag reports
@@ -8,31 +45,46 @@ import type { IConstruct } from 'constructs';
  * acknowledged (on the resource that has them), so any new wildcard fails the
  * build until someone writes down why it is acceptable.
  */
-export const ACCEPTED_WILDCARDS: { pattern: RegExp; reason: string }[] = [
+export const ACCEPTED_WILDCARDS: AcceptedWildcard[] = [
   {
     pattern: /^AwsSolutions-IAM5\[Resource::\*\]$/,
-    reason: 'EC2 Describe*, GetEbsDefaultKmsKeyId and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level ' +
+    reason: 'EC2 Describe*, GetEbsDefaultKmsKeyId, X-Ray and Step Functions log delivery support no resource-level ' +
       'permissions; ec2:DeleteSnapshot is limited by the remediation:workflow resource tag condition instead.',
+    // Resource '*' only for those actions: any other action on '*' is a new finding.
+    statement: (s) => !onAnyResource(s) || actionsOf(s).every((a) => NO_RESOURCE_LEVEL.test(a) ||
+      (a === 'ec2:DeleteSnapshot' && hasCondition(s, 'aws:ResourceTag/remediation:workflow'))),
   },
   {
     pattern: /^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>:log-stream:\*\]$/,
     reason: 'Lambda names its log streams at run time; the grant is limited to the function\'s own log group.',
+    statement: (s) => !onArnWith(':log-stream:*')(s) || actionsOf(s).every((a) => a === 'logs:CreateLogStream' || a === 'logs:PutLogEvents'),
   },
   {
     pattern: /^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>:\*\]$/,
     reason: 'Step Functions may invoke versions and aliases of our own task functions only.',
+    statement: (s) => !onArnWith(':*')(s) || actionsOf(s).every((a) => a === 'lambda:InvokeFunction'),
   },
   {
-    pattern: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):ec2:[^:]+:(<AWS::AccountId>|\d{12})?:(instance|volume|snapshot)\/\*\]$/,
+    pattern: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12})?:(instance|volume|snapshot)/\\*\\]$`),
     reason: 'Instance, volume and snapshot ids are input or created at run time; grants are limited to this account and ' +
       'region by ARN and, where EC2 supports it, by ec2:CreateAction or remediation:workflow tag conditions.',
   },
   {
-    pattern: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):kms:[^:]+:(<AWS::AccountId>|\d{12}):(key|alias)\/\*\]$/,
+    pattern: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):kms:${REGION}:(<AWS::AccountId>|\\d{12}):(key|alias)/\\*\\]$`),
     reason: 'The KMS key is chosen per execution (input or the account EBS default); use is limited by kms:ViaService to ' +
       'EC2/EBS in this region, and DescribeKey is read-only.',
+    // Any KMS use other than DescribeKey goes through EC2/EBS only.
+    statement: (s) => actionsOf(s).every((a) => !a.startsWith('kms:') || a === 'kms:DescribeKey') || hasCondition(s, 'kms:ViaService'),
   },
 ];
+
+/** The statements of an IAM policy resource, resolved; [] for anything else. */
+function statementsOf(construct: IConstruct): ResolvedStatement[] {
+  const documents = construct instanceof iam.CfnPolicy || construct instanceof iam.CfnManagedPolicy ? [construct.policyDocument]
+    : construct instanceof iam.CfnRole ? list(Stack.of(construct).resolve(construct.policies)).map((p: { PolicyDocument?: unknown }) => p.PolicyDocument)
+      : [];
+  return documents.flatMap((d) => list((Stack.of(construct).resolve(d) as { Statement?: ResolvedStatement[] } | undefined)?.Statement));
+}
 
 /** Runs AwsSolutions on `scope` and acknowledges the accepted wildcard findings where they occur. */
 export function acknowledgeAcceptedWildcards(scope: IConstruct): void {
@@ -43,7 +95,11 @@ export function acknowledgeAcceptedWildcards(scope: IConstruct): void {
     if (!accepted) continue;
     for (const resource of violation.violatingResources) {
       const construct = byPath.get(resource.constructPath ?? '');
-      if (construct) Validations.of(construct).acknowledge({ id: violation.ruleName, reason: accepted.reason });
+      if (!construct) continue;
+      // A predicate that cannot see the policy (an unknown resource type) does not acknowledge.
+      const statements = accepted.statement ? statementsOf(construct) : [];
+      if (accepted.statement && (statements.length === 0 || !statements.every(accepted.statement))) continue;
+      Validations.of(construct).acknowledge({ id: violation.ruleName, reason: accepted.reason });
     }
   }
 }

@@ -1,0 +1,192 @@
+import { TASK_GRANTS } from '../../infra/constructs/encrypt-volumes-workflow';
+import { HANDLER_METADATA } from '../../infra/constructs/task-function';
+import { ErrorNames, TRANSIENT_ERRORS } from '../../tasks/lib/errors';
+import { States, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
+import { fakeArn, parseStateMachine, stateNamed, type AslState, type ParsedStateMachine } from './definition';
+import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+
+// Which function each Task state invokes (several states share one).
+const TASK_STATES: Record<string, EncryptVolumesTask> = {
+  [States.validateInput]: 'validate-input',
+  [States.preflight]: 'preflight',
+  [States.createPreCopySnapshot]: 'create-snapshot',
+  [States.checkPreCopySnapshots]: 'check-snapshots',
+  [States.copyPreCopySnapshot]: 'copy-snapshot',
+  [States.checkPreCopyEncrypt]: 'check-snapshots',
+  [States.stopInstance]: 'stop-instance',
+  [States.checkInstanceStopped]: 'check-instance-state',
+  [States.createFinalSnapshot]: 'create-snapshot',
+  [States.checkFinalSnapshots]: 'check-snapshots',
+  [States.copyFinalSnapshot]: 'copy-snapshot',
+  [States.checkFinalEncrypt]: 'check-snapshots',
+  [States.createEncryptedVolume]: 'create-volume',
+  [States.checkVolumes]: 'check-volumes',
+  [States.swapVolume]: 'swap-volume',
+  [States.verifySwap]: 'verify-swap',
+  [States.startInstance]: 'start-instance',
+  [States.checkInstanceStarted]: 'check-instance-state',
+  [States.deleteIntermediateSnapshots]: 'delete-intermediate-snapshots',
+  [States.buildReport]: 'build-report',
+  [States.rollbackVolume]: 'rollback-volume',
+  [States.restartAfterRollback]: 'start-instance',
+  [States.checkRestartedAfterRollback]: 'check-instance-state',
+  [States.finishRollback]: 'finish-rollback',
+};
+const TASKS = Object.keys(TASK_STATES);
+
+// Everything after the first change to the account: any failure rolls back.
+const GUARDED = [
+  States.preCopySnapshots, States.checkPreCopySnapshots, States.preCopyEncrypt, States.checkPreCopyEncrypt,
+  States.stopInstance, States.checkInstanceStopped, States.finalSnapshots, States.checkFinalSnapshots,
+  States.finalEncrypt, States.checkFinalEncrypt, States.createVolumes, States.checkVolumes, States.swapVolumes,
+  States.verifySwap, States.startInstance, States.checkInstanceStarted, States.deleteIntermediateSnapshots,
+];
+// Rollback's own steps: a failure there ends in RollbackFailed, never in a second rollback.
+const ROLLBACK = [States.rollbackVolumes, States.restartAfterRollback, States.checkRestartedAfterRollback, States.finishRollback];
+
+const EXPECTED_RETRY = [
+  {
+    ErrorEquals: [...TRANSIENT_ERRORS],
+    IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL',
+  },
+  { ErrorEquals: ['States.Timeout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
+];
+
+let synth: Synthesized;
+let machine: ParsedStateMachine;
+const state = (name: string): AslState => stateNamed(machine.states, name);
+
+beforeAll(() => {
+  synth = synthRemediationStack({ bundle: false });
+  machine = parseStateMachine(synth.template);
+});
+afterAll(() => removeAssembly(synth));
+
+describe('Task states', () => {
+  it('are exactly the expected ones, inside Maps included', () => {
+    const tasks = [...machine.states].filter(([, s]) => s.Type === 'Task').map(([name]) => name);
+    expect(tasks.sort()).toEqual([...TASKS].sort());
+  });
+
+  it.each(TASKS)('%s retries transient errors and one timeout, nothing else', (name) => {
+    expect(state(name).Retry).toEqual(EXPECTED_RETRY);
+  });
+
+  it.each(TASKS)('%s has its timeout', (name) => {
+    expect(state(name).TimeoutSeconds).toBe(name === States.verifySwap ? 840 : 60);
+  });
+
+  it.each(TASKS)('%s invokes the function of its task', (name) => {
+    const functions = resourcesOf(synth.template, 'AWS::Lambda::Function');
+    const [logicalId] = Object.entries(functions).find(([id]) => fakeArn(id) === state(name).Resource) ?? [];
+    expect(logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA]).toBe(TASK_GRANTS[TASK_STATES[name]!].entry);
+  });
+
+  it('never retries States.ALL or States.TaskFailed, in any state', () => {
+    const retried = [...machine.states.values()].flatMap((s) => (s.Retry ?? []).flatMap((r) => r.ErrorEquals as string[]));
+    expect(retried.length).toBeGreaterThan(0);
+    expect(retried.filter((e) => e === 'States.ALL' || e === 'States.TaskFailed')).toEqual([]);
+  });
+});
+
+describe('Catch', () => {
+  it.each(GUARDED)('%s rolls back on any error', (name) => {
+    expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.rollbackVolumes }]);
+  });
+
+  it.each(ROLLBACK)('%s ends in RollbackFailed on any error', (name) => {
+    expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackError', Next: States.rollbackFailed }]);
+  });
+
+  it('ValidateInput and Preflight have none: a refusal ends the execution before any change', () => {
+    expect(state(States.validateInput).Catch).toBeUndefined();
+    expect(state(States.preflight).Catch).toBeUndefined();
+  });
+
+  it('no other state catches', () => {
+    const catching = [...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name]) => name);
+    expect(catching.sort()).toEqual([...GUARDED, ...ROLLBACK].sort());
+  });
+});
+
+describe('Maps and end states', () => {
+  it.each([States.swapVolumes, States.rollbackVolumes])('%s handles one volume at a time', (name) => {
+    expect(state(name)).toMatchObject({ Type: 'Map', MaxConcurrency: 1 });
+  });
+
+  it('RolledBack fails with RemediationRolledBack and the rollback cause', () => {
+    expect(state(States.rolledBack)).toEqual({ Type: 'Fail', Error: 'RemediationRolledBack', CausePath: '$.work.rollback.cause' });
+  });
+
+  it('RollbackFailed fails with the rollback error', () => {
+    expect(state(States.rollbackFailed)).toEqual({ Type: 'Fail', Error: ErrorNames.rollbackFailed, CausePath: '$.work.rollbackError.Cause' });
+  });
+
+  it('every Wait waits the seconds the check it returns to computed', () => {
+    const waits = [...machine.states].filter(([, s]) => s.Type === 'Wait');
+    expect(waits.length).toBe(10);
+    for (const [name, wait] of waits) {
+      const check = state(wait.Next ?? '');
+      expect({ name, ...wait }).toEqual({ name, Type: 'Wait', SecondsPath: `${check.ResultPath}.waitSeconds`, Next: wait.Next });
+    }
+  });
+});
+
+describe('query language', () => {
+  it('is JSONPath for the machine', () => {
+    expect(machine.asl.QueryLanguage).toBe('JSONPath');
+  });
+
+  it('no state switches to JSONata or uses its fields', () => {
+    const offending = [...machine.states].filter(([, s]) =>
+      (s.QueryLanguage !== undefined && s.QueryLanguage !== 'JSONPath') || ['Assign', 'Arguments', 'Output'].some((f) => f in s));
+    expect(offending.map(([name]) => name)).toEqual([]);
+  });
+});
+
+describe('paths', () => {
+  it('RouteByPlan: anything but PROCEED reports, a needed stop takes pre-copy snapshots, otherwise final snapshots', () => {
+    const route = state(States.routeByPlan);
+    expect({ Choices: route.Choices, Default: route.Default }).toEqual({
+      Choices: [
+        { Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: States.buildReport },
+        { Variable: '$.plan.needsStop', BooleanEquals: true, Next: States.preCopySnapshots },
+      ],
+      Default: States.finalSnapshots,
+    });
+  });
+
+  it('starts with ValidateInput, then Preflight', () => {
+    expect(machine.asl.StartAt).toBe(States.validateInput);
+    expect(state(States.validateInput).Next).toBe(States.preflight);
+  });
+
+  it('every Next, Default and Choice target names an existing state', () => {
+    const targets = [...machine.states.values()].flatMap((s) => [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next),
+      ...(s.Catch ?? []).map((c) => c.Next)]).filter((t): t is string => typeof t === 'string');
+    expect(targets.filter((t) => !machine.states.has(t))).toEqual([]);
+  });
+});
+
+describe('state machine resource', () => {
+  it('times out after 30 days', () => {
+    expect(machine.asl.TimeoutSeconds).toBe(30 * 24 * 3600);
+  });
+
+  it('is Standard, traced, and logs everything with execution data to its vended log group', () => {
+    const logGroups = resourcesOf(synth.template, 'AWS::Logs::LogGroup');
+    const [logGroupId] = Object.entries(logGroups)
+      .find(([, r]) => r.Properties.LogGroupName === '/aws/vendedlogs/states/remediation-encrypt-volumes') ?? [];
+    expect(logGroupId).toBeDefined();
+    expect(machine.properties).toMatchObject({
+      StateMachineName: 'remediation-encrypt-volumes',
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
+      },
+    });
+  });
+});

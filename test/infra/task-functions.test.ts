@@ -1,0 +1,191 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { TASK_GRANTS } from '../../infra/constructs/encrypt-volumes-workflow';
+import { HANDLER_METADATA, POWERTOOLS_LAYER_PARAMETER, PROJECT_ROOT } from '../../infra/constructs/task-function';
+import { ENCRYPT_VOLUMES_TASKS, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
+import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+interface TaskFunctionUnderTest {
+  logicalId: string;
+  properties: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  roleId: string;
+  statements: Statement[];
+  bundle: string;
+}
+
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const actionsOf = (s: Statement): string[] => list(s.Action);
+const conditionValue = (s: Statement, key: string): unknown => s.Condition?.StringEquals?.[key];
+
+// Granted to every function for the runtime itself (logs, tracing), not for the handler's calls.
+const RUNTIME_ACTIONS = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+const SDK_CLIENT_SERVICES = new Set(['ec2', 'kms', 'ebs']);
+
+/**
+ * The IAM actions a minified bundle calls: `x.FooCommand` and `(0,x.paginateFoo)` on a module
+ * `x=require("@aws-sdk/client-<service>")` (the SDK is external, so these property names survive).
+ */
+function sdkCallsOf(bundle: string): string[] {
+  const modules = new Map([...bundle.matchAll(/([\w$]+)=require\("@aws-sdk\/client-([a-z0-9-]+)"\)/g)].map((m) => [m[1]!, m[2]!]));
+  const calls = new Set<string>();
+  const found = { commands: new Set<string>(), paginators: new Set<string>() };
+  for (const [, variable, command, paginated] of bundle.matchAll(/(?<![\w$])([\w$]+)\.(?:([A-Z][A-Za-z0-9]+)Command|paginate([A-Z][A-Za-z0-9]+))\b/g)) {
+    const service = modules.get(variable!);
+    if (!service || !SDK_CLIENT_SERVICES.has(service)) throw new Error(`${variable}.${command ?? paginated}: not an EC2, KMS or EBS client call`);
+    if (command) found.commands.add(command);
+    if (paginated) found.paginators.add(paginated);
+    calls.add(`${service}:${command ?? paginated}`);
+  }
+  // Any other mention (a destructured import, say) would escape the scan: fail rather than under-report.
+  expect([...new Set([...bundle.matchAll(/([A-Z][A-Za-z0-9]+)Command\b/g)].map((m) => m[1]))].sort()).toEqual([...found.commands].sort());
+  expect([...new Set([...bundle.matchAll(/paginate([A-Z][A-Za-z0-9]+)/g)].map((m) => m[1]))].sort()).toEqual([...found.paginators].sort());
+  return [...calls].sort();
+}
+
+let synth: Synthesized;
+const fns = new Map<EncryptVolumesTask, TaskFunctionUnderTest>();
+const fn = (task: EncryptVolumesTask): TaskFunctionUnderTest => {
+  const found = fns.get(task);
+  if (!found) throw new Error(`no function for ${task}`);
+  return found;
+};
+const allStatements = (): Statement[] => Object.values(resourcesOf(synth.template, 'AWS::IAM::Policy'))
+  .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+
+beforeAll(() => {
+  synth = synthRemediationStack({ bundle: true });
+  const assembly = synth.app.synth().directory;
+  const policies = Object.values(resourcesOf(synth.template, 'AWS::IAM::Policy'));
+  for (const [logicalId, resource] of Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
+    const metadata = resource.Metadata ?? {};
+    const task = ENCRYPT_VOLUMES_TASKS.find((t) => TASK_GRANTS[t].entry === metadata[HANDLER_METADATA]);
+    if (!task) throw new Error(`${logicalId} runs ${String(metadata[HANDLER_METADATA])}, which is no task`);
+    if (fns.has(task)) throw new Error(`${logicalId}: a second function for ${task}`);
+    const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = policies
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    const bundle = readFileSync(path.join(assembly, String(metadata[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8');
+    fns.set(task, { logicalId, properties: resource.Properties, metadata, roleId, statements, bundle });
+  }
+});
+afterAll(() => removeAssembly(synth));
+
+it('there is one function per task', () => {
+  expect([...fns.keys()].sort()).toEqual([...ENCRYPT_VOLUMES_TASKS].sort());
+});
+
+describe.each(ENCRYPT_VOLUMES_TASKS)('%s', (task) => {
+  it('runs Node 22 on arm64 with tracing and source maps', () => {
+    expect(fn(task).properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+    });
+  });
+
+  it('has the Powertools layer from its SSM parameter', () => {
+    const layers = fn(task).properties.Layers as { Ref: string }[];
+    expect(layers).toHaveLength(1);
+    expect(synth.template.toJSON().Parameters[layers[0]!.Ref]).toEqual({
+      Type: 'AWS::SSM::Parameter::Value<String>', Default: POWERTOOLS_LAYER_PARAMETER,
+    });
+  });
+
+  it('logs to its own log group, with retention, and may write only there', () => {
+    const { Ref: logGroupId } = (fn(task).properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup;
+    const logGroup = resourcesOf(synth.template, 'AWS::Logs::LogGroup')[logGroupId];
+    expect(logGroup?.Properties.RetentionInDays).toBe(180);
+    const others = [...fns.values()].filter((f) => f !== fn(task));
+    expect(others.map((f) => (f.properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref)).not.toContain(logGroupId);
+    const logStatements = fn(task).statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+    expect(logStatements).toEqual([{
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }, ':log-stream:*']] }],
+    }]);
+  });
+
+  it('names its handler file under tasks/ in metadata', () => {
+    const handler = String(fn(task).metadata[HANDLER_METADATA]);
+    expect(handler).toMatch(/^tasks\/[a-z-]+\/[a-z-]+\.ts$/);
+    expect(existsSync(path.join(PROJECT_ROOT, handler))).toBe(true);
+  });
+
+  it('holds exactly the actions its bundle calls', () => {
+    const { statements, bundle } = fn(task);
+    const granted = new Set<string>();
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) {
+        if (RUNTIME_ACTIONS.has(action)) continue;
+        // KMS use EC2/EBS make on the caller's behalf (checked below), and tagging on create.
+        if (action.startsWith('kms:') && conditionValue(statement, 'kms:ViaService') !== undefined) continue;
+        if (action === 'ec2:CreateTags' && conditionValue(statement, 'ec2:CreateAction') !== undefined) continue;
+        granted.add(action);
+      }
+    }
+    expect([...granted].sort()).toEqual(sdkCallsOf(bundle));
+  });
+
+  it('tags on create only for creations it calls', () => {
+    const calls = sdkCallsOf(fn(task).bundle);
+    const tagOnCreate = fn(task).statements.filter((s) => conditionValue(s, 'ec2:CreateAction') !== undefined);
+    for (const statement of tagOnCreate) {
+      expect(actionsOf(statement)).toEqual(['ec2:CreateTags']);
+      expect(calls).toContain(`ec2:${String(conditionValue(statement, 'ec2:CreateAction'))}`);
+    }
+  });
+
+  it('has no managed or inline policies besides its own', () => {
+    const role = resourcesOf(synth.template, 'AWS::IAM::Role')[fn(task).roleId];
+    expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role?.Properties.Policies).toBeUndefined();
+    expect(role?.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+    });
+  });
+});
+
+describe('statements', () => {
+  it('are all Allow, never with a wildcard action, NotAction or NotResource', () => {
+    const statements = allStatements();
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.filter((s) => s.Effect !== 'Allow' || 'NotAction' in s || 'NotResource' in s)).toEqual([]);
+    expect(statements.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('use KMS keys without kms:ViaService only to describe them', () => {
+    const direct = allStatements().filter((s) => conditionValue(s, 'kms:ViaService') === undefined).flatMap(actionsOf);
+    expect(direct.filter((a) => a.startsWith('kms:'))).toEqual(['kms:DescribeKey']);
+  });
+
+  it('let EC2 or EBS use keys only in this region, for this account\'s keys', () => {
+    const via = allStatements().filter((s) => conditionValue(s, 'kms:ViaService') !== undefined);
+    expect(via.length).toBeGreaterThan(0);
+    for (const statement of via) {
+      expect(actionsOf(statement).every((a) => a.startsWith('kms:'))).toBe(true);
+      expect(['ec2.us-east-1.amazonaws.com', 'ebs.us-east-1.amazonaws.com']).toContain(conditionValue(statement, 'kms:ViaService'));
+      expect(statement.Resource).toBe('arn:aws:kms:us-east-1:123456789012:key/*');
+    }
+  });
+
+  it('delete only snapshots tagged as this workflow\'s', () => {
+    const deleting = allStatements().filter((s) => actionsOf(s).includes('ec2:DeleteSnapshot'));
+    expect(deleting).toEqual([{
+      Effect: 'Allow',
+      Action: 'ec2:DeleteSnapshot',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:ResourceTag/remediation:workflow': 'encrypt-volumes' } },
+    }]);
+  });
+});
