@@ -34,6 +34,14 @@ const kmsVia = (service: 'ec2' | 'ebs', actions: string[]): Grant => (scope) => 
   })];
 };
 const KMS_FOR_EBS = ['CreateGrant', 'Decrypt', 'DescribeKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo'];
+/** Tagging an original volume: only the retention keys, never anything else on any volume. */
+const onlyOurTagKeys = (action: 'CreateTags' | 'DeleteTags'): Grant => (scope) => [
+  new iam.PolicyStatement({
+    actions: [`ec2:${action}`],
+    resources: [ec2Arn(scope, 'volume')],
+    conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.replacedBy, TAG.retainUntil] } },
+  }),
+];
 const ours = { StringEquals: { [`aws:ResourceTag/${TAG.workflow}`]: WORKFLOW_ENCRYPT_VOLUMES } };
 
 export const TASK_GRANTS: Record<EncryptVolumesTask, { entry: string; grants: Grant[]; timeout?: Duration }> = {
@@ -73,7 +81,7 @@ export const TASK_GRANTS: Record<EncryptVolumesTask, { entry: string; grants: Gr
       describe('DescribeVolumes'),
       onResources(['AttachVolume', 'DetachVolume'], ['instance', 'volume']),
       onResources(['ModifyInstanceAttribute'], ['instance']),
-      onResources(['CreateTags'], ['volume']),
+      onlyOurTagKeys('CreateTags'),
       kmsVia('ec2', ['CreateGrant', 'Decrypt', 'DescribeKey']),
     ],
   },
@@ -84,7 +92,8 @@ export const TASK_GRANTS: Record<EncryptVolumesTask, { entry: string; grants: Gr
       (scope) => [new iam.PolicyStatement({ actions: ['ebs:ListSnapshotBlocks'], resources: [ec2Arn(scope, 'snapshot')] })],
       kmsVia('ebs', ['Decrypt', 'DescribeKey']),
     ],
-    timeout: Duration.minutes(14),
+    // Lambda gives up (13 min) before the state's 14-minute timeout, so the error is the function's own.
+    timeout: Duration.minutes(13),
   },
   'start-instance': {
     entry: 'tasks/instance/start-instance.ts',
@@ -103,7 +112,7 @@ export const TASK_GRANTS: Record<EncryptVolumesTask, { entry: string; grants: Gr
       describe('DescribeVolumes', 'DescribeInstances'),
       onResources(['AttachVolume', 'DetachVolume'], ['instance', 'volume']),
       onResources(['ModifyInstanceAttribute'], ['instance']),
-      onResources(['DeleteTags'], ['volume']),
+      onlyOurTagKeys('DeleteTags'),
       kmsVia('ec2', ['CreateGrant', 'Decrypt', 'DescribeKey']),
     ],
   },

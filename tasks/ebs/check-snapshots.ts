@@ -1,7 +1,7 @@
 import { createEc2Client } from '../lib/clients';
 import { describeSnapshots } from '../lib/ec2';
-import { PreconditionFailedError } from '../lib/errors';
-import { DATA_PROFILE, advancePoll, parsePercent } from '../lib/polling';
+import { PreconditionFailedError, ResourceNotFoundError } from '../lib/errors';
+import { DATA_PROFILE, NOT_YET_VISIBLE_POLLS, advancePoll, parsePercent } from '../lib/polling';
 import type { PollState, VolumeWork } from '../lib/types';
 
 const ec2 = createEc2Client();
@@ -22,7 +22,15 @@ export interface CheckSnapshotsEvent {
 export const handler = async ({ volumes, field, poll }: CheckSnapshotsEvent): Promise<PollState> => {
   const ids = volumes.map((v) => v[field]);
   if (ids.some((id) => !id)) throw new PreconditionFailedError(`a volume has no ${field} recorded`);
-  const snapshots = await describeSnapshots(ec2, ids as string[]);
+  const totalGiB = volumes.reduce((sum, v) => sum + v.sizeGiB, 0);
+  let snapshots;
+  try {
+    snapshots = await describeSnapshots(ec2, ids as string[]);
+  } catch (error) {
+    // EC2 is eventually consistent: a snapshot made a moment ago may not be visible yet.
+    if (!(error instanceof ResourceNotFoundError) || (poll?.count ?? 0) >= NOT_YET_VISIBLE_POLLS) throw error;
+    return advancePoll(poll, { status: 'pending' }, DATA_PROFILE, totalGiB, `snapshots (${field})`);
+  }
   const failed = snapshots.find((s) => s.State === 'error');
   if (failed) {
     return advancePoll(poll, {
@@ -31,11 +39,10 @@ export const handler = async ({ volumes, field, poll }: CheckSnapshotsEvent): Pr
     }, DATA_PROFILE, 0, field);
   }
   const pending = snapshots.filter((s) => s.State !== 'completed');
-  const totalGiB = volumes.reduce((sum, v) => sum + v.sizeGiB, 0);
   if (pending.length === 0 && snapshots.length === ids.length) {
     return advancePoll(poll, { status: 'completed', progress: 100 }, DATA_PROFILE, totalGiB, field);
   }
   // The slowest snapshot sets the pace.
-  const progress = Math.min(...pending.map((s) => parsePercent(s.Progress) ?? 0));
+  const progress = pending.length > 0 ? Math.min(...pending.map((s) => parsePercent(s.Progress) ?? 0)) : undefined;
   return advancePoll(poll, { status: 'pending', progress }, DATA_PROFILE, totalGiB, `snapshots (${field})`);
 };

@@ -1,7 +1,7 @@
 import { createEc2Client } from '../lib/clients';
 import { describeVolumes } from '../lib/ec2';
-import { PreconditionFailedError } from '../lib/errors';
-import { DATA_PROFILE, advancePoll } from '../lib/polling';
+import { PreconditionFailedError, ResourceNotFoundError } from '../lib/errors';
+import { DATA_PROFILE, NOT_YET_VISIBLE_POLLS, advancePoll } from '../lib/polling';
 import type { PollState, VolumeWork } from '../lib/types';
 
 const ec2 = createEc2Client();
@@ -15,8 +15,15 @@ export interface CheckVolumesEvent {
 export const handler = async ({ volumes, poll }: CheckVolumesEvent): Promise<PollState> => {
   const ids = volumes.map((v) => v.newVolumeId);
   if (ids.some((id) => !id)) throw new PreconditionFailedError('a volume has no replacement recorded');
-  const found = await describeVolumes(ec2, ids as string[]);
   const totalGiB = volumes.reduce((sum, v) => sum + v.sizeGiB, 0);
+  let found;
+  try {
+    found = await describeVolumes(ec2, ids as string[]);
+  } catch (error) {
+    // EC2 is eventually consistent: a volume created a moment ago may not be visible yet.
+    if (!(error instanceof ResourceNotFoundError) || (poll?.count ?? 0) >= NOT_YET_VISIBLE_POLLS) throw error;
+    return advancePoll(poll, { status: 'pending' }, DATA_PROFILE, totalGiB, 'replacement volumes');
+  }
   const failed = found.find((v) => v.State === 'error');
   if (failed) {
     return advancePoll(poll, {

@@ -1,7 +1,7 @@
 import { DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients';
 import { attach, detach, setDeleteOnTermination, volumesById } from '../lib/attachments';
-import { attachmentTo, describeInstance } from '../lib/ec2';
+import { attachmentTo, describeInstance, describeVolumesIfExist } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { STATE_PROFILE, advancePoll } from '../lib/polling';
@@ -29,9 +29,14 @@ export interface RollbackVolumeState extends PollState {
  */
 export const handler = async ({ volume, instanceId, poll }: RollbackVolumeEvent): Promise<RollbackVolumeState> => {
   const ids = volume.newVolumeId ? [volume.volumeId, volume.newVolumeId] : [volume.volumeId];
-  const volumes = await volumesById(ec2, ids);
-  const original = volumes.get(volume.volumeId);
-  const replacement = volume.newVolumeId ? volumes.get(volume.newVolumeId) : undefined;
+  // EC2 fails the whole call if one id is gone. A replacement deleted by hand cannot be
+  // attached anyway; the original can still go back, so look again for it alone.
+  const both = await describeVolumesIfExist(ec2, ids);
+  const found = both.length === ids.length
+    ? new Map(both.map((v) => [v.VolumeId as string, v]))
+    : await volumesById(ec2, [volume.volumeId]);
+  const original = found.get(volume.volumeId);
+  const replacement = volume.newVolumeId ? found.get(volume.newVolumeId) : undefined;
   const what = `rollback of ${volume.volumeId} at ${volume.device}`;
   const pending = (step: RollbackVolumeState['step']): RollbackVolumeState => ({
     ...advancePoll(poll, { status: 'pending' }, STATE_PROFILE, 0, what), volumeId: volume.volumeId, step,

@@ -40,6 +40,16 @@ export async function describeVolumes(ec2: EC2Client, volumeIds: string[]): Prom
   return volumes;
 }
 
+/** Like describeVolumes, but a volume that does not exist is simply absent from the result. */
+export async function describeVolumesIfExist(ec2: EC2Client, volumeIds: string[]): Promise<Volume[]> {
+  try {
+    return await describeVolumes(ec2, volumeIds);
+  } catch (error) {
+    if (error instanceof ResourceNotFoundError) return [];
+    throw error;
+  }
+}
+
 export async function describeVolume(ec2: EC2Client, volumeId: string): Promise<Volume> {
   const [volume] = await describeVolumes(ec2, [volumeId]);
   if (!volume) throw new ResourceNotFoundError(`volume ${volumeId} not found`);

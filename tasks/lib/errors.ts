@@ -21,6 +21,12 @@ export const TRANSIENT_ERRORS = [
   'InternalFailure',
   'ServiceUnavailable',
   'Unavailable',
+  // EBS direct APIs and KMS name theirs differently.
+  'RequestThrottledException',
+  'InternalServerException',
+  'ConcurrentLimitExceededException',
+  'KMSInternalException',
+  'DependencyTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',

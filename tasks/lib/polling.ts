@@ -34,6 +34,9 @@ export const STATE_PROFILE: PollProfile = {
   maxPolls: 30,
 };
 
+/** Polls during which a just-created resource may still be invisible to Describe calls (EC2 is eventually consistent). */
+export const NOT_YET_VISIBLE_POLLS = 3;
+
 /** History events one poll round adds: Wait (2) + Lambda task (5) + Choice (2). */
 export const EVENTS_PER_POLL = 9;
 

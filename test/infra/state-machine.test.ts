@@ -49,7 +49,7 @@ const EXPECTED_RETRY = [
     ErrorEquals: [...TRANSIENT_ERRORS],
     IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL',
   },
-  { ErrorEquals: ['States.Timeout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
+  { ErrorEquals: ['States.Timeout', 'Sandbox.Timedout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
 ];
 
 let synth: Synthesized;

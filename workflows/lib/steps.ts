@@ -15,9 +15,12 @@ export const TRANSIENT_RETRY: sfn.RetryProps = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
-/** Every task is idempotent, so a Lambda that timed out is safe to run once more. */
+/**
+ * Every task is idempotent, so one that timed out is safe to run once more: either the
+ * state's timeout fired or Lambda's own (which Step Functions reports as Sandbox.Timedout).
+ */
 export const TIMEOUT_RETRY: sfn.RetryProps = {
-  errors: [sfn.Errors.TIMEOUT],
+  errors: [sfn.Errors.TIMEOUT, 'Sandbox.Timedout'],
   interval: Duration.seconds(5),
   maxAttempts: 1,
   backoffRate: 2,

@@ -4,6 +4,7 @@ import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/ebs/check-snapshots';
 import { PollBudgetExceededError, PreconditionFailedError, ResourceNotFoundError } from '../../../tasks/lib/errors';
 import { NOW, awsError, freezeTime, pollState, volumeWork } from '../fixtures';
+import { NOT_YET_VISIBLE_POLLS } from '../../../tasks/lib/polling';
 
 const ec2 = mockClient(EC2Client);
 const volumes = [
@@ -135,12 +136,23 @@ describe('check-snapshots', () => {
     expect(ec2).not.toHaveReceivedAnyCommand();
   });
 
-  it('throws ResourceNotFoundError when a snapshot is gone', async () => {
+  it('treats a snapshot not yet visible on the first polls as pending (EC2 is eventually consistent)', async () => {
     // Prepare
     ec2.on(DescribeSnapshotsCommand).rejects(awsError('InvalidSnapshot.NotFound'));
 
     // Act
-    const result = handler({ volumes, field: 'preSnapshotId' });
+    const out = await handler({ volumes, field: 'preSnapshotId', poll: pollState({ count: NOT_YET_VISIBLE_POLLS - 1 }) });
+
+    // Assess
+    expect(out).toMatchObject({ status: 'pending', count: NOT_YET_VISIBLE_POLLS });
+  });
+
+  it('throws ResourceNotFoundError when a snapshot is still missing after the first polls', async () => {
+    // Prepare
+    ec2.on(DescribeSnapshotsCommand).rejects(awsError('InvalidSnapshot.NotFound'));
+
+    // Act
+    const result = handler({ volumes, field: 'preSnapshotId', poll: pollState({ count: NOT_YET_VISIBLE_POLLS }) });
 
     // Assess
     await expect(result).rejects.toThrow(ResourceNotFoundError);

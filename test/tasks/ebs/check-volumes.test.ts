@@ -4,6 +4,7 @@ import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/ebs/check-volumes';
 import { PollBudgetExceededError, PreconditionFailedError, ResourceNotFoundError } from '../../../tasks/lib/errors';
 import { NOW, awsError, ec2Volume, freezeTime, pollState, volumeWork } from '../fixtures';
+import { NOT_YET_VISIBLE_POLLS } from '../../../tasks/lib/polling';
 
 const ec2 = mockClient(EC2Client);
 const NEW_1 = 'vol-0ccccccccccccccc1';
@@ -108,12 +109,23 @@ describe('check-volumes', () => {
     expect(ec2).not.toHaveReceivedAnyCommand();
   });
 
-  it('throws ResourceNotFoundError when a replacement is gone', async () => {
+  it('treats a volume not yet visible on the first polls as pending (EC2 is eventually consistent)', async () => {
     // Prepare
     ec2.on(DescribeVolumesCommand).rejects(awsError('InvalidVolume.NotFound'));
 
     // Act
-    const result = handler({ volumes });
+    const out = await handler({ volumes });
+
+    // Assess
+    expect(out).toMatchObject({ status: 'pending', count: 1 });
+  });
+
+  it('throws ResourceNotFoundError when a replacement is still missing after the first polls', async () => {
+    // Prepare
+    ec2.on(DescribeVolumesCommand).rejects(awsError('InvalidVolume.NotFound'));
+
+    // Act
+    const result = handler({ volumes, poll: pollState({ count: NOT_YET_VISIBLE_POLLS }) });
 
     // Assess
     await expect(result).rejects.toThrow(ResourceNotFoundError);

@@ -144,7 +144,22 @@ describe('rollback-volume', () => {
     // Assess
     await expect(result).rejects.toThrow(ResourceNotFoundError);
     await expect(result).rejects.toMatchObject({ name: 'ResourceNotFoundError', message: `volume ${ORIGINAL} not found` });
-    expect(names()).toEqual(['DescribeVolumes']);
+    // one look for both, one more for the original alone; nothing changed
+    expect(names()).toEqual(['DescribeVolumes', 'DescribeVolumes']);
+  });
+
+  it('reattaches the original when its replacement was deleted by hand', async () => {
+    // Prepare: EC2 fails a describe that names a missing volume
+    ec2.on(DescribeVolumesCommand, { VolumeIds: [ORIGINAL, NEW] }).rejects(awsError('InvalidVolume.NotFound'));
+    ec2.on(DescribeVolumesCommand, { VolumeIds: [ORIGINAL] }).resolves({ Volumes: [ec2Volume(ORIGINAL, 'available', undefined, replacedTags)] });
+
+    // Act
+    const out = await rollback();
+
+    // Assess
+    expect(out).toMatchObject({ step: 'reattaching-original', status: 'pending' });
+    expect(ec2).toHaveReceivedCommandWith(AttachVolumeCommand, { VolumeId: ORIGINAL, InstanceId: INSTANCE_ID, Device: '/dev/xvda' });
+    expect(ec2).not.toHaveReceivedCommand(DetachVolumeCommand);
   });
 
   it.each([
