@@ -4,6 +4,7 @@ import { describeInstance, describeVolumes } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { resolveUsableKey } from '../lib/kms';
 import { logger } from '../lib/logger';
+import { MAX_VOLUMES_PER_EXECUTION } from '../lib/polling';
 import { TAG, copyableTags, tagValue } from '../lib/tags';
 import type { Plan, RunContext, VolumePlan } from '../lib/types';
 
@@ -32,6 +33,11 @@ export const handler = async ({ request }: RunContext): Promise<Plan> => {
     const mapping = mappings.find((m) => m.Ebs?.VolumeId === volume.VolumeId);
     return toVolumePlan(volume, mapping?.DeviceName as string, mapping?.Ebs?.DeleteOnTermination ?? false, instance);
   });
+  if (plans.length > MAX_VOLUMES_PER_EXECUTION) {
+    throw new PreconditionFailedError(
+      `${plans.length} volumes to encrypt; one execution handles at most ${MAX_VOLUMES_PER_EXECUTION} (its history must stay within Step Functions' limit): split them with volumeIds`,
+    );
+  }
   const wasRunning = state === 'running';
   const base = {
     instance: {

@@ -4,7 +4,7 @@ import { attach, detach, setDeleteOnTermination, volumesById } from '../lib/atta
 import { attachmentTo, describeInstance, describeVolumesIfExist } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { STATE_PROFILE, advancePoll } from '../lib/polling';
+import { SWAP_PROFILE, advancePoll } from '../lib/polling';
 import { TAG, tagValue } from '../lib/tags';
 import type { PollState, VolumeWork } from '../lib/types';
 
@@ -39,7 +39,7 @@ export const handler = async ({ volume, instanceId, poll }: RollbackVolumeEvent)
   const replacement = volume.newVolumeId ? found.get(volume.newVolumeId) : undefined;
   const what = `rollback of ${volume.volumeId} at ${volume.device}`;
   const pending = (step: RollbackVolumeState['step']): RollbackVolumeState => ({
-    ...advancePoll(poll, { status: 'pending' }, STATE_PROFILE, 0, what), volumeId: volume.volumeId, step,
+    ...advancePoll(poll, { status: 'pending' }, SWAP_PROFILE, 0, what), volumeId: volume.volumeId, step,
   });
 
   const replacementAttachment = replacement && attachmentTo(replacement, instanceId);
@@ -70,6 +70,6 @@ export const handler = async ({ volume, instanceId, poll }: RollbackVolumeEvent)
   }
   logger.info('original volume in place', { volumeId: volume.volumeId, device: volume.device });
   return {
-    ...advancePoll(poll, { status: 'completed' }, STATE_PROFILE, 0, what), volumeId: volume.volumeId, step: 'restored',
+    ...advancePoll(poll, { status: 'completed' }, SWAP_PROFILE, 0, what), volumeId: volume.volumeId, step: 'restored',
   };
 };

@@ -4,7 +4,7 @@ import { attach, detach, setDeleteOnTermination, volumesById } from '../lib/atta
 import { attachmentTo } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { STATE_PROFILE, advancePoll } from '../lib/polling';
+import { SWAP_PROFILE, advancePoll } from '../lib/polling';
 import { RETAIN_DAYS, TAG } from '../lib/tags';
 import type { PollState, VolumeWork } from '../lib/types';
 
@@ -44,7 +44,7 @@ export const handler = async ({ volume, instanceId, poll }: SwapVolumeEvent): Pr
   const replacementAttachment = replacement && attachmentTo(replacement, instanceId);
   if (replacementAttachment) {
     if (replacementAttachment.State !== 'attached') {
-      return result('attaching-replacement', advancePoll(poll, { status: 'pending' }, STATE_PROFILE, 0, what));
+      return result('attaching-replacement', advancePoll(poll, { status: 'pending' }, SWAP_PROFILE, 0, what));
     }
     await setDeleteOnTermination(ec2, instanceId, volume.device, volume.deleteOnTermination);
     const retainUntil = new Date(Date.now() + RETAIN_DAYS * 86_400_000).toISOString().slice(0, 10);
@@ -53,13 +53,13 @@ export const handler = async ({ volume, instanceId, poll }: SwapVolumeEvent): Pr
       Tags: [{ Key: TAG.replacedBy, Value: newVolumeId }, { Key: TAG.retainUntil, Value: retainUntil }],
     }));
     logger.info('volume swapped', { original: volume.volumeId, replacement: newVolumeId, device: volume.device });
-    return result('swapped', advancePoll(poll, { status: 'completed' }, STATE_PROFILE, 0, what));
+    return result('swapped', advancePoll(poll, { status: 'completed' }, SWAP_PROFILE, 0, what));
   }
 
   const originalAttachment = original && attachmentTo(original, instanceId);
   if (originalAttachment) {
     if (originalAttachment.State === 'attached') await detach(ec2, volume.volumeId, instanceId, volume.device);
-    return result('detaching-original', advancePoll(poll, { status: 'pending' }, STATE_PROFILE, 0, what));
+    return result('detaching-original', advancePoll(poll, { status: 'pending' }, SWAP_PROFILE, 0, what));
   }
   if (original?.State !== 'available') {
     throw new PreconditionFailedError(`original ${volume.volumeId} is ${original?.State} elsewhere; not swapping`);
@@ -68,5 +68,5 @@ export const handler = async ({ volume, instanceId, poll }: SwapVolumeEvent): Pr
     throw new PreconditionFailedError(`replacement ${newVolumeId} is ${replacement?.State}, not available`);
   }
   await attach(ec2, newVolumeId, instanceId, volume.device);
-  return result('attaching-replacement', advancePoll(poll, { status: 'pending' }, STATE_PROFILE, 0, what));
+  return result('attaching-replacement', advancePoll(poll, { status: 'pending' }, SWAP_PROFILE, 0, what));
 };

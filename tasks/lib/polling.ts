@@ -37,6 +37,15 @@ export const STATE_PROFILE: PollProfile = {
 /** Polls during which a just-created resource may still be invisible to Describe calls (EC2 is eventually consistent). */
 export const NOT_YET_VISIBLE_POLLS = 3;
 
+/** Detach/attach of one volume: seconds, occasionally minutes. */
+export const SWAP_PROFILE: PollProfile = { ...STATE_PROFILE, basePolls: 20, maxPolls: 20 };
+
+/**
+ * Volumes one execution swaps at most. With every budget exhausted, 40 volumes still
+ * keep the history under 25,000 events; larger sets are split with `volumeIds`.
+ */
+export const MAX_VOLUMES_PER_EXECUTION = 40;
+
 /** History events one poll round adds: Wait (2) + Lambda task (5) + Choice (2). */
 export const EVENTS_PER_POLL = 9;
 
