@@ -1,0 +1,22 @@
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as z from 'zod/mini';
+import { encryptVolumesInputSchema } from '../tasks/lib/schemas';
+
+/** The JSON Schemas console users validate against, generated from the same zod schemas the first state uses. */
+export function jsonSchemas(): Record<string, unknown> {
+  return {
+    'encrypt-volumes': {
+      ...z.toJSONSchema(encryptVolumesInputSchema, { io: 'input' }),
+      title: 'encrypt-volumes input',
+    },
+  };
+}
+
+if (require.main === module) {
+  for (const [name, schema] of Object.entries(jsonSchemas())) {
+    const file = path.join(__dirname, 'schemas', `${name}.json`);
+    writeFileSync(file, `${JSON.stringify(schema, null, 2)}\n`);
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  }
+}
