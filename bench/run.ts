@@ -1,0 +1,149 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import Table from 'cli-table3';
+import { HANDLER_METADATA, PROJECT_ROOT } from '../infra/constructs/task-function';
+import { RemediationStack } from '../infra/stack';
+import { startMoto, useEndpoint } from '../local/moto';
+import { DATA_PROFILE, STATE_PROFILE } from '../tasks/lib/polling';
+import { HISTORY_LIMIT, checksFor, historyEvents, worstCase } from './history-model';
+
+const PLAIN = { head: [], border: [] };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function executionFigures(): Promise<void> {
+  const moto = await startMoto();
+  try {
+    useEndpoint(moto.endpoint);
+    const { AccountSeeder } = await import('../local/seed');
+    const { runWorkflow, localWorkflows } = await import('../local/runner');
+    const synthStarted = performance.now();
+    localWorkflows();
+    console.log(`Synthesizing the stack for the local runner: ${(performance.now() - synthStarted).toFixed(0)} ms (once per process)`);
+    const seeder = new AccountSeeder();
+    const table = new Table({ head: ['volumes swapped', 'state transitions', 'per volume', 'Lambda invocations', 'per volume', 'local run (ms)'], style: PLAIN });
+    const perVolume: Record<number, { transitions: number; invocations: number }> = {};
+    for (const dataVolumes of [1, 9]) {
+      // A gp2 root plus data volumes: 2 and 10 volumes to swap.
+      const seeded = await seeder.createInstance({
+        name: `bench-${dataVolumes + 1}`,
+        dataVolumes: Array.from({ length: dataVolumes }, (_, i) => ({ device: `/dev/sd${String.fromCharCode(102 + i)}`, sizeGiB: 10, volumeType: 'gp3' as const })),
+      });
+      const started = performance.now();
+      const execution = await runWorkflow('encrypt-volumes', { instanceId: seeded.instanceId, allowStop: true });
+      const ms = performance.now() - started;
+      if (execution.status !== 'SUCCEEDED') throw new Error(`bench run failed: ${execution.error} ${execution.cause}`);
+      const volumes = dataVolumes + 1;
+      const transitions = execution.events.filter((e) => e.type === 'StateEntered').length;
+      const invocations = Object.values(execution.invocations).reduce((a, b) => a + b, 0);
+      perVolume[volumes] = { transitions, invocations };
+      table.push([volumes, transitions, (transitions / volumes).toFixed(1), invocations, (invocations / volumes).toFixed(1), ms.toFixed(0)]);
+    }
+    const [small, large] = [perVolume[2], perVolume[10]];
+    console.log('\nHappy path, every poll succeeding first time (targets: <= 40 transitions, <= 15 invocations per volume)');
+    console.log(table.toString());
+    if (small && large) {
+      console.log(`Marginal cost of one more volume: ${((large.transitions - small.transitions) / 8).toFixed(1)} transitions, ` +
+        `${((large.invocations - small.invocations) / 8).toFixed(1)} Lambda invocations`);
+    }
+  } finally {
+    await moto.stop();
+  }
+}
+
+/** Median of 5 cold loads, each in a fresh process: what a cold start pays to load these modules. */
+function initMs(...modules: string[]): number {
+  const inits: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const code = `const t=process.hrtime.bigint();for(const m of ${JSON.stringify(modules)})require(m);process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+    const run = spawnSync(process.execPath, ['-e', code], {
+      env: { ...process.env, NODE_PATH: path.join(PROJECT_ROOT, 'node_modules'), AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      encoding: 'utf8',
+    });
+    inits.push(Number(run.stdout));
+  }
+  return median(inits);
+}
+
+/** The external packages a bundle requires (the SDK clients and Powertools the runtime and layer provide). */
+function sdkModulesOf(bundle: string): string[] {
+  const source = readFileSync(bundle, 'utf8');
+  return [...new Set([...source.matchAll(/require\("(@aws-sdk\/[a-z0-9-]+|@aws-lambda-powertools\/[a-z0-9-]+)"\)/g)].map((m) => m[1] as string))];
+}
+
+function bundleFigures(): void {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'remediation-bench-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new RemediationStack(app, 'Bench', { env: { account: '123456789012', region: 'us-east-1' } });
+    const assembly = app.synth();
+    const template = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
+    const table = new Table({ head: ['task', 'bundle (bytes, minified)', 'module init (ms)', 'of which SDK/Powertools load', 'our code'], style: PLAIN });
+    for (const resource of Object.values(template.Resources)) {
+      const handler = resource.Metadata?.[HANDLER_METADATA];
+      const assetPath = resource.Metadata?.['aws:asset:path'];
+      if (resource.Type !== 'AWS::Lambda::Function' || !handler || !assetPath) continue;
+      const bundle = path.join(assembly.directory, assetPath, 'index.js');
+      const total = initMs(bundle);
+      const sdk = initMs(...sdkModulesOf(bundle));
+      table.push([handler, statSync(bundle).size, total.toFixed(1), sdk.toFixed(1), Math.max(0, total - sdk).toFixed(1)]);
+    }
+    console.log('\nTask bundles (targets: <= 10 KB with the SDK external; module init <= 50 ms)');
+    console.log(table.toString());
+    console.log('(the SDK and Powertools are external, provided by the runtime and layer; loading @aws-sdk/client-ec2 dominates a cold start)');
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function historyFigures(): void {
+  const TIB16 = 16 * 1024;
+  const H = 3600;
+  const phases = [48 * H, 48 * H, H, 4 * H, 300].map((s) => checksFor(DATA_PROFILE, TIB16, s)) as [number, number, number, number, number];
+  const realistic = historyEvents({ volumes: 1, dataPhaseChecks: phases, instanceChecks: { stopped: checksFor(STATE_PROFILE, 0, 120, false), started: checksFor(STATE_PROFILE, 0, 60, false) }, swapChecksPerVolume: 3 });
+  const worst = historyEvents(worstCase(40, 40 * TIB16));
+  const table = new Table({ head: ['scenario', 'history events', `share of ${HISTORY_LIMIT}`], style: PLAIN });
+  table.push([`16 TiB volume, 48 h snapshot + 48 h copy, polls ${phases.join('/')}`, realistic, `${((100 * realistic) / HISTORY_LIMIT).toFixed(1)}%`]);
+  table.push(['40 x 16 TiB, every poll budget exhausted', worst, `${((100 * worst) / HISTORY_LIMIT).toFixed(1)}%`]);
+  console.log('\nExecution history budget');
+  console.log(table.toString());
+}
+
+/** Downtime = the steps between stop and start and the data each moves, at a snapshot rate of 100 MiB/s. */
+function downtimeModel(): void {
+  const GIB = 500;
+  const CHANGED = GIB * 0.01;
+  const rate = 100 / 1024; // GiB per second
+  const minutes = (gib: number) => ((gib / rate) / 60).toFixed(1);
+  const rows: [string, string, number][] = [
+    ['copy (ours)', 'final snapshot of blocks changed since the pre-copy', CHANGED],
+    ['copy (ours)', 'encrypted copy of that final snapshot (incremental on the pre-copy copy)', CHANGED],
+    ['copy (ours)', 'CreateVolume from the copy (available at once; blocks load lazily)', 0],
+    ['direct (ours)', 'final snapshot of blocks changed since the pre-copy', CHANGED],
+    ['direct (ours)', 'CreateVolume Encrypted from it (available at once; blocks load lazily)', 0],
+    ['stop first', 'full snapshot after the stop', GIB],
+    ['stop first', 'full encrypted copy', GIB],
+    ['stop first', 'CreateVolume from the copy', 0],
+  ];
+  const table = new Table({ head: ['sequence', 'step while stopped', 'GiB moved', 'minutes at 100 MiB/s'], style: PLAIN });
+  for (const [sequence, step, gib] of rows) table.push([sequence, step, gib, minutes(gib)]);
+  const total = (s: string) => rows.filter((r) => r[0] === s).reduce((sum, r) => sum + r[2], 0);
+  console.log(`\nDowntime model: ${GIB} GiB volume, 1% of blocks changed since the pre-copy (plus stop, swap and start, the same for all)`);
+  console.log(table.toString());
+  console.log(`Data moved while stopped: copy ${total('copy (ours)')} GiB, direct ${total('direct (ours)')} GiB, stop-first ${total('stop first')} GiB.`);
+  console.log('Assumption: EBS copies the final snapshot incrementally on the earlier encrypted copy (same key and lineage); where it does not, copy moves the full volume while stopped and direct is the faster choice.');
+}
+
+async function main(): Promise<void> {
+  await executionFigures();
+  bundleFigures();
+  historyFigures();
+  downtimeModel();
+}
+
+main().catch((error: Error) => {
+  console.error(error);
+  process.exit(1);
+});
