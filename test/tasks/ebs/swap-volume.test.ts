@@ -105,7 +105,7 @@ describe('swap-volume', () => {
     const third = await swap(second);
 
     // Assess
-    expect([first, second, third].map((p) => [p.count, p.waitSeconds, p.maxPolls])).toEqual([[1, 5, 30], [2, 10, 30], [3, 20, 30]]);
+    expect([first, second, third].map((p) => [p.count, p.waitSeconds, p.maxPolls])).toEqual([[1, 5, 20], [2, 10, 20], [3, 20, 20]]);
   });
 
   it('throws PollBudgetExceededError when the swap is still pending on the last poll', async () => {
