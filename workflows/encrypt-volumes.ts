@@ -55,6 +55,22 @@ export const States = {
 const POLLS = ['preCopySnapshots', 'preCopyEncrypt', 'stopped', 'finalSnapshots', 'finalEncrypt', 'volumes', 'started', 'restarted'] as const;
 const poll = (key: (typeof POLLS)[number]) => `$.work.polls.${key}`;
 
+/** The two snapshot phases share one shape: before the stop (pre-copy) and after it (final). */
+const SNAPSHOT_PHASES = {
+  'pre-copy': {
+    snapshotMap: States.preCopySnapshots, snapshotTask: States.createPreCopySnapshot, snapshotField: 'preSnapshotId', snapshotPoll: 'preCopySnapshots',
+    snapshotLoop: { check: States.checkPreCopySnapshots, route: States.routePreCopySnapshots, wait: States.waitPreCopySnapshots },
+    copyMap: States.preCopyEncrypt, copyTask: States.copyPreCopySnapshot, copyField: 'preCopyId', copyPoll: 'preCopyEncrypt',
+    copyLoop: { check: States.checkPreCopyEncrypt, route: States.routePreCopyEncrypt, wait: States.waitPreCopyEncrypt },
+  },
+  final: {
+    snapshotMap: States.finalSnapshots, snapshotTask: States.createFinalSnapshot, snapshotField: 'finalSnapshotId', snapshotPoll: 'finalSnapshots',
+    snapshotLoop: { check: States.checkFinalSnapshots, route: States.routeFinalSnapshots, wait: States.waitFinalSnapshots },
+    copyMap: States.finalEncrypt, copyTask: States.copyFinalSnapshot, copyField: 'finalCopyId', copyPoll: 'finalEncrypt',
+    copyLoop: { check: States.checkFinalEncrypt, route: States.routeFinalEncrypt, wait: States.waitFinalEncrypt },
+  },
+} as const;
+
 export const COMMENT = [
   'Encrypts the unencrypted EBS volumes of one EC2 instance: snapshot, encrypted copy, new volume, swap, verify.',
   'Start it from the console with input such as {"instanceId": "i-0123456789abcdef0", "allowStop": true}',
@@ -112,6 +128,16 @@ export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<Encr
   };
   const isCopy = sfn.Condition.stringEquals('$.request.strategy', 'copy');
   const isDone = (key: (typeof POLLS)[number]) => sfn.Condition.stringEquals(`${poll(key)}.status`, 'completed');
+  /** Snapshot every volume, wait; with the copy strategy make encrypted copies, wait; then `then`. */
+  const snapshotPhase = (phase: 'pre-copy' | 'final', then: sfn.IChainable) => {
+    const n = SNAPSHOT_PHASES[phase];
+    const copies = snapshotLoop(n.copyLoop, n.copyField, n.copyPoll);
+    copies.route.otherwise(then);
+    const copy = volumeMap(n.copyMap, n.copyTask, fns['copy-snapshot'], { phase, 'kmsKeyArn.$': '$.plan.kmsKeyArn' }).next(copies.check);
+    const snapshots = snapshotLoop(n.snapshotLoop, n.snapshotField, n.snapshotPoll);
+    snapshots.route.when(sfn.Condition.and(isDone(n.snapshotPoll), isCopy), copy).otherwise(then);
+    return volumeMap(n.snapshotMap, n.snapshotTask, fns['create-snapshot'], { phase }).next(snapshots.check);
+  };
 
   const done = new sfn.Succeed(scope, States.done);
   const buildReport = lambdaTask(scope, States.buildReport, fns['build-report'], {
@@ -149,12 +175,7 @@ export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<Encr
   volumes.route.otherwise(swapVolumes);
   const createVolumes = volumeMap(States.createVolumes, States.createEncryptedVolume, fns['create-volume'], { 'strategy.$': '$.request.strategy', 'kmsKeyArn.$': '$.plan.kmsKeyArn' }).next(volumes.check);
 
-  const finalEncrypt = snapshotLoop({ check: States.checkFinalEncrypt, route: States.routeFinalEncrypt, wait: States.waitFinalEncrypt }, 'finalCopyId', 'finalEncrypt');
-  finalEncrypt.route.otherwise(createVolumes);
-  const finalCopies = volumeMap(States.finalEncrypt, States.copyFinalSnapshot, fns['copy-snapshot'], { phase: 'final', 'kmsKeyArn.$': '$.plan.kmsKeyArn' }).next(finalEncrypt.check);
-  const finalSnapshots = snapshotLoop({ check: States.checkFinalSnapshots, route: States.routeFinalSnapshots, wait: States.waitFinalSnapshots }, 'finalSnapshotId', 'finalSnapshots');
-  finalSnapshots.route.when(sfn.Condition.and(isDone('finalSnapshots'), isCopy), finalCopies).otherwise(createVolumes);
-  const takeFinalSnapshots = volumeMap(States.finalSnapshots, States.createFinalSnapshot, fns['create-snapshot'], { phase: 'final' }).next(finalSnapshots.check);
+  const takeFinalSnapshots = snapshotPhase('final', createVolumes);
 
   const stopped = pollLoop(scope, { check: States.checkInstanceStopped, route: States.routeInstanceStopped, wait: States.waitInstanceStopped },
     fns['check-instance-state'], { ...instanceId, desired: 'stopped', 'poll.$': poll('stopped') }, poll('stopped'), rollbackVolumes);
@@ -162,12 +183,7 @@ export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<Encr
   stopped.route.otherwise(takeFinalSnapshots);
   const stopInstance = guard(lambdaTask(scope, States.stopInstance, fns['stop-instance'], { payload: instanceId, resultPath: '$.work.stop' })).next(stopped.check);
 
-  const preEncrypt = snapshotLoop({ check: States.checkPreCopyEncrypt, route: States.routePreCopyEncrypt, wait: States.waitPreCopyEncrypt }, 'preCopyId', 'preCopyEncrypt');
-  preEncrypt.route.otherwise(stopInstance);
-  const preCopies = volumeMap(States.preCopyEncrypt, States.copyPreCopySnapshot, fns['copy-snapshot'], { phase: 'pre-copy', 'kmsKeyArn.$': '$.plan.kmsKeyArn' }).next(preEncrypt.check);
-  const preSnapshots = snapshotLoop({ check: States.checkPreCopySnapshots, route: States.routePreCopySnapshots, wait: States.waitPreCopySnapshots }, 'preSnapshotId', 'preCopySnapshots');
-  preSnapshots.route.when(sfn.Condition.and(isDone('preCopySnapshots'), isCopy), preCopies).otherwise(stopInstance);
-  const takePreCopySnapshots = volumeMap(States.preCopySnapshots, States.createPreCopySnapshot, fns['create-snapshot'], { phase: 'pre-copy' }).next(preSnapshots.check);
+  const takePreCopySnapshots = snapshotPhase('pre-copy', stopInstance);
 
   const initWork = new sfn.Pass(scope, States.initWork, {
     parameters: { 'volumes.$': '$.plan.volumes', polls: Object.fromEntries(POLLS.map((k) => [k, {}])), error: {} },

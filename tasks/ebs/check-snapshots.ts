@@ -1,7 +1,7 @@
 import { createEc2Client } from '../lib/clients';
 import { describeSnapshots } from '../lib/ec2';
-import { PreconditionFailedError, ResourceNotFoundError } from '../lib/errors';
-import { DATA_PROFILE, NOT_YET_VISIBLE_POLLS, advancePoll, parsePercent } from '../lib/polling';
+import { PreconditionFailedError } from '../lib/errors';
+import { DATA_PROFILE, advancePoll, parsePercent, readJustCreated } from '../lib/polling';
 import type { PollState, VolumeWork } from '../lib/types';
 
 const ec2 = createEc2Client();
@@ -23,14 +23,8 @@ export const handler = async ({ volumes, field, poll }: CheckSnapshotsEvent): Pr
   const ids = volumes.map((v) => v[field]);
   if (ids.some((id) => !id)) throw new PreconditionFailedError(`a volume has no ${field} recorded`);
   const totalGiB = volumes.reduce((sum, v) => sum + v.sizeGiB, 0);
-  let snapshots;
-  try {
-    snapshots = await describeSnapshots(ec2, ids as string[]);
-  } catch (error) {
-    // EC2 is eventually consistent: a snapshot made a moment ago may not be visible yet.
-    if (!(error instanceof ResourceNotFoundError) || (poll?.count ?? 0) >= NOT_YET_VISIBLE_POLLS) throw error;
-    return advancePoll(poll, { status: 'pending' }, DATA_PROFILE, totalGiB, `snapshots (${field})`);
-  }
+  const snapshots = await readJustCreated(() => describeSnapshots(ec2, ids as string[]), poll);
+  if (!snapshots) return advancePoll(poll, { status: 'pending' }, DATA_PROFILE, totalGiB, `snapshots (${field})`);
   const failed = snapshots.find((s) => s.State === 'error');
   if (failed) {
     return advancePoll(poll, {

@@ -1,9 +1,9 @@
 import { CopySnapshotCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients';
-import { findSnapshots } from '../lib/ec2';
+import { findCreatedSnapshot } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { TAG, createdByFilters, remediationTags } from '../lib/tags';
+import { createdResourceTags } from '../lib/tags';
 import type { VolumeWork } from '../lib/types';
 import type { SnapshotPhase } from './create-snapshot';
 
@@ -24,9 +24,7 @@ export const handler = async ({ volume, phase, executionName, kmsKeyArn }: CopyS
   const field = phase === 'final' ? 'finalCopyId' : 'preCopyId';
   if (!source) throw new PreconditionFailedError(`no ${phase} snapshot recorded for ${volume.volumeId}`);
   const copyPhase = `${phase}-encrypted`;
-  const existing = (await findSnapshots(ec2, createdByFilters(executionName, copyPhase, volume.volumeId))).find(
-    (s) => s.State !== 'error',
-  );
+  const existing = await findCreatedSnapshot(ec2, executionName, copyPhase, volume.volumeId);
   if (existing?.SnapshotId) {
     logger.info('encrypted copy already exists', { snapshotId: existing.SnapshotId, phase });
     return { ...volume, [field]: existing.SnapshotId };
@@ -41,10 +39,7 @@ export const handler = async ({ volume, phase, executionName, kmsKeyArn }: CopyS
       TagSpecifications: [
         {
           ResourceType: 'snapshot',
-          Tags: [
-            ...volume.tags,
-            ...remediationTags(executionName, { [TAG.phase]: copyPhase, [TAG.sourceVolume]: volume.volumeId }),
-          ],
+          Tags: createdResourceTags(volume.tags, executionName, copyPhase, volume.volumeId),
         },
       ],
     }),

@@ -1,8 +1,8 @@
 import { CreateSnapshotCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients';
-import { findSnapshots } from '../lib/ec2';
+import { findCreatedSnapshot } from '../lib/ec2';
 import { logger } from '../lib/logger';
-import { TAG, createdByFilters, remediationTags } from '../lib/tags';
+import { createdResourceTags } from '../lib/tags';
 import type { VolumeWork } from '../lib/types';
 
 const ec2 = createEc2Client();
@@ -22,9 +22,7 @@ export interface CreateSnapshotEvent {
  */
 export const handler = async ({ volume, phase, executionName }: CreateSnapshotEvent): Promise<VolumeWork> => {
   const field = phase === 'final' ? 'finalSnapshotId' : 'preSnapshotId';
-  const existing = (await findSnapshots(ec2, createdByFilters(executionName, phase, volume.volumeId))).find(
-    (s) => s.State !== 'error',
-  );
+  const existing = await findCreatedSnapshot(ec2, executionName, phase, volume.volumeId);
   if (existing?.SnapshotId) {
     logger.info('snapshot already exists', { snapshotId: existing.SnapshotId, phase });
     return { ...volume, [field]: existing.SnapshotId };
@@ -36,10 +34,7 @@ export const handler = async ({ volume, phase, executionName }: CreateSnapshotEv
       TagSpecifications: [
         {
           ResourceType: 'snapshot',
-          Tags: [
-            ...volume.tags,
-            ...remediationTags(executionName, { [TAG.phase]: phase, [TAG.sourceVolume]: volume.volumeId }),
-          ],
+          Tags: createdResourceTags(volume.tags, executionName, phase, volume.volumeId),
         },
       ],
     }),

@@ -5,7 +5,7 @@ import { findVolumes } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { Strategy } from '../lib/schemas';
-import { TAG, createdByFilters, remediationTags } from '../lib/tags';
+import { createdByFilters, createdResourceTags } from '../lib/tags';
 import type { VolumeWork } from '../lib/types';
 
 const ec2 = createEc2Client();
@@ -47,10 +47,7 @@ export const handler = async ({ volume, strategy, executionName, kmsKeyArn }: Cr
     TagSpecifications: [
       {
         ResourceType: 'volume',
-        Tags: [
-          ...volume.tags,
-          ...remediationTags(executionName, { [TAG.phase]: REPLACEMENT_PHASE, [TAG.sourceVolume]: volume.volumeId }),
-        ],
+        Tags: createdResourceTags(volume.tags, executionName, REPLACEMENT_PHASE, volume.volumeId),
       },
     ],
   };

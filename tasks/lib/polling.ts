@@ -1,4 +1,4 @@
-import { PollBudgetExceededError } from './errors';
+import { PollBudgetExceededError, ResourceNotFoundError } from './errors';
 import type { PollState, PollStatus } from './types';
 
 /**
@@ -112,4 +112,17 @@ export function parsePercent(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const parsed = Number.parseFloat(value.replace('%', ''));
   return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+/**
+ * Reads resources created a moment ago. EC2 is eventually consistent: during the first
+ * polls a NotFound means "not visible yet", answered with `undefined` (treat as pending).
+ */
+export async function readJustCreated<T>(read: () => Promise<T>, poll: PollState | undefined): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ResourceNotFoundError && (poll?.count ?? 0) < NOT_YET_VISIBLE_POLLS) return undefined;
+    throw error;
+  }
 }

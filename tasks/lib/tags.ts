@@ -45,3 +45,8 @@ export function createdByFilters(executionName: string, phase: string, sourceVol
     { Name: `tag:${TAG.sourceVolume}`, Values: [sourceVolumeId] },
   ];
 }
+
+/** Tags for what this execution creates from a source volume: the source's own tags plus ours. */
+export function createdResourceTags(sourceTags: ResourceTag[], executionName: string, phase: string, sourceVolumeId: string): ResourceTag[] {
+  return [...sourceTags, ...remediationTags(executionName, { [TAG.phase]: phase, [TAG.sourceVolume]: sourceVolumeId })];
+}
