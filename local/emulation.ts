@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import type { AwsCall } from '../tasks/lib/clients';
+import type { AwsCall } from '../tasks/lib/client-hooks';
 
 /** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
 export function awsError(name: string, message: string): Error {

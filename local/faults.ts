@@ -1,4 +1,4 @@
-import type { AwsCall } from '../tasks/lib/clients';
+import type { AwsCall } from '../tasks/lib/client-hooks';
 import { awsError } from './emulation';
 
 /** Slow and failing AWS behaviour that moto cannot show, injected per run. */

@@ -2,7 +2,7 @@ import './polyfills';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
-import { installClientHook } from '../tasks/lib/clients';
+import { installClientHook } from '../tasks/lib/client-hooks';
 import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeWorkflows, type LocalWorkflow } from './definition';
 import { Emulation } from './emulation';
 import { FaultLayer, type FaultPlan } from './faults';

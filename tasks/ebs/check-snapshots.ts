@@ -1,4 +1,4 @@
-import { createEc2Client } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
 import { describeSnapshots } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { DATA_PROFILE, advancePoll, parsePercent, readJustCreated } from '../lib/polling';

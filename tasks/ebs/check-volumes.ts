@@ -1,4 +1,4 @@
-import { createEc2Client } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
 import { describeVolumes } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { DATA_PROFILE, advancePoll, readJustCreated } from '../lib/polling';

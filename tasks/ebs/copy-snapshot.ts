@@ -1,5 +1,5 @@
 import { CopySnapshotCommand } from '@aws-sdk/client-ec2';
-import { createEc2Client } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
 import { findCreatedSnapshot } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';

@@ -1,5 +1,5 @@
 import { CreateSnapshotCommand } from '@aws-sdk/client-ec2';
-import { createEc2Client } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
 import { findCreatedSnapshot } from '../lib/ec2';
 import { logger } from '../lib/logger';
 import { createdResourceTags } from '../lib/tags';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CreateVolumeCommand, type CreateVolumeCommandInput, type VolumeType } from '@aws-sdk/client-ec2';
-import { createEc2Client } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
 import { findVolumes } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';

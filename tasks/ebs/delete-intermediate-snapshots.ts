@@ -1,5 +1,5 @@
 import { DeleteSnapshotCommand } from '@aws-sdk/client-ec2';
-import { createEc2Client } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
 import { awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { VolumeWork } from '../lib/types';

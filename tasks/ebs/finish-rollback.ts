@@ -1,5 +1,5 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
-import { createEc2Client } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
 import { findSnapshots, findVolumes } from '../lib/ec2';
 import { logger } from '../lib/logger';
 import { TAG, WORKFLOW_ENCRYPT_VOLUMES } from '../lib/tags';

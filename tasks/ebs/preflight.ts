@@ -1,5 +1,6 @@
 import { DescribeInstanceAttributeCommand, DescribeSpotInstanceRequestsCommand, type Instance, type Volume } from '@aws-sdk/client-ec2';
-import { createEc2Client, createKmsClient } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
+import { createKmsClient } from '../lib/clients/kms';
 import { describeInstance, describeVolumes } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { resolveUsableKey } from '../lib/kms';

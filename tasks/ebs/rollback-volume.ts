@@ -1,5 +1,5 @@
 import { DeleteTagsCommand } from '@aws-sdk/client-ec2';
-import { createEc2Client } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
 import { attach, detach, setDeleteOnTermination, volumesById } from '../lib/attachments';
 import { attachmentTo, describeInstance, describeVolumesIfExist } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';

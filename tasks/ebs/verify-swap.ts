@@ -1,5 +1,6 @@
 import { ListSnapshotBlocksCommand } from '@aws-sdk/client-ebs';
-import { createEbsClient, createEc2Client } from '../lib/clients';
+import { createEbsClient } from '../lib/clients/ebs';
+import { createEc2Client } from '../lib/clients/ec2';
 import { describeInstance, describeVolumes } from '../lib/ec2';
 import { VerificationFailedError, awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';

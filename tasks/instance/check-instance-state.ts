@@ -1,4 +1,4 @@
-import { createEc2Client } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
 import { describeInstance } from '../lib/ec2';
 import { STATE_PROFILE, advancePoll } from '../lib/polling';
 import type { PollState } from '../lib/types';

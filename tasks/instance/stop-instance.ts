@@ -1,5 +1,5 @@
 import { StopInstancesCommand } from '@aws-sdk/client-ec2';
-import { createEc2Client } from '../lib/clients';
+import { createEc2Client } from '../lib/clients/ec2';
 import { instanceChange, type InstanceChange, type InstanceEvent } from '../lib/instance-change';
 import { logger } from '../lib/logger';
 

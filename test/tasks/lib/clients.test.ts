@@ -1,14 +1,10 @@
 import { ListSnapshotBlocksCommand } from '@aws-sdk/client-ebs';
 import { DescribeInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
-import {
-  createEbsClient,
-  createEc2Client,
-  createKmsClient,
-  installClientHook,
-  type AwsCall,
-  type ClientHook,
-} from '../../../tasks/lib/clients';
+import { installClientHook, type AwsCall, type ClientHook } from '../../../tasks/lib/client-hooks';
+import { createEbsClient } from '../../../tasks/lib/clients/ebs';
+import { createEc2Client } from '../../../tasks/lib/clients/ec2';
+import { createKmsClient } from '../../../tasks/lib/clients/kms';
 import { INSTANCE_ID, KEY_ID, awsError } from '../fixtures';
 
 // Real clients, no mocks: every test installs a hook that answers, so no request is signed or sent.

@@ -1,6 +1,3 @@
-import { EBSClient } from '@aws-sdk/client-ebs';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { KMSClient } from '@aws-sdk/client-kms';
 
 /**
  * A hook sees every AWS call a handler makes, before it is signed and sent.
@@ -36,7 +33,7 @@ interface HookableClient {
   };
 }
 
-function withHooks<C>(client: C, service: string): C {
+export function withHooks<C>(client: C, service: string): C {
   (client as unknown as HookableClient).middlewareStack.add(
     (next, context) => async (args) => {
       if (hooks.length === 0) return next(args);
@@ -57,6 +54,3 @@ function withHooks<C>(client: C, service: string): C {
   return client;
 }
 
-export const createEc2Client = (): EC2Client => withHooks(new EC2Client({}), 'ec2');
-export const createEbsClient = (): EBSClient => withHooks(new EBSClient({}), 'ebs');
-export const createKmsClient = (): KMSClient => withHooks(new KMSClient({}), 'kms');

@@ -1,0 +1,5 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { withHooks } from '../client-hooks';
+
+/** One file per service, so a bundle loads only the SDK clients its handler uses. */
+export const createCloudTrailClient = (): CloudTrailClient => withHooks(new CloudTrailClient({}), 'cloudtrail');

@@ -1,0 +1,5 @@
+import { EBSClient } from '@aws-sdk/client-ebs';
+import { withHooks } from '../client-hooks';
+
+/** One file per service, so a bundle loads only the SDK clients its handler uses. */
+export const createEbsClient = (): EBSClient => withHooks(new EBSClient({}), 'ebs');

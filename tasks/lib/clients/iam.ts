@@ -1,0 +1,5 @@
+import { IAMClient } from '@aws-sdk/client-iam';
+import { withHooks } from '../client-hooks';
+
+/** One file per service, so a bundle loads only the SDK clients its handler uses. */
+export const createIamClient = (): IAMClient => withHooks(new IAMClient({}), 'iam');

@@ -1,0 +1,5 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { withHooks } from '../client-hooks';
+
+/** One file per service, so a bundle loads only the SDK clients its handler uses. */
+export const createKmsClient = (): KMSClient => withHooks(new KMSClient({}), 'kms');

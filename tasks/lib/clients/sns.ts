@@ -1,0 +1,5 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { withHooks } from '../client-hooks';
+
+/** One file per service, so a bundle loads only the SDK clients its handler uses. */
+export const createSnsClient = (): SNSClient => withHooks(new SNSClient({}), 'sns');
