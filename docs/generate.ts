@@ -3,13 +3,14 @@ import * as path from 'node:path';
 import * as z from 'zod/mini';
 import { encryptVolumesInputSchema } from '../tasks/lib/schemas';
 
+function schemaOf(workflow: string, schema: z.ZodMiniType): Record<string, unknown> {
+  return { ...z.toJSONSchema(schema, { io: 'input' }), title: `${workflow} input` };
+}
+
 /** The JSON Schemas console users validate against, generated from the same zod schemas the first state uses. */
 export function jsonSchemas(): Record<string, unknown> {
   return {
-    'encrypt-volumes': {
-      ...z.toJSONSchema(encryptVolumesInputSchema, { io: 'input' }),
-      title: 'encrypt-volumes input',
-    },
+    'encrypt-volumes': schemaOf('encrypt-volumes', encryptVolumesInputSchema),
   };
 }
 

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EncryptVolumesWorkflow } from './constructs/encrypt-volumes-workflow';
+import type { RemediationStateMachine } from './constructs/remediation-state-machine';
 import { acknowledgeAcceptedWildcards } from './nag';
 
 /** The deployable product: one construct per workflow, composed here. */
@@ -10,11 +11,17 @@ export class RemediationStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     this.encryptVolumes = new EncryptVolumesWorkflow(this, 'EncryptVolumes');
-    const machine = this.encryptVolumes.machine.stateMachine;
-    new CfnOutput(this, 'EncryptVolumesStateMachineArn', { value: machine.stateMachineArn });
-    new CfnOutput(this, 'EncryptVolumesConsoleLink', {
-      value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${machine.stateMachineArn}`,
-    });
+    // Every workflow: one construct (its functions, permissions and state machine), listed here.
+    const workflows: Record<string, RemediationStateMachine> = {
+      EncryptVolumes: this.encryptVolumes.machine,
+    };
+    for (const [id, workflow] of Object.entries(workflows)) {
+      const machine = workflow.stateMachine;
+      new CfnOutput(this, `${id}StateMachineArn`, { value: machine.stateMachineArn });
+      new CfnOutput(this, `${id}ConsoleLink`, {
+        value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${machine.stateMachineArn}`,
+      });
+    }
     acknowledgeAcceptedWildcards(this);
   }
 }

@@ -1,4 +1,4 @@
-import type { EncryptVolumesInput } from './schemas';
+import type { EncryptVolumesInput, Trigger } from './schemas';
 
 export interface ResourceTag {
   Key: string;
@@ -77,4 +77,17 @@ export interface ReportAction {
   before?: Record<string, unknown>;
   after?: Record<string, unknown>;
   at: string;
+}
+
+/** Every workflow's output (DESIGN.md "Workflow output"); workflows add their own fields. */
+export interface WorkflowReport {
+  workflow: string;
+  target: string;
+  execution: string;
+  outcome: 'REMEDIATED' | 'NO_ACTION' | 'PLANNED';
+  mode: 'apply' | 'plan';
+  trigger: Trigger;
+  startedAt: string;
+  finishedAt: string;
+  actions: ReportAction[];
 }

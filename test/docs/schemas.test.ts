@@ -1,24 +1,32 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { jsonSchemas } from '../../docs/generate';
 import { encryptVolumesInputSchema } from '../../tasks/lib/schemas';
 
 const docs = path.join(__dirname, '..', '..', 'docs');
+const workflows = Object.keys(jsonSchemas());
 
-describe('console documentation', () => {
+describe.each(workflows)('console documentation of %s', (workflow) => {
   it('the committed JSON Schema is the one generated from the zod schema (run `npm run docs` after changing it)', () => {
-    const committed = JSON.parse(readFileSync(path.join(docs, 'schemas', 'encrypt-volumes.json'), 'utf8'));
-    expect(committed).toEqual(jsonSchemas()['encrypt-volumes']);
+    const committed = JSON.parse(readFileSync(path.join(docs, 'schemas', `${workflow}.json`), 'utf8'));
+    expect(committed).toEqual(jsonSchemas()[workflow]);
   });
 
-  it.each(readdirSync(path.join(docs, 'examples', 'encrypt-volumes')))('example %s is accepted by the first state', (file) => {
+  it('the schema refuses unknown fields, as the workflow does, and has ready-to-paste examples', () => {
+    const schema = jsonSchemas()[workflow] as { additionalProperties: boolean };
+    expect(schema.additionalProperties).toBe(false);
+    expect(existsSync(path.join(docs, 'examples', workflow))).toBe(true);
+    expect(readdirSync(path.join(docs, 'examples', workflow)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('encrypt-volumes examples', () => {
+  it.each(readdirSync(path.join(docs, 'examples', 'encrypt-volumes')))('%s is accepted by the first state', (file) => {
     const example = JSON.parse(readFileSync(path.join(docs, 'examples', 'encrypt-volumes', file), 'utf8'));
     expect(encryptVolumesInputSchema.safeParse(example).success).toBe(true);
   });
 
-  it('the schema refuses unknown fields, as the workflow does', () => {
-    const schema = jsonSchemas()['encrypt-volumes'] as { additionalProperties: boolean; required: string[] };
-    expect(schema.additionalProperties).toBe(false);
-    expect(schema.required).toEqual(['instanceId']);
+  it('instanceId is the only required field', () => {
+    expect((jsonSchemas()['encrypt-volumes'] as { required: string[] }).required).toEqual(['instanceId']);
   });
 });

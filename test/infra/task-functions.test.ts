@@ -5,6 +5,7 @@ import { TASK_GRANTS } from '../../infra/constructs/encrypt-volumes-workflow';
 import { HANDLER_METADATA, POWERTOOLS_LAYER_PARAMETER, PROJECT_ROOT } from '../../infra/constructs/task-function';
 import { ENCRYPT_VOLUMES_TASKS, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
 import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { sdkCallsOf } from './bundle-calls';
 
 interface Statement {
   Effect: string;
@@ -27,29 +28,6 @@ const conditionValue = (s: Statement, key: string): unknown => s.Condition?.Stri
 
 // Granted to every function for the runtime itself (logs, tracing), not for the handler's calls.
 const RUNTIME_ACTIONS = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
-const SDK_CLIENT_SERVICES = new Set(['ec2', 'kms', 'ebs']);
-
-/**
- * The IAM actions a minified bundle calls: `x.FooCommand` and `(0,x.paginateFoo)` on a module
- * `x=require("@aws-sdk/client-<service>")` (the SDK is external, so these property names survive).
- */
-function sdkCallsOf(bundle: string): string[] {
-  const modules = new Map([...bundle.matchAll(/([\w$]+)=require\("@aws-sdk\/client-([a-z0-9-]+)"\)/g)].map((m) => [m[1]!, m[2]!]));
-  const calls = new Set<string>();
-  const found = { commands: new Set<string>(), paginators: new Set<string>() };
-  for (const [, variable, command, paginated] of bundle.matchAll(/(?<![\w$])([\w$]+)\.(?:([A-Z][A-Za-z0-9]+)Command|paginate([A-Z][A-Za-z0-9]+))\b/g)) {
-    const service = modules.get(variable!);
-    if (!service || !SDK_CLIENT_SERVICES.has(service)) throw new Error(`${variable}.${command ?? paginated}: not an EC2, KMS or EBS client call`);
-    if (command) found.commands.add(command);
-    if (paginated) found.paginators.add(paginated);
-    calls.add(`${service}:${command ?? paginated}`);
-  }
-  // Any other mention (a destructured import, say) would escape the scan: fail rather than under-report.
-  expect([...new Set([...bundle.matchAll(/([A-Z][A-Za-z0-9]+)Command\b/g)].map((m) => m[1]))].sort()).toEqual([...found.commands].sort());
-  expect([...new Set([...bundle.matchAll(/paginate([A-Z][A-Za-z0-9]+)/g)].map((m) => m[1]))].sort()).toEqual([...found.paginators].sort());
-  return [...calls].sort();
-}
-
 let synth: Synthesized;
 const fns = new Map<EncryptVolumesTask, TaskFunctionUnderTest>();
 const fn = (task: EncryptVolumesTask): TaskFunctionUnderTest => {
