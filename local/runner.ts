@@ -22,7 +22,7 @@ moduleWithResolver._resolveFilename = function (request, parent, ...rest) {
 const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions');
 
 type Handler = (input: unknown) => Promise<unknown>;
-type AslEvent = { type: string; timestamp?: number; state?: { name: string; type: string; input?: unknown; output?: unknown }; index?: number; parentState?: { name: string }; Error?: string; Cause?: string; error?: string; cause?: string; output?: unknown; input?: unknown };
+type AslEvent = { type: string; timestamp?: number; state?: { name: string; type: string; input?: unknown; output?: unknown }; index?: number; parentState?: { name: string }; Error?: unknown; Cause?: unknown; error?: unknown; cause?: unknown; output?: unknown; input?: unknown };
 
 export interface LocalEvent {
   at: string;
@@ -33,6 +33,8 @@ export interface LocalEvent {
   parent?: string;
   error?: string;
   cause?: string;
+  input?: unknown;
+  output?: unknown;
 }
 
 export interface LocalExecution {
@@ -58,6 +60,8 @@ export interface RunOptions {
   onEvent?: (event: LocalEvent) => void;
   /** Milliseconds each Wait state lasts locally (default 0). */
   waitMs?: number;
+  /** Keep the execution, in Step Functions' history shape, for `remediate --local` (local/store.ts). */
+  store?: (execution: LocalExecution) => void;
 }
 
 let cachedWorkflows: Record<string, LocalWorkflow> | undefined;
@@ -153,12 +157,16 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     for await (const raw of execution.eventLogs as AsyncGenerator<AslEvent>) {
       const event: LocalEvent = { at: new Date(raw.timestamp ?? Date.now()).toISOString(), type: raw.type };
       if (raw.state) Object.assign(event, { state: raw.state.name, stateType: raw.state.type });
+      const input = raw.state?.input ?? raw.input;
+      const output = raw.state?.output ?? raw.output;
+      if (input !== undefined) event.input = input;
+      if (output !== undefined) event.output = output;
       if (raw.index !== undefined) event.index = raw.index;
       if (raw.parentState) event.parent = raw.parentState.name;
       const error = raw.Error ?? raw.error;
       const cause = raw.Cause ?? raw.cause;
-      if (error) event.error = error;
-      if (cause) event.cause = cause;
+      if (error) event.error = String(error);
+      if (cause !== undefined) event.cause = typeof cause === 'string' ? cause : ((cause as Error).message ?? JSON.stringify(cause));
       events.push(event);
       options.onEvent?.(event);
     }
@@ -174,5 +182,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     removeHook();
   }
   await collecting;
-  return { name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults };
+  const finished: LocalExecution = { name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults };
+  options.store?.(finished);
+  return finished;
 }
