@@ -25,6 +25,8 @@ export interface TaskFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   logRetention?: logs.RetentionDays;
+  /** Read once by the handler at load. */
+  environment?: Record<string, string>;
 }
 
 /**
@@ -66,6 +68,7 @@ export class TaskFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'ec2-remediation',
+        ...props.environment,
       },
       bundling: {
         minify: true,

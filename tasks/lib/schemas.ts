@@ -7,6 +7,7 @@ export const triggerSchema = z
     source: z.enum(['console', 'cli', 'eventbridge']),
     principal: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
     eventId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    parentExecution: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   })
   .check(z.describe('Who or what started the remediation.'));
 
