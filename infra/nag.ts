@@ -76,6 +76,16 @@ export const ACCEPTED_WILDCARDS: AcceptedWildcard[] = [
     // Any KMS use other than DescribeKey goes through EC2/EBS only.
     statement: (s) => actionsOf(s).every((a) => !a.startsWith('kms:') || a === 'kms:DescribeKey') || hasCondition(s, 'kms:ViaService'),
   },
+  {
+    pattern: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12}):(vpc|vpc-flow-log)/\\*\\]$`),
+    reason: 'enable-flow-logs: VPC ids are input and flow log ids are created at run time; grants are limited to this ' +
+      'account and region, tagging to ec2:CreateAction=CreateFlowLogs and deletion to the remediation:workflow tag.',
+    // On those ARNs only creating flow logs, tagging them on create, and deleting our own.
+    // A resource built with Fn::Join (pseudo parameters) is checked by its JSON text.
+    statement: (s) => !list(s.Resource).some((r) => /:(vpc|vpc-flow-log)\/\*("|$)/.test(typeof r === 'string' ? r : JSON.stringify(r))) ||
+      actionsOf(s).every((a) => a === 'ec2:CreateFlowLogs' || (a === 'ec2:CreateTags' && hasCondition(s, 'ec2:CreateAction')) ||
+        (a === 'ec2:DeleteFlowLogs' && hasCondition(s, 'aws:ResourceTag/remediation:workflow'))),
+  },
 ];
 
 /** The statements of an IAM policy resource, resolved; [] for anything else. */

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { EnableFlowLogsWorkflow } from './constructs/enable-flow-logs-workflow';
 import { EncryptVolumesWorkflow } from './constructs/encrypt-volumes-workflow';
 import type { RemediationStateMachine } from './constructs/remediation-state-machine';
 import { acknowledgeAcceptedWildcards } from './nag';
@@ -14,6 +15,7 @@ export class RemediationStack extends Stack {
     // Every workflow: one construct (its functions, permissions and state machine), listed here.
     const workflows: Record<string, RemediationStateMachine> = {
       EncryptVolumes: this.encryptVolumes.machine,
+      EnableFlowLogs: new EnableFlowLogsWorkflow(this, 'EnableFlowLogs').machine,
     };
     for (const [id, workflow] of Object.entries(workflows)) {
       const machine = workflow.stateMachine;
