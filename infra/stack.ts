@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { EnableConfigWorkflow } from './constructs/enable-config-workflow';
 import { EnableFlowLogsWorkflow } from './constructs/enable-flow-logs-workflow';
 import { EncryptVolumesWorkflow } from './constructs/encrypt-volumes-workflow';
 import type { RemediationStateMachine } from './constructs/remediation-state-machine';
@@ -15,6 +16,7 @@ export class RemediationStack extends Stack {
     // Every workflow: one construct (its functions, permissions and state machine), listed here.
     const workflows: Record<string, RemediationStateMachine> = {
       EncryptVolumes: this.encryptVolumes.machine,
+      EnableConfig: new EnableConfigWorkflow(this, 'EnableConfig').machine,
       EnableFlowLogs: new EnableFlowLogsWorkflow(this, 'EnableFlowLogs').machine,
     };
     for (const [id, workflow] of Object.entries(workflows)) {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { ConfigServiceClient, DescribeDeliveryChannelsCommand } from '@aws-sdk/client-config-service';
+import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { AwsCall } from '../tasks/lib/client-hooks';
 
 /** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
@@ -74,5 +76,37 @@ export class Emulation {
     if (running && device === instance.RootDeviceName) {
       throw awsError('IncorrectState', `Unable to attach a root volume to running instance '${instanceId}'`);
     }
+  }
+
+  /**
+   * IAM CreateServiceLinkedRole for AWS Config: moto names the role AWSServiceRoleForconfig (lower case), so GetRole of
+   * AWSServiceRoleForConfig would never find it. We create it under AWS's name and path, and refuse a second as IAM does.
+   * Other services go to moto as they are.
+   */
+  async createServiceLinkedRole(input: Record<string, unknown>, next: () => Promise<unknown>): Promise<unknown> {
+    if (input.AWSServiceName !== 'config.amazonaws.com') return next();
+    const iam = new IAMClient({});
+    const RoleName = 'AWSServiceRoleForConfig';
+    const exists = await iam.send(new GetRoleCommand({ RoleName })).then(() => true, () => false);
+    if (exists) throw awsError('InvalidInputException', `Service role name ${RoleName} has been taken in this account, please try a different suffix.`);
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'config.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+    const out = await iam.send(new CreateRoleCommand({ RoleName, Path: '/aws-service-role/config.amazonaws.com/', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    return { Role: out.Role, $metadata: {} };
+  }
+
+  /** Config DescribeDeliveryChannelStatus (moto answers 500): every existing channel, its deliveries succeeding. */
+  async describeDeliveryChannelStatus(input: Record<string, unknown>): Promise<unknown> {
+    const names = input.DeliveryChannelNames as string[] | undefined;
+    const channels = (await new ConfigServiceClient({}).send(new DescribeDeliveryChannelsCommand({}))).DeliveryChannels ?? [];
+    const now = new Date();
+    return {
+      DeliveryChannelsStatus: channels.filter((c) => !names?.length || names.includes(c.name as string)).map((c) => ({
+        name: c.name,
+        configSnapshotDeliveryInfo: { lastStatus: 'SUCCESS', lastAttemptTime: now, lastSuccessfulTime: now },
+        configHistoryDeliveryInfo: { lastStatus: 'SUCCESS', lastAttemptTime: now, lastSuccessfulTime: now },
+        configStreamDeliveryInfo: { lastStatus: 'NOT_APPLICABLE' },
+      })),
+      $metadata: {},
+    };
   }
 }

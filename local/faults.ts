@@ -13,6 +13,8 @@ export interface FaultPlan {
   failAfterSuccessOnce?: string[];
   /** The nth call (1-based) of a command fails with this error. */
   failCall?: { command: string; nth: number; errorName: string; message: string };
+  /** Every recorder status Config DescribeConfigurationRecorderStatus reports is this (lastStatusChangeTime: the moment of the answer). */
+  configRecorderStatus?: { lastStatus: string; lastErrorCode?: string; lastErrorMessage?: string };
 }
 
 export interface FaultRecord {
@@ -58,6 +60,7 @@ export class FaultLayer {
       this.injected.push({ fault: 'answer-lost', command: key });
       throw awsError('InternalError', 'An internal error has occurred (injected after the call took effect)');
     }
+    if (call.command === 'DescribeConfigurationRecorderStatus' && this.plan.configRecorderStatus) return this.recorderStatus(key, output);
     if (call.command !== 'DescribeSnapshots' || !(this.plan.snapshotPendingPolls || this.plan.snapshotsNeverComplete)) return output;
     const snapshots = (output as { Snapshots?: { SnapshotId?: string; State?: string; Progress?: string }[] }).Snapshots ?? [];
     // Only direct polls by id; the lookups by tag that make tasks idempotent see the truth.
@@ -72,6 +75,15 @@ export class FaultLayer {
         snapshot.Progress = `${Math.min(99, polls * 20)}%`;
         this.injected.push({ fault: 'pending', command: 'ec2:DescribeSnapshots', detail: id });
       }
+    }
+    return output;
+  }
+
+  private recorderStatus(key: string, output: unknown): unknown {
+    const statuses = (output as { ConfigurationRecordersStatus?: Record<string, unknown>[] }).ConfigurationRecordersStatus ?? [];
+    for (const status of statuses) {
+      Object.assign(status, this.plan.configRecorderStatus, { lastStatusChangeTime: new Date() });
+      this.injected.push({ fault: 'recorder-status', command: key, detail: String(status.name) });
     }
     return output;
   }

@@ -1,0 +1,37 @@
+import { handler } from '../../../tasks/config/validate-input';
+import { InvalidInputError } from '../../../tasks/lib/errors';
+
+const execution = { name: 'enable-config-account-20260301T120000Z', startTime: '2026-03-01T12:00:00.000Z' };
+
+describe('validate-input (enable-config)', () => {
+  it('fills the defaults: home region = this region, no overwrite, daily delivery, apply, console', async () => {
+    const out = await handler({ input: {}, execution });
+
+    expect(out).toEqual({
+      request: { homeRegion: 'us-east-1', overwrite: false, deliveryFrequency: 'TwentyFour_Hours', mode: 'apply', trigger: { source: 'console' } },
+      execution,
+      region: 'us-east-1',
+    });
+  });
+
+  it('keeps what was given', async () => {
+    const input = { homeRegion: 'eu-west-1', snsTopicArn: 'arn:aws:sns:us-east-1:111122223333:t', overwrite: true, deliveryFrequency: 'One_Hour', mode: 'plan', trigger: { source: 'cli' } };
+
+    const out = await handler({ input, execution });
+
+    expect(out.request).toEqual(input);
+  });
+
+  it.each([
+    [{ homeRegion: 'Virginia' }, 'homeRegion: must be a region name such as us-east-1'],
+    [{ deliveryFrequency: 'Daily' }, 'deliveryFrequency:'],
+    [{ snsTopicArn: 'arn:aws:s3:::bucket' }, 'snsTopicArn: must be an SNS topic ARN'],
+    [{ overwrite: 'yes' }, 'overwrite:'],
+    [{ bucket: 'mine' }, '(input): unknown field(s) "bucket"'],
+  ])('refuses %j naming the field', async (input, message) => {
+    const refusal = handler({ input, execution });
+
+    await expect(refusal).rejects.toThrow(InvalidInputError);
+    await expect(refusal).rejects.toThrow(message);
+  });
+});
