@@ -1,0 +1,36 @@
+/**
+ * EventBridge event-pattern matching, following the documented rules for the forms this
+ * project uses: a list of values matches if any matches; an object matches if every
+ * field matches; an event field holding an array matches if any element matches;
+ * `{prefix}`, `{exists}` and `{anything-but}` filters. (moto's TestEventPattern returns
+ * nothing, and its rule engine does not look inside arrays of objects.)
+ */
+export type EventPattern = { [field: string]: EventPattern | PatternValue[] };
+type PatternValue = string | number | boolean | null | { prefix?: string; exists?: boolean; 'anything-but'?: unknown };
+
+export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
+  if (typeof event !== 'object' || event === null) return false;
+  return Object.entries(pattern).every(([field, rule]) => {
+    const value = (event as Record<string, unknown>)[field];
+    if (Array.isArray(rule)) return matchesValues(rule, value);
+    if (Array.isArray(value)) return value.some((item) => matchesPattern(rule, item));
+    return matchesPattern(rule, value);
+  });
+}
+
+function matchesValues(rules: PatternValue[], value: unknown): boolean {
+  const candidates = Array.isArray(value) ? value : [value];
+  return rules.some((rule) => {
+    if (rule !== null && typeof rule === 'object') {
+      if ('exists' in rule) return rule.exists === (value !== undefined);
+      if (value === undefined) return false;
+      if (rule.prefix !== undefined) return candidates.some((c) => typeof c === 'string' && c.startsWith(rule.prefix as string));
+      if ('anything-but' in rule) {
+        const excluded = Array.isArray(rule['anything-but']) ? rule['anything-but'] : [rule['anything-but']];
+        return candidates.every((c) => !excluded.includes(c));
+      }
+      return false;
+    }
+    return candidates.some((c) => c === rule);
+  });
+}

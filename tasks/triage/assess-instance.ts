@@ -1,0 +1,66 @@
+import { paginateDescribeSecurityGroups, type IpPermission } from '@aws-sdk/client-ec2';
+import { createEc2Client } from '../lib/clients/ec2';
+import { describeInstance, describeVolumes } from '../lib/ec2';
+import { ResourceNotFoundError } from '../lib/errors';
+import { TAG, tagValue } from '../lib/tags';
+
+const ec2 = createEc2Client();
+/** Principals (ARN prefixes) allowed to start instances; others are a finding. */
+const ALLOWED_PRINCIPALS = (process.env.ALLOWED_PRINCIPALS ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+/** What triage does per finding: `auto` starts the child workflow, `report` only reports. */
+const POLICY = JSON.parse(process.env.TRIAGE_POLICY ?? '{"encrypt-volumes":"report"}') as Record<string, 'auto' | 'report'>;
+
+export interface AssessInstanceEvent {
+  instanceId: string;
+  principalArn: string;
+}
+
+export interface Assessment {
+  instanceId: string;
+  found: boolean;
+  state?: string;
+  excluded: boolean;
+  unencryptedVolumes: string[];
+  openSecurityGroups: { groupId: string; ports: string[] }[];
+  principalAllowed: boolean;
+  /** The child workflows that apply, and whether triage starts them. */
+  remediations: { workflow: string; decision: 'auto' | 'report'; reason: string }[];
+}
+
+const openToWorld = (p: IpPermission) =>
+  (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0') || (p.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === '::/0');
+const portsOf = (p: IpPermission) => (p.IpProtocol === '-1' ? 'all' : `${p.IpProtocol}/${p.FromPort}-${p.ToPort}`);
+
+/** Read-only: what applies to one started instance. */
+export const handler = async ({ instanceId, principalArn }: AssessInstanceEvent): Promise<Assessment> => {
+  const principalAllowed = ALLOWED_PRINCIPALS.length === 0 || ALLOWED_PRINCIPALS.some((p) => principalArn.startsWith(p));
+  let instance;
+  try {
+    instance = await describeInstance(ec2, instanceId);
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundError)) throw error;
+    return { instanceId, found: false, excluded: false, unencryptedVolumes: [], openSecurityGroups: [], principalAllowed, remediations: [] };
+  }
+  const volumeIds = (instance.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId).filter((id): id is string => !!id);
+  const unencryptedVolumes = (await describeVolumes(ec2, volumeIds)).filter((v) => !v.Encrypted).map((v) => v.VolumeId as string);
+  const groupIds = (instance.SecurityGroups ?? []).map((g) => g.GroupId as string);
+  const openSecurityGroups: Assessment['openSecurityGroups'] = [];
+  if (groupIds.length > 0) {
+    for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { GroupIds: groupIds })) {
+      for (const group of page.SecurityGroups ?? []) {
+        const open = (group.IpPermissions ?? []).filter(openToWorld).map(portsOf);
+        if (open.length > 0) openSecurityGroups.push({ groupId: group.GroupId as string, ports: open });
+      }
+    }
+  }
+  const excluded = tagValue(instance.Tags, TAG.exclude)?.toLowerCase() === 'true';
+  const remediations: Assessment['remediations'] = [];
+  if (unencryptedVolumes.length > 0 && !excluded) {
+    remediations.push({
+      workflow: 'encrypt-volumes',
+      decision: POLICY['encrypt-volumes'] ?? 'report',
+      reason: `${unencryptedVolumes.length} unencrypted EBS volume(s)`,
+    });
+  }
+  return { instanceId, found: true, state: instance.State?.Name, excluded, unencryptedVolumes, openSecurityGroups, principalAllowed, remediations };
+};

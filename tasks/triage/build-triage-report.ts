@@ -1,0 +1,59 @@
+import type { ExecutionFacts, ReportAction, WorkflowReport } from '../lib/types';
+import type { Assessment } from './assess-instance';
+import type { StartEventFacts } from './parse-start-event';
+import type { ChildExecution } from './start-child';
+
+export const TRIAGE_WORKFLOW = 'triage-start-instances';
+
+export interface BuildTriageReportEvent {
+  facts: StartEventFacts;
+  execution: ExecutionFacts;
+  /** Per instance: its assessment and the children started for it (absent when triage stopped early). */
+  instances?: { assessment: Assessment; children: ChildExecution[] }[];
+}
+
+export interface TriageReport extends WorkflowReport {
+  event: Pick<StartEventFacts, 'eventId' | 'eventTime' | 'principal' | 'sourceIp' | 'region'>;
+  findings: { instanceId: string; finding: string; handling: 'started' | 'reported' }[];
+}
+
+/** What the event was, what was found on each instance, and which remediations were started (never claims more). */
+export const handler = async ({ facts, execution, instances = [] }: BuildTriageReportEvent): Promise<TriageReport> => {
+  const findings: TriageReport['findings'] = [];
+  const actions: ReportAction[] = [];
+  if (facts.attemptFailed) {
+    for (const id of facts.instanceIds) {
+      findings.push({ instanceId: id, finding: `failed StartInstances attempt by ${facts.principal.arn} from ${facts.sourceIp}: ${facts.error?.code}`, handling: 'reported' });
+    }
+  }
+  if (facts.startedByUs) {
+    for (const id of facts.instanceIds) findings.push({ instanceId: id, finding: 'started by a remediation workflow: not triaged again', handling: 'reported' });
+  }
+  for (const { assessment, children } of instances) {
+    if (!assessment.found) findings.push({ instanceId: assessment.instanceId, finding: 'instance not found', handling: 'reported' });
+    if (!assessment.principalAllowed) {
+      findings.push({ instanceId: assessment.instanceId, finding: `started by ${facts.principal.arn}, who is not on the allow-list`, handling: 'reported' });
+    }
+    for (const group of assessment.openSecurityGroups) {
+      findings.push({ instanceId: assessment.instanceId, finding: `security group ${group.groupId} open to the world on ${group.ports.join(', ')}`, handling: 'reported' });
+    }
+    for (const remediation of assessment.remediations) {
+      const child = children.find((c) => c.workflow === remediation.workflow);
+      findings.push({ instanceId: assessment.instanceId, finding: `${remediation.reason} -> ${remediation.workflow}`, handling: child ? 'started' : 'reported' });
+      if (child) actions.push({ action: 'start-execution', resourceId: child.executionArn, after: { workflow: child.workflow, name: child.name }, at: child.at });
+    }
+  }
+  return {
+    workflow: TRIAGE_WORKFLOW,
+    target: facts.eventId,
+    execution: execution.name,
+    outcome: actions.length > 0 ? 'REMEDIATED' : 'NO_ACTION',
+    mode: 'apply',
+    trigger: { source: 'eventbridge', principal: facts.principal.arn, eventId: facts.eventId },
+    startedAt: execution.startTime,
+    finishedAt: new Date().toISOString(),
+    actions,
+    event: { eventId: facts.eventId, eventTime: facts.eventTime, principal: facts.principal, sourceIp: facts.sourceIp, region: facts.region },
+    findings,
+  };
+};

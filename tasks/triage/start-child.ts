@@ -1,0 +1,46 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { createSfnClient } from '../lib/clients/sfn';
+import { awsErrorName, InvalidInputError } from '../lib/errors';
+import { logger } from '../lib/logger';
+
+const sfn = createSfnClient();
+/** Child workflows triage may start: workflow name -> state machine ARN. */
+const CHILDREN = JSON.parse(process.env.CHILD_STATE_MACHINES ?? '{}') as Record<string, string>;
+
+export interface StartChildEvent {
+  workflow: string;
+  target: string;
+  input: Record<string, unknown>;
+  /** The parent's start time: names the child, so a retried start finds the same execution. */
+  parentStartTime: string;
+}
+
+export interface ChildExecution {
+  workflow: string;
+  target: string;
+  executionArn: string;
+  name: string;
+  alreadyStarted: boolean;
+  at: string;
+}
+
+export const childName = (workflow: string, target: string, at: string) =>
+  `${workflow}-${target}-${at.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`.slice(0, 80);
+
+/** Starts one child remediation as its own execution, linked to the parent through its trigger. */
+export const handler = async ({ workflow, target, input, parentStartTime }: StartChildEvent): Promise<ChildExecution> => {
+  const stateMachineArn = CHILDREN[workflow];
+  if (!stateMachineArn) throw new InvalidInputError(`triage cannot start unknown workflow ${workflow}`);
+  const name = childName(workflow, target, parentStartTime);
+  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  const at = new Date().toISOString();
+  try {
+    const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    logger.info('child started', { workflow, target, executionArn: out.executionArn });
+    return { workflow, target, executionArn: out.executionArn ?? executionArn, name, alreadyStarted: false, at };
+  } catch (error) {
+    // A retry after a lost answer: the first attempt started it.
+    if (awsErrorName(error) !== 'ExecutionAlreadyExists') throw error;
+    return { workflow, target, executionArn, name, alreadyStarted: true, at };
+  }
+};

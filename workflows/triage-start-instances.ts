@@ -1,0 +1,87 @@
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { EventPattern } from '../local/event-pattern';
+import { lambdaTask } from './lib/steps';
+
+export const TRIAGE_TASKS = ['parse-start-event', 'assess-instance', 'start-child', 'build-triage-report'] as const;
+export type TriageTask = (typeof TRIAGE_TASKS)[number];
+
+/**
+ * Every CloudTrail StartInstances management event, whoever made it (IAM user, assumed role,
+ * root, AWS service) and whether it succeeded (failed attempts carry `errorCode` and no
+ * `responseElements`). Only fields every matcher agrees on: no array-of-object fields.
+ */
+export const START_INSTANCES_PATTERN: EventPattern = {
+  source: ['aws.ec2'],
+  'detail-type': ['AWS API Call via CloudTrail'],
+  detail: { eventSource: ['ec2.amazonaws.com'], eventName: ['StartInstances'] },
+};
+
+export const States = {
+  parseStartEvent: 'ParseStartEvent',
+  initInstances: 'InitInstances',
+  routeEvent: 'RouteEvent',
+  assessInstances: 'AssessInstances',
+  assessInstance: 'AssessInstance',
+  startRemediations: 'StartRemediations',
+  routeRemediation: 'RouteRemediation',
+  startChild: 'StartChild',
+  reportOnly: 'ReportOnly',
+  buildTriageReport: 'BuildTriageReport',
+  done: 'Done',
+} as const;
+
+export const TRIAGE_COMMENT = 'Triage of a CloudTrail StartInstances event (delivered by EventBridge): assesses each started ' +
+  'instance and starts the child remediations its policy allows; instances started by our own workflows are not triaged.';
+
+export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, IFunction>): sfn.IChainable {
+  const report = lambdaTask(scope, States.buildTriageReport, fns['build-triage-report'], {
+    payload: { 'facts.$': '$.facts', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' }, 'instances.$': '$.instances' },
+  }).next(new sfn.Succeed(scope, States.done));
+
+  const startChild = lambdaTask(scope, States.startChild, fns['start-child'], {
+    payload: {
+      'workflow.$': '$.remediation.workflow',
+      'target.$': '$.instanceId',
+      'parentStartTime.$': '$.parentStartTime',
+      input: {
+        'instanceId.$': '$.instanceId',
+        allowStop: true,
+        trigger: { source: 'eventbridge', 'principal.$': '$.principal', 'eventId.$': '$.eventId', 'parentExecution.$': '$.parentExecution' },
+      },
+    },
+  });
+  const startRemediations = new sfn.Map(scope, States.startRemediations, {
+    itemsPath: '$.assessment.remediations',
+    maxConcurrency: 1,
+    itemSelector: {
+      'remediation.$': '$$.Map.Item.Value', 'instanceId.$': '$.instanceId', 'principal.$': '$.principal',
+      'eventId.$': '$.eventId', 'parentExecution.$': '$.parentExecution', 'parentStartTime.$': '$.parentStartTime',
+    },
+    resultPath: '$.children',
+  }).itemProcessor(new sfn.Choice(scope, States.routeRemediation)
+    .when(sfn.Condition.stringEquals('$.remediation.decision', 'auto'), startChild)
+    .otherwise(new sfn.Pass(scope, States.reportOnly, { result: sfn.Result.fromObject({ reported: true }) })));
+  const assessInstances = new sfn.Map(scope, States.assessInstances, {
+    itemsPath: '$.facts.instanceIds',
+    maxConcurrency: 5,
+    itemSelector: {
+      'instanceId.$': '$$.Map.Item.Value', 'principal.$': '$.facts.principal.arn', 'eventId.$': '$.facts.eventId',
+      'parentExecution.$': '$$.Execution.Id', 'parentStartTime.$': '$$.Execution.StartTime',
+    },
+    resultPath: '$.instances',
+  }).itemProcessor(lambdaTask(scope, States.assessInstance, fns['assess-instance'], {
+    payload: { 'instanceId.$': '$.instanceId', 'principalArn.$': '$.principal' }, resultPath: '$.assessment',
+  }).next(startRemediations));
+  assessInstances.next(report);
+
+  return lambdaTask(scope, States.parseStartEvent, fns['parse-start-event'], { payload: { 'event.$': '$$.Execution.Input' }, resultPath: '$.facts' })
+    .next(new sfn.Pass(scope, States.initInstances, { result: sfn.Result.fromArray([]), resultPath: '$.instances' }))
+    .next(new sfn.Choice(scope, States.routeEvent)
+      .when(sfn.Condition.or(
+        sfn.Condition.booleanEquals('$.facts.startedByUs', true),
+        sfn.Condition.booleanEquals('$.facts.attemptFailed', true),
+      ), report)
+      .otherwise(assessInstances));
+}
