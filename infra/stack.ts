@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { EnableCloudTrailWorkflow } from './constructs/enable-cloudtrail-workflow';
 import { EnableConfigWorkflow } from './constructs/enable-config-workflow';
 import { EnableFlowLogsWorkflow } from './constructs/enable-flow-logs-workflow';
 import { EncryptVolumesWorkflow } from './constructs/encrypt-volumes-workflow';
@@ -17,6 +18,7 @@ export class RemediationStack extends Stack {
     const workflows: Record<string, RemediationStateMachine> = {
       EncryptVolumes: this.encryptVolumes.machine,
       EnableConfig: new EnableConfigWorkflow(this, 'EnableConfig').machine,
+      EnableCloudTrail: new EnableCloudTrailWorkflow(this, 'EnableCloudTrail').machine,
       EnableFlowLogs: new EnableFlowLogsWorkflow(this, 'EnableFlowLogs').machine,
     };
     for (const [id, workflow] of Object.entries(workflows)) {

@@ -3,6 +3,7 @@ import { DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesComm
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ConfigServiceClient, DescribeDeliveryChannelsCommand } from '@aws-sdk/client-config-service';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsCall } from '../tasks/lib/client-hooks';
 
 /** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
@@ -108,5 +109,13 @@ export class Emulation {
       })),
       $metadata: {},
     };
+  }
+
+  /** CloudTrail CreateTrail with a name already taken: AWS refuses with TrailAlreadyExistsException, moto overwrites the trail. */
+  async refuseWhatCloudTrailRefuses(call: AwsCall): Promise<void> {
+    if (call.service !== 'cloudtrail' || call.command !== 'CreateTrail') return;
+    const name = call.input.Name as string;
+    const exists = await new CloudTrailClient({}).send(new GetTrailCommand({ Name: name })).then(() => true, () => false);
+    if (exists) throw awsError('TrailAlreadyExistsException', `Trail ${name} already exists for customer: ${name}`);
   }
 }

@@ -1,0 +1,61 @@
+import type { ExecutionFacts, ReportAction, WorkflowReport } from '../lib/types';
+import type { TrailChange } from './ensure-trail';
+import { WORKFLOW_ENABLE_CLOUDTRAIL } from './lib/names';
+import type { EnableCloudTrailInput } from './lib/schema';
+import type { SelectorState } from './lib/selectors';
+import type { CloudTrailPlan } from './lib/trails';
+import type { SelectorChange } from './put-event-selectors';
+import type { LoggingChange } from './start-logging';
+import type { TrailVerification } from './verify-trail';
+
+export interface BuildReportEvent {
+  request: EnableCloudTrailInput;
+  execution: ExecutionFacts;
+  plan: CloudTrailPlan;
+  work: { trail?: TrailChange; logging?: LoggingChange; selectors?: SelectorChange; verification?: TrailVerification };
+}
+
+export interface CloudTrailReport extends WorkflowReport {
+  plan: { trail: CloudTrailPlan['trail']; reason: string; trailAction: CloudTrailPlan['trailAction']; needsStartLogging: boolean; addedSelectors: string[] };
+  /** The trail's event selectors before and after (after = planned, for PLANNED). */
+  selectors: { before: SelectorState; after: SelectorState };
+  verification?: TrailVerification;
+}
+
+/** The execution's output: which trail, what changed (before/after, selectors included) and the verify result. */
+export const handler = async ({ request, execution, plan, work }: BuildReportEvent): Promise<CloudTrailReport> => {
+  const outcome = plan.outcome === 'PROCEED' ? 'REMEDIATED' : plan.outcome;
+  const report: CloudTrailReport = {
+    workflow: WORKFLOW_ENABLE_CLOUDTRAIL,
+    target: plan.trail.arn,
+    execution: execution.name,
+    outcome,
+    mode: request.mode,
+    trigger: request.trigger,
+    startedAt: execution.startTime,
+    finishedAt: new Date().toISOString(),
+    plan: { trail: plan.trail, reason: plan.reason, trailAction: plan.trailAction, needsStartLogging: plan.needsStartLogging, addedSelectors: plan.selectors.added },
+    selectors: work.selectors ? { before: work.selectors.before, after: work.selectors.after } : { before: plan.selectors.before, after: plan.selectors.after },
+    actions: outcome === 'REMEDIATED' ? actionsOf(plan, work) : [],
+  };
+  if (work.verification) report.verification = work.verification;
+  return report;
+};
+
+function actionsOf(plan: CloudTrailPlan, work: BuildReportEvent['work']): ReportAction[] {
+  const actions: ReportAction[] = [];
+  const arn = plan.trail.arn;
+  if (work.trail) {
+    const { name, s3BucketName, isMultiRegionTrail, includeGlobalServiceEvents, logFileValidationEnabled, kmsKeyId } = work.trail.trail;
+    const after = { name, s3BucketName, isMultiRegionTrail, includeGlobalServiceEvents, logFileValidationEnabled, ...(kmsKeyId ? { kmsKeyId } : {}) };
+    actions.push({ action: `${work.trail.action}-trail`, resourceId: arn, ...(work.trail.before ? { before: { ...work.trail.before } } : {}), after, at: work.trail.at });
+  }
+  if (work.logging?.started) actions.push({ action: 'start-logging', resourceId: arn, before: { isLogging: false }, after: { isLogging: true }, at: work.logging.at });
+  if (work.selectors?.changed) {
+    actions.push({
+      action: 'put-event-selectors', resourceId: arn,
+      before: { ...work.selectors.before }, after: { ...work.selectors.after, added: work.selectors.added }, at: work.selectors.at,
+    });
+  }
+  return actions;
+}

@@ -1,0 +1,1 @@
+export const WORKFLOW_ENABLE_CLOUDTRAIL = 'enable-cloudtrail';

@@ -1,0 +1,68 @@
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { lambdaTask } from './lib/steps';
+
+export const WORKFLOW_NAME = 'enable-cloudtrail';
+
+/** One Lambda per task. */
+export const ENABLE_CLOUDTRAIL_TASKS = [
+  'validate-input', 'preflight', 'ensure-trail', 'start-logging', 'put-event-selectors', 'verify-trail', 'build-report',
+] as const;
+export type EnableCloudTrailTask = (typeof ENABLE_CLOUDTRAIL_TASKS)[number];
+
+export const States = {
+  validateInput: 'ValidateInput',
+  preflight: 'Preflight',
+  initWork: 'InitWork',
+  routeByPlan: 'RouteByPlan',
+  ensureTrail: 'EnsureTrail',
+  startLogging: 'StartLogging',
+  putEventSelectors: 'PutEventSelectors',
+  verifyTrail: 'VerifyTrail',
+  buildReport: 'BuildReport',
+  done: 'Done',
+} as const;
+
+export const COMMENT = [
+  'Ensures a multi-region CloudTrail trail that logs, with global service events and log file validation, and adds',
+  'S3 data-event selectors without dropping the ones the trail has. Start it with input such as',
+  '{"dataEventBuckets": ["my-bucket"]} (schema: docs/schemas/enable-cloudtrail.json; try "mode": "plan" first).',
+].join(' ');
+
+/**
+ * ValidateInput -> Preflight -> (NO_ACTION/PLANNED: BuildReport) | EnsureTrail (create/update) -> StartLogging
+ * -> PutEventSelectors -> VerifyTrail -> BuildReport. There is no rollback: each step makes the account more
+ * compliant and is idempotent, so a failed run ends FAILED with its error and is simply run again.
+ */
+export function buildEnableCloudTrailDefinition(scope: Construct, fns: Record<EnableCloudTrailTask, IFunction>): sfn.IChainable {
+  const trailName = { 'trailName.$': '$.plan.trail.name' };
+  const done = new sfn.Succeed(scope, States.done);
+  const buildReport = lambdaTask(scope, States.buildReport, fns['build-report'], {
+    payload: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan', 'work.$': '$.work' },
+  }).next(done);
+  const verifyTrail = lambdaTask(scope, States.verifyTrail, fns['verify-trail'], {
+    payload: { ...trailName, 'desired.$': '$.plan.desired', 'dataEventBuckets.$': '$.plan.dataEventBuckets', 'selectorsBefore.$': '$.work.selectors.before' },
+    resultPath: '$.work.verification',
+  }).next(buildReport);
+  const putEventSelectors = lambdaTask(scope, States.putEventSelectors, fns['put-event-selectors'], {
+    payload: { ...trailName, 'dataEventBuckets.$': '$.plan.dataEventBuckets' },
+    resultPath: '$.work.selectors',
+  }).next(verifyTrail);
+  const startLogging = lambdaTask(scope, States.startLogging, fns['start-logging'], { payload: trailName, resultPath: '$.work.logging' })
+    .next(putEventSelectors);
+  const ensureTrail = lambdaTask(scope, States.ensureTrail, fns['ensure-trail'], {
+    payload: { 'plan.$': '$.plan', 'execution.$': '$.execution' }, resultPath: '$.work.trail',
+  }).next(startLogging);
+
+  const initWork = new sfn.Pass(scope, States.initWork, { parameters: {}, resultPath: '$.work' });
+  return lambdaTask(scope, States.validateInput, fns['validate-input'], {
+    payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
+  })
+    .next(lambdaTask(scope, States.preflight, fns.preflight, { payload: { 'request.$': '$.request', 'execution.$': '$.execution' }, resultPath: '$.plan' }))
+    .next(initWork)
+    .next(new sfn.Choice(scope, States.routeByPlan)
+      .when(sfn.Condition.not(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED')), buildReport)
+      .when(sfn.Condition.stringEquals('$.plan.trailAction', 'none'), startLogging)
+      .otherwise(ensureTrail));
+}
