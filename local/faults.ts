@@ -13,8 +13,8 @@ export interface FaultPlan {
   failAfterSuccessOnce?: string[];
   /** The nth call (1-based) of a command fails with this error. */
   failCall?: { command: string; nth: number; errorName: string; message: string };
-  /** Every recorder status Config DescribeConfigurationRecorderStatus reports is this (lastStatusChangeTime: the moment of the answer). */
-  configRecorderStatus?: { lastStatus: string; lastErrorCode?: string; lastErrorMessage?: string };
+  /** DescribeFlowLogs by id reports every flow log's delivery FAILED with this DeliverLogsErrorMessage (e.g. 'Access error'). */
+  flowLogDeliveryError?: string;
 }
 
 export interface FaultRecord {
@@ -60,7 +60,7 @@ export class FaultLayer {
       this.injected.push({ fault: 'answer-lost', command: key });
       throw awsError('InternalError', 'An internal error has occurred (injected after the call took effect)');
     }
-    if (call.command === 'DescribeConfigurationRecorderStatus' && this.plan.configRecorderStatus) return this.recorderStatus(key, output);
+    if (call.command === 'DescribeFlowLogs' && this.plan.flowLogDeliveryError && call.input.FlowLogIds) return this.flowLogDeliveryFails(key, output);
     if (call.command !== 'DescribeSnapshots' || !(this.plan.snapshotPendingPolls || this.plan.snapshotsNeverComplete)) return output;
     const snapshots = (output as { Snapshots?: { SnapshotId?: string; State?: string; Progress?: string }[] }).Snapshots ?? [];
     // Only direct polls by id; the lookups by tag that make tasks idempotent see the truth.
@@ -79,11 +79,11 @@ export class FaultLayer {
     return output;
   }
 
-  private recorderStatus(key: string, output: unknown): unknown {
-    const statuses = (output as { ConfigurationRecordersStatus?: Record<string, unknown>[] }).ConfigurationRecordersStatus ?? [];
-    for (const status of statuses) {
-      Object.assign(status, this.plan.configRecorderStatus, { lastStatusChangeTime: new Date() });
-      this.injected.push({ fault: 'recorder-status', command: key, detail: String(status.name) });
+  /** Only direct polls by id: the lookups by VPC or tag (preflight, idempotency, cleanup) see the truth. */
+  private flowLogDeliveryFails(key: string, output: unknown): unknown {
+    for (const flowLog of (output as { FlowLogs?: Record<string, unknown>[] }).FlowLogs ?? []) {
+      Object.assign(flowLog, { DeliverLogsStatus: 'FAILED', DeliverLogsErrorMessage: this.plan.flowLogDeliveryError });
+      this.injected.push({ fault: 'flow-log-delivery', command: key, detail: String(flowLog.FlowLogId) });
     }
     return output;
   }

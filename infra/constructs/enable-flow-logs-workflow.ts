@@ -112,12 +112,11 @@ export class EnableFlowLogsWorkflow extends Construct {
     const functions = {} as Record<EnableFlowLogsTask, TaskFunction>;
     for (const task of ENABLE_FLOW_LOGS_TASKS) {
       const { entry, grants, destinationEnv } = TASK_GRANTS[task];
-      functions[task] = new TaskFunction(this, task, { entry, statements: grants.flatMap((grant) => grant(this)) });
-      if (destinationEnv) {
-        functions[task].fn.addEnvironment(DESTINATION_ENV.bucketArn, this.bucket.bucketArn);
-        functions[task].fn.addEnvironment(DESTINATION_ENV.logGroupArn, this.logGroup.logGroupArn);
-        functions[task].fn.addEnvironment(DESTINATION_ENV.deliveryRoleArn, this.deliveryRole.roleArn);
-      }
+      functions[task] = new TaskFunction(this, task, {
+        entry,
+        statements: grants.flatMap((grant) => grant(this)),
+        ...(destinationEnv ? { environment: this.destinationEnvironment() } : {}),
+      });
     }
     this.functions = functions;
     const fns = {} as Record<EnableFlowLogsTask, IFunction>;
@@ -129,6 +128,15 @@ export class EnableFlowLogsWorkflow extends Construct {
       // Longer than the verify loop's poll budget (30 polls of at most a minute) plus every retry.
       timeout: Duration.hours(2),
     });
+  }
+
+  /** The ARNs the create task reads at load (tasks/network/lib/destination.ts). */
+  private destinationEnvironment(): Record<string, string> {
+    return {
+      [DESTINATION_ENV.bucketArn]: this.bucket.bucketArn,
+      [DESTINATION_ENV.logGroupArn]: this.logGroup.logGroupArn,
+      [DESTINATION_ENV.deliveryRoleArn]: this.deliveryRole.roleArn,
+    };
   }
 
   /** SSE, public access blocked, TLS only, a lifecycle, and the grants the log-delivery service needs. */
