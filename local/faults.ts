@@ -15,6 +15,8 @@ export interface FaultPlan {
   failCall?: { command: string; nth: number; errorName: string; message: string };
   /** DescribeFlowLogs by id reports every flow log's delivery FAILED with this DeliverLogsErrorMessage (e.g. 'Access error'). */
   flowLogDeliveryError?: string;
+  /** Every recorder status Config DescribeConfigurationRecorderStatus reports is this (lastStatusChangeTime: the moment of the answer). */
+  configRecorderStatus?: { lastStatus: string; lastErrorCode?: string; lastErrorMessage?: string };
 }
 
 export interface FaultRecord {
@@ -60,6 +62,7 @@ export class FaultLayer {
       this.injected.push({ fault: 'answer-lost', command: key });
       throw awsError('InternalError', 'An internal error has occurred (injected after the call took effect)');
     }
+    if (call.command === 'DescribeConfigurationRecorderStatus' && this.plan.configRecorderStatus) return this.recorderStatus(key, output);
     if (call.command === 'DescribeFlowLogs' && this.plan.flowLogDeliveryError && call.input.FlowLogIds) return this.flowLogDeliveryFails(key, output);
     if (call.command !== 'DescribeSnapshots' || !(this.plan.snapshotPendingPolls || this.plan.snapshotsNeverComplete)) return output;
     const snapshots = (output as { Snapshots?: { SnapshotId?: string; State?: string; Progress?: string }[] }).Snapshots ?? [];
@@ -75,6 +78,15 @@ export class FaultLayer {
         snapshot.Progress = `${Math.min(99, polls * 20)}%`;
         this.injected.push({ fault: 'pending', command: 'ec2:DescribeSnapshots', detail: id });
       }
+    }
+    return output;
+  }
+
+  private recorderStatus(key: string, output: unknown): unknown {
+    const statuses = (output as { ConfigurationRecordersStatus?: Record<string, unknown>[] }).ConfigurationRecordersStatus ?? [];
+    for (const status of statuses) {
+      Object.assign(status, this.plan.configRecorderStatus, { lastStatusChangeTime: new Date() });
+      this.injected.push({ fault: 'recorder-status', command: key, detail: String(status.name) });
     }
     return output;
   }
