@@ -1,0 +1,92 @@
+import { userInfo } from 'node:os';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { runWorkflow as RunWorkflow } from '../../local/runner';
+import { withHooks } from '../../tasks/lib/client-hooks';
+import { createSfnClient } from '../../tasks/lib/clients/sfn';
+import { AwsExecutionSource } from '../audit/aws-source';
+import { LocalExecutionSource } from '../audit/local-source';
+import type { ExecutionSource } from '../audit/source';
+
+/** What the commands need from outside; tests pass mocks, `cli/main.ts` the defaults. */
+export interface CliDeps {
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  /** Step Functions client (default: createSfnClient, or one for --region). */
+  sfn?: SFNClient;
+  /** Local store folder (default: REMEDIATION_LOCAL_DIR or .local/executions). */
+  localDir?: string;
+  runWorkflow?: typeof RunWorkflow;
+  /** Who is starting an execution (default: STS GetCallerIdentity where its client is installed, else $USER). */
+  callerPrincipal?: () => Promise<string | undefined>;
+  /** Between DescribeExecution polls of `start --wait` (default 5 s). */
+  pollIntervalMs?: number;
+  now?: () => Date;
+}
+
+export interface CommonOptions {
+  local?: boolean;
+  region?: string;
+  json?: boolean;
+}
+
+/** A refusal to show the user as is (no stack trace); exit code 1, or 2 for a usage error. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  now: () => Date;
+}
+
+export const ioOf = (deps: CliDeps): Io => ({
+  out: deps.out ?? ((text) => process.stdout.write(`${text}\n`)),
+  err: deps.err ?? ((text) => process.stderr.write(`${text}\n`)),
+  now: deps.now ?? (() => new Date()),
+});
+
+export function sourceFor(options: CommonOptions, deps: CliDeps): ExecutionSource {
+  if (options.local) return new LocalExecutionSource(deps.localDir, deps.runWorkflow);
+  const sfn = deps.sfn ?? (options.region ? withHooks(new SFNClient({ region: options.region }), 'sfn') : createSfnClient());
+  return new AwsExecutionSource(sfn);
+}
+
+/** `2026-11-01`, `2026-11-01T08:00:00Z`, or relative: `90m`, `24h`, `7d`. */
+export function parseSince(text: string, now: Date): Date {
+  const relative = /^(\d+)([mhd])$/.exec(text);
+  if (relative) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'];
+    return new Date(now.getTime() - Number(relative[1]) * unit);
+  }
+  const parsed = Date.parse(text);
+  if (Number.isNaN(parsed)) throw new CliError(`--since ${text}: expected a date (2026-11-01, 2026-11-01T08:00:00Z) or an age (90m, 24h, 7d)`, 2);
+  return new Date(parsed);
+}
+
+/**
+ * `<workflow>-<target>-<UTC yyyymmddThhmmssZ>`, at most 80 characters: the same
+ * names as local/runner.ts executionNameFor (test/cli checks they agree), without
+ * loading the local runner (and the CDK app) for a command against AWS.
+ */
+export function executionName(workflow: string, target: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return `${workflow}-${target}-${stamp}`.slice(0, 80);
+}
+
+/** STS GetCallerIdentity through @aws-sdk/client-sts when installed; otherwise (or on any error) the OS user. */
+export async function defaultCallerPrincipal(): Promise<string | undefined> {
+  try {
+    const moduleName = '@aws-sdk/client-sts';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sts = require(moduleName) as { STSClient: new (c: object) => { send: (c: object) => Promise<{ Arn?: string }> }; GetCallerIdentityCommand: new (i: object) => object };
+    const identity = await new sts.STSClient({}).send(new sts.GetCallerIdentityCommand({}));
+    if (identity.Arn) return identity.Arn;
+  } catch {
+    // not installed, or no credentials: fall back to the local user
+  }
+  return process.env.USER ?? userInfo().username;
+}

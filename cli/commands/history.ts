@@ -1,0 +1,41 @@
+import { toAuditRecord, type AuditRecord } from '../audit/model';
+import { formatTrigger, historyTable } from '../audit/render';
+import type { ExecutionSource, ExecutionStatus } from '../audit/source';
+import { ioOf, parseSince, sourceFor, type CliDeps, type CommonOptions } from './context';
+
+export interface HistoryOptions extends CommonOptions {
+  workflow?: string;
+  status?: ExecutionStatus;
+  since?: string;
+  target?: string;
+  trigger?: string;
+  limit?: number;
+}
+
+/**
+ * Executions of our state machines, newest first, as audit records. Workflow, status and
+ * since narrow the listing calls; target and trigger are in each execution's input.
+ */
+export async function collectRecords(source: ExecutionSource, options: HistoryOptions, now: Date): Promise<AuditRecord[]> {
+  const since = options.since ? parseSince(options.since, now) : undefined;
+  const summaries = await source.listExecutions({ workflow: options.workflow, status: options.status, since });
+  const trigger = options.trigger?.toLowerCase();
+  const records: AuditRecord[] = [];
+  for (const summary of summaries) {
+    if (options.limit !== undefined && records.length >= options.limit) break;
+    const record = toAuditRecord(await source.describe(summary.executionArn));
+    if (options.target && record.target !== options.target) continue;
+    if (trigger && !formatTrigger(record.trigger).toLowerCase().includes(trigger)) continue;
+    records.push(record);
+  }
+  return records;
+}
+
+/** `remediate history`: a table across all our state machines. */
+export async function historyCommand(options: HistoryOptions, deps: CliDeps): Promise<number> {
+  const io = ioOf(deps);
+  const records = await collectRecords(sourceFor(options, deps), options, io.now());
+  if (options.json) io.out(JSON.stringify(records, null, 2));
+  else io.out(records.length > 0 ? historyTable(records) : 'no executions match');
+  return 0;
+}

@@ -1,0 +1,105 @@
+import { Command, CommanderError, Option } from 'commander';
+import { EXPORT_FORMATS } from '../audit/export';
+import { EXECUTION_STATUSES, ExecutionNotFoundError } from '../audit/source';
+import { workflowNames } from '../workflows';
+import { approvalCommand, type ApprovalOptions } from './approval';
+import { CliError, ioOf, type CliDeps, type CommonOptions } from './context';
+import { exportCommand, type ExportOptions } from './export';
+import { historyCommand, type HistoryOptions } from './history';
+import { showCommand } from './show';
+import { startCommand, type StartOptions } from './start';
+import { statusCommand } from './status';
+
+const common = (command: Command) =>
+  command
+    .option('--local', 'use the local runner and its moto server (AWS_ENDPOINT_URL) instead of AWS')
+    .option('--region <region>', 'AWS region (default: from the environment)')
+    .option('--json', 'print JSON instead of tables');
+
+const filters = (command: Command) =>
+  command
+    .option('--workflow <workflow>', 'only this workflow (e.g. encrypt-volumes)')
+    .addOption(new Option('--status <status>', 'only executions with this status').choices(EXECUTION_STATUSES))
+    .option('--target <target>', 'only this target (instance id)')
+    .option('--trigger <text>', 'only executions whose trigger (source, principal or event id) contains this');
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new CliError(`--limit ${value}: expected a positive integer`, 2);
+  return n;
+};
+
+/** The `remediate` program; each action records its exit code in `result`. */
+export function buildProgram(deps: CliDeps, result: { code: number }): Command {
+  const io = ioOf(deps);
+  const program = new Command('remediate')
+    .description('Start, follow and audit the EC2 remediation workflows (Step Functions).')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    .showHelpAfterError();
+  const run = <A extends unknown[]>(action: (...args: A) => Promise<number>) => async (...args: A) => {
+    result.code = await action(...args);
+  };
+
+  common(program.command('start <workflow>'))
+    .description(`start a workflow (${workflowNames().join(', ')}); the input is validated locally first`)
+    .option('--input <file|json>', 'the workflow input: a JSON file or inline JSON')
+    .option('--instance <instanceId>', 'the target instance (sets instanceId)')
+    .option('--wait', 'follow the execution (states, retries, waits) and end with its report')
+    .action(run((workflow: string, options: StartOptions) => startCommand(workflow, options, deps)));
+
+  common(program.command('status <execution>'))
+    .description('status, outcome and trigger of one execution (name or ARN)')
+    .action(run((execution: string, options: CommonOptions) => statusCommand(execution, options, deps)));
+
+  common(filters(program.command('history')))
+    .description('executions across all our state machines, newest first')
+    .option('--since <date|age>', 'started at or after (2026-11-01, 24h, 7d)')
+    .option('--limit <n>', 'at most this many rows', positiveInt, 100)
+    .action(run((options: HistoryOptions) => historyCommand(options, deps)));
+
+  common(program.command('show <execution>'))
+    .description("one execution's timeline (states, durations, retries, errors) and its actions before/after")
+    .action(run((execution: string, options: CommonOptions) => showCommand(execution, options, deps)));
+
+  common(filters(program.command('export')))
+    .description('an audit file of the executions since a date: trigger, target, outcome, actions, times')
+    .requiredOption('--since <date|age>', 'started at or after (2026-11-01, 24h, 7d)')
+    .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).default('md'))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(run((options: ExportOptions) => exportCommand(options, deps)));
+
+  common(program.command('approve <execution>'))
+    .description('approve the step an execution waits at')
+    .action(run((execution: string, options: ApprovalOptions) => approvalCommand(true, execution, options, deps)));
+
+  common(program.command('reject <execution>'))
+    .description('reject the step an execution waits at (nothing is changed)')
+    .option('--reason <text>', 'why, kept in the execution history')
+    .action(run((execution: string, options: ApprovalOptions) => approvalCommand(false, execution, options, deps)));
+
+  return program;
+}
+
+/** Runs `remediate` with these arguments (without node and script); returns the exit code. */
+export async function runCli(args: string[], deps: CliDeps = {}): Promise<number> {
+  const io = ioOf(deps);
+  const result = { code: 0 };
+  try {
+    await buildProgram(deps, result).parseAsync(args, { from: 'user' });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CliError) {
+      io.err(`remediate: ${error.message}`);
+      return error.exitCode;
+    }
+    if (error instanceof ExecutionNotFoundError) {
+      io.err(`remediate: ${error.message}`);
+      return 1;
+    }
+    const name = (error as Error).name;
+    io.err(`remediate: ${name && name !== 'Error' ? `${name}: ` : ''}${(error as Error).message}`);
+    return 1;
+  }
+}
