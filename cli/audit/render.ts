@@ -86,7 +86,7 @@ export class ProgressPrinter {
       this.seen.add(event.id);
       this.events.set(event.id, event);
       const line = this.describe(event);
-      if (line) this.print(`${((event.timestamp.getTime() - this.startDate.getTime()) / 1000).toFixed(1).padStart(7)}s  ${line}`);
+      if (line) this.print(`${((event.timestamp.getTime() - this.startDate.getTime()) / 1000).toFixed(1).padStart(6)}s  ${line}`);
     }
   }
 
