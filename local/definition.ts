@@ -12,6 +12,9 @@ interface CfnResource {
   Metadata?: Record<string, unknown>;
 }
 
+/** Environment variables of every task function, resolved as far as a local run can (ARNs of our own resources). */
+export type LocalEnvironment = Record<string, string>;
+
 export interface LocalWorkflow {
   /** Plain ASL, as Step Functions would receive it. */
   definition: Record<string, unknown>;
@@ -22,22 +25,41 @@ export interface LocalWorkflow {
 
 export const functionArn = (logicalId: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
 
-function resolve(value: CfnValue): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) throw new Error('unexpected list in definition');
-  const [fn, args] = Object.entries(value)[0] ?? [];
-  if (fn === 'Fn::Join') {
-    const [sep, parts] = args as [string, CfnValue[]];
-    return parts.map(resolve).join(sep);
-  }
-  if (fn === 'Fn::GetAtt') return functionArn((args as string[])[0] as string);
-  if (fn === 'Ref') {
-    const ref = args as string;
-    if (ref === 'AWS::Partition') return 'aws';
-    if (ref === 'AWS::Region') return LOCAL_REGION;
-    if (ref === 'AWS::AccountId') return LOCAL_ACCOUNT;
-  }
-  throw new Error(`cannot resolve ${JSON.stringify(value)} locally`);
+/** Resolves the intrinsics our templates use to the values they would have in the local account. */
+function resolver(resources: Record<string, CfnResource>) {
+  const arnOf = (logicalId: string): string => {
+    const resource = resources[logicalId];
+    switch (resource?.Type) {
+      case 'AWS::IAM::Role': return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${logicalId}`;
+      case 'AWS::StepFunctions::StateMachine':
+        return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${resource.Properties?.StateMachineName as string}`;
+      case 'AWS::S3::Bucket': return `arn:aws:s3:::${bucketName(logicalId)}`;
+      default: return functionArn(logicalId);
+    }
+  };
+  const bucketName = (logicalId: string) => (resources[logicalId]?.Properties?.BucketName as string | undefined) ?? logicalId.toLowerCase();
+  const resolve = (value: CfnValue): string => {
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value)) throw new Error('unexpected list in definition');
+    const [fn, args] = Object.entries(value)[0] ?? [];
+    if (fn === 'Fn::Join') {
+      const [sep, parts] = args as [string, CfnValue[]];
+      return parts.map(resolve).join(sep);
+    }
+    if (fn === 'Fn::GetAtt') return arnOf((args as string[])[0] as string);
+    if (fn === 'Ref') {
+      const ref = args as string;
+      if (ref === 'AWS::Partition') return 'aws';
+      if (ref === 'AWS::Region') return LOCAL_REGION;
+      if (ref === 'AWS::AccountId') return LOCAL_ACCOUNT;
+      if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
+      if (resources[ref]?.Type === 'AWS::StepFunctions::StateMachine') return arnOf(ref);
+      if (resources[ref]?.Type === 'AWS::S3::Bucket') return bucketName(ref);
+      if (resources[ref]) return ref;
+    }
+    throw new Error(`cannot resolve ${JSON.stringify(value)} locally`);
+  };
+  return resolve;
 }
 
 function collectTaskResources(states: Record<string, Record<string, unknown>>, into: Record<string, string>): void {
@@ -49,11 +71,25 @@ function collectTaskResources(states: Record<string, Record<string, unknown>>, i
 }
 
 /** Synthesizes the stack (without bundling) and returns each workflow's plain ASL and its handler bindings. */
-export function synthesizeWorkflows(): Record<string, LocalWorkflow> {
+export function synthesizeWorkflows(): { workflows: Record<string, LocalWorkflow>; environment: LocalEnvironment } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new RemediationStack(app, 'Local', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
   const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, CfnResource> };
   const resources = template.Resources;
+  const resolve = resolver(resources);
+  const environment: LocalEnvironment = {};
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const variables = ((resource.Properties?.Environment as { Variables?: Record<string, CfnValue> } | undefined)?.Variables) ?? {};
+    for (const [name, value] of Object.entries(variables)) {
+      if (name === 'NODE_OPTIONS' || name.startsWith('AWS_')) continue;
+      try {
+        environment[name] = resolve(value);
+      } catch {
+        // A value that only exists once deployed (e.g. a parameter): the local caller sets it.
+      }
+    }
+  }
   const handlerOf = new Map<string, string>();
   for (const [logicalId, resource] of Object.entries(resources)) {
     const handler = resource.Metadata?.[HANDLER_METADATA];
@@ -74,5 +110,5 @@ export function synthesizeWorkflows(): Record<string, LocalWorkflow> {
     }
     workflows[name.replace(/^remediation-/, '')] = { definition, handlers, stateMachineName: name };
   }
-  return workflows;
+  return { workflows, environment };
 }

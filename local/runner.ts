@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
 import { installClientHook } from '../tasks/lib/client-hooks';
 import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeWorkflows, type LocalWorkflow } from './definition';
-import { Emulation } from './emulation';
+import { Emulation, awsError } from './emulation';
 import { FaultLayer, type FaultPlan } from './faults';
 
 // Step Functions stops a Map's queued iterations once one fails; p-limit (used by
@@ -51,6 +51,8 @@ export interface LocalExecution {
   /** Handler invocations, by handler file. */
   invocations: Record<string, number>;
   faults: FaultLayer;
+  /** Executions this one started (StartExecution), run locally to their end. */
+  children?: LocalExecution[];
 }
 
 export interface RunOptions {
@@ -65,9 +67,16 @@ export interface RunOptions {
 }
 
 let cachedWorkflows: Record<string, LocalWorkflow> | undefined;
+/** Task functions' environment from the template; a variable already set (by a test, say) wins. */
+export let localEnvironment: Record<string, string> = {};
 const usedNames = new Set<string>();
 export function localWorkflows(): Record<string, LocalWorkflow> {
-  cachedWorkflows ??= synthesizeWorkflows();
+  if (!cachedWorkflows) {
+    const synthesized = synthesizeWorkflows();
+    cachedWorkflows = synthesized.workflows;
+    localEnvironment = synthesized.environment;
+    for (const [name, value] of Object.entries(localEnvironment)) process.env[name] ??= value;
+  }
   return cachedWorkflows;
 }
 
@@ -91,6 +100,22 @@ function statesWith(definition: Record<string, unknown>, predicate: (state: Reco
   return found;
 }
 
+/**
+ * StartExecution of one of our state machines, run here. Step Functions would return at
+ * once and run the child on its own; locally the child runs to its end first, which keeps
+ * tests deterministic. A name already used is refused as Step Functions refuses it.
+ */
+async function startChild(input: Record<string, unknown>, parent: RunOptions, children: LocalExecution[]): Promise<unknown> {
+  const arn = String(input.stateMachineArn);
+  const workflow = arn.split(':stateMachine:remediation-')[1];
+  if (!workflow || !localWorkflows()[workflow]) throw awsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+  const name = String(input.name);
+  if (usedNames.has(name)) throw awsError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
+  const child = await runWorkflow(workflow, JSON.parse(String(input.input ?? '{}')), { executionName: name, ...(parent.store ? { store: parent.store } : {}) });
+  children.push(child);
+  return { executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date(child.startDate), $metadata: {} };
+}
+
 export function executionNameFor(workflow: string, target: string, at = new Date()): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
   return `${workflow}-${target}-${stamp}`.slice(0, 80);
@@ -109,6 +134,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return emulation.ebsDefaultKmsKeyId();
     faults.before(call);
     if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
+    if (call.service === 'sfn' && call.command === 'StartExecution') return startChild(call.input, options, children);
     if (call.service === 'iam' && call.command === 'CreateServiceLinkedRole') return faults.after(call, await emulation.createServiceLinkedRole(call.input, next));
     if (call.service === 'config' && call.command === 'DescribeDeliveryChannelStatus') return faults.after(call, await emulation.describeDeliveryChannelStatus(call.input));
     await emulation.refuseWhatEc2Refuses(call);
@@ -117,6 +143,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   });
 
   const invocations: Record<string, number> = {};
+  const children: LocalExecution[] = [];
   const taskResourceLocalHandlers: Record<string, Handler> = {};
   for (const [state, file] of Object.entries(local.handlers)) {
     const handler = loadHandler(file);
@@ -185,7 +212,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     removeHook();
   }
   await collecting;
-  const finished: LocalExecution = { name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults };
+  const finished: LocalExecution = { name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults, children };
   options.store?.(finished);
   return finished;
 }
