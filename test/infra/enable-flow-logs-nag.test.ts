@@ -1,5 +1,26 @@
+import { App, Aws, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { acknowledgeAcceptedWildcards } from '../../infra/nag';
 import { removeFlowLogsAssembly, synthFlowLogsStack, type FlowLogsSynth } from './enable-flow-logs-synth';
+import { CDK_CONTEXT, ENV } from './synth';
+
+const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+  new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
+
+/** The IAM5 findings left on a small stack after acknowledgeAcceptedWildcards, its role holding `statements`. */
+function remainingFindings(statements: iam.PolicyStatement[], env: typeof ENV | undefined = ENV): string[] {
+  const stack = new Stack(new App({ context: CDK_CONTEXT }), 'Case', env ? { env } : {});
+  const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  for (const statement of statements) role.addToPolicy(statement);
+  acknowledgeAcceptedWildcards(stack);
+  return new AwsSolutionsChecks().validateScope(stack).violations
+    .map((v) => v.ruleName).filter((rule) => rule.startsWith('AwsSolutions-IAM5')).sort();
+}
+
+const VPC = 'arn:aws:ec2:us-east-1:123456789012:vpc/*';
+const FLOW_LOG = 'arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*';
+const OURS = { StringEquals: { 'aws:ResourceTag/remediation:workflow': 'enable-flow-logs' } };
 
 let synth: FlowLogsSynth;
 beforeAll(() => {
@@ -7,7 +28,40 @@ beforeAll(() => {
 });
 afterAll(() => removeFlowLogsAssembly(synth));
 
-it('has no AwsSolutions finding left unacknowledged', () => {
+it('the enable-flow-logs construct has no AwsSolutions finding left unacknowledged', () => {
   const report = new AwsSolutionsChecks().validateScope(synth.stack);
   expect(report.violations).toEqual([]);
+  expect(report.success).toBe(true);
+});
+
+describe('accepted wildcard: ec2 vpc/* and vpc-flow-log/*', () => {
+  it('acknowledges creating flow logs, tagging them on create and deleting our own, literal or with pseudo parameters', () => {
+    expect(remainingFindings([
+      allow(['ec2:CreateFlowLogs'], [VPC, FLOW_LOG]),
+      allow(['ec2:CreateTags'], [FLOW_LOG], { StringEquals: { 'ec2:CreateAction': 'CreateFlowLogs' } }),
+      allow(['ec2:DeleteFlowLogs'], [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc-flow-log/*`], OURS),
+    ])).toEqual([]);
+  });
+
+  it('leaves deleting any flow log reported', () => {
+    expect(remainingFindings([allow(['ec2:DeleteFlowLogs'], [FLOW_LOG])])).toEqual([`AwsSolutions-IAM5[Resource::${FLOW_LOG}]`]);
+  });
+
+  it('leaves deleting any flow log reported when the ARN is built from pseudo parameters', () => {
+    expect(remainingFindings([allow(['ec2:DeleteFlowLogs'], [`arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc-flow-log/*`])], undefined))
+      .toEqual(['AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:vpc-flow-log/*]']);
+  });
+
+  it('leaves other actions on VPCs reported', () => {
+    expect(remainingFindings([allow(['ec2:DeleteVpc'], [VPC])])).toEqual([`AwsSolutions-IAM5[Resource::${VPC}]`]);
+  });
+
+  it('leaves tagging VPCs (not on create) reported', () => {
+    expect(remainingFindings([allow(['ec2:CreateTags'], [VPC])])).toEqual([`AwsSolutions-IAM5[Resource::${VPC}]`]);
+  });
+
+  it('leaves any region reported', () => {
+    expect(remainingFindings([allow(['ec2:CreateFlowLogs'], ['arn:aws:ec2:*:123456789012:vpc/*'])]))
+      .toEqual(['AwsSolutions-IAM5[Resource::arn:aws:ec2:*:123456789012:vpc/*]']);
+  });
 });
