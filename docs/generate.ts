@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
+import { enableConfigInputSchema } from '../tasks/config/schema';
 import { encryptVolumesInputSchema } from '../tasks/lib/schemas';
 
 function schemaOf(workflow: string, schema: z.ZodMiniType): Record<string, unknown> {
@@ -11,6 +12,7 @@ function schemaOf(workflow: string, schema: z.ZodMiniType): Record<string, unkno
 export function jsonSchemas(): Record<string, unknown> {
   return {
     'encrypt-volumes': schemaOf('encrypt-volumes', encryptVolumesInputSchema),
+    'enable-config': schemaOf('enable-config', enableConfigInputSchema),
   };
 }
 

@@ -18,7 +18,7 @@ export const serviceLinkedRoleArn = (scope: Construct): string => {
   const stack = Stack.of(scope);
   return `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`;
 };
-const READ_STATE = ['DescribeConfigurationRecorders', 'DescribeConfigurationRecorderStatus', 'DescribeDeliveryChannels'];
+const READ_STATE = ['DescribeConfigurationRecorders', 'DescribeConfigurationRecorderStatus', 'DescribeDeliveryChannels', 'DescribeDeliveryChannelStatus'];
 /** Tasks whose handlers read the bucket name (and deliver only to it). */
 const NEEDS_BUCKET: EnableConfigTask[] = ['preflight', 'put-delivery-channel'];
 /** Tasks granted Resource '*' (Config's APIs support no resource-level permissions). */
@@ -26,7 +26,7 @@ const CONFIG_TASKS: EnableConfigTask[] = ['preflight', 'put-recorder', 'put-deli
 
 export const TASK_GRANTS: Record<EnableConfigTask, { entry: string; grants: Grant[]; timeout?: Duration }> = {
   'validate-input': { entry: 'tasks/config/validate-input.ts', grants: [] },
-  preflight: { entry: 'tasks/config/preflight.ts', grants: [config(...READ_STATE, 'DescribeDeliveryChannelStatus')] },
+  preflight: { entry: 'tasks/config/preflight.ts', grants: [config(...READ_STATE)] },
   'ensure-service-linked-role': {
     entry: 'tasks/config/ensure-service-linked-role.ts',
     grants: [(scope) => [

@@ -29,7 +29,7 @@ const failed = (poll: PollState | undefined, cause: string): RecordingCheck =>
  * when the settings differ or Config reports FAILURE since our start; otherwise `pending`.
  */
 export const handler = async ({ desired, startedAt, poll }: CheckRecordingEvent): Promise<RecordingCheck> => {
-  const state = await readConfigState(config, false);
+  const state = await readConfigState(config);
   const name = desired.recorder.name;
   if (!state.recorder || !state.channel) {
     const missing = [state.recorder ? '' : `recorder ${name}`, state.channel ? '' : `delivery channel ${desired.channel.name}`].filter(Boolean);

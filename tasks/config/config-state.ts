@@ -70,8 +70,8 @@ const toChannel = (c: DeliveryChannel): ChannelSettings => ({
   deliveryFrequency: c.configSnapshotDeliveryProperties?.deliveryFrequency ?? 'TwentyFour_Hours',
 });
 
-/** Reads recorder, its status, channel and (when `withDeliveryStatus`) the channel's delivery status. */
-export async function readConfigState(config: ConfigServiceClient, withDeliveryStatus: boolean): Promise<ConfigState> {
+/** Reads recorder, its status, channel and the channel's last delivery status. */
+export async function readConfigState(config: ConfigServiceClient): Promise<ConfigState> {
   const recorders = (await config.send(new DescribeConfigurationRecordersCommand({}))).ConfigurationRecorders ?? [];
   // Service-linked recorders (owned by other AWS services) are not the region's recorder.
   const recorder = recorders.find((r) => !r.servicePrincipal);
@@ -93,11 +93,9 @@ export async function readConfigState(config: ConfigServiceClient, withDeliveryS
   }
   if (channel?.name) {
     state.channel = toChannel(channel);
-    if (withDeliveryStatus) {
-      const out = await config.send(new DescribeDeliveryChannelStatusCommand({ DeliveryChannelNames: [channel.name] }));
-      const delivery = out.DeliveryChannelsStatus?.[0]?.configHistoryDeliveryInfo?.lastStatus;
-      if (delivery) state.deliveryStatus = delivery;
-    }
+    const out = await config.send(new DescribeDeliveryChannelStatusCommand({ DeliveryChannelNames: [channel.name] }));
+    const delivery = out.DeliveryChannelsStatus?.[0]?.configHistoryDeliveryInfo?.lastStatus;
+    if (delivery) state.deliveryStatus = delivery;
   }
   return state;
 }

@@ -30,7 +30,7 @@ export interface ConfigPlan {
 export const handler = async ({ request, region }: Pick<ConfigRunContext, 'request' | 'region'>): Promise<ConfigPlan> => {
   let before: ConfigState;
   try {
-    before = await readConfigState(config, true);
+    before = await readConfigState(config);
   } catch (error) {
     throw explainConfigError(error, 'reading AWS Config settings');
   }

@@ -1,5 +1,6 @@
 import {
-  ConfigServiceClient, DescribeConfigurationRecorderStatusCommand, DescribeConfigurationRecordersCommand, DescribeDeliveryChannelsCommand,
+  ConfigServiceClient, DescribeConfigurationRecorderStatusCommand, DescribeConfigurationRecordersCommand,
+  DescribeDeliveryChannelStatusCommand, DescribeDeliveryChannelsCommand,
 } from '@aws-sdk/client-config-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -18,6 +19,7 @@ beforeEach(() => {
   freezeTime(NOW);
   config.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [ourRecorder()] });
   config.on(DescribeDeliveryChannelsCommand).resolves({ DeliveryChannels: [ourChannel] });
+  config.on(DescribeDeliveryChannelStatusCommand).resolves({ DeliveryChannelsStatus: [{ name: 'default', configHistoryDeliveryInfo: { lastStatus: 'SUCCESS' } }] });
 });
 afterEach(() => jest.useRealTimers());
 
@@ -33,6 +35,7 @@ describe('check-recording', () => {
         recorder: { name: 'default', roleARN: expect.stringContaining('AWSServiceRoleForConfig'), allSupported: true, includeGlobalResourceTypes: true },
         status: { recording: true, lastStatus: 'PENDING' },
         channel: { name: 'default', s3BucketName: 'config-delivery-bucket', deliveryFrequency: 'TwentyFour_Hours' },
+        deliveryStatus: 'SUCCESS',
       },
     });
   });

@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { handler } from '../../../tasks/config/validate-input';
 import { InvalidInputError } from '../../../tasks/lib/errors';
 
@@ -33,5 +35,15 @@ describe('validate-input (enable-config)', () => {
 
     await expect(refusal).rejects.toThrow(InvalidInputError);
     await expect(refusal).rejects.toThrow(message);
+  });
+});
+
+describe('docs/examples/enable-config', () => {
+  const dir = path.join(__dirname, '..', '..', '..', 'docs', 'examples', 'enable-config');
+
+  it.each(readdirSync(dir))('%s is accepted by the first state', async (file) => {
+    const input = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+
+    await expect(handler({ input, execution })).resolves.toMatchObject({ request: input });
   });
 });
