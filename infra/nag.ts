@@ -86,6 +86,27 @@ export const ACCEPTED_WILDCARDS: AcceptedWildcard[] = [
       actionsOf(s).every((a) => a === 'ec2:CreateFlowLogs' || (a === 'ec2:CreateTags' && hasCondition(s, 'ec2:CreateAction')) ||
         (a === 'ec2:DeleteFlowLogs' && hasCondition(s, 'aws:ResourceTag/remediation:workflow'))),
   },
+  {
+    pattern: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):cloudtrail:(${REGION}|\\*):(<AWS::AccountId>|\\d{12}):trail/\\*\\]$`),
+    reason: 'enable-cloudtrail reuses an existing compliant trail rather than creating a second one, so its name is known only ' +
+      'at run time: changes (start logging, merge event selectors) are limited to trails of this account and region; any ' +
+      'region only to read the status and selectors of a multi-region trail homed elsewhere. Creating, updating and tagging ' +
+      'are granted on the stack\'s own trail ARN only.',
+    statement: (s) => {
+      const texts = list(s.Resource).map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
+      if (!texts.some((t) => /:trail\/\*("|$)/.test(t))) return true;
+      const read = (a: string) => ['cloudtrail:GetTrail', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'].includes(a);
+      const anyRegion = texts.some((t) => /:cloudtrail:\*:/.test(t));
+      return actionsOf(s).every((a) => read(a) || (!anyRegion && (a === 'cloudtrail:StartLogging' || a === 'cloudtrail:PutEventSelectors')));
+    },
+  },
+  {
+    pattern: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):s3:::\*\]$/,
+    reason: 'enable-cloudtrail: data-event buckets are named in the input; on them only s3:GetBucketLocation (read-only: ' +
+      'which region a bucket is in) is granted, to refuse buckets of another region before any change.',
+    statement: (s) => !list(s.Resource).some((r) => /:s3:::\*("|$)/.test(typeof r === 'string' ? r : JSON.stringify(r))) ||
+      actionsOf(s).every((a) => a === 's3:GetBucketLocation'),
+  },
 ];
 
 /** The statements of an IAM policy resource, resolved; [] for anything else. */
