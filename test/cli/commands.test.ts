@@ -10,6 +10,7 @@ import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
+  type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { executionName } from '../../cli/commands/context';
@@ -267,7 +268,7 @@ describe('remediate approve / reject', () => {
   });
 
   it.each([
-    ['a step already answered', [...waiting, { id: 6, previousEventId: 5, timestamp: NOW, type: 'TaskSucceeded' }], 'is not waiting at an approval step'],
+    ['a step already answered', [...waiting, { id: 6, previousEventId: 5, timestamp: NOW, type: 'TaskSucceeded' } as HistoryEvent], 'is not waiting at an approval step'],
     ['no approval step', SUCCEEDED_HISTORY.slice(0, 5), 'is not waiting at an approval step'],
   ])('says no approval is pending for %s', async (_, events, message) => {
     sfn.on(GetExecutionHistoryCommand, { executionArn: RUNNING.executionArn }).resolves({ events });

@@ -1,4 +1,4 @@
-import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type { ExecutionListItem, ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = '123456789012';
@@ -105,7 +105,7 @@ export const RUNNING = {
   startDate: new Date('2026-11-27T11:00:00Z'), input: JSON.stringify({ instanceId: INSTANCE, trigger: { source: 'console' } }),
 };
 
-interface Described { executionArn: string; stateMachineArn: string; name: string; status: string; startDate: Date; stopDate?: Date }
+interface Described { executionArn: string; stateMachineArn: string; name: string; status: ExecutionStatus; startDate: Date; stopDate?: Date }
 /** The ListExecutions item of a described execution. */
-export const summaryOf = (e: Described) =>
-  ({ executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, ...(e.stopDate ? { stopDate: e.stopDate } : {}) }) as const;
+export const summaryOf = (e: Described): ExecutionListItem =>
+  ({ executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, ...(e.stopDate ? { stopDate: e.stopDate } : {}) });
