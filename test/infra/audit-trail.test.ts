@@ -1,0 +1,58 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AuditTrail, EXECUTION_STATUS_CHANGE, FAILED_STATUSES } from '../../infra/constructs/audit-trail';
+import { EncryptVolumesWorkflow } from '../../infra/constructs/encrypt-volumes-workflow';
+import { acknowledgeAcceptedWildcards } from '../../infra/nag';
+
+let stack: Stack;
+let template: Template;
+let machineRef: unknown;
+
+beforeAll(() => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  stack = new Stack(app, 'AuditTest', { env: { account: '123456789012', region: 'us-east-1' } });
+  const workflow = new EncryptVolumesWorkflow(stack, 'EncryptVolumes');
+  new AuditTrail(stack, 'Audit', { machines: [workflow.machine], retention: logs.RetentionDays.FIVE_YEARS, notificationEmail: 'secops@example.com' });
+  acknowledgeAcceptedWildcards(stack);
+  machineRef = stack.resolve(workflow.machine.stateMachine.stateMachineArn);
+  template = Template.fromStack(stack);
+});
+
+describe('audit beyond the 90 days of execution history', () => {
+  it('archives every status change of our executions to a log group with the configured retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/remediation/audit/execution-status-changes', RetentionInDays: 1827 });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.states'], 'detail-type': [EXECUTION_STATUS_CHANGE], detail: { stateMachineArn: [machineRef] } },
+      Targets: [Match.objectLike({ Arn: Match.objectLike({ 'Fn::Join': Match.anyValue() }) })],
+    });
+  });
+
+  it('notifies the topic of failed, timed-out and aborted executions, naming the command to inspect them', () => {
+    const rules = template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { detail: { status: FAILED_STATUSES } } } });
+    const [rule] = Object.values(rules) as { Properties: { EventPattern: unknown; Targets: { InputTransformer: { InputTemplate: string } }[] } }[];
+    expect(rule?.Properties.EventPattern).toEqual({
+      source: ['aws.states'], 'detail-type': [EXECUTION_STATUS_CHANGE], detail: { stateMachineArn: [machineRef], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    expect(rule?.Properties.Targets[0]?.InputTransformer.InputTemplate).toBe('"Remediation execution <detail-name> ended <detail-status>. See it with: remediate show <detail-executionArn>"');
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'secops@example.com' });
+  });
+
+  it('the failed-execution alarm notifies the same topic', () => {
+    const topics = Object.keys(template.findResources('AWS::SNS::Topic'));
+    expect(topics).toHaveLength(1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topics[0] }] });
+  });
+
+  it('the topic refuses publishing without TLS', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions findings', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
