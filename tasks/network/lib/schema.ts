@@ -26,11 +26,11 @@ export const enableFlowLogsInputSchema = z
       ),
     ),
     allVpcs: z.optional(z.literal(true).check(z.describe('Every VPC of the account in this region (give either vpcIds or allVpcs).'))),
-    destination: z.enum(DESTINATIONS).check(
+    destination: z.enum(DESTINATIONS, { error: (issue) => (issue.input === undefined ? 'is required' : 'must be s3 or cloud-watch-logs') }).check(
       z.describe("s3: the stack's flow-logs bucket. cloud-watch-logs: the stack's KMS-encrypted log group, through its delivery role."),
     ),
-    trafficType: z._default(z.enum(['ALL', 'ACCEPT', 'REJECT']), 'ALL').check(z.describe('Which traffic is logged.')),
-    maxAggregationInterval: z._default(z.union([z.literal(60), z.literal(600)]), 600).check(
+    trafficType: z._default(z.enum(['ALL', 'ACCEPT', 'REJECT'], 'must be ALL, ACCEPT or REJECT'), 'ALL').check(z.describe('Which traffic is logged.')),
+    maxAggregationInterval: z._default(z.union([z.literal(60), z.literal(600)], 'must be 60 or 600'), 600).check(
       z.describe('Seconds over which a flow is aggregated into one record: 60 or 600.'),
     ),
     logFormat: z.optional(logFormat.check(z.describe("Custom record format, e.g. '${version} ${srcaddr} ${dstaddr} ${action}'; default: AWS's."))),
