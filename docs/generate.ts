@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as z from 'zod/mini';
 import { enableConfigInputSchema } from '../tasks/config/schema';
 import { encryptVolumesInputSchema } from '../tasks/lib/schemas';
+import { enableFlowLogsInputSchema } from '../tasks/network/lib/schema';
 
 function schemaOf(workflow: string, schema: z.ZodMiniType): Record<string, unknown> {
   return { ...z.toJSONSchema(schema, { io: 'input' }), title: `${workflow} input` };
@@ -12,6 +13,7 @@ function schemaOf(workflow: string, schema: z.ZodMiniType): Record<string, unkno
 export function jsonSchemas(): Record<string, unknown> {
   return {
     'encrypt-volumes': schemaOf('encrypt-volumes', encryptVolumesInputSchema),
+    'enable-flow-logs': schemaOf('enable-flow-logs', enableFlowLogsInputSchema),
     'enable-config': schemaOf('enable-config', enableConfigInputSchema),
   };
 }
