@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
+import { enableCloudTrailInputSchema } from '../tasks/cloudtrail/lib/schema';
 import { enableConfigInputSchema } from '../tasks/config/schema';
 import { encryptVolumesInputSchema } from '../tasks/lib/schemas';
 import { enableFlowLogsInputSchema } from '../tasks/network/lib/schema';
@@ -15,6 +16,7 @@ export function jsonSchemas(): Record<string, unknown> {
     'encrypt-volumes': schemaOf('encrypt-volumes', encryptVolumesInputSchema),
     'enable-flow-logs': schemaOf('enable-flow-logs', enableFlowLogsInputSchema),
     'enable-config': schemaOf('enable-config', enableConfigInputSchema),
+    'enable-cloudtrail': schemaOf('enable-cloudtrail', enableCloudTrailInputSchema),
   };
 }
 

@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { handler } from '../../../tasks/cloudtrail/validate-input';
 import { InvalidInputError } from '../../../tasks/lib/errors';
 import { EXECUTION } from './fixtures';
@@ -24,5 +26,15 @@ describe('validate-input', () => {
 
     await expect(failure).rejects.toBeInstanceOf(InvalidInputError);
     await expect(failure).rejects.toThrow(message);
+  });
+});
+
+describe('docs/examples/enable-cloudtrail', () => {
+  const dir = path.join(__dirname, '..', '..', '..', 'docs', 'examples', 'enable-cloudtrail');
+
+  it.each(readdirSync(dir))('%s is accepted by the first state', async (file) => {
+    const input: unknown = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+
+    await expect(handler({ input, execution: EXECUTION })).resolves.toMatchObject({ execution: EXECUTION });
   });
 });
