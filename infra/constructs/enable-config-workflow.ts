@@ -57,13 +57,27 @@ export const TASK_GRANTS: Record<EnableConfigTask, { entry: string; grants: Gran
   'build-report': { entry: 'tasks/config/build-report.ts', grants: [] },
 };
 
+const ACCESS_LOG_PREFIX = 'config-bucket/';
+
 /** The bucket Config delivers to: encrypted, private, TLS-only, aged out, writable by Config for this account only. */
 function configBucket(scope: Construct): s3.Bucket {
   const stack = Stack.of(scope);
-  const bucket = new s3.Bucket(scope, 'Bucket', {
+  const common = {
     encryption: s3.BucketEncryption.S3_MANAGED,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
+    // The configuration history and who read it are audit data: they outlive the stack.
+    removalPolicy: RemovalPolicy.RETAIN,
+  };
+  // Server access logs go to a bucket of their own, so the delivery bucket's policy stays exactly what Config requires.
+  // S3 log delivery is granted by bucket policy (not the legacy LogDeliveryWrite ACL), so ACLs stay disabled on both.
+  const accessLogs = new s3.Bucket(scope, 'AccessLogs', {
+    ...common,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
+  });
+  const bucket = new s3.Bucket(scope, 'Bucket', {
+    ...common,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     versioned: true,
     lifecycleRules: [{
@@ -72,9 +86,15 @@ function configBucket(scope: Construct): s3.Bucket {
       expiration: Duration.days(2555),
       noncurrentVersionExpiration: Duration.days(30),
     }],
-    // The configuration history is audit data: it outlives the stack.
-    removalPolicy: RemovalPolicy.RETAIN,
   });
+  (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = { destinationBucketName: accessLogs.bucketName, logFilePrefix: ACCESS_LOG_PREFIX };
+  accessLogs.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'S3ServerAccessLogsPolicy',
+    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [accessLogs.arnForObjects(`${ACCESS_LOG_PREFIX}*`)],
+    conditions: { ArnLike: { 'aws:SourceArn': bucket.bucketArn }, StringEquals: { 'aws:SourceAccount': stack.account } },
+  }));
   const config = new iam.ServicePrincipal('config.amazonaws.com');
   const sourceAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
   bucket.addToResourcePolicy(new iam.PolicyStatement({
@@ -90,11 +110,6 @@ function configBucket(scope: Construct): s3.Bucket {
     resources: [bucket.arnForObjects(`AWSLogs/${stack.account}/Config/*`)],
     conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': stack.account } },
   }));
-  Validations.of(bucket).acknowledge({
-    id: 'AwsSolutions-S1',
-    reason: 'Only AWS Config writes here (bucket policy), and Config records its deliveries itself; server access logs would need a ' +
-      'logging grant in this bucket policy, which must stay exactly what Config requires.',
-  });
   return bucket;
 }
 

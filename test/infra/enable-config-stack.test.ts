@@ -76,12 +76,19 @@ describe('the enable-config state machine', () => {
 });
 
 describe('the Config delivery bucket', () => {
-  const bucket = () => {
-    const buckets = Object.values(resourcesOf(template, 'AWS::S3::Bucket'));
-    expect(buckets).toHaveLength(1);
-    return buckets[0]!.Properties;
+  /** The delivery bucket: the one that logs to the other (its access-log bucket). */
+  const delivery = () => {
+    const found = Object.entries(resourcesOf(template, 'AWS::S3::Bucket')).filter(([, b]) => b.Properties.LoggingConfiguration !== undefined);
+    expect(found).toHaveLength(1);
+    return found[0]!;
   };
-  const bucketId = () => Object.keys(resourcesOf(template, 'AWS::S3::Bucket'))[0]!;
+  const bucket = () => delivery()[1].Properties;
+  const bucketId = () => delivery()[0];
+  const accessLogsId = () => {
+    const others = Object.keys(resourcesOf(template, 'AWS::S3::Bucket')).filter((id) => id !== bucketId());
+    expect(others).toHaveLength(1);
+    return others[0]!;
+  };
 
   it('is encrypted, private, owner-enforced, versioned and aged out', () => {
     expect(bucket()).toEqual({
@@ -94,11 +101,12 @@ describe('the Config delivery bucket', () => {
         NoncurrentVersionExpiration: { NoncurrentDays: 30 },
         Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
       }] },
+      LoggingConfiguration: { DestinationBucketName: { Ref: accessLogsId() }, LogFilePrefix: 'config-bucket/' },
     });
   });
 
   it('has exactly the policy Config requires, for this account only, plus TLS-only', () => {
-    const policies = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy'));
+    const policies = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy')).filter((p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: bucketId() }));
     expect(policies).toHaveLength(1);
     const arn = { 'Fn::GetAtt': [bucketId(), 'Arn'] };
     const config = { Service: 'config.amazonaws.com' };
@@ -121,8 +129,31 @@ describe('the Config delivery bucket', () => {
     });
   });
 
-  it('is kept when the stack is removed (audit data)', () => {
+  it('is kept when the stack is removed (audit data), and so are its access logs', () => {
     expect(template.toJSON().Resources[bucketId()]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(template.toJSON().Resources[accessLogsId()]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('logs server access to its own encrypted, private, ACL-free access-log bucket, kept a year', () => {
+    expect(resourcesOf(template, 'AWS::S3::Bucket')[accessLogsId()]?.Properties).toEqual({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: { Rules: [{ Id: 'expire-access-logs', Status: 'Enabled', ExpirationInDays: 365 }] },
+    });
+  });
+
+  it('lets S3 log delivery write access logs of the delivery bucket only, over TLS', () => {
+    const policy = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy')).find((p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: accessLogsId() }));
+    const arn = { 'Fn::GetAtt': [accessLogsId(), 'Arn'] };
+    expect((policy?.Properties.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+      { Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Resource: [arn, { 'Fn::Join': ['', [arn, '/*']] }], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+      {
+        Sid: 'S3ServerAccessLogsPolicy', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [arn, '/config-bucket/*']] },
+        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [bucketId(), 'Arn'] } }, StringEquals: { 'aws:SourceAccount': ENV.account } },
+      },
+    ]);
   });
 
   it('is named to the functions that deliver to it (and only to them)', () => {
@@ -139,12 +170,12 @@ describe('cdk-nag', () => {
     expect(report.violations).toEqual([]);
   });
 
-  it('acknowledges only with reasons: wildcards, the pinned runtime, and bucket access logs', () => {
+  it('acknowledges only with reasons: the Config wildcard and the pinned runtime', () => {
     const acknowledged = stack.node.findAll().flatMap((c) => c.node.metadata
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((m) => Object.entries(m.data as Record<string, string>)));
     const rules = new Set(acknowledged.map(([id]) => id.replace(/^annotation::/i, '').replace(/\[.*$/, '')));
-    expect([...rules].sort()).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1']);
+    expect([...rules].sort()).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-L1']);
     for (const [id, reason] of acknowledged) expect({ id, reason: reason.trim().length >= 40 }).toEqual({ id, reason: true });
   });
 
