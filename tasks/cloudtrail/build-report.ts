@@ -35,7 +35,8 @@ export const handler = async ({ request, execution, plan, work }: BuildReportEve
     startedAt: execution.startTime,
     finishedAt: new Date().toISOString(),
     plan: { trail: plan.trail, reason: plan.reason, trailAction: plan.trailAction, needsStartLogging: plan.needsStartLogging, addedSelectors: plan.selectors.added },
-    selectors: work.selectors ? { before: work.selectors.before, after: work.selectors.after } : { before: plan.selectors.before, after: plan.selectors.after },
+    // Before: as preflight read them. After: as verify re-read them (planned, for PLANNED and NO_ACTION).
+    selectors: { before: plan.selectors.before, after: work.verification?.selectors ?? work.selectors?.after ?? plan.selectors.after },
     actions: outcome === 'REMEDIATED' ? actionsOf(plan, work) : [],
   };
   if (work.verification) report.verification = work.verification;
@@ -50,11 +51,15 @@ function actionsOf(plan: CloudTrailPlan, work: BuildReportEvent['work']): Report
     const after = { name, s3BucketName, isMultiRegionTrail, includeGlobalServiceEvents, logFileValidationEnabled, ...(kmsKeyId ? { kmsKeyId } : {}) };
     actions.push({ action: `${work.trail.action}-trail`, resourceId: arn, ...(work.trail.before ? { before: { ...work.trail.before } } : {}), after, at: work.trail.at });
   }
-  if (work.logging?.started) actions.push({ action: 'start-logging', resourceId: arn, before: { isLogging: false }, after: { isLogging: true }, at: work.logging.at });
-  if (work.selectors?.changed) {
+  // A retried step (its first answer lost) finds its work done: what preflight planned and verify found done counts too.
+  const verified = work.verification;
+  if (work.logging?.started || (plan.needsStartLogging && verified?.trail.isLogging && work.logging)) {
+    actions.push({ action: 'start-logging', resourceId: arn, before: { isLogging: false }, after: { isLogging: true }, at: work.logging?.at ?? '' });
+  }
+  if (work.selectors && (work.selectors.changed || (plan.selectors.changed && verified))) {
     actions.push({
       action: 'put-event-selectors', resourceId: arn,
-      before: { ...work.selectors.before }, after: { ...work.selectors.after, added: work.selectors.added }, at: work.selectors.at,
+      before: { ...plan.selectors.before }, after: { ...(verified?.selectors ?? work.selectors.after), added: plan.selectors.added }, at: work.selectors.at,
     });
   }
   return actions;

@@ -45,4 +45,20 @@ describe('build-report', () => {
 
     expect(report.actions).toEqual([]);
   });
+  it('a step retried after its answer was lost still reports what this run changed (preflight plan, verify result)', async () => {
+    const report = await handler({
+      request, execution: EXECUTION, plan: plan({ trailAction: 'none', needsStartLogging: true, selectors: { before, after, added: ['arn:aws:s3:::app-data/'], changed: true } }),
+      work: {
+        logging: { started: false, at: 't2' },
+        selectors: { before: after, after, added: [], changed: false, at: 't3' },
+        verification: { verifiedAt: 't4', trail: { ...facts, isLogging: true }, selectors: after },
+      },
+    });
+
+    expect(report.actions).toEqual([
+      { action: 'start-logging', resourceId: OWN_TRAIL_ARN, before: { isLogging: false }, after: { isLogging: true }, at: 't2' },
+      { action: 'put-event-selectors', resourceId: OWN_TRAIL_ARN, before: { ...before }, after: { ...after, added: ['arn:aws:s3:::app-data/'] }, at: 't3' },
+    ]);
+    expect(report.selectors).toEqual({ before, after });
+  });
 });
