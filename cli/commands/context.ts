@@ -1,11 +1,14 @@
 import { userInfo } from 'node:os';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { runWorkflow as RunWorkflow } from '../../local/runner';
 import { withHooks } from '../../tasks/lib/client-hooks';
+import { createLogsClient } from '../../tasks/lib/clients/logs';
 import { createSfnClient } from '../../tasks/lib/clients/sfn';
+import { AUDIT_LOG_GROUP, ExecutionArchive } from '../audit/archive';
 import { AwsExecutionSource } from '../audit/aws-source';
 import { LocalExecutionSource } from '../audit/local-source';
-import type { ExecutionSource } from '../audit/source';
+import { ExecutionNotFoundError, type ExecutionDetail, type ExecutionSource } from '../audit/source';
 
 /** What the commands need from outside; tests pass mocks, `cli/main.ts` the defaults. */
 export interface CliDeps {
@@ -15,6 +18,8 @@ export interface CliDeps {
   sfn?: SFNClient;
   /** Local store folder (default: REMEDIATION_LOCAL_DIR or .local/executions). */
   localDir?: string;
+  /** CloudWatch Logs client for --archive (default: createLogsClient, or one for --region). */
+  logs?: CloudWatchLogsClient;
   runWorkflow?: typeof RunWorkflow;
   /** Who is starting an execution (default: STS GetCallerIdentity where its client is installed, else $USER). */
   callerPrincipal?: () => Promise<string | undefined>;
@@ -27,6 +32,8 @@ export interface CommonOptions {
   local?: boolean;
   region?: string;
   json?: boolean;
+  /** Also read the audit log group (executions past Step Functions' 90 days); a string names the group. */
+  archive?: boolean | string;
 }
 
 /** A refusal to show the user as is (no stack trace); exit code 1, or 2 for a usage error. */
@@ -53,6 +60,27 @@ export function sourceFor(options: CommonOptions, deps: CliDeps): ExecutionSourc
   if (options.local) return new LocalExecutionSource(deps.localDir, deps.runWorkflow);
   const sfn = deps.sfn ?? (options.region ? withHooks(new SFNClient({ region: options.region }), 'sfn') : createSfnClient());
   return new AwsExecutionSource(sfn);
+}
+
+export function archiveFor(options: CommonOptions, deps: CliDeps): ExecutionArchive | undefined {
+  if (!options.archive) return undefined;
+  if (options.local) throw new CliError('--archive reads the audit log group in AWS; local executions are all in the local store', 2);
+  const logs = deps.logs ?? (options.region ? withHooks(new CloudWatchLogsClient({ region: options.region }), 'logs') : createLogsClient());
+  return new ExecutionArchive(logs, typeof options.archive === 'string' ? options.archive : AUDIT_LOG_GROUP);
+}
+
+/** DescribeExecution, or the audit log group once Step Functions has forgotten the execution (90 days). */
+export async function describeAnywhere(execution: string, options: CommonOptions, deps: CliDeps): Promise<{ detail: ExecutionDetail; archived: boolean }> {
+  const source = sourceFor(options, deps);
+  try {
+    return { detail: await source.describe(execution), archived: false };
+  } catch (error) {
+    const archive = archiveFor(options, deps);
+    if (!(error instanceof ExecutionNotFoundError) || !archive) throw error;
+    const detail = await archive.find(execution);
+    if (!detail) throw error;
+    return { detail, archived: true };
+  }
 }
 
 /** `2026-11-01`, `2026-11-01T08:00:00Z`, or relative: `90m`, `24h`, `7d`. */

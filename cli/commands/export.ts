@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { toCsv, toJson, toMarkdown, type ExportFormat } from '../audit/export';
 import { collectRecords, type HistoryOptions } from './history';
-import { ioOf, parseSince, sourceFor, type CliDeps } from './context';
+import { archiveFor, ioOf, parseSince, sourceFor, type CliDeps } from './context';
 
 export interface ExportOptions extends HistoryOptions {
   since: string;
@@ -14,7 +14,7 @@ export async function exportCommand(options: ExportOptions, deps: CliDeps): Prom
   const io = ioOf(deps);
   const generatedAt = io.now();
   const since = parseSince(options.since, generatedAt);
-  const records = await collectRecords(sourceFor(options, deps), options, generatedAt);
+  const records = await collectRecords(sourceFor(options, deps), options, generatedAt, archiveFor(options, deps));
   const text = options.format === 'csv' ? toCsv(records) : options.format === 'md' ? toMarkdown(records, { since, generatedAt }) : toJson(records, { since, generatedAt });
   if (options.out) {
     writeFileSync(options.out, text);

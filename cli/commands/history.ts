@@ -1,7 +1,8 @@
 import { toAuditRecord, type AuditRecord } from '../audit/model';
 import { formatTrigger, historyTable } from '../audit/render';
-import type { ExecutionSource, ExecutionStatus } from '../audit/source';
-import { ioOf, parseSince, sourceFor, type CliDeps, type CommonOptions } from './context';
+import type { ExecutionArchive } from '../audit/archive';
+import type { ExecutionDetail, ExecutionSource, ExecutionStatus, ExecutionSummary } from '../audit/source';
+import { archiveFor, ioOf, parseSince, sourceFor, type CliDeps, type CommonOptions } from './context';
 
 export interface HistoryOptions extends CommonOptions {
   workflow?: string;
@@ -16,14 +17,21 @@ export interface HistoryOptions extends CommonOptions {
  * Executions of our state machines, newest first, as audit records. Workflow, status and
  * since narrow the listing calls; target and trigger are in each execution's input.
  */
-export async function collectRecords(source: ExecutionSource, options: HistoryOptions, now: Date): Promise<AuditRecord[]> {
+export async function collectRecords(source: ExecutionSource, options: HistoryOptions, now: Date, archive?: ExecutionArchive): Promise<AuditRecord[]> {
   const since = options.since ? parseSince(options.since, now) : undefined;
-  const summaries = await source.listExecutions({ workflow: options.workflow, status: options.status, since });
+  const query = { workflow: options.workflow, status: options.status, since };
+  const listed: { summary: ExecutionSummary; detail?: ExecutionDetail }[] = (await source.listExecutions(query)).map((summary) => ({ summary }));
+  if (archive) {
+    // Step Functions' own record wins; the archive adds what it no longer keeps.
+    const known = new Set(listed.map((e) => e.summary.executionArn));
+    for (const detail of await archive.executions(query)) if (!known.has(detail.executionArn)) listed.push({ summary: detail, detail });
+    listed.sort((a, b) => b.summary.startDate.getTime() - a.summary.startDate.getTime());
+  }
   const trigger = options.trigger?.toLowerCase();
   const records: AuditRecord[] = [];
-  for (const summary of summaries) {
+  for (const { summary, detail } of listed) {
     if (options.limit !== undefined && records.length >= options.limit) break;
-    const record = toAuditRecord(await source.describe(summary.executionArn));
+    const record = toAuditRecord(detail ?? (await source.describe(summary.executionArn)));
     if (options.target && record.target !== options.target) continue;
     if (trigger && !formatTrigger(record.trigger).toLowerCase().includes(trigger)) continue;
     records.push(record);
@@ -34,7 +42,7 @@ export async function collectRecords(source: ExecutionSource, options: HistoryOp
 /** `remediate history`: a table across all our state machines. */
 export async function historyCommand(options: HistoryOptions, deps: CliDeps): Promise<number> {
   const io = ioOf(deps);
-  const records = await collectRecords(sourceFor(options, deps), options, io.now());
+  const records = await collectRecords(sourceFor(options, deps), options, io.now(), archiveFor(options, deps));
   if (options.json) io.out(JSON.stringify(records, null, 2));
   else io.out(records.length > 0 ? historyTable(records) : 'no executions match');
   return 0;

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { AUDIT_LOG_GROUP } from '../audit/archive';
 import { EXPORT_FORMATS } from '../audit/export';
 import { EXECUTION_STATUSES, ExecutionNotFoundError } from '../audit/source';
 import { workflowNames } from '../workflows';
@@ -15,6 +16,10 @@ const common = (command: Command) =>
     .option('--local', 'use the local runner and its moto server (AWS_ENDPOINT_URL) instead of AWS')
     .option('--region <region>', 'AWS region (default: from the environment)')
     .option('--json', 'print JSON instead of tables');
+
+/** Reading commands can also look past Step Functions' 90 days of history. */
+const archived = (command: Command) =>
+  command.option('--archive [log-group]', `also read the audit log group of execution status changes (default ${AUDIT_LOG_GROUP})`);
 
 const filters = (command: Command) =>
   command
@@ -48,21 +53,21 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
     .option('--wait', 'follow the execution (states, retries, waits) and end with its report')
     .action(run((workflow: string, options: StartOptions) => startCommand(workflow, options, deps)));
 
-  common(program.command('status <execution>'))
+  common(archived(program.command('status <execution>')))
     .description('status, outcome and trigger of one execution (name or ARN)')
     .action(run((execution: string, options: CommonOptions) => statusCommand(execution, options, deps)));
 
-  common(filters(program.command('history')))
+  common(archived(filters(program.command('history'))))
     .description('executions across all our state machines, newest first')
     .option('--since <date|age>', 'started at or after (2026-11-01, 24h, 7d)')
     .option('--limit <n>', 'at most this many rows', positiveInt, 100)
     .action(run((options: HistoryOptions) => historyCommand(options, deps)));
 
-  common(program.command('show <execution>'))
+  common(archived(program.command('show <execution>')))
     .description("one execution's timeline (states, durations, retries, errors) and its actions before/after")
     .action(run((execution: string, options: CommonOptions) => showCommand(execution, options, deps)));
 
-  common(filters(program.command('export')))
+  common(archived(filters(program.command('export'))))
     .description('an audit file of the executions since a date: trigger, target, outcome, actions, times')
     .requiredOption('--since <date|age>', 'started at or after (2026-11-01, 24h, 7d)')
     .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).default('md'))

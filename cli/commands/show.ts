@@ -1,15 +1,16 @@
 import { timelineOf, toAuditRecord } from '../audit/model';
 import { showText } from '../audit/render';
-import { ioOf, sourceFor, type CliDeps, type CommonOptions } from './context';
+import { describeAnywhere, ioOf, sourceFor, type CliDeps, type CommonOptions } from './context';
 
 /** `remediate show <execution>`: the timeline from the execution history and the report's actions. */
 export async function showCommand(execution: string, options: CommonOptions, deps: CliDeps): Promise<number> {
   const io = ioOf(deps);
-  const source = sourceFor(options, deps);
-  const detail = await source.describe(execution);
+  const { detail, archived } = await describeAnywhere(execution, options, deps);
   const record = toAuditRecord(detail);
-  const timeline = timelineOf(await source.history(detail.executionArn));
+  // Past Step Functions' 90 days only the audit log's status changes remain: no state-by-state history.
+  const timeline = archived ? [] : timelineOf(await sourceFor(options, deps).history(detail.executionArn));
   const report = detail.status === 'SUCCEEDED' && detail.output ? (JSON.parse(detail.output) as unknown) : undefined;
-  io.out(options.json ? JSON.stringify({ ...record, timeline, report }, null, 2) : showText(record, timeline));
+  if (options.json) io.out(JSON.stringify({ ...record, archived, timeline, report }, null, 2));
+  else io.out(archived ? `${showText(record, timeline)}\n(from the audit log group: the state-by-state history has expired)` : showText(record, timeline));
   return 0;
 }
