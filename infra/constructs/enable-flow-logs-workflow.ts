@@ -15,6 +15,7 @@ import { TaskFunction } from './task-function';
 /** The log group flow logs deliver to; a fixed name so the key policy can name it without a circular reference. */
 export const FLOW_LOGS_LOG_GROUP_NAME = '/remediation/vpc-flow-logs';
 const LOG_DELIVERY = 'delivery.logs.amazonaws.com';
+const ACCESS_LOG_PREFIX = 'flow-logs-bucket/';
 
 /** Which tasks call which APIs. The infra tests check each against the calls in the handler's bundle. */
 type Grant = (scope: EnableFlowLogsWorkflow) => iam.PolicyStatement[];
@@ -145,6 +146,8 @@ export class EnableFlowLogsWorkflow extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
+      // No ACLs: every grant is in a bucket policy.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
     };
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
@@ -153,15 +156,21 @@ export class EnableFlowLogsWorkflow extends Construct {
     });
     const bucket = new s3.Bucket(this, 'FlowLogsBucket', {
       ...common,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'flow-logs-bucket/',
       lifecycleRules: [{
         id: 'age-out-flow-logs',
         transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(90) }],
         expiration: Duration.days(365),
       }],
     });
+    // Server access logging granted by bucket policy (CDK's serverAccessLogsBucket would use the legacy log-delivery ACL here).
+    (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = { destinationBucketName: accessLogs.bucketName, logFilePrefix: ACCESS_LOG_PREFIX };
+    accessLogs.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'S3ServerAccessLogsOfFlowLogsBucket',
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [accessLogs.arnForObjects(`${ACCESS_LOG_PREFIX}*`)],
+      conditions: { ArnLike: { 'aws:SourceArn': bucket.bucketArn }, StringEquals: { 'aws:SourceAccount': stack.account } },
+    }));
     const fromOurLogDeliveries = {
       StringEquals: { 'aws:SourceAccount': stack.account },
       ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:*` },

@@ -1,7 +1,7 @@
-import { App, Aws, Stack } from 'aws-cdk-lib';
+import { App, Aws, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { acknowledgeAcceptedWildcards } from '../../infra/nag';
+import { ACCEPTED_WILDCARDS, acknowledgeAcceptedWildcards } from '../../infra/nag';
 import { removeFlowLogsAssembly, synthFlowLogsStack, type FlowLogsSynth } from './enable-flow-logs-synth';
 import { CDK_CONTEXT, ENV } from './synth';
 
@@ -32,6 +32,18 @@ it('the enable-flow-logs construct has no AwsSolutions finding left unacknowledg
   const report = new AwsSolutionsChecks().validateScope(synth.stack);
   expect(report.violations).toEqual([]);
   expect(report.success).toBe(true);
+});
+
+it('acknowledges only accepted wildcards and the pinned runtime, each with a reason (no ACL, no other exception)', () => {
+  const acknowledged = synth.stack.node.findAll().flatMap((c) => c.node.metadata
+    .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap((m) => Object.entries(m.data as Record<string, string>)));
+  expect(acknowledged.length).toBeGreaterThan(0);
+  for (const [id, reason] of acknowledged) {
+    const rule = id.replace(/^annotation::/i, '');
+    expect({ rule, accepted: rule === 'AwsSolutions-L1' || ACCEPTED_WILDCARDS.some((a) => a.pattern.test(rule)), reasoned: reason.trim().length >= 20 })
+      .toEqual({ rule, accepted: true, reasoned: true });
+  }
 });
 
 describe('accepted wildcard: ec2 vpc/* and vpc-flow-log/*', () => {

@@ -35,6 +35,7 @@ const grantsOf = (task: EnableFlowLogsTask) => fn(task).statements
     action, resources: list(s.Resource as unknown).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))), ...(s.Condition ? { condition: s.Condition } : {}),
   })))
   .sort((a, b) => a.action.localeCompare(b.action));
+const accessLogsId = () => onlyOne(resourcesOf(synth.template, 'AWS::S3::Bucket'), (id) => id.includes('AccessLogs'))[0];
 const bucketId = () => onlyOne(resourcesOf(synth.template, 'AWS::S3::Bucket'), (id) => id.includes('FlowLogsBucket'))[0];
 
 beforeAll(() => {
@@ -107,7 +108,31 @@ describe('the S3 destination', () => {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       LifecycleConfiguration: { Rules: [{ Id: 'age-out-flow-logs', Status: 'Enabled', ExpirationInDays: 365, Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 90 }] }] },
-      LoggingConfiguration: { LogFilePrefix: 'flow-logs-bucket/' },
+      LoggingConfiguration: { DestinationBucketName: { Ref: accessLogsId() }, LogFilePrefix: 'flow-logs-bucket/' },
+    });
+    expect(bucket.Properties.AccessControl).toBeUndefined();
+  });
+
+  it('logs access to a bucket that is as locked down, granting only S3 logging for this bucket by policy, no ACL', () => {
+    const accessLogs = resourcesOf(synth.template, 'AWS::S3::Bucket')[accessLogsId()]!;
+    expect(accessLogs.Properties).toEqual({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: { Rules: [{ Id: 'expire-access-logs', Status: 'Enabled', ExpirationInDays: 365 }] },
+    });
+    const [, policy] = onlyOne(resourcesOf(synth.template, 'AWS::S3::BucketPolicy'), (id) => id.includes('AccessLogsPolicy'));
+    const arn = getAtt(accessLogsId());
+    expect(policy.Properties.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: [arn, { 'Fn::Join': ['', [arn, '/*']] }] },
+        {
+          Sid: 'S3ServerAccessLogsOfFlowLogsBucket', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject',
+          Resource: { 'Fn::Join': ['', [arn, '/flow-logs-bucket/*']] },
+          Condition: { ArnLike: { 'aws:SourceArn': getAtt(bucketId()) }, StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        },
+      ],
     });
   });
 
