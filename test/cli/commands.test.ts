@@ -241,7 +241,8 @@ describe('remediate approve / reject', () => {
   const waiting = history('2026-11-27T11:00:00Z', [
     ['ExecutionStarted', 0],
     ['TaskStateEntered', 1, { stateEnteredEventDetails: { name: 'AwaitApproval' } }],
-    ['TaskScheduled', 1, { taskScheduledEventDetails: { resource: 'publish.waitForTaskToken', resourceType: 'sns', region: 'us-east-1', parameters: JSON.stringify({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:approvals', Message: JSON.stringify({ taskToken: TOKEN, plan: {} }) }) } }],
+    // workflows/lib/approval.ts: lambda:invoke.waitForTaskToken with the token in the payload.
+    ['TaskScheduled', 1, { taskScheduledEventDetails: { resource: 'invoke.waitForTaskToken', resourceType: 'lambda', region: 'us-east-1', parameters: JSON.stringify({ FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:RequestApproval', Payload: { taskToken: TOKEN, workflow: 'encrypt-volumes', plan: {} } }) } }],
     ['TaskStarted', 1],
     ['TaskSubmitted', 2],
   ]);
