@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -71,6 +71,13 @@ export class TriageWorkflow extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+    });
+    // cdk-nag recognizes a dead-letter queue only when another queue's RedrivePolicy or a Lambda's
+    // DeadLetterConfig names it; it does not see the rule target's DeadLetterConfig below.
+    Validations.of(this.deadLetterQueue.node.defaultChild as sqs.CfnQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the StartInstances rule\'s Step Functions target (DeadLetterConfig); ' +
+        'a dead-letter queue needs no dead-letter queue of its own.',
     });
     this.rule = new events.Rule(this, 'StartInstances', {
       description: 'CloudTrail StartInstances (any identity, failed attempts too) -> triage',

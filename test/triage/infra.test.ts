@@ -1,0 +1,311 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { EncryptVolumesWorkflow } from '../../infra/constructs/encrypt-volumes-workflow';
+import { HANDLER_METADATA } from '../../infra/constructs/task-function';
+import { TriageWorkflow } from '../../infra/constructs/triage-workflow';
+import { acknowledgeAcceptedWildcards } from '../../infra/nag';
+import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
+import { States, TRIAGE_TASKS, type TriageTask } from '../../workflows/triage-start-instances';
+import { sdkCallsOf } from '../infra/bundle-calls';
+import { fakeArn, flattenStates, resolveDefinitionString, stateNamed, type Asl, type AslState } from '../infra/definition';
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+// Synthesizing (and bundling) takes a while on a busy machine: more than the default test timeout.
+const SYNTH_TIMEOUT_MS = 180_000;
+// The feature flags `cdk synth` uses (cdk.json), so the template under test is the one we deploy.
+const FEATURE_FLAGS: Record<string, unknown> = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
+// Granted to every function for the runtime itself (logs, tracing), not for the handler's calls.
+const RUNTIME_ACTIONS = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+// TRANSIENT_RETRY and TIMEOUT_RETRY of workflows/lib/steps.ts as synthesized: the objects test/infra/state-machine.test.ts expects.
+const EXPECTED_RETRY = [
+  {
+    ErrorEquals: [...TRANSIENT_ERRORS],
+    IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL',
+  },
+  { ErrorEquals: ['States.Timeout', 'Sandbox.Timedout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
+];
+// Which function each Task state invokes.
+const TASK_STATES: Record<string, TriageTask> = {
+  [States.parseStartEvent]: 'parse-start-event',
+  [States.assessInstance]: 'assess-instance',
+  [States.startChild]: 'start-child',
+  [States.buildTriageReport]: 'build-triage-report',
+};
+
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const actionsOf = (s: Statement): string[] => list(s.Action);
+const getAttArn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+/** An isolated stack: encrypt-volumes as the child and triage, acknowledged as RemediationStack does. */
+function buildStack(app: App) {
+  const stack = new Stack(app, 'T', { env: ENV });
+  const encryptVolumes = new EncryptVolumesWorkflow(stack, 'EncryptVolumes');
+  const triage = new TriageWorkflow(stack, 'Triage', {
+    children: { 'encrypt-volumes': encryptVolumes.machine.stateMachine },
+    ourRoles: [encryptVolumes.functions['start-instance'].role],
+  });
+  acknowledgeAcceptedWildcards(stack);
+  return { stack, encryptVolumes, triage };
+}
+
+let built: ReturnType<typeof buildStack>;
+let resources: Record<string, Resource>;
+/** The logical id of a construct's CloudFormation resource. */
+const id = (construct: IConstruct): string => built.stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const ofType = (type: string): [string, Resource][] => Object.entries(resources).filter(([, r]) => r.Type === type);
+/** Every statement of the inline policies attached to the role `roleId`. */
+const statementsOf = (roleId: string): Statement[] => ofType('AWS::IAM::Policy')
+  .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+  .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+/**
+ * What the role of one triage function may do beyond what every function gets for the runtime, one entry
+ * per action (statements are minimized, so an action may share its statement with the runtime's).
+ */
+const handlerGrants = (task: TriageTask) => statementsOf(id(built.triage.functions[task].role))
+  .flatMap((s) => actionsOf(s).filter((a) => !RUNTIME_ACTIONS.has(a))
+    .map((action) => ({ effect: s.Effect, action, resources: list(s.Resource), conditions: s.Condition })))
+  .sort((a, b) => a.action.localeCompare(b.action));
+const environmentOf = (task: TriageTask): Record<string, unknown> =>
+  ((resources[id(built.triage.functions[task].fn)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
+
+let triageMachineId: string;
+let asl: Asl;
+let states: Map<string, AslState>;
+const state = (name: string): AslState => stateNamed(states, name);
+
+beforeAll(() => {
+  built = buildStack(new App({ context: { ...FEATURE_FLAGS, [cxapi.BUNDLING_STACKS]: [] } }));
+  resources = Template.fromStack(built.stack).toJSON().Resources as Record<string, Resource>;
+  triageMachineId = id(built.triage.machine.stateMachine);
+  asl = JSON.parse(resolveDefinitionString(resources[triageMachineId]?.Properties.DefinitionString)) as Asl;
+  states = flattenStates(asl.States);
+}, SYNTH_TIMEOUT_MS);
+
+describe('the StartInstances rule', () => {
+  const rule = () => {
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    return rules[0]!;
+  };
+
+  it('matches exactly CloudTrail StartInstances calls', () => {
+    expect(rule()[1].Properties.EventPattern).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['ec2.amazonaws.com'], eventName: ['StartInstances'] },
+    });
+    expect(rule()[1].Properties.State).toBe('ENABLED');
+  });
+
+  it('targets only the triage state machine, with retry and the dead-letter queue', () => {
+    const queueId = id(built.triage.deadLetterQueue);
+    const targets = rule()[1].Properties.Targets as Record<string, unknown>[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]).toEqual({
+      Id: expect.any(String),
+      Arn: { Ref: triageMachineId },
+      RoleArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
+      RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 },
+      DeadLetterConfig: { Arn: getAttArn(queueId) },
+    });
+  });
+
+  it('starts executions with a role that may only start the triage state machine', () => {
+    const target = (rule()[1].Properties.Targets as { RoleArn: { 'Fn::GetAtt': [string, string] } }[])[0]!;
+    const roleId = target.RoleArn['Fn::GetAtt'][0];
+    const role = resources[roleId];
+    expect(role?.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' } }],
+    });
+    expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role?.Properties.Policies).toBeUndefined();
+    expect(statementsOf(roleId)).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: triageMachineId } }]);
+  });
+});
+
+describe('the dead-letter queue', () => {
+  it('is encrypted (SQS-managed) and keeps failed events 14 days', () => {
+    const queue = resources[id(built.triage.deadLetterQueue)];
+    expect(queue?.Type).toBe('AWS::SQS::Queue');
+    expect(queue?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    expect(queue?.Properties.KmsMasterKeyId).toBeUndefined();
+    expect(ofType('AWS::SQS::Queue')).toHaveLength(1);
+  });
+
+  it('denies every call without TLS, and takes messages only from the rule', () => {
+    const queueId = id(built.triage.deadLetterQueue);
+    const policies = ofType('AWS::SQS::QueuePolicy');
+    expect(policies).toHaveLength(1);
+    expect(policies[0]![1].Properties.Queues).toEqual([{ Ref: queueId }]);
+    const statements = (policies[0]![1].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(statements).toEqual([
+      {
+        Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sqs:*', Resource: getAttArn(queueId),
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Sid: expect.any(String),
+        Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: getAttArn(queueId),
+        Condition: { ArnEquals: { 'aws:SourceArn': getAttArn(ofType('AWS::Events::Rule')[0]![0]) } },
+      },
+    ]);
+  });
+});
+
+describe('the triage task functions', () => {
+  it('are one per task', () => {
+    const handlers = Object.entries(resources)
+      .filter(([logicalId, r]) => r.Type === 'AWS::Lambda::Function' && logicalId.startsWith('Triage'))
+      .map(([, r]) => r.Metadata?.[HANDLER_METADATA]);
+    expect(handlers.sort()).toEqual(TRIAGE_TASKS.map((task) => `tasks/triage/${task}.ts`).sort());
+  });
+
+  it('start-child may only start executions of the encrypt-volumes state machine', () => {
+    expect(handlerGrants('start-child')).toEqual([
+      { effect: 'Allow', action: 'states:StartExecution', resources: [{ Ref: id(built.encryptVolumes.machine.stateMachine) }], conditions: undefined },
+    ]);
+  });
+
+  it('start-child knows the encrypt-volumes state machine by its ARN', () => {
+    expect(environmentOf('start-child').CHILD_STATE_MACHINES).toEqual({
+      'Fn::Join': ['', ['{"encrypt-volumes":"', { Ref: id(built.encryptVolumes.machine.stateMachine) }, '"}']],
+    });
+  });
+
+  it('assess-instance may only describe instances, volumes and security groups', () => {
+    // EC2 Describe* support no resource-level permissions: '*' is the only choice.
+    expect(handlerGrants('assess-instance')).toEqual(['ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes']
+      .map((action) => ({ effect: 'Allow', action, resources: ['*'], conditions: undefined })));
+  });
+
+  it('assess-instance only reports encrypt-volumes and allows everyone by default', () => {
+    expect(environmentOf('assess-instance')).toMatchObject({ TRIAGE_POLICY: '{"encrypt-volumes":"report"}', ALLOWED_PRINCIPALS: '' });
+  });
+
+  it.each(['parse-start-event', 'build-triage-report'] as const)('%s calls no AWS API', (task) => {
+    expect(handlerGrants(task)).toEqual([]);
+  });
+
+  it('parse-start-event knows the start-instance role of encrypt-volumes as ours', () => {
+    const startInstanceRole = built.encryptVolumes.functions['start-instance'].role;
+    expect(environmentOf('parse-start-event').OUR_ROLE_ARNS).toEqual(built.stack.resolve(startInstanceRole.roleArn));
+    expect(environmentOf('parse-start-event').OUR_ROLE_ARNS).toEqual(getAttArn(id(startInstanceRole)));
+  });
+});
+
+describe('the triage state machine', () => {
+  const TASKS = Object.keys(TASK_STATES);
+
+  it('has exactly the expected Task states, inside Maps included', () => {
+    const tasks = [...states].filter(([, s]) => s.Type === 'Task').map(([name]) => name);
+    expect(tasks.sort()).toEqual([...TASKS].sort());
+  });
+
+  it.each(TASKS)('%s retries transient errors and one timeout, nothing else', (name) => {
+    expect(state(name).Retry).toEqual(EXPECTED_RETRY);
+  });
+
+  it.each(TASKS)('%s invokes the function of its task', (name) => {
+    // payloadResponseOnly: the state's Resource is the function itself.
+    expect(state(name).Resource).toBe(fakeArn(id(built.triage.functions[TASK_STATES[name]!].fn)));
+  });
+
+  it('assesses at most 5 instances at once and starts remediations one at a time', () => {
+    expect(state(States.assessInstances)).toMatchObject({ Type: 'Map', MaxConcurrency: 5, ItemsPath: '$.facts.instanceIds' });
+    expect(state(States.startRemediations)).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemsPath: '$.assessment.remediations' });
+  });
+
+  it('goes straight to the report for failed attempts and our own starts', () => {
+    const route = state(States.routeEvent);
+    expect(route.Default).toBe(States.assessInstances);
+    expect(route.Choices).toEqual([{
+      Or: [{ Variable: '$.facts.startedByUs', BooleanEquals: true }, { Variable: '$.facts.attemptFailed', BooleanEquals: true }],
+      Next: States.buildTriageReport,
+    }]);
+  });
+
+  it('starts a child only when the policy decided auto', () => {
+    expect(state(States.routeRemediation)).toMatchObject({
+      Choices: [{ Variable: '$.remediation.decision', StringEquals: 'auto', Next: States.startChild }],
+      Default: States.reportOnly,
+    });
+  });
+
+  it('is named remediation-triage-start-instances and times out after an hour', () => {
+    expect(resources[triageMachineId]?.Properties).toMatchObject({ StateMachineName: 'remediation-triage-start-instances', StateMachineType: 'STANDARD' });
+    expect(asl.TimeoutSeconds).toBe(3600);
+  });
+});
+
+describe('cdk-nag', () => {
+  it('reports no AwsSolutions finding left unacknowledged', () => {
+    const report = new AwsSolutionsChecks().validateScope(built.stack);
+    expect(report.violations).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+});
+
+describe('the triage bundles', () => {
+  let outdir: string;
+  const calls = new Map<TriageTask, string[]>();
+  const granted = new Map<TriageTask, string[]>();
+
+  beforeAll(() => {
+    // Triage alone, its child and our role imported: only its four handlers are bundled.
+    outdir = mkdtempSync(path.join(os.tmpdir(), 'triage-infra-test-'));
+    const app = new App({ outdir, context: { ...FEATURE_FLAGS, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+    const stack = new Stack(app, 'B', { env: ENV });
+    const child = sfn.StateMachine.fromStateMachineArn(stack, 'Child', 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-encrypt-volumes');
+    const ourRole = iam.Role.fromRoleArn(stack, 'Ours', 'arn:aws:iam::123456789012:role/start-instance');
+    const triage = new TriageWorkflow(stack, 'Triage', { children: { 'encrypt-volumes': child }, ourRoles: [ourRole] });
+    const assembly = app.synth().directory;
+    const synthesized = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+    for (const task of TRIAGE_TASKS) {
+      const fn = synthesized[stack.getLogicalId(triage.functions[task].fn.node.defaultChild as CfnElement)]!;
+      calls.set(task, sdkCallsOf(readFileSync(path.join(assembly, String(fn.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8')));
+      const roleId = stack.getLogicalId(triage.functions[task].role.node.defaultChild as CfnElement);
+      granted.set(task, Object.values(synthesized)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        .flatMap(actionsOf).filter((a) => !RUNTIME_ACTIONS.has(a)).sort());
+    }
+  }, SYNTH_TIMEOUT_MS);
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it.each(TRIAGE_TASKS)('%s holds exactly the actions its bundle calls', (task) => {
+    expect(granted.get(task)).toEqual(calls.get(task));
+  });
+
+  it('call what the policies expect', () => {
+    expect(Object.fromEntries(calls)).toEqual({
+      'parse-start-event': [],
+      'assess-instance': ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'],
+      'start-child': ['states:StartExecution'],
+      'build-triage-report': [],
+    });
+  });
+});

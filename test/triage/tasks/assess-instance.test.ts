@@ -1,0 +1,314 @@
+import type { EC2Client, Instance, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { INSTANCE_ID, awsError, instance } from '../../tasks/fixtures';
+
+type Sdk = typeof import('@aws-sdk/client-ec2');
+type AssessInstance = typeof import('../../../tasks/triage/assess-instance');
+interface Loaded {
+  sdk: Sdk;
+  handler: AssessInstance['handler'];
+  ec2: AwsClientStub<EC2Client>;
+}
+
+const ACCOUNT = '123456789012';
+const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
+const MALLORY = `arn:aws:iam::${ACCOUNT}:user/mallory`;
+const OPS_ADMIN = `arn:aws:iam::${ACCOUNT}:role/ops-admin`;
+const ENV_KEYS = ['ALLOWED_PRINCIPALS', 'TRIAGE_POLICY'] as const;
+type Env = Partial<Record<(typeof ENV_KEYS)[number], string>>;
+
+/**
+ * The handler reads ALLOWED_PRINCIPALS and TRIAGE_POLICY once at module load, as in Lambda: load a
+ * fresh copy with exactly `env` set. Its EC2 SDK comes from the same isolated registry, so the mock
+ * and the commands the tests match on are that copy's.
+ */
+async function loadWith(env: Env): Promise<Loaded> {
+  const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+  for (const key of ENV_KEYS) {
+    if (env[key] === undefined) delete process.env[key];
+    else process.env[key] = env[key];
+  }
+  try {
+    let loaded: Omit<Loaded, 'ec2'> | undefined;
+    await jest.isolateModulesAsync(async () => {
+      const sdk = await import('@aws-sdk/client-ec2');
+      const { handler } = await import('../../../tasks/triage/assess-instance');
+      loaded = { sdk, handler };
+    });
+    if (!loaded) throw new Error('assess-instance did not load');
+    return { ...loaded, ec2: mockClient(loaded.sdk.EC2Client) };
+  } finally {
+    for (const key of ENV_KEYS) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  }
+}
+
+const ROOT_VOLUME = 'vol-0aaaaaaaaaaaaaaa1';
+const DATA_VOLUME = 'vol-0aaaaaaaaaaaaaaa2';
+const running = (overrides: Partial<Instance> = {}): Instance => instance({
+  State: { Name: 'running' },
+  BlockDeviceMappings: [
+    { DeviceName: '/dev/xvda', Ebs: { VolumeId: ROOT_VOLUME } },
+    { DeviceName: '/dev/sdf', Ebs: { VolumeId: DATA_VOLUME } },
+  ],
+  SecurityGroups: [],
+  ...overrides,
+});
+const world = (protocol: string, from?: number, to?: number, v6 = false): IpPermission => ({
+  IpProtocol: protocol, FromPort: from, ToPort: to,
+  ...(v6 ? { Ipv6Ranges: [{ CidrIpv6: '::/0' }] } : { IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
+});
+const privateOnly = (protocol: string, from: number, to: number): IpPermission => ({
+  IpProtocol: protocol, FromPort: from, ToPort: to, IpRanges: [{ CidrIp: '10.0.0.0/8' }], Ipv6Ranges: [{ CidrIpv6: 'fd00::/8' }],
+});
+const group = (GroupId: string, IpPermissions: IpPermission[]): SecurityGroup => ({ GroupId, IpPermissions });
+
+/** DescribeInstances answers with `found`, DescribeVolumes with the root volume unencrypted and the data volume encrypted. */
+function stubInstance({ sdk, ec2 }: Loaded, found: Instance, encrypted: Record<string, boolean> = { [ROOT_VOLUME]: false, [DATA_VOLUME]: true }): void {
+  ec2.on(sdk.DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [found] }] });
+  ec2.on(sdk.DescribeVolumesCommand).resolves({ Volumes: Object.entries(encrypted).map(([VolumeId, Encrypted]) => ({ VolumeId, Encrypted })) });
+}
+
+describe('assess-instance with the default policy and no allow-list', () => {
+  let t: Loaded;
+  beforeAll(async () => {
+    t = await loadWith({});
+  });
+  beforeEach(() => t.ec2.reset());
+  afterAll(() => t.ec2.restore());
+
+  it('finds the unencrypted volumes and only reports encrypt-volumes (report is the default)', async () => {
+    // Prepare
+    stubInstance(t, running());
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: MALLORY });
+
+    // Assess
+    expect(assessment).toEqual({
+      instanceId: INSTANCE_ID,
+      found: true,
+      state: 'running',
+      excluded: false,
+      unencryptedVolumes: [ROOT_VOLUME],
+      openSecurityGroups: [],
+      principalAllowed: true,
+      remediations: [{ workflow: 'encrypt-volumes', decision: 'report', reason: '1 unencrypted EBS volume(s)' }],
+    });
+    expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeInstancesCommand, { InstanceIds: [INSTANCE_ID] });
+    expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeVolumesCommand, { VolumeIds: [ROOT_VOLUME, DATA_VOLUME] });
+    // No security groups: nothing to describe.
+    expect(t.ec2).not.toHaveReceivedCommand(t.sdk.DescribeSecurityGroupsCommand);
+  });
+
+  it('applies no remediation when every volume is encrypted', async () => {
+    // Prepare
+    stubInstance(t, running(), { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment).toMatchObject({ found: true, unencryptedVolumes: [], remediations: [] });
+  });
+
+  it('describes no volumes for an instance without EBS volumes', async () => {
+    // Prepare
+    t.ec2.on(t.sdk.DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [running({ BlockDeviceMappings: [{ DeviceName: '/dev/sdb' }] })] }] });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment).toMatchObject({ found: true, unencryptedVolumes: [], remediations: [] });
+    expect(t.ec2).not.toHaveReceivedCommand(t.sdk.DescribeVolumesCommand);
+  });
+
+  it.each(['true', 'TRUE', 'True'])('lists the unencrypted volumes but applies no remediation when remediation:exclude is %s', async (value) => {
+    // Prepare
+    stubInstance(t, running({ Tags: [{ Key: 'Name', Value: 'web' }, { Key: 'remediation:exclude', Value: value }] }), { [ROOT_VOLUME]: false, [DATA_VOLUME]: false });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment).toMatchObject({ found: true, excluded: true, unencryptedVolumes: [ROOT_VOLUME, DATA_VOLUME], remediations: [] });
+  });
+
+  it('is not excluded by any other value of remediation:exclude', async () => {
+    // Prepare
+    stubInstance(t, running({ Tags: [{ Key: 'remediation:exclude', Value: 'no' }] }));
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment).toMatchObject({ excluded: false, remediations: [{ workflow: 'encrypt-volumes', decision: 'report' }] });
+  });
+
+  it('reports security groups open to 0.0.0.0/0 or ::/0 with their ports, and not private-only ones', async () => {
+    // Prepare
+    stubInstance(t, running({ SecurityGroups: [{ GroupId: 'sg-0000000000000open' }, { GroupId: 'sg-000000000000000v6' }, { GroupId: 'sg-00000000000closed' }] }));
+    t.ec2.on(t.sdk.DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [
+        group('sg-0000000000000open', [world('tcp', 22, 22), privateOnly('tcp', 3306, 3306), world('-1')]),
+        group('sg-000000000000000v6', [world('tcp', 443, 443, true), world('udp', 1000, 2000, true)]),
+        group('sg-00000000000closed', [privateOnly('tcp', 22, 22), privateOnly('-1', -1, -1)]),
+      ],
+    });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment.openSecurityGroups).toEqual([
+      { groupId: 'sg-0000000000000open', ports: ['tcp/22-22', 'all'] },
+      { groupId: 'sg-000000000000000v6', ports: ['tcp/443-443', 'udp/1000-2000'] },
+    ]);
+    expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeSecurityGroupsCommand, {
+      GroupIds: ['sg-0000000000000open', 'sg-000000000000000v6', 'sg-00000000000closed'],
+    });
+  });
+
+  it('reads every DescribeSecurityGroups page', async () => {
+    // Prepare
+    stubInstance(t, running({ SecurityGroups: [{ GroupId: 'sg-0000000000000001' }, { GroupId: 'sg-0000000000000002' }] }));
+    t.ec2.on(t.sdk.DescribeSecurityGroupsCommand)
+      .resolvesOnce({ SecurityGroups: [group('sg-0000000000000001', [world('tcp', 22, 22)])], NextToken: 'page-2' })
+      .resolvesOnce({ SecurityGroups: [group('sg-0000000000000002', [world('tcp', 3389, 3389, true)])] });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment.openSecurityGroups).toEqual([
+      { groupId: 'sg-0000000000000001', ports: ['tcp/22-22'] },
+      { groupId: 'sg-0000000000000002', ports: ['tcp/3389-3389'] },
+    ]);
+    expect(t.ec2).toHaveReceivedCommandTimes(t.sdk.DescribeSecurityGroupsCommand, 2);
+    expect(t.ec2).toHaveReceivedNthSpecificCommandWith(2, t.sdk.DescribeSecurityGroupsCommand, { NextToken: 'page-2' });
+  });
+
+  it('reports an instance that does not exist (InvalidInstanceID.NotFound) as not found, without an error', async () => {
+    // Prepare
+    t.ec2.on(t.sdk.DescribeInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment).toEqual({
+      instanceId: INSTANCE_ID, found: false, excluded: false, unencryptedVolumes: [], openSecurityGroups: [], principalAllowed: true, remediations: [],
+    });
+    expect(t.ec2).not.toHaveReceivedCommand(t.sdk.DescribeVolumesCommand);
+    expect(t.ec2).not.toHaveReceivedCommand(t.sdk.DescribeSecurityGroupsCommand);
+  });
+
+  it('reports an instance missing from an empty DescribeInstances answer as not found', async () => {
+    // Prepare
+    t.ec2.on(t.sdk.DescribeInstancesCommand).resolves({ Reservations: [] });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment).toMatchObject({ found: false, remediations: [] });
+  });
+
+  it.each([
+    ['DescribeInstances', 'RequestLimitExceeded'],
+    ['DescribeVolumes', 'InternalError'],
+    ['DescribeSecurityGroups', 'RequestLimitExceeded'],
+  ] as const)('lets a transient error of %s through with its name (%s) for Retry', async (call, name) => {
+    // Prepare
+    stubInstance(t, running({ SecurityGroups: [{ GroupId: 'sg-0000000000000001' }] }));
+    t.ec2.on(t.sdk.DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    t.ec2.on(t.sdk[`${call}Command`]).rejects(awsError(name));
+
+    // Act / Assess
+    await expect(t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE })).rejects.toMatchObject({ name });
+  });
+});
+
+describe('assess-instance with policy auto and an allow-list', () => {
+  let t: Loaded;
+  beforeAll(async () => {
+    // Prefixes, with spaces and an empty entry the handler must ignore.
+    t = await loadWith({
+      TRIAGE_POLICY: JSON.stringify({ 'encrypt-volumes': 'auto' }),
+      ALLOWED_PRINCIPALS: `arn:aws:iam::${ACCOUNT}:role/ops- , ${ALICE},`,
+    });
+  });
+  beforeEach(() => t.ec2.reset());
+  afterAll(() => t.ec2.restore());
+
+  it('decides to start encrypt-volumes when the policy says auto', async () => {
+    // Prepare
+    stubInstance(t, running(), { [ROOT_VOLUME]: false, [DATA_VOLUME]: false });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: OPS_ADMIN });
+
+    // Assess
+    expect(assessment.remediations).toEqual([{ workflow: 'encrypt-volumes', decision: 'auto', reason: '2 unencrypted EBS volume(s)' }]);
+  });
+
+  it('still applies no remediation to an excluded instance', async () => {
+    // Prepare
+    stubInstance(t, running({ Tags: [{ Key: 'remediation:exclude', Value: 'true' }] }));
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: OPS_ADMIN });
+
+    // Assess
+    expect(assessment).toMatchObject({ excluded: true, remediations: [] });
+  });
+
+  it.each([
+    [OPS_ADMIN, true],
+    [`arn:aws:iam::${ACCOUNT}:role/ops-readonly`, true],
+    [ALICE, true],
+    [MALLORY, false],
+    [`arn:aws:iam::${ACCOUNT}:role/dev-admin`, false],
+    [`arn:aws:iam::${ACCOUNT}:root`, false],
+    ['ssm.amazonaws.com', false],
+  ])('allows %s by ARN prefix: %s', async (principalArn, allowed) => {
+    // Prepare
+    stubInstance(t, running());
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn });
+
+    // Assess
+    expect(assessment.principalAllowed).toBe(allowed);
+  });
+
+  it('checks the allow-list also for an instance that is not found', async () => {
+    // Prepare
+    t.ec2.on(t.sdk.DescribeInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: MALLORY });
+
+    // Assess
+    expect(assessment).toMatchObject({ found: false, principalAllowed: false });
+  });
+});
+
+describe('assess-instance with a policy that does not name encrypt-volumes', () => {
+  it('only reports encrypt-volumes', async () => {
+    // Prepare
+    const t = await loadWith({ TRIAGE_POLICY: JSON.stringify({ 'enable-flow-logs': 'auto' }) });
+    stubInstance(t, running());
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment.remediations).toEqual([{ workflow: 'encrypt-volumes', decision: 'report', reason: '1 unencrypted EBS volume(s)' }]);
+    t.ec2.restore();
+  });
+});

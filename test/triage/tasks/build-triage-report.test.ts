@@ -1,0 +1,190 @@
+import type { Assessment } from '../../../tasks/triage/assess-instance';
+import { handler, type BuildTriageReportEvent } from '../../../tasks/triage/build-triage-report';
+import type { StartEventFacts } from '../../../tasks/triage/parse-start-event';
+import type { ChildExecution } from '../../../tasks/triage/start-child';
+import { EXECUTION_NAME, INSTANCE_ID, NOW, OTHER_INSTANCE_ID, freezeTime } from '../../tasks/fixtures';
+
+const ALICE = 'arn:aws:iam::123456789012:user/alice';
+const EVENT_ID = 'e0a1b2c3-1111-4222-8333-444455556666';
+const facts: StartEventFacts = {
+  eventId: EVENT_ID,
+  eventTime: '2026-03-01T11:59:00Z',
+  region: 'us-east-1',
+  account: '123456789012',
+  principal: { type: 'IAMUser', arn: ALICE },
+  sourceIp: '203.0.113.10',
+  instanceIds: [INSTANCE_ID],
+  attemptFailed: false,
+  startedByUs: false,
+};
+const execution = { name: EXECUTION_NAME, startTime: '2026-03-01T11:59:30.000Z' };
+const assessment = (overrides: Partial<Assessment> = {}): Assessment => ({
+  instanceId: INSTANCE_ID,
+  found: true,
+  state: 'running',
+  excluded: false,
+  unencryptedVolumes: [],
+  openSecurityGroups: [],
+  principalAllowed: true,
+  remediations: [],
+  ...overrides,
+});
+const encryptVolumes = (decision: 'auto' | 'report') => ({ workflow: 'encrypt-volumes', decision, reason: '1 unencrypted EBS volume(s)' });
+const CHILD_NAME = `encrypt-volumes-${INSTANCE_ID}-20260301T115930Z`;
+const CHILD_ARN = `arn:aws:states:us-east-1:123456789012:execution:remediation-encrypt-volumes:${CHILD_NAME}`;
+const child: ChildExecution = {
+  workflow: 'encrypt-volumes', target: INSTANCE_ID, executionArn: CHILD_ARN, name: CHILD_NAME, alreadyStarted: false, at: '2026-03-01T11:59:45.000Z',
+};
+const event = (overrides: Partial<BuildTriageReportEvent>): BuildTriageReportEvent => ({ facts, execution, ...overrides });
+
+beforeEach(() => freezeTime(NOW));
+afterEach(() => jest.useRealTimers());
+
+describe('build-triage-report', () => {
+  it('reports a started child as REMEDIATED with a start-execution action, and every field of the report', async () => {
+    // Prepare
+    const instances = [{ assessment: assessment({ unencryptedVolumes: ['vol-0aaaaaaaaaaaaaaa1'], remediations: [encryptVolumes('auto')] }), children: [child] }];
+
+    // Act
+    const report = await handler(event({ instances }));
+
+    // Assess
+    expect(report).toEqual({
+      workflow: 'triage-start-instances',
+      target: EVENT_ID,
+      execution: EXECUTION_NAME,
+      outcome: 'REMEDIATED',
+      mode: 'apply',
+      trigger: { source: 'eventbridge', principal: ALICE, eventId: EVENT_ID },
+      startedAt: execution.startTime,
+      finishedAt: NOW.toISOString(),
+      actions: [{ action: 'start-execution', resourceId: CHILD_ARN, after: { workflow: 'encrypt-volumes', name: CHILD_NAME }, at: child.at }],
+      event: { eventId: EVENT_ID, eventTime: facts.eventTime, principal: facts.principal, sourceIp: '203.0.113.10', region: 'us-east-1' },
+      findings: [{ instanceId: INSTANCE_ID, finding: '1 unencrypted EBS volume(s) -> encrypt-volumes', handling: 'started' }],
+    });
+  });
+
+  it('counts a child a retry found already started as started', async () => {
+    // Prepare
+    const instances = [{ assessment: assessment({ remediations: [encryptVolumes('auto')] }), children: [{ ...child, alreadyStarted: true }] }];
+
+    // Act
+    const report = await handler(event({ instances }));
+
+    // Assess
+    expect(report.outcome).toBe('REMEDIATED');
+    expect(report.actions.map((a) => a.resourceId)).toEqual([CHILD_ARN]);
+  });
+
+  it('reports a failed attempt as NO_ACTION: a reported finding per instance, no actions', async () => {
+    // Prepare
+    const failed: StartEventFacts = {
+      ...facts,
+      principal: { type: 'IAMUser', arn: 'arn:aws:iam::123456789012:user/mallory' },
+      instanceIds: [INSTANCE_ID, OTHER_INSTANCE_ID],
+      attemptFailed: true,
+      error: { code: 'Client.UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
+    };
+
+    // Act: the workflow skips assessment, so there are no instances.
+    const report = await handler({ facts: failed, execution });
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'NO_ACTION', actions: [], trigger: { principal: 'arn:aws:iam::123456789012:user/mallory' } });
+    expect(report.findings).toEqual([INSTANCE_ID, OTHER_INSTANCE_ID].map((instanceId) => ({
+      instanceId,
+      finding: 'failed StartInstances attempt by arn:aws:iam::123456789012:user/mallory from 203.0.113.10: Client.UnauthorizedOperation',
+      handling: 'reported',
+    })));
+  });
+
+  it('reports an instance started by our own workflow as NO_ACTION, not triaged again', async () => {
+    // Prepare
+    const ours: StartEventFacts = { ...facts, principal: { type: 'AssumedRole', arn: 'arn:aws:iam::123456789012:role/start-instance' }, startedByUs: true };
+
+    // Act
+    const report = await handler({ facts: ours, execution, instances: [] });
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'NO_ACTION', actions: [] });
+    expect(report.findings).toEqual([{ instanceId: INSTANCE_ID, finding: 'started by a remediation workflow: not triaged again', handling: 'reported' }]);
+  });
+
+  it('reports a report-only remediation as a reported finding and NO_ACTION', async () => {
+    // Prepare: the Map's ReportOnly branch starts no child; its Pass state yields { reported: true } instead.
+    const reportOnly = { reported: true } as unknown as ChildExecution;
+    const instances = [{ assessment: assessment({ unencryptedVolumes: ['vol-0aaaaaaaaaaaaaaa1'], remediations: [encryptVolumes('report')] }), children: [reportOnly] }];
+
+    // Act
+    const report = await handler(event({ instances }));
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'NO_ACTION', actions: [] });
+    expect(report.findings).toEqual([{ instanceId: INSTANCE_ID, finding: '1 unencrypted EBS volume(s) -> encrypt-volumes', handling: 'reported' }]);
+  });
+
+  it('reports open security groups and a principal not on the allow-list', async () => {
+    // Prepare
+    const instances = [{
+      assessment: assessment({
+        principalAllowed: false,
+        openSecurityGroups: [{ groupId: 'sg-0000000000000open', ports: ['tcp/22-22', 'all'] }, { groupId: 'sg-000000000000000v6', ports: ['tcp/443-443'] }],
+      }),
+      children: [],
+    }];
+
+    // Act
+    const report = await handler(event({ instances }));
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'NO_ACTION', actions: [] });
+    expect(report.findings).toEqual([
+      { instanceId: INSTANCE_ID, finding: `started by ${ALICE}, who is not on the allow-list`, handling: 'reported' },
+      { instanceId: INSTANCE_ID, finding: 'security group sg-0000000000000open open to the world on tcp/22-22, all', handling: 'reported' },
+      { instanceId: INSTANCE_ID, finding: 'security group sg-000000000000000v6 open to the world on tcp/443-443', handling: 'reported' },
+    ]);
+  });
+
+  it('reports an instance that was not found', async () => {
+    // Prepare
+    const instances = [{ assessment: assessment({ found: false, state: undefined }), children: [] }];
+
+    // Act
+    const report = await handler(event({ instances }));
+
+    // Assess
+    expect(report.findings).toEqual([{ instanceId: INSTANCE_ID, finding: 'instance not found', handling: 'reported' }]);
+    expect(report.outcome).toBe('NO_ACTION');
+  });
+
+  it('keeps each instance\'s findings and actions to itself', async () => {
+    // Prepare
+    const other = `encrypt-volumes-${OTHER_INSTANCE_ID}-20260301T115930Z`;
+    const instances = [
+      { assessment: assessment({ remediations: [encryptVolumes('auto')] }), children: [child] },
+      { assessment: assessment({ instanceId: OTHER_INSTANCE_ID, remediations: [encryptVolumes('report')] }), children: [] },
+      {
+        assessment: assessment({ instanceId: 'i-0cccccccccccccccc', remediations: [encryptVolumes('auto')] }),
+        children: [{ ...child, target: 'i-0cccccccccccccccc', name: other, executionArn: `${CHILD_ARN}-c` }],
+      },
+    ];
+
+    // Act
+    const report = await handler(event({ instances }));
+
+    // Assess
+    expect(report.outcome).toBe('REMEDIATED');
+    expect(report.findings.map((f) => [f.instanceId, f.handling])).toEqual([
+      [INSTANCE_ID, 'started'], [OTHER_INSTANCE_ID, 'reported'], ['i-0cccccccccccccccc', 'started'],
+    ]);
+    expect(report.actions.map((a) => a.resourceId)).toEqual([CHILD_ARN, `${CHILD_ARN}-c`]);
+  });
+
+  it('reports a clean instance as NO_ACTION with no findings', async () => {
+    // Act
+    const report = await handler(event({ instances: [{ assessment: assessment(), children: [] }] }));
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'NO_ACTION', actions: [], findings: [] });
+  });
+});

@@ -1,0 +1,194 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { INSTANCE_ID, NOW, awsError, freezeTime } from '../../tasks/fixtures';
+
+type Sdk = typeof import('@aws-sdk/client-sfn');
+type StartChild = typeof import('../../../tasks/triage/start-child');
+type Errors = typeof import('../../../tasks/lib/errors');
+interface Loaded {
+  sdk: Sdk;
+  handler: StartChild['handler'];
+  childName: StartChild['childName'];
+  InvalidInputError: Errors['InvalidInputError'];
+  sfn: AwsClientStub<SFNClient>;
+}
+
+const ENCRYPT_VOLUMES_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-encrypt-volumes';
+const FLOW_LOGS_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-enable-flow-logs';
+const PARENT_START = '2026-11-27T10:15:31.123Z';
+const NAME = `encrypt-volumes-${INSTANCE_ID}-20261127T101531Z`;
+const EXECUTION_ARN = `arn:aws:states:us-east-1:123456789012:execution:remediation-encrypt-volumes:${NAME}`;
+const INPUT = {
+  instanceId: INSTANCE_ID,
+  allowStop: true,
+  trigger: {
+    source: 'eventbridge', principal: 'arn:aws:iam::123456789012:user/alice', eventId: 'e0a1b2c3-1111-4222-8333-444455556666',
+    parentExecution: 'arn:aws:states:us-east-1:123456789012:execution:remediation-triage-start-instances:exec-0001',
+  },
+};
+const event = { workflow: 'encrypt-volumes', target: INSTANCE_ID, input: INPUT, parentStartTime: PARENT_START };
+
+/**
+ * The handler reads CHILD_STATE_MACHINES once at module load, as in Lambda: load a fresh copy with it
+ * set (or unset). Its SFN SDK and errors come from the same isolated registry as the handler.
+ */
+async function loadWith(children: Record<string, string> | undefined): Promise<Loaded> {
+  const saved = process.env.CHILD_STATE_MACHINES;
+  if (children === undefined) delete process.env.CHILD_STATE_MACHINES;
+  else process.env.CHILD_STATE_MACHINES = JSON.stringify(children);
+  try {
+    let loaded: Omit<Loaded, 'sfn'> | undefined;
+    await jest.isolateModulesAsync(async () => {
+      const sdk = await import('@aws-sdk/client-sfn');
+      const { handler, childName } = await import('../../../tasks/triage/start-child');
+      const { InvalidInputError } = await import('../../../tasks/lib/errors');
+      loaded = { sdk, handler, childName, InvalidInputError };
+    });
+    if (!loaded) throw new Error('start-child did not load');
+    return { ...loaded, sfn: mockClient(loaded.sdk.SFNClient) };
+  } finally {
+    if (saved === undefined) delete process.env.CHILD_STATE_MACHINES;
+    else process.env.CHILD_STATE_MACHINES = saved;
+  }
+}
+
+afterEach(() => jest.useRealTimers());
+
+describe('start-child', () => {
+  let t: Loaded;
+  beforeAll(async () => {
+    t = await loadWith({ 'encrypt-volumes': ENCRYPT_VOLUMES_ARN, 'enable-flow-logs': FLOW_LOGS_ARN });
+  });
+  beforeEach(() => {
+    t.sfn.reset();
+    freezeTime(NOW);
+  });
+  afterAll(() => t.sfn.restore());
+
+  it('starts the child state machine named for the workflow, target and parent start time, with the input as JSON', async () => {
+    // Prepare
+    t.sfn.on(t.sdk.StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: NOW });
+
+    // Act
+    const child = await t.handler(event);
+
+    // Assess
+    expect(child).toEqual({ workflow: 'encrypt-volumes', target: INSTANCE_ID, executionArn: EXECUTION_ARN, name: NAME, alreadyStarted: false, at: NOW.toISOString() });
+    expect(t.sfn).toHaveReceivedCommandTimes(t.sdk.StartExecutionCommand, 1);
+    const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { stateMachineArn: string; name: string; input: string };
+    expect(sent).toEqual({ stateMachineArn: ENCRYPT_VOLUMES_ARN, name: NAME, input: expect.any(String) });
+    expect(JSON.parse(sent.input)).toEqual(INPUT);
+  });
+
+  it('picks the state machine of the workflow asked for', async () => {
+    // Prepare
+    t.sfn.on(t.sdk.StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation-enable-flow-logs:x' });
+
+    // Act
+    await t.handler({ ...event, workflow: 'enable-flow-logs', target: 'vpc-0123456789abcdef0' });
+
+    // Assess
+    expect(t.sfn).toHaveReceivedCommandWith(t.sdk.StartExecutionCommand, {
+      stateMachineArn: FLOW_LOGS_ARN, name: 'enable-flow-logs-vpc-0123456789abcdef0-20261127T101531Z',
+    });
+  });
+
+  it('uses the same name for the same parent start (a retried start finds the same execution)', async () => {
+    // Prepare
+    t.sfn.on(t.sdk.StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN });
+
+    // Act
+    const first = await t.handler(event);
+    const second = await t.handler(event);
+
+    // Assess
+    expect(second.name).toBe(first.name);
+    const names = t.sfn.commandCalls(t.sdk.StartExecutionCommand).map((c) => (c.args[0].input as { name: string }).name);
+    expect(names).toEqual([NAME, NAME]);
+  });
+
+  it('falls back to the computed execution ARN when StartExecution returns none', async () => {
+    // Prepare
+    t.sfn.on(t.sdk.StartExecutionCommand).resolves({});
+
+    // Act
+    const child = await t.handler(event);
+
+    // Assess
+    expect(child).toMatchObject({ executionArn: EXECUTION_ARN, alreadyStarted: false });
+  });
+
+  it('reports ExecutionAlreadyExists as already started, with the computed execution ARN', async () => {
+    // Prepare
+    t.sfn.on(t.sdk.StartExecutionCommand).rejects(awsError('ExecutionAlreadyExists'));
+
+    // Act
+    const child = await t.handler(event);
+
+    // Assess
+    expect(child).toEqual({ workflow: 'encrypt-volumes', target: INSTANCE_ID, executionArn: EXECUTION_ARN, name: NAME, alreadyStarted: true, at: NOW.toISOString() });
+  });
+
+  it('throws InvalidInputError for a workflow it does not know, starting nothing', async () => {
+    // Act
+    const result = t.handler({ ...event, workflow: 'delete-everything' });
+
+    // Assess
+    await expect(result).rejects.toThrow(t.InvalidInputError);
+    await expect(result).rejects.toMatchObject({ name: 'InvalidInputError', message: 'triage cannot start unknown workflow delete-everything' });
+    expect(t.sfn).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each(['ThrottlingException', 'ExecutionLimitExceeded', 'StateMachineDoesNotExist', 'AccessDeniedException'])(
+    'lets %s through with its name', async (name) => {
+      // Prepare
+      t.sfn.on(t.sdk.StartExecutionCommand).rejects(awsError(name));
+
+      // Act / Assess
+      await expect(t.handler(event)).rejects.toMatchObject({ name });
+    },
+  );
+});
+
+describe('childName', () => {
+  let childName: Loaded['childName'];
+  beforeAll(async () => {
+    const t = await loadWith({});
+    childName = t.childName;
+    t.sfn.restore();
+  });
+
+  it.each([
+    ['2026-11-27T10:15:31.123Z', `encrypt-volumes-${INSTANCE_ID}-20261127T101531Z`],
+    ['2026-11-27T10:15:31Z', `encrypt-volumes-${INSTANCE_ID}-20261127T101531Z`],
+    ['2026-01-02T03:04:05.6Z', `encrypt-volumes-${INSTANCE_ID}-20260102T030405Z`],
+  ])('names a child started at %s as %s', (at, name) => {
+    expect(childName('encrypt-volumes', INSTANCE_ID, at)).toBe(name);
+  });
+
+  it('keeps names within the 80 characters Step Functions allows, using only allowed characters', () => {
+    // Prepare
+    const long = childName('encrypt-volumes', `i-${'a'.repeat(100)}`, PARENT_START);
+
+    // Assess
+    expect(long).toHaveLength(80);
+    expect(long).toBe(`encrypt-volumes-i-${'a'.repeat(62)}`);
+    expect(childName('encrypt-volumes', INSTANCE_ID, PARENT_START)).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+  });
+});
+
+describe('start-child without CHILD_STATE_MACHINES', () => {
+  it('knows no workflow at all', async () => {
+    // Prepare
+    const t = await loadWith(undefined);
+
+    // Act
+    const result = t.handler(event);
+
+    // Assess
+    await expect(result).rejects.toMatchObject({ name: 'InvalidInputError', message: 'triage cannot start unknown workflow encrypt-volumes' });
+    expect(t.sfn).not.toHaveReceivedAnyCommand();
+    t.sfn.restore();
+  });
+});
