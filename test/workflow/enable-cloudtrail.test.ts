@@ -2,6 +2,7 @@ import {
   CloudTrailClient, CreateTrailCommand, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand,
   PutEventSelectorsCommand, StartLoggingCommand, type AdvancedEventSelector, type EventSelector,
 } from '@aws-sdk/client-cloudtrail';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { LocalExecution } from '../../local/runner';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
@@ -83,6 +84,18 @@ describe('enable-cloudtrail in a fresh account', () => {
 
     expect(execution.status).toBe('SUCCEEDED');
     expect((await selectorsOf(TRAIL)).EventSelectors?.[0]?.DataResources).toEqual([{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }]);
+  });
+
+  it('kmsKeyId: the trail encrypts its log files with the key, named by its alias', async () => {
+    const kms = new KMSClient({});
+    const keyArn = (await kms.send(new CreateKeyCommand({ Description: 'trail logs' }))).KeyMetadata?.Arn as string;
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/trail-logs', TargetKeyId: keyArn }));
+
+    const execution = await run({ kmsKeyId: 'alias/trail-logs' });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((await ct.send(new GetTrailCommand({ Name: TRAIL }))).Trail?.KmsKeyId).toBe(keyArn);
+    expect((execution.output as CloudTrailReport).verification?.trail.kmsKeyId).toBe(keyArn);
   });
 
   it('a re-run finds everything in place: NO_ACTION without a single mutating call', async () => {
