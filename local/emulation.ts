@@ -103,9 +103,9 @@ export class Emulation {
     return {
       DeliveryChannelsStatus: channels.filter((c) => !names?.length || names.includes(c.name as string)).map((c) => ({
         name: c.name,
-        configSnapshotDeliveryInfo: { lastStatus: 'SUCCESS', lastAttemptTime: now, lastSuccessfulTime: now },
-        configHistoryDeliveryInfo: { lastStatus: 'SUCCESS', lastAttemptTime: now, lastSuccessfulTime: now },
-        configStreamDeliveryInfo: { lastStatus: 'NOT_APPLICABLE' },
+        configSnapshotDeliveryInfo: { lastStatus: 'Success', lastAttemptTime: now, lastSuccessfulTime: now },
+        configHistoryDeliveryInfo: { lastStatus: 'Success', lastAttemptTime: now, lastSuccessfulTime: now },
+        configStreamDeliveryInfo: { lastStatus: 'Not_Applicable' },
       })),
       $metadata: {},
     };

@@ -2,7 +2,7 @@ import { createConfigClient } from '../lib/clients/config';
 import { ErrorNames } from '../lib/errors';
 import { type PollProfile, advancePoll } from '../lib/polling';
 import type { PollState } from '../lib/types';
-import { type ConfigState, type DesiredSettings, differences, readConfigState } from './config-state';
+import { type ConfigState, type DesiredSettings, differences, isFailure, readConfigState } from './config-state';
 
 const config = createConfigClient();
 
@@ -39,10 +39,10 @@ export const handler = async ({ desired, startedAt, poll }: CheckRecordingEvent)
   if (left.length > 0) return failed(poll, `after apply, settings still differ: ${left.join('; ')}`);
   const status = state.status;
   // A FAILURE from before our start is history; one since is this run's.
-  if (status?.lastStatus === 'FAILURE' && (status.lastStatusChangeTime ?? startedAt) >= startedAt) {
-    return failed(poll, `recorder ${name} lastStatus FAILURE: ${status.lastErrorCode ?? 'no error code'}: ${status.lastErrorMessage ?? 'no reason given'}`);
+  if (isFailure(status?.lastStatus) && (status?.lastStatusChangeTime ?? startedAt) >= startedAt) {
+    return failed(poll, `recorder ${name} lastStatus ${status?.lastStatus}: ${status?.lastErrorCode ?? 'no error code'}: ${status?.lastErrorMessage ?? 'no reason given'}`);
   }
-  if (status?.recording && status.lastStatus !== 'FAILURE') {
+  if (status?.recording && !isFailure(status.lastStatus)) {
     return { ...advancePoll(poll, { status: 'completed' }, RECORDING_PROFILE, 0, 'recorder'), after: state };
   }
   return advancePoll(poll, { status: 'pending' }, RECORDING_PROFILE, 0, `recorder ${name} to report recording`);

@@ -36,6 +36,9 @@ export interface ChannelSettings {
   deliveryFrequency: string;
 }
 
+/** Config reports `Failure` (the API's enum; moto answers `FAILURE`): compared without case. */
+export const isFailure = (lastStatus: string | undefined): boolean => lastStatus?.toUpperCase() === 'FAILURE';
+
 export interface RecorderStatus {
   recording: boolean;
   lastStatus?: string;

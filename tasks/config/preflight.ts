@@ -2,7 +2,7 @@ import { createConfigClient } from '../lib/clients/config';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import {
-  type ConfigState, type DesiredSettings, SERVICE_LINKED_ROLE_NAME, desiredSettings, differences, explainConfigError, readConfigState, requiredEnv,
+  type ConfigState, type DesiredSettings, SERVICE_LINKED_ROLE_NAME, desiredSettings, differences, explainConfigError, isFailure, readConfigState, requiredEnv,
 } from './config-state';
 import type { ConfigRunContext } from './validate-input';
 
@@ -36,7 +36,7 @@ export const handler = async ({ request, region }: Pick<ConfigRunContext, 'reque
   }
   const desired = desiredSettings(request, region, before, BUCKET);
   const found = differences(before, desired);
-  const recording = before.status?.recording === true && before.status.lastStatus !== 'FAILURE';
+  const recording = before.status?.recording === true && !isFailure(before.status.lastStatus);
   const steps = [
     `ensure-service-linked-role ${SERVICE_LINKED_ROLE_NAME}`,
     `${before.recorder ? 'update' : 'create'}-configuration-recorder ${desired.recorder.name}`,

@@ -13,12 +13,12 @@ afterAll(() => h.moto.stop());
 describe('enable-config when Config reports a failure', () => {
   it('ends FAILED with VerificationFailedError naming the status and reason when the recorder reports FAILURE', async () => {
     const execution = await h.run({}, {
-      faults: { configRecorderStatus: { lastStatus: 'FAILURE', lastErrorCode: 'AccessDenied', lastErrorMessage: 'Config cannot write to the bucket' } },
+      faults: { configRecorderStatus: { lastStatus: 'Failure', lastErrorCode: 'AccessDenied', lastErrorMessage: 'Config cannot write to the bucket' } },
     });
 
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('VerificationFailedError');
-    expect(execution.cause).toBe('recorder default lastStatus FAILURE: AccessDenied: Config cannot write to the bucket');
+    expect(execution.cause).toBe('recorder default lastStatus Failure: AccessDenied: Config cannot write to the bucket');
     const path = statesEntered(execution);
     expect(path.slice(-3)).toEqual([States.checkRecording, States.routeRecording, States.verificationFailed]);
     // What was put stays put (Config recording is the goal; nothing to roll back to that would be safer).

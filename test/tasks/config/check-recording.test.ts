@@ -11,7 +11,7 @@ import { desired, ourChannel, ourRecorder } from './fixtures';
 
 const config = mockClient(ConfigServiceClient);
 const startedAt = NOW.toISOString();
-const status = (s: { recording: boolean; lastStatus?: 'SUCCESS' | 'FAILURE' | 'PENDING'; lastStatusChangeTime?: Date; lastErrorCode?: string; lastErrorMessage?: string }) =>
+const status = (s: { recording: boolean; lastStatus?: 'Success' | 'Failure' | 'Pending'; lastStatusChangeTime?: Date; lastErrorCode?: string; lastErrorMessage?: string }) =>
   config.on(DescribeConfigurationRecorderStatusCommand).resolves({ ConfigurationRecordersStatus: [{ name: 'default', ...s }] });
 
 beforeEach(() => {
@@ -19,13 +19,13 @@ beforeEach(() => {
   freezeTime(NOW);
   config.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [ourRecorder()] });
   config.on(DescribeDeliveryChannelsCommand).resolves({ DeliveryChannels: [ourChannel] });
-  config.on(DescribeDeliveryChannelStatusCommand).resolves({ DeliveryChannelsStatus: [{ name: 'default', configHistoryDeliveryInfo: { lastStatus: 'SUCCESS' } }] });
+  config.on(DescribeDeliveryChannelStatusCommand).resolves({ DeliveryChannelsStatus: [{ name: 'default', configHistoryDeliveryInfo: { lastStatus: 'Success' } }] });
 });
 afterEach(() => jest.useRealTimers());
 
 describe('check-recording', () => {
   it('completes when the settings stuck and the recorder records (PENDING first delivery included), with the after state', async () => {
-    status({ recording: true, lastStatus: 'PENDING' });
+    status({ recording: true, lastStatus: 'Pending' });
 
     const out = await handler({ desired: desired(), startedAt });
 
@@ -33,9 +33,9 @@ describe('check-recording', () => {
       status: 'completed', count: 1, startedAt, maxPolls: 12, waitSeconds: 5,
       after: {
         recorder: { name: 'default', roleARN: expect.stringContaining('AWSServiceRoleForConfig'), allSupported: true, includeGlobalResourceTypes: true },
-        status: { recording: true, lastStatus: 'PENDING' },
+        status: { recording: true, lastStatus: 'Pending' },
         channel: { name: 'default', s3BucketName: 'config-delivery-bucket', deliveryFrequency: 'TwentyFour_Hours' },
-        deliveryStatus: 'SUCCESS',
+        deliveryStatus: 'Success',
       },
     });
   });
@@ -49,18 +49,28 @@ describe('check-recording', () => {
   });
 
   it('fails verification on a FAILURE since our start, naming code and message', async () => {
-    status({ recording: true, lastStatus: 'FAILURE', lastStatusChangeTime: new Date(NOW.getTime() + 1000), lastErrorCode: 'AccessDenied', lastErrorMessage: 'cannot assume role' });
+    status({ recording: true, lastStatus: 'Failure', lastStatusChangeTime: new Date(NOW.getTime() + 1000), lastErrorCode: 'AccessDenied', lastErrorMessage: 'cannot assume role' });
 
     const out = await handler({ desired: desired(), startedAt });
 
     expect(out).toMatchObject({
       status: 'error',
-      error: { Error: 'VerificationFailedError', Cause: 'recorder default lastStatus FAILURE: AccessDenied: cannot assume role' },
+      error: { Error: 'VerificationFailedError', Cause: 'recorder default lastStatus Failure: AccessDenied: cannot assume role' },
     });
   });
 
+  it('reads the status without case (moto answers FAILURE where the API says Failure)', async () => {
+    config.on(DescribeConfigurationRecorderStatusCommand).resolves({
+      ConfigurationRecordersStatus: [{ name: 'default', recording: true, lastStatus: 'FAILURE' as never, lastStatusChangeTime: new Date(NOW.getTime() + 1000) }],
+    });
+
+    const out = await handler({ desired: desired(), startedAt });
+
+    expect(out.status).toBe('error');
+  });
+
   it('treats a FAILURE older than our start as history and keeps waiting', async () => {
-    status({ recording: true, lastStatus: 'FAILURE', lastStatusChangeTime: new Date(NOW.getTime() - 60_000) });
+    status({ recording: true, lastStatus: 'Failure', lastStatusChangeTime: new Date(NOW.getTime() - 60_000) });
 
     const out = await handler({ desired: desired(), startedAt });
 
@@ -68,7 +78,7 @@ describe('check-recording', () => {
   });
 
   it('fails verification when the re-read settings differ from what was put', async () => {
-    status({ recording: true, lastStatus: 'SUCCESS' });
+    status({ recording: true, lastStatus: 'Success' });
 
     const out = await handler({ desired: desired(false), startedAt });
 

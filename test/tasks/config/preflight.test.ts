@@ -11,11 +11,11 @@ import { awsError } from '../fixtures';
 import { ourChannel, ourRecorder, request } from './fixtures';
 
 const config = mockClient(ConfigServiceClient);
-const configured = (status: { recording: boolean; lastStatus?: 'SUCCESS' | 'FAILURE' | 'PENDING' }) => {
+const configured = (status: { recording: boolean; lastStatus?: 'Success' | 'Failure' | 'Pending' }) => {
   config.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [ourRecorder()] });
   config.on(DescribeConfigurationRecorderStatusCommand).resolves({ ConfigurationRecordersStatus: [{ name: 'default', ...status }] });
   config.on(DescribeDeliveryChannelsCommand).resolves({ DeliveryChannels: [ourChannel] });
-  config.on(DescribeDeliveryChannelStatusCommand).resolves({ DeliveryChannelsStatus: [{ name: 'default', configHistoryDeliveryInfo: { lastStatus: 'SUCCESS' } }] });
+  config.on(DescribeDeliveryChannelStatusCommand).resolves({ DeliveryChannelsStatus: [{ name: 'default', configHistoryDeliveryInfo: { lastStatus: 'Success' } }] });
 };
 const fresh = () => {
   config.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [] });
@@ -55,19 +55,19 @@ describe('preflight', () => {
   });
 
   it('is NO_ACTION when recorder and channel match and it records without FAILURE', async () => {
-    configured({ recording: true, lastStatus: 'SUCCESS' });
+    configured({ recording: true, lastStatus: 'Success' });
 
     const plan = await handler({ request: request(), region: 'us-east-1' });
 
     expect(plan.outcome).toBe('NO_ACTION');
     expect(plan.steps).toEqual([]);
-    expect(plan.before.deliveryStatus).toBe('SUCCESS');
+    expect(plan.before.deliveryStatus).toBe('Success');
     expect(config).toHaveReceivedCommandWith(DescribeConfigurationRecorderStatusCommand, { ConfigurationRecorderNames: ['default'] });
   });
 
   it.each([
-    ['stopped', { recording: false, lastStatus: 'SUCCESS' as const }],
-    ['failing', { recording: true, lastStatus: 'FAILURE' as const }],
+    ['stopped', { recording: false, lastStatus: 'Success' as const }],
+    ['failing', { recording: true, lastStatus: 'Failure' as const }],
   ])('proceeds (update and start) when matching settings are %s', async (_, status) => {
     configured(status);
 
@@ -78,7 +78,7 @@ describe('preflight', () => {
   });
 
   it('returns PLANNED in plan mode, even when overwrite would be needed', async () => {
-    configured({ recording: true, lastStatus: 'SUCCESS' });
+    configured({ recording: true, lastStatus: 'Success' });
     config.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [ourRecorder({ recordingGroup: { allSupported: false, resourceTypes: ['AWS::EC2::Instance'] } })] });
 
     const plan = await handler({ request: request({ mode: 'plan' }), region: 'us-east-1' });
@@ -91,7 +91,7 @@ describe('preflight', () => {
     config.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [
       { name: 'ConfigRecorder-x', roleARN: 'arn:aws:iam::111122223333:role/config-role', recordingGroup: { allSupported: false, includeGlobalResourceTypes: false, resourceTypes: ['AWS::EC2::Instance'] } },
     ] });
-    config.on(DescribeConfigurationRecorderStatusCommand).resolves({ ConfigurationRecordersStatus: [{ name: 'ConfigRecorder-x', recording: true, lastStatus: 'SUCCESS' }] });
+    config.on(DescribeConfigurationRecorderStatusCommand).resolves({ ConfigurationRecordersStatus: [{ name: 'ConfigRecorder-x', recording: true, lastStatus: 'Success' }] });
     config.on(DescribeDeliveryChannelsCommand).resolves({ DeliveryChannels: [{ name: 'chan', s3BucketName: 'other-bucket', s3KeyPrefix: 'cfg' }] });
     config.on(DescribeDeliveryChannelStatusCommand).resolves({ DeliveryChannelsStatus: [] });
 
