@@ -21,6 +21,8 @@ export interface ConfigHarness {
   /** An account configured by someone else: a recorder of EC2 instances only, with its own role, recording. */
   seedOtherRecorder: (name: string) => Promise<void>;
   roleExists: () => Promise<boolean>;
+  /** Config's service-linked role as IAM reports it. */
+  role: () => Promise<{ path?: string; trust?: unknown }>;
 }
 
 /** One moto server per test file; the bucket name is in the environment before handlers load, as Lambda has it. */
@@ -53,6 +55,11 @@ export async function startConfigHarness(): Promise<ConfigHarness> {
       await config.send(new StartConfigurationRecorderCommand({ ConfigurationRecorderName: name }));
     },
     roleExists: () => iam.send(new GetRoleCommand({ RoleName: 'AWSServiceRoleForConfig' })).then(() => true, () => false),
+    role: async () => {
+      const role = (await iam.send(new GetRoleCommand({ RoleName: 'AWSServiceRoleForConfig' }))).Role;
+      const document = role?.AssumeRolePolicyDocument;
+      return { path: role?.Path, trust: document ? JSON.parse(decodeURIComponent(document)) : undefined };
+    },
   };
 }
 

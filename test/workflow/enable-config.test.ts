@@ -28,7 +28,10 @@ describe('enable-config on a fresh account', () => {
     expect(now.recorders).toEqual([RECORDER_ALL(true)]);
     expect(now.channels).toEqual([{ name: 'default', s3BucketName: CONFIG_BUCKET, configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' } }]);
     expect(now.statuses).toEqual([expect.objectContaining({ name: 'default', recording: true })]);
-    expect(await h.roleExists()).toBe(true);
+    expect(await h.role()).toEqual({
+      path: '/aws-service-role/config.amazonaws.com/',
+      trust: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'config.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+    });
     expect(statesEntered(execution)).toEqual([
       States.validateInput, States.preflight, States.initWork, States.routeByPlan, States.ensureServiceLinkedRole,
       States.putConfigurationRecorder, States.putDeliveryChannel, States.startConfigurationRecorder,
