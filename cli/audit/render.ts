@@ -23,6 +23,12 @@ export const formatTrigger = (t: AuditTrigger | undefined) =>
 
 export const formatValue = (value: Record<string, unknown> | undefined) => (value ? JSON.stringify(value) : '-');
 
+/** A before/after value in a table cell: one `key: value` line per field, so wide reports stay readable. */
+export const formatCell = (value: Record<string, unknown> | undefined) =>
+  value && Object.keys(value).length > 0
+    ? Object.entries(value).map(([key, v]) => `${key}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join('\n')
+    : '-';
+
 export function historyTable(records: AuditRecord[]): string {
   const table = new Table({ head: ['started (UTC)', 'workflow', 'target', 'status', 'outcome', 'trigger', 'duration', 'execution'], style: PLAIN, chars: COMPACT });
   for (const r of records) table.push([utc(r.startDate), r.workflow, r.target, r.status, r.outcome, formatTrigger(r.trigger), formatDuration(r.durationMs), r.name]);
@@ -53,7 +59,7 @@ export function timelineTable(timeline: TimelineEntry[]): string {
 
 export function actionsTable(actions: AuditAction[]): string {
   const table = new Table({ head: ['action', 'resource', 'before', 'after', 'at'], style: PLAIN, chars: COMPACT });
-  for (const a of actions) table.push([a.action, a.resourceId, formatValue(a.before), formatValue(a.after), a.at ?? '-']);
+  for (const a of actions) table.push([a.action, a.resourceId, formatCell(a.before), formatCell(a.after), a.at ?? '-']);
   return table.toString();
 }
 

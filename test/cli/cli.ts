@@ -27,6 +27,17 @@ export async function cli(args: string[], deps: CliDeps = {}): Promise<CliRun> {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-/** The cells of each body row of a cli-table3 table (header row first). */
-export const tableRows = (text: string) =>
-  text.split('\n').filter((line) => line.startsWith('│')).map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()));
+/**
+ * The cells of each row of cli-table3 tables (header rows included). A line whose first cell is
+ * empty continues the row above (a multi-line cell): its cells are joined with line breaks.
+ */
+export function tableRows(text: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of text.split('\n').filter((l) => l.startsWith('│'))) {
+    const cells = line.split('│').slice(1, -1).map((cell) => cell.trim());
+    const previous = rows[rows.length - 1];
+    if (cells[0] === '' && previous) cells.forEach((cell, i) => { if (cell) previous[i] = previous[i] ? `${previous[i]}\n${cell}` : cell; });
+    else rows.push(cells);
+  }
+  return rows;
+}

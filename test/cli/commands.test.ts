@@ -222,7 +222,7 @@ describe('remediate status / history / show', () => {
     ]);
     expect(rows.slice(5)).toEqual([
       ['action', 'resource', 'before', 'after', 'at'],
-      ['restore-original-volume', 'vol-0ccccccccccccccc3', '-', `{"device":"/dev/sdf","attachedTo":"${OTHER_INSTANCE}"}`, '2026-11-26T09:02:00.000Z'],
+      ['restore-original-volume', 'vol-0ccccccccccccccc3', '-', `device: /dev/sdf\nattachedTo: ${OTHER_INSTANCE}`, '2026-11-26T09:02:00.000Z'],
     ]);
   });
 

@@ -100,7 +100,7 @@ describe('remediate --local', () => {
     expect(timeline.every((r) => r[5] === 'succeeded')).toBe(true);
     const actions = rows.slice(timelineEnd + 1);
     expect(actions.filter((r) => r[0] === 'replace-volume').map((r) => r[1]).sort()).toEqual([seeded.rootVolumeId, seeded.volumes['/dev/sdf']].sort());
-    expect(actions.find((r) => r[0] === 'stop-instance')?.slice(1, 4)).toEqual([seeded.instanceId, '{"state":"running"}', '{"state":"stopped"}']);
+    expect(actions.find((r) => r[0] === 'stop-instance')?.slice(1, 4)).toEqual([seeded.instanceId, 'state: running', 'state: stopped']);
   });
 
   it('status --local by ARN names the refusal', async () => {
