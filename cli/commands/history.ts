@@ -13,6 +13,8 @@ export interface HistoryOptions extends CommonOptions {
   limit?: number;
 }
 
+const DESCRIBE_CONCURRENCY = 5;
+
 /**
  * Executions of our state machines, newest first, as audit records. Workflow, status and
  * since narrow the listing calls; target and trigger are in each execution's input.
@@ -29,12 +31,15 @@ export async function collectRecords(source: ExecutionSource, options: HistoryOp
   }
   const trigger = options.trigger?.toLowerCase();
   const records: AuditRecord[] = [];
-  for (const { summary, detail } of listed) {
-    if (options.limit !== undefined && records.length >= options.limit) break;
-    const record = toAuditRecord(detail ?? (await source.describe(summary.executionArn)));
-    if (options.target && record.target !== options.target) continue;
-    if (trigger && !formatTrigger(record.trigger).toLowerCase().includes(trigger)) continue;
-    records.push(record);
+  // A few DescribeExecution calls at a time (well inside its throttle), in listing order.
+  for (let i = 0; i < listed.length && (options.limit === undefined || records.length < options.limit); i += DESCRIBE_CONCURRENCY) {
+    const batch = listed.slice(i, i + DESCRIBE_CONCURRENCY);
+    const described = await Promise.all(batch.map(async ({ summary, detail }) => toAuditRecord(detail ?? (await source.describe(summary.executionArn)))));
+    for (const record of described) {
+      if (options.target && record.target !== options.target) continue;
+      if (trigger && !formatTrigger(record.trigger).toLowerCase().includes(trigger)) continue;
+      if (options.limit === undefined || records.length < options.limit) records.push(record);
+    }
   }
   return records;
 }
