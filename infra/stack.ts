@@ -1,10 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { AuditTrail } from './constructs/audit-trail';
 import { EnableCloudTrailWorkflow } from './constructs/enable-cloudtrail-workflow';
 import { EnableConfigWorkflow } from './constructs/enable-config-workflow';
 import { EnableFlowLogsWorkflow } from './constructs/enable-flow-logs-workflow';
 import { EncryptVolumesWorkflow } from './constructs/encrypt-volumes-workflow';
 import type { RemediationStateMachine } from './constructs/remediation-state-machine';
+import { TriageWorkflow, type TriageWorkflowProps } from './constructs/triage-workflow';
 import { acknowledgeAcceptedWildcards } from './nag';
 
 /** The deployable product: one construct per workflow, composed here. */
@@ -17,10 +20,18 @@ export class RemediationStack extends Stack {
     // Every workflow: one construct (its functions, permissions and state machine), listed here.
     const workflows: Record<string, RemediationStateMachine> = {
       EncryptVolumes: this.encryptVolumes.machine,
+      EnableFlowLogs: new EnableFlowLogsWorkflow(this, 'EnableFlowLogs').machine,
       EnableConfig: new EnableConfigWorkflow(this, 'EnableConfig').machine,
       EnableCloudTrail: new EnableCloudTrailWorkflow(this, 'EnableCloudTrail').machine,
-      EnableFlowLogs: new EnableFlowLogsWorkflow(this, 'EnableFlowLogs').machine,
     };
+    // What triage starts by itself and what it only reports: CDK context `triage` (see cdk.json).
+    const triageSettings = (this.node.tryGetContext('triage') ?? {}) as Pick<TriageWorkflowProps, 'policy' | 'allowedPrincipals'>;
+    const triage = new TriageWorkflow(this, 'TriageStartInstances', {
+      children: { 'encrypt-volumes': this.encryptVolumes.machine.stateMachine },
+      ourRoles: [this.encryptVolumes.functions['start-instance'].role],
+      ...triageSettings,
+    });
+    workflows.TriageStartInstances = triage.machine;
     for (const [id, workflow] of Object.entries(workflows)) {
       const machine = workflow.stateMachine;
       new CfnOutput(this, `${id}StateMachineArn`, { value: machine.stateMachineArn });
@@ -28,6 +39,9 @@ export class RemediationStack extends Stack {
         value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${machine.stateMachineArn}`,
       });
     }
+    // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
+    const audit = (this.node.tryGetContext('audit') ?? {}) as { retentionDays?: logs.RetentionDays; notificationEmail?: string };
+    new AuditTrail(this, 'Audit', { machines: Object.values(workflows), ...(audit.retentionDays ? { retention: audit.retentionDays } : {}), ...(audit.notificationEmail ? { notificationEmail: audit.notificationEmail } : {}) });
     acknowledgeAcceptedWildcards(this);
   }
 }

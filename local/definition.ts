@@ -20,10 +20,14 @@ export interface LocalWorkflow {
   definition: Record<string, unknown>;
   /** Task state name -> handler file (relative to the project root). */
   handlers: Record<string, string>;
+  /** Task states that wait for a task token. */
+  callbacks: string[];
   stateMachineName: string;
 }
 
 export const functionArn = (logicalId: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+/** Locally a topic is named by its logical id; the runner creates it in the emulator. */
+export const topicArn = (logicalId: string) => `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
 
 /** Resolves the intrinsics our templates use to the values they would have in the local account. */
 function resolver(resources: Record<string, CfnResource>) {
@@ -34,6 +38,7 @@ function resolver(resources: Record<string, CfnResource>) {
       case 'AWS::StepFunctions::StateMachine':
         return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${resource.Properties?.StateMachineName as string}`;
       case 'AWS::S3::Bucket': return `arn:aws:s3:::${bucketName(logicalId)}`;
+      case 'AWS::SNS::Topic': return topicArn(logicalId);
       default: return functionArn(logicalId);
     }
   };
@@ -55,6 +60,7 @@ function resolver(resources: Record<string, CfnResource>) {
       if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
       if (resources[ref]?.Type === 'AWS::StepFunctions::StateMachine') return arnOf(ref);
       if (resources[ref]?.Type === 'AWS::S3::Bucket') return bucketName(ref);
+      if (resources[ref]?.Type === 'AWS::SNS::Topic') return topicArn(ref);
       if (resources[ref]) return ref;
     }
     throw new Error(`cannot resolve ${JSON.stringify(value)} locally`);
@@ -62,16 +68,22 @@ function resolver(resources: Record<string, CfnResource>) {
   return resolve;
 }
 
-function collectTaskResources(states: Record<string, Record<string, unknown>>, into: Record<string, string>): void {
+/** Task states that wait for a task token (`lambda:invoke.waitForTaskToken`): an answer ends them, not the function. */
+const WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+function collectTaskResources(states: Record<string, Record<string, unknown>>, into: Record<string, string>, callbacks: string[] = []): void {
   for (const [name, state] of Object.entries(states)) {
-    if (state.Type === 'Task') into[name] = state.Resource as string;
+    if (state.Type === 'Task' && state.Resource === WAIT_FOR_TOKEN) {
+      into[name] = (state.Parameters as { FunctionName: string }).FunctionName;
+      callbacks.push(name);
+    } else if (state.Type === 'Task') into[name] = state.Resource as string;
     const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
-    if (processor) collectTaskResources(processor.States, into);
+    if (processor) collectTaskResources(processor.States, into, callbacks);
   }
 }
 
 /** Synthesizes the stack (without bundling) and returns each workflow's plain ASL and its handler bindings. */
-export function synthesizeWorkflows(): { workflows: Record<string, LocalWorkflow>; environment: LocalEnvironment } {
+export function synthesizeWorkflows(): { workflows: Record<string, LocalWorkflow>; environment: LocalEnvironment; topics: string[] } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new RemediationStack(app, 'Local', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
   const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, CfnResource> };
@@ -101,14 +113,16 @@ export function synthesizeWorkflows(): { workflows: Record<string, LocalWorkflow
     const name = resource.Properties?.StateMachineName as string;
     const definition = JSON.parse(resolve(resource.Properties?.DefinitionString as CfnValue)) as Record<string, unknown>;
     const resourcesByState: Record<string, string> = {};
-    collectTaskResources(definition.States as Record<string, Record<string, unknown>>, resourcesByState);
+    const callbacks: string[] = [];
+    collectTaskResources(definition.States as Record<string, Record<string, unknown>>, resourcesByState, callbacks);
     const handlers: Record<string, string> = {};
     for (const [state, arn] of Object.entries(resourcesByState)) {
       const handler = handlerOf.get(arn);
       if (!handler) throw new Error(`state ${state} calls ${arn}, which has no ${HANDLER_METADATA} metadata`);
       handlers[state] = handler;
     }
-    workflows[name.replace(/^remediation-/, '')] = { definition, handlers, stateMachineName: name };
+    workflows[name.replace(/^remediation-/, '')] = { definition, handlers, callbacks, stateMachineName: name };
   }
-  return { workflows, environment };
+  const topics = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SNS::Topic').map(([id]) => id);
+  return { workflows, environment, topics };
 }

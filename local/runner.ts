@@ -2,6 +2,7 @@ import './polyfills';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { installClientHook } from '../tasks/lib/client-hooks';
 import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeWorkflows, type LocalWorkflow } from './definition';
 import { Emulation, awsError } from './emulation';
@@ -64,9 +65,36 @@ export interface RunOptions {
   waitMs?: number;
   /** Keep the execution, in Step Functions' history shape, for `remediate --local` (local/store.ts). */
   store?: (execution: LocalExecution) => void;
+  /**
+   * Answers a task-token step (an approval) as `remediate approve|reject` would. Without one,
+   * nobody answers: the step's timeout counts, here at once.
+   */
+  approver?: (request: ApprovalRequest) => Promise<ApprovalAnswer>;
+}
+
+export interface ApprovalRequest {
+  execution: string;
+  state: string;
+  payload: Record<string, unknown>;
+}
+export type ApprovalAnswer =
+  | { approved: true; principal?: string }
+  | { approved: false; reason: string; principal?: string }
+  | { timeout: true };
+
+const nobodyAnswers = async (): Promise<ApprovalAnswer> => ({ timeout: true });
+
+/** The answer to a task token, as the state machine sees it (SendTaskSuccess / SendTaskFailure / the task's timeout). */
+function taskTokenResult(answer: ApprovalAnswer): unknown {
+  const at = new Date().toISOString();
+  if ('timeout' in answer) throw Object.assign(new Error('no answer before the task timeout'), { name: 'States.Timeout' });
+  if (answer.approved) return { approved: true, principal: answer.principal ?? 'local', at };
+  throw Object.assign(new Error(JSON.stringify({ approved: false, principal: answer.principal ?? 'local', at, reason: answer.reason })), { name: 'ApprovalRejected' });
 }
 
 let cachedWorkflows: Record<string, LocalWorkflow> | undefined;
+let localTopics: string[] = [];
+let topicsCreated: Promise<void> | undefined;
 /** Task functions' environment from the template; a variable already set (by a test, say) wins. */
 export let localEnvironment: Record<string, string> = {};
 const usedNames = new Set<string>();
@@ -75,6 +103,7 @@ export function localWorkflows(): Record<string, LocalWorkflow> {
     const synthesized = synthesizeWorkflows();
     cachedWorkflows = synthesized.workflows;
     localEnvironment = synthesized.environment;
+    localTopics = synthesized.topics;
     for (const [name, value] of Object.entries(localEnvironment)) process.env[name] ??= value;
   }
   return cachedWorkflows;
@@ -105,13 +134,22 @@ function statesWith(definition: Record<string, unknown>, predicate: (state: Reco
  * once and run the child on its own; locally the child runs to its end first, which keeps
  * tests deterministic. A name already used is refused as Step Functions refuses it.
  */
+async function createTopics(names: string[]): Promise<void> {
+  const client = new SNSClient({});
+  for (const Name of names) await client.send(new CreateTopicCommand({ Name }));
+}
+
 async function startChild(input: Record<string, unknown>, parent: RunOptions, children: LocalExecution[]): Promise<unknown> {
   const arn = String(input.stateMachineArn);
   const workflow = arn.split(':stateMachine:remediation-')[1];
   if (!workflow || !localWorkflows()[workflow]) throw awsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
   const name = String(input.name);
   if (usedNames.has(name)) throw awsError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
-  const child = await runWorkflow(workflow, JSON.parse(String(input.input ?? '{}')), { executionName: name, ...(parent.store ? { store: parent.store } : {}) });
+  const child = await runWorkflow(workflow, JSON.parse(String(input.input ?? '{}')), {
+    executionName: name,
+    ...(parent.store ? { store: parent.store } : {}),
+    ...(parent.approver ? { approver: parent.approver } : {}),
+  });
   children.push(child);
   return { executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date(child.startDate), $metadata: {} };
 }
@@ -145,13 +183,22 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const invocations: Record<string, number> = {};
   const children: LocalExecution[] = [];
   const taskResourceLocalHandlers: Record<string, Handler> = {};
+  topicsCreated ??= createTopics(localTopics);
+  await topicsCreated;
   for (const [state, file] of Object.entries(local.handlers)) {
     const handler = loadHandler(file);
-    taskResourceLocalHandlers[state] = async (taskInput) => {
+    // Lambda hands the handler a fresh copy of its input, never a shared object.
+    const invoke = async (taskInput: unknown) => {
       invocations[file] = (invocations[file] ?? 0) + 1;
-      // Lambda hands the handler a fresh copy of its input, never a shared object.
       return JSON.parse(JSON.stringify((await handler(JSON.parse(JSON.stringify(taskInput)))) ?? null));
     };
+    taskResourceLocalHandlers[state] = local.callbacks.includes(state)
+      ? async (taskInput) => {
+        const payload = (taskInput as { Payload: Record<string, unknown> }).Payload;
+        await invoke(payload);
+        return taskTokenResult(await (options.approver ?? nobodyAnswers)({ execution: name, state, payload }));
+      }
+      : invoke;
   }
   const waitTimeOverrides = Object.fromEntries(statesWith(local.definition, (s) => s.Type === 'Wait').map((s) => [s, options.waitMs ?? 0]));
   const retryIntervalOverrides = Object.fromEntries(statesWith(local.definition, (s) => Array.isArray(s.Retry)).map((s) => [s, 0]));
@@ -179,6 +226,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
         StartTime: startDate,
         RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
       },
+      Task: { Token: `local-task-token:${name}` },
       StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${local.stateMachineName}`, Name: local.stateMachineName },
     } as never,
   });

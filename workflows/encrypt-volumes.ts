@@ -3,6 +3,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ErrorNames } from '../tasks/lib/errors';
+import { approvalStep } from './lib/approval';
 import { lambdaTask, pollLoop } from './lib/steps';
 
 export const WORKFLOW_NAME = 'encrypt-volumes';
@@ -11,7 +12,7 @@ export const WORKFLOW_NAME = 'encrypt-volumes';
 export const ENCRYPT_VOLUMES_TASKS = [
   'validate-input', 'preflight', 'create-snapshot', 'copy-snapshot', 'check-snapshots', 'stop-instance',
   'check-instance-state', 'create-volume', 'check-volumes', 'swap-volume', 'verify-swap', 'start-instance',
-  'delete-intermediate-snapshots', 'build-report', 'rollback-volume', 'finish-rollback',
+  'delete-intermediate-snapshots', 'build-report', 'rollback-volume', 'finish-rollback', 'request-approval',
 ] as const;
 export type EncryptVolumesTask = (typeof ENCRYPT_VOLUMES_TASKS)[number];
 
@@ -20,6 +21,8 @@ export const States = {
   preflight: 'Preflight',
   initWork: 'InitWork',
   routeByPlan: 'RouteByPlan',
+  requestApproval: 'RequestApproval', requestApprovalRejected: 'RequestApprovalRejected', requestApprovalUnanswered: 'RequestApprovalUnanswered',
+  routeByInstanceState: 'RouteByInstanceState',
   preCopySnapshots: 'PreCopySnapshots', createPreCopySnapshot: 'CreatePreCopySnapshot',
   checkPreCopySnapshots: 'CheckPreCopySnapshots', routePreCopySnapshots: 'RoutePreCopySnapshots', waitPreCopySnapshots: 'WaitPreCopySnapshots',
   preCopyEncrypt: 'PreCopyEncrypt', copyPreCopySnapshot: 'CopyPreCopySnapshot',
@@ -79,7 +82,7 @@ export const COMMENT = [
 
 export const MAP_CONCURRENCY = 10;
 
-export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>): sfn.IChainable {
+export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>, approvalTimeout?: Duration): sfn.IChainable {
   const ctx = { 'executionName.$': '$.execution.name' };
   const instanceId = { 'instanceId.$': '$.request.instanceId' };
 
@@ -185,6 +188,14 @@ export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<Encr
 
   const takePreCopySnapshots = snapshotPhase('pre-copy', stopInstance);
 
+  const byInstanceState = new sfn.Choice(scope, States.routeByInstanceState)
+    .when(sfn.Condition.booleanEquals('$.plan.needsStop', true), takePreCopySnapshots)
+    .otherwise(takeFinalSnapshots);
+  // Before any change, so a rejection (or no answer) leaves everything as it was.
+  const approval = approvalStep(scope, States.requestApproval, {
+    requestApproval: fns['request-approval'], workflow: WORKFLOW_NAME, targetPath: '$.request.instanceId', planPath: '$.plan',
+    ...(approvalTimeout ? { timeout: approvalTimeout } : {}),
+  });
   const initWork = new sfn.Pass(scope, States.initWork, {
     parameters: { 'volumes.$': '$.plan.volumes', polls: Object.fromEntries(POLLS.map((k) => [k, {}])), error: {} },
     resultPath: '$.work',
@@ -196,6 +207,6 @@ export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<Encr
     .next(initWork)
     .next(new sfn.Choice(scope, States.routeByPlan)
       .when(sfn.Condition.not(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED')), buildReport)
-      .when(sfn.Condition.booleanEquals('$.plan.needsStop', true), takePreCopySnapshots)
-      .otherwise(takeFinalSnapshots));
+      .when(sfn.Condition.booleanEquals('$.request.approval', true), approval.next(byInstanceState))
+      .otherwise(byInstanceState));
 }

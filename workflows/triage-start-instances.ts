@@ -45,9 +45,9 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
       'workflow.$': '$.remediation.workflow',
       'target.$': '$.instanceId',
       'parentStartTime.$': '$.parentStartTime',
+      'decision.$': '$.remediation.decision',
       input: {
         'instanceId.$': '$.instanceId',
-        allowStop: true,
         trigger: { source: 'eventbridge', 'principal.$': '$.principal', 'eventId.$': '$.eventId', 'parentExecution.$': '$.parentExecution' },
       },
     },
@@ -61,7 +61,7 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
     },
     resultPath: '$.children',
   }).itemProcessor(new sfn.Choice(scope, States.routeRemediation)
-    .when(sfn.Condition.stringEquals('$.remediation.decision', 'auto'), startChild)
+    .when(sfn.Condition.not(sfn.Condition.stringEquals('$.remediation.decision', 'report')), startChild)
     .otherwise(new sfn.Pass(scope, States.reportOnly, { result: sfn.Result.fromObject({ reported: true }) })));
   const assessInstances = new sfn.Map(scope, States.assessInstances, {
     itemsPath: '$.facts.instanceIds',

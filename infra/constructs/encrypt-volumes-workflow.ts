@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { TAG, WORKFLOW_ENCRYPT_VOLUMES } from '../../tasks/lib/tags';
 import { COMMENT, ENCRYPT_VOLUMES_TASKS, buildEncryptVolumesDefinition, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
@@ -44,7 +45,7 @@ const onlyOurTagKeys = (action: 'CreateTags' | 'DeleteTags'): Grant => (scope) =
 ];
 const ours = { StringEquals: { [`aws:ResourceTag/${TAG.workflow}`]: WORKFLOW_ENCRYPT_VOLUMES } };
 
-export const TASK_GRANTS: Record<EncryptVolumesTask, { entry: string; grants: Grant[]; timeout?: Duration }> = {
+export const TASK_GRANTS: Record<EncryptVolumesTask, { entry: string; grants: Grant[]; timeout?: Duration; environment?: (scope: EncryptVolumesWorkflow) => Record<string, string> }> = {
   'validate-input': { entry: 'tasks/ebs/validate-input.ts', grants: [] },
   preflight: {
     entry: 'tasks/ebs/preflight.ts',
@@ -116,6 +117,11 @@ export const TASK_GRANTS: Record<EncryptVolumesTask, { entry: string; grants: Gr
       kmsVia('ec2', ['CreateGrant', 'Decrypt', 'DescribeKey']),
     ],
   },
+  'request-approval': {
+    entry: 'tasks/approval/request-approval.ts',
+    grants: [(scope) => [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [(scope as EncryptVolumesWorkflow).approvalTopic.topicArn] })]],
+    environment: (scope) => ({ APPROVAL_TOPIC_ARN: scope.approvalTopic.topicArn }),
+  },
   'finish-rollback': {
     entry: 'tasks/ebs/finish-rollback.ts',
     grants: [
@@ -126,19 +132,32 @@ export const TASK_GRANTS: Record<EncryptVolumesTask, { entry: string; grants: Gr
 };
 
 /** The whole encrypt-volumes workflow: its task functions, their permissions, its state machine. */
+export interface EncryptVolumesWorkflowProps {
+  /** Where approval requests go (input `approval: true`); a topic of its own when not given. */
+  approvalTopic?: sns.ITopic;
+  /** No answer within this time = rejected (default 24 h). */
+  approvalTimeout?: Duration;
+}
+
 export class EncryptVolumesWorkflow extends Construct {
   readonly machine: RemediationStateMachine;
   readonly functions: Record<EncryptVolumesTask, TaskFunction>;
+  readonly approvalTopic: sns.ITopic;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: EncryptVolumesWorkflowProps = {}) {
     super(scope, id);
+    this.approvalTopic = props.approvalTopic ?? new sns.Topic(this, 'ApprovalRequests', {
+      displayName: 'EC2 remediation: approval requests',
+      enforceSSL: true,
+    });
     const functions = {} as Record<EncryptVolumesTask, TaskFunction>;
     for (const task of ENCRYPT_VOLUMES_TASKS) {
-      const { entry, grants, timeout } = TASK_GRANTS[task];
+      const { entry, grants, timeout, environment } = TASK_GRANTS[task];
       functions[task] = new TaskFunction(this, task, {
         entry,
         statements: grants.flatMap((grant) => grant(this)),
         ...(timeout ? { timeout } : {}),
+        ...(environment ? { environment: environment(this) } : {}),
       });
     }
     this.functions = functions;
@@ -146,7 +165,7 @@ export class EncryptVolumesWorkflow extends Construct {
     for (const task of ENCRYPT_VOLUMES_TASKS) fns[task] = functions[task].fn;
     this.machine = new RemediationStateMachine(this, 'Workflow', {
       workflow: WORKFLOW_ENCRYPT_VOLUMES,
-      definition: buildEncryptVolumesDefinition(this, fns),
+      definition: buildEncryptVolumesDefinition(this, fns, props.approvalTimeout),
       comment: COMMENT,
       // Longer than every poll budget together, so a budget (which rolls back) always fires first.
       timeout: Duration.days(30),

@@ -10,14 +10,14 @@ import { START_INSTANCES_PATTERN, TRIAGE_COMMENT, TRIAGE_TASKS, buildTriageDefin
 import { RemediationStateMachine } from './remediation-state-machine';
 import { TaskFunction } from './task-function';
 
-export type TriageDecision = 'auto' | 'report';
+export type TriageDecision = 'auto' | 'approval' | 'report';
 
 export interface TriageWorkflowProps {
   /** Child workflows triage may start, by workflow name. */
   children: Record<string, sfn.IStateMachine>;
   /** Roles our workflows start instances with: their StartInstances events are not triaged (no loops). */
   ourRoles: iam.IRole[];
-  /** Per child workflow: start it (`auto`) or only report (`report`). Disruptive work defaults to `report`. */
+  /** Per child workflow: start it asking a person first (`approval`, the default), start it (`auto`), or only report (`report`). */
   policy?: Record<string, TriageDecision>;
   /** ARN prefixes of principals allowed to start instances; empty = everyone (no finding). */
   allowedPrincipals?: string[];
@@ -44,7 +44,7 @@ export class TriageWorkflow extends Construct {
       'assess-instance': {
         entry: 'tasks/triage/assess-instance.ts',
         statements: [describe],
-        environment: { ALLOWED_PRINCIPALS: (props.allowedPrincipals ?? []).join(','), TRIAGE_POLICY: JSON.stringify(props.policy ?? { 'encrypt-volumes': 'report' }) },
+        environment: { ALLOWED_PRINCIPALS: (props.allowedPrincipals ?? []).join(','), TRIAGE_POLICY: JSON.stringify(props.policy ?? { 'encrypt-volumes': 'approval' }) },
       },
       'start-child': {
         entry: 'tasks/triage/start-child.ts',

@@ -59,7 +59,7 @@ export const handler = async ({ request }: RunContext): Promise<Plan> => {
 
   const kmsKeyArn = await resolveUsableKey(ec2, kms, request.kmsKeyId);
   if (request.mode === 'plan') return { ...base, kmsKeyArn, outcome: 'PLANNED' };
-  if (base.needsStop) await refuseStop(instance, request.allowStop);
+  if (base.needsStop) await refuseStop(instance, request.allowStop || request.approval);
   logger.info('plan ready', { volumes: plans.length, needsStop: base.needsStop });
   return { ...base, kmsKeyArn, outcome: 'PROCEED' };
 };
@@ -90,10 +90,11 @@ function refuseSharedVolumes(volumes: Volume[], instanceId: string): void {
   }
 }
 
-async function refuseStop(instance: Instance, allowStop: boolean): Promise<void> {
+/** `stopAgreed`: allowStop, or approval (a person agrees before the stop). */
+async function refuseStop(instance: Instance, stopAgreed: boolean): Promise<void> {
   const id = instance.InstanceId as string;
-  if (!allowStop) {
-    throw new PreconditionFailedError(`instance ${id} is running and must be stopped to swap volumes; set allowStop: true`);
+  if (!stopAgreed) {
+    throw new PreconditionFailedError(`instance ${id} is running and must be stopped to swap volumes; set allowStop: true (or approval: true to be asked first)`);
   }
   const attribute = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'disableApiStop' }));
   if (attribute.DisableApiStop?.Value) throw new PreconditionFailedError(`instance ${id} has stop protection (disableApiStop)`);

@@ -39,6 +39,9 @@ export const encryptVolumesInputSchema = z
       z.describe('copy: snapshot, encrypted CopySnapshot, volume from the copy. direct: volume with Encrypted from the snapshot.'),
     ),
     allowStop: z._default(z.boolean(), false).check(z.describe('A running instance is stopped (and restarted) only when true.')),
+    approval: z._default(z.boolean(), false).check(
+      z.describe('Pause for a person to approve (remediate approve) before any change; no answer in time = rejected, nothing changed.'),
+    ),
     mode: z._default(z.enum(['apply', 'plan']), 'apply').check(z.describe('plan runs the read-only steps and reports what apply would do.')),
     trigger: z._default(triggerSchema, { source: 'console' as const }),
   })

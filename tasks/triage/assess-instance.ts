@@ -7,8 +7,12 @@ import { TAG, tagValue } from '../lib/tags';
 const ec2 = createEc2Client();
 /** Principals (ARN prefixes) allowed to start instances; others are a finding. */
 const ALLOWED_PRINCIPALS = (process.env.ALLOWED_PRINCIPALS ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-/** What triage does per finding: `auto` starts the child workflow, `report` only reports. */
-const POLICY = JSON.parse(process.env.TRIAGE_POLICY ?? '{"encrypt-volumes":"report"}') as Record<string, 'auto' | 'report'>;
+/**
+ * What triage does per finding: `approval` starts the child, which asks a person before any
+ * change (the default for disruptive work); `auto` starts it without asking; `report` only reports.
+ */
+export type TriageDecision = 'auto' | 'approval' | 'report';
+const POLICY = JSON.parse(process.env.TRIAGE_POLICY ?? '{"encrypt-volumes":"approval"}') as Record<string, TriageDecision>;
 
 export interface AssessInstanceEvent {
   instanceId: string;
@@ -24,7 +28,7 @@ export interface Assessment {
   openSecurityGroups: { groupId: string; ports: string[] }[];
   principalAllowed: boolean;
   /** The child workflows that apply, and whether triage starts them. */
-  remediations: { workflow: string; decision: 'auto' | 'report'; reason: string }[];
+  remediations: { workflow: string; decision: TriageDecision; reason: string }[];
 }
 
 const openToWorld = (p: IpPermission) =>
@@ -58,7 +62,7 @@ export const handler = async ({ instanceId, principalArn }: AssessInstanceEvent)
   if (unencryptedVolumes.length > 0 && !excluded) {
     remediations.push({
       workflow: 'encrypt-volumes',
-      decision: POLICY['encrypt-volumes'] ?? 'report',
+      decision: POLICY['encrypt-volumes'] ?? 'approval',
       reason: `${unencryptedVolumes.length} unencrypted EBS volume(s)`,
     });
   }

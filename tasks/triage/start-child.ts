@@ -10,6 +10,9 @@ const CHILDREN = JSON.parse(process.env.CHILD_STATE_MACHINES ?? '{}') as Record<
 export interface StartChildEvent {
   workflow: string;
   target: string;
+  /** `approval`: the child asks a person before any change; `auto`: it may stop the instance without asking. */
+  decision: 'auto' | 'approval';
+  /** The child's input, less what the decision adds. */
   input: Record<string, unknown>;
   /** The parent's start time: names the child, so a retried start finds the same execution. */
   parentStartTime: string;
@@ -28,7 +31,8 @@ export const childName = (workflow: string, target: string, at: string) =>
   `${workflow}-${target}-${at.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`.slice(0, 80);
 
 /** Starts one child remediation as its own execution, linked to the parent through its trigger. */
-export const handler = async ({ workflow, target, input, parentStartTime }: StartChildEvent): Promise<ChildExecution> => {
+export const handler = async ({ workflow, target, decision, input: base, parentStartTime }: StartChildEvent): Promise<ChildExecution> => {
+  const input = { ...base, ...(decision === 'auto' ? { allowStop: true } : { approval: true }) };
   const stateMachineArn = CHILDREN[workflow];
   if (!stateMachineArn) throw new InvalidInputError(`triage cannot start unknown workflow ${workflow}`);
   const name = childName(workflow, target, parentStartTime);

@@ -200,8 +200,8 @@ describe('the triage task functions', () => {
       .map((action) => ({ effect: 'Allow', action, resources: ['*'], conditions: undefined })));
   });
 
-  it('assess-instance only reports encrypt-volumes and allows everyone by default', () => {
-    expect(environmentOf('assess-instance')).toMatchObject({ TRIAGE_POLICY: '{"encrypt-volumes":"report"}', ALLOWED_PRINCIPALS: '' });
+  it('assess-instance has encrypt-volumes ask for approval and allows everyone by default', () => {
+    expect(environmentOf('assess-instance')).toMatchObject({ TRIAGE_POLICY: '{"encrypt-volumes":"approval"}', ALLOWED_PRINCIPALS: '' });
   });
 
   it.each(['parse-start-event', 'build-triage-report'] as const)('%s calls no AWS API', (task) => {
@@ -246,9 +246,9 @@ describe('the triage state machine', () => {
     }]);
   });
 
-  it('starts a child only when the policy decided auto', () => {
+  it('starts a child unless the policy decided report', () => {
     expect(state(States.routeRemediation)).toMatchObject({
-      Choices: [{ Variable: '$.remediation.decision', StringEquals: 'auto', Next: States.startChild }],
+      Choices: [{ Not: { Variable: '$.remediation.decision', StringEquals: 'report' }, Next: States.startChild }],
       Default: States.reportOnly,
     });
   });

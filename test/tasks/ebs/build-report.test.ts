@@ -20,7 +20,7 @@ const swap: SwapState = {
 };
 const verification = { verifiedAt: '2026-03-01T11:46:00.000Z', devices: [], blockComparisons: [] };
 const base: BuildReportEvent = {
-  request: { instanceId: INSTANCE_ID, strategy: 'copy', allowStop: true, mode: 'apply', trigger: { source: 'cli', principal: 'alice' } },
+  request: { instanceId: INSTANCE_ID, strategy: 'copy', allowStop: true, approval: false, mode: 'apply', trigger: { source: 'cli', principal: 'alice' } },
   execution: { name: 'exec-0001', startTime: '2026-03-01T11:00:00.000Z' },
   plan,
   work: {},

@@ -46,7 +46,7 @@ function given(s: Scenario = {}): void {
   else kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { ...enabledKey, ...s.key } });
 }
 const run = (request: Partial<EncryptVolumesInput> = {}) => handler({
-  request: { instanceId: INSTANCE_ID, kmsKeyId: KEY_ARN, strategy: 'copy', allowStop: false, mode: 'apply', trigger: { source: 'console' }, ...request },
+  request: { instanceId: INSTANCE_ID, kmsKeyId: KEY_ARN, strategy: 'copy', allowStop: false, approval: false, mode: 'apply', trigger: { source: 'console' }, ...request },
   execution: { name: 'exec-0001', startTime: '2026-03-01T12:00:00.000Z' },
 });
 const running = { State: { Name: 'running' as const } };

@@ -21,7 +21,7 @@ describe('validate-input', () => {
 
     // Assess
     expect(out).toEqual({
-      request: { instanceId: INSTANCE_ID, strategy: 'copy', allowStop: false, mode: 'apply', trigger: { source: 'console' } },
+      request: { instanceId: INSTANCE_ID, strategy: 'copy', allowStop: false, approval: false, mode: 'apply', trigger: { source: 'console' } },
       execution,
     });
   });
@@ -34,6 +34,7 @@ describe('validate-input', () => {
       volumeIds: ['vol-0aaaaaaaaaaaaaaa1', 'vol-0aaaaaaaaaaaaaaa2'],
       strategy: 'direct',
       allowStop: true,
+      approval: true,
       mode: 'plan',
       trigger: { source: 'eventbridge', principal: 'arn:aws:iam::111122223333:role/x', eventId: 'ev-1' },
     };

@@ -80,7 +80,7 @@ describe('assess-instance with the default policy and no allow-list', () => {
   beforeEach(() => t.ec2.reset());
   afterAll(() => t.ec2.restore());
 
-  it('finds the unencrypted volumes and only reports encrypt-volumes (report is the default)', async () => {
+  it('finds the unencrypted volumes and proposes encrypt-volumes with approval (the default for disruptive work)', async () => {
     // Prepare
     stubInstance(t, running());
 
@@ -96,7 +96,7 @@ describe('assess-instance with the default policy and no allow-list', () => {
       unencryptedVolumes: [ROOT_VOLUME],
       openSecurityGroups: [],
       principalAllowed: true,
-      remediations: [{ workflow: 'encrypt-volumes', decision: 'report', reason: '1 unencrypted EBS volume(s)' }],
+      remediations: [{ workflow: 'encrypt-volumes', decision: 'approval', reason: '1 unencrypted EBS volume(s)' }],
     });
     expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeInstancesCommand, { InstanceIds: [INSTANCE_ID] });
     expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeVolumesCommand, { VolumeIds: [ROOT_VOLUME, DATA_VOLUME] });
@@ -146,7 +146,7 @@ describe('assess-instance with the default policy and no allow-list', () => {
     const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
 
     // Assess
-    expect(assessment).toMatchObject({ excluded: false, remediations: [{ workflow: 'encrypt-volumes', decision: 'report' }] });
+    expect(assessment).toMatchObject({ excluded: false, remediations: [{ workflow: 'encrypt-volumes', decision: 'approval' }] });
   });
 
   it('reports security groups open to 0.0.0.0/0 or ::/0 with their ports, and not private-only ones', async () => {
@@ -299,7 +299,7 @@ describe('assess-instance with policy auto and an allow-list', () => {
 });
 
 describe('assess-instance with a policy that does not name encrypt-volumes', () => {
-  it('only reports encrypt-volumes', async () => {
+  it('falls back to asking for approval', async () => {
     // Prepare
     const t = await loadWith({ TRIAGE_POLICY: JSON.stringify({ 'enable-flow-logs': 'auto' }) });
     stubInstance(t, running());
@@ -308,7 +308,7 @@ describe('assess-instance with a policy that does not name encrypt-volumes', () 
     const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
 
     // Assess
-    expect(assessment.remediations).toEqual([{ workflow: 'encrypt-volumes', decision: 'report', reason: '1 unencrypted EBS volume(s)' }]);
+    expect(assessment.remediations).toEqual([{ workflow: 'encrypt-volumes', decision: 'approval', reason: '1 unencrypted EBS volume(s)' }]);
     t.ec2.restore();
   });
 });

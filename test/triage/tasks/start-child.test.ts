@@ -19,15 +19,16 @@ const FLOW_LOGS_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remedi
 const PARENT_START = '2026-11-27T10:15:31.123Z';
 const NAME = `encrypt-volumes-${INSTANCE_ID}-20261127T101531Z`;
 const EXECUTION_ARN = `arn:aws:states:us-east-1:123456789012:execution:remediation-encrypt-volumes:${NAME}`;
-const INPUT = {
+const BASE = {
   instanceId: INSTANCE_ID,
-  allowStop: true,
   trigger: {
     source: 'eventbridge', principal: 'arn:aws:iam::123456789012:user/alice', eventId: 'e0a1b2c3-1111-4222-8333-444455556666',
     parentExecution: 'arn:aws:states:us-east-1:123456789012:execution:remediation-triage-start-instances:exec-0001',
   },
 };
-const event = { workflow: 'encrypt-volumes', target: INSTANCE_ID, input: INPUT, parentStartTime: PARENT_START };
+/** With decision `auto` the child may stop the instance without asking. */
+const INPUT = { ...BASE, allowStop: true };
+const event = { workflow: 'encrypt-volumes', target: INSTANCE_ID, decision: 'auto' as const, input: BASE, parentStartTime: PARENT_START };
 
 /**
  * The handler reads CHILD_STATE_MACHINES once at module load, as in Lambda: load a fresh copy with it
@@ -79,6 +80,18 @@ describe('start-child', () => {
     const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { stateMachineArn: string; name: string; input: string };
     expect(sent).toEqual({ stateMachineArn: ENCRYPT_VOLUMES_ARN, name: NAME, input: expect.any(String) });
     expect(JSON.parse(sent.input)).toEqual(INPUT);
+  });
+
+  it('with decision approval the child asks a person first and is not allowed to stop on its own', async () => {
+    // Prepare
+    t.sfn.on(t.sdk.StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN });
+
+    // Act
+    await t.handler({ ...event, decision: 'approval' });
+
+    // Assess
+    const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { input: string };
+    expect(JSON.parse(sent.input)).toEqual({ ...BASE, approval: true });
   });
 
   it('picks the state machine of the workflow asked for', async () => {

@@ -1,0 +1,76 @@
+import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Report } from '../../tasks/ebs/build-report';
+import { States } from '../../workflows/encrypt-volumes';
+import type { ApprovalRequest } from '../../local/runner';
+import { mutatingCalls, startHarness, statesEntered, volumeAt, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.moto.stop());
+
+const server = (name: string) => h.seeder.createInstance({ name, dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }] });
+
+describe('the approval gate of encrypt-volumes (input approval: true)', () => {
+  it('asks before any change, with the plan and the commands that answer it; approved, it runs to the end', async () => {
+    const seeded = await server('approved');
+    const requests: ApprovalRequest[] = [];
+
+    const execution = await h.run({ instanceId: seeded.instanceId, approval: true }, {
+      approver: async (request) => {
+        requests.push(request);
+        // Nothing has been changed while the question is open.
+        expect((await volumeAt(h.seeder, seeded.instanceId, '/dev/sdf')).volume.VolumeId).toBe(seeded.volumes['/dev/sdf']);
+        return { approved: true, principal: 'arn:aws:iam::123456789012:user/alice' };
+      },
+    });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((execution.output as Report).outcome).toBe('REMEDIATED');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.state).toBe(States.requestApproval);
+    expect(requests[0]?.payload).toMatchObject({ workflow: 'encrypt-volumes', executionName: execution.name, target: seeded.instanceId, timeoutSeconds: 86400 });
+    expect(requests[0]?.payload.taskToken).toBe(`local-task-token:${execution.name}`);
+    const path = statesEntered(execution);
+    expect(path.indexOf(States.requestApproval)).toBeLessThan(path.indexOf(States.preCopySnapshots));
+    expect(execution.faults.callLog.indexOf('sns:Publish')).toBeLessThan(execution.faults.callLog.indexOf('ec2:CreateSnapshot'));
+    expect((await volumeAt(h.seeder, seeded.instanceId, '/dev/sdf')).volume.Encrypted).toBe(true);
+    const topics = (await new SNSClient({}).send(new ListTopicsCommand({}))).Topics ?? [];
+    expect(topics.map((t) => t.TopicArn)).toEqual(expect.arrayContaining([expect.stringMatching(/ApprovalRequests/)]));
+  });
+
+  it('a rejection ends the execution FAILED with ApprovalRejected and the reason, having changed nothing', async () => {
+    const seeded = await server('rejected');
+
+    const execution = await h.run({ instanceId: seeded.instanceId, approval: true }, {
+      approver: async () => ({ approved: false, reason: 'change freeze until Monday', principal: 'arn:aws:iam::123456789012:user/bob' }),
+    });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('ApprovalRejected');
+    expect(JSON.parse(execution.cause as string)).toMatchObject({ approved: false, reason: 'change freeze until Monday', principal: 'arn:aws:iam::123456789012:user/bob' });
+    expect(mutatingCalls(execution)).toEqual(['sns:Publish']);
+    expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
+  });
+
+  it('no answer within the timeout counts as a rejection', async () => {
+    const seeded = await server('unanswered');
+
+    const execution = await h.run({ instanceId: seeded.instanceId, approval: true }, { approver: async () => ({ timeout: true }) });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('ApprovalRejected');
+    expect(execution.cause).toBe('no answer within 1 day: treated as rejected; nothing was changed');
+    expect(mutatingCalls(execution)).toEqual(['sns:Publish']);
+  });
+
+  it('without approval and without allowStop a running instance is still refused', async () => {
+    const seeded = await server('neither');
+
+    const execution = await h.run({ instanceId: seeded.instanceId });
+
+    expect(execution.error).toBe('PreconditionFailedError');
+    expect(execution.cause).toMatch(/allowStop: true \(or approval: true to be asked first\)/);
+  });
+});

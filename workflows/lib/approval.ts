@@ -1,0 +1,53 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { TRANSIENT_RETRY } from './steps';
+
+export const APPROVAL_REJECTED = 'ApprovalRejected';
+export const DEFAULT_APPROVAL_TIMEOUT = Duration.hours(24);
+
+export interface ApprovalStepProps {
+  /** tasks/approval/request-approval.ts */
+  requestApproval: IFunction;
+  workflow: string;
+  targetPath: string;
+  planPath: string;
+  timeout?: Duration;
+}
+
+/**
+ * A reusable approval gate: publishes the plan with the commands that answer it and waits
+ * (task token) for `remediate approve|reject`. Rejection (error ApprovalRejected) and no
+ * answer within the timeout (States.Timeout) both end the execution FAILED with
+ * ApprovalRejected, before any change.
+ */
+export function approvalStep(scope: Construct, id: string, props: ApprovalStepProps): tasks.LambdaInvoke {
+  const timeout = props.timeout ?? DEFAULT_APPROVAL_TIMEOUT;
+  const gate = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: props.requestApproval,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: sfn.TaskInput.fromObject({
+      taskToken: sfn.JsonPath.taskToken,
+      workflow: props.workflow,
+      executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      target: sfn.JsonPath.stringAt(props.targetPath),
+      plan: sfn.JsonPath.objectAt(props.planPath),
+      timeoutSeconds: timeout.toSeconds(),
+    }),
+    resultPath: '$.approval',
+    taskTimeout: sfn.Timeout.duration(timeout),
+    retryOnServiceExceptions: false,
+    comment: 'Waits for remediate approve|reject; no answer in time counts as rejected.',
+  });
+  gate.addRetry(TRANSIENT_RETRY);
+  const rejected = new sfn.Fail(scope, `${id}Rejected`, { error: APPROVAL_REJECTED, causePath: '$.approvalError.Cause' });
+  const unanswered = new sfn.Fail(scope, `${id}Unanswered`, {
+    error: APPROVAL_REJECTED,
+    cause: `no answer within ${timeout.toHumanString()}: treated as rejected; nothing was changed`,
+  });
+  gate.addCatch(rejected, { errors: [APPROVAL_REJECTED], resultPath: '$.approvalError' });
+  gate.addCatch(unanswered, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.approvalError' });
+  return gate;
+}
