@@ -1,10 +1,11 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { WORKFLOW_ENABLE_CONFIG } from '../tasks/config/schema';
 import { ErrorNames } from '../tasks/lib/errors';
 import { lambdaTask, pollLoop } from './lib/steps';
 
-export const WORKFLOW_NAME = 'enable-config';
+export const WORKFLOW_NAME = WORKFLOW_ENABLE_CONFIG;
 
 /** One Lambda per task. */
 export const ENABLE_CONFIG_TASKS = [

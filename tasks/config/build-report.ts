@@ -4,10 +4,8 @@ import type { ServiceLinkedRole } from './ensure-service-linked-role';
 import type { ConfigPlan } from './preflight';
 import type { ChannelPut } from './put-delivery-channel';
 import type { RecorderPut } from './put-recorder';
-import type { EnableConfigRequest } from './schema';
+import { type EnableConfigRequest, WORKFLOW_ENABLE_CONFIG } from './schema';
 import type { RecorderStarted } from './start-recorder';
-
-export const WORKFLOW_ENABLE_CONFIG = 'enable-config';
 
 export interface BuildReportEvent {
   request: EnableConfigRequest;

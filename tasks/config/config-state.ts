@@ -1,5 +1,5 @@
 import {
-  type ConfigServiceClient, type ConfigurationRecorder, type DeliveryChannel,
+  type ConfigServiceClient, type ConfigurationRecorder, type DeliveryChannel, type RecordingMode,
   DescribeConfigurationRecorderStatusCommand, DescribeConfigurationRecordersCommand,
   DescribeDeliveryChannelStatusCommand, DescribeDeliveryChannelsCommand,
 } from '@aws-sdk/client-config-service';
@@ -25,6 +25,8 @@ export interface RecorderSettings {
   allSupported: boolean;
   includeGlobalResourceTypes: boolean;
   resourceTypes?: string[];
+  /** Continuous or daily recording: not ours to decide, so apply keeps what the recorder has. */
+  recordingMode?: RecordingMode;
 }
 
 export interface ChannelSettings {
@@ -61,6 +63,7 @@ const toRecorder = (r: ConfigurationRecorder): RecorderSettings => ({
   allSupported: r.recordingGroup?.allSupported ?? true,
   includeGlobalResourceTypes: r.recordingGroup?.includeGlobalResourceTypes ?? false,
   ...(r.recordingGroup?.resourceTypes?.length ? { resourceTypes: r.recordingGroup.resourceTypes } : {}),
+  ...(r.recordingMode ? { recordingMode: r.recordingMode } : {}),
 });
 
 const toChannel = (c: DeliveryChannel): ChannelSettings => ({
@@ -115,6 +118,8 @@ export function desiredSettings(request: EnableConfigRequest, region: string, st
       name: state.recorder?.name ?? DEFAULT_NAME,
       allSupported: true,
       includeGlobalResourceTypes: request.homeRegion === region,
+      // PutConfigurationRecorder replaces the whole recorder: carry over what we do not manage.
+      ...(state.recorder?.recordingMode ? { recordingMode: state.recorder.recordingMode } : {}),
     },
     channel: {
       name: state.channel?.name ?? DEFAULT_NAME,
@@ -160,6 +165,9 @@ export function explainConfigError(error: unknown, what: string, bucket?: string
   }
   if (name === 'MaxNumberOfDeliveryChannelsExceededException') {
     return new PreconditionFailedError(`${what}: the region already has a delivery channel (one per region): ${message}; run again to reuse it`);
+  }
+  if (name === 'NoSuchBucketException') {
+    return new PreconditionFailedError(`${what}: bucket ${bucket ?? '(unknown)'} does not exist (was the stack's bucket deleted?): ${message}`);
   }
   if (name === 'InsufficientDeliveryPolicyException') {
     return new PreconditionFailedError(`${what}: the policy of bucket ${bucket ?? '(unknown)'} does not let AWS Config deliver to it: ${message}`);

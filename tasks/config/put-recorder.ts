@@ -24,6 +24,7 @@ export const handler = async ({ recorder, roleArn }: PutRecorderEvent): Promise<
         name: recorder.name,
         roleARN: roleArn,
         recordingGroup: { allSupported: true, includeGlobalResourceTypes: recorder.includeGlobalResourceTypes },
+        ...(recorder.recordingMode ? { recordingMode: recorder.recordingMode } : {}),
       },
     }));
   } catch (error) {

@@ -111,6 +111,17 @@ describe('preflight', () => {
     expect(overwritten.desired.channel.name).toBe('chan');
   });
 
+  it('carries the existing recording mode into the desired recorder (Put replaces the whole recorder)', async () => {
+    configured({ recording: false });
+    const recordingMode = { recordingFrequency: 'DAILY' as const, recordingModeOverrides: [] };
+    config.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [ourRecorder({ recordingMode })] });
+
+    const plan = await handler({ request: request(), region: 'us-east-1' });
+
+    expect(plan.desired.recorder).toEqual({ name: 'default', allSupported: true, includeGlobalResourceTypes: true, recordingMode });
+    expect(plan.differences).toEqual([]);
+  });
+
   it("ignores other services' service-linked recorders", async () => {
     fresh();
     config.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [{ name: 'AWSConfigurationRecorderForX', servicePrincipal: 'x.amazonaws.com' }] });

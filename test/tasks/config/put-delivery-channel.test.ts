@@ -37,6 +37,14 @@ describe('put-delivery-channel', () => {
     );
   });
 
+  it('explains a missing bucket', async () => {
+    config.on(PutDeliveryChannelCommand).rejects(awsError('NoSuchBucketException', 'no such bucket'));
+
+    await expect(handler({ channel })).rejects.toThrow(
+      new PreconditionFailedError(`putting delivery channel default: bucket ${BUCKET} does not exist (was the stack's bucket deleted?): no such bucket`),
+    );
+  });
+
   it('is idempotent: the same put twice asks for the same state', async () => {
     config.on(PutDeliveryChannelCommand).resolves({});
 

@@ -23,6 +23,17 @@ describe('put-recorder', () => {
     });
   });
 
+  it("keeps the recorder's recording mode (daily or continuous), which it does not manage", async () => {
+    config.on(PutConfigurationRecorderCommand).resolves({});
+    const recordingMode = { recordingFrequency: 'DAILY' as const };
+
+    await handler({ recorder: { ...recorder, recordingMode }, roleArn: SLR_ARN });
+
+    expect(config).toHaveReceivedCommandWith(PutConfigurationRecorderCommand, {
+      ConfigurationRecorder: { name: 'corp', roleARN: SLR_ARN, recordingGroup: { allSupported: true, includeGlobalResourceTypes: false }, recordingMode },
+    });
+  });
+
   it('is idempotent: a second put with the same settings asks for the same state again', async () => {
     config.on(PutConfigurationRecorderCommand).resolves({});
 
