@@ -94,7 +94,8 @@ export async function readTrail(ct: CloudTrailClient, name: string): Promise<{ f
   if (!trail) return undefined;
   const status = await ct.send(new GetTrailStatusCommand({ Name: name }));
   const selectors = await readSelectors(ct, name);
-  return { facts: toTrailFacts(trail, status.IsLogging ?? false), selectors };
+  // Looked up by name, so a trail of this region (GetTrail may leave HomeRegion out).
+  return { facts: toTrailFacts({ ...trail, HomeRegion: trail.HomeRegion ?? requiredEnv('AWS_REGION') }, status.IsLogging ?? false), selectors };
 }
 
 export async function readSelectors(ct: CloudTrailClient, name: string): Promise<SelectorState> {

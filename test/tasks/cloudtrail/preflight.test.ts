@@ -106,3 +106,24 @@ describe('preflight', () => {
     await expect(run()).rejects.toMatchObject({ name: 'ThrottlingException' });
   });
 });
+
+describe('preflight: a named trail with other settings beside a compliant one', () => {
+  it('reuses the compliant trail and leaves the named one alone (no second multi-region trail)', async () => {
+    ct.on(GetTrailCommand).resolves({ Trail: trail({ IsMultiRegionTrail: false }) });
+    ct.on(DescribeTrailsCommand).resolves({ trailList: [trail({ Name: 'org-audit', TrailARN: ORG_ARN, S3BucketName: 'org-logs' })] });
+
+    const plan = await run();
+
+    expect(plan).toMatchObject({
+      outcome: 'NO_ACTION', trailAction: 'none', trail: { name: 'org-audit' },
+      reason: 'reusing multi-region trail org-audit, which logs with the settings; trail remediation-trail (IsMultiRegionTrail is false) is left as it is',
+    });
+  });
+
+  it('refuses to add selectors to a reusable trail homed in another region (only its home region may change it)', async () => {
+    ct.on(DescribeTrailsCommand).resolves({ trailList: [trail({ Name: 'org-audit', TrailARN: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-audit', HomeRegion: 'eu-west-1' })] });
+
+    await expect(run({ dataEventBuckets: ['app-data'] })).rejects.toThrow(/run this workflow in its home region eu-west-1/);
+    expect((await run()).outcome).toBe('NO_ACTION');
+  });
+});
