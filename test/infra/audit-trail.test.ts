@@ -40,7 +40,7 @@ describe('audit beyond the 90 days of execution history', () => {
   });
 
   it('the failed-execution alarm notifies the same topic', () => {
-    const topics = Object.keys(template.findResources('AWS::SNS::Topic'));
+    const topics = Object.keys(template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'EC2 remediation: failed, timed-out or aborted executions' } }));
     expect(topics).toHaveLength(1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topics[0] }] });
   });

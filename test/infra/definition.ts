@@ -43,6 +43,8 @@ export function resolveDefinitionString(definition: unknown): string {
     if (typeof part === 'string') return part;
     const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
     if (getAtt && getAtt[1] === 'Arn') return fakeArn(getAtt[0]);
+    // A service integration's resource (e.g. lambda:invoke.waitForTaskToken) names the partition.
+    if ((part as { Ref?: string }).Ref === 'AWS::Partition') return 'aws';
     throw new Error(`unexpected part in DefinitionString: ${JSON.stringify(part)}`);
   }).join('');
 }
@@ -57,10 +59,11 @@ export function flattenStates(states: Record<string, AslState>, into = new Map<s
   return into;
 }
 
-/** The template's only state machine, its definition parsed. */
-export function parseStateMachine(template: Template): ParsedStateMachine {
-  const machines = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'));
-  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
+/** The template's state machine of that name (or its only one), its definition parsed. */
+export function parseStateMachine(template: Template, stateMachineName?: string): ParsedStateMachine {
+  const machines = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'))
+    .filter(([, r]) => !stateMachineName || (r.Properties as { StateMachineName?: string }).StateMachineName === stateMachineName);
+  if (machines.length !== 1) throw new Error(`expected one state machine${stateMachineName ? ` named ${stateMachineName}` : ''}, found ${machines.length}`);
   const [logicalId, resource] = machines[0]!;
   const properties = resource.Properties as Record<string, unknown>;
   const asl = JSON.parse(resolveDefinitionString(properties.DefinitionString)) as Asl;

@@ -58,14 +58,14 @@ const state = (name: string): AslState => stateNamed(machine.states, name);
 
 beforeAll(() => {
   synth = synthRemediationStack({ bundle: false });
-  machine = parseStateMachine(synth.template);
+  machine = parseStateMachine(synth.template, 'remediation-encrypt-volumes');
 });
 afterAll(() => removeAssembly(synth));
 
 describe('Task states', () => {
-  it('are exactly the expected ones, inside Maps included', () => {
+  it('are exactly the expected ones (plus the approval gate), inside Maps included', () => {
     const tasks = [...machine.states].filter(([, s]) => s.Type === 'Task').map(([name]) => name);
-    expect(tasks.sort()).toEqual([...TASKS].sort());
+    expect(tasks.sort()).toEqual([...TASKS, States.requestApproval].sort());
   });
 
   it.each(TASKS)('%s retries transient errors and one timeout, nothing else', (name) => {
@@ -105,7 +105,33 @@ describe('Catch', () => {
 
   it('no other state catches', () => {
     const catching = [...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name]) => name);
-    expect(catching.sort()).toEqual([...GUARDED, ...ROLLBACK].sort());
+    expect(catching.sort()).toEqual([...GUARDED, ...ROLLBACK, States.requestApproval].sort());
+  });
+});
+
+describe('the approval gate', () => {
+  it('waits for a task token, asks with the plan, and treats no answer within 24 h as a rejection', () => {
+    const gate = state(States.requestApproval);
+    expect(gate).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSeconds: 86400,
+      ResultPath: '$.approval',
+      Next: States.routeByInstanceState,
+      Parameters: {
+        Payload: {
+          'taskToken.$': '$$.Task.Token', workflow: 'encrypt-volumes', 'executionName.$': '$$.Execution.Name',
+          'target.$': '$.request.instanceId', 'plan.$': '$.plan', timeoutSeconds: 86400,
+        },
+      },
+    });
+    expect(gate.Retry).toEqual([EXPECTED_RETRY[0]]);
+    expect(gate.Catch).toEqual([
+      { ErrorEquals: ['ApprovalRejected'], ResultPath: '$.approvalError', Next: States.requestApprovalRejected },
+      { ErrorEquals: ['States.Timeout'], ResultPath: '$.approvalError', Next: States.requestApprovalUnanswered },
+    ]);
+    expect(state(States.requestApprovalRejected)).toEqual({ Type: 'Fail', Error: 'ApprovalRejected', CausePath: '$.approvalError.Cause' });
+    expect(state(States.requestApprovalUnanswered)).toEqual({ Type: 'Fail', Error: 'ApprovalRejected', Cause: 'no answer within 1 day: treated as rejected; nothing was changed' });
   });
 });
 
@@ -145,13 +171,21 @@ describe('query language', () => {
 });
 
 describe('paths', () => {
-  it('RouteByPlan: anything but PROCEED reports, a needed stop takes pre-copy snapshots, otherwise final snapshots', () => {
+  it('RouteByPlan: anything but PROCEED reports, approval asks first, otherwise straight on', () => {
     const route = state(States.routeByPlan);
     expect({ Choices: route.Choices, Default: route.Default }).toEqual({
       Choices: [
         { Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: States.buildReport },
-        { Variable: '$.plan.needsStop', BooleanEquals: true, Next: States.preCopySnapshots },
+        { Variable: '$.request.approval', BooleanEquals: true, Next: States.requestApproval },
       ],
+      Default: States.routeByInstanceState,
+    });
+  });
+
+  it('RouteByInstanceState: a needed stop takes pre-copy snapshots, otherwise final snapshots', () => {
+    const route = state(States.routeByInstanceState);
+    expect({ Choices: route.Choices, Default: route.Default }).toEqual({
+      Choices: [{ Variable: '$.plan.needsStop', BooleanEquals: true, Next: States.preCopySnapshots }],
       Default: States.finalSnapshots,
     });
   });
