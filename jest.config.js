@@ -6,6 +6,7 @@ module.exports = {
   transform: { '^.+\\.tsx?$': ['@swc/jest'] },
   setupFiles: ['<rootDir>/local/polyfills.ts', '<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
   // Step Functions stops a Map's queued iterations once one fails; the local
   // runner's limiter does the same (see local/stop-on-failure-limit.js).
   moduleNameMapper: { '^p-limit$': '<rootDir>/local/stop-on-failure-limit.js' },

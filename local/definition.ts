@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { HANDLER_METADATA } from '../infra/constructs/task-function';
 import { RemediationStack } from '../infra/stack';
@@ -39,9 +40,12 @@ function resolver(resources: Record<string, CfnResource>) {
         return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${resource.Properties?.StateMachineName as string}`;
       case 'AWS::S3::Bucket': return `arn:aws:s3:::${bucketName(logicalId)}`;
       case 'AWS::SNS::Topic': return topicArn(logicalId);
+      case 'AWS::Logs::LogGroup': return `arn:aws:logs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:log-group:${logGroupName(logicalId)}:*`;
+      case 'AWS::KMS::Key': return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${logicalId}`;
       default: return functionArn(logicalId);
     }
   };
+  const logGroupName = (logicalId: string) => (resources[logicalId]?.Properties?.LogGroupName as string | undefined) ?? logicalId;
   const bucketName = (logicalId: string) => (resources[logicalId]?.Properties?.BucketName as string | undefined) ?? logicalId.toLowerCase();
   const resolve = (value: CfnValue): string => {
     if (typeof value === 'string') return value;
@@ -61,6 +65,7 @@ function resolver(resources: Record<string, CfnResource>) {
       if (resources[ref]?.Type === 'AWS::StepFunctions::StateMachine') return arnOf(ref);
       if (resources[ref]?.Type === 'AWS::S3::Bucket') return bucketName(ref);
       if (resources[ref]?.Type === 'AWS::SNS::Topic') return topicArn(ref);
+      if (resources[ref]?.Type === 'AWS::Logs::LogGroup') return logGroupName(ref);
       if (resources[ref]) return ref;
     }
     throw new Error(`cannot resolve ${JSON.stringify(value)} locally`);
@@ -82,8 +87,19 @@ function collectTaskResources(states: Record<string, Record<string, unknown>>, i
   }
 }
 
-/** Synthesizes the stack (without bundling) and returns each workflow's plain ASL and its handler bindings. */
-export function synthesizeWorkflows(): { workflows: Record<string, LocalWorkflow>; environment: LocalEnvironment; topics: string[] } {
+/**
+ * Synthesizes the stack (without bundling) and returns each workflow's plain ASL and its handler
+ * bindings. LOCAL_SYNTH_CACHE names a file with a result synthesized earlier in this run (tests).
+ */
+export function synthesizeWorkflows(): {
+  workflows: Record<string, LocalWorkflow>;
+  environment: LocalEnvironment;
+  topics: string[];
+  /** The EventBridge rules of the stack, as synthesized. */
+  rules: { logicalId: string; pattern: Record<string, unknown> }[];
+} {
+  const cache = process.env.LOCAL_SYNTH_CACHE;
+  if (cache && existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8'));
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new RemediationStack(app, 'Local', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
   const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, CfnResource> };
@@ -124,5 +140,8 @@ export function synthesizeWorkflows(): { workflows: Record<string, LocalWorkflow
     workflows[name.replace(/^remediation-/, '')] = { definition, handlers, callbacks, stateMachineName: name };
   }
   const topics = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SNS::Topic').map(([id]) => id);
-  return { workflows, environment, topics };
+  const rules = Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::Events::Rule')
+    .map(([logicalId, r]) => ({ logicalId, pattern: r.Properties?.EventPattern as Record<string, unknown> }));
+  return { workflows, environment, topics, rules };
 }

@@ -1,4 +1,11 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import Table from 'cli-table3';
+import { runCli } from '../cli/commands';
+import { demoEnableCloudTrail } from './demo/enable-cloudtrail';
+import { demoEnableConfig } from './demo/enable-config';
+import { demoEnableFlowLogs } from './demo/enable-flow-logs';
 import type { Volume } from '@aws-sdk/client-ec2';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { startMoto, useEndpoint } from './moto';
@@ -63,13 +70,27 @@ async function checkOriginalsKept(seeder: AccountSeeder, before: Map<string, Vol
   });
 }
 
+/** A real-format CloudTrail StartInstances event, as EventBridge delivers it, for the seeded instance. */
+function startInstancesEvent(instanceId: string): Record<string, unknown> {
+  const event = JSON.parse(readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'cloudtrail', 'iam-user.json'), 'utf8'));
+  event.detail.requestParameters.instancesSet.items = [{ instanceId }];
+  event.detail.responseElements.instancesSet.items = [{ instanceId, currentState: { code: 0, name: 'pending' }, previousState: { code: 80, name: 'stopped' } }];
+  return event;
+}
+
 async function main(): Promise<number> {
   console.log('Starting the local AWS emulator (moto)...');
   const moto = await startMoto();
+  const problems: string[] = [];
   try {
     useEndpoint(moto.endpoint);
+    // This demo's executions only, in Step Functions' history shape, for `remediate --local`.
+    process.env.REMEDIATION_LOCAL_DIR = mkdtempSync(path.join(tmpdir(), 'remediation-demo-'));
     const { AccountSeeder: Seeder } = await import('./seed');
-    const { runWorkflow } = await import('./runner');
+    const runner = await import('./runner');
+    const { runWorkflow } = runner;
+    const { saveExecution } = await import('./store');
+    const { matchesPattern } = await import('./event-pattern');
     const seeder = new Seeder();
     const demoKey = await seeder.createKey('alias/demo-existing');
     const seeded = await seeder.createInstance({
@@ -83,46 +104,75 @@ async function main(): Promise<number> {
     const before = await volumesByDevice(seeder, seeded.instanceId);
     console.log(`Seeded running instance ${seeded.instanceId}: unencrypted gp2 root, unencrypted tuned gp3 data volume, one encrypted volume.\n`);
 
-    const input = { instanceId: seeded.instanceId, allowStop: true, trigger: { source: 'cli', principal: 'demo' } };
-    console.log(`encrypt-volumes (plan) ${JSON.stringify({ ...input, mode: 'plan' })}`);
-    const plan = await runWorkflow('encrypt-volumes', { ...input, mode: 'plan' });
-    const planned = plan.output as Report;
-    console.log(`  -> ${plan.status} ${planned.outcome}: would replace ${planned.plan.volumes.map((v) => `${v.device} (${v.volumeId})`).join(', ')}; stop needed: ${planned.plan.needsStop}\n`);
-
-    console.log(`encrypt-volumes (apply) ${JSON.stringify(input)}`);
+    // 1. The StartInstances event, through the synthesized rule, into triage; triage starts encrypt-volumes,
+    //    which asks for approval before any change (answered here as `remediate approve` would).
+    const event = startInstancesEvent(seeded.instanceId);
+    runner.localWorkflows();
+    const matched = runner.localRules.filter((r) => matchesPattern(r.pattern as never, event)).map((r) => r.logicalId);
+    console.log(`CloudTrail StartInstances by alice (event ${(event.detail as { eventID: string }).eventID}) matches rule(s): ${matched.join(', ') || 'NONE'}`);
+    if (matched.length !== 1) problems.push(`the StartInstances event matched ${matched.length} rules, expected 1`);
     const started = Date.now();
-    const execution = await runWorkflow('encrypt-volumes', input, { onEvent: progress(started) });
-    console.log(`\nExecution ${execution.name}: ${execution.status}${execution.error ? ` ${execution.error}: ${execution.cause}` : ''}`);
+    const triage = await runWorkflow('triage-start-instances', event, {
+      onEvent: progress(started),
+      store: saveExecution,
+      approver: async (request) => {
+        console.log(`\n  Approval requested for ${request.execution} (published to SNS with the plan).`);
+        console.log(`  $ remediate approve ${request.execution}   <- answered by the demo\n`);
+        return { approved: true, principal: 'arn:aws:iam::123456789012:user/demo-approver' };
+      },
+    });
+    const execution = triage.children?.[0];
+    console.log(`\nTriage ${triage.name}: ${triage.status}; started ${triage.children?.length ?? 0} child execution(s)`);
+    if (!execution) {
+      problems.push('triage started no encrypt-volumes execution');
+    } else {
+      console.log(`Child ${execution.name}: ${execution.status}${execution.error ? ` ${execution.error}: ${execution.cause}` : ''}`);
+      const after = await volumesByDevice(seeder, seeded.instanceId);
+      printVolumes(before, after);
+      const report = execution.output as Report | undefined;
+      if (report) printActions(report);
+      problems.push(...(execution.status === 'SUCCEEDED'
+        ? [...checkEndState(seeded, before, after, (await seeder.describe(seeded.instanceId)).State?.Name), ...(await checkOriginalsKept(seeder, before, after))]
+        : [`encrypt-volumes ${execution.status}`]));
+    }
 
-    const after = await volumesByDevice(seeder, seeded.instanceId);
-    const table = new Table({ head: ['device', 'before', 'after', 'delete on termination'], style: PLAIN });
-    for (const [device, old] of before) {
-      const now = after.get(device);
-      table.push([device, describeVolume(old), describeVolume(now), `${(old as { deleteOnTermination?: boolean }).deleteOnTermination} -> ${now?.deleteOnTermination}`]);
+    // 2. The account baseline: flow logs, Config and CloudTrail, which this account lacks.
+    for (const [name, demo] of [['enable-flow-logs', demoEnableFlowLogs], ['enable-config', demoEnableConfig], ['enable-cloudtrail', demoEnableCloudTrail]] as const) {
+      console.log(`\n=== ${name} ===`);
+      problems.push(...(await demo(runWorkflow)).map((p) => `${name}: ${p}`));
     }
-    console.log(table.toString());
-    const report = execution.output as Report | undefined;
-    if (report) {
-      const actions = new Table({ head: ['action', 'resource', 'after', 'at'], style: PLAIN });
-      for (const a of report.actions) actions.push([a.action, a.resourceId, a.after ? JSON.stringify(a.after).slice(0, 60) : '', a.at]);
-      console.log(`Report: ${report.outcome} (trigger ${report.trigger.source}/${report.trigger.principal ?? '-'}, key ${report.plan.kmsKeyArn})`);
-      console.log(actions.toString());
+
+    // 3. The audit, read back as an auditor would.
+    const cli = { out: (text: string) => console.log(text), err: (text: string) => console.error(text) };
+    for (const args of [['history', '--local'], ...(execution ? [['show', execution.name, '--local']] : [])]) {
+      console.log(`\n$ remediate ${args.join(' ')}`);
+      if ((await runCli(args, cli)) !== 0) problems.push(`remediate ${args[0]} --local failed`);
     }
-    const problems = execution.status === 'SUCCEEDED'
-      ? [
-        ...checkEndState(seeded, before, after, (await seeder.describe(seeded.instanceId)).State?.Name),
-        ...(await checkOriginalsKept(seeder, before, after)),
-      ]
-      : [`execution ${execution.status}`];
-    if (problems.length > 0) {
-      console.error(`END STATE WRONG:\n  ${problems.join('\n  ')}`);
-      return 1;
-    }
-    console.log('End state verified: every volume encrypted with its properties and tags, originals kept, instance running.');
-    return 0;
   } finally {
     await moto.stop();
   }
+  if (problems.length > 0) {
+    console.error(`\nEND STATE WRONG:\n  ${problems.join('\n  ')}`);
+    return 1;
+  }
+  console.log('\nEnd state verified: every volume encrypted with its properties and tags, originals kept, instance running; flow logs, Config and CloudTrail on.');
+  return 0;
+}
+
+function printVolumes(before: Map<string, Volume>, after: Map<string, Volume & { deleteOnTermination?: boolean }>): void {
+  const table = new Table({ head: ['device', 'before', 'after', 'delete on termination'], style: PLAIN });
+  for (const [device, old] of before) {
+    const now = after.get(device);
+    table.push([device, describeVolume(old), describeVolume(now), `${(old as { deleteOnTermination?: boolean }).deleteOnTermination} -> ${now?.deleteOnTermination}`]);
+  }
+  console.log(table.toString());
+}
+
+function printActions(report: Report): void {
+  const actions = new Table({ head: ['action', 'resource', 'after', 'at'], style: PLAIN });
+  for (const a of report.actions) actions.push([a.action, a.resourceId, a.after ? JSON.stringify(a.after).slice(0, 60) : '', a.at]);
+  console.log(`Report: ${report.outcome} (trigger ${report.trigger.source}/${report.trigger.principal ?? '-'}, key ${report.plan.kmsKeyArn})`);
+  console.log(actions.toString());
 }
 
 main().then((code) => process.exit(code), (error: Error) => {

@@ -94,6 +94,8 @@ function taskTokenResult(answer: ApprovalAnswer): unknown {
 
 let cachedWorkflows: Record<string, LocalWorkflow> | undefined;
 let localTopics: string[] = [];
+/** The stack's EventBridge rules as synthesized (the demo matches its event against them). */
+export let localRules: { logicalId: string; pattern: Record<string, unknown> }[] = [];
 let topicsCreated: Promise<void> | undefined;
 /** Task functions' environment from the template; a variable already set (by a test, say) wins. */
 export let localEnvironment: Record<string, string> = {};
@@ -104,6 +106,7 @@ export function localWorkflows(): Record<string, LocalWorkflow> {
     cachedWorkflows = synthesized.workflows;
     localEnvironment = synthesized.environment;
     localTopics = synthesized.topics;
+    localRules = synthesized.rules;
     for (const [name, value] of Object.entries(localEnvironment)) process.env[name] ??= value;
   }
   return cachedWorkflows;
@@ -149,6 +152,7 @@ async function startChild(input: Record<string, unknown>, parent: RunOptions, ch
     executionName: name,
     ...(parent.store ? { store: parent.store } : {}),
     ...(parent.approver ? { approver: parent.approver } : {}),
+    ...(parent.onEvent ? { onEvent: parent.onEvent } : {}),
   });
   children.push(child);
   return { executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date(child.startDate), $metadata: {} };
@@ -203,7 +207,8 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const waitTimeOverrides = Object.fromEntries(statesWith(local.definition, (s) => s.Type === 'Wait').map((s) => [s, options.waitMs ?? 0]));
   const retryIntervalOverrides = Object.fromEntries(statesWith(local.definition, (s) => Array.isArray(s.Retry)).map((s) => [s, 0]));
 
-  const target = String(input.instanceId ?? 'account');
+  // Named for what it acts on: the instance, else the event it handles, else the account.
+  const target = String(input.instanceId ?? (input.detail as { eventID?: string } | undefined)?.eventID ?? 'account');
   let name = options.executionName ?? executionNameFor(workflow, target);
   // Step Functions refuses a second execution with the same name; names have one-second resolution.
   while (!options.executionName && usedNames.has(name)) {

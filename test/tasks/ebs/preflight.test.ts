@@ -194,7 +194,7 @@ describe('preflight', () => {
     ['an instance that is stopping', { instance: { State: { Name: 'stopping' } } }, {},
       `instance ${INSTANCE_ID} is stopping; retry once it is running or stopped`, ['DescribeInstances', 'DescribeVolumes']],
     ['a running instance without allowStop', { instance: running }, { allowStop: false },
-      `instance ${INSTANCE_ID} is running and must be stopped to swap volumes; set allowStop: true`, ['DescribeInstances', 'DescribeVolumes', 'DescribeKey']],
+      `instance ${INSTANCE_ID} is running and must be stopped to swap volumes; set allowStop: true (or approval: true to be asked first)`, ['DescribeInstances', 'DescribeVolumes', 'DescribeKey']],
     ['a running instance with stop protection', { instance: running, disableApiStop: true }, { allowStop: true },
       `instance ${INSTANCE_ID} has stop protection (disableApiStop)`, ['DescribeInstances', 'DescribeVolumes', 'DescribeKey', 'DescribeInstanceAttribute']],
     ['a one-time Spot instance', { instance: oneTimeSpot }, { allowStop: true }, `instance ${INSTANCE_ID} is a one-time Spot instance; stopping it would end it`,
