@@ -7,6 +7,7 @@ import type { CloudTrailPlan } from './lib/trails';
 import type { SelectorChange } from './put-event-selectors';
 import type { LoggingChange } from './start-logging';
 import type { TrailVerification } from './verify-trail';
+import { reportHeader } from '../lib/report';
 
 export interface BuildReportEvent {
   request: EnableCloudTrailInput;
@@ -26,14 +27,7 @@ export interface CloudTrailReport extends WorkflowReport {
 export const handler = async ({ request, execution, plan, work }: BuildReportEvent): Promise<CloudTrailReport> => {
   const outcome = plan.outcome === 'PROCEED' ? 'REMEDIATED' : plan.outcome;
   const report: CloudTrailReport = {
-    workflow: WORKFLOW_ENABLE_CLOUDTRAIL,
-    target: plan.trail.arn,
-    execution: execution.name,
-    outcome,
-    mode: request.mode,
-    trigger: request.trigger,
-    startedAt: execution.startTime,
-    finishedAt: new Date().toISOString(),
+    ...reportHeader(WORKFLOW_ENABLE_CLOUDTRAIL, plan.trail.arn, request, execution, outcome),
     plan: { trail: plan.trail, reason: plan.reason, trailAction: plan.trailAction, needsStartLogging: plan.needsStartLogging, addedSelectors: plan.selectors.added },
     // Before: as preflight read them. After: as verify re-read them (planned, for PLANNED and NO_ACTION).
     selectors: { before: plan.selectors.before, after: work.verification?.selectors ?? work.selectors?.after ?? plan.selectors.after },

@@ -6,6 +6,7 @@ import type { ChannelPut } from './put-delivery-channel';
 import type { RecorderPut } from './put-recorder';
 import { type EnableConfigRequest, WORKFLOW_ENABLE_CONFIG } from './schema';
 import type { RecorderStarted } from './start-recorder';
+import { reportHeader } from '../lib/report';
 
 export interface BuildReportEvent {
   request: EnableConfigRequest;
@@ -31,14 +32,7 @@ export const handler = async ({ request, execution, plan, work }: BuildReportEve
   const outcome = plan.outcome === 'PROCEED' ? 'REMEDIATED' : plan.outcome;
   const after = work.polls?.recording?.after;
   const report: EnableConfigReport = {
-    workflow: WORKFLOW_ENABLE_CONFIG,
-    target: plan.region,
-    execution: execution.name,
-    outcome,
-    mode: request.mode,
-    trigger: request.trigger,
-    startedAt: execution.startTime,
-    finishedAt: new Date().toISOString(),
+    ...reportHeader(WORKFLOW_ENABLE_CONFIG, plan.region, request, execution, outcome),
     plan: {
       region: plan.region, homeRegion: plan.homeRegion, role: plan.role, desired: plan.desired,
       differences: plan.differences, overwriteRequired: plan.overwriteRequired, steps: plan.steps,

@@ -5,6 +5,7 @@ import type { InstanceChange } from '../instance/stop-instance';
 import type { SwapState } from './swap-volume';
 import type { CleanupResult } from './delete-intermediate-snapshots';
 import type { Verification } from './verify-swap';
+import { reportHeader } from '../lib/report';
 
 export interface BuildReportEvent {
   request: EncryptVolumesInput;
@@ -38,14 +39,7 @@ export interface Report {
 export const handler = async ({ request, execution, plan, work }: BuildReportEvent): Promise<Report> => {
   const outcome = plan.outcome === 'PROCEED' ? 'REMEDIATED' : plan.outcome;
   const report: Report = {
-    workflow: WORKFLOW_ENCRYPT_VOLUMES,
-    target: plan.instance.instanceId,
-    execution: execution.name,
-    outcome,
-    mode: request.mode,
-    trigger: request.trigger,
-    startedAt: execution.startTime,
-    finishedAt: new Date().toISOString(),
+    ...reportHeader(WORKFLOW_ENCRYPT_VOLUMES, plan.instance.instanceId, request, execution, outcome),
     plan: {
       volumes: plan.volumes.map((v) => ({ volumeId: v.volumeId, device: v.device, sizeGiB: v.sizeGiB, volumeType: v.volumeType })),
       alreadyEncrypted: plan.alreadyEncrypted,

@@ -2,6 +2,7 @@ import type { ExecutionFacts, ReportAction, WorkflowReport } from '../lib/types'
 import { WORKFLOW_ENABLE_FLOW_LOGS, type CreatedFlowLog, type FlowLogSummary, type FlowLogsPlan, type VpcPlan } from './lib/flow-logs';
 import type { EnableFlowLogsInput } from './lib/schema';
 import type { FlowLogsVerification } from './check-flow-logs';
+import { reportHeader } from '../lib/report';
 
 export interface BuildFlowLogsReportEvent {
   request: EnableFlowLogsInput;
@@ -45,14 +46,7 @@ export const handler = async ({ request, execution, plan, work }: BuildFlowLogsR
     };
   });
   return {
-    workflow: WORKFLOW_ENABLE_FLOW_LOGS,
-    target: request.vpcIds ? request.vpcIds.join(',') : 'all-vpcs',
-    execution: execution.name,
-    outcome,
-    mode: request.mode,
-    trigger: request.trigger,
-    startedAt: execution.startTime,
-    finishedAt: new Date().toISOString(),
+    ...reportHeader(WORKFLOW_ENABLE_FLOW_LOGS, request.vpcIds ? request.vpcIds.join(',') : 'all-vpcs', request, execution, outcome),
     destination: plan.destination,
     vpcs,
     actions,
