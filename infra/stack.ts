@@ -17,17 +17,18 @@ export class RemediationStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     this.encryptVolumes = new EncryptVolumesWorkflow(this, 'EncryptVolumes');
+    const flowLogs = new EnableFlowLogsWorkflow(this, 'EnableFlowLogs');
     // Every workflow: one construct (its functions, permissions and state machine), listed here.
     const workflows: Record<string, RemediationStateMachine> = {
       EncryptVolumes: this.encryptVolumes.machine,
-      EnableFlowLogs: new EnableFlowLogsWorkflow(this, 'EnableFlowLogs').machine,
+      EnableFlowLogs: flowLogs.machine,
       EnableConfig: new EnableConfigWorkflow(this, 'EnableConfig').machine,
       EnableCloudTrail: new EnableCloudTrailWorkflow(this, 'EnableCloudTrail').machine,
     };
     // What triage starts by itself and what it only reports: CDK context `triage` (see cdk.json).
     const triageSettings = (this.node.tryGetContext('triage') ?? {}) as Pick<TriageWorkflowProps, 'policy' | 'allowedPrincipals'>;
     const triage = new TriageWorkflow(this, 'TriageStartInstances', {
-      children: { 'encrypt-volumes': this.encryptVolumes.machine.stateMachine },
+      children: { 'encrypt-volumes': this.encryptVolumes.machine.stateMachine, 'enable-flow-logs': flowLogs.machine.stateMachine },
       ourRoles: [this.encryptVolumes.functions['start-instance'].role],
       ...triageSettings,
     });

@@ -43,11 +43,10 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
   const startChild = lambdaTask(scope, States.startChild, fns['start-child'], {
     payload: {
       'workflow.$': '$.remediation.workflow',
-      'target.$': '$.instanceId',
+      'target.$': '$.remediation.target',
       'parentStartTime.$': '$.parentStartTime',
       'decision.$': '$.remediation.decision',
       input: {
-        'instanceId.$': '$.instanceId',
         trigger: { source: 'eventbridge', 'principal.$': '$.principal', 'eventId.$': '$.eventId', 'parentExecution.$': '$.parentExecution' },
       },
     },

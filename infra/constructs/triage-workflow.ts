@@ -35,7 +35,7 @@ export class TriageWorkflow extends Construct {
     const stack = Stack.of(this);
     const describe = new iam.PolicyStatement({
       // EC2 Describe* support no resource-level permissions.
-      actions: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeSecurityGroups'],
+      actions: ['ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:DescribeSecurityGroups', 'ec2:DescribeFlowLogs'],
       resources: ['*'],
     });
     const childArns = Object.fromEntries(Object.entries(props.children).map(([name, machine]) => [name, machine.stateMachineArn]));
@@ -44,7 +44,7 @@ export class TriageWorkflow extends Construct {
       'assess-instance': {
         entry: 'tasks/triage/assess-instance.ts',
         statements: [describe],
-        environment: { ALLOWED_PRINCIPALS: (props.allowedPrincipals ?? []).join(','), TRIAGE_POLICY: JSON.stringify(props.policy ?? { 'encrypt-volumes': 'approval' }) },
+        environment: { ALLOWED_PRINCIPALS: (props.allowedPrincipals ?? []).join(','), TRIAGE_POLICY: JSON.stringify(props.policy ?? { 'encrypt-volumes': 'approval', 'enable-flow-logs': 'auto' }) },
       },
       'start-child': {
         entry: 'tasks/triage/start-child.ts',

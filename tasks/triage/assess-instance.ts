@@ -1,4 +1,4 @@
-import { paginateDescribeSecurityGroups, type IpPermission } from '@aws-sdk/client-ec2';
+import { DescribeFlowLogsCommand, paginateDescribeSecurityGroups, type IpPermission } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { describeInstance, describeVolumes } from '../lib/ec2';
 import { ResourceNotFoundError } from '../lib/errors';
@@ -12,7 +12,7 @@ const ALLOWED_PRINCIPALS = (process.env.ALLOWED_PRINCIPALS ?? '').split(',').map
  * change (the default for disruptive work); `auto` starts it without asking; `report` only reports.
  */
 export type TriageDecision = 'auto' | 'approval' | 'report';
-const POLICY = JSON.parse(process.env.TRIAGE_POLICY ?? '{"encrypt-volumes":"approval"}') as Record<string, TriageDecision>;
+const POLICY = JSON.parse(process.env.TRIAGE_POLICY ?? '{"encrypt-volumes":"approval","enable-flow-logs":"auto"}') as Record<string, TriageDecision>;
 
 export interface AssessInstanceEvent {
   instanceId: string;
@@ -28,12 +28,17 @@ export interface Assessment {
   openSecurityGroups: { groupId: string; ports: string[] }[];
   principalAllowed: boolean;
   /** The child workflows that apply, and whether triage starts them. */
-  remediations: { workflow: string; decision: TriageDecision; reason: string }[];
+  remediations: { workflow: string; decision: TriageDecision; reason: string; target: string }[];
 }
 
 const openToWorld = (p: IpPermission) =>
   (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0') || (p.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === '::/0');
 const portsOf = (p: IpPermission) => (p.IpProtocol === '-1' ? 'all' : `${p.IpProtocol}/${p.FromPort}-${p.ToPort}`);
+
+async function hasActiveFlowLog(vpcId: string): Promise<boolean> {
+  const out = await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: [vpcId] }] }));
+  return (out.FlowLogs ?? []).some((f) => f.FlowLogStatus === 'ACTIVE');
+}
 
 /** Read-only: what applies to one started instance. */
 export const handler = async ({ instanceId, principalArn }: AssessInstanceEvent): Promise<Assessment> => {
@@ -64,6 +69,13 @@ export const handler = async ({ instanceId, principalArn }: AssessInstanceEvent)
       workflow: 'encrypt-volumes',
       decision: POLICY['encrypt-volumes'] ?? 'approval',
       reason: `${unencryptedVolumes.length} unencrypted EBS volume(s)`,
+      target: instanceId,
+    });
+  }
+  // Without flow logs there is no record of the instance's traffic; enabling them changes nothing it runs.
+  if (instance.VpcId && !excluded && !(await hasActiveFlowLog(instance.VpcId))) {
+    remediations.push({
+      workflow: 'enable-flow-logs', decision: POLICY['enable-flow-logs'] ?? 'auto', reason: `VPC ${instance.VpcId} has no active flow log`, target: instance.VpcId,
     });
   }
   return { instanceId, found: true, state: instance.State?.Name, excluded, unencryptedVolumes, openSecurityGroups, principalAllowed, remediations };

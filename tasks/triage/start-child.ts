@@ -6,13 +6,15 @@ import { logger } from '../lib/logger';
 const sfn = createSfnClient();
 /** Child workflows triage may start: workflow name -> state machine ARN. */
 const CHILDREN = JSON.parse(process.env.CHILD_STATE_MACHINES ?? '{}') as Record<string, string>;
+/** Where triage sends the flow logs it enables: `s3` (default) or `cloud-watch-logs`. */
+const FLOW_LOGS_DESTINATION = process.env.FLOW_LOGS_DESTINATION ?? 's3';
 
 export interface StartChildEvent {
   workflow: string;
   target: string;
   /** `approval`: the child asks a person before any change; `auto`: it may stop the instance without asking. */
   decision: 'auto' | 'approval';
-  /** The child's input, less what the decision adds. */
+  /** The child's input (its trigger), less what the workflow, target and decision add. */
   input: Record<string, unknown>;
   /** The parent's start time: names the child, so a retried start finds the same execution. */
   parentStartTime: string;
@@ -27,14 +29,27 @@ export interface ChildExecution {
   at: string;
 }
 
+/** What each child needs besides its trigger. */
+function childInput(workflow: string, target: string, decision: StartChildEvent['decision']): Record<string, unknown> {
+  switch (workflow) {
+    case 'encrypt-volumes':
+      return { instanceId: target, ...(decision === 'auto' ? { allowStop: true } : { approval: true }) };
+    case 'enable-flow-logs':
+      // Nothing the instance runs is touched: no approval gate needed.
+      return { vpcIds: [target], destination: FLOW_LOGS_DESTINATION };
+    default:
+      throw new InvalidInputError(`triage does not know how to start ${workflow}`);
+  }
+}
+
 export const childName = (workflow: string, target: string, at: string) =>
   `${workflow}-${target}-${at.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`.slice(0, 80);
 
 /** Starts one child remediation as its own execution, linked to the parent through its trigger. */
 export const handler = async ({ workflow, target, decision, input: base, parentStartTime }: StartChildEvent): Promise<ChildExecution> => {
-  const input = { ...base, ...(decision === 'auto' ? { allowStop: true } : { approval: true }) };
   const stateMachineArn = CHILDREN[workflow];
   if (!stateMachineArn) throw new InvalidInputError(`triage cannot start unknown workflow ${workflow}`);
+  const input = { ...base, ...childInput(workflow, target, decision) };
   const name = childName(workflow, target, parentStartTime);
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   const at = new Date().toISOString();

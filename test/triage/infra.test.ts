@@ -194,14 +194,14 @@ describe('the triage task functions', () => {
     });
   });
 
-  it('assess-instance may only describe instances, volumes and security groups', () => {
+  it('assess-instance may only describe instances, volumes, security groups and flow logs', () => {
     // EC2 Describe* support no resource-level permissions: '*' is the only choice.
-    expect(handlerGrants('assess-instance')).toEqual(['ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes']
+    expect(handlerGrants('assess-instance')).toEqual(['ec2:DescribeFlowLogs', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes']
       .map((action) => ({ effect: 'Allow', action, resources: ['*'], conditions: undefined })));
   });
 
-  it('assess-instance has encrypt-volumes ask for approval and allows everyone by default', () => {
-    expect(environmentOf('assess-instance')).toMatchObject({ TRIAGE_POLICY: '{"encrypt-volumes":"approval"}', ALLOWED_PRINCIPALS: '' });
+  it('assess-instance has encrypt-volumes ask for approval, enables flow logs by itself, and allows everyone by default', () => {
+    expect(environmentOf('assess-instance')).toMatchObject({ TRIAGE_POLICY: '{"encrypt-volumes":"approval","enable-flow-logs":"auto"}', ALLOWED_PRINCIPALS: '' });
   });
 
   it.each(['parse-start-event', 'build-triage-report'] as const)('%s calls no AWS API', (task) => {
@@ -303,7 +303,7 @@ describe('the triage bundles', () => {
   it('call what the policies expect', () => {
     expect(Object.fromEntries(calls)).toEqual({
       'parse-start-event': [],
-      'assess-instance': ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'],
+      'assess-instance': ['ec2:DescribeFlowLogs', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'],
       'start-child': ['states:StartExecution'],
       'build-triage-report': [],
     });

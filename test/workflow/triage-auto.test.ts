@@ -1,3 +1,4 @@
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Report } from '../../tasks/ebs/build-report';
 import type { TriageReport } from '../../tasks/triage/build-triage-report';
 import { States } from '../../workflows/triage-start-instances';
@@ -11,7 +12,7 @@ beforeAll(async () => {
   moto = await startMoto();
   useEndpoint(moto.endpoint);
   // A deployment whose triage policy starts encrypt-volumes by itself (cdk.json context `triage.policy`).
-  process.env.TRIAGE_POLICY = JSON.stringify({ 'encrypt-volumes': 'auto' });
+  process.env.TRIAGE_POLICY = JSON.stringify({ 'encrypt-volumes': 'auto', 'enable-flow-logs': 'auto' });
 });
 afterAll(async () => {
   delete process.env.TRIAGE_POLICY;
@@ -23,17 +24,26 @@ describe('triage-start-instances with encrypt-volumes on auto', () => {
     // GIVEN a started instance with an unencrypted data volume
     const { AccountSeeder } = await import('../../local/seed');
     const { runWorkflow } = await import('../../local/runner');
+    const { localWorkflows } = await import('../../local/runner');
     const seeder = new AccountSeeder();
     const seeded = await seeder.createInstance({ name: 'auto', dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }] });
+    // The stack-owned flow-log bucket (the local runner does not deploy the stack).
+    localWorkflows();
+    const bucket = String(process.env.FLOW_LOGS_BUCKET_ARN).replace('arn:aws:s3:::', '');
+    await new S3Client({}).send(new CreateBucketCommand({ Bucket: bucket }));
     const event = startInstancesEvent('iam-user', [seeded.instanceId]);
 
     // WHEN EventBridge delivers the event
     const parent = await runWorkflow('triage-start-instances', event, { executionName: 'triage-auto-1' });
 
-    // THEN the child ran as its own execution, linked to the parent and the event
+    // THEN each child ran as its own execution, linked to the parent and the event
     expect(parent.status).toBe('SUCCEEDED');
-    expect(parent.children).toHaveLength(1);
+    expect(parent.children?.map((c) => c.workflow)).toEqual(['encrypt-volumes', 'enable-flow-logs']);
     const child = parent.children?.[0];
+    // the instance's VPC had no flow log: enable-flow-logs ran for it
+    const flowLogs = parent.children?.[1];
+    expect(flowLogs?.input).toMatchObject({ vpcIds: [(await seeder.describe(seeded.instanceId)).VpcId], destination: 's3' });
+    expect(flowLogs?.status).toBe('SUCCEEDED');
     expect(child?.name).toMatch(new RegExp(`^encrypt-volumes-${seeded.instanceId}-\\d{8}T\\d{6}Z$`));
     expect(child?.input).toEqual({
       instanceId: seeded.instanceId,
@@ -45,7 +55,10 @@ describe('triage-start-instances with encrypt-volumes on auto', () => {
     expect((await volumeAt(seeder, seeded.instanceId, '/dev/sdf')).volume.Encrypted).toBe(true);
     const report = parent.output as TriageReport;
     expect(report.outcome).toBe('REMEDIATED');
-    expect(report.actions).toEqual([expect.objectContaining({ action: 'start-execution', after: { workflow: 'encrypt-volumes', name: child?.name } })]);
+    expect(report.actions).toEqual([
+      expect.objectContaining({ action: 'start-execution', after: { workflow: 'encrypt-volumes', name: child?.name } }),
+      expect.objectContaining({ action: 'start-execution', after: { workflow: 'enable-flow-logs', name: flowLogs?.name } }),
+    ]);
 
     // AND the StartInstances the child made (as our role) comes back through the rule: it is not triaged
     const ourRole = (process.env.OUR_ROLE_ARNS ?? '').split(',')[0] as string;

@@ -96,7 +96,7 @@ describe('assess-instance with the default policy and no allow-list', () => {
       unencryptedVolumes: [ROOT_VOLUME],
       openSecurityGroups: [],
       principalAllowed: true,
-      remediations: [{ workflow: 'encrypt-volumes', decision: 'approval', reason: '1 unencrypted EBS volume(s)' }],
+      remediations: [{ workflow: 'encrypt-volumes', decision: 'approval', reason: '1 unencrypted EBS volume(s)', target: INSTANCE_ID }],
     });
     expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeInstancesCommand, { InstanceIds: [INSTANCE_ID] });
     expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeVolumesCommand, { VolumeIds: [ROOT_VOLUME, DATA_VOLUME] });
@@ -253,7 +253,7 @@ describe('assess-instance with policy auto and an allow-list', () => {
     const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: OPS_ADMIN });
 
     // Assess
-    expect(assessment.remediations).toEqual([{ workflow: 'encrypt-volumes', decision: 'auto', reason: '2 unencrypted EBS volume(s)' }]);
+    expect(assessment.remediations).toEqual([{ workflow: 'encrypt-volumes', decision: 'auto', reason: '2 unencrypted EBS volume(s)', target: INSTANCE_ID }]);
   });
 
   it('still applies no remediation to an excluded instance', async () => {
@@ -308,7 +308,43 @@ describe('assess-instance with a policy that does not name encrypt-volumes', () 
     const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
 
     // Assess
-    expect(assessment.remediations).toEqual([{ workflow: 'encrypt-volumes', decision: 'approval', reason: '1 unencrypted EBS volume(s)' }]);
+    expect(assessment.remediations).toEqual([{ workflow: 'encrypt-volumes', decision: 'approval', reason: '1 unencrypted EBS volume(s)', target: INSTANCE_ID }]);
     t.ec2.restore();
+  });
+});
+
+describe('assess-instance and the VPC flow logs', () => {
+  let t: Loaded;
+  beforeAll(async () => {
+    t = await loadWith({});
+  });
+  beforeEach(() => t.ec2.reset());
+  afterAll(() => t.ec2.restore());
+
+  it('proposes enable-flow-logs for a VPC without an active flow log, started without approval by default', async () => {
+    // Prepare
+    stubInstance(t, running({ VpcId: 'vpc-0123456789abcdef0' }), { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });
+    t.ec2.on(t.sdk.DescribeFlowLogsCommand).resolves({ FlowLogs: [{ FlowLogId: 'fl-1', FlowLogStatus: 'FAILED' }] });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment.remediations).toEqual([
+      { workflow: 'enable-flow-logs', decision: 'auto', reason: 'VPC vpc-0123456789abcdef0 has no active flow log', target: 'vpc-0123456789abcdef0' },
+    ]);
+    expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeFlowLogsCommand, { Filter: [{ Name: 'resource-id', Values: ['vpc-0123456789abcdef0'] }] });
+  });
+
+  it('proposes nothing for a VPC whose flow log is active', async () => {
+    // Prepare
+    stubInstance(t, running({ VpcId: 'vpc-0123456789abcdef0' }), { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });
+    t.ec2.on(t.sdk.DescribeFlowLogsCommand).resolves({ FlowLogs: [{ FlowLogId: 'fl-1', FlowLogStatus: 'ACTIVE' }] });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment.remediations).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ const assessment = (overrides: Partial<Assessment> = {}): Assessment => ({
   remediations: [],
   ...overrides,
 });
-const encryptVolumes = (decision: 'auto' | 'report') => ({ workflow: 'encrypt-volumes', decision, reason: '1 unencrypted EBS volume(s)' });
+const encryptVolumes = (decision: 'auto' | 'report') => ({ workflow: 'encrypt-volumes', decision, reason: '1 unencrypted EBS volume(s)', target: INSTANCE_ID });
 const CHILD_NAME = `encrypt-volumes-${INSTANCE_ID}-20260301T115930Z`;
 const CHILD_ARN = `arn:aws:states:us-east-1:123456789012:execution:remediation-encrypt-volumes:${CHILD_NAME}`;
 const child: ChildExecution = {

@@ -19,15 +19,15 @@ const FLOW_LOGS_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remedi
 const PARENT_START = '2026-11-27T10:15:31.123Z';
 const NAME = `encrypt-volumes-${INSTANCE_ID}-20261127T101531Z`;
 const EXECUTION_ARN = `arn:aws:states:us-east-1:123456789012:execution:remediation-encrypt-volumes:${NAME}`;
+/** What the state machine passes: the trigger; the handler adds the workflow's own fields. */
 const BASE = {
-  instanceId: INSTANCE_ID,
   trigger: {
     source: 'eventbridge', principal: 'arn:aws:iam::123456789012:user/alice', eventId: 'e0a1b2c3-1111-4222-8333-444455556666',
     parentExecution: 'arn:aws:states:us-east-1:123456789012:execution:remediation-triage-start-instances:exec-0001',
   },
 };
 /** With decision `auto` the child may stop the instance without asking. */
-const INPUT = { ...BASE, allowStop: true };
+const INPUT = { ...BASE, instanceId: INSTANCE_ID, allowStop: true };
 const event = { workflow: 'encrypt-volumes', target: INSTANCE_ID, decision: 'auto' as const, input: BASE, parentStartTime: PARENT_START };
 
 /**
@@ -91,7 +91,19 @@ describe('start-child', () => {
 
     // Assess
     const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { input: string };
-    expect(JSON.parse(sent.input)).toEqual({ ...BASE, approval: true });
+    expect(JSON.parse(sent.input)).toEqual({ ...BASE, instanceId: INSTANCE_ID, approval: true });
+  });
+
+  it('starts enable-flow-logs for the VPC, to the S3 destination by default', async () => {
+    // Prepare
+    t.sfn.on(t.sdk.StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation-enable-flow-logs:x' });
+
+    // Act
+    await t.handler({ ...event, workflow: 'enable-flow-logs', target: 'vpc-0123456789abcdef0' });
+
+    // Assess
+    const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { input: string };
+    expect(JSON.parse(sent.input)).toEqual({ ...BASE, vpcIds: ['vpc-0123456789abcdef0'], destination: 's3' });
   });
 
   it('picks the state machine of the workflow asked for', async () => {
