@@ -44,7 +44,8 @@ export class AuditTrail extends Construct {
     new events.Rule(this, 'ArchiveStatusChanges', {
       description: 'Every status change of a remediation execution, kept beyond the 90 days of execution history',
       eventPattern: { source: ['aws.states'], detailType: [EXECUTION_STATUS_CHANGE], detail: { stateMachineArn } },
-      targets: [new targets.CloudWatchLogGroup(this.logGroup)],
+      // The resource policy is installed with Lambda's own SDK: no download at deploy time.
+      targets: [new targets.CloudWatchLogGroup(this.logGroup, { installLatestAwsSdk: false })],
     });
     new events.Rule(this, 'NotifyFailures', {
       description: 'A remediation execution failed, timed out or was aborted',
