@@ -34,8 +34,12 @@ export const COMMENT = [
   '(schema: docs/schemas/enable-flow-logs.json; try "mode": "plan" first).',
 ].join(' ');
 
-/** CreateFlowLogs calls in flight at once: well inside EC2's request rate, fast enough for an account's VPCs. */
-export const MAP_CONCURRENCY = 5;
+/**
+ * One VPC at a time. When one iteration fails, Step Functions does not wait for the others in
+ * flight: a flow log created after the cleanup read the account would be left behind. Creating
+ * a flow log takes about a second, so this costs little and keeps the cleanup exact.
+ */
+export const MAP_CONCURRENCY = 1;
 
 export function buildEnableFlowLogsDefinition(scope: Construct, fns: Record<EnableFlowLogsTask, IFunction>): sfn.IChainable {
   // Any failure after the first change: delete what this execution created, then fail with the original error.

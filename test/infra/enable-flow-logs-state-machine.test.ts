@@ -69,7 +69,7 @@ describe('enable-flow-logs state machine', () => {
       ItemSelector: { 'vpcId.$': '$$.Map.Item.Value.vpcId', 'request.$': '$.request', 'executionName.$': '$.execution.name' },
       Next: States.checkFlowLogs,
     });
-    expect(MAP_CONCURRENCY).toBe(5);
+    expect(MAP_CONCURRENCY).toBe(1);
   });
 
   it('routes the plan: only PROCEED creates, NO_ACTION and PLANNED go straight to the report', () => {
