@@ -9,6 +9,8 @@ export interface FaultPlan {
   snapshotPendingPolls?: number;
   /** Snapshots never complete: the poll budget must run out. */
   snapshotsNeverComplete?: boolean;
+  /** DescribeSnapshots reports every snapshot in state `error`. */
+  snapshotsFail?: boolean;
   /** The first call of each listed command reaches AWS and takes effect, but its answer is an InternalError. */
   failAfterSuccessOnce?: string[];
   /** The nth call (1-based) of a command fails with this error. */
@@ -64,15 +66,26 @@ export class FaultLayer {
     }
     if (call.command === 'DescribeConfigurationRecorderStatus' && this.plan.configRecorderStatus) return this.recorderStatus(key, output);
     if (call.command === 'DescribeFlowLogs' && this.plan.flowLogDeliveryError && call.input.FlowLogIds) return this.flowLogDeliveryFails(key, output);
-    if (call.command !== 'DescribeSnapshots' || !(this.plan.snapshotPendingPolls || this.plan.snapshotsNeverComplete)) return output;
-    const snapshots = (output as { Snapshots?: { SnapshotId?: string; State?: string; Progress?: string }[] }).Snapshots ?? [];
     // Only direct polls by id; the lookups by tag that make tasks idempotent see the truth.
-    if (!call.input.SnapshotIds) return output;
+    if (call.command === 'DescribeSnapshots' && call.input.SnapshotIds) return this.snapshotStates(output);
+    return output;
+  }
+
+  /** Snapshots that stay pending for some polls, never complete, or fail, as the plan says. */
+  private snapshotStates(output: unknown): unknown {
+    const { snapshotPendingPolls, snapshotsNeverComplete, snapshotsFail } = this.plan;
+    if (!snapshotPendingPolls && !snapshotsNeverComplete && !snapshotsFail) return output;
+    const snapshots = (output as { Snapshots?: { SnapshotId?: string; State?: string; Progress?: string; StateMessage?: string }[] }).Snapshots ?? [];
     for (const snapshot of snapshots) {
       const id = snapshot.SnapshotId as string;
+      if (snapshotsFail) {
+        Object.assign(snapshot, { State: 'error', StateMessage: 'Snapshot failed (injected)' });
+        this.injected.push({ fault: 'snapshot-error', command: 'ec2:DescribeSnapshots', detail: id });
+        continue;
+      }
       const polls = (this.snapshotPolls.get(id) ?? 0) + 1;
       this.snapshotPolls.set(id, polls);
-      const limit = this.plan.snapshotsNeverComplete ? Number.POSITIVE_INFINITY : (this.plan.snapshotPendingPolls ?? 0);
+      const limit = snapshotsNeverComplete ? Number.POSITIVE_INFINITY : (snapshotPendingPolls ?? 0);
       if (polls <= limit) {
         snapshot.State = 'pending';
         snapshot.Progress = `${Math.min(99, polls * 20)}%`;

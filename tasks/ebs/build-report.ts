@@ -1,6 +1,6 @@
 import { TAG, WORKFLOW_ENCRYPT_VOLUMES } from '../lib/tags';
-import type { EncryptVolumesInput, Trigger } from '../lib/schemas';
-import type { ExecutionFacts, Plan, ReportAction, VolumeWork } from '../lib/types';
+import type { EncryptVolumesInput } from '../lib/schemas';
+import type { ExecutionFacts, Plan, ReportAction, VolumeWork, WorkflowReport } from '../lib/types';
 import type { InstanceChange } from '../instance/stop-instance';
 import type { SwapState } from './swap-volume';
 import type { CleanupResult } from './delete-intermediate-snapshots';
@@ -21,17 +21,8 @@ export interface BuildReportEvent {
   };
 }
 
-export interface Report {
-  workflow: string;
-  target: string;
-  execution: string;
-  outcome: 'REMEDIATED' | 'NO_ACTION' | 'PLANNED';
-  mode: 'apply' | 'plan';
-  trigger: Trigger;
-  startedAt: string;
-  finishedAt: string;
+export interface Report extends WorkflowReport {
   plan: { volumes: { volumeId: string; device: string; sizeGiB: number; volumeType: string }[]; alreadyEncrypted: string[]; needsStop: boolean; kmsKeyArn: string };
-  actions: ReportAction[];
   verification?: Verification;
 }
 

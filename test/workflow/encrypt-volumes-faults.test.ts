@@ -98,6 +98,22 @@ describe('failures roll back', () => {
     expect(created.every((s) => tag(s.Tags, 'remediation:rolled-back') === 'true')).toBe(true);
   });
 
+  it('rolls back when a snapshot ends in state error, reporting which one', async () => {
+    const seeded = await h.seeder.createInstance({ name: 'snapshot-error', dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }] });
+
+    const execution = await h.run({ instanceId: seeded.instanceId, allowStop: true, kmsKeyId: keyArn }, { faults: { snapshotsFail: true } });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('RemediationRolledBack');
+    const report = JSON.parse(execution.cause as string) as RollbackReport;
+    expect(report.error.Error).toBe('SnapshotFailed');
+    expect(report.error.Cause).toMatch(/^snapshot snap-[0-9a-f]+ failed: Snapshot failed \(injected\)$/);
+    expect(statesEntered(execution)).not.toContain(States.stopInstance);
+    await expectOriginalsRestored(seeded, { [seeded.rootDevice]: true, '/dev/sdf': false });
+    expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
+    expect((await snapshotsOf(h.seeder, execution.name)).every((s) => tag(s.Tags, 'remediation:rolled-back') === 'true')).toBe(true);
+  });
+
   it('rolls back a failure at the attach of the second volume: originals back, instance running, nothing deleted', async () => {
     // GIVEN a running instance with a root and three data volumes; EC2 refuses the second replacement's attach
     const seeded = await threeVolumeServer('mid-swap');
