@@ -1,8 +1,5 @@
 import type * as z from 'zod/mini';
-import { encryptVolumesInputSchema } from '../tasks/lib/schemas';
-import { enableFlowLogsInputSchema } from '../tasks/network/lib/schema';
-import { enableConfigInputSchema } from '../tasks/config/schema';
-import { enableCloudTrailInputSchema } from '../tasks/cloudtrail/lib/schema';
+import { startableWorkflows } from '../workflows/registry';
 
 export interface CliWorkflow {
   /** The zod schema the workflow's first state validates with: the CLI refuses what it would refuse. */
@@ -11,12 +8,9 @@ export interface CliWorkflow {
   targetField?: string;
 }
 
-/** Workflows `remediate start` accepts. Add a line here when a workflow lands. */
-export const CLI_WORKFLOWS: Record<string, CliWorkflow> = {
-  'encrypt-volumes': { schema: encryptVolumesInputSchema, targetField: 'instanceId' },
-  'enable-flow-logs': { schema: enableFlowLogsInputSchema },
-  'enable-config': { schema: enableConfigInputSchema },
-  'enable-cloudtrail': { schema: enableCloudTrailInputSchema },
-};
+/** Workflows `remediate start` accepts: those of the registry (workflows/registry.ts) that people start. */
+export const CLI_WORKFLOWS: Record<string, CliWorkflow> = Object.fromEntries(startableWorkflows().map((w) => [w.name, {
+  schema: w.schema, ...(w.targetField ? { targetField: w.targetField } : {}),
+}]));
 
 export const workflowNames = () => Object.keys(CLI_WORKFLOWS);

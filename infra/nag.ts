@@ -1,53 +1,64 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Aspects, CfnResource, Stack, Validations, type IAspect } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+// cdk-nag's own flattening of a resource reference, so a finding id here is spelled exactly as the rule spells it.
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import type { IConstruct } from 'constructs';
 
 /** One statement of a resolved IAM policy document. */
 export interface ResolvedStatement {
+  Effect?: string;
   Action?: string | string[];
   Resource?: unknown;
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-export interface AcceptedWildcard {
-  pattern: RegExp;
-  reason: string;
-  /** When set, every statement of the violating policy must pass it, or the finding stands. */
-  statement?: (s: ResolvedStatement) => boolean;
-}
+/**
+ * A cdk-nag finding we accept, with its reason: the one way this project acknowledges a finding.
+ * - IAM5 wildcard findings: `rule` matches the finding id; every statement carrying the wildcard must
+ *   pass `statement` (when given), or the finding stands.
+ * - Any other rule: `rule` is the exact id, acknowledged on the resources `resource` selects.
+ */
+export type AcceptedFinding =
+  | { rule: RegExp; reason: string; statement?: (s: ResolvedStatement) => boolean }
+  | { rule: string; reason: string; resource: (node: CfnResource) => boolean };
 
-const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const actionsOf = (s: ResolvedStatement): string[] => list(s.Action);
-const onAnyResource = (s: ResolvedStatement): boolean => list(s.Resource).includes('*');
+/** A construct whose subtree accepts findings of its own (a workflow, from its spec). */
+export interface AcceptsFindings {
+  readonly acceptedFindings: readonly AcceptedFinding[];
+}
+const acceptsFindings = (c: IConstruct): c is IConstruct & AcceptsFindings => Array.isArray((c as Partial<AcceptsFindings>).acceptedFindings);
+
+export const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+export const actionsOf = (s: ResolvedStatement): string[] => list(s.Action);
+export const onAnyResource = (s: ResolvedStatement): boolean => list(s.Resource).includes('*');
 /** A resource `<Resource.Arn><suffix>`, as `{"Fn::Join": ["", [{"Fn::GetAtt": [id, "Arn"]}, suffix]]}`. */
 const onArnWith = (suffix: string) => (s: ResolvedStatement): boolean => list(s.Resource).some((r) => {
   const parts = (r as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join']?.[1];
   return parts?.length === 2 && (parts[0] as { 'Fn::GetAtt'?: unknown[] })?.['Fn::GetAtt']?.[1] === 'Arn' && parts[1] === suffix;
 });
-const hasCondition = (s: ResolvedStatement, key: string): boolean =>
+export const hasCondition = (s: ResolvedStatement, key: string): boolean =>
   Object.values(s.Condition ?? {}).some((byKey) => key in byKey);
 
 /**
  * Actions that support no resource-level permissions, so Resource '*' is the only choice: EC2 Describe* and
  * GetEbsDefaultKmsKeyId, X-Ray, and the log-delivery calls Step Functions makes for its vended log group.
  */
-const NO_RESOURCE_LEVEL = new RegExp('^(' + [
+export const NO_RESOURCE_LEVEL = new RegExp('^(' + [
   'ec2:Describe[A-Za-z]+', 'ec2:GetEbsDefaultKmsKeyId',
   'xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)',
   'logs:((Create|Get|Update|Delete)LogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)',
 ].join('|') + ')$');
-const REGION = '([a-z]{2}(-[a-z]+)+-\\d|<AWS::Region>)';
+export const REGION = '([a-z]{2}(-[a-z]+)+-\\d|<AWS::Region>)';
 
 /**
- * The wildcard IAM findings we accept, each with its reason. cdk-nag reports
- * each wildcard separately; only findings matching one of these are
- * acknowledged (on the resource that has them), so any new wildcard fails the
- * build until someone writes down why it is acceptable.
+ * The findings every workflow's resources may carry (the kit's task functions and state machines),
+ * each with its reason. A workflow's spec adds its own; anything else fails the build until someone
+ * writes down why it is acceptable.
  */
-export const ACCEPTED_WILDCARDS: AcceptedWildcard[] = [
+export const KIT_ACCEPTED_FINDINGS: AcceptedFinding[] = [
   {
-    pattern: /^AwsSolutions-IAM5\[Resource::\*\]$/,
+    rule: /^AwsSolutions-IAM5\[Resource::\*\]$/,
     reason: 'EC2 Describe*, GetEbsDefaultKmsKeyId, X-Ray and Step Functions log delivery support no resource-level ' +
       'permissions; ec2:DeleteSnapshot is limited by the remediation:workflow resource tag condition instead.',
     // Resource '*' only for those actions: any other action on '*' is a new finding.
@@ -55,82 +66,87 @@ export const ACCEPTED_WILDCARDS: AcceptedWildcard[] = [
       (a === 'ec2:DeleteSnapshot' && hasCondition(s, 'aws:ResourceTag/remediation:workflow'))),
   },
   {
-    pattern: /^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>:log-stream:\*\]$/,
+    rule: /^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>:log-stream:\*\]$/,
     reason: 'Lambda names its log streams at run time; the grant is limited to the function\'s own log group.',
     statement: (s) => !onArnWith(':log-stream:*')(s) || actionsOf(s).every((a) => a === 'logs:CreateLogStream' || a === 'logs:PutLogEvents'),
   },
   {
-    pattern: /^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>:\*\]$/,
+    rule: /^AwsSolutions-IAM5\[Resource::<[A-Za-z0-9]+\.Arn>:\*\]$/,
     reason: 'Step Functions may invoke versions and aliases of our own task functions only.',
     statement: (s) => !onArnWith(':*')(s) || actionsOf(s).every((a) => a === 'lambda:InvokeFunction'),
   },
   {
-    pattern: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12})?:(instance|volume|snapshot)/\\*\\]$`),
+    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12})?:(instance|volume|snapshot)/\\*\\]$`),
     reason: 'Instance, volume and snapshot ids are input or created at run time; grants are limited to this account and ' +
       'region by ARN and, where EC2 supports it, by ec2:CreateAction or remediation:workflow tag conditions.',
   },
   {
-    pattern: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):kms:${REGION}:(<AWS::AccountId>|\\d{12}):(key|alias)/\\*\\]$`),
+    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):kms:${REGION}:(<AWS::AccountId>|\\d{12}):(key|alias)/\\*\\]$`),
     reason: 'The KMS key is chosen per execution (input or the account EBS default); use is limited by kms:ViaService to ' +
       'EC2/EBS in this region, and DescribeKey is read-only.',
     // Any KMS use other than DescribeKey goes through EC2/EBS only.
     statement: (s) => actionsOf(s).every((a) => !a.startsWith('kms:') || a === 'kms:DescribeKey') || hasCondition(s, 'kms:ViaService'),
   },
   {
-    pattern: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12}):(vpc|vpc-flow-log)/\\*\\]$`),
-    reason: 'enable-flow-logs: VPC ids are input and flow log ids are created at run time; grants are limited to this ' +
-      'account and region, tagging to ec2:CreateAction=CreateFlowLogs and deletion to the remediation:workflow tag.',
-    // On those ARNs only creating flow logs, tagging them on create, and deleting our own.
-    // A resource built with Fn::Join (pseudo parameters) is checked by its JSON text.
-    statement: (s) => !list(s.Resource).some((r) => /:(vpc|vpc-flow-log)\/\*("|$)/.test(typeof r === 'string' ? r : JSON.stringify(r))) ||
-      actionsOf(s).every((a) => a === 'ec2:CreateFlowLogs' || (a === 'ec2:CreateTags' && hasCondition(s, 'ec2:CreateAction')) ||
-        (a === 'ec2:DeleteFlowLogs' && hasCondition(s, 'aws:ResourceTag/remediation:workflow'))),
-  },
-  {
-    pattern: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):cloudtrail:(${REGION}|\\*):(<AWS::AccountId>|\\d{12}):trail/\\*\\]$`),
-    reason: 'enable-cloudtrail reuses an existing compliant trail rather than creating a second one, so its name is known only ' +
-      'at run time: changes (start logging, merge event selectors) are limited to trails of this account and region; any ' +
-      'region only to read the status and selectors of a multi-region trail homed elsewhere. Creating, updating and tagging ' +
-      'are granted on the stack\'s own trail ARN only.',
-    statement: (s) => {
-      const texts = list(s.Resource).map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
-      if (!texts.some((t) => /:trail\/\*("|$)/.test(t))) return true;
-      const read = (a: string) => ['cloudtrail:GetTrail', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors'].includes(a);
-      const anyRegion = texts.some((t) => /:cloudtrail:\*:/.test(t));
-      return actionsOf(s).every((a) => read(a) || (!anyRegion && (a === 'cloudtrail:StartLogging' || a === 'cloudtrail:PutEventSelectors')));
-    },
-  },
-  {
-    pattern: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):s3:::\*\]$/,
-    reason: 'enable-cloudtrail: data-event buckets are named in the input; on them only s3:GetBucketLocation (read-only: ' +
-      'which region a bucket is in) is granted, to refuse buckets of another region before any change.',
-    statement: (s) => !list(s.Resource).some((r) => /:s3:::\*("|$)/.test(typeof r === 'string' ? r : JSON.stringify(r))) ||
-      actionsOf(s).every((a) => a === 's3:GetBucketLocation'),
+    rule: 'AwsSolutions-L1',
+    reason: 'Pinned to nodejs22.x on purpose: bundles leave the SDK v3 external and use the runtime copy, so a runtime ' +
+      'upgrade is a reviewed change, never an implicit one.',
+    resource: (node) => node instanceof lambda.CfnFunction && Stack.of(node).resolve(node.runtime) === lambda.Runtime.NODEJS_22_X.name,
   },
 ];
 
 /** The statements of an IAM policy resource, resolved; [] for anything else. */
-function statementsOf(construct: IConstruct): ResolvedStatement[] {
-  const documents = construct instanceof iam.CfnPolicy || construct instanceof iam.CfnManagedPolicy ? [construct.policyDocument]
-    : construct instanceof iam.CfnRole ? list(Stack.of(construct).resolve(construct.policies)).map((p: { PolicyDocument?: unknown }) => p.PolicyDocument)
+export function statementsOf(node: IConstruct): ResolvedStatement[] {
+  const stack = Stack.of(node);
+  const documents = node instanceof iam.CfnPolicy || node instanceof iam.CfnManagedPolicy ? [node.policyDocument]
+    : node instanceof iam.CfnRole ? list(stack.resolve(node.policies)).map((p: { policyDocument?: unknown; PolicyDocument?: unknown }) => p.policyDocument ?? p.PolicyDocument)
       : [];
-  return documents.flatMap((d) => list((Stack.of(construct).resolve(d) as { Statement?: ResolvedStatement[] } | undefined)?.Statement));
+  return documents.flatMap((d) => list((stack.resolve(d) as { Statement?: ResolvedStatement[] } | undefined)?.Statement));
 }
 
-/** Runs AwsSolutions on `scope` and acknowledges the accepted wildcard findings where they occur. */
-export function acknowledgeAcceptedWildcards(scope: IConstruct): void {
-  const report = new AwsSolutionsChecks().validateScope(scope);
-  const byPath = new Map<string, IConstruct>(scope.node.findAll().map((c) => [c.node.path, c]));
-  for (const violation of report.violations) {
-    const accepted = ACCEPTED_WILDCARDS.find((a) => a.pattern.test(violation.ruleName));
-    if (!accepted) continue;
-    for (const resource of violation.violatingResources) {
-      const construct = byPath.get(resource.constructPath ?? '');
-      if (!construct) continue;
-      // A predicate that cannot see the policy (an unknown resource type) does not acknowledge.
-      const statements = accepted.statement ? statementsOf(construct) : [];
-      if (accepted.statement && (statements.length === 0 || !statements.every(accepted.statement))) continue;
-      Validations.of(construct).acknowledge({ id: violation.ruleName, reason: accepted.reason });
+/** The IAM5 finding ids a statement carries, spelled as cdk-nag's IAMNoWildcardPermissions spells them. */
+export function wildcardFindings(s: ResolvedStatement): string[] {
+  if (s.Effect !== undefined && s.Effect !== 'Allow') return [];
+  return [
+    ...actionsOf(s).filter((a) => a.includes('*')).map((a) => `AwsSolutions-IAM5[Action::${a}]`),
+    ...list(s.Resource).map(flattenCfnReference).filter((r) => r.includes('*')).map((r) => `AwsSolutions-IAM5[Resource::${r}]`),
+  ];
+}
+
+/**
+ * The one place findings are acknowledged: visits every resource and acknowledges the findings that
+ * an accepted entry (its own list, or one of an enclosing workflow's) covers, with that entry's reason.
+ * It reads the resolved policies as cdk-nag does, so cdk-nag itself runs once: as the app's validation.
+ */
+export class AcknowledgeAcceptedFindings implements IAspect {
+  constructor(private readonly accepted: readonly AcceptedFinding[]) {}
+
+  visit(node: IConstruct): void {
+    if (!CfnResource.isCfnResource(node)) return;
+    const accepted = [...this.accepted, ...node.node.scopes.filter(acceptsFindings).flatMap((c) => c.acceptedFindings)];
+    for (const entry of accepted) {
+      if (typeof entry.rule === 'string' && 'resource' in entry && entry.resource(node)) {
+        Validations.of(node).acknowledge({ id: entry.rule, reason: entry.reason });
+      }
+    }
+    const carriers = new Map<string, ResolvedStatement[]>();
+    for (const statement of statementsOf(node)) {
+      for (const finding of wildcardFindings(statement)) carriers.set(finding, [...(carriers.get(finding) ?? []), statement]);
+    }
+    for (const [finding, statements] of carriers) {
+      const used = new Set<string>();
+      const everyAccepted = statements.every((s) => accepted.some((entry) => {
+        if (!(entry.rule instanceof RegExp) || !entry.rule.test(finding)) return false;
+        const ok = !('statement' in entry) || !entry.statement || entry.statement(s);
+        if (ok) used.add(entry.reason);
+        return ok;
+      }));
+      if (everyAccepted) Validations.of(node).acknowledge({ id: finding, reason: [...used].join(' ') });
     }
   }
+}
+
+/** Adds the aspect to `scope` (a stack, or a test's small stack) with the kit's accepted findings and `extra`. */
+export function acknowledgeAcceptedFindings(scope: IConstruct, extra: readonly AcceptedFinding[] = []): void {
+  Aspects.of(scope).add(new AcknowledgeAcceptedFindings([...KIT_ACCEPTED_FINDINGS, ...extra]));
 }

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import type { AcceptedFinding } from '../nag';
 import type { RemediationStateMachine } from './remediation-state-machine';
 
 export interface AuditTrailProps {
@@ -18,6 +19,23 @@ export interface AuditTrailProps {
 
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
 export const FAILED_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/**
+ * A log-group target makes CDK install the log group's resource policy through its own one-off custom
+ * resource, a child of the stack: these findings are accepted on it, with the reason, and nowhere else.
+ */
+export const AUDIT_TRAIL_ACCEPTED_FINDINGS: AcceptedFinding[] = [
+  {
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'logs:PutResourcePolicy/DeleteResourcePolicy support no resource-level permissions; the CDK custom resource only installs the policy that lets EventBridge write the audit log group.',
+    resource: (node) => node.node.scopes.some((c) => c.node.scope === Stack.of(node) && c.node.id.startsWith('EventsLogGroupPolicy')),
+  },
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: "CDK's singleton custom-resource function (runs at deploy time only) writes its own logs with the AWS basic execution policy.",
+    resource: (node) => node.node.scopes.some((c) => c.node.scope === Stack.of(node) && c.node.id === 'AWS679f53fac002430cb0da5b7982bd2287'),
+  },
+];
 
 /**
  * Audit beyond Step Functions' 90 days: every status change of our executions goes to a
@@ -58,28 +76,5 @@ export class AuditTrail extends Construct {
       })],
     });
     for (const machine of props.machines) machine.failedAlarm.addAlarmAction(new actions.SnsAction(this.topic));
-    this.acknowledgeLogTargetPolicy();
-  }
-
-  /**
-   * A log-group target makes CDK install the log group's resource policy through its own
-   * one-off custom resource: acknowledged there, with the reason, and nowhere else.
-   */
-  private acknowledgeLogTargetPolicy(): void {
-    const stack = Stack.of(this);
-    for (const child of stack.node.children) {
-      if (child.node.id.startsWith('EventsLogGroupPolicy')) {
-        Validations.of(child).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: 'logs:PutResourcePolicy/DeleteResourcePolicy support no resource-level permissions; the CDK custom resource only installs the policy that lets EventBridge write the audit log group.',
-        });
-      }
-      if (child.node.id === 'AWS679f53fac002430cb0da5b7982bd2287') {
-        Validations.of(child).acknowledge({
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason: "CDK's singleton custom-resource function (runs at deploy time only) writes its own logs with the AWS basic execution policy.",
-        });
-      }
-    }
   }
 }

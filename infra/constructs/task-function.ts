@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -83,18 +83,5 @@ export class TaskFunction extends Construct {
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
     });
     (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA, props.entry);
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'Pinned to nodejs22.x on purpose: bundles leave the SDK v3 external and use the runtime copy, so a runtime ' +
-        'upgrade is a reviewed change, never an implicit one.',
-    });
   }
-}
-
-/** ARN patterns for the EC2 resource types our tasks touch, in this stack's account and region. */
-export function ec2Arn(scope: Construct, resourceType: 'instance' | 'volume' | 'snapshot'): string {
-  const stack = Stack.of(scope);
-  // Snapshot ARNs carry no account: EC2 names them arn:aws:ec2:<region>::snapshot/<id>.
-  const account = resourceType === 'snapshot' ? '' : stack.account;
-  return `arn:${stack.partition}:ec2:${stack.region}:${account}:${resourceType}/*`;
 }

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { EnableConfigWorkflow, TASK_GRANTS } from '../../infra/constructs/enable-config-workflow';
+import { enableConfigSpec, ENABLE_CONFIG_TASK_SPECS } from '../../infra/workflows/enable-config';
+import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { ENABLE_CONFIG_TASKS, type EnableConfigTask } from '../../workflows/enable-config';
 import { sdkCallsOf } from './bundle-calls';
@@ -35,13 +36,13 @@ beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'enable-config-infra-test-'));
   const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
   const stack = new Stack(app, 'EnableConfigBundles', { env: ENV });
-  new EnableConfigWorkflow(stack, 'EnableConfig');
+  new RemediationWorkflow(stack, 'EnableConfig', enableConfigSpec, {});
   template = Template.fromStack(stack);
   const assembly = app.synth().directory;
   const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
   for (const [logicalId, resource] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
     const metadata = resource.Metadata ?? {};
-    const task = ENABLE_CONFIG_TASKS.find((t) => TASK_GRANTS[t].entry === metadata[HANDLER_METADATA]);
+    const task = ENABLE_CONFIG_TASKS.find((t) => ENABLE_CONFIG_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]);
     if (!task) throw new Error(`${logicalId} runs ${String(metadata[HANDLER_METADATA])}, which is no task`);
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = policies

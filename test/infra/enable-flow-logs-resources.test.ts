@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { FLOW_LOGS_LOG_GROUP_NAME, TASK_GRANTS } from '../../infra/constructs/enable-flow-logs-workflow';
+import { FLOW_LOGS_LOG_GROUP_NAME, ENABLE_FLOW_LOGS_TASK_SPECS } from '../../infra/workflows/enable-flow-logs';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { DESTINATION_ENV } from '../../tasks/network/lib/destination';
 import { ENABLE_FLOW_LOGS_TASKS, type EnableFlowLogsTask } from '../../workflows/enable-flow-logs';
@@ -43,7 +43,7 @@ beforeAll(() => {
   const assembly = synth.app.synth().directory;
   const policies = Object.values(resourcesOf(synth.template, 'AWS::IAM::Policy'));
   for (const [, resource] of Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
-    const task = ENABLE_FLOW_LOGS_TASKS.find((t) => TASK_GRANTS[t].entry === resource.Metadata?.[HANDLER_METADATA]);
+    const task = ENABLE_FLOW_LOGS_TASKS.find((t) => ENABLE_FLOW_LOGS_TASK_SPECS[t].entry === resource.Metadata?.[HANDLER_METADATA]);
     if (!task) continue;
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = policies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
@@ -128,7 +128,7 @@ describe('the S3 destination', () => {
       Statement: [
         { Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: [arn, { 'Fn::Join': ['', [arn, '/*']] }] },
         {
-          Sid: 'S3ServerAccessLogsOfFlowLogsBucket', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject',
+          Sid: 'S3ServerAccessLogs', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject',
           Resource: { 'Fn::Join': ['', [arn, '/flow-logs-bucket/*']] },
           Condition: { ArnLike: { 'aws:SourceArn': getAtt(bucketId()) }, StringEquals: { 'aws:SourceAccount': '123456789012' } },
         },

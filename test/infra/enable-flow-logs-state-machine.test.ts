@@ -1,4 +1,4 @@
-import { TASK_GRANTS } from '../../infra/constructs/enable-flow-logs-workflow';
+import { ENABLE_FLOW_LOGS_TASK_SPECS } from '../../infra/workflows/enable-flow-logs';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { MAP_CONCURRENCY, States, type EnableFlowLogsTask } from '../../workflows/enable-flow-logs';
@@ -51,7 +51,7 @@ describe('enable-flow-logs state machine', () => {
   it.each(TASKS)('%s invokes the function of its task', (name) => {
     const functions = resourcesOf(synth.template, 'AWS::Lambda::Function');
     const [logicalId] = Object.entries(functions).find(([id]) => fakeArn(id) === state(name).Resource) ?? [];
-    expect(logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA]).toBe(TASK_GRANTS[TASK_STATES[name]!].entry);
+    expect(logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA]).toBe(ENABLE_FLOW_LOGS_TASK_SPECS[TASK_STATES[name]!].entry);
   });
 
   it('catches only after the first change: the Map and the verify poll go to the cleanup, the cleanup to CleanupFailed', () => {

@@ -4,14 +4,16 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { EnableFlowLogsWorkflow } from '../../infra/constructs/enable-flow-logs-workflow';
-import { acknowledgeAcceptedWildcards } from '../../infra/nag';
+import { enableFlowLogsSpec, type FlowLogsResources } from '../../infra/workflows/enable-flow-logs';
+import type { EnableFlowLogsTask } from '../../workflows/enable-flow-logs';
+import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
+import { acknowledgeAcceptedFindings } from '../../infra/nag';
 import { CDK_CONTEXT, ENV } from './synth';
 
 export interface FlowLogsSynth {
   app: App;
   stack: Stack;
-  workflow: EnableFlowLogsWorkflow;
+  workflow: RemediationWorkflow<EnableFlowLogsTask, FlowLogsResources, Record<string, never>>;
   template: Template;
 }
 
@@ -28,8 +30,8 @@ export function synthFlowLogsStack(options: { bundle: boolean }): FlowLogsSynth 
     },
   });
   const stack = new Stack(app, 'FlowLogsTest', { env: ENV });
-  const workflow = new EnableFlowLogsWorkflow(stack, 'EnableFlowLogs');
-  acknowledgeAcceptedWildcards(stack);
+  const workflow = new RemediationWorkflow(stack, 'EnableFlowLogs', enableFlowLogsSpec, {});
+  acknowledgeAcceptedFindings(stack);
   return { app, stack, workflow, template: Template.fromStack(stack) };
 }
 

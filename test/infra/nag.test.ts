@@ -1,26 +1,16 @@
-import { App, Aws, Stack, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Aws, type Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ACCEPTED_WILDCARDS, acknowledgeAcceptedWildcards } from '../../infra/nag';
+import { AUDIT_TRAIL_ACCEPTED_FINDINGS } from '../../infra/constructs/audit-trail';
+import { KIT_ACCEPTED_FINDINGS, type AcceptedFinding } from '../../infra/nag';
+import { SPECS } from '../../infra/workflows';
+import { allow, remainingFindings } from './nag-cases';
 import { parseStateMachine } from './definition';
-import { CDK_CONTEXT, ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
 
 const OURS = { StringEquals: { 'aws:ResourceTag/remediation:workflow': 'encrypt-volumes' } };
 const VIA_EC2 = { StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } };
-const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-  new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
-
-/** The IAM5 findings left on a small stack after acknowledgeAcceptedWildcards, its role holding `statements`. */
-function remainingFindings(statements: (stack: Stack) => iam.PolicyStatement[]): string[] {
-  const stack = new Stack(new App({ context: CDK_CONTEXT }), 'Case', { env: ENV });
-  const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-  for (const statement of statements(stack)) role.addToPolicy(statement);
-  acknowledgeAcceptedWildcards(stack);
-  return new AwsSolutionsChecks().validateScope(stack).violations
-    .map((v) => v.ruleName).filter((rule) => rule.startsWith('AwsSolutions-IAM5')).sort();
-}
 
 let synth: Synthesized;
 beforeAll(() => {
@@ -35,15 +25,15 @@ describe('the RemediationStack', () => {
     expect(report.success).toBe(true);
   });
 
-  it('gives every acknowledgement a reason, and acknowledges only accepted wildcards and the pinned runtime', () => {
+  it('acknowledges only what an accepted finding (the kit\'s, the audit trail\'s or a workflow spec\'s) covers, each with a reason', () => {
     const acknowledged = synth.stack.node.findAll().flatMap((c) => c.node.metadata
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((m) => Object.entries(m.data as Record<string, string>)));
     expect(acknowledged.length).toBeGreaterThan(0);
     for (const [id, reason] of acknowledged) {
-      expect({ id, reason: reason.trim().length >= 20 }).toEqual({ id, reason: true });
       const rule = id.replace(/^annotation::/i, '');
-      expect({ rule, accepted: KNOWN_ACKNOWLEDGEMENTS.includes(rule) || ACCEPTED_WILDCARDS.some((a) => a.pattern.test(rule)) }).toEqual({ rule, accepted: true });
+      const entry = ALL_ACCEPTED.find((a) => (typeof a.rule === 'string' ? a.rule === rule : a.rule.test(rule)));
+      expect({ rule, accepted: entry !== undefined, reasoned: reason.trim().length >= 20 }).toEqual({ rule, accepted: true, reasoned: true });
     }
   });
 
@@ -77,19 +67,13 @@ describe('the RemediationStack', () => {
   });
 });
 
-/**
- * Acknowledged outside ACCEPTED_WILDCARDS, each with its reason where it is made: the pinned runtime,
- * the EventBridge target's dead-letter queue (cdk-nag cannot see it is one), and CDK's own custom
- * resource that installs the audit log group's resource policy.
- */
-const KNOWN_ACKNOWLEDGEMENTS = [
-  'AwsSolutions-L1',
-  'AwsSolutions-SQS3',
-  'AwsSolutions-IAM5[Resource::*]',
-  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+/** Every accepted finding of the product: the kit's, the audit trail's, and each workflow spec's own. */
+const ALL_ACCEPTED: AcceptedFinding[] = [
+  ...KIT_ACCEPTED_FINDINGS, ...AUDIT_TRAIL_ACCEPTED_FINDINGS,
+  ...Object.values(SPECS).flatMap((spec): AcceptedFinding[] => spec.acceptedFindings ?? []),
 ];
 
-describe('acknowledgeAcceptedWildcards', () => {
+describe('acknowledgeAcceptedFindings', () => {
   it('never acknowledges a wildcard action', () => {
     expect(remainingFindings(() => [allow(['ec2:*'], ['arn:aws:ec2:us-east-1:123456789012:instance/*'])]))
       .toEqual(['AwsSolutions-IAM5[Action::ec2:*]']);

@@ -1,4 +1,4 @@
-import { TASK_GRANTS } from '../../infra/constructs/encrypt-volumes-workflow';
+import { ENCRYPT_VOLUMES_TASK_SPECS } from '../../infra/workflows/encrypt-volumes';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { ErrorNames, TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { States, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
@@ -79,7 +79,7 @@ describe('Task states', () => {
   it.each(TASKS)('%s invokes the function of its task', (name) => {
     const functions = resourcesOf(synth.template, 'AWS::Lambda::Function');
     const [logicalId] = Object.entries(functions).find(([id]) => fakeArn(id) === state(name).Resource) ?? [];
-    expect(logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA]).toBe(TASK_GRANTS[TASK_STATES[name]!].entry);
+    expect(logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA]).toBe(ENCRYPT_VOLUMES_TASK_SPECS[TASK_STATES[name]!].entry);
   });
 
   it('never retries States.ALL or States.TaskFailed, in any state', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { TASK_GRANTS } from '../../infra/constructs/encrypt-volumes-workflow';
+import { ENCRYPT_VOLUMES_TASK_SPECS } from '../../infra/workflows/encrypt-volumes';
 import { HANDLER_METADATA, POWERTOOLS_LAYER_PARAMETER, PROJECT_ROOT } from '../../infra/constructs/task-function';
 import { ENCRYPT_VOLUMES_TASKS, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
 import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
@@ -46,7 +46,7 @@ beforeAll(() => {
     const metadata = resource.Metadata ?? {};
     // The encrypt-volumes functions; the other workflows' functions have tests of their own.
     if (!logicalId.startsWith('EncryptVolumes')) continue;
-    const task = ENCRYPT_VOLUMES_TASKS.find((t) => TASK_GRANTS[t].entry === metadata[HANDLER_METADATA]);
+    const task = ENCRYPT_VOLUMES_TASKS.find((t) => ENCRYPT_VOLUMES_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]);
     if (!task) throw new Error(`${logicalId} runs ${String(metadata[HANDLER_METADATA])}, which is no encrypt-volumes task`);
     if (fns.has(task)) throw new Error(`${logicalId}: a second function for ${task}`);
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];

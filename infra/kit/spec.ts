@@ -1,0 +1,55 @@
+import type { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { WorkflowName } from '../../tasks/lib/workflow-names';
+import type { AcceptedFinding } from '../nag';
+
+/** What a grant or an environment is computed from: the workflow's construct and the resources it owns. */
+export interface SpecContext<R> {
+  scope: Construct;
+  resources: R;
+}
+
+/** IAM statements for exactly the calls a handler makes. The infra tests check each against the handler's bundle. */
+export type Grant<R = unknown> = (ctx: SpecContext<R>) => iam.PolicyStatement[];
+
+export interface TaskSpec<R> {
+  /** Handler file relative to the project root, e.g. `tasks/ebs/create-snapshot.ts`. */
+  entry: string;
+  grants: Grant<R>[];
+  /** Read once by the handler at load. */
+  environment?: (ctx: SpecContext<R>) => Record<string, string>;
+  /** The function's own timeout (default 50 s, under the Task state's 60 s). */
+  timeout?: Duration;
+}
+
+/**
+ * One workflow, as data: its tasks (entry, grants, environment, timeout), the resources it owns,
+ * its definition builder, and the cdk-nag findings it accepts with their reasons.
+ * `RemediationWorkflow` turns a spec into functions, roles and a state machine.
+ */
+export interface WorkflowSpec<T extends string, R = Record<string, never>, P = Record<string, never>> {
+  name: WorkflowName;
+  /** The state machine's comment, shown in the console beside "Start execution". */
+  comment: string;
+  /** The execution's total timeout: longer than every poll budget together. */
+  timeout: Duration;
+  tasks: Record<T, TaskSpec<R>>;
+  /** What the workflow owns besides its functions (buckets, topics, roles), built before the functions. */
+  resources?: (scope: Construct, props: P) => R;
+  definition: (scope: Construct, fns: Record<T, IFunction>, resources: R) => sfn.IChainable;
+  /** Wiring that needs the state machine (an EventBridge rule targeting it, say). */
+  attach?: (scope: Construct, stateMachine: sfn.StateMachine, resources: R) => void;
+  /** cdk-nag findings this workflow's resources may carry, each with its reason (infra/nag.ts). */
+  acceptedFindings?: AcceptedFinding[];
+}
+
+/** Typed identity: lets TypeScript infer the task names and resources of a spec literal. */
+export function defineWorkflow<T extends string, R = Record<string, never>, P = Record<string, never>>(spec: WorkflowSpec<T, R, P>): WorkflowSpec<T, R, P> {
+  return spec;
+}
+
+/** The task names of a spec, in declaration order. */
+export const taskNames = <T extends string>(spec: { tasks: Record<T, unknown> }): T[] => Object.keys(spec.tasks) as T[];

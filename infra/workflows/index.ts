@@ -1,0 +1,18 @@
+import type { WorkflowName } from '../../tasks/lib/workflow-names';
+import { enableCloudTrailSpec } from './enable-cloudtrail';
+import { enableConfigSpec } from './enable-config';
+import { enableFlowLogsSpec } from './enable-flow-logs';
+import { encryptVolumesSpec } from './encrypt-volumes';
+import { triageSpec } from './triage-start-instances';
+
+/**
+ * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
+ * TypeScript refuses a registry name without a spec here.
+ */
+export const SPECS = {
+  'encrypt-volumes': encryptVolumesSpec,
+  'enable-flow-logs': enableFlowLogsSpec,
+  'enable-config': enableConfigSpec,
+  'enable-cloudtrail': enableCloudTrailSpec,
+  'triage-start-instances': triageSpec,
+} as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -1,0 +1,87 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { WORKFLOW } from '../../tasks/lib/workflow-names';
+import { START_INSTANCES_PATTERN, TRIAGE_COMMENT, buildTriageDefinition, type TriageTask } from '../../workflows/triage-start-instances';
+import { ec2Describe } from '../kit/grants';
+import { defineWorkflow, type TaskSpec } from '../kit/spec';
+
+export type TriageDecision = 'auto' | 'approval' | 'report';
+
+export interface TriageProps {
+  /** Child workflows triage may start, by workflow name. */
+  children: Record<string, sfn.IStateMachine>;
+  /** Roles our workflows start instances with: their StartInstances events are not triaged (no loops). */
+  ourRoles: iam.IRole[];
+  /** Per child workflow: start it asking a person first (`approval`, the default), start it (`auto`), or only report (`report`). */
+  policy?: Record<string, TriageDecision>;
+  /** ARN prefixes of principals allowed to start instances; empty = everyone (no finding). */
+  allowedPrincipals?: string[];
+}
+
+export interface TriageResources extends TriageProps {
+  /** Events the rule could not deliver to the state machine after its retries. */
+  deadLetterQueue: sqs.Queue;
+}
+
+export const DEFAULT_TRIAGE_POLICY: Record<string, TriageDecision> = { 'encrypt-volumes': 'approval', 'enable-flow-logs': 'auto' };
+
+const childArns = (resources: TriageResources) =>
+  Object.fromEntries(Object.entries(resources.children).map(([name, machine]) => [name, machine.stateMachineArn]));
+
+export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = {
+  'parse-start-event': {
+    entry: 'tasks/triage/parse-start-event.ts',
+    grants: [],
+    environment: ({ resources }) => ({ OUR_ROLE_ARNS: resources.ourRoles.map((r) => r.roleArn).join(',') }),
+  },
+  'assess-instance': {
+    entry: 'tasks/triage/assess-instance.ts',
+    grants: [ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeFlowLogs')],
+    environment: ({ resources }) => ({
+      ALLOWED_PRINCIPALS: (resources.allowedPrincipals ?? []).join(','),
+      TRIAGE_POLICY: JSON.stringify(resources.policy ?? DEFAULT_TRIAGE_POLICY),
+    }),
+  },
+  'start-child': {
+    entry: 'tasks/triage/start-child.ts',
+    grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: Object.values(childArns(resources)) })]],
+    environment: ({ scope, resources }) => ({ CHILD_STATE_MACHINES: Stack.of(scope).toJsonString(childArns(resources)) }),
+  },
+  'build-triage-report': { entry: 'tasks/triage/build-triage-report.ts', grants: [] },
+};
+
+/** The StartInstances trigger: an EventBridge rule (retry + DLQ) feeding the triage state machine. */
+export const triageSpec = defineWorkflow<TriageTask, TriageResources, TriageProps>({
+  name: WORKFLOW.triageStartInstances,
+  comment: TRIAGE_COMMENT,
+  timeout: Duration.hours(1),
+  tasks: TRIAGE_TASK_SPECS,
+  resources: (scope, props) => ({
+    ...props,
+    deadLetterQueue: new sqs.Queue(scope, 'DeadLetters', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) }),
+  }),
+  definition: buildTriageDefinition,
+  attach: (scope, stateMachine, resources) => {
+    new events.Rule(scope, 'StartInstances', {
+      description: 'CloudTrail StartInstances (any identity, failed attempts too) -> triage',
+      eventPattern: {
+        source: START_INSTANCES_PATTERN.source as string[],
+        detailType: START_INSTANCES_PATTERN['detail-type'] as string[],
+        detail: START_INSTANCES_PATTERN.detail as Record<string, string[]>,
+      },
+      targets: [new targets.SfnStateMachine(stateMachine, { deadLetterQueue: resources.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
+  },
+  acceptedFindings: [{
+    rule: 'AwsSolutions-SQS3',
+    // cdk-nag recognizes a dead-letter queue only when another queue's RedrivePolicy or a Lambda's
+    // DeadLetterConfig names it; it does not see an EventBridge rule target's DeadLetterConfig.
+    reason: 'This queue is the dead-letter queue of the StartInstances rule\'s Step Functions target (DeadLetterConfig); ' +
+      'a dead-letter queue needs no dead-letter queue of its own.',
+    resource: (node) => node instanceof sqs.CfnQueue && node.node.scope?.node.id === 'DeadLetters',
+  }],
+});

@@ -1,0 +1,13 @@
+/**
+ * Every workflow's name, in one place: state machines are `remediation-<name>`, executions
+ * `<name>-<target>-<stamp>`, and resources carry `remediation:workflow=<name>`.
+ */
+export const WORKFLOW = {
+  encryptVolumes: 'encrypt-volumes',
+  enableFlowLogs: 'enable-flow-logs',
+  enableConfig: 'enable-config',
+  enableCloudTrail: 'enable-cloudtrail',
+  triageStartInstances: 'triage-start-instances',
+} as const;
+
+export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];

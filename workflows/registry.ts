@@ -1,0 +1,40 @@
+import type * as z from 'zod/mini';
+import { enableCloudTrailInputSchema } from '../tasks/cloudtrail/lib/schema';
+import { enableConfigInputSchema } from '../tasks/config/schema';
+import { encryptVolumesInputSchema } from '../tasks/lib/schemas';
+import { enableFlowLogsInputSchema } from '../tasks/network/lib/schema';
+import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
+
+export interface WorkflowEntry {
+  name: WorkflowName;
+  /** Construct id in the stack (and prefix of its logical ids and outputs): never change it once deployed. */
+  constructId: string;
+  /**
+   * The zod schema the first state validates with: the CLI refuses what it would refuse, and the docs export
+   * it as JSON Schema with ready-to-paste examples under docs/examples/<name>/. None: not started by people.
+   */
+  schema?: z.ZodMiniType;
+  /** The input field that names the target (`--instance` fills it); none: account-level. */
+  targetField?: string;
+}
+
+/**
+ * Every workflow, once: the stack builds each one's spec (infra/workflows, keyed by these names), the CLI
+ * starts the ones with a schema, the docs generator exports their schemas, the tests iterate them.
+ * CDK is kept out of this module so the CLI starts without loading it.
+ */
+export const WORKFLOWS = [
+  { name: WORKFLOW.encryptVolumes, constructId: 'EncryptVolumes', schema: encryptVolumesInputSchema, targetField: 'instanceId' },
+  { name: WORKFLOW.enableFlowLogs, constructId: 'EnableFlowLogs', schema: enableFlowLogsInputSchema },
+  { name: WORKFLOW.enableConfig, constructId: 'EnableConfig', schema: enableConfigInputSchema },
+  { name: WORKFLOW.enableCloudTrail, constructId: 'EnableCloudTrail', schema: enableCloudTrailInputSchema },
+  { name: WORKFLOW.triageStartInstances, constructId: 'TriageStartInstances' },
+] as const satisfies readonly WorkflowEntry[];
+
+/** The workflows people start (console, CLI), with their input schemas. */
+export const startableWorkflows = (): (WorkflowEntry & { schema: z.ZodMiniType })[] =>
+  WORKFLOWS.filter((w): w is Extract<(typeof WORKFLOWS)[number], { schema: z.ZodMiniType }> => 'schema' in w);
+
+export function workflowEntry(name: string): WorkflowEntry | undefined {
+  return WORKFLOWS.find((w) => w.name === name);
+}
