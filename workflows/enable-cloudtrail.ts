@@ -1,9 +1,11 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { WORKFLOW } from '../tasks/lib/workflow-names';
+import { remediationSkeleton, SkeletonStates } from './lib/skeleton';
 import { lambdaTask } from './lib/steps';
 
-export const WORKFLOW_NAME = 'enable-cloudtrail';
+export const WORKFLOW_NAME = WORKFLOW.enableCloudTrail;
 
 /** One Lambda per task. */
 export const ENABLE_CLOUDTRAIL_TASKS = [
@@ -12,16 +14,16 @@ export const ENABLE_CLOUDTRAIL_TASKS = [
 export type EnableCloudTrailTask = (typeof ENABLE_CLOUDTRAIL_TASKS)[number];
 
 export const States = {
-  validateInput: 'ValidateInput',
-  preflight: 'Preflight',
-  initWork: 'InitWork',
-  routeByPlan: 'RouteByPlan',
+  validateInput: SkeletonStates.validateInput,
+  preflight: SkeletonStates.preflight,
+  initWork: SkeletonStates.initWork,
+  routeByPlan: SkeletonStates.routeByPlan,
   ensureTrail: 'EnsureTrail',
   startLogging: 'StartLogging',
   putEventSelectors: 'PutEventSelectors',
   verifyTrail: 'VerifyTrail',
-  buildReport: 'BuildReport',
-  done: 'Done',
+  buildReport: SkeletonStates.buildReport,
+  done: SkeletonStates.done,
 } as const;
 
 export const COMMENT = [
@@ -37,32 +39,25 @@ export const COMMENT = [
  */
 export function buildEnableCloudTrailDefinition(scope: Construct, fns: Record<EnableCloudTrailTask, IFunction>): sfn.IChainable {
   const trailName = { 'trailName.$': '$.plan.trail.name' };
-  const done = new sfn.Succeed(scope, States.done);
-  const buildReport = lambdaTask(scope, States.buildReport, fns['build-report'], {
-    payload: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan', 'work.$': '$.work' },
-  }).next(done);
-  const verifyTrail = lambdaTask(scope, States.verifyTrail, fns['verify-trail'], {
-    payload: { ...trailName, 'desired.$': '$.plan.desired', 'dataEventBuckets.$': '$.plan.dataEventBuckets', 'selectorsBefore.$': '$.work.selectors.before' },
-    resultPath: '$.work.verification',
-  }).next(buildReport);
-  const putEventSelectors = lambdaTask(scope, States.putEventSelectors, fns['put-event-selectors'], {
-    payload: { ...trailName, 'dataEventBuckets.$': '$.plan.dataEventBuckets' },
-    resultPath: '$.work.selectors',
-  }).next(verifyTrail);
-  const startLogging = lambdaTask(scope, States.startLogging, fns['start-logging'], { payload: trailName, resultPath: '$.work.logging' })
-    .next(putEventSelectors);
-  const ensureTrail = lambdaTask(scope, States.ensureTrail, fns['ensure-trail'], {
-    payload: { 'plan.$': '$.plan', 'execution.$': '$.execution' }, resultPath: '$.work.trail',
-  }).next(startLogging);
-
-  const initWork = new sfn.Pass(scope, States.initWork, { parameters: {}, resultPath: '$.work' });
-  return lambdaTask(scope, States.validateInput, fns['validate-input'], {
-    payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
-  })
-    .next(lambdaTask(scope, States.preflight, fns.preflight, { payload: { 'request.$': '$.request', 'execution.$': '$.execution' }, resultPath: '$.plan' }))
-    .next(initWork)
-    .next(new sfn.Choice(scope, States.routeByPlan)
-      .when(sfn.Condition.not(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED')), buildReport)
-      .when(sfn.Condition.stringEquals('$.plan.trailAction', 'none'), startLogging)
-      .otherwise(ensureTrail));
+  return remediationSkeleton(scope, {
+    workflow: WORKFLOW_NAME,
+    validateInput: fns['validate-input'], preflight: fns.preflight, buildReport: fns['build-report'],
+    work: {},
+    apply: (report) => {
+      const verifyTrail = lambdaTask(scope, States.verifyTrail, fns['verify-trail'], {
+        payload: { ...trailName, 'desired.$': '$.plan.desired', 'dataEventBuckets.$': '$.plan.dataEventBuckets', 'selectorsBefore.$': '$.work.selectors.before' },
+        resultPath: '$.work.verification',
+      }).next(report);
+      const putEventSelectors = lambdaTask(scope, States.putEventSelectors, fns['put-event-selectors'], {
+        payload: { ...trailName, 'dataEventBuckets.$': '$.plan.dataEventBuckets' },
+        resultPath: '$.work.selectors',
+      }).next(verifyTrail);
+      const startLogging = lambdaTask(scope, States.startLogging, fns['start-logging'], { payload: trailName, resultPath: '$.work.logging' })
+        .next(putEventSelectors);
+      const ensureTrail = lambdaTask(scope, States.ensureTrail, fns['ensure-trail'], {
+        payload: { 'plan.$': '$.plan', 'execution.$': '$.execution' }, resultPath: '$.work.trail',
+      }).next(startLogging);
+      return { routes: [[sfn.Condition.stringEquals('$.plan.trailAction', 'none'), startLogging]], otherwise: ensureTrail };
+    },
+  });
 }

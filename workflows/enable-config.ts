@@ -1,11 +1,12 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { WORKFLOW_ENABLE_CONFIG } from '../tasks/config/schema';
+import { WORKFLOW } from '../tasks/lib/workflow-names';
 import { ErrorNames } from '../tasks/lib/errors';
+import { remediationSkeleton, SkeletonStates } from './lib/skeleton';
 import { lambdaTask, pollLoop } from './lib/steps';
 
-export const WORKFLOW_NAME = WORKFLOW_ENABLE_CONFIG;
+export const WORKFLOW_NAME = WORKFLOW.enableConfig;
 
 /** One Lambda per task. */
 export const ENABLE_CONFIG_TASKS = [
@@ -15,18 +16,18 @@ export const ENABLE_CONFIG_TASKS = [
 export type EnableConfigTask = (typeof ENABLE_CONFIG_TASKS)[number];
 
 export const States = {
-  validateInput: 'ValidateInput',
-  preflight: 'Preflight',
-  initWork: 'InitWork',
-  routeByPlan: 'RouteByPlan',
+  validateInput: SkeletonStates.validateInput,
+  preflight: SkeletonStates.preflight,
+  initWork: SkeletonStates.initWork,
+  routeByPlan: SkeletonStates.routeByPlan,
   ensureServiceLinkedRole: 'EnsureServiceLinkedRole',
   putConfigurationRecorder: 'PutConfigurationRecorder',
   putDeliveryChannel: 'PutDeliveryChannel',
   startConfigurationRecorder: 'StartConfigurationRecorder',
   checkRecording: 'CheckRecording', routeRecording: 'RouteRecording', waitRecording: 'WaitRecording',
   verificationFailed: 'VerificationFailed',
-  buildReport: 'BuildReport',
-  done: 'Done',
+  buildReport: SkeletonStates.buildReport,
+  done: SkeletonStates.done,
 } as const;
 
 export const COMMENT = [
@@ -38,39 +39,34 @@ export const COMMENT = [
 const RECORDING_POLL = '$.work.polls.recording';
 
 export function buildEnableConfigDefinition(scope: Construct, fns: Record<EnableConfigTask, IFunction>): sfn.IChainable {
-  const done = new sfn.Succeed(scope, States.done);
-  const buildReport = lambdaTask(scope, States.buildReport, fns['build-report'], {
-    payload: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan', 'work.$': '$.work' },
-  }).next(done);
-
-  // Verify: wait until Config reports recording; FAILURE or settings that did not stick end the run.
-  const verificationFailed = new sfn.Fail(scope, States.verificationFailed, {
-    error: ErrorNames.verificationFailed, causePath: `${RECORDING_POLL}.error.Cause`,
+  return remediationSkeleton(scope, {
+    workflow: WORKFLOW_NAME,
+    validateInput: fns['validate-input'], preflight: fns.preflight, buildReport: fns['build-report'],
+    preflightPayload: { 'request.$': '$.request', 'region.$': '$.region' },
+    work: { polls: { recording: {} } },
+    apply: (report) => {
+      // Verify: wait until Config reports recording; FAILURE or settings that did not stick end the run.
+      const verificationFailed = new sfn.Fail(scope, States.verificationFailed, {
+        error: ErrorNames.verificationFailed, causePath: `${RECORDING_POLL}.error.Cause`,
+      });
+      const recording = pollLoop(scope, { check: States.checkRecording, route: States.routeRecording, wait: States.waitRecording },
+        fns['check-recording'], { 'desired.$': '$.plan.desired', 'startedAt.$': '$.work.start.startedAt', 'poll.$': RECORDING_POLL },
+        RECORDING_POLL, verificationFailed);
+      recording.route.otherwise(report);
+      const ensureRole = lambdaTask(scope, States.ensureServiceLinkedRole, fns['ensure-service-linked-role'], { payload: {}, resultPath: '$.work.role' });
+      ensureRole
+        .next(lambdaTask(scope, States.putConfigurationRecorder, fns['put-recorder'], {
+          payload: { 'recorder.$': '$.plan.desired.recorder', 'roleArn.$': '$.work.role.roleArn' }, resultPath: '$.work.recorder',
+        }))
+        // Config accepts a delivery channel only once the region has a recorder, and starts a recorder only once it has a channel.
+        .next(lambdaTask(scope, States.putDeliveryChannel, fns['put-delivery-channel'], {
+          payload: { 'channel.$': '$.plan.desired.channel' }, resultPath: '$.work.channel',
+        }))
+        .next(lambdaTask(scope, States.startConfigurationRecorder, fns['start-recorder'], {
+          payload: { 'name.$': '$.plan.desired.recorder.name' }, resultPath: '$.work.start',
+        }))
+        .next(recording.check);
+      return { otherwise: ensureRole };
+    },
   });
-  const recording = pollLoop(scope, { check: States.checkRecording, route: States.routeRecording, wait: States.waitRecording },
-    fns['check-recording'], { 'desired.$': '$.plan.desired', 'startedAt.$': '$.work.start.startedAt', 'poll.$': RECORDING_POLL },
-    RECORDING_POLL, verificationFailed);
-  recording.route.otherwise(buildReport);
-
-  const apply = lambdaTask(scope, States.ensureServiceLinkedRole, fns['ensure-service-linked-role'], { payload: {}, resultPath: '$.work.role' })
-    .next(lambdaTask(scope, States.putConfigurationRecorder, fns['put-recorder'], {
-      payload: { 'recorder.$': '$.plan.desired.recorder', 'roleArn.$': '$.work.role.roleArn' }, resultPath: '$.work.recorder',
-    }))
-    // Config accepts a delivery channel only once the region has a recorder, and starts a recorder only once it has a channel.
-    .next(lambdaTask(scope, States.putDeliveryChannel, fns['put-delivery-channel'], {
-      payload: { 'channel.$': '$.plan.desired.channel' }, resultPath: '$.work.channel',
-    }))
-    .next(lambdaTask(scope, States.startConfigurationRecorder, fns['start-recorder'], {
-      payload: { 'name.$': '$.plan.desired.recorder.name' }, resultPath: '$.work.start',
-    }))
-    .next(recording.check);
-
-  return lambdaTask(scope, States.validateInput, fns['validate-input'], {
-    payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
-  })
-    .next(lambdaTask(scope, States.preflight, fns.preflight, { payload: { 'request.$': '$.request', 'region.$': '$.region' }, resultPath: '$.plan' }))
-    .next(new sfn.Pass(scope, States.initWork, { parameters: { polls: { recording: {} } }, resultPath: '$.work' }))
-    .next(new sfn.Choice(scope, States.routeByPlan)
-      .when(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED'), apply)
-      .otherwise(buildReport));
 }

@@ -2,9 +2,11 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ErrorNames } from '../tasks/lib/errors';
+import { WORKFLOW } from '../tasks/lib/workflow-names';
+import { remediationSkeleton, SkeletonStates } from './lib/skeleton';
 import { lambdaTask, pollLoop } from './lib/steps';
 
-export const WORKFLOW_NAME = 'enable-flow-logs';
+export const WORKFLOW_NAME = WORKFLOW.enableFlowLogs;
 
 /** One Lambda per task. */
 export const ENABLE_FLOW_LOGS_TASKS = [
@@ -13,18 +15,18 @@ export const ENABLE_FLOW_LOGS_TASKS = [
 export type EnableFlowLogsTask = (typeof ENABLE_FLOW_LOGS_TASKS)[number];
 
 export const States = {
-  validateInput: 'ValidateInput',
+  validateInput: SkeletonStates.validateInput,
   planFlowLogs: 'PlanFlowLogs',
-  initWork: 'InitWork',
-  routeByPlan: 'RouteByPlan',
+  initWork: SkeletonStates.initWork,
+  routeByPlan: SkeletonStates.routeByPlan,
   createFlowLogs: 'CreateFlowLogs', createFlowLog: 'CreateFlowLog',
   checkFlowLogs: 'CheckFlowLogs', routeFlowLogs: 'RouteFlowLogs', waitFlowLogs: 'WaitFlowLogs',
   recordVerificationError: 'RecordVerificationError',
   removeCreatedFlowLogs: 'RemoveCreatedFlowLogs',
   flowLogsFailed: 'FlowLogsFailed',
   cleanupFailed: 'CleanupFailed',
-  buildReport: 'BuildReport',
-  done: 'Done',
+  buildReport: SkeletonStates.buildReport,
+  done: SkeletonStates.done,
 } as const;
 
 export const COMMENT = [
@@ -42,40 +44,36 @@ export const COMMENT = [
 export const MAP_CONCURRENCY = 1;
 
 export function buildEnableFlowLogsDefinition(scope: Construct, fns: Record<EnableFlowLogsTask, IFunction>): sfn.IChainable {
-  // Any failure after the first change: delete what this execution created, then fail with the original error.
-  const cleanupFailed = new sfn.Fail(scope, States.cleanupFailed, { error: ErrorNames.rollbackFailed, causePath: '$.work.cleanupError.Cause' });
-  const flowLogsFailed = new sfn.Fail(scope, States.flowLogsFailed, { errorPath: '$.work.cleanup.error', causePath: '$.work.cleanup.cause' });
-  const removeCreated = lambdaTask(scope, States.removeCreatedFlowLogs, fns['remove-created-flow-logs'], {
-    payload: { 'executionName.$': '$.execution.name', 'error.$': '$.work.error' }, resultPath: '$.work.cleanup',
+  return remediationSkeleton(scope, {
+    workflow: WORKFLOW_NAME,
+    validateInput: fns['validate-flow-logs-input'], preflight: fns['plan-flow-logs'], buildReport: fns['build-flow-logs-report'],
+    preflightState: States.planFlowLogs,
+    work: { verification: {} },
+    apply: (report) => {
+      // Any failure after the first change: delete what this execution created, then fail with the original error.
+      const cleanupFailed = new sfn.Fail(scope, States.cleanupFailed, { error: ErrorNames.rollbackFailed, causePath: '$.work.cleanupError.Cause' });
+      const flowLogsFailed = new sfn.Fail(scope, States.flowLogsFailed, { errorPath: '$.work.cleanup.error', causePath: '$.work.cleanup.cause' });
+      const removeCreated = lambdaTask(scope, States.removeCreatedFlowLogs, fns['remove-created-flow-logs'], {
+        payload: { 'executionName.$': '$.execution.name', 'error.$': '$.work.error' }, resultPath: '$.work.cleanup',
+      });
+      removeCreated.addCatch(cleanupFailed, { resultPath: '$.work.cleanupError' }).next(flowLogsFailed);
+      const recordVerificationError = new sfn.Pass(scope, States.recordVerificationError, {
+        parameters: { 'Error.$': '$.work.verification.error.Error', 'Cause.$': '$.work.verification.error.Cause' },
+        resultPath: '$.work.error',
+      }).next(removeCreated);
+      const guard = <T extends sfn.TaskStateBase | sfn.Map>(step: T): T => step.addCatch(removeCreated, { resultPath: '$.work.error' }) as T;
+
+      // Verify: every flow log ACTIVE and delivering; a delivery error fails the execution after the cleanup.
+      const verify = pollLoop(scope, { check: States.checkFlowLogs, route: States.routeFlowLogs, wait: States.waitFlowLogs },
+        fns['check-flow-logs'], { 'flowLogs.$': '$.work.created', 'poll.$': '$.work.verification' }, '$.work.verification', recordVerificationError);
+      guard(verify.check);
+      verify.route.otherwise(report);
+
+      const createFlowLogs = guard(new sfn.Map(scope, States.createFlowLogs, {
+        itemsPath: '$.plan.toCreate', maxConcurrency: MAP_CONCURRENCY, resultPath: '$.work.created',
+        itemSelector: { 'vpcId.$': '$$.Map.Item.Value.vpcId', 'request.$': '$.request', 'executionName.$': '$.execution.name' },
+      }).itemProcessor(lambdaTask(scope, States.createFlowLog, fns['create-flow-log'], {}))).next(verify.check);
+      return { otherwise: createFlowLogs };
+    },
   });
-  removeCreated.addCatch(cleanupFailed, { resultPath: '$.work.cleanupError' }).next(flowLogsFailed);
-  const recordVerificationError = new sfn.Pass(scope, States.recordVerificationError, {
-    parameters: { 'Error.$': '$.work.verification.error.Error', 'Cause.$': '$.work.verification.error.Cause' },
-    resultPath: '$.work.error',
-  }).next(removeCreated);
-  const guard = <T extends sfn.TaskStateBase | sfn.Map>(step: T): T => step.addCatch(removeCreated, { resultPath: '$.work.error' }) as T;
-
-  const buildReport = lambdaTask(scope, States.buildReport, fns['build-flow-logs-report'], {
-    payload: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan', 'work.$': '$.work' },
-  }).next(new sfn.Succeed(scope, States.done));
-
-  // Verify: every flow log ACTIVE and delivering; a delivery error fails the execution after the cleanup.
-  const verify = pollLoop(scope, { check: States.checkFlowLogs, route: States.routeFlowLogs, wait: States.waitFlowLogs },
-    fns['check-flow-logs'], { 'flowLogs.$': '$.work.created', 'poll.$': '$.work.verification' }, '$.work.verification', recordVerificationError);
-  guard(verify.check);
-  verify.route.otherwise(buildReport);
-
-  const createFlowLogs = guard(new sfn.Map(scope, States.createFlowLogs, {
-    itemsPath: '$.plan.toCreate', maxConcurrency: MAP_CONCURRENCY, resultPath: '$.work.created',
-    itemSelector: { 'vpcId.$': '$$.Map.Item.Value.vpcId', 'request.$': '$.request', 'executionName.$': '$.execution.name' },
-  }).itemProcessor(lambdaTask(scope, States.createFlowLog, fns['create-flow-log'], {}))).next(verify.check);
-
-  return lambdaTask(scope, States.validateInput, fns['validate-flow-logs-input'], {
-    payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
-  })
-    .next(lambdaTask(scope, States.planFlowLogs, fns['plan-flow-logs'], { payload: { 'request.$': '$.request', 'execution.$': '$.execution' }, resultPath: '$.plan' }))
-    .next(new sfn.Pass(scope, States.initWork, { parameters: { verification: {} }, resultPath: '$.work' }))
-    .next(new sfn.Choice(scope, States.routeByPlan)
-      .when(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED'), createFlowLogs)
-      .otherwise(buildReport));
 }

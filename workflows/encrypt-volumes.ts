@@ -3,10 +3,11 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ErrorNames } from '../tasks/lib/errors';
-import { approvalStep } from './lib/approval';
+import { WORKFLOW } from '../tasks/lib/workflow-names';
+import { remediationSkeleton, SkeletonStates } from './lib/skeleton';
 import { lambdaTask, pollLoop } from './lib/steps';
 
-export const WORKFLOW_NAME = 'encrypt-volumes';
+export const WORKFLOW_NAME = WORKFLOW.encryptVolumes;
 
 /** One Lambda per task; several states may share one (e.g. the instance-state checks). */
 export const ENCRYPT_VOLUMES_TASKS = [
@@ -17,11 +18,11 @@ export const ENCRYPT_VOLUMES_TASKS = [
 export type EncryptVolumesTask = (typeof ENCRYPT_VOLUMES_TASKS)[number];
 
 export const States = {
-  validateInput: 'ValidateInput',
-  preflight: 'Preflight',
-  initWork: 'InitWork',
-  routeByPlan: 'RouteByPlan',
-  requestApproval: 'RequestApproval', requestApprovalRejected: 'RequestApprovalRejected', requestApprovalUnanswered: 'RequestApprovalUnanswered',
+  validateInput: SkeletonStates.validateInput,
+  preflight: SkeletonStates.preflight,
+  initWork: SkeletonStates.initWork,
+  routeByPlan: SkeletonStates.routeByPlan,
+  requestApproval: SkeletonStates.requestApproval, requestApprovalRejected: 'RequestApprovalRejected', requestApprovalUnanswered: 'RequestApprovalUnanswered',
   routeByInstanceState: 'RouteByInstanceState',
   preCopySnapshots: 'PreCopySnapshots', createPreCopySnapshot: 'CreatePreCopySnapshot',
   checkPreCopySnapshots: 'CheckPreCopySnapshots', routePreCopySnapshots: 'RoutePreCopySnapshots', waitPreCopySnapshots: 'WaitPreCopySnapshots',
@@ -41,8 +42,8 @@ export const States = {
   startInstance: 'StartInstance',
   checkInstanceStarted: 'CheckInstanceStarted', routeInstanceStarted: 'RouteInstanceStarted', waitInstanceStarted: 'WaitInstanceStarted',
   deleteIntermediateSnapshots: 'DeleteIntermediateSnapshots',
-  buildReport: 'BuildReport',
-  done: 'Done',
+  buildReport: SkeletonStates.buildReport,
+  done: SkeletonStates.done,
   rollbackVolumes: 'RollbackVolumes', rollbackVolume: 'RollbackVolume', routeRollbackVolume: 'RouteRollbackVolume',
   waitRollbackVolume: 'WaitRollbackVolume', volumeRestored: 'VolumeRestored',
   routeRollbackRestart: 'RouteRollbackRestart',
@@ -83,6 +84,18 @@ export const COMMENT = [
 export const MAP_CONCURRENCY = 10;
 
 export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>, approvalTimeout?: Duration): sfn.IChainable {
+  return remediationSkeleton(scope, {
+    workflow: WORKFLOW_NAME,
+    validateInput: fns['validate-input'], preflight: fns.preflight, buildReport: fns['build-report'],
+    work: { 'volumes.$': '$.plan.volumes', polls: Object.fromEntries(POLLS.map((k) => [k, {}])), error: {} },
+    // Before any change, so a rejection (or no answer) leaves everything as it was.
+    approval: { requestApproval: fns['request-approval'], targetPath: '$.request.instanceId', ...(approvalTimeout ? { timeout: approvalTimeout } : {}) },
+    apply: (report) => ({ otherwise: applyPath(scope, fns, report) }),
+  });
+}
+
+/** Pre-copy (if running) -> stop -> final snapshots -> new volumes -> swap -> verify -> start -> cleanup -> report; rollback on failure. */
+function applyPath(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>, buildReport: sfn.IChainable): sfn.IChainable {
   const ctx = { 'executionName.$': '$.execution.name' };
   const instanceId = { 'instanceId.$': '$.request.instanceId' };
 
@@ -142,10 +155,6 @@ export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<Encr
     return volumeMap(n.snapshotMap, n.snapshotTask, fns['create-snapshot'], { phase }).next(snapshots.check);
   };
 
-  const done = new sfn.Succeed(scope, States.done);
-  const buildReport = lambdaTask(scope, States.buildReport, fns['build-report'], {
-    payload: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan', 'work.$': '$.work' },
-  }).next(done);
   const cleanup = guard(lambdaTask(scope, States.deleteIntermediateSnapshots, fns['delete-intermediate-snapshots'], { payload: { 'volumes.$': '$.work.volumes' }, resultPath: '$.work.cleanup' })).next(buildReport);
   const started = pollLoop(scope, { check: States.checkInstanceStarted, route: States.routeInstanceStarted, wait: States.waitInstanceStarted },
     fns['check-instance-state'], { ...instanceId, desired: 'running', 'poll.$': poll('started') }, poll('started'), rollbackVolumes);
@@ -188,25 +197,7 @@ export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<Encr
 
   const takePreCopySnapshots = snapshotPhase('pre-copy', stopInstance);
 
-  const byInstanceState = new sfn.Choice(scope, States.routeByInstanceState)
+  return new sfn.Choice(scope, States.routeByInstanceState)
     .when(sfn.Condition.booleanEquals('$.plan.needsStop', true), takePreCopySnapshots)
     .otherwise(takeFinalSnapshots);
-  // Before any change, so a rejection (or no answer) leaves everything as it was.
-  const approval = approvalStep(scope, States.requestApproval, {
-    requestApproval: fns['request-approval'], workflow: WORKFLOW_NAME, targetPath: '$.request.instanceId', planPath: '$.plan',
-    ...(approvalTimeout ? { timeout: approvalTimeout } : {}),
-  });
-  const initWork = new sfn.Pass(scope, States.initWork, {
-    parameters: { 'volumes.$': '$.plan.volumes', polls: Object.fromEntries(POLLS.map((k) => [k, {}])), error: {} },
-    resultPath: '$.work',
-  });
-  return lambdaTask(scope, States.validateInput, fns['validate-input'], {
-    payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
-  })
-    .next(lambdaTask(scope, States.preflight, fns.preflight, { payload: { 'request.$': '$.request', 'execution.$': '$.execution' }, resultPath: '$.plan' }))
-    .next(initWork)
-    .next(new sfn.Choice(scope, States.routeByPlan)
-      .when(sfn.Condition.not(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED')), buildReport)
-      .when(sfn.Condition.booleanEquals('$.request.approval', true), approval.next(byInstanceState))
-      .otherwise(byInstanceState));
 }

@@ -1,10 +1,10 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { createSnsClient } from '../lib/clients/sns';
+import { readEnv, requiredString } from '../lib/env';
 import { logger } from '../lib/logger';
 
 const sns = createSnsClient();
-const TOPIC_ARN = process.env.APPROVAL_TOPIC_ARN;
-if (!TOPIC_ARN) throw new Error('APPROVAL_TOPIC_ARN must be set');
+const { APPROVAL_TOPIC_ARN: TOPIC_ARN } = readEnv({ APPROVAL_TOPIC_ARN: requiredString });
 
 export interface RequestApprovalEvent {
   /** Step Functions' task token; the answer (`remediate approve|reject`) returns it. */

@@ -5,10 +5,12 @@ import { logger } from '../lib/logger';
 import { TAG } from '../lib/tags';
 import type { ExecutionFacts } from '../lib/types';
 import { WORKFLOW_ENABLE_CLOUDTRAIL } from './lib/names';
-import { type CloudTrailPlan, type TrailFacts, explainTrailError, readTrail, requiredEnv, settingsProblems, toTrailFacts } from './lib/trails';
+import { readEnv, requiredString } from '../lib/env';
+import { type CloudTrailPlan, type TrailFacts, explainTrailError, readTrail, settingsProblems, toTrailFacts } from './lib/trails';
 
 const ct = createCloudTrailClient();
-const BUCKET = requiredEnv('TRAIL_BUCKET_NAME');
+const ENV = readEnv({ TRAIL_BUCKET_NAME: requiredString });
+const BUCKET = ENV.TRAIL_BUCKET_NAME;
 
 export interface EnsureTrailEvent {
   plan: CloudTrailPlan;

@@ -6,18 +6,20 @@ import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { checkDataBuckets, enabledKeyArn } from './lib/checks';
 import { type SelectorState, mergeSelectors, partitionOf } from './lib/selectors';
+import { readEnv, requiredString } from '../lib/env';
 import {
-  type CloudTrailContext, type CloudTrailPlan, type DesiredSettings, type TrailFacts, readSelectors, readTrail, requiredEnv, settingsProblems, toTrailFacts,
+  type CloudTrailContext, type CloudTrailPlan, type DesiredSettings, type TrailFacts, readSelectors, readTrail, settingsProblems, toTrailFacts,
 } from './lib/trails';
 
 const ct = createCloudTrailClient();
 const s3 = createS3Client();
 const kms = createKmsClient();
-const BUCKET = requiredEnv('TRAIL_BUCKET_NAME');
+const ENV = readEnv({ TRAIL_BUCKET_NAME: requiredString, TRAIL_NAME: requiredString, TRAIL_ARN: requiredString, AWS_REGION: requiredString });
+const BUCKET = ENV.TRAIL_BUCKET_NAME;
 /** The one trail the stack's bucket policy accepts logs from (aws:SourceArn). */
-const OWN_TRAIL = requiredEnv('TRAIL_NAME');
-const OWN_TRAIL_ARN = requiredEnv('TRAIL_ARN');
-const REGION = requiredEnv('AWS_REGION');
+const OWN_TRAIL = ENV.TRAIL_NAME;
+const OWN_TRAIL_ARN = ENV.TRAIL_ARN;
+const REGION = ENV.AWS_REGION;
 const PARTITION = partitionOf(REGION);
 
 type Decision = Pick<CloudTrailPlan, 'trail' | 'reason' | 'trailAction' | 'needsStartLogging' | 'existing'> & { selectorsBefore: SelectorState };

@@ -3,11 +3,13 @@ import { createCloudTrailClient } from '../lib/clients/cloudtrail';
 import { logger } from '../lib/logger';
 import type { DataEventBuckets } from './lib/schema';
 import { mergeSelectors, partitionOf, type SelectorState } from './lib/selectors';
-import { explainTrailError, readSelectors, requiredEnv } from './lib/trails';
+import { readEnv, requiredString } from '../lib/env';
+import { explainTrailError, readSelectors } from './lib/trails';
 
 const ct = createCloudTrailClient();
-const BUCKET = requiredEnv('TRAIL_BUCKET_NAME');
-const PARTITION = partitionOf(requiredEnv('AWS_REGION'));
+const ENV = readEnv({ TRAIL_BUCKET_NAME: requiredString, AWS_REGION: requiredString });
+const BUCKET = ENV.TRAIL_BUCKET_NAME;
+const PARTITION = partitionOf(ENV.AWS_REGION);
 
 export interface PutEventSelectorsEvent {
   trailName: string;

@@ -1,10 +1,12 @@
 import { GetTrailStatusCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { createCloudTrailClient } from '../lib/clients/cloudtrail';
 import { logger } from '../lib/logger';
-import { explainTrailError, requiredEnv } from './lib/trails';
+import { readEnv, requiredString } from '../lib/env';
+import { explainTrailError } from './lib/trails';
 
 const ct = createCloudTrailClient();
-const BUCKET = requiredEnv('TRAIL_BUCKET_NAME');
+const ENV = readEnv({ TRAIL_BUCKET_NAME: requiredString });
+const BUCKET = ENV.TRAIL_BUCKET_NAME;
 
 export interface StartLoggingEvent {
   trailName: string;

@@ -3,10 +3,12 @@ import { VerificationFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { DataEventBuckets } from './lib/schema';
 import { droppedSelectors, missingTargets, partitionOf, type SelectorState } from './lib/selectors';
-import { type DesiredSettings, type TrailFacts, readTrail, requiredEnv, settingsProblems } from './lib/trails';
+import { readEnv, requiredString } from '../lib/env';
+import { type DesiredSettings, type TrailFacts, readTrail, settingsProblems } from './lib/trails';
 
 const ct = createCloudTrailClient();
-const PARTITION = partitionOf(requiredEnv('AWS_REGION'));
+const ENV = readEnv({ AWS_REGION: requiredString });
+const PARTITION = partitionOf(ENV.AWS_REGION);
 
 export interface VerifyTrailEvent {
   trailName: string;

@@ -13,12 +13,6 @@ const SLR_ARN = new RegExp(`:role/aws-service-role/config\\.amazonaws\\.com/${SE
 /** Names used when the region has no recorder or channel yet; existing names are always reused. */
 export const DEFAULT_NAME = 'default';
 
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
-}
-
 export interface RecorderSettings {
   name: string;
   roleARN?: string;

@@ -2,13 +2,15 @@ import { createConfigClient } from '../lib/clients/config';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import {
-  type ConfigState, type DesiredSettings, SERVICE_LINKED_ROLE_NAME, desiredSettings, differences, explainConfigError, isFailure, readConfigState, requiredEnv,
+  type ConfigState, type DesiredSettings, SERVICE_LINKED_ROLE_NAME, desiredSettings, differences, explainConfigError, isFailure, readConfigState,
 } from './config-state';
+import { readEnv, requiredString } from '../lib/env';
 import type { ConfigRunContext } from './validate-input';
 
 const config = createConfigClient();
 /** The stack-owned bucket the delivery channel writes to. */
-const BUCKET = requiredEnv('CONFIG_BUCKET_NAME');
+const ENV = readEnv({ CONFIG_BUCKET_NAME: requiredString });
+const BUCKET = ENV.CONFIG_BUCKET_NAME;
 
 export type ConfigOutcome = 'PROCEED' | 'NO_ACTION' | 'PLANNED';
 

@@ -2,10 +2,12 @@ import { type MaximumExecutionFrequency, PutDeliveryChannelCommand } from '@aws-
 import { createConfigClient } from '../lib/clients/config';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { type ChannelSettings, explainConfigError, requiredEnv } from './config-state';
+import { readEnv, requiredString } from '../lib/env';
+import { type ChannelSettings, explainConfigError } from './config-state';
 
 const config = createConfigClient();
-const BUCKET = requiredEnv('CONFIG_BUCKET_NAME');
+const ENV = readEnv({ CONFIG_BUCKET_NAME: requiredString });
+const BUCKET = ENV.CONFIG_BUCKET_NAME;
 
 export interface PutDeliveryChannelEvent {
   channel: ChannelSettings;

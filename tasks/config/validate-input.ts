@@ -1,29 +1,16 @@
-import { logger } from '../lib/logger';
-import type { ExecutionFacts } from '../lib/types';
-import { parseOrThrow } from '../lib/validation';
-import { requiredEnv } from './config-state';
+import { readEnv, requiredString } from '../lib/env';
+import { validateInputHandler } from '../lib/validate-input';
 import { enableConfigInputSchema, type EnableConfigRequest } from './schema';
 
 // Lambda runs in the stack's region, so this is both the execution's region and the default home region.
-const REGION = requiredEnv('AWS_REGION');
+const { AWS_REGION: REGION } = readEnv({ AWS_REGION: requiredString });
 
-export interface ValidateInputEvent {
-  input: unknown;
-  execution: ExecutionFacts;
-}
+/** First state: checks the execution input's shape before anything is read or changed; every later task gets the region. */
+export const handler = validateInputHandler(enableConfigInputSchema, {
+  complete: (input): EnableConfigRequest => ({ ...input, homeRegion: input.homeRegion ?? REGION }),
+  extra: { region: REGION },
+  summary: (request) => ({ mode: request.mode, homeRegion: request.homeRegion, overwrite: request.overwrite }),
+});
 
 /** What every enable-config task after this one is handed. */
-export interface ConfigRunContext {
-  request: EnableConfigRequest;
-  execution: ExecutionFacts;
-  region: string;
-}
-
-/** First state: checks the execution input's shape before anything is read or changed. */
-export const handler = async (event: ValidateInputEvent): Promise<ConfigRunContext> => {
-  const input = parseOrThrow(enableConfigInputSchema, event.input);
-  const request: EnableConfigRequest = { ...input, homeRegion: input.homeRegion ?? REGION };
-  logger.info('input accepted', { mode: request.mode, homeRegion: request.homeRegion, overwrite: request.overwrite });
-  return { request, execution: event.execution, region: REGION };
-};
-
+export type ConfigRunContext = Awaited<ReturnType<typeof handler>>;

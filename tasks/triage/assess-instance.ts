@@ -1,18 +1,21 @@
 import { DescribeFlowLogsCommand, paginateDescribeSecurityGroups, type IpPermission } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { describeInstance, describeVolumes } from '../lib/ec2';
+import { commaList, jsonValue, readEnv } from '../lib/env';
 import { ResourceNotFoundError } from '../lib/errors';
 import { TAG, tagValue } from '../lib/tags';
 
 const ec2 = createEc2Client();
 /** Principals (ARN prefixes) allowed to start instances; others are a finding. */
-const ALLOWED_PRINCIPALS = (process.env.ALLOWED_PRINCIPALS ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+const { ALLOWED_PRINCIPALS, TRIAGE_POLICY: POLICY } = readEnv({
+  ALLOWED_PRINCIPALS: commaList,
+  TRIAGE_POLICY: jsonValue<Record<string, TriageDecision>>({ 'encrypt-volumes': 'approval', 'enable-flow-logs': 'auto' }),
+});
 /**
  * What triage does per finding: `approval` starts the child, which asks a person before any
  * change (the default for disruptive work); `auto` starts it without asking; `report` only reports.
  */
 export type TriageDecision = 'auto' | 'approval' | 'report';
-const POLICY = JSON.parse(process.env.TRIAGE_POLICY ?? '{"encrypt-volumes":"approval","enable-flow-logs":"auto"}') as Record<string, TriageDecision>;
 
 export interface AssessInstanceEvent {
   instanceId: string;

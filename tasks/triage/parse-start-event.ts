@@ -1,9 +1,10 @@
 import * as z from 'zod/mini';
+import { commaList, readEnv } from '../lib/env';
 import { logger } from '../lib/logger';
 import { parseOrThrow } from '../lib/validation';
 
 /** Roles of our own workflows: instances they start are never triaged again (no loops). */
-const OUR_ROLE_ARNS = new Set((process.env.OUR_ROLE_ARNS ?? '').split(',').map((a) => a.trim()).filter(Boolean));
+const OUR_ROLE_ARNS = new Set(readEnv({ OUR_ROLE_ARNS: commaList }).OUR_ROLE_ARNS);
 
 const items = z.optional(z.nullable(z.object({ items: z.optional(z.array(z.object({ instanceId: z.string() }))) })));
 const startInstancesEvent = z.object({

@@ -1,13 +1,17 @@
+import * as z from 'zod/mini';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createSfnClient } from '../lib/clients/sfn';
 import { awsErrorName, InvalidInputError } from '../lib/errors';
+import { jsonValue, readEnv } from '../lib/env';
 import { logger } from '../lib/logger';
 
 const sfn = createSfnClient();
 /** Child workflows triage may start: workflow name -> state machine ARN. */
-const CHILDREN = JSON.parse(process.env.CHILD_STATE_MACHINES ?? '{}') as Record<string, string>;
-/** Where triage sends the flow logs it enables: `s3` (default) or `cloud-watch-logs`. */
-const FLOW_LOGS_DESTINATION = process.env.FLOW_LOGS_DESTINATION ?? 's3';
+const { CHILD_STATE_MACHINES: CHILDREN, FLOW_LOGS_DESTINATION } = readEnv({
+  CHILD_STATE_MACHINES: jsonValue<Record<string, string>>({}),
+  /** Where triage sends the flow logs it enables: `s3` (default) or `cloud-watch-logs`. */
+  FLOW_LOGS_DESTINATION: z._default(z.string(), 's3'),
+});
 
 export interface StartChildEvent {
   workflow: string;

@@ -53,8 +53,8 @@ describe('the enable-config state machine', () => {
   });
 
   it('applies in order: role, recorder, channel (Config needs the recorder first), start, verify', () => {
-    expect(state(States.routeByPlan).Choices).toEqual([{ Variable: '$.plan.outcome', StringEquals: 'PROCEED', Next: States.ensureServiceLinkedRole }]);
-    expect(state(States.routeByPlan).Default).toBe(States.buildReport);
+    expect(state(States.routeByPlan).Choices).toEqual([{ Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: States.buildReport }]);
+    expect(state(States.routeByPlan).Default).toBe(States.ensureServiceLinkedRole);
     expect(state(States.ensureServiceLinkedRole).Next).toBe(States.putConfigurationRecorder);
     expect(state(States.putConfigurationRecorder).Next).toBe(States.putDeliveryChannel);
     expect(state(States.putDeliveryChannel).Next).toBe(States.startConfigurationRecorder);

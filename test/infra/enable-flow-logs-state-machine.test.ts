@@ -75,8 +75,8 @@ describe('enable-flow-logs state machine', () => {
   it('routes the plan: only PROCEED creates, NO_ACTION and PLANNED go straight to the report', () => {
     expect(state(States.routeByPlan)).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.plan.outcome', StringEquals: 'PROCEED', Next: States.createFlowLogs }],
-      Default: States.buildReport,
+      Choices: [{ Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: States.buildReport }],
+      Default: States.createFlowLogs,
     });
   });
 

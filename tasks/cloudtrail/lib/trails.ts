@@ -4,6 +4,7 @@ import {
 import { PreconditionFailedError, ResourceNotFoundError, awsErrorName } from '../../lib/errors';
 import type { ExecutionFacts, Outcome } from '../../lib/types';
 import type { EnableCloudTrailInput } from './schema';
+import { readEnv, requiredString } from '../../lib/env';
 import { selectorStateOf, type SelectorState } from './selectors';
 
 /** What the workflow needs to know about a trail. */
@@ -49,13 +50,6 @@ export interface CloudTrailContext {
   execution: ExecutionFacts;
 }
 
-/** A required environment variable, read once at load: a function without it fails loudly, not half-way. */
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
-}
-
 export function toTrailFacts(trail: Trail, isLogging: boolean): TrailFacts {
   return {
     name: trail.Name ?? '',
@@ -95,7 +89,7 @@ export async function readTrail(ct: CloudTrailClient, name: string): Promise<{ f
   const status = await ct.send(new GetTrailStatusCommand({ Name: name }));
   const selectors = await readSelectors(ct, name);
   // Looked up by name, so a trail of this region (GetTrail may leave HomeRegion out).
-  return { facts: toTrailFacts({ ...trail, HomeRegion: trail.HomeRegion ?? requiredEnv('AWS_REGION') }, status.IsLogging ?? false), selectors };
+  return { facts: toTrailFacts({ ...trail, HomeRegion: trail.HomeRegion ?? readEnv({ AWS_REGION: requiredString }).AWS_REGION }, status.IsLogging ?? false), selectors };
 }
 
 export async function readSelectors(ct: CloudTrailClient, name: string): Promise<SelectorState> {
