@@ -5,8 +5,8 @@
  * `{prefix}`, `{exists}` and `{anything-but}` filters. (moto's TestEventPattern returns
  * nothing, and its rule engine does not look inside arrays of objects.)
  */
-export type EventPattern = { [field: string]: EventPattern | PatternValue[] };
-type PatternValue = string | number | boolean | null | { prefix?: string; exists?: boolean; 'anything-but'?: unknown };
+import type { EventPattern, PatternValue } from '../workflows/lib/event-pattern';
+
 
 export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
   if (typeof event !== 'object' || event === null) return false;

@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini';
 import { enableCloudTrailInputSchema } from '../tasks/cloudtrail/lib/schema';
 import { enableConfigInputSchema } from '../tasks/config/schema';
-import { encryptVolumesInputSchema } from '../tasks/lib/schemas';
+import { encryptVolumesInputSchema } from '../tasks/ebs/lib/schema';
 import { enableFlowLogsInputSchema } from '../tasks/network/lib/schema';
 import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
 

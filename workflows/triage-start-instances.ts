@@ -1,7 +1,7 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { EventPattern } from '../local/event-pattern';
+import type { EventPattern } from './lib/event-pattern';
 import { lambdaTask } from './lib/steps';
 
 export const TRIAGE_TASKS = ['parse-start-event', 'assess-instance', 'start-child', 'build-triage-report'] as const;

@@ -1,13 +1,13 @@
 import type { ExecutionFacts, ReportAction, WorkflowReport } from '../lib/types';
 import type { TrailChange } from './ensure-trail';
-import { WORKFLOW_ENABLE_CLOUDTRAIL } from './lib/names';
 import type { EnableCloudTrailInput } from './lib/schema';
 import type { SelectorState } from './lib/selectors';
 import type { CloudTrailPlan } from './lib/trails';
 import type { SelectorChange } from './put-event-selectors';
 import type { LoggingChange } from './start-logging';
 import type { TrailVerification } from './verify-trail';
-import { reportHeader } from '../lib/report';
+import { reportAction, reportHeader, reportOutcome } from '../lib/report';
+import { WORKFLOW } from '../lib/workflow-names';
 
 export interface BuildReportEvent {
   request: EnableCloudTrailInput;
@@ -25,9 +25,9 @@ export interface CloudTrailReport extends WorkflowReport {
 
 /** The execution's output: which trail, what changed (before/after, selectors included) and the verify result. */
 export const handler = async ({ request, execution, plan, work }: BuildReportEvent): Promise<CloudTrailReport> => {
-  const outcome = plan.outcome === 'PROCEED' ? 'REMEDIATED' : plan.outcome;
+  const outcome = reportOutcome(plan.outcome);
   const report: CloudTrailReport = {
-    ...reportHeader(WORKFLOW_ENABLE_CLOUDTRAIL, plan.trail.arn, request, execution, outcome),
+    ...reportHeader(WORKFLOW.enableCloudTrail, plan.trail.arn, request, execution, plan.outcome),
     plan: { trail: plan.trail, reason: plan.reason, trailAction: plan.trailAction, needsStartLogging: plan.needsStartLogging, addedSelectors: plan.selectors.added },
     // Before: as preflight read them. After: as verify re-read them (planned, for PLANNED and NO_ACTION).
     selectors: { before: plan.selectors.before, after: work.verification?.selectors ?? work.selectors?.after ?? plan.selectors.after },
@@ -43,7 +43,7 @@ function actionsOf(plan: CloudTrailPlan, work: BuildReportEvent['work']): Report
   if (work.trail) {
     const { name, s3BucketName, isMultiRegionTrail, includeGlobalServiceEvents, logFileValidationEnabled, kmsKeyId } = work.trail.trail;
     const after = { name, s3BucketName, isMultiRegionTrail, includeGlobalServiceEvents, logFileValidationEnabled, ...(kmsKeyId ? { kmsKeyId } : {}) };
-    actions.push({ action: `${work.trail.action}-trail`, resourceId: arn, ...(work.trail.before ? { before: { ...work.trail.before } } : {}), after, at: work.trail.at });
+    actions.push(reportAction(`${work.trail.action}-trail`, arn, work.trail.at, work.trail.before ? { ...work.trail.before } : undefined, after));
   }
   // A retried step (its first answer lost) finds its work done: what preflight planned and verify found done counts too.
   const verified = work.verification;

@@ -4,9 +4,9 @@ import { PreconditionFailedError, awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { TAG } from '../lib/tags';
 import type { ExecutionFacts } from '../lib/types';
-import { WORKFLOW_ENABLE_CLOUDTRAIL } from './lib/names';
 import { readEnv, requiredString } from '../lib/env';
 import { type CloudTrailPlan, type TrailFacts, explainTrailError, readTrail, settingsProblems, toTrailFacts } from './lib/trails';
+import { WORKFLOW } from '../lib/workflow-names';
 
 const ct = createCloudTrailClient();
 const ENV = readEnv({ TRAIL_BUCKET_NAME: requiredString });
@@ -52,7 +52,7 @@ export const handler = async ({ plan, execution }: EnsureTrailEvent): Promise<Tr
   try {
     const out = await ct.send(new CreateTrailCommand({
       ...settings,
-      TagsList: [{ Key: TAG.workflow, Value: WORKFLOW_ENABLE_CLOUDTRAIL }, { Key: TAG.execution, Value: execution.name }],
+      TagsList: [{ Key: TAG.workflow, Value: WORKFLOW.enableCloudTrail }, { Key: TAG.execution, Value: execution.name }],
     }));
     logger.info('trail created', { trail: name });
     return { action: 'create', trail: toTrailFacts({ ...out, HomeRegion: plan.trail.homeRegion }, false), alreadyDone: false, at };

@@ -4,9 +4,10 @@ import type { ServiceLinkedRole } from './ensure-service-linked-role';
 import type { ConfigPlan } from './preflight';
 import type { ChannelPut } from './put-delivery-channel';
 import type { RecorderPut } from './put-recorder';
-import { type EnableConfigRequest, WORKFLOW_ENABLE_CONFIG } from './schema';
+import { type EnableConfigRequest } from './schema';
 import type { RecorderStarted } from './start-recorder';
-import { reportHeader } from '../lib/report';
+import { reportAction, reportHeader, reportOutcome } from '../lib/report';
+import { WORKFLOW } from '../lib/workflow-names';
 
 export interface BuildReportEvent {
   request: EnableConfigRequest;
@@ -29,10 +30,10 @@ export interface EnableConfigReport extends WorkflowReport {
 
 /** The execution's output: the plan, and for apply each change with the before (preflight) and after (verify) state. */
 export const handler = async ({ request, execution, plan, work }: BuildReportEvent): Promise<EnableConfigReport> => {
-  const outcome = plan.outcome === 'PROCEED' ? 'REMEDIATED' : plan.outcome;
+  const outcome = reportOutcome(plan.outcome);
   const after = work.polls?.recording?.after;
   const report: EnableConfigReport = {
-    ...reportHeader(WORKFLOW_ENABLE_CONFIG, plan.region, request, execution, outcome),
+    ...reportHeader(WORKFLOW.enableConfig, plan.region, request, execution, plan.outcome),
     plan: {
       region: plan.region, homeRegion: plan.homeRegion, role: plan.role, desired: plan.desired,
       differences: plan.differences, overwriteRequired: plan.overwriteRequired, steps: plan.steps,
@@ -50,8 +51,7 @@ const record = (value: object | undefined): Record<string, unknown> | undefined 
 function actionsOf(plan: ConfigPlan, work: BuildReportEvent['work']): ReportAction[] {
   const after = work.polls?.recording?.after;
   const actions: ReportAction[] = [];
-  const push = (action: string, resourceId: string, at: string, before?: Record<string, unknown>, afterState?: Record<string, unknown>) =>
-    actions.push({ action, resourceId, ...(before ? { before } : {}), ...(afterState ? { after: afterState } : {}), at });
+  const push = (...entry: Parameters<typeof reportAction>) => actions.push(reportAction(...entry));
   if (work.role?.created) push('create-service-linked-role', work.role.roleArn, work.role.at, undefined, { roleArn: work.role.roleArn });
   if (work.recorder) push('put-configuration-recorder', work.recorder.name, work.recorder.at, record(plan.before.recorder), record(after?.recorder));
   if (work.channel) push('put-delivery-channel', work.channel.name, work.channel.at, record(plan.before.channel), record(after?.channel));

@@ -2,8 +2,6 @@
 import * as z from 'zod/mini';
 import { triggerSchema } from '../lib/schemas';
 
-export const WORKFLOW_ENABLE_CONFIG = 'enable-config';
-
 export const DELIVERY_FREQUENCIES = ['One_Hour', 'Three_Hours', 'Six_Hours', 'Twelve_Hours', 'TwentyFour_Hours'] as const;
 export type DeliveryFrequency = (typeof DELIVERY_FREQUENCIES)[number];
 

@@ -1,11 +1,13 @@
-import { TAG, WORKFLOW_ENCRYPT_VOLUMES } from '../lib/tags';
-import type { EncryptVolumesInput } from '../lib/schemas';
-import type { ExecutionFacts, Plan, ReportAction, VolumeWork, WorkflowReport } from '../lib/types';
+import { TAG } from '../lib/tags';
+import { WORKFLOW } from '../lib/workflow-names';
+import type { EncryptVolumesInput } from './lib/schema';
+import type { ExecutionFacts, ReportAction, WorkflowReport } from '../lib/types';
+import type { Plan, VolumeWork } from './lib/types';
 import type { InstanceChange } from '../instance/stop-instance';
 import type { SwapState } from './swap-volume';
 import type { CleanupResult } from './delete-intermediate-snapshots';
 import type { Verification } from './verify-swap';
-import { reportHeader } from '../lib/report';
+import { reportHeader, reportOutcome } from '../lib/report';
 
 export interface BuildReportEvent {
   request: EncryptVolumesInput;
@@ -28,9 +30,9 @@ export interface Report extends WorkflowReport {
 
 /** The execution's output: what was planned, what changed (before/after) and the verify result. */
 export const handler = async ({ request, execution, plan, work }: BuildReportEvent): Promise<Report> => {
-  const outcome = plan.outcome === 'PROCEED' ? 'REMEDIATED' : plan.outcome;
+  const outcome = reportOutcome(plan.outcome);
   const report: Report = {
-    ...reportHeader(WORKFLOW_ENCRYPT_VOLUMES, plan.instance.instanceId, request, execution, outcome),
+    ...reportHeader(WORKFLOW.encryptVolumes, plan.instance.instanceId, request, execution, plan.outcome),
     plan: {
       volumes: plan.volumes.map((v) => ({ volumeId: v.volumeId, device: v.device, sizeGiB: v.sizeGiB, volumeType: v.volumeType })),
       alreadyEncrypted: plan.alreadyEncrypted,

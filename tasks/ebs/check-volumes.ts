@@ -2,7 +2,8 @@ import { createEc2Client } from '../lib/clients/ec2';
 import { describeVolumes } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { DATA_PROFILE, advancePoll, readJustCreated } from '../lib/polling';
-import type { PollState, VolumeWork } from '../lib/types';
+import type { PollState } from '../lib/types';
+import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
 

@@ -1,10 +1,10 @@
 import { CopySnapshotCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
-import { findCreatedSnapshot } from '../lib/ec2';
+import { findCreatedSnapshot } from './lib/created';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { createdResourceTags } from '../lib/tags';
-import type { VolumeWork } from '../lib/types';
+import { createdResourceTags } from './lib/created';
+import type { VolumeWork } from './lib/types';
 import type { SnapshotPhase } from './create-snapshot';
 
 const ec2 = createEc2Client();

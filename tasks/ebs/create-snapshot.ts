@@ -1,9 +1,9 @@
 import { CreateSnapshotCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
-import { findCreatedSnapshot } from '../lib/ec2';
+import { findCreatedSnapshot } from './lib/created';
 import { logger } from '../lib/logger';
-import { createdResourceTags } from '../lib/tags';
-import type { VolumeWork } from '../lib/types';
+import { createdResourceTags } from './lib/created';
+import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
 

@@ -4,9 +4,9 @@ import { createEc2Client } from '../lib/clients/ec2';
 import { findVolumes } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
-import type { Strategy } from '../lib/schemas';
-import { createdByFilters, createdResourceTags } from '../lib/tags';
-import type { VolumeWork } from '../lib/types';
+import type { Strategy } from './lib/schema';
+import { createdByFilters, createdResourceTags } from './lib/created';
+import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
 export const REPLACEMENT_PHASE = 'replacement';

@@ -2,7 +2,7 @@ import { DeleteSnapshotCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';
-import type { VolumeWork } from '../lib/types';
+import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
 

@@ -2,8 +2,10 @@ import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { findSnapshots, findVolumes } from '../lib/ec2';
 import { logger } from '../lib/logger';
-import { TAG, WORKFLOW_ENCRYPT_VOLUMES } from '../lib/tags';
-import type { PollState, ReportAction, VolumeWork } from '../lib/types';
+import { TAG } from '../lib/tags';
+import { WORKFLOW } from '../lib/workflow-names';
+import type { PollState, ReportAction } from '../lib/types';
+import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
 
@@ -51,7 +53,7 @@ export const handler = async (event: FinishRollbackEvent): Promise<{ report: Rol
     { action: 'restore-instance-state', resourceId: event.instanceId, after: { state: event.instanceStateBefore }, at },
   ];
   const report: RollbackReport = {
-    workflow: WORKFLOW_ENCRYPT_VOLUMES,
+    workflow: WORKFLOW.encryptVolumes,
     target: event.instanceId,
     outcome: 'ROLLED_BACK',
     error: failureOf(event),

@@ -3,11 +3,11 @@ import { createEc2Client } from '../lib/clients/ec2';
 import { createKmsClient } from '../lib/clients/kms';
 import { describeInstance, describeVolumes } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
-import { resolveUsableKey } from '../lib/kms';
+import { resolveUsableKey } from './lib/kms';
 import { logger } from '../lib/logger';
 import { MAX_VOLUMES_PER_EXECUTION } from '../lib/polling';
 import { TAG, copyableTags, tagValue } from '../lib/tags';
-import type { Plan, RunContext, VolumePlan } from '../lib/types';
+import type { Plan, RunContext, VolumePlan } from './lib/types';
 
 const ec2 = createEc2Client();
 const kms = createKmsClient();

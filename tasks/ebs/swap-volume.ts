@@ -1,12 +1,14 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
-import { attach, detach, setDeleteOnTermination, volumesById } from '../lib/attachments';
+import { attach, detach, setDeleteOnTermination, volumesById } from './lib/attachments';
 import { attachmentTo } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { SWAP_PROFILE, advancePoll } from '../lib/polling';
-import { RETAIN_DAYS, TAG } from '../lib/tags';
-import type { PollState, VolumeWork } from '../lib/types';
+import { TAG } from '../lib/tags';
+import { RETAIN_DAYS } from './lib/created';
+import type { PollState } from '../lib/types';
+import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
 

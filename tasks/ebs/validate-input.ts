@@ -1,4 +1,4 @@
-import { encryptVolumesInputSchema } from '../lib/schemas';
+import { encryptVolumesInputSchema } from './lib/schema';
 import { validateInputHandler } from '../lib/validate-input';
 
 /** First state: checks the execution input's shape before anything is read or changed. */

@@ -4,8 +4,8 @@ import { createEc2Client } from '../lib/clients/ec2';
 import { describeInstance, describeVolumes } from '../lib/ec2';
 import { VerificationFailedError, awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';
-import type { Strategy } from '../lib/schemas';
-import type { VolumeWork } from '../lib/types';
+import type { Strategy } from './lib/schema';
+import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
 const ebs = createEbsClient();

@@ -1,6 +1,6 @@
 import { StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
-import { instanceChange, type InstanceChange, type InstanceEvent } from '../lib/instance-change';
+import { instanceChange, type InstanceChange, type InstanceEvent } from './lib/instance-change';
 import { logger } from '../lib/logger';
 
 const ec2 = createEc2Client();

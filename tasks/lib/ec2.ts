@@ -9,7 +9,6 @@ import {
   type Volume,
 } from '@aws-sdk/client-ec2';
 import { ResourceNotFoundError, awsErrorName } from './errors';
-import { createdByFilters } from './tags';
 
 const NOT_FOUND = new Set(['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']);
 
@@ -71,11 +70,6 @@ export async function findSnapshots(ec2: EC2Client, filters: Filter[]): Promise<
     snapshots.push(...(page.Snapshots ?? []));
   }
   return snapshots;
-}
-
-/** What one execution already made for one source volume in one phase (a retry's earlier attempt), if usable. */
-export async function findCreatedSnapshot(ec2: EC2Client, executionName: string, phase: string, sourceVolumeId: string): Promise<Snapshot | undefined> {
-  return (await findSnapshots(ec2, createdByFilters(executionName, phase, sourceVolumeId))).find((s) => s.State !== 'error');
 }
 
 export async function describeSnapshots(ec2: EC2Client, snapshotIds: string[]): Promise<Snapshot[]> {

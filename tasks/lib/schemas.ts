@@ -11,42 +11,4 @@ export const triggerSchema = z
   })
   .check(z.describe('Who or what started the remediation.'));
 
-const instanceId = z.string().check(z.regex(/^i-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like i-0123456789abcdef0'));
-const volumeId = z.string().check(z.regex(/^vol-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like vol-0123456789abcdef0'));
-const kmsKeyId = z.string().check(
-  z.regex(
-    /^([0-9a-f-]{36}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]{1,250}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[0-9a-f-]{36}|key\/mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]{1,250}))$/,
-    'must be a KMS key id, key ARN, alias name (alias/...) or alias ARN',
-  ),
-);
-
-export const STRATEGIES = ['copy', 'direct'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
-
-export const encryptVolumesInputSchema = z
-  .strictObject({
-    instanceId: instanceId.check(z.describe('The instance whose unencrypted EBS volumes are encrypted.')),
-    kmsKeyId: z.optional(kmsKeyId.check(z.describe("Key for the new volumes; default: the account's EBS default key."))),
-    volumeIds: z.optional(
-      z.array(volumeId).check(
-        z.minLength(1),
-        z.maxLength(128),
-        z.refine((ids) => new Set(ids).size === ids.length, 'must not repeat a volume'),
-        z.describe('Only these attached volumes (default: every unencrypted attached EBS volume).'),
-      ),
-    ),
-    strategy: z._default(z.enum(STRATEGIES), 'copy').check(
-      z.describe('copy: snapshot, encrypted CopySnapshot, volume from the copy. direct: volume with Encrypted from the snapshot.'),
-    ),
-    allowStop: z._default(z.boolean(), false).check(z.describe('A running instance is stopped (and restarted) only when true.')),
-    approval: z._default(z.boolean(), false).check(
-      z.describe('Pause for a person to approve (remediate approve) before any change; no answer in time = rejected, nothing changed.'),
-    ),
-    mode: z._default(z.enum(['apply', 'plan']), 'apply').check(z.describe('plan runs the read-only steps and reports what apply would do.')),
-    trigger: z._default(triggerSchema, { source: 'console' as const }),
-  })
-  .check(z.describe('Input of the encrypt-volumes workflow.'));
-
-export type EncryptVolumesInput = z.output<typeof encryptVolumesInputSchema>;
-export type EncryptVolumesRequest = z.input<typeof encryptVolumesInputSchema>;
 export type Trigger = z.output<typeof triggerSchema>;

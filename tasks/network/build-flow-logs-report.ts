@@ -1,8 +1,9 @@
 import type { ExecutionFacts, ReportAction, WorkflowReport } from '../lib/types';
-import { WORKFLOW_ENABLE_FLOW_LOGS, type CreatedFlowLog, type FlowLogSummary, type FlowLogsPlan, type VpcPlan } from './lib/flow-logs';
+import { type CreatedFlowLog, type FlowLogSummary, type FlowLogsPlan, type VpcPlan } from './lib/flow-logs';
 import type { EnableFlowLogsInput } from './lib/schema';
 import type { FlowLogsVerification } from './check-flow-logs';
-import { reportHeader } from '../lib/report';
+import { reportHeader, reportOutcome } from '../lib/report';
+import { WORKFLOW } from '../lib/workflow-names';
 
 export interface BuildFlowLogsReportEvent {
   request: EnableFlowLogsInput;
@@ -27,7 +28,7 @@ export interface FlowLogsReport extends WorkflowReport {
 
 /** The execution's output: per VPC the flow logs it had before and has after, and what was created. */
 export const handler = async ({ request, execution, plan, work }: BuildFlowLogsReportEvent): Promise<FlowLogsReport> => {
-  const outcome = plan.outcome === 'PROCEED' ? 'REMEDIATED' : plan.outcome;
+  const outcome = reportOutcome(plan.outcome);
   const verified = work.verification?.flowLogs ?? [];
   const vpcs = plan.vpcs.map((vpc): VpcReport => {
     const created = work.created?.find((c) => c.vpcId === vpc.vpcId);
@@ -46,7 +47,7 @@ export const handler = async ({ request, execution, plan, work }: BuildFlowLogsR
     };
   });
   return {
-    ...reportHeader(WORKFLOW_ENABLE_FLOW_LOGS, request.vpcIds ? request.vpcIds.join(',') : 'all-vpcs', request, execution, outcome),
+    ...reportHeader(WORKFLOW.enableFlowLogs, request.vpcIds ? request.vpcIds.join(',') : 'all-vpcs', request, execution, plan.outcome),
     destination: plan.destination,
     vpcs,
     actions,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { jsonSchemas } from '../../docs/generate';
-import { encryptVolumesInputSchema } from '../../tasks/lib/schemas';
+import { encryptVolumesInputSchema } from '../../tasks/ebs/lib/schema';
 
 const docs = path.join(__dirname, '..', '..', 'docs');
 const workflows = Object.keys(jsonSchemas());

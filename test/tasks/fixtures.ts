@@ -1,5 +1,6 @@
 import type { Instance, Volume } from '@aws-sdk/client-ec2';
-import type { PollState, VolumeWork } from '../../tasks/lib/types';
+import type { PollState } from '../../tasks/lib/types';
+import type { VolumeWork } from '../../tasks/ebs/lib/types';
 
 // Shared values and builders for the task tests: ids match the input schema's patterns.
 export const INSTANCE_ID = 'i-0123456789abcdef0';

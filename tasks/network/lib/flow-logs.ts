@@ -2,8 +2,7 @@ import { paginateDescribeFlowLogs, paginateDescribeVpcs, type EC2Client, type Fi
 import { TAG } from '../../lib/tags';
 import type { ExecutionFacts, ResourceTag } from '../../lib/types';
 import type { EnableFlowLogsInput, FlowLogDestination } from './schema';
-
-export const WORKFLOW_ENABLE_FLOW_LOGS = 'enable-flow-logs';
+import { WORKFLOW } from '../../lib/workflow-names';
 
 /** What every task of enable-flow-logs is handed: the request and the execution it belongs to. */
 export interface FlowLogsRunContext {
@@ -91,7 +90,7 @@ export async function describeVpcs(ec2: EC2Client, vpcIds?: string[]): Promise<V
 
 export function flowLogTags(executionName: string): ResourceTag[] {
   return [
-    { Key: TAG.workflow, Value: WORKFLOW_ENABLE_FLOW_LOGS },
+    { Key: TAG.workflow, Value: WORKFLOW.enableFlowLogs },
     { Key: TAG.execution, Value: executionName },
   ];
 }
@@ -99,7 +98,7 @@ export function flowLogTags(executionName: string): ResourceTag[] {
 /** Finds the flow logs one execution created (by its tags), optionally for one VPC. */
 export function createdByExecution(executionName: string, vpcId?: string): Filter[] {
   return [
-    { Name: `tag:${TAG.workflow}`, Values: [WORKFLOW_ENABLE_FLOW_LOGS] },
+    { Name: `tag:${TAG.workflow}`, Values: [WORKFLOW.enableFlowLogs] },
     { Name: `tag:${TAG.execution}`, Values: [executionName] },
     ...(vpcId ? [{ Name: 'resource-id', Values: [vpcId] }] : []),
   ];

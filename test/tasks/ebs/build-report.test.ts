@@ -1,6 +1,6 @@
 import { handler, type BuildReportEvent } from '../../../tasks/ebs/build-report';
 import type { SwapState } from '../../../tasks/ebs/swap-volume';
-import type { Plan } from '../../../tasks/lib/types';
+import type { Plan } from '../../../tasks/ebs/lib/types';
 import { INSTANCE_ID, KEY_ARN, NOW, freezeTime, volumeWork } from '../fixtures';
 
 const ORIGINAL = 'vol-0aaaaaaaaaaaaaaa1';

@@ -4,8 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/ebs/create-volume';
 import { PreconditionFailedError } from '../../../tasks/lib/errors';
-import type { Strategy } from '../../../tasks/lib/schemas';
-import type { VolumeWork } from '../../../tasks/lib/types';
+import type { Strategy } from '../../../tasks/ebs/lib/schema';
+import type { VolumeWork } from '../../../tasks/ebs/lib/types';
 import { EXECUTION_NAME, KEY_ARN, awsError, volumeWork } from '../fixtures';
 
 const ec2 = mockClient(EC2Client);

@@ -13,7 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/ebs/preflight';
 import { PreconditionFailedError, ResourceNotFoundError } from '../../../tasks/lib/errors';
-import type { EncryptVolumesInput } from '../../../tasks/lib/schemas';
+import type { EncryptVolumesInput } from '../../../tasks/ebs/lib/schema';
 import { INSTANCE_ID, KEY_ARN, OTHER_INSTANCE_ID, awsError, instance, sentCommands } from '../fixtures';
 
 const ec2 = mockClient(EC2Client);

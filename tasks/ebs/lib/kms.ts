@@ -1,6 +1,6 @@
 import { GetEbsDefaultKmsKeyIdCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { PreconditionFailedError, awsErrorName } from './errors';
+import { PreconditionFailedError, awsErrorName } from '../../lib/errors';
 
 /**
  * Resolves a key id, key ARN, alias name or alias ARN (or, when none is given,

@@ -1,6 +1,6 @@
 import { AttachVolumeCommand, DetachVolumeCommand, ModifyInstanceAttributeCommand, type EC2Client, type Volume } from '@aws-sdk/client-ec2';
-import { describeVolumes } from './ec2';
-import { ResourceNotFoundError } from './errors';
+import { describeVolumes } from '../../lib/ec2';
+import { ResourceNotFoundError } from '../../lib/errors';
 
 /** Reads several volumes and returns them by id, failing if one is gone. */
 export async function volumesById(ec2: EC2Client, ids: string[]): Promise<Map<string, Volume>> {

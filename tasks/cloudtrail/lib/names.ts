@@ -1,1 +1,0 @@
-export const WORKFLOW_ENABLE_CLOUDTRAIL = 'enable-cloudtrail';
