@@ -8,7 +8,6 @@ import { demoEnableConfig } from './demo/enable-config';
 import { demoEnableFlowLogs } from './demo/enable-flow-logs';
 import type { Volume } from '@aws-sdk/client-ec2';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { startMoto, useEndpoint } from './moto';
 import type { LocalEvent } from './runner';
 import type { AccountSeeder, SeededInstance } from './seed';
@@ -108,9 +107,10 @@ async function main(): Promise<number> {
     // 1. The StartInstances event, through the synthesized rule, into triage; triage starts encrypt-volumes,
     //    which asks for approval before any change (answered here as `remediate approve` would).
     const event = startInstancesEvent(seeded.instanceId);
-    runner.localWorkflows();
-    // What the deployed stack owns and triage's children write to: the flow-log bucket.
-    await new S3Client({}).send(new CreateBucketCommand({ Bucket: String(process.env.FLOW_LOGS_BUCKET_ARN).replace('arn:aws:s3:::', '') }));
+    // What the deployed stack owns and the workflows write to (buckets, flow-log group, topics), as `remediate local up` creates it.
+    const stack = runner.localStack();
+    const { createStackResources } = await import('./stack-resources');
+    await createStackResources(stack.owned, stack.region);
     const matched = runner.localRules.filter((r) => matchesPattern(r.pattern as never, event)).map((r) => r.logicalId);
     console.log(`CloudTrail StartInstances by alice (event ${(event.detail as { eventID: string }).eventID}) matches rule(s): ${matched.join(', ') || 'NONE'}`);
     if (matched.length !== 1) problems.push(`the StartInstances event matched ${matched.length} rules, expected 1`);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient, paginateListAliases } from '@aws-sdk/client-kms';
 import { ConfigServiceClient, DescribeDeliveryChannelsCommand } from '@aws-sdk/client-config-service';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
@@ -10,6 +10,9 @@ import type { AwsCall } from '../tasks/lib/client-hooks';
 export function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 }
+
+/** The alias of the local stand-in for the AWS-managed EBS key (`alias/aws/...` is reserved for AWS). */
+export const EBS_DEFAULT_KEY_ALIAS = 'alias/remediation-local/aws-ebs';
 
 /**
  * What moto lacks or gets wrong, answered as AWS would. Raw clients (no hooks)
@@ -22,13 +25,34 @@ export class Emulation {
   /** Blocks a snapshot reports; a fault can make an encrypted copy disagree with its source. */
   readonly blockCountOverrides = new Map<string, number>();
 
-  /** EC2 creates the AWS-managed EBS key on first use; we create an ordinary key once and answer with it. */
+  /**
+   * EC2 GetEbsDefaultKmsKeyId (moto lacks it). EC2 creates the AWS-managed EBS key on first use and answers
+   * with it ever after; locally an ordinary key under EBS_DEFAULT_KEY_ALIAS plays it, found in the emulator
+   * before one is created, so every run against one emulator (plan, then apply) names the same key.
+   */
   async ebsDefaultKmsKeyId(): Promise<{ KmsKeyId: string }> {
-    if (!this.defaultKeyArn) {
-      const out = await this.kms.send(new CreateKeyCommand({ Description: 'local stand-in for aws/ebs' }));
-      this.defaultKeyArn = out.KeyMetadata?.Arn as string;
-    }
+    this.defaultKeyArn ??= (await this.findEbsDefaultKey()) ?? (await this.createEbsDefaultKey());
     return { KmsKeyId: this.defaultKeyArn };
+  }
+
+  private async findEbsDefaultKey(): Promise<string | undefined> {
+    for await (const page of paginateListAliases({ client: this.kms }, {})) {
+      const alias = page.Aliases?.find((a) => a.AliasName === EBS_DEFAULT_KEY_ALIAS);
+      if (alias?.TargetKeyId) return alias.AliasArn?.replace(/:alias\/.*$/, `:key/${alias.TargetKeyId}`);
+    }
+    return undefined;
+  }
+
+  private async createEbsDefaultKey(): Promise<string> {
+    const key = (await this.kms.send(new CreateKeyCommand({ Description: 'local stand-in for aws/ebs' }))).KeyMetadata;
+    try {
+      await this.kms.send(new CreateAliasCommand({ AliasName: EBS_DEFAULT_KEY_ALIAS, TargetKeyId: key?.KeyId }));
+    } catch (error) {
+      // Another run created it first: use that one (this key stays unused).
+      if ((error as Error).name !== 'AlreadyExistsException') throw error;
+      return (await this.findEbsDefaultKey()) as string;
+    }
+    return key?.Arn as string;
   }
 
   /**

@@ -2,11 +2,11 @@ import './polyfills';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { installClientHook } from '../tasks/lib/client-hooks';
-import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeWorkflows, type LocalWorkflow } from './definition';
+import { LOCAL_ACCOUNT, localRegion, synthesizeWorkflows, type LocalWorkflow, type SynthesizedWorkflows } from './definition';
 import { Emulation, awsError } from './emulation';
 import { FaultLayer, type FaultPlan } from './faults';
+import { createStackResources } from './stack-resources';
 
 // Step Functions stops a Map's queued iterations once one fails; p-limit (used by
 // aws-local-stepfunctions) would still start them. Jest maps the module in its
@@ -56,6 +56,9 @@ export interface LocalExecution {
   children?: LocalExecution[];
 }
 
+/** A run as stored while it waits for a task token: RUNNING, its events so far. */
+export type WaitingExecution = Omit<LocalExecution, 'status' | 'stopDate'> & { status: 'RUNNING' };
+
 export interface RunOptions {
   executionName?: string;
   faults?: FaultPlan;
@@ -63,11 +66,15 @@ export interface RunOptions {
   onEvent?: (event: LocalEvent) => void;
   /** Milliseconds each Wait state lasts locally (default 0). */
   waitMs?: number;
-  /** Keep the execution, in Step Functions' history shape, for `remediate --local` (local/store.ts). */
-  store?: (execution: LocalExecution) => void;
   /**
-   * Answers a task-token step (an approval) as `remediate approve|reject` would. Without one,
-   * nobody answers: the step's timeout counts, here at once.
+   * Keep the execution, in Step Functions' history shape, for `remediate --local` (local/store.ts):
+   * once RUNNING when it starts to wait for a task token, and when it ends.
+   */
+  store?: (execution: LocalExecution | WaitingExecution) => void;
+  /**
+   * Answers a task-token step (an approval) as `remediate approve|reject` would: in-process (tests,
+   * the demo) or from another process (local/approvals.ts storeApprover). Without one, nobody
+   * answers: the step's timeout counts, here at once.
    */
   approver?: (request: ApprovalRequest) => Promise<ApprovalAnswer>;
 }
@@ -76,12 +83,16 @@ export interface ApprovalRequest {
   execution: string;
   state: string;
   payload: Record<string, unknown>;
+  taskToken: string;
+  /** The state's TimeoutSeconds: no answer by then is a timeout. */
+  timeoutSeconds: number;
 }
 export type ApprovalAnswer =
   | { approved: true; principal?: string }
   | { approved: false; reason: string; principal?: string }
   | { timeout: true };
 
+const taskToken = (execution: string) => `local-task-token:${execution}`;
 const nobodyAnswers = async (): Promise<ApprovalAnswer> => ({ timeout: true });
 
 /** The answer to a task token, as the state machine sees it (SendTaskSuccess / SendTaskFailure / the task's timeout). */
@@ -92,31 +103,50 @@ function taskTokenResult(answer: ApprovalAnswer): unknown {
   throw Object.assign(new Error(JSON.stringify({ approved: false, principal: answer.principal ?? 'local', at, reason: answer.reason })), { name: 'ApprovalRejected' });
 }
 
-let cachedWorkflows: Record<string, LocalWorkflow> | undefined;
-let localTopics: string[] = [];
+let synthesized: SynthesizedWorkflows | undefined;
 /** The stack's EventBridge rules as synthesized (the demo matches its event against them). */
 export let localRules: { logicalId: string; pattern: Record<string, unknown> }[] = [];
-let topicsCreated: Promise<void> | undefined;
+let topicsCreated: Promise<unknown> | undefined;
 /** Task functions' environment from the template; a variable already set (by a test, say) wins. */
 export let localEnvironment: Record<string, string> = {};
 const usedNames = new Set<string>();
-export function localWorkflows(): Record<string, LocalWorkflow> {
-  if (!cachedWorkflows) {
-    const synthesized = synthesizeWorkflows();
-    cachedWorkflows = synthesized.workflows;
+/** The stack as synthesized for the local region (once per process and region). */
+export function localStack(): SynthesizedWorkflows {
+  const region = localRegion();
+  if (synthesized?.region !== region) {
+    const previous = localEnvironment;
+    synthesized = synthesizeWorkflows(region);
     localEnvironment = synthesized.environment;
-    localTopics = synthesized.topics;
     localRules = synthesized.rules;
-    for (const [name, value] of Object.entries(localEnvironment)) process.env[name] ??= value;
+    topicsCreated = undefined;
+    // What an earlier region's template set gives way; what a caller set stays.
+    for (const [name, value] of Object.entries(localEnvironment)) {
+      if (process.env[name] === undefined || process.env[name] === previous[name]) process.env[name] = value;
+    }
   }
-  return cachedWorkflows;
+  return synthesized;
 }
+export const localWorkflows = (): Record<string, LocalWorkflow> => localStack().workflows;
 
 function loadHandler(file: string): Handler {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(path.join(PROJECT_ROOT, file)) as { handler?: Handler };
   if (typeof mod.handler !== 'function') throw new Error(`${file} exports no handler`);
   return mod.handler;
+}
+
+/** A state anywhere in the definition (Map iterations included), by name. */
+function stateNamed(definition: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
+  let found: Record<string, unknown> | undefined;
+  const walk = (states: Record<string, Record<string, unknown>>) => {
+    for (const [stateName, state] of Object.entries(states)) {
+      if (stateName === name) found ??= state;
+      const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
+      if (processor) walk(processor.States);
+    }
+  };
+  walk(definition.States as Record<string, Record<string, unknown>>);
+  return found;
 }
 
 function statesWith(definition: Record<string, unknown>, predicate: (state: Record<string, unknown>) => boolean): string[] {
@@ -137,11 +167,6 @@ function statesWith(definition: Record<string, unknown>, predicate: (state: Reco
  * once and run the child on its own; locally the child runs to its end first, which keeps
  * tests deterministic. A name already used is refused as Step Functions refuses it.
  */
-async function createTopics(names: string[]): Promise<void> {
-  const client = new SNSClient({});
-  for (const Name of names) await client.send(new CreateTopicCommand({ Name }));
-}
-
 async function startChild(input: Record<string, unknown>, parent: RunOptions, children: LocalExecution[]): Promise<unknown> {
   const arn = String(input.stateMachineArn);
   const workflow = arn.split(':stateMachine:remediation-')[1];
@@ -186,8 +211,11 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
 
   const invocations: Record<string, number> = {};
   const children: LocalExecution[] = [];
+  const events: LocalEvent[] = [];
   const taskResourceLocalHandlers: Record<string, Handler> = {};
-  topicsCreated ??= createTopics(localTopics);
+  // The approval and notification topics: tasks publish to them (the rest of what the stack owns is `remediate local up`'s).
+  const stack = localStack();
+  topicsCreated ??= createStackResources(stack.owned.filter((r) => r.kind === 'topic'), stack.region);
   await topicsCreated;
   for (const [state, file] of Object.entries(local.handlers)) {
     const handler = loadHandler(file);
@@ -196,11 +224,15 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
       invocations[file] = (invocations[file] ?? 0) + 1;
       return JSON.parse(JSON.stringify((await handler(JSON.parse(JSON.stringify(taskInput)))) ?? null));
     };
+    const timeoutSeconds = Number(stateNamed(local.definition, state)?.TimeoutSeconds ?? 3600);
     taskResourceLocalHandlers[state] = local.callbacks.includes(state)
       ? async (taskInput) => {
         const payload = (taskInput as { Payload: Record<string, unknown> }).Payload;
         await invoke(payload);
-        return taskTokenResult(await (options.approver ?? nobodyAnswers)({ execution: name, state, payload }));
+        // Step Functions shows the execution RUNNING while it waits for the answer.
+        options.store?.({ name, workflow, input, status: 'RUNNING', startDate, events: [...events], invocations, faults, children });
+        const request = { execution: name, state, payload, taskToken: taskToken(name), timeoutSeconds };
+        return taskTokenResult(await (options.approver ?? nobodyAnswers)(request));
       }
       : invoke;
   }
@@ -225,17 +257,16 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`,
+        Id: `arn:aws:states:${stack.region}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`,
         Name: name,
         Input: input,
         StartTime: startDate,
         RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
       },
-      Task: { Token: `local-task-token:${name}` },
-      StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${local.stateMachineName}`, Name: local.stateMachineName },
+      Task: { Token: taskToken(name) },
+      StateMachine: { Id: `arn:aws:states:${stack.region}:${LOCAL_ACCOUNT}:stateMachine:${local.stateMachineName}`, Name: local.stateMachineName },
     } as never,
   });
-  const events: LocalEvent[] = [];
   const collecting = (async () => {
     for await (const raw of execution.eventLogs as AsyncGenerator<AslEvent>) {
       const event: LocalEvent = { at: new Date(raw.timestamp ?? Date.now()).toISOString(), type: raw.type };
