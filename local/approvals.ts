@@ -2,7 +2,31 @@ import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, sta
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
-import type { ApprovalAnswer, ApprovalRequest } from './runner';
+
+/** A task-token step (an approval) that waits for an answer. */
+export interface ApprovalRequest {
+  execution: string;
+  state: string;
+  payload: Record<string, unknown>;
+  taskToken: string;
+  /** The state's TimeoutSeconds: no answer by then is a timeout. */
+  timeoutSeconds: number;
+}
+export type ApprovalAnswer =
+  | { approved: true; principal?: string }
+  | { approved: false; reason: string; principal?: string }
+  | { timeout: true };
+
+export const taskToken = (execution: string) => `local-task-token:${execution}`;
+export const nobodyAnswers = async (): Promise<ApprovalAnswer> => ({ timeout: true });
+
+/** The answer to a task token, as the state machine sees it (SendTaskSuccess / SendTaskFailure / the task's timeout). */
+export function taskTokenResult(answer: ApprovalAnswer): unknown {
+  const at = new Date().toISOString();
+  if ('timeout' in answer) throw Object.assign(new Error('no answer before the task timeout'), { name: 'States.Timeout' });
+  if (answer.approved) return { approved: true, principal: answer.principal ?? 'local', at };
+  throw Object.assign(new Error(JSON.stringify({ approved: false, principal: answer.principal ?? 'local', at, reason: answer.reason })), { name: 'ApprovalRejected' });
+}
 
 /**
  * Task tokens of local runs answered from another process: the waiting runner records what it

@@ -118,6 +118,20 @@ function ownedResources(resources: Record<string, CfnResource>, names: ReturnTyp
   return owned;
 }
 
+/** Every state of an ASL definition, Map iterations included, with its name. */
+export function everyState(definition: Record<string, unknown>): [string, Record<string, unknown>][] {
+  const found: [string, Record<string, unknown>][] = [];
+  const walk = (states: Record<string, Record<string, unknown>>) => {
+    for (const [name, state] of Object.entries(states)) {
+      found.push([name, state]);
+      const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
+      if (processor) walk(processor.States);
+    }
+  };
+  walk(definition.States as Record<string, Record<string, unknown>>);
+  return found;
+}
+
 /** Task states that wait for a task token (`lambda:invoke.waitForTaskToken`): an answer ends them, not the function. */
 const WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 

@@ -3,7 +3,8 @@ import Module from 'node:module';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
 import { installClientHook } from '../tasks/lib/client-hooks';
-import { LOCAL_ACCOUNT, localRegion, synthesizeWorkflows, type LocalWorkflow, type SynthesizedWorkflows } from './definition';
+import { nobodyAnswers, taskToken, taskTokenResult, type ApprovalAnswer, type ApprovalRequest } from './approvals';
+import { LOCAL_ACCOUNT, everyState, localRegion, synthesizeWorkflows, type LocalWorkflow, type SynthesizedWorkflows } from './definition';
 import { Emulation, awsError } from './emulation';
 import { FaultLayer, type FaultPlan } from './faults';
 import { createStackResources } from './stack-resources';
@@ -79,29 +80,7 @@ export interface RunOptions {
   approver?: (request: ApprovalRequest) => Promise<ApprovalAnswer>;
 }
 
-export interface ApprovalRequest {
-  execution: string;
-  state: string;
-  payload: Record<string, unknown>;
-  taskToken: string;
-  /** The state's TimeoutSeconds: no answer by then is a timeout. */
-  timeoutSeconds: number;
-}
-export type ApprovalAnswer =
-  | { approved: true; principal?: string }
-  | { approved: false; reason: string; principal?: string }
-  | { timeout: true };
-
-const taskToken = (execution: string) => `local-task-token:${execution}`;
-const nobodyAnswers = async (): Promise<ApprovalAnswer> => ({ timeout: true });
-
-/** The answer to a task token, as the state machine sees it (SendTaskSuccess / SendTaskFailure / the task's timeout). */
-function taskTokenResult(answer: ApprovalAnswer): unknown {
-  const at = new Date().toISOString();
-  if ('timeout' in answer) throw Object.assign(new Error('no answer before the task timeout'), { name: 'States.Timeout' });
-  if (answer.approved) return { approved: true, principal: answer.principal ?? 'local', at };
-  throw Object.assign(new Error(JSON.stringify({ approved: false, principal: answer.principal ?? 'local', at, reason: answer.reason })), { name: 'ApprovalRejected' });
-}
+export type { ApprovalAnswer, ApprovalRequest };
 
 let synthesized: SynthesizedWorkflows | undefined;
 /** The stack's EventBridge rules as synthesized (the demo matches its event against them). */
@@ -135,32 +114,8 @@ function loadHandler(file: string): Handler {
   return mod.handler;
 }
 
-/** A state anywhere in the definition (Map iterations included), by name. */
-function stateNamed(definition: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
-  let found: Record<string, unknown> | undefined;
-  const walk = (states: Record<string, Record<string, unknown>>) => {
-    for (const [stateName, state] of Object.entries(states)) {
-      if (stateName === name) found ??= state;
-      const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
-      if (processor) walk(processor.States);
-    }
-  };
-  walk(definition.States as Record<string, Record<string, unknown>>);
-  return found;
-}
-
-function statesWith(definition: Record<string, unknown>, predicate: (state: Record<string, unknown>) => boolean): string[] {
-  const found: string[] = [];
-  const walk = (states: Record<string, Record<string, unknown>>) => {
-    for (const [name, state] of Object.entries(states)) {
-      if (predicate(state)) found.push(name);
-      const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
-      if (processor) walk(processor.States);
-    }
-  };
-  walk(definition.States as Record<string, Record<string, unknown>>);
-  return found;
-}
+const statesWith = (definition: Record<string, unknown>, predicate: (state: Record<string, unknown>) => boolean): string[] =>
+  everyState(definition).filter(([, state]) => predicate(state)).map(([name]) => name);
 
 /**
  * StartExecution of one of our state machines, run here. Step Functions would return at
@@ -181,6 +136,21 @@ async function startChild(input: Record<string, unknown>, parent: RunOptions, ch
   });
   children.push(child);
   return { executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date(child.startDate), $metadata: {} };
+}
+
+/** The record of a run that failed before its first state, as Step Functions records an execution that fails at once. */
+function failedToStart(run: Omit<LocalExecution, 'status' | 'stopDate' | 'events'>, failure: Error, options: RunOptions): LocalExecution {
+  const error = failure.name && failure.name !== 'Error' ? failure.name : 'LocalRunnerError';
+  const cause = `the local runner could not run the execution: ${failure.message}`;
+  const stopDate = new Date().toISOString();
+  const events: LocalEvent[] = [
+    { at: run.startDate, type: 'ExecutionStarted', input: run.input },
+    { at: stopDate, type: 'ExecutionFailed', error, cause },
+  ];
+  const failed: LocalExecution = { ...run, status: 'FAILED', error, cause, stopDate, events };
+  for (const event of events) options.onEvent?.(event);
+  options.store?.(failed);
+  return failed;
 }
 
 export function executionNameFor(workflow: string, target: string, at = new Date()): string {
@@ -213,28 +183,35 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const children: LocalExecution[] = [];
   const events: LocalEvent[] = [];
   const taskResourceLocalHandlers: Record<string, Handler> = {};
-  // The approval and notification topics: tasks publish to them (the rest of what the stack owns is `remediate local up`'s).
+  // A run that cannot start (emulator gone, a handler that fails to load) still gets its name and a FAILED record.
+  let setupFailure: Error | undefined;
   const stack = localStack();
-  topicsCreated ??= createStackResources(stack.owned.filter((r) => r.kind === 'topic'), stack.region);
-  await topicsCreated;
-  for (const [state, file] of Object.entries(local.handlers)) {
-    const handler = loadHandler(file);
-    // Lambda hands the handler a fresh copy of its input, never a shared object.
-    const invoke = async (taskInput: unknown) => {
-      invocations[file] = (invocations[file] ?? 0) + 1;
-      return JSON.parse(JSON.stringify((await handler(JSON.parse(JSON.stringify(taskInput)))) ?? null));
-    };
-    const timeoutSeconds = Number(stateNamed(local.definition, state)?.TimeoutSeconds ?? 3600);
-    taskResourceLocalHandlers[state] = local.callbacks.includes(state)
-      ? async (taskInput) => {
-        const payload = (taskInput as { Payload: Record<string, unknown> }).Payload;
-        await invoke(payload);
-        // Step Functions shows the execution RUNNING while it waits for the answer.
-        options.store?.({ name, workflow, input, status: 'RUNNING', startDate, events: [...events], invocations, faults, children });
-        const request = { execution: name, state, payload, taskToken: taskToken(name), timeoutSeconds };
-        return taskTokenResult(await (options.approver ?? nobodyAnswers)(request));
-      }
-      : invoke;
+  try {
+    // The approval and notification topics: tasks publish to them (the rest of what the stack owns is `remediate local up`'s).
+    topicsCreated ??= createStackResources(stack.owned.filter((r) => r.kind === 'topic'), stack.region);
+    await topicsCreated;
+    for (const [state, file] of Object.entries(local.handlers)) {
+      const handler = loadHandler(file);
+      // Lambda hands the handler a fresh copy of its input, never a shared object.
+      const invoke = async (taskInput: unknown) => {
+        invocations[file] = (invocations[file] ?? 0) + 1;
+        return JSON.parse(JSON.stringify((await handler(JSON.parse(JSON.stringify(taskInput)))) ?? null));
+      };
+      const timeoutSeconds = Number(everyState(local.definition).find(([name]) => name === state)?.[1].TimeoutSeconds ?? 3600);
+      taskResourceLocalHandlers[state] = local.callbacks.includes(state)
+        ? async (taskInput) => {
+          const payload = (taskInput as { Payload: Record<string, unknown> }).Payload;
+          await invoke(payload);
+          // Step Functions shows the execution RUNNING while it waits for the answer.
+          options.store?.({ name, workflow, input, status: 'RUNNING', startDate, events: [...events], invocations, faults, children });
+          const request = { execution: name, state, payload, taskToken: taskToken(name), timeoutSeconds };
+          return taskTokenResult(await (options.approver ?? nobodyAnswers)(request));
+        }
+        : invoke;
+    }
+  } catch (error) {
+    topicsCreated = undefined;
+    setupFailure = error as Error;
   }
   const waitTimeOverrides = Object.fromEntries(statesWith(local.definition, (s) => s.Type === 'Wait').map((s) => [s, options.waitMs ?? 0]));
   const retryIntervalOverrides = Object.fromEntries(statesWith(local.definition, (s) => Array.isArray(s.Retry)).map((s) => [s, 0]));
@@ -250,6 +227,10 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   if (usedNames.has(name)) throw Object.assign(new Error(`Execution already exists: ${name}`), { name: 'ExecutionAlreadyExists' });
   usedNames.add(name);
   const startDate = new Date().toISOString();
+  if (setupFailure) {
+    removeHook();
+    return failedToStart({ name, workflow, input, startDate, invocations, faults, children }, setupFailure, options);
+  }
   // Node timers cannot hold the real 30-day timeout; locally an execution gets at most an hour.
   const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
   const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true } });

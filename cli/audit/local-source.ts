@@ -94,6 +94,10 @@ export class LocalExecutionSource implements ExecutionSource {
       reported = history.length;
     };
     const dir = this.dir;
+    // Two shells starting the same workflow on the same target in the same second: Step Functions refuses the second.
+    if (this.stored().some((e) => e.name === request.name)) {
+      throw Object.assign(new Error(`Execution Already Exists: '${request.name}'`), { name: 'ExecutionAlreadyExists' });
+    }
     const onWaiting = request.onWaitingForAnswer;
     // An approval waits for `remediate approve|reject --local` in another shell.
     const approver = storeApprover(dir, onWaiting ? { onWaiting: (p) => onWaiting({ execution: p.execution, state: p.state, taskToken: p.taskToken, scheduledAt: new Date(p.requestedAt) }) } : {});
