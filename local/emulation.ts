@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient, paginateListAliases } from '@aws-sdk/client-kms';
-import { ConfigServiceClient, DescribeDeliveryChannelsCommand } from '@aws-sdk/client-config-service';
+import { ConfigServiceClient, DescribeDeliveryChannelsCommand, type DeliveryChannel } from '@aws-sdk/client-config-service';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsCall } from '../tasks/lib/client-hooks';
@@ -119,20 +120,42 @@ export class Emulation {
     return { Role: out.Role, $metadata: {} };
   }
 
-  /** Config DescribeDeliveryChannelStatus (moto answers 500): every existing channel, its deliveries succeeding. */
+  private async bucketExists(bucket: string | undefined): Promise<boolean> {
+    if (!bucket) return false;
+    return new S3Client({ forcePathStyle: true }).send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
+  }
+
+  private async channels(): Promise<DeliveryChannel[]> {
+    return (await new ConfigServiceClient({}).send(new DescribeDeliveryChannelsCommand({}))).DeliveryChannels ?? [];
+  }
+
+  /**
+   * Config DescribeDeliveryChannelStatus (moto answers 500): each channel's deliveries succeed when its
+   * bucket exists and fail with NoSuchBucket when it does not, as Config reports them.
+   */
   async describeDeliveryChannelStatus(input: Record<string, unknown>): Promise<unknown> {
     const names = input.DeliveryChannelNames as string[] | undefined;
-    const channels = (await new ConfigServiceClient({}).send(new DescribeDeliveryChannelsCommand({}))).DeliveryChannels ?? [];
     const now = new Date();
-    return {
-      DeliveryChannelsStatus: channels.filter((c) => !names?.length || names.includes(c.name as string)).map((c) => ({
-        name: c.name,
-        configSnapshotDeliveryInfo: { lastStatus: 'Success', lastAttemptTime: now, lastSuccessfulTime: now },
-        configHistoryDeliveryInfo: { lastStatus: 'Success', lastAttemptTime: now, lastSuccessfulTime: now },
-        configStreamDeliveryInfo: { lastStatus: 'Not_Applicable' },
-      })),
-      $metadata: {},
-    };
+    const statuses = await Promise.all((await this.channels()).filter((c) => !names?.length || names.includes(c.name as string)).map(async (c) => {
+      const delivery = (await this.bucketExists(c.s3BucketName))
+        ? { lastStatus: 'Success', lastAttemptTime: now, lastSuccessfulTime: now }
+        : { lastStatus: 'Failure', lastErrorCode: 'NoSuchBucket', lastErrorMessage: 'The specified bucket does not exist', lastAttemptTime: now };
+      return { name: c.name, configSnapshotDeliveryInfo: delivery, configHistoryDeliveryInfo: delivery, configStreamDeliveryInfo: { lastStatus: 'Not_Applicable' } };
+    }));
+    return { DeliveryChannelsStatus: statuses, $metadata: {} };
+  }
+
+  /**
+   * Config DescribeConfigurationRecorderStatus: moto leaves a started recorder PENDING for ever; Config
+   * reports SUCCESS once it has recorded and delivered, which here means: its channel's bucket exists.
+   */
+  async recorderStatus(output: unknown): Promise<unknown> {
+    const statuses = (output as { ConfigurationRecordersStatus?: { recording?: boolean; lastStatus?: string; lastStatusChangeTime?: Date }[] }).ConfigurationRecordersStatus ?? [];
+    const pending = statuses.filter((s) => s.recording && s.lastStatus?.toUpperCase() === 'PENDING');
+    if (pending.length > 0 && (await this.bucketExists((await this.channels())[0]?.s3BucketName))) {
+      for (const status of pending) Object.assign(status, { lastStatus: 'SUCCESS', lastStatusChangeTime: new Date() });
+    }
+    return output;
   }
 
   /** CloudTrail CreateTrail with a name already taken: AWS refuses with TrailAlreadyExistsException, moto overwrites the trail. */
