@@ -29,6 +29,8 @@ type AslEvent = { type: string; timestamp?: number; state?: { name: string; type
 export interface LocalEvent {
   at: string;
   type: string;
+  /** The execution's name (children report through their parent's onEvent). */
+  execution?: string;
   state?: string;
   stateType?: string;
   index?: number;
@@ -144,8 +146,8 @@ function failedToStart(run: Omit<LocalExecution, 'status' | 'stopDate' | 'events
   const cause = `the local runner could not run the execution: ${failure.message}`;
   const stopDate = new Date().toISOString();
   const events: LocalEvent[] = [
-    { at: run.startDate, type: 'ExecutionStarted', input: run.input },
-    { at: stopDate, type: 'ExecutionFailed', error, cause },
+    { at: run.startDate, type: 'ExecutionStarted', execution: run.name, input: run.input },
+    { at: stopDate, type: 'ExecutionFailed', execution: run.name, error, cause },
   ];
   const failed: LocalExecution = { ...run, status: 'FAILED', error, cause, stopDate, events };
   for (const event of events) options.onEvent?.(event);
@@ -251,7 +253,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   });
   const collecting = (async () => {
     for await (const raw of execution.eventLogs as AsyncGenerator<AslEvent>) {
-      const event: LocalEvent = { at: new Date(raw.timestamp ?? Date.now()).toISOString(), type: raw.type };
+      const event: LocalEvent = { at: new Date(raw.timestamp ?? Date.now()).toISOString(), type: raw.type, execution: name };
       if (raw.state) Object.assign(event, { state: raw.state.name, stateType: raw.state.type });
       const input = raw.state?.input ?? raw.input;
       const output = raw.state?.output ?? raw.output;
