@@ -117,7 +117,7 @@ export class DemoProgress {
     const payload = {
       workflow: name.length > 48 ? `${name.slice(0, 47)}…` : name,
       phase: phase?.state ?? '',
-      items: phase && phase.items.size > 0 ? `(${phase.items.size} ${phase.items.size === 1 ? 'item' : 'items'})` : '',
+      items: phase && phase.items.size > 0 ? `(${byKind(phase.items).map(([kind, ids]) => `${ids.length} ${plural(kind, ids.length)}`).join(', ')})` : '',
       seconds: ((Date.now() - run.started) / 1000).toFixed(1),
     };
     if (!this.barShown) this.showBar();
