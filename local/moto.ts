@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -45,39 +45,39 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
   throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
+/** Spawns moto_server on a free loopback port and waits until it answers (killed if it does not). */
+async function spawnMoto(options: SpawnOptions, timeoutMs: number): Promise<{ child: ChildProcess; port: number; endpoint: string }> {
+  if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
+  const port = await freePort();
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], options);
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(endpoint, child, timeoutMs);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return { child, port, endpoint };
+}
+
 /**
  * Starts a moto server that outlives this process (`remediate local up`): its own process group,
  * output to `logFile`. Returns its pid, port and endpoint once it answers.
  */
 export async function startDetachedMoto(logFile: string, timeoutMs = 30_000): Promise<{ pid: number; port: number; endpoint: string }> {
-  if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
-  const port = await freePort();
   const log = openSync(logFile, 'a');
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { detached: true, stdio: ['ignore', log, log] });
-  closeSync(log);
-  const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilReady(endpoint, child, timeoutMs);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
+    const { child, port, endpoint } = await spawnMoto({ detached: true, stdio: ['ignore', log, log] }, timeoutMs);
+    child.unref();
+    return { pid: child.pid as number, port, endpoint };
+  } finally {
+    closeSync(log);
   }
-  child.unref();
-  return { pid: child.pid as number, port, endpoint };
 }
 
 /** Starts a moto server on a free loopback port; `stop` ends it. */
 export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
-  if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
-  const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilReady(endpoint, child, timeoutMs);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
+  const { child, port, endpoint } = await spawnMoto({ stdio: 'ignore' }, timeoutMs);
   return {
     endpoint,
     port,
