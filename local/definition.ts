@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { HANDLER_METADATA } from '../infra/constructs/task-function';
 import { RemediationStack } from '../infra/stack';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localRegion } from './account';
 
-export const LOCAL_ACCOUNT = '123456789012';
-export const LOCAL_REGION = 'us-east-1';
+export { LOCAL_ACCOUNT, LOCAL_REGION, localRegion };
 
 type CfnValue = string | { [key: string]: unknown } | CfnValue[];
 interface CfnResource {
@@ -26,23 +26,34 @@ export interface LocalWorkflow {
   stateMachineName: string;
 }
 
-export const functionArn = (logicalId: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+export const functionArn = (logicalId: string, region = LOCAL_REGION) => `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:${logicalId}`;
 /** Locally a topic is named by its logical id; the runner creates it in the emulator. */
-export const topicArn = (logicalId: string) => `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${logicalId}`;
+export const topicArn = (logicalId: string, region = LOCAL_REGION) => `arn:aws:sns:${region}:${LOCAL_ACCOUNT}:${logicalId}`;
+
+/**
+ * What the stack owns and the workflows write to, named as locally resolved: every bucket (the
+ * destinations and their access-log buckets), topic and table, and the log groups and roles the
+ * task functions are given in their environment (the flow-log group and its delivery role).
+ * `remediate local up` and the demo create these in the emulator (local/stack-resources.ts).
+ */
+export type OwnedResource =
+  | { kind: 'bucket' | 'log-group' | 'topic'; logicalId: string; name: string }
+  | { kind: 'role'; logicalId: string; name: string; trustPolicy: string }
+  | { kind: 'table'; logicalId: string; name: string; keySchema: unknown[]; attributeDefinitions: unknown[] };
 
 /** Resolves the intrinsics our templates use to the values they would have in the local account. */
-function resolver(resources: Record<string, CfnResource>) {
+function resolver(resources: Record<string, CfnResource>, region: string) {
   const arnOf = (logicalId: string): string => {
     const resource = resources[logicalId];
     switch (resource?.Type) {
       case 'AWS::IAM::Role': return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${logicalId}`;
       case 'AWS::StepFunctions::StateMachine':
-        return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${resource.Properties?.StateMachineName as string}`;
+        return `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${resource.Properties?.StateMachineName as string}`;
       case 'AWS::S3::Bucket': return `arn:aws:s3:::${bucketName(logicalId)}`;
-      case 'AWS::SNS::Topic': return topicArn(logicalId);
-      case 'AWS::Logs::LogGroup': return `arn:aws:logs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:log-group:${logGroupName(logicalId)}:*`;
-      case 'AWS::KMS::Key': return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${logicalId}`;
-      default: return functionArn(logicalId);
+      case 'AWS::SNS::Topic': return topicArn(logicalId, region);
+      case 'AWS::Logs::LogGroup': return `arn:aws:logs:${region}:${LOCAL_ACCOUNT}:log-group:${logGroupName(logicalId)}:*`;
+      case 'AWS::KMS::Key': return `arn:aws:kms:${region}:${LOCAL_ACCOUNT}:key/${logicalId}`;
+      default: return functionArn(logicalId, region);
     }
   };
   const logGroupName = (logicalId: string) => (resources[logicalId]?.Properties?.LogGroupName as string | undefined) ?? logicalId;
@@ -59,7 +70,7 @@ function resolver(resources: Record<string, CfnResource>) {
     if (fn === 'Ref') {
       const ref = args as string;
       if (ref === 'AWS::Partition') return 'aws';
-      if (ref === 'AWS::Region') return LOCAL_REGION;
+      if (ref === 'AWS::Region') return region;
       if (ref === 'AWS::AccountId') return LOCAL_ACCOUNT;
       if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
       if (resources[ref]?.Type === 'AWS::StepFunctions::StateMachine') return arnOf(ref);
@@ -70,7 +81,55 @@ function resolver(resources: Record<string, CfnResource>) {
     }
     throw new Error(`cannot resolve ${JSON.stringify(value)} locally`);
   };
-  return resolve;
+  return { resolve, bucketName, logGroupName };
+}
+
+/** Logical ids a value refers to (Ref, Fn::GetAtt), at any depth. */
+function referencesOf(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) referencesOf(item, into);
+  else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string') into.add(inner);
+      else if (key === 'Fn::GetAtt' && Array.isArray(inner) && typeof inner[0] === 'string') into.add(inner[0]);
+      else referencesOf(inner, into);
+    }
+  }
+  return into;
+}
+
+function ownedResources(resources: Record<string, CfnResource>, names: ReturnType<typeof resolver>, taskEnvironment: unknown[]): OwnedResource[] {
+  const referenced = referencesOf(taskEnvironment);
+  const owned: OwnedResource[] = [];
+  for (const [logicalId, { Type, Properties = {} }] of Object.entries(resources)) {
+    if (Type === 'AWS::S3::Bucket') owned.push({ kind: 'bucket', logicalId, name: names.bucketName(logicalId) });
+    if (Type === 'AWS::SNS::Topic') owned.push({ kind: 'topic', logicalId, name: logicalId });
+    if (Type === 'AWS::Logs::LogGroup' && referenced.has(logicalId)) owned.push({ kind: 'log-group', logicalId, name: names.logGroupName(logicalId) });
+    // Roles a service assumes to deliver for us (flow logs); the functions' own roles have no use locally, where handlers run in-process.
+    if (Type === 'AWS::IAM::Role' && referenced.has(logicalId) && !JSON.stringify(Properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com')) {
+      owned.push({ kind: 'role', logicalId, name: logicalId, trustPolicy: JSON.stringify(Properties.AssumeRolePolicyDocument ?? {}) });
+    }
+    if (Type === 'AWS::DynamoDB::Table' || Type === 'AWS::DynamoDB::GlobalTable') {
+      owned.push({
+        kind: 'table', logicalId, name: (Properties.TableName as string | undefined) ?? logicalId,
+        keySchema: Properties.KeySchema as unknown[], attributeDefinitions: Properties.AttributeDefinitions as unknown[],
+      });
+    }
+  }
+  return owned;
+}
+
+/** Every state of an ASL definition, Map iterations included, with its name. */
+export function everyState(definition: Record<string, unknown>): [string, Record<string, unknown>][] {
+  const found: [string, Record<string, unknown>][] = [];
+  const walk = (states: Record<string, Record<string, unknown>>) => {
+    for (const [name, state] of Object.entries(states)) {
+      found.push([name, state]);
+      const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
+      if (processor) walk(processor.States);
+    }
+  };
+  walk(definition.States as Record<string, Record<string, unknown>>);
+  return found;
 }
 
 /** Task states that wait for a task token (`lambda:invoke.waitForTaskToken`): an answer ends them, not the function. */
@@ -91,24 +150,35 @@ function collectTaskResources(states: Record<string, Record<string, unknown>>, i
  * Synthesizes the stack (without bundling) and returns each workflow's plain ASL and its handler
  * bindings. LOCAL_SYNTH_CACHE names a file with a result synthesized earlier in this run (tests).
  */
-export function synthesizeWorkflows(): {
+export interface SynthesizedWorkflows {
+  /** The region the template was synthesized for (ARNs in it name this region). */
+  region: string;
   workflows: Record<string, LocalWorkflow>;
   environment: LocalEnvironment;
-  topics: string[];
+  /** What the stack owns that the workflows use; see OwnedResource. */
+  owned: OwnedResource[];
   /** The EventBridge rules of the stack, as synthesized. */
   rules: { logicalId: string; pattern: Record<string, unknown> }[];
-} {
+}
+
+export function synthesizeWorkflows(region = localRegion()): SynthesizedWorkflows {
   const cache = process.env.LOCAL_SYNTH_CACHE;
-  if (cache && existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8'));
+  if (cache && existsSync(cache)) {
+    const cached = JSON.parse(readFileSync(cache, 'utf8')) as SynthesizedWorkflows;
+    if (cached.region === region) return cached;
+  }
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new RemediationStack(app, 'Local', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+  const stack = new RemediationStack(app, 'Local', { env: { account: LOCAL_ACCOUNT, region } });
   const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, CfnResource> };
   const resources = template.Resources;
-  const resolve = resolver(resources);
+  const names = resolver(resources, region);
+  const { resolve } = names;
   const environment: LocalEnvironment = {};
+  const taskEnvironment: unknown[] = [];
   for (const resource of Object.values(resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const variables = ((resource.Properties?.Environment as { Variables?: Record<string, CfnValue> } | undefined)?.Variables) ?? {};
+    taskEnvironment.push(variables);
     for (const [name, value] of Object.entries(variables)) {
       if (name === 'NODE_OPTIONS' || name.startsWith('AWS_')) continue;
       try {
@@ -121,7 +191,7 @@ export function synthesizeWorkflows(): {
   const handlerOf = new Map<string, string>();
   for (const [logicalId, resource] of Object.entries(resources)) {
     const handler = resource.Metadata?.[HANDLER_METADATA];
-    if (resource.Type === 'AWS::Lambda::Function' && typeof handler === 'string') handlerOf.set(functionArn(logicalId), handler);
+    if (resource.Type === 'AWS::Lambda::Function' && typeof handler === 'string') handlerOf.set(functionArn(logicalId, region), handler);
   }
   const workflows: Record<string, LocalWorkflow> = {};
   for (const resource of Object.values(resources)) {
@@ -139,9 +209,8 @@ export function synthesizeWorkflows(): {
     }
     workflows[name.replace(/^remediation-/, '')] = { definition, handlers, callbacks, stateMachineName: name };
   }
-  const topics = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SNS::Topic').map(([id]) => id);
   const rules = Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::Events::Rule')
     .map(([logicalId, r]) => ({ logicalId, pattern: r.Properties?.EventPattern as Record<string, unknown> }));
-  return { workflows, environment, topics, rules };
+  return { region, workflows, environment, owned: ownedResources(resources, names, taskEnvironment), rules };
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { runCli } from '../cli/commands';
 import { demoEnableCloudTrail } from './demo/enable-cloudtrail';
@@ -8,9 +9,8 @@ import { demoEnableConfig } from './demo/enable-config';
 import { demoEnableFlowLogs } from './demo/enable-flow-logs';
 import type { Volume } from '@aws-sdk/client-ec2';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DemoProgress } from './demo/progress';
 import { startMoto, useEndpoint } from './moto';
-import type { LocalEvent } from './runner';
 import type { AccountSeeder, SeededInstance } from './seed';
 import type { Report } from '../tasks/ebs/build-report';
 
@@ -30,16 +30,6 @@ async function volumesByDevice(seeder: AccountSeeder, instanceId: string): Promi
     m.DeviceName as string,
     { ...volumes.find((v) => v.VolumeId === m.Ebs?.VolumeId), deleteOnTermination: m.Ebs?.DeleteOnTermination },
   ]));
-}
-
-function progress(started: number) {
-  return (event: LocalEvent) => {
-    if (event.type !== 'StateEntered' && event.type !== 'StateRetried' && event.type !== 'StateFailed') return;
-    const at = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
-    const where = event.index !== undefined ? `  [volume ${event.index}] ` : '';
-    const what = event.type === 'StateEntered' ? '' : ` (${event.type === 'StateRetried' ? 'retry' : `failed: ${event.error}`})`;
-    console.log(`${at}s ${where}${event.state}${what}`);
-  };
 }
 
 /** Checks the end state the workflow promised; returns the problems found. */
@@ -80,6 +70,8 @@ function startInstancesEvent(instanceId: string): Record<string, unknown> {
 }
 
 async function main(): Promise<number> {
+  // --verbose: every state as it runs; otherwise a live progress line and each execution's phases.
+  const { values } = parseArgs({ options: { verbose: { type: 'boolean', default: false } } });
   console.log('Starting the local AWS emulator (moto)...');
   const moto = await startMoto();
   const problems: string[] = [];
@@ -89,7 +81,8 @@ async function main(): Promise<number> {
     process.env.REMEDIATION_LOCAL_DIR = mkdtempSync(path.join(tmpdir(), 'remediation-demo-'));
     const { AccountSeeder: Seeder } = await import('./seed');
     const runner = await import('./runner');
-    const { runWorkflow } = runner;
+    const progress = new DemoProgress(runner.localWorkflows(), values.verbose);
+    const runWorkflow: typeof runner.runWorkflow = (workflow, input, options = {}) => runner.runWorkflow(workflow, input, { onEvent: progress.onEvent, ...options });
     const { saveExecution } = await import('./store');
     const { matchesPattern } = await import('./event-pattern');
     const seeder = new Seeder();
@@ -108,19 +101,18 @@ async function main(): Promise<number> {
     // 1. The StartInstances event, through the synthesized rule, into triage; triage starts encrypt-volumes,
     //    which asks for approval before any change (answered here as `remediate approve` would).
     const event = startInstancesEvent(seeded.instanceId);
-    runner.localWorkflows();
-    // What the deployed stack owns and triage's children write to: the flow-log bucket.
-    await new S3Client({}).send(new CreateBucketCommand({ Bucket: String(process.env.FLOW_LOGS_BUCKET_ARN).replace('arn:aws:s3:::', '') }));
+    // What the deployed stack owns and the workflows write to (buckets, flow-log group, topics), as `remediate local up` creates it.
+    const stack = runner.localStack();
+    const { createStackResources } = await import('./stack-resources');
+    await createStackResources(stack.owned, stack.region);
     const matched = runner.localRules.filter((r) => matchesPattern(r.pattern as never, event)).map((r) => r.logicalId);
     console.log(`CloudTrail StartInstances by alice (event ${(event.detail as { eventID: string }).eventID}) matches rule(s): ${matched.join(', ') || 'NONE'}`);
     if (matched.length !== 1) problems.push(`the StartInstances event matched ${matched.length} rules, expected 1`);
-    const started = Date.now();
     const triage = await runWorkflow('triage-start-instances', event, {
-      onEvent: progress(started),
       store: saveExecution,
       approver: async (request) => {
-        console.log(`\n  Approval requested for ${request.execution} (published to SNS with the plan).`);
-        console.log(`  $ remediate approve ${request.execution}   <- answered by the demo\n`);
+        progress.log(`  Approval requested for ${request.execution} (published to SNS with the plan).`);
+        progress.log(`  $ remediate approve ${request.execution}   <- answered by the demo (in-process; another shell could: remediate approve ... --local)`);
         return { approved: true, principal: 'arn:aws:iam::123456789012:user/demo-approver' };
       },
     });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { ConfigServiceClient, DescribeDeliveryChannelsCommand } from '@aws-sdk/client-config-service';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient, paginateListAliases } from '@aws-sdk/client-kms';
+import { ConfigServiceClient, DescribeDeliveryChannelsCommand, type DeliveryChannel } from '@aws-sdk/client-config-service';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsCall } from '../tasks/lib/client-hooks';
@@ -10,6 +11,9 @@ import type { AwsCall } from '../tasks/lib/client-hooks';
 export function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 }
+
+/** The alias of the local stand-in for the AWS-managed EBS key (`alias/aws/...` is reserved for AWS). */
+export const EBS_DEFAULT_KEY_ALIAS = 'alias/remediation-local/aws-ebs';
 
 /**
  * What moto lacks or gets wrong, answered as AWS would. Raw clients (no hooks)
@@ -22,13 +26,34 @@ export class Emulation {
   /** Blocks a snapshot reports; a fault can make an encrypted copy disagree with its source. */
   readonly blockCountOverrides = new Map<string, number>();
 
-  /** EC2 creates the AWS-managed EBS key on first use; we create an ordinary key once and answer with it. */
+  /**
+   * EC2 GetEbsDefaultKmsKeyId (moto lacks it). EC2 creates the AWS-managed EBS key on first use and answers
+   * with it ever after; locally an ordinary key under EBS_DEFAULT_KEY_ALIAS plays it, found in the emulator
+   * before one is created, so every run against one emulator (plan, then apply) names the same key.
+   */
   async ebsDefaultKmsKeyId(): Promise<{ KmsKeyId: string }> {
-    if (!this.defaultKeyArn) {
-      const out = await this.kms.send(new CreateKeyCommand({ Description: 'local stand-in for aws/ebs' }));
-      this.defaultKeyArn = out.KeyMetadata?.Arn as string;
-    }
+    this.defaultKeyArn ??= (await this.findEbsDefaultKey()) ?? (await this.createEbsDefaultKey());
     return { KmsKeyId: this.defaultKeyArn };
+  }
+
+  private async findEbsDefaultKey(): Promise<string | undefined> {
+    for await (const page of paginateListAliases({ client: this.kms }, {})) {
+      const alias = page.Aliases?.find((a) => a.AliasName === EBS_DEFAULT_KEY_ALIAS);
+      if (alias?.TargetKeyId) return alias.AliasArn?.replace(/:alias\/.*$/, `:key/${alias.TargetKeyId}`);
+    }
+    return undefined;
+  }
+
+  private async createEbsDefaultKey(): Promise<string> {
+    const key = (await this.kms.send(new CreateKeyCommand({ Description: 'local stand-in for aws/ebs' }))).KeyMetadata;
+    try {
+      await this.kms.send(new CreateAliasCommand({ AliasName: EBS_DEFAULT_KEY_ALIAS, TargetKeyId: key?.KeyId }));
+    } catch (error) {
+      // Another run created it first: use that one (this key stays unused).
+      if ((error as Error).name !== 'AlreadyExistsException') throw error;
+      return (await this.findEbsDefaultKey()) as string;
+    }
+    return key?.Arn as string;
   }
 
   /**
@@ -95,20 +120,42 @@ export class Emulation {
     return { Role: out.Role, $metadata: {} };
   }
 
-  /** Config DescribeDeliveryChannelStatus (moto answers 500): every existing channel, its deliveries succeeding. */
+  private async bucketExists(bucket: string | undefined): Promise<boolean> {
+    if (!bucket) return false;
+    return new S3Client({ forcePathStyle: true }).send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
+  }
+
+  private async channels(): Promise<DeliveryChannel[]> {
+    return (await new ConfigServiceClient({}).send(new DescribeDeliveryChannelsCommand({}))).DeliveryChannels ?? [];
+  }
+
+  /**
+   * Config DescribeDeliveryChannelStatus (moto answers 500): each channel's deliveries succeed when its
+   * bucket exists and fail with NoSuchBucket when it does not, as Config reports them.
+   */
   async describeDeliveryChannelStatus(input: Record<string, unknown>): Promise<unknown> {
     const names = input.DeliveryChannelNames as string[] | undefined;
-    const channels = (await new ConfigServiceClient({}).send(new DescribeDeliveryChannelsCommand({}))).DeliveryChannels ?? [];
     const now = new Date();
-    return {
-      DeliveryChannelsStatus: channels.filter((c) => !names?.length || names.includes(c.name as string)).map((c) => ({
-        name: c.name,
-        configSnapshotDeliveryInfo: { lastStatus: 'Success', lastAttemptTime: now, lastSuccessfulTime: now },
-        configHistoryDeliveryInfo: { lastStatus: 'Success', lastAttemptTime: now, lastSuccessfulTime: now },
-        configStreamDeliveryInfo: { lastStatus: 'Not_Applicable' },
-      })),
-      $metadata: {},
-    };
+    const statuses = await Promise.all((await this.channels()).filter((c) => !names?.length || names.includes(c.name as string)).map(async (c) => {
+      const delivery = (await this.bucketExists(c.s3BucketName))
+        ? { lastStatus: 'Success', lastAttemptTime: now, lastSuccessfulTime: now }
+        : { lastStatus: 'Failure', lastErrorCode: 'NoSuchBucket', lastErrorMessage: 'The specified bucket does not exist', lastAttemptTime: now };
+      return { name: c.name, configSnapshotDeliveryInfo: delivery, configHistoryDeliveryInfo: delivery, configStreamDeliveryInfo: { lastStatus: 'Not_Applicable' } };
+    }));
+    return { DeliveryChannelsStatus: statuses, $metadata: {} };
+  }
+
+  /**
+   * Config DescribeConfigurationRecorderStatus: moto leaves a started recorder PENDING for ever; Config
+   * reports SUCCESS once it has recorded and delivered, which here means: its channel's bucket exists.
+   */
+  async recorderStatus(output: unknown): Promise<unknown> {
+    const statuses = (output as { ConfigurationRecordersStatus?: { recording?: boolean; lastStatus?: string; lastStatusChangeTime?: Date }[] }).ConfigurationRecordersStatus ?? [];
+    const pending = statuses.filter((s) => s.recording && s.lastStatus?.toUpperCase() === 'PENDING');
+    if (pending.length > 0 && (await this.bucketExists((await this.channels())[0]?.s3BucketName))) {
+      for (const status of pending) Object.assign(status, { lastStatus: 'SUCCESS', lastStatusChangeTime: new Date() });
+    }
+    return output;
   }
 
   /** CloudTrail CreateTrail with a name already taken: AWS refuses with TrailAlreadyExistsException, moto overwrites the trail. */

@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const MOTO_INSTALL_HINT = 'moto_server not found: install it with  pip install "moto[server]"';
@@ -25,26 +26,30 @@ export function motoAvailable(): boolean {
   return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
 }
 
+/** Whether a moto server answers on this endpoint. */
+export async function motoAnswers(endpoint: string): Promise<boolean> {
+  try {
+    return (await fetch(`${endpoint}/moto-api/`)).ok;
+  } catch {
+    return false; // not listening (yet)
+  }
+}
+
 async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
+    if (await motoAnswers(endpoint)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
-/** Starts a moto server on a free loopback port; `stop` ends it. */
-export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
+/** Spawns moto_server on a free loopback port and waits until it answers (killed if it does not). */
+async function spawnMoto(options: SpawnOptions, timeoutMs: number): Promise<{ child: ChildProcess; port: number; endpoint: string }> {
   if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
   const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], options);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitUntilReady(endpoint, child, timeoutMs);
@@ -52,6 +57,27 @@ export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
     child.kill('SIGKILL');
     throw error;
   }
+  return { child, port, endpoint };
+}
+
+/**
+ * Starts a moto server that outlives this process (`remediate local up`): its own process group,
+ * output to `logFile`. Returns its pid, port and endpoint once it answers.
+ */
+export async function startDetachedMoto(logFile: string, timeoutMs = 30_000): Promise<{ pid: number; port: number; endpoint: string }> {
+  const log = openSync(logFile, 'a');
+  try {
+    const { child, port, endpoint } = await spawnMoto({ detached: true, stdio: ['ignore', log, log] }, timeoutMs);
+    child.unref();
+    return { pid: child.pid as number, port, endpoint };
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Starts a moto server on a free loopback port; `stop` ends it. */
+export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
+  const { child, port, endpoint } = await spawnMoto({ stdio: 'ignore' }, timeoutMs);
   return {
     endpoint,
     port,

@@ -2,11 +2,12 @@ import './polyfills';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { installClientHook } from '../tasks/lib/client-hooks';
-import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeWorkflows, type LocalWorkflow } from './definition';
+import { nobodyAnswers, taskToken, taskTokenResult, type ApprovalAnswer, type ApprovalRequest } from './approvals';
+import { LOCAL_ACCOUNT, everyState, localRegion, synthesizeWorkflows, type LocalWorkflow, type SynthesizedWorkflows } from './definition';
 import { Emulation, awsError } from './emulation';
 import { FaultLayer, type FaultPlan } from './faults';
+import { createStackResources } from './stack-resources';
 
 // Step Functions stops a Map's queued iterations once one fails; p-limit (used by
 // aws-local-stepfunctions) would still start them. Jest maps the module in its
@@ -28,6 +29,8 @@ type AslEvent = { type: string; timestamp?: number; state?: { name: string; type
 export interface LocalEvent {
   at: string;
   type: string;
+  /** The execution's name (children report through their parent's onEvent). */
+  execution?: string;
   state?: string;
   stateType?: string;
   index?: number;
@@ -56,6 +59,9 @@ export interface LocalExecution {
   children?: LocalExecution[];
 }
 
+/** A run as stored while it waits for a task token: RUNNING, its events so far. */
+export type WaitingExecution = Omit<LocalExecution, 'status' | 'stopDate'> & { status: 'RUNNING' };
+
 export interface RunOptions {
   executionName?: string;
   faults?: FaultPlan;
@@ -63,54 +69,45 @@ export interface RunOptions {
   onEvent?: (event: LocalEvent) => void;
   /** Milliseconds each Wait state lasts locally (default 0). */
   waitMs?: number;
-  /** Keep the execution, in Step Functions' history shape, for `remediate --local` (local/store.ts). */
-  store?: (execution: LocalExecution) => void;
   /**
-   * Answers a task-token step (an approval) as `remediate approve|reject` would. Without one,
-   * nobody answers: the step's timeout counts, here at once.
+   * Keep the execution, in Step Functions' history shape, for `remediate --local` (local/store.ts):
+   * once RUNNING when it starts to wait for a task token, and when it ends.
+   */
+  store?: (execution: LocalExecution | WaitingExecution) => void;
+  /**
+   * Answers a task-token step (an approval) as `remediate approve|reject` would: in-process (tests,
+   * the demo) or from another process (local/approvals.ts storeApprover). Without one, nobody
+   * answers: the step's timeout counts, here at once.
    */
   approver?: (request: ApprovalRequest) => Promise<ApprovalAnswer>;
 }
 
-export interface ApprovalRequest {
-  execution: string;
-  state: string;
-  payload: Record<string, unknown>;
-}
-export type ApprovalAnswer =
-  | { approved: true; principal?: string }
-  | { approved: false; reason: string; principal?: string }
-  | { timeout: true };
+export type { ApprovalAnswer, ApprovalRequest };
 
-const nobodyAnswers = async (): Promise<ApprovalAnswer> => ({ timeout: true });
-
-/** The answer to a task token, as the state machine sees it (SendTaskSuccess / SendTaskFailure / the task's timeout). */
-function taskTokenResult(answer: ApprovalAnswer): unknown {
-  const at = new Date().toISOString();
-  if ('timeout' in answer) throw Object.assign(new Error('no answer before the task timeout'), { name: 'States.Timeout' });
-  if (answer.approved) return { approved: true, principal: answer.principal ?? 'local', at };
-  throw Object.assign(new Error(JSON.stringify({ approved: false, principal: answer.principal ?? 'local', at, reason: answer.reason })), { name: 'ApprovalRejected' });
-}
-
-let cachedWorkflows: Record<string, LocalWorkflow> | undefined;
-let localTopics: string[] = [];
+let synthesized: SynthesizedWorkflows | undefined;
 /** The stack's EventBridge rules as synthesized (the demo matches its event against them). */
 export let localRules: { logicalId: string; pattern: Record<string, unknown> }[] = [];
-let topicsCreated: Promise<void> | undefined;
+let topicsCreated: Promise<unknown> | undefined;
 /** Task functions' environment from the template; a variable already set (by a test, say) wins. */
 export let localEnvironment: Record<string, string> = {};
 const usedNames = new Set<string>();
-export function localWorkflows(): Record<string, LocalWorkflow> {
-  if (!cachedWorkflows) {
-    const synthesized = synthesizeWorkflows();
-    cachedWorkflows = synthesized.workflows;
+/** The stack as synthesized for the local region (once per process and region). */
+export function localStack(): SynthesizedWorkflows {
+  const region = localRegion();
+  if (synthesized?.region !== region) {
+    const previous = localEnvironment;
+    synthesized = synthesizeWorkflows(region);
     localEnvironment = synthesized.environment;
-    localTopics = synthesized.topics;
     localRules = synthesized.rules;
-    for (const [name, value] of Object.entries(localEnvironment)) process.env[name] ??= value;
+    topicsCreated = undefined;
+    // What an earlier region's template set gives way; what a caller set stays.
+    for (const [name, value] of Object.entries(localEnvironment)) {
+      if (process.env[name] === undefined || process.env[name] === previous[name]) process.env[name] = value;
+    }
   }
-  return cachedWorkflows;
+  return synthesized;
 }
+export const localWorkflows = (): Record<string, LocalWorkflow> => localStack().workflows;
 
 function loadHandler(file: string): Handler {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -119,29 +116,14 @@ function loadHandler(file: string): Handler {
   return mod.handler;
 }
 
-function statesWith(definition: Record<string, unknown>, predicate: (state: Record<string, unknown>) => boolean): string[] {
-  const found: string[] = [];
-  const walk = (states: Record<string, Record<string, unknown>>) => {
-    for (const [name, state] of Object.entries(states)) {
-      if (predicate(state)) found.push(name);
-      const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
-      if (processor) walk(processor.States);
-    }
-  };
-  walk(definition.States as Record<string, Record<string, unknown>>);
-  return found;
-}
+const statesWith = (definition: Record<string, unknown>, predicate: (state: Record<string, unknown>) => boolean): string[] =>
+  everyState(definition).filter(([, state]) => predicate(state)).map(([name]) => name);
 
 /**
  * StartExecution of one of our state machines, run here. Step Functions would return at
  * once and run the child on its own; locally the child runs to its end first, which keeps
  * tests deterministic. A name already used is refused as Step Functions refuses it.
  */
-async function createTopics(names: string[]): Promise<void> {
-  const client = new SNSClient({});
-  for (const Name of names) await client.send(new CreateTopicCommand({ Name }));
-}
-
 async function startChild(input: Record<string, unknown>, parent: RunOptions, children: LocalExecution[]): Promise<unknown> {
   const arn = String(input.stateMachineArn);
   const workflow = arn.split(':stateMachine:remediation-')[1];
@@ -156,6 +138,21 @@ async function startChild(input: Record<string, unknown>, parent: RunOptions, ch
   });
   children.push(child);
   return { executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date(child.startDate), $metadata: {} };
+}
+
+/** The record of a run that failed before its first state, as Step Functions records an execution that fails at once. */
+function failedToStart(run: Omit<LocalExecution, 'status' | 'stopDate' | 'events'>, failure: Error, options: RunOptions): LocalExecution {
+  const error = failure.name && failure.name !== 'Error' ? failure.name : 'LocalRunnerError';
+  const cause = `the local runner could not run the execution: ${failure.message}`;
+  const stopDate = new Date().toISOString();
+  const events: LocalEvent[] = [
+    { at: run.startDate, type: 'ExecutionStarted', execution: run.name, input: run.input },
+    { at: stopDate, type: 'ExecutionFailed', execution: run.name, error, cause },
+  ];
+  const failed: LocalExecution = { ...run, status: 'FAILED', error, cause, stopDate, events };
+  for (const event of events) options.onEvent?.(event);
+  options.store?.(failed);
+  return failed;
 }
 
 export function executionNameFor(workflow: string, target: string, at = new Date()): string {
@@ -179,6 +176,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     if (call.service === 'sfn' && call.command === 'StartExecution') return startChild(call.input, options, children);
     if (call.service === 'iam' && call.command === 'CreateServiceLinkedRole') return faults.after(call, await emulation.createServiceLinkedRole(call.input, next));
     if (call.service === 'config' && call.command === 'DescribeDeliveryChannelStatus') return faults.after(call, await emulation.describeDeliveryChannelStatus(call.input));
+    if (call.service === 'config' && call.command === 'DescribeConfigurationRecorderStatus') return faults.after(call, await emulation.recorderStatus(await next()));
     await emulation.refuseWhatEc2Refuses(call);
     await emulation.refuseWhatCloudTrailRefuses(call);
     return faults.after(call, await next());
@@ -186,23 +184,37 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
 
   const invocations: Record<string, number> = {};
   const children: LocalExecution[] = [];
+  const events: LocalEvent[] = [];
   const taskResourceLocalHandlers: Record<string, Handler> = {};
-  topicsCreated ??= createTopics(localTopics);
-  await topicsCreated;
-  for (const [state, file] of Object.entries(local.handlers)) {
-    const handler = loadHandler(file);
-    // Lambda hands the handler a fresh copy of its input, never a shared object.
-    const invoke = async (taskInput: unknown) => {
-      invocations[file] = (invocations[file] ?? 0) + 1;
-      return JSON.parse(JSON.stringify((await handler(JSON.parse(JSON.stringify(taskInput)))) ?? null));
-    };
-    taskResourceLocalHandlers[state] = local.callbacks.includes(state)
-      ? async (taskInput) => {
-        const payload = (taskInput as { Payload: Record<string, unknown> }).Payload;
-        await invoke(payload);
-        return taskTokenResult(await (options.approver ?? nobodyAnswers)({ execution: name, state, payload }));
-      }
-      : invoke;
+  // A run that cannot start (emulator gone, a handler that fails to load) still gets its name and a FAILED record.
+  let setupFailure: Error | undefined;
+  const stack = localStack();
+  try {
+    // The approval and notification topics: tasks publish to them (the rest of what the stack owns is `remediate local up`'s).
+    topicsCreated ??= createStackResources(stack.owned.filter((r) => r.kind === 'topic'), stack.region);
+    await topicsCreated;
+    for (const [state, file] of Object.entries(local.handlers)) {
+      const handler = loadHandler(file);
+      // Lambda hands the handler a fresh copy of its input, never a shared object.
+      const invoke = async (taskInput: unknown) => {
+        invocations[file] = (invocations[file] ?? 0) + 1;
+        return JSON.parse(JSON.stringify((await handler(JSON.parse(JSON.stringify(taskInput)))) ?? null));
+      };
+      const timeoutSeconds = Number(everyState(local.definition).find(([name]) => name === state)?.[1].TimeoutSeconds ?? 3600);
+      taskResourceLocalHandlers[state] = local.callbacks.includes(state)
+        ? async (taskInput) => {
+          const payload = (taskInput as { Payload: Record<string, unknown> }).Payload;
+          await invoke(payload);
+          // Step Functions shows the execution RUNNING while it waits for the answer.
+          options.store?.({ name, workflow, input, status: 'RUNNING', startDate, events: [...events], invocations, faults, children });
+          const request = { execution: name, state, payload, taskToken: taskToken(name), timeoutSeconds };
+          return taskTokenResult(await (options.approver ?? nobodyAnswers)(request));
+        }
+        : invoke;
+    }
+  } catch (error) {
+    topicsCreated = undefined;
+    setupFailure = error as Error;
   }
   const waitTimeOverrides = Object.fromEntries(statesWith(local.definition, (s) => s.Type === 'Wait').map((s) => [s, options.waitMs ?? 0]));
   const retryIntervalOverrides = Object.fromEntries(statesWith(local.definition, (s) => Array.isArray(s.Retry)).map((s) => [s, 0]));
@@ -218,6 +230,10 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   if (usedNames.has(name)) throw Object.assign(new Error(`Execution already exists: ${name}`), { name: 'ExecutionAlreadyExists' });
   usedNames.add(name);
   const startDate = new Date().toISOString();
+  if (setupFailure) {
+    removeHook();
+    return failedToStart({ name, workflow, input, startDate, invocations, faults, children }, setupFailure, options);
+  }
   // Node timers cannot hold the real 30-day timeout; locally an execution gets at most an hour.
   const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
   const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true } });
@@ -225,20 +241,19 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`,
+        Id: `arn:aws:states:${stack.region}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`,
         Name: name,
         Input: input,
         StartTime: startDate,
         RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
       },
-      Task: { Token: `local-task-token:${name}` },
-      StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${local.stateMachineName}`, Name: local.stateMachineName },
+      Task: { Token: taskToken(name) },
+      StateMachine: { Id: `arn:aws:states:${stack.region}:${LOCAL_ACCOUNT}:stateMachine:${local.stateMachineName}`, Name: local.stateMachineName },
     } as never,
   });
-  const events: LocalEvent[] = [];
   const collecting = (async () => {
     for await (const raw of execution.eventLogs as AsyncGenerator<AslEvent>) {
-      const event: LocalEvent = { at: new Date(raw.timestamp ?? Date.now()).toISOString(), type: raw.type };
+      const event: LocalEvent = { at: new Date(raw.timestamp ?? Date.now()).toISOString(), type: raw.type, execution: name };
       if (raw.state) Object.assign(event, { state: raw.state.name, stateType: raw.state.type });
       const input = raw.state?.input ?? raw.input;
       const output = raw.state?.output ?? raw.output;

@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition';
+import { LOCAL_ACCOUNT, localRegion } from './definition';
 import { toHistory, type HistoryEvent } from './history';
-import type { LocalExecution } from './runner';
+import type { LocalExecution, WaitingExecution } from './runner';
 
 /** A local execution as DescribeExecution + GetExecutionHistory would return it (dates as ISO strings). */
 export interface StoredExecution {
@@ -25,9 +25,9 @@ export function localStoreDir(): string {
   return process.env.REMEDIATION_LOCAL_DIR ?? path.join(PROJECT_ROOT, '.local', 'executions');
 }
 
-export const stateMachineArnOf = (workflow: string) => `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:remediation-${workflow}`;
+export const stateMachineArnOf = (workflow: string, region = localRegion()) => `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:remediation-${workflow}`;
 
-export function toStored(execution: LocalExecution): StoredExecution {
+export function toStored(execution: LocalExecution | WaitingExecution): StoredExecution {
   const stateMachineArn = stateMachineArnOf(execution.workflow);
   const stored: StoredExecution = {
     executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${execution.name}`,
@@ -35,7 +35,7 @@ export function toStored(execution: LocalExecution): StoredExecution {
     name: execution.name,
     status: execution.status,
     startDate: execution.startDate,
-    stopDate: execution.stopDate,
+    ...('stopDate' in execution ? { stopDate: execution.stopDate } : {}),
     input: JSON.stringify(execution.input),
     history: toHistory(execution),
   };
@@ -45,10 +45,12 @@ export function toStored(execution: LocalExecution): StoredExecution {
   return stored;
 }
 
-export function saveExecution(execution: LocalExecution, dir = localStoreDir()): string {
+export function saveExecution(execution: LocalExecution | WaitingExecution, dir = localStoreDir()): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${execution.name}.json`);
-  writeFileSync(file, `${JSON.stringify(toStored(execution), null, 2)}\n`);
+  // Another process (remediate status|approve --local) may read it meanwhile: it appears whole.
+  writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(toStored(execution), null, 2)}\n`);
+  renameSync(`${file}.${process.pid}.tmp`, file);
   return file;
 }
 

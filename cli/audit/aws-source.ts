@@ -9,6 +9,7 @@ import {
   StopExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { pendingApproval, type PendingApproval } from './approval';
 import {
   ExecutionNotFoundError,
   executionArnFor,
@@ -126,6 +127,10 @@ export class AwsExecutionSource implements ExecutionSource {
 
   async stop(executionArn: string, error: string, cause: string): Promise<void> {
     await this.sfn.send(new StopExecutionCommand({ executionArn, error, cause }));
+  }
+
+  async pendingApproval(execution: ExecutionDetail): Promise<PendingApproval | undefined> {
+    return pendingApproval(await this.history(execution.executionArn));
   }
 
   async answerTask(taskToken: string, answer: TaskAnswer): Promise<void> {

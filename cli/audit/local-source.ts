@@ -1,6 +1,8 @@
+import { answerTaskToken, pendingTask, storeApprover } from '../../local/approvals';
 import { toHistory } from '../../local/history';
 import type { LocalEvent, runWorkflow as RunWorkflow } from '../../local/runner';
 import { loadExecutions, localStoreDir, saveExecution, stateMachineArnOf, type StoredExecution } from '../../local/store';
+import type { PendingApproval } from './approval';
 import {
   ExecutionNotFoundError,
   workflowOf,
@@ -11,10 +13,11 @@ import {
   type ExecutionSummary,
   type StartRequest,
   type StateMachineRef,
+  type TaskAnswer,
 } from './source';
 
 export const NO_ENDPOINT_MESSAGE =
-  '--local needs the emulator: set AWS_ENDPOINT_URL to a running moto server (e.g. moto_server -p 5000 and AWS_ENDPOINT_URL=http://127.0.0.1:5000)';
+  '--local needs the emulator: start one with `remediate local up` (or set AWS_ENDPOINT_URL to a running moto server)';
 
 const toAuditEvents = (events: StoredExecution['history']): AuditEvent[] =>
   events.map((e) => ({ ...e, timestamp: new Date(e.timestamp) }));
@@ -91,7 +94,14 @@ export class LocalExecutionSource implements ExecutionSource {
       reported = history.length;
     };
     const dir = this.dir;
-    const execution = await run(request.workflow, request.input, { executionName: request.name, onEvent, store: (e) => saveExecution(e, dir) });
+    // Two shells starting the same workflow on the same target in the same second: Step Functions refuses the second.
+    if (this.stored().some((e) => e.name === request.name)) {
+      throw Object.assign(new Error(`Execution Already Exists: '${request.name}'`), { name: 'ExecutionAlreadyExists' });
+    }
+    const onWaiting = request.onWaitingForAnswer;
+    // An approval waits for `remediate approve|reject --local` in another shell.
+    const approver = storeApprover(dir, onWaiting ? { onWaiting: (p) => onWaiting({ execution: p.execution, state: p.state, taskToken: p.taskToken, scheduledAt: new Date(p.requestedAt) }) } : {});
+    const execution = await run(request.workflow, request.input, { executionName: request.name, onEvent, approver, store: (e) => saveExecution(e, dir) });
     return `${stateMachineArnOf(execution.workflow).replace(':stateMachine:', ':execution:')}:${execution.name}`;
   }
 
@@ -99,7 +109,13 @@ export class LocalExecutionSource implements ExecutionSource {
     throw new Error('local executions run to their end in the command that starts them; there is nothing to stop');
   }
 
-  async answerTask(): Promise<void> {
-    throw new Error('local executions have no pending approvals: the local runner answers no task tokens');
+  async pendingApproval(execution: ExecutionDetail): Promise<PendingApproval | undefined> {
+    const pending = pendingTask(this.dir, execution.name);
+    return pending && { state: pending.state, taskToken: pending.taskToken, scheduledAt: new Date(pending.requestedAt) };
+  }
+
+  /** Writes the answer where the waiting runner looks; it takes the approver to be the OS user who wrote it. */
+  async answerTask(taskToken: string, answer: TaskAnswer): Promise<void> {
+    answerTaskToken(this.dir, taskToken, answer.approved ? { approved: true } : { approved: false, reason: answer.reason });
   }
 }

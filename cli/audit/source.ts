@@ -1,3 +1,5 @@
+import type { PendingApproval } from './approval';
+
 /**
  * Where executions come from: Step Functions (AWS) or the local runner's store. Both answer in the
  * shape of DescribeExecution / GetExecutionHistory, so the audit model reads one shape.
@@ -51,6 +53,8 @@ export interface StartRequest {
   input: Record<string, unknown>;
   /** Local runs report history as it grows (AWS is polled instead). */
   onHistory?: (events: AuditEvent[]) => void;
+  /** Local runs say when they wait for a task token (an approval) that another process can answer. */
+  onWaitingForAnswer?: (waiting: PendingApproval & { execution: string }) => void;
 }
 
 export interface ExecutionSource {
@@ -64,11 +68,13 @@ export interface ExecutionSource {
   /** Returns the execution ARN. */
   start(request: StartRequest): Promise<string>;
   stop(executionArn: string, error: string, cause: string): Promise<void>;
+  /** The task token (approval) the execution waits for, if any. */
+  pendingApproval(execution: ExecutionDetail): Promise<PendingApproval | undefined>;
   /** Answers a task token (the approval gate): SendTaskSuccess or SendTaskFailure. */
   answerTask(taskToken: string, answer: TaskAnswer): Promise<void>;
 }
 
-export type TaskAnswer = { approved: true; output: Record<string, unknown> } | { approved: false; error: string; cause: string };
+export type TaskAnswer = { approved: true; output: Record<string, unknown> } | { approved: false; error: string; cause: string; reason: string };
 
 export class ExecutionNotFoundError extends Error {
   constructor(execution: string) {

@@ -1,6 +1,9 @@
 import { userInfo } from 'node:os';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { LOCAL_REGION } from '../../local/account';
+import { emulatorStateFile, runningEmulator } from '../../local/emulator';
+import { useEndpoint } from '../../local/moto';
 import type { runWorkflow as RunWorkflow } from '../../local/runner';
 import { withHooks } from '../../tasks/lib/client-hooks';
 import { createLogsClient } from '../../tasks/lib/clients/logs';
@@ -18,6 +21,8 @@ export interface CliDeps {
   sfn?: SFNClient;
   /** Local store folder (default: REMEDIATION_LOCAL_DIR or .local/executions). */
   localDir?: string;
+  /** State file of `remediate local up` (default: REMEDIATION_EMULATOR_STATE or .local/emulator.json). */
+  emulatorStateFile?: string;
   /** CloudWatch Logs client for --archive (default: createLogsClient, or one for --region). */
   logs?: CloudWatchLogsClient;
   runWorkflow?: typeof RunWorkflow;
@@ -56,16 +61,45 @@ export const ioOf = (deps: CliDeps): Io => ({
   now: deps.now ?? (() => new Date()),
 });
 
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/**
+ * The region: --region, else AWS_REGION, else AWS_DEFAULT_REGION (which the JavaScript SDK itself
+ * does not read); undefined leaves it to the SDK (the profile's region).
+ */
+export function resolveRegion(options: Pick<CommonOptions, 'region'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const [source, region] = ([['--region', options.region], ['AWS_REGION', env.AWS_REGION], ['AWS_DEFAULT_REGION', env.AWS_DEFAULT_REGION]] as const)
+    .find(([, value]) => value) ?? [];
+  if (region && !REGION.test(region)) throw new CliError(`${source} ${region}: expected a region such as us-east-1`, 2);
+  return region;
+}
+
+/**
+ * For --local and `remediate local`: the region (resolveRegion, else the running emulator's, else
+ * us-east-1) and the emulator (AWS_ENDPOINT_URL, else the one `remediate local up` recorded), set in
+ * this process's environment for the SDK clients the local runner and its handlers create.
+ */
+export async function useLocalEnvironment(options: Pick<CommonOptions, 'region'>, deps: CliDeps): Promise<{ region: string; endpoint?: string }> {
+  const emulator = await runningEmulator(deps.emulatorStateFile ?? emulatorStateFile());
+  const region = resolveRegion(options) ?? emulator?.region ?? LOCAL_REGION;
+  const endpoint = process.env.AWS_ENDPOINT_URL || emulator?.endpoint;
+  if (endpoint) useEndpoint(endpoint, region);
+  else Object.assign(process.env, { AWS_REGION: region, AWS_DEFAULT_REGION: region });
+  return endpoint ? { region, endpoint } : { region };
+}
+
 export function sourceFor(options: CommonOptions, deps: CliDeps): ExecutionSource {
   if (options.local) return new LocalExecutionSource(deps.localDir, deps.runWorkflow);
-  const sfn = deps.sfn ?? (options.region ? withHooks(new SFNClient({ region: options.region }), 'sfn') : createSfnClient());
+  const region = resolveRegion(options);
+  const sfn = deps.sfn ?? (region ? withHooks(new SFNClient({ region }), 'sfn') : createSfnClient());
   return new AwsExecutionSource(sfn);
 }
 
 export function archiveFor(options: CommonOptions, deps: CliDeps): ExecutionArchive | undefined {
   if (!options.archive) return undefined;
   if (options.local) throw new CliError('--archive reads the audit log group in AWS; local executions are all in the local store', 2);
-  const logs = deps.logs ?? (options.region ? withHooks(new CloudWatchLogsClient({ region: options.region }), 'logs') : createLogsClient());
+  const region = resolveRegion(options);
+  const logs = deps.logs ?? (region ? withHooks(new CloudWatchLogsClient({ region }), 'logs') : createLogsClient());
   return new ExecutionArchive(logs, typeof options.archive === 'string' ? options.archive : AUDIT_LOG_GROUP);
 }
 
@@ -104,6 +138,13 @@ export function executionName(workflow: string, target: string, at: Date): strin
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
   return `${workflow}-${target}-${stamp}`.slice(0, 80);
 }
+
+/** Who calls, locally: the OS user running the command (the emulator has no identities of its own). */
+export const osUser = async (): Promise<string> => userInfo().username;
+
+/** The caller of a command: in local mode the OS user, against AWS the STS identity. */
+export const callerOf = (options: CommonOptions, deps: CliDeps): (() => Promise<string | undefined>) =>
+  deps.callerPrincipal ?? (options.local ? osUser : defaultCallerPrincipal);
 
 /** STS GetCallerIdentity through @aws-sdk/client-sts when installed; otherwise (or on any error) the OS user. */
 export async function defaultCallerPrincipal(): Promise<string | undefined> {

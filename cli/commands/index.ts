@@ -4,17 +4,20 @@ import { EXPORT_FORMATS } from '../audit/export';
 import { EXECUTION_STATUSES, ExecutionNotFoundError } from '../audit/source';
 import { workflowNames } from '../workflows';
 import { approvalCommand, type ApprovalOptions } from './approval';
-import { CliError, ioOf, type CliDeps, type CommonOptions } from './context';
+import { CliError, ioOf, resolveRegion, useLocalEnvironment, type CliDeps, type CommonOptions } from './context';
 import { exportCommand, type ExportOptions } from './export';
 import { historyCommand, type HistoryOptions } from './history';
+import { localDownCommand, localStatusCommand, localUpCommand, type LocalUpOptions } from './local';
 import { showCommand } from './show';
 import { startCommand, type StartOptions } from './start';
 import { statusCommand } from './status';
 
+const REGION_HELP = 'AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION, else the profile\'s; locally the emulator\'s, else us-east-1)';
+
 const common = (command: Command) =>
   command
-    .option('--local', 'use the local runner and its moto server (AWS_ENDPOINT_URL) instead of AWS')
-    .option('--region <region>', 'AWS region (default: from the environment)')
+    .option('--local', 'use the local runner and the emulator (`remediate local up`, or AWS_ENDPOINT_URL) instead of AWS')
+    .option('--region <region>', REGION_HELP)
     .option('--json', 'print JSON instead of tables');
 
 /** Reading commands can also look past Step Functions' 90 days of history. */
@@ -45,6 +48,12 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
   const run = <A extends unknown[]>(action: (...args: A) => Promise<number>) => async (...args: A) => {
     result.code = await action(...args);
   };
+  // Before any command: a region that cannot be one is refused; --local points this process's SDK at the emulator.
+  program.hook('preAction', async (_, command) => {
+    const options = command.opts<CommonOptions>();
+    resolveRegion(options);
+    if (options.local) await useLocalEnvironment(options, deps);
+  });
 
   common(program.command('start <workflow>'))
     .description(`start a workflow (${workflowNames().join(', ')}); the input is validated locally first`)
@@ -82,6 +91,22 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
     .description('reject the step an execution waits at (nothing is changed)')
     .option('--reason <text>', 'why, kept in the execution history')
     .action(run((execution: string, options: ApprovalOptions) => approvalCommand(false, execution, options, deps)));
+
+  const local = program.command('local').description('the local emulator (moto) that --local commands run against');
+  local.command('up')
+    .description('start the emulator (unless up), create what the stack owns in it, print the environment to use it')
+    .option('--region <region>', REGION_HELP)
+    .option('--env', 'print only the export line: eval "$(remediate local up --env)"')
+    .option('--json', 'print JSON')
+    .action(run((options: LocalUpOptions) => localUpCommand(options, deps)));
+  local.command('down')
+    .description('stop the emulator (everything in it is gone)')
+    .option('--json', 'print JSON')
+    .action(run((options: CommonOptions) => localDownCommand(options, deps)));
+  local.command('status')
+    .description('whether the emulator is up (exit 0) or not (exit 1), and its environment')
+    .option('--json', 'print JSON')
+    .action(run((options: CommonOptions) => localStatusCommand(options, deps)));
 
   return program;
 }

@@ -4,8 +4,10 @@ import { parseOrThrow } from '../../tasks/lib/validation';
 import { toAuditRecord } from '../audit/model';
 import { actionsTable, ProgressPrinter, summaryLines } from '../audit/render';
 import type { AuditEvent, ExecutionSource } from '../audit/source';
+import { motoAnswers } from '../../local/moto';
+import { NO_ENDPOINT_MESSAGE } from '../audit/local-source';
 import { CLI_WORKFLOWS, workflowNames, type CliWorkflow } from '../workflows';
-import { CliError, defaultCallerPrincipal, executionName, ioOf, sourceFor, type CliDeps, type CommonOptions, type Io } from './context';
+import { CliError, callerOf, executionName, ioOf, sourceFor, type CliDeps, type CommonOptions, type Io } from './context';
 
 export interface StartOptions extends CommonOptions {
   input?: string;
@@ -47,7 +49,7 @@ export async function buildInput(workflow: string, options: StartOptions, deps: 
   // Refused before any call, including the caller lookup.
   validate(workflow, { ...input, trigger: input.trigger ?? { source: 'cli' } });
   if (input.trigger === undefined) {
-    const principal = await (deps.callerPrincipal ?? defaultCallerPrincipal)();
+    const principal = await callerOf(options, deps)();
     input.trigger = principal ? { source: 'cli', principal } : { source: 'cli' };
     validate(workflow, input);
   }
@@ -69,10 +71,18 @@ async function follow(source: ExecutionSource, executionArn: string, io: Io, pol
   }
 }
 
+/** Local runs need an emulator that answers: refused before an execution is named. */
+async function checkEmulator(): Promise<void> {
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  if (!endpoint) throw new CliError(NO_ENDPOINT_MESSAGE);
+  if (!(await motoAnswers(endpoint))) throw new CliError(`--local: no emulator answers at ${endpoint} (AWS_ENDPOINT_URL); start one with \`remediate local up\``);
+}
+
 export async function startCommand(workflow: string, options: StartOptions, deps: CliDeps): Promise<number> {
   const io = ioOf(deps);
   // Everything is checked before the first API call.
   const { input, target } = await buildInput(workflow, options, deps);
+  if (options.local) await checkEmulator();
   const source = sourceFor(options, deps);
   const name = executionName(workflow, target, io.now());
   let printer: ProgressPrinter | undefined;
@@ -83,7 +93,10 @@ export async function startCommand(workflow: string, options: StartOptions, deps
     }
     : undefined;
   if (!options.json) io.out(`Starting ${workflow} ${JSON.stringify(input)}\nexecution ${name}`);
-  const executionArn = await source.start({ workflow, name, input, onHistory });
+  const onWaitingForAnswer = options.json ? undefined : ({ execution, state }: { execution: string; state: string }) => io.out(
+    `\n  ${execution} waits at ${state} for an answer. In another shell:\n` +
+    `    remediate approve ${execution} --local\n    remediate reject ${execution} --local --reason "…"\n`);
+  const executionArn = await source.start({ workflow, name, input, onHistory, ...(onWaitingForAnswer ? { onWaitingForAnswer } : {}) });
   if (!options.wait) {
     io.out(options.json ? JSON.stringify({ executionArn, name }, null, 2) : executionArn);
     return 0;

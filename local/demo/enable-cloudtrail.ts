@@ -38,18 +38,16 @@ const cell = (trails: TrailView[]) => trails.map((t) =>
   `${t.logging ? 'logging' : 'NOT logging'}\n  data events: ${t.dataEvents.join(' ') || '(none)'}`).join('\n') || '(no trail)';
 
 /**
- * enable-cloudtrail on an emulated account (the SDK already points at moto): creates the stack-owned log bucket
- * and a data bucket, leaves a legacy single-region trail that does not log, runs plan then apply, prints
- * before/after and returns the problems found in the end state (none = right).
+ * enable-cloudtrail on an emulated account (the SDK already points at moto, the stack's log bucket exists:
+ * local/stack-resources.ts): creates a data bucket, leaves a legacy single-region trail that does not log,
+ * runs plan then apply, prints before/after and returns the problems found in the end state (none = right).
  */
 export async function demoEnableCloudTrail(runWorkflow: typeof import('../runner').runWorkflow): Promise<string[]> {
-  const region = process.env.AWS_REGION ?? 'us-east-1';
-  const trailName = process.env.TRAIL_NAME ?? 'remediation-trail';
-  const logBucket = process.env.TRAIL_BUCKET_NAME ?? 'remediation-trail-demo-logs';
-  // What the stack gives its task functions: its log bucket and the one trail the bucket policy accepts.
-  Object.assign(process.env, { TRAIL_NAME: trailName, TRAIL_BUCKET_NAME: logBucket, TRAIL_ARN: `arn:aws:cloudtrail:${region}:123456789012:trail/${trailName}` });
+  // The task environment comes from the synthesized template: the stack's log bucket and the one trail its policy accepts.
+  const trailName = process.env.TRAIL_NAME as string;
+  const logBucket = process.env.TRAIL_BUCKET_NAME as string;
   const s3 = new S3Client({ forcePathStyle: true });
-  for (const Bucket of [logBucket, DATA_BUCKET, 'legacy-trail-logs']) {
+  for (const Bucket of [DATA_BUCKET, 'legacy-trail-logs']) {
     await s3.send(new CreateBucketCommand({ Bucket })).catch((error: Error) => {
       if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(error.name)) throw error;
     });

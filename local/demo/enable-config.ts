@@ -1,7 +1,6 @@
 import {
   ConfigServiceClient, DescribeConfigurationRecorderStatusCommand, DescribeConfigurationRecordersCommand, DescribeDeliveryChannelsCommand,
 } from '@aws-sdk/client-config-service';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import Table from 'cli-table3';
 import type { EnableConfigReport } from '../../tasks/config/build-report';
 
@@ -33,19 +32,13 @@ async function view(config: ConfigServiceClient): Promise<ConfigView & { raw: { 
 }
 
 /**
- * enable-config on an emulated account (the SDK already points at moto): creates the stack-owned delivery
- * bucket the account lacks (AWS Config itself is off), runs plan then apply, prints before/after and returns
+ * enable-config on an emulated account (the SDK already points at moto, the stack's delivery bucket exists:
+ * local/stack-resources.ts; AWS Config itself is off), runs plan then apply, prints before/after and returns
  * the problems found in the end state (none = right).
  */
 export async function demoEnableConfig(runWorkflow: typeof import('../runner').runWorkflow): Promise<string[]> {
-  // The task environment comes from the synthesized template (the stack's bucket name); the bucket is what the stack would own.
-  const { localWorkflows } = await import('../runner');
-  localWorkflows();
-  const bucket = process.env.CONFIG_BUCKET_NAME ?? 'remediation-config-demo';
-  process.env.CONFIG_BUCKET_NAME = bucket;
-  await new S3Client({ forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket })).catch((error: Error) => {
-    if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(error.name)) throw error;
-  });
+  // The task environment comes from the synthesized template: the stack's bucket name.
+  const bucket = process.env.CONFIG_BUCKET_NAME as string;
   const config = new ConfigServiceClient({});
   const before = await view(config);
   console.log(`AWS Config is off in this region; the stack's delivery bucket is ${bucket}.\n`);

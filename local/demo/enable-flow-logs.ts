@@ -1,34 +1,18 @@
 import { CreateFlowLogsCommand, CreateVpcCommand, DescribeFlowLogsCommand, EC2Client, type FlowLog } from '@aws-sdk/client-ec2';
-import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import Table from 'cli-table3';
-import { DESTINATION_ENV, destinationFromEnv } from '../../tasks/network/lib/destination';
+import { destinationFromEnv } from '../../tasks/network/lib/destination';
 import type { FlowLogsReport } from '../../tasks/network/build-flow-logs-report';
 
 const PLAIN = { head: [], border: [] };
-const LOCAL_DESTINATIONS = {
-  [DESTINATION_ENV.bucketArn]: 'arn:aws:s3:::remediation-flow-logs-demo',
-  [DESTINATION_ENV.logGroupArn]: 'arn:aws:logs:us-east-1:123456789012:log-group:/remediation/vpc-flow-logs:*',
-  [DESTINATION_ENV.deliveryRoleArn]: 'arn:aws:iam::123456789012:role/remediation-flow-logs-delivery',
-};
-const ignoreExisting = (error: unknown) => {
-  if (!/AlreadyExists|EntityAlreadyExists|BucketAlreadyOwnedByYou/.test((error as Error).name)) throw error;
-};
 
 /**
- * enable-flow-logs on an emulated account (the SDK already points at moto): seeds the destinations the stack
- * would own and three VPCs (two without flow logs, one already logging to S3), runs plan then apply, prints
- * before/after and returns the problems found in the end state (none = right).
+ * enable-flow-logs on an emulated account (the SDK already points at moto, the stack's destinations exist:
+ * local/stack-resources.ts): seeds three VPCs (two without flow logs, one already logging to S3), runs plan
+ * then apply, prints before/after and returns the problems found in the end state (none = right).
  */
 export async function demoEnableFlowLogs(runWorkflow: typeof import('../runner').runWorkflow): Promise<string[]> {
-  for (const [name, value] of Object.entries(LOCAL_DESTINATIONS)) process.env[name] ??= value;
   const config = destinationFromEnv();
   const ec2 = new EC2Client({});
-  await new S3Client({}).send(new CreateBucketCommand({ Bucket: config.bucketArn.replace('arn:aws:s3:::', '') })).catch(ignoreExisting);
-  await new CloudWatchLogsClient({}).send(new CreateLogGroupCommand({ logGroupName: config.logGroupName })).catch(ignoreExisting);
-  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
-  await new IAMClient({}).send(new CreateRoleCommand({ RoleName: config.deliveryRoleArn.split('/').pop(), AssumeRolePolicyDocument: JSON.stringify(trust) })).catch(ignoreExisting);
 
   const vpc = async (cidr: string) => (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }))).Vpc?.VpcId as string;
   const [web, data, logged] = [await vpc('10.60.0.0/16'), await vpc('10.61.0.0/16'), await vpc('10.62.0.0/16')] as [string, string, string];

@@ -49,7 +49,12 @@ export interface ConfigState {
   status?: RecorderStatus;
   channel?: ChannelSettings;
   deliveryStatus?: string;
+  /** The channel's last failed delivery (configuration history or snapshot), if its last attempt failed. */
+  deliveryFailure?: { errorCode?: string; errorMessage?: string; at?: string };
 }
+
+/** Config reports `Success` (the API's enum; moto answers `SUCCESS`): compared without case. */
+export const isSuccess = (lastStatus: string | undefined): boolean => lastStatus?.toUpperCase() === 'SUCCESS';
 
 const toRecorder = (r: ConfigurationRecorder): RecorderSettings => ({
   name: r.name as string,
@@ -94,8 +99,17 @@ export async function readConfigState(config: ConfigServiceClient): Promise<Conf
   if (channel?.name) {
     state.channel = toChannel(channel);
     const out = await config.send(new DescribeDeliveryChannelStatusCommand({ DeliveryChannelNames: [channel.name] }));
-    const delivery = out.DeliveryChannelsStatus?.[0]?.configHistoryDeliveryInfo?.lastStatus;
+    const channelStatus = out.DeliveryChannelsStatus?.[0];
+    const delivery = channelStatus?.configHistoryDeliveryInfo?.lastStatus;
     if (delivery) state.deliveryStatus = delivery;
+    const failed = [channelStatus?.configHistoryDeliveryInfo, channelStatus?.configSnapshotDeliveryInfo].find((info) => isFailure(info?.lastStatus));
+    if (failed) {
+      state.deliveryFailure = {
+        ...(failed.lastErrorCode ? { errorCode: failed.lastErrorCode } : {}),
+        ...(failed.lastErrorMessage ? { errorMessage: failed.lastErrorMessage } : {}),
+        ...(failed.lastAttemptTime ? { at: new Date(failed.lastAttemptTime).toISOString() } : {}),
+      };
+    }
   }
   return state;
 }

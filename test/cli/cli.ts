@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { runCli } from '../../cli/commands';
 import type { CliDeps } from '../../cli/commands/context';
@@ -11,6 +13,9 @@ export interface CliRun {
   err: string;
 }
 
+/** No `remediate local up` emulator unless a test starts one (a developer's own stays out of the tests). */
+export const NO_EMULATOR = path.join(tmpdir(), `remediate-test-no-emulator-${process.pid}.json`);
+
 /** Runs `remediate <args>` in-process with a (mocked) SFN client, a fixed clock and caller. */
 export async function cli(args: string[], deps: CliDeps = {}): Promise<CliRun> {
   const out: string[] = [];
@@ -19,6 +24,7 @@ export async function cli(args: string[], deps: CliDeps = {}): Promise<CliRun> {
     sfn: new SFNClient({}),
     callerPrincipal: async () => ALICE,
     pollIntervalMs: 0,
+    emulatorStateFile: NO_EMULATOR,
     now: () => NOW,
     out: (text) => out.push(text),
     err: (text) => err.push(text),

@@ -118,7 +118,8 @@ describe('remediate --local', () => {
       const run = await cli(['start', 'encrypt-volumes', '--local', '--instance', seeded.instanceId]);
 
       expect(run.code).toBe(1);
-      expect(run.err).toBe('remediate: --local needs the emulator: set AWS_ENDPOINT_URL to a running moto server (e.g. moto_server -p 5000 and AWS_ENDPOINT_URL=http://127.0.0.1:5000)');
+      expect(run.err).toBe('remediate: --local needs the emulator: start one with `remediate local up` (or set AWS_ENDPOINT_URL to a running moto server)');
+      expect(run.out).toBe('');
     } finally {
       process.env.AWS_ENDPOINT_URL = endpoint;
     }
