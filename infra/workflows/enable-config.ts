@@ -54,7 +54,14 @@ export const ENABLE_CONFIG_TASK_SPECS: Record<EnableConfigTask, TaskSpec<ConfigR
   },
   'put-delivery-channel': { entry: 'tasks/config/put-delivery-channel.ts', grants: [config('PutDeliveryChannel')], environment: bucketEnv },
   'start-recorder': { entry: 'tasks/config/start-recorder.ts', grants: [config('StartConfigurationRecorder')] },
-  'check-recording': { entry: 'tasks/config/check-recording.ts', grants: [config(...READ_STATE)] },
+  'check-recording': {
+    entry: 'tasks/config/check-recording.ts',
+    grants: [
+      config(...READ_STATE),
+      // Verify asks whether delivery can work: HeadBucket on the stack's bucket (s3:ListBucket, on the bucket, not its objects).
+      ({ resources }) => [new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [resources.bucket.bucketArn] })],
+    ],
+  },
   'build-report': { entry: 'tasks/config/build-report.ts', grants: [] },
 };
 

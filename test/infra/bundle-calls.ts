@@ -6,6 +6,9 @@ export const IAM_PREFIX: Record<string, string> = {
   iam: 'iam', 'cloudwatch-logs': 'logs', sns: 'sns', sfn: 'states',
 };
 
+/** Calls whose IAM action is named differently from the command. */
+export const IAM_ACTION_OF: Record<string, string> = { 's3:HeadBucket': 's3:ListBucket' };
+
 /**
  * The IAM actions a minified bundle calls: `x.FooCommand` and `(0,x.paginateFoo)` on a module
  * `x=require("@aws-sdk/client-<service>")` (the SDK is external, so these property names survive).
@@ -20,7 +23,8 @@ export function sdkCallsOf(bundle: string): string[] {
     if (!service) throw new Error(`${variable}.${command ?? paginated}: not a call on a known SDK client`);
     if (command) found.commands.add(command);
     if (paginated) found.paginators.add(paginated);
-    calls.add(`${service}:${command ?? paginated}`);
+    const call = `${service}:${command ?? paginated}`;
+    calls.add(IAM_ACTION_OF[call] ?? call);
   }
   // Any other mention (a destructured import, say) would escape the scan: fail rather than under-report.
   expect([...new Set([...bundle.matchAll(/([A-Z][A-Za-z0-9]+)Command\b/g)].map((m) => m[1]))].sort()).toEqual([...found.commands].sort());

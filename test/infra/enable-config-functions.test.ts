@@ -103,8 +103,8 @@ describe('resource scoping', () => {
     for (const s of onAny) expect(list(s.Action).filter((a) => !a.startsWith('config:'))).toEqual([]);
   });
 
-  it('no function can read or write the delivery bucket: only Config can', () => {
-    const actions = ENABLE_CONFIG_TASKS.flatMap((t) => ownStatements(t)).flatMap((s) => list(s.Action));
-    expect(actions.filter((a) => a.startsWith('s3:'))).toEqual([]);
+  it('no function can read or write the delivery bucket\'s objects (only Config can); verify may only list the bucket itself', () => {
+    const s3 = ENABLE_CONFIG_TASKS.flatMap((t) => ownStatements(t).filter((s) => list(s.Action).some((a) => a.startsWith('s3:'))).map((s) => ({ task: t, actions: list(s.Action), resources: list(s.Resource) })));
+    expect(s3).toEqual([{ task: 'check-recording', actions: ['s3:ListBucket'], resources: [{ 'Fn::GetAtt': [expect.stringMatching(/^EnableConfigBucket/), 'Arn'] }] }]);
   });
 });
