@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { installClientHook } from '../tasks/lib/client-hooks';
+import { executionName } from '../tasks/lib/names';
 import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeWorkflows, type LocalWorkflow } from './definition';
 import { Emulation, awsError } from './emulation';
 import { FaultLayer, type FaultPlan } from './faults';
@@ -158,10 +159,8 @@ async function startChild(input: Record<string, unknown>, parent: RunOptions, ch
   return { executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date(child.startDate), $metadata: {} };
 }
 
-export function executionNameFor(workflow: string, target: string, at = new Date()): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-  return `${workflow}-${target}-${stamp}`.slice(0, 80);
-}
+/** The names the CLI and triage give executions too (one function: tasks/lib/names.ts). */
+export { executionName as executionNameFor } from '../tasks/lib/names';
 
 /**
  * Runs a synthesized workflow locally: real handlers in-process, AWS calls to the
@@ -209,12 +208,11 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
 
   // Named for what it acts on: the instance, else the event it handles, else the account.
   const target = String(input.instanceId ?? (input.detail as { eventID?: string } | undefined)?.eventID ?? 'account');
-  let name = options.executionName ?? executionNameFor(workflow, target);
-  // Step Functions refuses a second execution with the same name; names have one-second resolution.
-  while (!options.executionName && usedNames.has(name)) {
-    await new Promise((r) => setTimeout(r, 250));
-    name = executionNameFor(workflow, target);
-  }
+  const at = new Date();
+  let name = options.executionName ?? executionName(workflow, target, at);
+  // Step Functions refuses a second execution with the same name, and names have one-second resolution:
+  // a later run in the same second is numbered instead of waiting for the clock.
+  for (let sequence = 2; !options.executionName && usedNames.has(name); sequence++) name = executionName(workflow, target, at, sequence);
   if (usedNames.has(name)) throw Object.assign(new Error(`Execution already exists: ${name}`), { name: 'ExecutionAlreadyExists' });
   usedNames.add(name);
   const startDate = new Date().toISOString();

@@ -96,14 +96,10 @@ export function parseSince(text: string, now: Date): Date {
 }
 
 /**
- * `<workflow>-<target>-<UTC yyyymmddThhmmssZ>`, at most 80 characters: the same
- * names as local/runner.ts executionNameFor (test/cli checks they agree), without
- * loading the local runner (and the CDK app) for a command against AWS.
+ * The names local/runner.ts and triage give executions too (test/cli checks they agree); from
+ * tasks/lib, so a command against AWS does not load the local runner (and the CDK app).
  */
-export function executionName(workflow: string, target: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-  return `${workflow}-${target}-${stamp}`.slice(0, 80);
-}
+export { executionName } from '../../tasks/lib/names';
 
 /** STS GetCallerIdentity through @aws-sdk/client-sts when installed; otherwise (or on any error) the OS user. */
 export async function defaultCallerPrincipal(): Promise<string | undefined> {
