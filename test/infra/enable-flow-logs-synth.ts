@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { EnableFlowLogsWorkflow } from '../../infra/constructs/enable-flow-logs-workflow';
-import { acknowledgeAcceptedWildcards } from '../../infra/nag';
-import { CDK_CONTEXT, ENV } from './synth';
+import type { EnableFlowLogsWorkflow } from '../../infra/constructs/enable-flow-logs-workflow';
+import { CDK_CONTEXT } from './context';
+import { addFlowLogsStack, bundledApp, newOutdir } from './shared-assembly';
 
 export interface FlowLogsSynth {
   app: App;
@@ -18,18 +17,13 @@ export interface FlowLogsSynth {
 /**
  * The enable-flow-logs construct alone in a stack, acknowledged as RemediationStack does: its tests see only its
  * resources (and bundle only its handlers). test/infra/nag.test.ts checks the whole RemediationStack.
+ * Bundled, it comes from the assembly shared by the test run (test/infra/shared-assembly.ts).
  */
 export function synthFlowLogsStack(options: { bundle: boolean }): FlowLogsSynth {
-  const app = new App({
-    outdir: mkdtempSync(path.join(os.tmpdir(), 'remediation-infra-test-')),
-    context: {
-      ...CDK_CONTEXT,
-      ...(options.bundle ? { [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } : { [cxapi.BUNDLING_STACKS]: [] }),
-    },
-  });
-  const stack = new Stack(app, 'FlowLogsTest', { env: ENV });
-  const workflow = new EnableFlowLogsWorkflow(stack, 'EnableFlowLogs');
-  acknowledgeAcceptedWildcards(stack);
+  const app = options.bundle
+    ? bundledApp()
+    : new App({ outdir: newOutdir(), context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
+  const { stack, workflow } = addFlowLogsStack(app);
   return { app, stack, workflow, template: Template.fromStack(stack) };
 }
 
