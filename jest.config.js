@@ -7,8 +7,11 @@ module.exports = {
   setupFiles: ['<rootDir>/local/polyfills.ts', '<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   // Step Functions stops a Map's queued iterations once one fails; the local
   // runner's limiter does the same (see local/stop-on-failure-limit.js).
   moduleNameMapper: { '^p-limit$': '<rootDir>/local/stop-on-failure-limit.js' },
   testTimeout: 60000,
+  // Two cores: jest's default (cores - 1) would leave one idle.
+  maxWorkers: 2,
 };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { HANDLER_METADATA } from '../infra/constructs/task-function';
 import { RemediationStack } from '../infra/stack';
+import { STATE_MACHINE_PREFIX } from '../tasks/lib/names';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localRegion } from './account';
 
 export { LOCAL_ACCOUNT, LOCAL_REGION, localRegion };
@@ -207,7 +208,7 @@ export function synthesizeWorkflows(region = localRegion()): SynthesizedWorkflow
       if (!handler) throw new Error(`state ${state} calls ${arn}, which has no ${HANDLER_METADATA} metadata`);
       handlers[state] = handler;
     }
-    workflows[name.replace(/^remediation-/, '')] = { definition, handlers, callbacks, stateMachineName: name };
+    workflows[name.slice(STATE_MACHINE_PREFIX.length)] = { definition, handlers, callbacks, stateMachineName: name };
   }
   const rules = Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::Events::Rule')

@@ -3,6 +3,7 @@ import Module from 'node:module';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
 import { installClientHook } from '../tasks/lib/client-hooks';
+import { STATE_MACHINE_PREFIX, executionName } from '../tasks/lib/names';
 import { nobodyAnswers, taskToken, taskTokenResult, type ApprovalAnswer, type ApprovalRequest } from './approvals';
 import { LOCAL_ACCOUNT, everyState, localRegion, synthesizeWorkflows, type LocalWorkflow, type SynthesizedWorkflows } from './definition';
 import { Emulation, awsError } from './emulation';
@@ -126,7 +127,7 @@ const statesWith = (definition: Record<string, unknown>, predicate: (state: Reco
  */
 async function startChild(input: Record<string, unknown>, parent: RunOptions, children: LocalExecution[]): Promise<unknown> {
   const arn = String(input.stateMachineArn);
-  const workflow = arn.split(':stateMachine:remediation-')[1];
+  const workflow = arn.split(`:stateMachine:${STATE_MACHINE_PREFIX}`)[1];
   if (!workflow || !localWorkflows()[workflow]) throw awsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
   const name = String(input.name);
   if (usedNames.has(name)) throw awsError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
@@ -155,10 +156,8 @@ function failedToStart(run: Omit<LocalExecution, 'status' | 'stopDate' | 'events
   return failed;
 }
 
-export function executionNameFor(workflow: string, target: string, at = new Date()): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-  return `${workflow}-${target}-${stamp}`.slice(0, 80);
-}
+/** The names the CLI and triage give executions too (one function: tasks/lib/names.ts). */
+export { executionName as executionNameFor } from '../tasks/lib/names';
 
 /**
  * Runs a synthesized workflow locally: real handlers in-process, AWS calls to the
@@ -221,12 +220,11 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
 
   // Named for what it acts on: the instance, else the event it handles, else the account.
   const target = String(input.instanceId ?? (input.detail as { eventID?: string } | undefined)?.eventID ?? 'account');
-  let name = options.executionName ?? executionNameFor(workflow, target);
-  // Step Functions refuses a second execution with the same name; names have one-second resolution.
-  while (!options.executionName && usedNames.has(name)) {
-    await new Promise((r) => setTimeout(r, 250));
-    name = executionNameFor(workflow, target);
-  }
+  const at = new Date();
+  let name = options.executionName ?? executionName(workflow, target, at);
+  // Step Functions refuses a second execution with the same name, and names have one-second resolution:
+  // a later run in the same second is numbered instead of waiting for the clock.
+  for (let sequence = 2; !options.executionName && usedNames.has(name); sequence++) name = executionName(workflow, target, at, sequence);
   if (usedNames.has(name)) throw Object.assign(new Error(`Execution already exists: ${name}`), { name: 'ExecutionAlreadyExists' });
   usedNames.add(name);
   const startDate = new Date().toISOString();

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
 import { LOCAL_ACCOUNT, localRegion } from './definition';
+import { stateMachineName } from '../tasks/lib/names';
 import { toHistory, type HistoryEvent } from './history';
 import type { LocalExecution, WaitingExecution } from './runner';
 
@@ -25,7 +26,7 @@ export function localStoreDir(): string {
   return process.env.REMEDIATION_LOCAL_DIR ?? path.join(PROJECT_ROOT, '.local', 'executions');
 }
 
-export const stateMachineArnOf = (workflow: string, region = localRegion()) => `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:remediation-${workflow}`;
+export const stateMachineArnOf = (workflow: string, region = localRegion()) => `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName(workflow)}`;
 
 export function toStored(execution: LocalExecution | WaitingExecution): StoredExecution {
   const stateMachineArn = stateMachineArnOf(execution.workflow);

@@ -1,14 +1,30 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { synthesizeWorkflows } from '../local/definition';
+import { writeDirectEsbuildNpx } from './infra/direct-esbuild';
+import { SHARED_ASSEMBLY_ENV, SHARED_ASSEMBLY_PREFIX } from './infra/shared-assembly';
+
+/** Folders and files made here, for test/global-teardown.ts. */
+export const MADE_ENV = 'REMEDIATION_TEST_MADE';
 
 /**
- * Synthesizes the stack once for every workflow test file (each would otherwise pay for it
- * again in its own worker); the local runner reads the result from LOCAL_SYNTH_CACHE.
+ * Work every test file would otherwise repeat in its own worker, done or arranged once per run
+ * (workers inherit this environment):
+ * - the stack synthesized for the local runner, which reads the result from LOCAL_SYNTH_CACHE;
+ * - an empty folder for the bundled cloud assembly that the first infra test file builds and the
+ *   others read (test/infra/shared-assembly.ts);
+ * - esbuild run directly, not through npx, wherever CDK bundles (test/infra/direct-esbuild.ts).
  */
 export default function globalSetup(): void {
+  // As test/setup-env.ts does in every worker: the shared bundled assembly is the one validated.
+  process.env.CDK_VALIDATION ??= 'false';
+  const directEsbuild = writeDirectEsbuildNpx(process.env.PATH ?? '');
+  process.env.PATH = `${directEsbuild}${path.delimiter}${process.env.PATH ?? ''}`;
   const file = path.join(tmpdir(), `remediation-synth-${process.pid}.json`);
   writeFileSync(file, JSON.stringify(synthesizeWorkflows()));
   process.env.LOCAL_SYNTH_CACHE = file;
+  const shared = mkdtempSync(path.join(tmpdir(), SHARED_ASSEMBLY_PREFIX));
+  process.env[SHARED_ASSEMBLY_ENV] = shared;
+  process.env[MADE_ENV] = JSON.stringify([directEsbuild, file, shared]);
 }

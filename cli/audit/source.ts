@@ -4,7 +4,9 @@ import type { PendingApproval } from './approval';
  * Where executions come from: Step Functions (AWS) or the local runner's store. Both answer in the
  * shape of DescribeExecution / GetExecutionHistory, so the audit model reads one shape.
  */
-export const STATE_MACHINE_PREFIX = 'remediation-';
+import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
+
+export { STATE_MACHINE_PREFIX };
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 export const EXECUTION_STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];

@@ -130,14 +130,10 @@ export function parseSince(text: string, now: Date): Date {
 }
 
 /**
- * `<workflow>-<target>-<UTC yyyymmddThhmmssZ>`, at most 80 characters: the same
- * names as local/runner.ts executionNameFor (test/cli checks they agree), without
- * loading the local runner (and the CDK app) for a command against AWS.
+ * The names local/runner.ts and triage give executions too (test/cli checks they agree); from
+ * tasks/lib, so a command against AWS does not load the local runner (and the CDK app).
  */
-export function executionName(workflow: string, target: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-  return `${workflow}-${target}-${stamp}`.slice(0, 80);
-}
+export { executionName } from '../../tasks/lib/names';
 
 /** Who calls, locally: the OS user running the command (the emulator has no identities of its own). */
 export const osUser = async (): Promise<string> => userInfo().username;

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { stateMachineName } from '../../tasks/lib/names';
 
 export interface RemediationStateMachineProps {
   /** Workflow name, e.g. `encrypt-volumes`; the state machine is named `remediation-<workflow>`. */
@@ -24,7 +25,7 @@ export class RemediationStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: RemediationStateMachineProps) {
     super(scope, id);
-    const name = `remediation-${props.workflow}`;
+    const name = stateMachineName(props.workflow);
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/vendedlogs/states/${name}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,

@@ -4,6 +4,7 @@ import { createSfnClient } from '../lib/clients/sfn';
 import { awsErrorName, InvalidInputError } from '../lib/errors';
 import { jsonValue, readEnv } from '../lib/env';
 import { logger } from '../lib/logger';
+import { executionName } from '../lib/names';
 
 const sfn = createSfnClient();
 /** Child workflows triage may start: workflow name -> state machine ARN. */
@@ -46,8 +47,8 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
   }
 }
 
-export const childName = (workflow: string, target: string, at: string) =>
-  `${workflow}-${target}-${at.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`.slice(0, 80);
+/** Named by the parent's start time (not now): a retried start finds the child the first attempt started. */
+export const childName = (workflow: string, target: string, parentStartTime: string): string => executionName(workflow, target, parentStartTime);
 
 /** Starts one child remediation as its own execution, linked to the parent through its trigger. */
 export const handler = async ({ workflow, target, decision, input: base, parentStartTime }: StartChildEvent): Promise<ChildExecution> => {

@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { enableFlowLogsSpec, type FlowLogsResources } from '../../infra/workflows/enable-flow-logs';
+import type { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
+import type { FlowLogsResources } from '../../infra/workflows/enable-flow-logs';
 import type { EnableFlowLogsTask } from '../../workflows/enable-flow-logs';
-import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
-import { acknowledgeAcceptedFindings } from '../../infra/nag';
-import { CDK_CONTEXT, ENV } from './synth';
+import { CDK_CONTEXT } from './context';
+import { addFlowLogsStack, bundledApp, newOutdir } from './shared-assembly';
 
 export interface FlowLogsSynth {
   app: App;
@@ -20,18 +19,13 @@ export interface FlowLogsSynth {
 /**
  * The enable-flow-logs construct alone in a stack, acknowledged as RemediationStack does: its tests see only its
  * resources (and bundle only its handlers). test/infra/nag.test.ts checks the whole RemediationStack.
+ * Bundled, it comes from the assembly shared by the test run (test/infra/shared-assembly.ts).
  */
 export function synthFlowLogsStack(options: { bundle: boolean }): FlowLogsSynth {
-  const app = new App({
-    outdir: mkdtempSync(path.join(os.tmpdir(), 'remediation-infra-test-')),
-    context: {
-      ...CDK_CONTEXT,
-      ...(options.bundle ? { [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } : { [cxapi.BUNDLING_STACKS]: [] }),
-    },
-  });
-  const stack = new Stack(app, 'FlowLogsTest', { env: ENV });
-  const workflow = new RemediationWorkflow(stack, 'EnableFlowLogs', enableFlowLogsSpec, {});
-  acknowledgeAcceptedFindings(stack);
+  const app = options.bundle
+    ? bundledApp()
+    : new App({ outdir: newOutdir(), context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
+  const { stack, workflow } = addFlowLogsStack(app);
   return { app, stack, workflow, template: Template.fromStack(stack) };
 }
 

@@ -1,17 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { RemediationStack } from '../../infra/stack';
+import type { RemediationStack } from '../../infra/stack';
+import { CDK_CONTEXT, ENV } from './context';
+import { addRemediationStack, bundledApp, newOutdir } from './shared-assembly';
 
-export const ENV = { account: '123456789012', region: 'us-east-1' };
-
-/** The feature flags `cdk synth` uses (cdk.json), so the template under test is the one we deploy. */
-export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
-  readFileSync(path.resolve(__dirname, '..', '..', 'cdk.json'), 'utf8'),
-).context;
+export { CDK_CONTEXT, ENV };
 
 export interface Synthesized {
   app: App;
@@ -22,16 +18,14 @@ export interface Synthesized {
 /**
  * One RemediationStack per test file. `bundle: false` skips esbuild (assets hash the
  * source instead); tests that read the bundles ask for them and get asset metadata too.
+ * The bundled template and assembly are synthesized once per test run and shared
+ * (test/infra/shared-assembly.ts): `app.synth()` answers that assembly.
  */
 export function synthRemediationStack(options: { bundle: boolean }): Synthesized {
-  const app = new App({
-    outdir: mkdtempSync(path.join(os.tmpdir(), 'remediation-infra-test-')),
-    context: {
-      ...CDK_CONTEXT,
-      ...(options.bundle ? { [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } : { [cxapi.BUNDLING_STACKS]: [] }),
-    },
-  });
-  const stack = new RemediationStack(app, 'Test', { env: ENV });
+  const app = options.bundle
+    ? bundledApp()
+    : new App({ outdir: newOutdir(), context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
+  const stack = addRemediationStack(app);
   return { app, stack, template: Template.fromStack(stack) };
 }
 

@@ -94,6 +94,15 @@ describe('enable-config on a configured account', () => {
     expect(statesEntered(again)).toEqual([States.validateInput, States.preflight, States.initWork, States.routeByPlan, States.buildReport, States.done]);
   });
 
+  it('names back-to-back runs of the account apart, each after the documented pattern', async () => {
+    // Plan runs take milliseconds: usually both start in the same second, the one the name resolves to.
+    const runs = [await h.run({ mode: 'plan' }), await h.run({ mode: 'plan' })];
+
+    expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(new Set(runs.map((r) => r.name)).size).toBe(2);
+    for (const run of runs) expect(run.name).toMatch(/^enable-config-account-\d{8}T\d{6}Z(-\d+)?$/);
+  });
+
   it('refuses a differing recorder and channel without overwrite, listing the differences and changing nothing', async () => {
     await h.seedOtherRecorder('corp-recorder');
     const before = await h.state();

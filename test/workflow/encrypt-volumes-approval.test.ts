@@ -2,7 +2,7 @@ import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Report } from '../../tasks/ebs/build-report';
 import { States } from '../../workflows/encrypt-volumes';
 import type { ApprovalRequest } from '../../local/runner';
-import { mutatingCalls, startHarness, statesEntered, volumeAt, type Harness } from './harness';
+import { expectBefore, mutatingCalls, startHarness, statesEntered, volumeAt, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -33,8 +33,8 @@ describe('the approval gate of encrypt-volumes (input approval: true)', () => {
     expect(requests[0]?.payload).toMatchObject({ workflow: 'encrypt-volumes', executionName: execution.name, target: seeded.instanceId, timeoutSeconds: 86400 });
     expect(requests[0]?.payload.taskToken).toBe(`local-task-token:${execution.name}`);
     const path = statesEntered(execution);
-    expect(path.indexOf(States.requestApproval)).toBeLessThan(path.indexOf(States.preCopySnapshots));
-    expect(execution.faults.callLog.indexOf('sns:Publish')).toBeLessThan(execution.faults.callLog.indexOf('ec2:CreateSnapshot'));
+    expectBefore(path, States.requestApproval, States.preCopySnapshots);
+    expectBefore(execution.faults.callLog, 'sns:Publish', 'ec2:CreateSnapshot');
     expect((await volumeAt(h.seeder, seeded.instanceId, '/dev/sdf')).volume.Encrypted).toBe(true);
     const topics = (await new SNSClient({}).send(new ListTopicsCommand({}))).Topics ?? [];
     expect(topics.map((t) => t.TopicArn)).toEqual(expect.arrayContaining([expect.stringMatching(/ApprovalRequests/)]));

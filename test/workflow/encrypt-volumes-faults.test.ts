@@ -1,7 +1,7 @@
 import type { RollbackReport } from '../../tasks/ebs/finish-rollback';
 import type { Report } from '../../tasks/ebs/build-report';
 import { States } from '../../workflows/encrypt-volumes';
-import { describeVolume, snapshotsOf, startHarness, statesEntered, tag, volumeAt, type Harness } from './harness';
+import { describeVolume, expectEach, snapshotsOf, startHarness, statesEntered, tag, volumeAt, type Harness } from './harness';
 import type { SeededInstance } from '../../local/seed';
 
 let h: Harness;
@@ -93,9 +93,7 @@ describe('failures roll back', () => {
     expect(statesEntered(execution)).not.toContain(States.stopInstance);
     await expectOriginalsRestored(seeded, { [seeded.rootDevice]: true, '/dev/sdf': false });
     expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
-    const created = await snapshotsOf(h.seeder, execution.name);
-    expect(created.length).toBeGreaterThan(0);
-    expect(created.every((s) => tag(s.Tags, 'remediation:rolled-back') === 'true')).toBe(true);
+    expectEach(await snapshotsOf(h.seeder, execution.name), (s) => tag(s.Tags, 'remediation:rolled-back') === 'true');
   });
 
   it('rolls back when a snapshot ends in state error, reporting which one', async () => {
@@ -111,7 +109,7 @@ describe('failures roll back', () => {
     expect(statesEntered(execution)).not.toContain(States.stopInstance);
     await expectOriginalsRestored(seeded, { [seeded.rootDevice]: true, '/dev/sdf': false });
     expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
-    expect((await snapshotsOf(h.seeder, execution.name)).every((s) => tag(s.Tags, 'remediation:rolled-back') === 'true')).toBe(true);
+    expectEach(await snapshotsOf(h.seeder, execution.name), (s) => tag(s.Tags, 'remediation:rolled-back') === 'true');
   });
 
   it('rolls back a failure at the attach of the second volume: originals back, instance running, nothing deleted', async () => {
@@ -135,11 +133,10 @@ describe('failures roll back', () => {
     const swapIterations = new Set(execution.events.filter((e) => e.state === States.swapVolume).map((e) => e.index));
     expect(swapIterations.size).toBe(2);
     // what was created is kept and marked rolled back; no original volume was deleted
-    const created = await snapshotsOf(h.seeder, execution.name);
-    expect(created.every((s) => tag(s.Tags, 'remediation:rolled-back') === 'true')).toBe(true);
+    expectEach(await snapshotsOf(h.seeder, execution.name), (s) => tag(s.Tags, 'remediation:rolled-back') === 'true');
     expect(execution.faults.callLog).not.toContain('ec2:DeleteVolume');
     expect(execution.faults.callLog).not.toContain('ec2:DeleteSnapshot');
     for (const volumeId of Object.values(seeded.volumes)) expect((await describeVolume(h.seeder, volumeId)).State).toBe('in-use');
-    expect(DATA_DEVICES.every((d) => seeded.volumes[d])).toBe(true);
+    expectEach(DATA_DEVICES, (d) => seeded.volumes[d] !== undefined);
   });
 });

@@ -1,6 +1,6 @@
 import { States } from '../../workflows/encrypt-volumes';
 import type { Report } from '../../tasks/ebs/build-report';
-import { describeVolume, mutatingCalls, snapshotsOf, startHarness, statesEntered, tag, volumeAt, type Harness } from './harness';
+import { describeVolume, expectBefore, expectEach, mutatingCalls, snapshotsOf, startHarness, statesEntered, tag, volumeAt, type Harness } from './harness';
 
 let h: Harness;
 let keyArn: string;
@@ -61,13 +61,13 @@ describe('encrypt-volumes on a running instance (copy strategy)', () => {
     // only the encrypted final copies remain as backups; intermediates were removed after verify
     const remaining = await snapshotsOf(h.seeder, execution.name);
     expect(remaining.map((s) => tag(s.Tags, 'remediation:phase'))).toEqual(['final-encrypted', 'final-encrypted']);
-    expect(remaining.every((s) => s.Encrypted && s.KmsKeyId === keyArn)).toBe(true);
+    expectEach(remaining, (s) => s.Encrypted === true && s.KmsKeyId === keyArn);
     // each new volume was restored from the encrypted copy of a snapshot taken after the stop
     expect(remaining.map((s) => s.SnapshotId).sort()).toEqual([root.volume.SnapshotId, data.volume.SnapshotId].sort());
     const path = statesEntered(execution);
-    expect(path.indexOf(States.preCopySnapshots)).toBeLessThan(path.indexOf(States.stopInstance));
-    expect(path.indexOf(States.checkInstanceStopped)).toBeLessThan(path.indexOf(States.finalSnapshots));
-    expect(path.indexOf(States.verifySwap)).toBeLessThan(path.indexOf(States.startInstance));
+    expectBefore(path, States.preCopySnapshots, States.stopInstance);
+    expectBefore(path, States.checkInstanceStopped, States.finalSnapshots);
+    expectBefore(path, States.verifySwap, States.startInstance);
     expect(report.verification?.blockComparisons.map((c) => c.status)).toEqual(['matched', 'matched']);
   });
 

@@ -48,3 +48,19 @@ export const statesEntered = (execution: LocalExecution) => execution.events.fil
 /** AWS calls that change something (everything but Describe*, Get* and List*). */
 export const mutatingCalls = (execution: LocalExecution) =>
   execution.faults.callLog.filter((c) => !/:(Describe|Get|List)/.test(c));
+
+/**
+ * `earlier` happened before `later` in `sequence` (states entered, calls made): both are there, and the
+ * first `earlier` comes before the first `later`. A bare indexOf comparison passes when `earlier` never ran.
+ */
+export function expectBefore(sequence: readonly string[], earlier: string, later: string): void {
+  expect(sequence).toContain(earlier);
+  expect(sequence).toContain(later);
+  expect(sequence.indexOf(earlier)).toBeLessThan(sequence.indexOf(later));
+}
+
+/** Every item passes `check`, and there is at least one: `.every` alone passes on an empty list. */
+export function expectEach<T>(items: readonly T[], check: (item: T) => boolean): void {
+  expect(items.length).toBeGreaterThan(0);
+  expect(items.filter((item) => !check(item))).toEqual([]);
+}

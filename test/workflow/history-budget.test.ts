@@ -1,27 +1,74 @@
-import { DATA_PROFILE, MAX_VOLUMES_PER_EXECUTION, STATE_PROFILE, SWAP_PROFILE, pollBudget } from '../../tasks/lib/polling';
-import { HISTORY_LIMIT, checksFor, historyEvents, loopEvents, worstCase } from '../../bench/history-model';
+import { synthesizeWorkflows } from '../../local/definition';
+import { DATA_PROFILE, EVENTS_PER_POLL, MAX_VOLUMES_PER_EXECUTION, STATE_PROFILE, SWAP_PROFILE, pollBudget } from '../../tasks/lib/polling';
+import { States } from '../../workflows/encrypt-volumes';
+import {
+  CHECK_PROFILES, COPY_RUN_OF_RUNNING_INSTANCE, HISTORY_LIMIT, budgetOf, checksFor, countRun, loopEvents, pollLoopsOf, waitStatesOf, worstCaseChecks,
+  type PollLoop,
+} from '../../bench/history-model';
+import { expectEach } from './harness';
 
 const TIB16 = 16 * 1024;
 const HOUR = 3600;
+// The synthesized definition (from the global setup's synth): the model reads its loops and routes from it.
+const workflow = synthesizeWorkflows().workflows['encrypt-volumes'];
+if (!workflow) throw new Error('encrypt-volumes was not synthesized');
+const isDataLoop = (loop: PollLoop) => CHECK_PROFILES[loop.handler]?.profile === DATA_PROFILE;
+
+describe('the poll loops, as the synthesized definition has them', () => {
+  const loops = pollLoopsOf(workflow);
+
+  it('every Wait state is the wait of a poll loop, and only the swap and its rollback poll inside a Map', () => {
+    expect(loops.map((l) => ({ wait: l.wait, map: l.map })).sort((a, b) => a.wait.localeCompare(b.wait)))
+      .toEqual(waitStatesOf(workflow).map((w) => ({ wait: w.wait, map: w.map })).sort((a, b) => a.wait.localeCompare(b.wait)));
+    expect(loops.filter((l) => l.map).map((l) => [l.map, l.wait]).sort()).toEqual([
+      [States.rollbackVolumes, States.waitRollbackVolume],
+      [States.swapVolumes, States.waitSwap],
+    ]);
+  });
+
+  it('each waits an adaptive interval, adds the events polling.ts counts per round, and has a budget the model knows', () => {
+    expectEach(loops, (l) => l.secondsPath !== undefined && l.eventsPerRound === EVENTS_PER_POLL);
+    for (const loop of loops) expect(budgetOf(loop, TIB16)).toBeGreaterThan(0);
+  });
+
+  it('a copy run of a running instance polls pre-copy, stop, final, volumes, swap and start, in that order, and succeeds', () => {
+    const run = countRun(workflow, { volumes: 1, facts: COPY_RUN_OF_RUNNING_INSTANCE, checks: () => 1 });
+
+    expect(run.loops.map((l) => l.loop.wait)).toEqual([
+      States.waitPreCopySnapshots, States.waitPreCopyEncrypt, States.waitInstanceStopped, States.waitFinalSnapshots,
+      States.waitFinalEncrypt, States.waitVolumes, States.waitSwap, States.waitInstanceStarted,
+    ]);
+    expect(run.end).toBe(States.done);
+    expect(run.path).not.toContain(States.rollbackVolumes);
+  });
+});
 
 describe("one execution's history stays inside Step Functions' 25,000-event limit", () => {
   it('a 16 TiB volume with realistic (slow) AWS timings needs a few hundred events', () => {
     // GIVEN a first full snapshot and encrypted copy of 16 TiB at ~100 MiB/s (48 h each), a 1%-changed final
-    // snapshot (1 h), its encrypted copy (4 h) and volume creation (5 min), polled with the adaptive intervals
-    const phases = [48 * HOUR, 48 * HOUR, 1 * HOUR, 4 * HOUR, 300].map((s) => checksFor(DATA_PROFILE, TIB16, s));
+    // snapshot (1 h), its encrypted copy (4 h) and volume creation (5 min), polled with the adaptive intervals;
+    // a stop of 2 minutes, a start of 1, and 3 checks per volume swap
+    const dataSeconds: Record<string, number> = {
+      [States.waitPreCopySnapshots]: 48 * HOUR, [States.waitPreCopyEncrypt]: 48 * HOUR,
+      [States.waitFinalSnapshots]: 1 * HOUR, [States.waitFinalEncrypt]: 4 * HOUR, [States.waitVolumes]: 300,
+    };
+    const stateSeconds: Record<string, number> = { [States.waitInstanceStopped]: 120, [States.waitInstanceStarted]: 60 };
+    const checks = (loop: PollLoop): number => {
+      if (loop.wait in dataSeconds) return checksFor(DATA_PROFILE, TIB16, dataSeconds[loop.wait] as number);
+      if (loop.wait in stateSeconds) return checksFor(STATE_PROFILE, 0, stateSeconds[loop.wait] as number, false);
+      if (loop.wait === States.waitSwap) return 3;
+      throw new Error(`no timing for ${loop.wait}`);
+    };
 
-    // WHEN the whole run is counted state by state
-    const events = historyEvents({
-      volumes: 1,
-      dataPhaseChecks: phases as [number, number, number, number, number],
-      instanceChecks: { stopped: checksFor(STATE_PROFILE, 0, 120, false), started: checksFor(STATE_PROFILE, 0, 60, false) },
-      swapChecksPerVolume: 3,
-    });
+    // WHEN the whole run is counted state by state through the definition
+    const run = countRun(workflow, { volumes: 1, facts: COPY_RUN_OF_RUNNING_INSTANCE, checks });
 
-    // THEN each phase stays inside its budget and the run uses under 10% of the history limit
-    expect(phases.every((checks) => checks < pollBudget(DATA_PROFILE, TIB16))).toBe(true);
-    expect(phases[0]).toBeLessThan(110); // 48 h / 30-minute cap, plus the ramp
-    expect(events).toBeLessThan(HISTORY_LIMIT * 0.1);
+    // THEN each data phase stays inside its budget and the run uses under 10% of the history limit
+    const dataPhases = run.loops.filter((l) => isDataLoop(l.loop));
+    expect(dataPhases.map((l) => l.loop.wait)).toEqual(Object.keys(dataSeconds));
+    expectEach(dataPhases, (l) => l.checks < budgetOf(l.loop, TIB16));
+    expect(dataPhases[0]?.checks).toBeLessThan(110); // 48 h / 30-minute cap, plus the ramp
+    expect(run.events).toBeLessThan(HISTORY_LIMIT * 0.1);
   });
 
   it('without progress figures the intervals double up to the cap instead', () => {
@@ -32,20 +79,26 @@ describe("one execution's history stays inside Step Functions' 25,000-event limi
 
   it('the worst case, every budget exhausted on the largest instance we accept, still fits with room to spare', () => {
     // GIVEN the most volumes one execution takes, each 16 TiB, and every poll loop run to the end of its budget
-    const shape = worstCase(MAX_VOLUMES_PER_EXECUTION, MAX_VOLUMES_PER_EXECUTION * TIB16);
+    const totalGiB = MAX_VOLUMES_PER_EXECUTION * TIB16;
 
     // WHEN
-    const events = historyEvents(shape);
+    const run = countRun(workflow, { volumes: MAX_VOLUMES_PER_EXECUTION, facts: COPY_RUN_OF_RUNNING_INSTANCE, checks: worstCaseChecks(totalGiB) });
 
     // THEN (200 data polls x 5 phases, 30 instance polls x 2, 20 swap polls x 40 volumes, plus every state once)
-    expect(shape.dataPhaseChecks).toEqual([200, 200, 200, 200, 200]);
-    expect(shape.swapChecksPerVolume).toBe(pollBudget(SWAP_PROFILE, 0));
-    expect(loopEvents(200)).toBe(200 * 7 + 199 * 2);
-    expect(events).toBeLessThan(HISTORY_LIMIT * 0.8);
+    expect(run.loops.filter((l) => isDataLoop(l.loop)).map((l) => l.checks)).toEqual([200, 200, 200, 200, 200]);
+    expect(run.loops.filter((l) => l.loop.wait === States.waitSwap).map((l) => l.checks)).toEqual([pollBudget(SWAP_PROFILE, 0)]);
+    expect(run.loops.filter((l) => CHECK_PROFILES[l.loop.handler]?.profile === STATE_PROFILE).map((l) => l.checks)).toEqual([30, 30]);
+    expect(loopEvents({ eventsPerRound: EVENTS_PER_POLL }, 200)).toBe(200 * 7 + 199 * 2);
+    expect(run.end).toBe(States.done);
+    expect(run.events).toBeLessThan(HISTORY_LIMIT * 0.8);
   });
 
   it('a typical 2-volume run on a responsive account writes under 300 events', () => {
-    const events = historyEvents({ volumes: 2, dataPhaseChecks: [1, 1, 1, 1, 1], instanceChecks: { stopped: 1, started: 1 }, swapChecksPerVolume: 3 });
-    expect(events).toBeLessThan(300);
+    const checks = (loop: PollLoop) => (loop.wait === States.waitSwap ? 3 : 1);
+
+    const run = countRun(workflow, { volumes: 2, facts: COPY_RUN_OF_RUNNING_INSTANCE, checks });
+
+    expect(run.end).toBe(States.done);
+    expect(run.events).toBeLessThan(300);
   });
 });

@@ -1,0 +1,25 @@
+/**
+ * Names of our state machines and executions, in one place: the stack names the state
+ * machines, the CLI, the local runner and triage name executions, and the audit reads both back.
+ */
+
+/** Every state machine of ours is named `remediation-<workflow>`. */
+export const STATE_MACHINE_PREFIX = 'remediation-';
+
+export const stateMachineName = (workflow: string): string => `${STATE_MACHINE_PREFIX}${workflow}`;
+
+/** Step Functions refuses longer execution names. */
+export const MAX_EXECUTION_NAME_LENGTH = 80;
+
+/**
+ * `<workflow>-<target>-<UTC yyyymmddThhmmssZ>`, cut to 80 characters. `at` is a Date or an ISO
+ * timestamp (Step Functions' `$$.Execution.StartTime`, with any number of fraction digits).
+ * `sequence` > 1 names a later execution started in the same second: `-<sequence>` is appended,
+ * inside the 80 characters, because Step Functions refuses a name that was used before.
+ */
+export function executionName(workflow: string, target: string, at: Date | string = new Date(), sequence = 1): string {
+  const iso = typeof at === 'string' ? at : at.toISOString();
+  const stamp = iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const suffix = sequence > 1 ? `-${sequence}` : '';
+  return `${`${workflow}-${target}-${stamp}`.slice(0, MAX_EXECUTION_NAME_LENGTH - suffix.length)}${suffix}`;
+}
