@@ -42,6 +42,7 @@ function resolver(resources: Record<string, CfnResource>) {
       case 'AWS::SNS::Topic': return topicArn(logicalId);
       case 'AWS::Logs::LogGroup': return `arn:aws:logs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:log-group:${logGroupName(logicalId)}:*`;
       case 'AWS::KMS::Key': return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${logicalId}`;
+      case 'AWS::DynamoDB::Table': return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${logicalId}`;
       default: return functionArn(logicalId);
     }
   };
@@ -66,6 +67,8 @@ function resolver(resources: Record<string, CfnResource>) {
       if (resources[ref]?.Type === 'AWS::S3::Bucket') return bucketName(ref);
       if (resources[ref]?.Type === 'AWS::SNS::Topic') return topicArn(ref);
       if (resources[ref]?.Type === 'AWS::Logs::LogGroup') return logGroupName(ref);
+      // Locally a table is named by its logical id; the runner creates it in the emulator.
+      if (resources[ref]?.Type === 'AWS::DynamoDB::Table') return ref;
       if (resources[ref]) return ref;
     }
     throw new Error(`cannot resolve ${JSON.stringify(value)} locally`);
@@ -84,6 +87,7 @@ function collectTaskResources(states: Record<string, Record<string, unknown>>, i
     } else if (state.Type === 'Task') into[name] = state.Resource as string;
     const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
     if (processor) collectTaskResources(processor.States, into, callbacks);
+    for (const branch of (state.Branches ?? []) as { States: Record<string, Record<string, unknown>> }[]) collectTaskResources(branch.States, into, callbacks);
   }
 }
 
@@ -95,6 +99,8 @@ export function synthesizeWorkflows(): {
   workflows: Record<string, LocalWorkflow>;
   environment: LocalEnvironment;
   topics: string[];
+  /** The stack's DynamoDB tables (named by logical id locally) and their partition keys. */
+  tables: { name: string; partitionKey: string }[];
   /** The EventBridge rules of the stack, as synthesized. */
   rules: { logicalId: string; pattern: Record<string, unknown> }[];
 } {
@@ -143,5 +149,8 @@ export function synthesizeWorkflows(): {
   const rules = Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::Events::Rule')
     .map(([logicalId, r]) => ({ logicalId, pattern: r.Properties?.EventPattern as Record<string, unknown> }));
-  return { workflows, environment, topics, rules };
+  const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table').map(([name, r]) => ({
+    name, partitionKey: ((r.Properties?.KeySchema as { AttributeName: string; KeyType: string }[]).find((k) => k.KeyType === 'HASH'))!.AttributeName,
+  }));
+  return { workflows, environment, topics, tables, rules };
 }

@@ -2,6 +2,7 @@ import './polyfills';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { installClientHook } from '../tasks/lib/client-hooks';
 import { LOCAL_ACCOUNT, LOCAL_REGION, synthesizeWorkflows, type LocalWorkflow } from './definition';
@@ -94,6 +95,7 @@ function taskTokenResult(answer: ApprovalAnswer): unknown {
 
 let cachedWorkflows: Record<string, LocalWorkflow> | undefined;
 let localTopics: string[] = [];
+let localTables: { name: string; partitionKey: string }[] = [];
 /** The stack's EventBridge rules as synthesized (the demo matches its event against them). */
 export let localRules: { logicalId: string; pattern: Record<string, unknown> }[] = [];
 let topicsCreated: Promise<void> | undefined;
@@ -106,6 +108,7 @@ export function localWorkflows(): Record<string, LocalWorkflow> {
     cachedWorkflows = synthesized.workflows;
     localEnvironment = synthesized.environment;
     localTopics = synthesized.topics;
+    localTables = synthesized.tables;
     localRules = synthesized.rules;
     for (const [name, value] of Object.entries(localEnvironment)) process.env[name] ??= value;
   }
@@ -126,6 +129,7 @@ function statesWith(definition: Record<string, unknown>, predicate: (state: Reco
       if (predicate(state)) found.push(name);
       const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
       if (processor) walk(processor.States);
+      for (const branch of (state.Branches ?? []) as { States: Record<string, Record<string, unknown>> }[]) walk(branch.States);
     }
   };
   walk(definition.States as Record<string, Record<string, unknown>>);
@@ -140,6 +144,25 @@ function statesWith(definition: Record<string, unknown>, predicate: (state: Reco
 async function createTopics(names: string[]): Promise<void> {
   const client = new SNSClient({});
   for (const Name of names) await client.send(new CreateTopicCommand({ Name }));
+  const dynamodb = new DynamoDBClient({});
+  for (const table of localTables) {
+    await dynamodb.send(new CreateTableCommand({
+      TableName: table.name, BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: table.partitionKey, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: table.partitionKey, AttributeType: 'S' }],
+    })).catch((error: Error) => {
+      if (error.name !== 'ResourceInUseException') throw error;
+    });
+  }
+}
+
+/** Executions of this process by ARN, as DescribeExecution reports them (the lock asks whether its holder still runs). */
+const executionStatus = new Map<string, 'RUNNING' | 'SUCCEEDED' | 'FAILED'>();
+function describeExecution(input: Record<string, unknown>): unknown {
+  const executionArn = String(input.executionArn);
+  const status = executionStatus.get(executionArn);
+  if (!status) throw awsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+  return { executionArn, status, $metadata: {} };
 }
 
 async function startChild(input: Record<string, unknown>, parent: RunOptions, children: LocalExecution[]): Promise<unknown> {
@@ -177,6 +200,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     faults.before(call);
     if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
     if (call.service === 'sfn' && call.command === 'StartExecution') return startChild(call.input, options, children);
+    if (call.service === 'sfn' && call.command === 'DescribeExecution') return describeExecution(call.input);
     if (call.service === 'iam' && call.command === 'CreateServiceLinkedRole') return faults.after(call, await emulation.createServiceLinkedRole(call.input, next));
     if (call.service === 'config' && call.command === 'DescribeDeliveryChannelStatus') return faults.after(call, await emulation.describeDeliveryChannelStatus(call.input));
     await emulation.refuseWhatEc2Refuses(call);
@@ -221,11 +245,13 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   // Node timers cannot hold the real 30-day timeout; locally an execution gets at most an hour.
   const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
   const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true } });
+  const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`;
+  executionStatus.set(executionArn, 'RUNNING');
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`,
+        Id: executionArn,
         Name: name,
         Input: input,
         StartTime: startDate,
@@ -264,6 +290,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   } finally {
     removeHook();
   }
+  executionStatus.set(executionArn, result.status);
   await collecting;
   const finished: LocalExecution = { name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults, children };
   options.store?.(finished);

@@ -10,6 +10,7 @@ export const ErrorNames = {
   pollBudgetExceeded: 'PollBudgetExceededError',
   remediationRolledBack: 'RemediationRolledBack',
   rollbackFailed: 'RollbackFailedError',
+  resourceLocked: 'ResourceLockedError',
 } as const;
 
 /** AWS throttling and service errors: retried by the state machine with backoff and full jitter. */
@@ -40,6 +41,7 @@ export const PERMANENT_ERRORS = [
   ErrorNames.resourceNotFound,
   ErrorNames.verificationFailed,
   ErrorNames.pollBudgetExceeded,
+  ErrorNames.resourceLocked,
 ] as const;
 
 export class InvalidInputError extends Error {
@@ -74,6 +76,14 @@ export class PollBudgetExceededError extends Error {
   constructor(message: string) {
     super(message);
     this.name = ErrorNames.pollBudgetExceeded;
+  }
+}
+
+/** Another execution holds the lock on the target: this one ends before any change. */
+export class ResourceLockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.resourceLocked;
   }
 }
 
