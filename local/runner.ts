@@ -98,7 +98,6 @@ let localTopics: string[] = [];
 let localTables: { name: string; partitionKey: string }[] = [];
 /** The stack's EventBridge rules as synthesized (the demo matches its event against them). */
 export let localRules: { logicalId: string; pattern: Record<string, unknown> }[] = [];
-let topicsCreated: Promise<void> | undefined;
 /** Task functions' environment from the template; a variable already set (by a test, say) wins. */
 export let localEnvironment: Record<string, string> = {};
 const usedNames = new Set<string>();
@@ -137,13 +136,14 @@ function statesWith(definition: Record<string, unknown>, predicate: (state: Reco
 }
 
 /**
- * StartExecution of one of our state machines, run here. Step Functions would return at
- * once and run the child on its own; locally the child runs to its end first, which keeps
- * tests deterministic. A name already used is refused as Step Functions refuses it.
+ * The stack's topics and tables, as the deployed stack has them. Made before every run, not once
+ * per process: a test that resets the emulator between runs (moto-api/reset) would otherwise find
+ * them gone. Both calls are idempotent (CreateTopic returns the existing topic; an existing table
+ * is ResourceInUseException).
  */
-async function createTopics(names: string[]): Promise<void> {
+async function createStackResources(): Promise<void> {
   const client = new SNSClient({});
-  for (const Name of names) await client.send(new CreateTopicCommand({ Name }));
+  for (const Name of localTopics) await client.send(new CreateTopicCommand({ Name }));
   const dynamodb = new DynamoDBClient({});
   for (const table of localTables) {
     await dynamodb.send(new CreateTableCommand({
@@ -165,6 +165,11 @@ function describeExecution(input: Record<string, unknown>): unknown {
   return { executionArn, status, $metadata: {} };
 }
 
+/**
+ * StartExecution of one of our state machines, run here. Step Functions would return at
+ * once and run the child on its own; locally the child runs to its end first, which keeps
+ * tests deterministic. A name already used is refused as Step Functions refuses it.
+ */
 async function startChild(input: Record<string, unknown>, parent: RunOptions, children: LocalExecution[]): Promise<unknown> {
   const arn = String(input.stateMachineArn);
   const workflow = arn.split(':stateMachine:remediation-')[1];
@@ -211,8 +216,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const invocations: Record<string, number> = {};
   const children: LocalExecution[] = [];
   const taskResourceLocalHandlers: Record<string, Handler> = {};
-  topicsCreated ??= createTopics(localTopics);
-  await topicsCreated;
+  await createStackResources();
   for (const [state, file] of Object.entries(local.handlers)) {
     const handler = loadHandler(file);
     // Lambda hands the handler a fresh copy of its input, never a shared object.

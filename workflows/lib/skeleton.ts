@@ -24,6 +24,12 @@ export const SkeletonStates = {
   failed: 'Failed',
 } as const;
 
+/** The states the kit adds around the body of a workflow that locks (lockedRemediation below). */
+export const LOCK_STATES = [
+  SkeletonStates.routeByMode, SkeletonStates.acquireLock, SkeletonStates.withoutLock, SkeletonStates.remediation,
+  SkeletonStates.releaseLock, SkeletonStates.releaseLockAfterFailure, SkeletonStates.failed,
+] as const;
+
 /** The steps the kit adds to every workflow that locks (workflows/lib/skeleton.ts wires them). */
 export interface KitSteps {
   lock?: LockSteps;
