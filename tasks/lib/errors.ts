@@ -28,6 +28,9 @@ export const TRANSIENT_ERRORS = [
   'ConcurrentLimitExceededException',
   'KMSInternalException',
   'DependencyTimeoutException',
+  // DynamoDB (the lock): a hot key or a burst beyond an on-demand table's capacity, and its own internal error.
+  'ProvisionedThroughputExceededException',
+  'InternalServerError',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',

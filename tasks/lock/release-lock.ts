@@ -44,7 +44,9 @@ export const handler = async ({ lock, executionName }: ReleaseLockEvent): Promis
     }));
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException || awsErrorName(error) === 'ConditionalCheckFailedException')) throw error;
+    // Not ours any more (a re-run of this step, or taken over once our time was up): nothing of ours to release.
     logger.info('lock already released or taken over', { key: lock.key });
+    return { released: false, key: lock.key, at };
   }
   logger.info('lock released', { key: lock.key });
   return { released: true, key: lock.key, at };
