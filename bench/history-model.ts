@@ -10,7 +10,8 @@ import type { PollState } from '../tasks/lib/types';
  */
 
 /** Events Step Functions writes per state: a Lambda task 5, Wait/Choice/Pass/Succeed/Fail 2, a Map 4 plus 2 per iteration. */
-export const EVENTS = { Task: 5, Wait: 2, Choice: 2, Pass: 2, Succeed: 2, Fail: 2, Map: 4, iteration: 2, execution: 2 } as const;
+// Parallel: ParallelStateEntered, ParallelStateStarted, ParallelStateSucceeded, ParallelStateExited (one branch).
+export const EVENTS = { Task: 5, Wait: 2, Choice: 2, Pass: 2, Succeed: 2, Fail: 2, Map: 4, iteration: 2, Parallel: 4, execution: 2 } as const;
 export const HISTORY_LIMIT = 25_000;
 
 /**
@@ -44,6 +45,7 @@ interface AslState {
   Seconds?: number;
   ItemProcessor?: { StartAt: string; States: Record<string, AslState> };
   Iterator?: { StartAt: string; States: Record<string, AslState> };
+  Branches?: { StartAt: string; States: Record<string, AslState> }[];
 }
 type States = Record<string, AslState>;
 
@@ -74,6 +76,8 @@ export function waitStatesOf(workflow: LocalWorkflow): { wait: string; map?: str
       if (state.Type === 'Wait') found.push({ wait: name, ...(map ? { map } : {}) });
       const processor = processorOf(state);
       if (processor) walk(processor.States, name);
+      // A Parallel branch runs once: its loops are in the same scope as the Parallel.
+      for (const branch of state.Branches ?? []) walk(branch.States, map);
     }
   };
   walk(workflow.definition.States as States);
@@ -87,6 +91,7 @@ export function pollLoopsOf(workflow: LocalWorkflow): PollLoop[] {
     for (const [name, state] of Object.entries(states)) {
       const processor = processorOf(state);
       if (processor) walk(processor.States, name);
+      for (const branch of state.Branches ?? []) walk(branch.States, map);
       if (state.Type !== 'Wait' || !state.Next) continue;
       const check = states[state.Next];
       const route = check?.Next ? states[check.Next] : undefined;
@@ -198,6 +203,10 @@ export function countRun(workflow: LocalWorkflow, scenario: RunScenario): RunCou
         if (!processor) throw new Error(`Map ${name} has no ItemProcessor`);
         const iteration = walk(processor.States, processor.StartAt, name);
         events += EVENTS.Map + scenario.volumes * (EVENTS.iteration + iteration.events);
+      } else if (state.Type === 'Parallel') {
+        // The kit's lock wraps the remediation in one branch (workflows/lib/skeleton.ts).
+        for (const branch of state.Branches ?? []) events += walk(branch.States, branch.StartAt, map).events;
+        events += EVENTS.Parallel;
       } else {
         const perState = EVENTS[state.Type as keyof typeof EVENTS];
         if (perState === undefined) throw new Error(`the history model does not know state type ${state.Type} (${name})`);

@@ -54,6 +54,7 @@ function resolver(resources: Record<string, CfnResource>, region: string) {
       case 'AWS::SNS::Topic': return topicArn(logicalId, region);
       case 'AWS::Logs::LogGroup': return `arn:aws:logs:${region}:${LOCAL_ACCOUNT}:log-group:${logGroupName(logicalId)}:*`;
       case 'AWS::KMS::Key': return `arn:aws:kms:${region}:${LOCAL_ACCOUNT}:key/${logicalId}`;
+      case 'AWS::DynamoDB::Table': return `arn:aws:dynamodb:${region}:${LOCAL_ACCOUNT}:table/${logicalId}`;
       default: return functionArn(logicalId, region);
     }
   };
@@ -78,6 +79,8 @@ function resolver(resources: Record<string, CfnResource>, region: string) {
       if (resources[ref]?.Type === 'AWS::S3::Bucket') return bucketName(ref);
       if (resources[ref]?.Type === 'AWS::SNS::Topic') return topicArn(ref);
       if (resources[ref]?.Type === 'AWS::Logs::LogGroup') return logGroupName(ref);
+      // Locally a table is named by its logical id; the runner creates it in the emulator.
+      if (resources[ref]?.Type === 'AWS::DynamoDB::Table') return ref;
       if (resources[ref]) return ref;
     }
     throw new Error(`cannot resolve ${JSON.stringify(value)} locally`);
@@ -127,6 +130,7 @@ export function everyState(definition: Record<string, unknown>): [string, Record
       found.push([name, state]);
       const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
       if (processor) walk(processor.States);
+      for (const branch of (state.Branches ?? []) as { States: Record<string, Record<string, unknown>> }[]) walk(branch.States);
     }
   };
   walk(definition.States as Record<string, Record<string, unknown>>);
@@ -144,6 +148,7 @@ function collectTaskResources(states: Record<string, Record<string, unknown>>, i
     } else if (state.Type === 'Task') into[name] = state.Resource as string;
     const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
     if (processor) collectTaskResources(processor.States, into, callbacks);
+    for (const branch of (state.Branches ?? []) as { States: Record<string, Record<string, unknown>> }[]) collectTaskResources(branch.States, into, callbacks);
   }
 }
 

@@ -88,7 +88,6 @@ export type { ApprovalAnswer, ApprovalRequest };
 let synthesized: SynthesizedWorkflows | undefined;
 /** The stack's EventBridge rules as synthesized (the demo matches its event against them). */
 export let localRules: { logicalId: string; pattern: Record<string, unknown> }[] = [];
-let topicsCreated: Promise<unknown> | undefined;
 /** Task functions' environment from the template; a variable already set (by a test, say) wins. */
 export let localEnvironment: Record<string, string> = {};
 const usedNames = new Set<string>();
@@ -100,7 +99,6 @@ export function localStack(): SynthesizedWorkflows {
     synthesized = synthesizeWorkflows(region);
     localEnvironment = synthesized.environment;
     localRules = synthesized.rules;
-    topicsCreated = undefined;
     // What an earlier region's template set gives way; what a caller set stays.
     for (const [name, value] of Object.entries(localEnvironment)) {
       if (process.env[name] === undefined || process.env[name] === previous[name]) process.env[name] = value;
@@ -119,6 +117,15 @@ function loadHandler(file: string): Handler {
 
 const statesWith = (definition: Record<string, unknown>, predicate: (state: Record<string, unknown>) => boolean): string[] =>
   everyState(definition).filter(([, state]) => predicate(state)).map(([name]) => name);
+
+/** Executions of this process by ARN, as DescribeExecution reports them (the lock asks whether its holder still runs). */
+const executionStatus = new Map<string, 'RUNNING' | 'SUCCEEDED' | 'FAILED'>();
+function describeExecution(input: Record<string, unknown>): unknown {
+  const executionArn = String(input.executionArn);
+  const status = executionStatus.get(executionArn);
+  if (!status) throw awsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+  return { executionArn, status, $metadata: {} };
+}
 
 /**
  * StartExecution of one of our state machines, run here. Step Functions would return at
@@ -173,6 +180,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     faults.before(call);
     if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
     if (call.service === 'sfn' && call.command === 'StartExecution') return startChild(call.input, options, children);
+    if (call.service === 'sfn' && call.command === 'DescribeExecution') return describeExecution(call.input);
     if (call.service === 'iam' && call.command === 'CreateServiceLinkedRole') return faults.after(call, await emulation.createServiceLinkedRole(call.input, next));
     if (call.service === 'config' && call.command === 'DescribeDeliveryChannelStatus') return faults.after(call, await emulation.describeDeliveryChannelStatus(call.input));
     if (call.service === 'config' && call.command === 'DescribeConfigurationRecorderStatus') return faults.after(call, await emulation.recorderStatus(await next()));
@@ -189,9 +197,9 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   let setupFailure: Error | undefined;
   const stack = localStack();
   try {
-    // The approval and notification topics: tasks publish to them (the rest of what the stack owns is `remediate local up`'s).
-    topicsCreated ??= createStackResources(stack.owned.filter((r) => r.kind === 'topic'), stack.region);
-    await topicsCreated;
+    // The topics tasks publish to and the lock table, before every run, not once per process: a test that
+    // resets the emulator between runs would otherwise find them gone (the rest is `remediate local up`'s).
+    await createStackResources(stack.owned.filter((r) => r.kind === 'topic' || r.kind === 'table'), stack.region);
     for (const [state, file] of Object.entries(local.handlers)) {
       const handler = loadHandler(file);
       // Lambda hands the handler a fresh copy of its input, never a shared object.
@@ -212,7 +220,6 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
         : invoke;
     }
   } catch (error) {
-    topicsCreated = undefined;
     setupFailure = error as Error;
   }
   const waitTimeOverrides = Object.fromEntries(statesWith(local.definition, (s) => s.Type === 'Wait').map((s) => [s, options.waitMs ?? 0]));
@@ -235,11 +242,13 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   // Node timers cannot hold the real 30-day timeout; locally an execution gets at most an hour.
   const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
   const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true } });
+  const executionArn = `arn:aws:states:${stack.region}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`;
+  executionStatus.set(executionArn, 'RUNNING');
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:${stack.region}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`,
+        Id: executionArn,
         Name: name,
         Input: input,
         StartTime: startDate,
@@ -277,6 +286,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   } finally {
     removeHook();
   }
+  executionStatus.set(executionArn, result.status);
   await collecting;
   const finished: LocalExecution = { name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults, children };
   options.store?.(finished);

@@ -1,3 +1,4 @@
+import { CreateTableCommand, DynamoDBClient, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, HeadBucketCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3';
@@ -12,20 +13,6 @@ export interface CreatedResource {
   resource: OwnedResource;
   /** false when it was already there. */
   created: boolean;
-}
-
-type TableClient = { send: (command: object) => Promise<unknown> };
-type DynamoDbModule = { DynamoDBClient: new (config: object) => TableClient; CreateTableCommand: new (input: object) => object };
-
-/** The DynamoDB client, when installed: the template has no table today, and the package comes with the first one. */
-function dynamoDb(): DynamoDbModule {
-  try {
-    const moduleName = '@aws-sdk/client-dynamodb';
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(moduleName) as DynamoDbModule;
-  } catch {
-    throw new Error('the stack has a DynamoDB table: install @aws-sdk/client-dynamodb to create it locally');
-  }
 }
 
 /**
@@ -58,9 +45,8 @@ export async function createStackResources(resources: OwnedResource[], region: s
       }
       case 'role': return iam.send(new CreateRoleCommand({ RoleName: resource.name, AssumeRolePolicyDocument: resource.trustPolicy }));
       case 'table': {
-        const { DynamoDBClient, CreateTableCommand } = dynamoDb();
         return new DynamoDBClient({ region }).send(new CreateTableCommand({
-          TableName: resource.name, KeySchema: resource.keySchema, AttributeDefinitions: resource.attributeDefinitions, BillingMode: 'PAY_PER_REQUEST',
+          TableName: resource.name, KeySchema: resource.keySchema as KeySchemaElement[], AttributeDefinitions: resource.attributeDefinitions as AttributeDefinition[], BillingMode: 'PAY_PER_REQUEST',
         }));
       }
     }

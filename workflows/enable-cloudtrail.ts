@@ -2,7 +2,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
-import { remediationSkeleton, SkeletonStates } from './lib/skeleton';
+import { remediationSkeleton, SkeletonStates, type KitSteps } from './lib/skeleton';
 import { lambdaTask } from './lib/steps';
 
 export const WORKFLOW_NAME = WORKFLOW.enableCloudTrail;
@@ -37,10 +37,11 @@ export const COMMENT = [
  * -> PutEventSelectors -> VerifyTrail -> BuildReport. There is no rollback: each step makes the account more
  * compliant and is idempotent, so a failed run ends FAILED with its error and is simply run again.
  */
-export function buildEnableCloudTrailDefinition(scope: Construct, fns: Record<EnableCloudTrailTask, IFunction>): sfn.IChainable {
+export function buildEnableCloudTrailDefinition(scope: Construct, fns: Record<EnableCloudTrailTask, IFunction>, kit: KitSteps = {}): sfn.IChainable {
   const trailName = { 'trailName.$': '$.plan.trail.name' };
   return remediationSkeleton(scope, {
     workflow: WORKFLOW_NAME,
+    ...(kit.lock ? { lock: kit.lock } : {}),
     validateInput: fns['validate-input'], preflight: fns.preflight, buildReport: fns['build-report'],
     work: {},
     apply: (report) => {

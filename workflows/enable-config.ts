@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
 import { ErrorNames } from '../tasks/lib/errors';
-import { remediationSkeleton, SkeletonStates } from './lib/skeleton';
+import { remediationSkeleton, SkeletonStates, type KitSteps } from './lib/skeleton';
 import { lambdaTask, pollLoop } from './lib/steps';
 
 export const WORKFLOW_NAME = WORKFLOW.enableConfig;
@@ -38,9 +38,10 @@ export const COMMENT = [
 
 const RECORDING_POLL = '$.work.polls.recording';
 
-export function buildEnableConfigDefinition(scope: Construct, fns: Record<EnableConfigTask, IFunction>): sfn.IChainable {
+export function buildEnableConfigDefinition(scope: Construct, fns: Record<EnableConfigTask, IFunction>, kit: KitSteps = {}): sfn.IChainable {
   return remediationSkeleton(scope, {
     workflow: WORKFLOW_NAME,
+    ...(kit.lock ? { lock: kit.lock } : {}),
     validateInput: fns['validate-input'], preflight: fns.preflight, buildReport: fns['build-report'],
     preflightPayload: { 'request.$': '$.request', 'region.$': '$.region' },
     work: { polls: { recording: {} } },

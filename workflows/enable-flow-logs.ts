@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ErrorNames } from '../tasks/lib/errors';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
-import { remediationSkeleton, SkeletonStates } from './lib/skeleton';
+import { remediationSkeleton, SkeletonStates, type KitSteps } from './lib/skeleton';
 import { lambdaTask, pollLoop } from './lib/steps';
 
 export const WORKFLOW_NAME = WORKFLOW.enableFlowLogs;
@@ -43,9 +43,10 @@ export const COMMENT = [
  */
 export const MAP_CONCURRENCY = 1;
 
-export function buildEnableFlowLogsDefinition(scope: Construct, fns: Record<EnableFlowLogsTask, IFunction>): sfn.IChainable {
+export function buildEnableFlowLogsDefinition(scope: Construct, fns: Record<EnableFlowLogsTask, IFunction>, kit: KitSteps = {}): sfn.IChainable {
   return remediationSkeleton(scope, {
     workflow: WORKFLOW_NAME,
+    ...(kit.lock ? { lock: kit.lock } : {}),
     validateInput: fns['validate-flow-logs-input'], preflight: fns['plan-flow-logs'], buildReport: fns['build-flow-logs-report'],
     preflightState: States.planFlowLogs,
     work: { verification: {} },

@@ -4,7 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ErrorNames } from '../tasks/lib/errors';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
-import { remediationSkeleton, SkeletonStates } from './lib/skeleton';
+import { remediationSkeleton, SkeletonStates, type KitSteps } from './lib/skeleton';
 import { lambdaTask, pollLoop } from './lib/steps';
 
 export const WORKFLOW_NAME = WORKFLOW.encryptVolumes;
@@ -83,9 +83,12 @@ export const COMMENT = [
 
 export const MAP_CONCURRENCY = 10;
 
-export function buildEncryptVolumesDefinition(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>, approvalTimeout?: Duration): sfn.IChainable {
+export function buildEncryptVolumesDefinition(
+  scope: Construct, fns: Record<EncryptVolumesTask, IFunction>, approvalTimeout?: Duration, kit: KitSteps = {},
+): sfn.IChainable {
   return remediationSkeleton(scope, {
     workflow: WORKFLOW_NAME,
+    ...(kit.lock ? { lock: kit.lock } : {}),
     validateInput: fns['validate-input'], preflight: fns.preflight, buildReport: fns['build-report'],
     work: { 'volumes.$': '$.plan.volumes', polls: Object.fromEntries(POLLS.map((k) => [k, {}])), error: {} },
     // Before any change, so a rejection (or no answer) leaves everything as it was.

@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import type { AcceptedFinding, AcceptsFindings } from '../nag';
 import { RemediationStateMachine } from '../constructs/remediation-state-machine';
 import { TaskFunction } from '../constructs/task-function';
-import { taskNames, type SpecContext, type WorkflowSpec } from './spec';
+import { LOCK_TASK_SPECS, LockTable, type LockTask } from './lock';
+import { taskNames, type KitSteps, type SpecContext, type TaskSpec, type WorkflowSpec } from './spec';
 
 /**
  * One workflow from its spec: the resources it owns, one TaskFunction per task (holding only its
@@ -13,6 +14,8 @@ import { taskNames, type SpecContext, type WorkflowSpec } from './spec';
 export class RemediationWorkflow<T extends string, R, P> extends Construct implements AcceptsFindings {
   readonly machine: RemediationStateMachine;
   readonly functions: Record<T, TaskFunction>;
+  /** The kit's own steps (the lock), when the spec asks for them. */
+  readonly kitFunctions: Partial<Record<LockTask, TaskFunction>> = {};
   readonly resources: R;
   readonly acceptedFindings: readonly AcceptedFinding[];
 
@@ -24,22 +27,33 @@ export class RemediationWorkflow<T extends string, R, P> extends Construct imple
     const functions = {} as Record<T, TaskFunction>;
     const fns = {} as Record<T, IFunction>;
     for (const task of taskNames(spec)) {
-      const { entry, grants, environment, timeout } = spec.tasks[task];
-      functions[task] = new TaskFunction(this, task, {
-        entry,
-        statements: grants.flatMap((grant) => grant(ctx)),
-        ...(timeout ? { timeout } : {}),
-        ...(environment ? { environment: environment(ctx) } : {}),
-      });
+      functions[task] = this.taskFunction(task, spec.tasks[task], ctx);
       fns[task] = functions[task].fn;
     }
     this.functions = functions;
+    const kit: KitSteps = {};
+    if (spec.lock) {
+      const lockCtx = { scope: this, resources: { table: LockTable.of(this).table } };
+      const acquire = this.taskFunction('acquire-lock', LOCK_TASK_SPECS['acquire-lock'], lockCtx);
+      const release = this.taskFunction('release-lock', LOCK_TASK_SPECS['release-lock'], lockCtx);
+      this.kitFunctions = { 'acquire-lock': acquire, 'release-lock': release };
+      kit.lock = { acquire: acquire.fn, release: release.fn, ttlSeconds: spec.timeout.toSeconds(), ...(spec.lock.targetPath ? { targetPath: spec.lock.targetPath } : {}) };
+    }
     this.machine = new RemediationStateMachine(this, 'Workflow', {
       workflow: spec.name,
-      definition: spec.definition(this, fns, this.resources),
+      definition: spec.definition(this, fns, this.resources, kit),
       comment: spec.comment,
       timeout: spec.timeout,
     });
     spec.attach?.(this, this.machine.stateMachine, this.resources);
+  }
+
+  private taskFunction<C>(task: string, { entry, grants, environment, timeout }: TaskSpec<C>, ctx: SpecContext<C>): TaskFunction {
+    return new TaskFunction(this, task, {
+      entry,
+      statements: grants.flatMap((grant) => grant(ctx)),
+      ...(timeout ? { timeout } : {}),
+      ...(environment ? { environment: environment(ctx) } : {}),
+    });
   }
 }

@@ -4,7 +4,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { WorkflowName } from '../../tasks/lib/workflow-names';
+import type { KitSteps } from '../../workflows/lib/skeleton';
 import type { AcceptedFinding } from '../nag';
+
+export type { KitSteps, LockSteps } from '../../workflows/lib/skeleton';
 
 /** What a grant or an environment is computed from: the workflow's construct and the resources it owns. */
 export interface SpecContext<R> {
@@ -39,7 +42,13 @@ export interface WorkflowSpec<T extends string, R = Record<string, never>, P = R
   tasks: Record<T, TaskSpec<R>>;
   /** What the workflow owns besides its functions (buckets, topics, roles), built before the functions. */
   resources?: (scope: Construct, props: P) => R;
-  definition: (scope: Construct, fns: Record<T, IFunction>, resources: R) => sfn.IChainable;
+  definition: (scope: Construct, fns: Record<T, IFunction>, resources: R, kit: KitSteps) => sfn.IChainable;
+  /**
+   * One execution per target at a time (DESIGN.md "One at a time"): the kit takes a lock right after
+   * validation and releases it at every ending. `targetPath` names the target in the validated input;
+   * without it the lock is account-level. Omitted: no lock (triage, which changes nothing itself).
+   */
+  lock?: { targetPath?: string };
   /** Wiring that needs the state machine (an EventBridge rule targeting it, say). */
   attach?: (scope: Construct, stateMachine: sfn.StateMachine, resources: R) => void;
   /** cdk-nag findings this workflow's resources may carry, each with its reason (infra/nag.ts). */

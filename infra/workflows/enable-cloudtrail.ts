@@ -113,7 +113,8 @@ export const enableCloudTrailSpec = defineWorkflow<EnableCloudTrailTask, CloudTr
   timeout: Duration.hours(1),
   tasks: ENABLE_CLOUDTRAIL_TASK_SPECS,
   resources: trailBucket,
-  definition: buildEnableCloudTrailDefinition,
+  definition: (scope, fns, _resources, kit) => buildEnableCloudTrailDefinition(scope, fns, kit),
+  lock: {},
   acceptedFindings: [
     {
       rule: /^AwsSolutions-IAM5\[Resource::\*\]$/,

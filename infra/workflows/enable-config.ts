@@ -107,7 +107,8 @@ export const enableConfigSpec = defineWorkflow<EnableConfigTask, ConfigResources
   timeout: Duration.hours(1),
   tasks: ENABLE_CONFIG_TASK_SPECS,
   resources: configBucket,
-  definition: buildEnableConfigDefinition,
+  definition: (scope, fns, _resources, kit) => buildEnableConfigDefinition(scope, fns, kit),
+  lock: {},
   acceptedFindings: [{
     rule: /^AwsSolutions-IAM5\[Resource::\*\]$/,
     reason: 'AWS Config recorder and delivery-channel APIs (Describe*, Put*, StartConfigurationRecorder) support no ' +

@@ -139,7 +139,8 @@ export const enableFlowLogsSpec = defineWorkflow<EnableFlowLogsTask, FlowLogsRes
   timeout: Duration.hours(2),
   tasks: ENABLE_FLOW_LOGS_TASK_SPECS,
   resources: flowLogsDestinations,
-  definition: buildEnableFlowLogsDefinition,
+  definition: (scope, fns, _resources, kit) => buildEnableFlowLogsDefinition(scope, fns, kit),
+  lock: {},
   acceptedFindings: [{
     rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12}):(vpc|vpc-flow-log)/\\*\\]$`),
     reason: 'enable-flow-logs: VPC ids are input and flow log ids are created at run time; grants are limited to this ' +

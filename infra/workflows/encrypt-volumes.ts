@@ -128,5 +128,7 @@ export const encryptVolumesSpec = defineWorkflow<EncryptVolumesTask, EncryptVolu
   timeout: Duration.days(30),
   tasks: ENCRYPT_VOLUMES_TASK_SPECS,
   resources: approvalTopic,
-  definition: (scope, fns, resources) => buildEncryptVolumesDefinition(scope, fns, resources.approvalTimeout),
+  definition: (scope, fns, resources, kit) => buildEncryptVolumesDefinition(scope, fns, resources.approvalTimeout, kit),
+  // One remediation per instance at a time, whichever workflow it is.
+  lock: { targetPath: '$.request.instanceId' },
 });

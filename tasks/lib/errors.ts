@@ -10,6 +10,7 @@ export const ErrorNames = {
   pollBudgetExceeded: 'PollBudgetExceededError',
   remediationRolledBack: 'RemediationRolledBack',
   rollbackFailed: 'RollbackFailedError',
+  resourceLocked: 'ResourceLockedError',
 } as const;
 
 /** AWS throttling and service errors: retried by the state machine with backoff and full jitter. */
@@ -27,6 +28,9 @@ export const TRANSIENT_ERRORS = [
   'ConcurrentLimitExceededException',
   'KMSInternalException',
   'DependencyTimeoutException',
+  // DynamoDB (the lock): a hot key or a burst beyond an on-demand table's capacity, and its own internal error.
+  'ProvisionedThroughputExceededException',
+  'InternalServerError',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -40,6 +44,7 @@ export const PERMANENT_ERRORS = [
   ErrorNames.resourceNotFound,
   ErrorNames.verificationFailed,
   ErrorNames.pollBudgetExceeded,
+  ErrorNames.resourceLocked,
 ] as const;
 
 export class InvalidInputError extends Error {
@@ -74,6 +79,14 @@ export class PollBudgetExceededError extends Error {
   constructor(message: string) {
     super(message);
     this.name = ErrorNames.pollBudgetExceeded;
+  }
+}
+
+/** Another execution holds the lock on the target: this one ends before any change. */
+export class ResourceLockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.resourceLocked;
   }
 }
 

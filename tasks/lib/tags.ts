@@ -10,6 +10,7 @@ export const TAG = {
   retainUntil: 'remediation:retain-until',
   rolledBack: 'remediation:rolled-back',
   exclude: 'remediation:exclude',
+  lock: 'remediation:lock',
 } as const;
 
 /** The source's own tags, minus the ones AWS reserves and our own bookkeeping. */

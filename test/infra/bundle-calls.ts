@@ -3,7 +3,7 @@
 /** SDK client package (after `@aws-sdk/client-`) -> IAM service prefix. */
 export const IAM_PREFIX: Record<string, string> = {
   ec2: 'ec2', kms: 'kms', ebs: 'ebs', s3: 's3', 'config-service': 'config', cloudtrail: 'cloudtrail',
-  iam: 'iam', 'cloudwatch-logs': 'logs', sns: 'sns', sfn: 'states',
+  iam: 'iam', 'cloudwatch-logs': 'logs', sns: 'sns', sfn: 'states', dynamodb: 'dynamodb',
 };
 
 /** Calls whose IAM action is named differently from the command. */

@@ -12,6 +12,7 @@ export interface AslState {
   Catch?: Record<string, unknown>[];
   TimeoutSeconds?: number;
   ItemProcessor?: { StartAt: string; States: Record<string, AslState> };
+  Branches?: { StartAt: string; States: Record<string, AslState> }[];
   [field: string]: unknown;
 }
 
@@ -55,6 +56,7 @@ export function flattenStates(states: Record<string, AslState>, into = new Map<s
     if (into.has(name)) throw new Error(`state name ${name} appears twice`);
     into.set(name, state);
     if (state.ItemProcessor) flattenStates(state.ItemProcessor.States, into);
+    for (const branch of state.Branches ?? []) flattenStates(branch.States, into);
   }
   return into;
 }

@@ -9,6 +9,8 @@ import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { ENABLE_CLOUDTRAIL_TASKS, type EnableCloudTrailTask } from '../../workflows/enable-cloudtrail';
 import { sdkCallsOf } from './bundle-calls';
+import { expectLockFunction, LOCK_TASKS, lockTableId, lockTaskOf } from './kit-functions';
+import type { LockTask } from '../../infra/kit/lock';
 import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
 
 interface Statement {
@@ -27,14 +29,18 @@ const ANY_TRAIL = 'arn:aws:cloudtrail:us-east-1:123456789012:trail/*';
 const ANY_REGION_TRAIL = 'arn:aws:cloudtrail:*:123456789012:trail/*';
 
 let outdir: string;
-const fns = new Map<EnableCloudTrailTask, { statements: Statement[]; bundle: string }>();
-const fn = (task: EnableCloudTrailTask) => {
+let tableId: string;
+/** The workflow's own tasks and the kit's (the lock) it gets beside them. */
+type Task = EnableCloudTrailTask | LockTask;
+const TASKS: Task[] = [...ENABLE_CLOUDTRAIL_TASKS, ...LOCK_TASKS];
+const fns = new Map<Task, { statements: Statement[]; bundle: string }>();
+const fn = (task: Task) => {
   const found = fns.get(task);
   if (!found) throw new Error(`no function for ${task}`);
   return found;
 };
 /** Each task's handler statements, action -> resources. */
-const grantsOf = (task: EnableCloudTrailTask): Record<string, unknown[]> => {
+const grantsOf = (task: Task): Record<string, unknown[]> => {
   const grants: Record<string, unknown[]> = {};
   for (const s of fn(task).statements) {
     for (const action of list(s.Action)) if (!RUNTIME_ACTIONS.has(action)) grants[action] = [...(grants[action] ?? []), ...list(s.Resource)];
@@ -48,11 +54,12 @@ beforeAll(() => {
   const stack = new Stack(app, 'CloudTrailFunctions', { env: ENV });
   new RemediationWorkflow(stack, 'EnableCloudTrail', enableCloudTrailSpec, {});
   const template = Template.fromStack(stack);
+  tableId = lockTableId(template);
   const assembly = app.synth().directory;
   const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
   for (const [logicalId, resource] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
     const metadata = resource.Metadata ?? {};
-    const task = ENABLE_CLOUDTRAIL_TASKS.find((t) => ENABLE_CLOUDTRAIL_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]);
+    const task = ENABLE_CLOUDTRAIL_TASKS.find((t) => ENABLE_CLOUDTRAIL_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]) ?? lockTaskOf(metadata[HANDLER_METADATA]);
     if (!task) throw new Error(`${logicalId} runs ${String(metadata[HANDLER_METADATA])}, which is no task`);
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = policies
@@ -65,10 +72,10 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 it('there is one function per task', () => {
-  expect([...fns.keys()].sort()).toEqual([...ENABLE_CLOUDTRAIL_TASKS].sort());
+  expect([...fns.keys()].sort()).toEqual([...TASKS].sort());
 });
 
-describe.each(ENABLE_CLOUDTRAIL_TASKS)('%s', (task) => {
+describe.each(TASKS)('%s', (task) => {
   it('holds exactly the actions its bundle calls (and what those calls imply)', () => {
     const calls = sdkCallsOf(fn(task).bundle);
     const needed = [...new Set(calls.flatMap((c) => [c, ...(IMPLIED[c] ?? [])]))].sort();
@@ -81,6 +88,12 @@ describe.each(ENABLE_CLOUDTRAIL_TASKS)('%s', (task) => {
       expect(list(s.Action).filter((a) => a.includes('*'))).toEqual([]);
       for (const resource of list(s.Resource).map((r) => JSON.stringify(r))) expect(resource).not.toMatch(/:cloudtrail:[^:]*:\*:|:kms:[^:]*:\*:/);
     }
+  });
+});
+
+describe.each(LOCK_TASKS)('the kit\'s %s', (task) => {
+  it('holds exactly the lock\'s actions, on the lock table, its own state machines\' executions and the lock tag', () => {
+    expectLockFunction(task, fn(task), tableId);
   });
 });
 

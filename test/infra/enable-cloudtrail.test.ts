@@ -3,6 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { enableCloudTrailSpec, ENABLE_CLOUDTRAIL_TASK_SPECS } from '../../infra/workflows/enable-cloudtrail';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
+import { LOCK_TASK_SPECS } from '../../infra/kit/lock';
+import { SkeletonStates } from '../../workflows/lib/skeleton';
 import { acknowledgeAcceptedFindings } from '../../infra/nag';
 import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { States, type EnableCloudTrailTask } from '../../workflows/enable-cloudtrail';
@@ -18,6 +20,16 @@ const TASK_STATES: Record<string, EnableCloudTrailTask> = {
   [States.putEventSelectors]: 'put-event-selectors',
   [States.verifyTrail]: 'verify-trail',
   [States.buildReport]: 'build-report',
+};
+// The kit's lock steps around the workflow's own.
+const LOCK_TASK_STATES = {
+  [SkeletonStates.acquireLock]: LOCK_TASK_SPECS['acquire-lock'].entry,
+  [SkeletonStates.releaseLock]: LOCK_TASK_SPECS['release-lock'].entry,
+  [SkeletonStates.releaseLockAfterFailure]: LOCK_TASK_SPECS['release-lock'].entry,
+};
+const TASK_ENTRIES: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(TASK_STATES).map(([name, task]) => [name, ENABLE_CLOUDTRAIL_TASK_SPECS[task].entry])),
+  ...LOCK_TASK_STATES,
 };
 const EXPECTED_RETRY = [
   { ErrorEquals: [...TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
@@ -42,23 +54,25 @@ beforeAll(() => {
 });
 
 describe('state machine', () => {
-  it('has exactly one Task state per task, each invoking its own function', () => {
+  it('has exactly one Task state per task (and the kit\'s lock steps), each invoking its own function', () => {
     const tasks = [...machine.states].filter(([, s]) => s.Type === 'Task').map(([name]) => name);
-    expect(tasks.sort()).toEqual(Object.keys(TASK_STATES).sort());
+    expect(tasks.sort()).toEqual(Object.keys(TASK_ENTRIES).sort());
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    for (const [name, task] of Object.entries(TASK_STATES)) {
+    for (const [name, entry] of Object.entries(TASK_ENTRIES)) {
       const [logicalId] = Object.entries(functions).find(([id]) => fakeArn(id) === state(name).Resource) ?? [];
-      expect({ name, handler: logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA] }).toEqual({ name, handler: ENABLE_CLOUDTRAIL_TASK_SPECS[task].entry });
+      expect({ name, handler: logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA] }).toEqual({ name, handler: entry });
     }
   });
 
-  it.each(Object.keys(TASK_STATES))('%s retries transient errors and one timeout only, within 60 s', (name) => {
+  it.each(Object.keys(TASK_ENTRIES))('%s retries transient errors and one timeout only, within 60 s', (name) => {
     expect(state(name).Retry).toEqual(EXPECTED_RETRY);
     expect(state(name).TimeoutSeconds).toBe(60);
   });
 
-  it('catches nothing: no step needs undoing, so a failure ends the execution with its own error', () => {
-    expect([...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name]) => name)).toEqual([]);
+  it('catches nothing but the kit\'s release of the lock: no step needs undoing, so a failure ends the execution with its own error', () => {
+    expect([...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name]) => name)).toEqual([SkeletonStates.remediation]);
+    expect(state(SkeletonStates.remediation).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: SkeletonStates.releaseLockAfterFailure }]);
+    expect(state(SkeletonStates.failed)).toEqual({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' });
   });
 
   it('RouteByPlan: anything but PROCEED reports; a trail to create or update first, otherwise straight to logging', () => {
@@ -73,11 +87,15 @@ describe('state machine', () => {
   });
 
   it('runs the apply steps in order, verify before the report', () => {
-    const order = [States.ensureTrail, States.startLogging, States.putEventSelectors, States.verifyTrail, States.buildReport, States.done];
+    const order = [States.ensureTrail, States.startLogging, States.putEventSelectors, States.verifyTrail, States.buildReport];
     expect(order.slice(0, -1).map((name) => state(name).Next)).toEqual(order.slice(1));
+    // The report ends the Remediation branch; the lock is released, then Done.
+    expect(state(States.buildReport)).toMatchObject({ End: true });
+    expect([state(SkeletonStates.remediation).Next, state(SkeletonStates.releaseLock).Next]).toEqual([SkeletonStates.releaseLock, States.done]);
     expect(machine.asl.StartAt).toBe(States.validateInput);
-    expect([state(States.validateInput).Next, state(States.preflight).Next, state(States.initWork).Next])
-      .toEqual([States.preflight, States.initWork, States.routeByPlan]);
+    expect(state(States.validateInput).Next).toBe(SkeletonStates.routeByMode);
+    expect(state(SkeletonStates.remediation).Branches?.map((b) => b.StartAt)).toEqual([States.preflight]);
+    expect([state(States.preflight).Next, state(States.initWork).Next]).toEqual([States.initWork, States.routeByPlan]);
   });
 
   it('verify compares with the selectors the trail had before this run changed them', () => {

@@ -9,6 +9,8 @@ import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { ENABLE_CONFIG_TASKS, type EnableConfigTask } from '../../workflows/enable-config';
 import { sdkCallsOf } from './bundle-calls';
+import { expectLockFunction, LOCK_TASKS, lockTableId, lockTaskOf } from './kit-functions';
+import type { LockTask } from '../../infra/kit/lock';
 import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
 
 interface Statement {
@@ -25,8 +27,11 @@ const slr = `arn:aws:iam::${ENV.account}:role/aws-service-role/config.amazonaws.
 
 let outdir: string;
 let template: Template;
-const fns = new Map<EnableConfigTask, { statements: Statement[]; bundle: string; roleId: string }>();
-const fn = (task: EnableConfigTask) => {
+/** The workflow's own tasks and the kit's (the lock) it gets beside them. */
+type Task = EnableConfigTask | LockTask;
+const TASKS: Task[] = [...ENABLE_CONFIG_TASKS, ...LOCK_TASKS];
+const fns = new Map<Task, { statements: Statement[]; bundle: string; roleId: string }>();
+const fn = (task: Task) => {
   const found = fns.get(task);
   if (!found) throw new Error(`no function for ${task}`);
   return found;
@@ -42,7 +47,7 @@ beforeAll(() => {
   const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
   for (const [logicalId, resource] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
     const metadata = resource.Metadata ?? {};
-    const task = ENABLE_CONFIG_TASKS.find((t) => ENABLE_CONFIG_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]);
+    const task = ENABLE_CONFIG_TASKS.find((t) => ENABLE_CONFIG_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]) ?? lockTaskOf(metadata[HANDLER_METADATA]);
     if (!task) throw new Error(`${logicalId} runs ${String(metadata[HANDLER_METADATA])}, which is no task`);
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = policies
@@ -55,10 +60,10 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 it('there is one function per task', () => {
-  expect([...fns.keys()].sort()).toEqual([...ENABLE_CONFIG_TASKS].sort());
+  expect([...fns.keys()].sort()).toEqual([...TASKS].sort());
 });
 
-describe.each(ENABLE_CONFIG_TASKS)('%s', (task) => {
+describe.each(TASKS)('%s', (task) => {
   it('holds exactly the actions its bundle calls (plus what AWS checks on those calls)', () => {
     const { statements, bundle } = fn(task);
     const granted = statements.flatMap((s) => list(s.Action)).filter((a) => !RUNTIME_ACTIONS.has(a));
@@ -74,6 +79,12 @@ describe.each(ENABLE_CONFIG_TASKS)('%s', (task) => {
       Version: '2012-10-17',
       Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
     });
+  });
+});
+
+describe.each(LOCK_TASKS)('the kit\'s %s', (task) => {
+  it('holds exactly the lock\'s actions, on the lock table, its own state machines\' executions and the lock tag', () => {
+    expectLockFunction(task, fn(task), lockTableId(template));
   });
 });
 

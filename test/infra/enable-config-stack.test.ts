@@ -6,6 +6,8 @@ import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
 import { acknowledgeAcceptedFindings } from '../../infra/nag';
 import { ErrorNames, TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { ENABLE_CONFIG_TASKS, States } from '../../workflows/enable-config';
+import { LOCK_STATES } from '../../workflows/lib/skeleton';
+import { LOCK_TASK_SPECS } from '../../infra/kit/lock';
 import { parseStateMachine, stateNamed, type AslState, type ParsedStateMachine } from './definition';
 import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
 
@@ -42,8 +44,9 @@ describe('the enable-config state machine', () => {
   });
 
   it('has exactly the exported states', () => {
-    expect([...machine.states.keys()].sort()).toEqual(Object.values(States).sort());
-    expect([...machine.states.values()].filter((s) => s.Type === 'Task').length).toBe(TASKS.length);
+    expect([...machine.states.keys()].sort()).toEqual([...Object.values(States), ...LOCK_STATES].sort());
+    // Its own tasks, and the kit's AcquireLock, ReleaseLock and ReleaseLockAfterFailure.
+    expect([...machine.states.values()].filter((s) => s.Type === 'Task').length).toBe(TASKS.length + 3);
   });
 
   it.each(TASKS)('%s retries transient errors and a timeout only, with a 60 s timeout and no Catch', (name) => {
@@ -175,7 +178,7 @@ describe('cdk-nag', () => {
     for (const [id, reason] of acknowledged) expect({ id, reason: reason.trim().length >= 40 }).toEqual({ id, reason: true });
   });
 
-  it('one function per task', () => {
-    expect(Object.keys(resourcesOf(template, 'AWS::Lambda::Function'))).toHaveLength(ENABLE_CONFIG_TASKS.length);
+  it('one function per task, and the kit\'s two lock functions', () => {
+    expect(Object.keys(resourcesOf(template, 'AWS::Lambda::Function'))).toHaveLength(ENABLE_CONFIG_TASKS.length + Object.keys(LOCK_TASK_SPECS).length);
   });
 });

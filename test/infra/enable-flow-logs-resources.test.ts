@@ -6,6 +6,8 @@ import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { DESTINATION_ENV } from '../../tasks/network/lib/destination';
 import { ENABLE_FLOW_LOGS_TASKS, type EnableFlowLogsTask } from '../../workflows/enable-flow-logs';
 import { sdkCallsOf } from './bundle-calls';
+import { expectLockFunction, LOCK_TASKS, lockTableId, lockTaskOf } from './kit-functions';
+import type { LockTask } from '../../infra/kit/lock';
 import { removeFlowLogsAssembly, synthFlowLogsStack, type FlowLogsSynth } from './enable-flow-logs-synth';
 import { resourcesOf } from './synth';
 
@@ -27,8 +29,10 @@ const ON_CALLERS_BEHALF: Partial<Record<EnableFlowLogsTask, string[]>> = {
 };
 
 let synth: FlowLogsSynth;
-const bundles = new Map<EnableFlowLogsTask, { statements: Statement[]; properties: Record<string, unknown>; bundle: string }>();
-const fn = (task: EnableFlowLogsTask) => bundles.get(task) ?? (() => { throw new Error(`no function for ${task}`); })();
+/** The workflow's own tasks and the kit's (the lock) it gets beside them. */
+type Task = EnableFlowLogsTask | LockTask;
+const bundles = new Map<Task, { statements: Statement[]; properties: Record<string, unknown>; bundle: string }>();
+const fn = (task: Task) => bundles.get(task) ?? (() => { throw new Error(`no function for ${task}`); })();
 /** One entry per granted action (CDK merges statements), runtime grants left out, sorted. */
 const grantsOf = (task: EnableFlowLogsTask) => fn(task).statements
   .flatMap((s) => list(s.Action).filter((a) => !NOT_SDK_CALLS.has(a)).map((action) => ({
@@ -43,8 +47,11 @@ beforeAll(() => {
   const assembly = synth.app.synth().directory;
   const policies = Object.values(resourcesOf(synth.template, 'AWS::IAM::Policy'));
   for (const [, resource] of Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
-    const task = ENABLE_FLOW_LOGS_TASKS.find((t) => ENABLE_FLOW_LOGS_TASK_SPECS[t].entry === resource.Metadata?.[HANDLER_METADATA]);
-    if (!task) continue;
+    const entry = resource.Metadata?.[HANDLER_METADATA];
+    // Functions without a handler entry are CDK's own (bucket notifications, log retention); a handler we do not know fails.
+    if (entry === undefined) continue;
+    const task = ENABLE_FLOW_LOGS_TASKS.find((t) => ENABLE_FLOW_LOGS_TASK_SPECS[t].entry === entry) ?? lockTaskOf(entry);
+    if (!task) throw new Error(`a function runs ${String(entry)}, which is no enable-flow-logs or kit task`);
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = policies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
@@ -56,7 +63,11 @@ afterAll(() => removeFlowLogsAssembly(synth));
 
 describe('task functions', () => {
   it('there is one per task', () => {
-    expect([...bundles.keys()].sort()).toEqual([...ENABLE_FLOW_LOGS_TASKS].sort());
+    expect([...bundles.keys()].sort()).toEqual([...ENABLE_FLOW_LOGS_TASKS, ...LOCK_TASKS].sort());
+  });
+
+  it.each(LOCK_TASKS)('the kit\'s %s holds exactly the lock\'s actions, on the lock table, its own executions and the lock tag', (task) => {
+    expectLockFunction(task, fn(task), lockTableId(synth.template));
   });
 
   it.each(ENABLE_FLOW_LOGS_TASKS)('%s holds exactly the actions its bundle calls', (task) => {

@@ -1,5 +1,7 @@
 import { ENABLE_FLOW_LOGS_TASK_SPECS } from '../../infra/workflows/enable-flow-logs';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
+import { LOCK_TASK_SPECS } from '../../infra/kit/lock';
+import { SkeletonStates } from '../../workflows/lib/skeleton';
 import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { MAP_CONCURRENCY, States, type EnableFlowLogsTask } from '../../workflows/enable-flow-logs';
 import { fakeArn, parseStateMachine, stateNamed, type AslState, type ParsedStateMachine } from './definition';
@@ -14,7 +16,14 @@ const TASK_STATES: Record<string, EnableFlowLogsTask> = {
   [States.removeCreatedFlowLogs]: 'remove-created-flow-logs',
   [States.buildReport]: 'build-flow-logs-report',
 };
-const TASKS = Object.keys(TASK_STATES);
+// The kit's lock steps around the workflow's own, and the handler each invokes.
+const TASK_ENTRIES: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(TASK_STATES).map(([name, task]) => [name, ENABLE_FLOW_LOGS_TASK_SPECS[task].entry])),
+  [SkeletonStates.acquireLock]: LOCK_TASK_SPECS['acquire-lock'].entry,
+  [SkeletonStates.releaseLock]: LOCK_TASK_SPECS['release-lock'].entry,
+  [SkeletonStates.releaseLockAfterFailure]: LOCK_TASK_SPECS['release-lock'].entry,
+};
+const TASKS = Object.keys(TASK_ENTRIES);
 const EXPECTED_RETRY = [
   { ErrorEquals: [...TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
   { ErrorEquals: ['States.Timeout', 'Sandbox.Timedout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
@@ -51,15 +60,16 @@ describe('enable-flow-logs state machine', () => {
   it.each(TASKS)('%s invokes the function of its task', (name) => {
     const functions = resourcesOf(synth.template, 'AWS::Lambda::Function');
     const [logicalId] = Object.entries(functions).find(([id]) => fakeArn(id) === state(name).Resource) ?? [];
-    expect(logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA]).toBe(ENABLE_FLOW_LOGS_TASK_SPECS[TASK_STATES[name]!].entry);
+    expect(logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA]).toBe(TASK_ENTRIES[name]);
   });
 
-  it('catches only after the first change: the Map and the verify poll go to the cleanup, the cleanup to CleanupFailed', () => {
+  it('catches only after the first change: the Map and the verify poll go to the cleanup, the cleanup to CleanupFailed (and the kit releases the lock)', () => {
     const catching = Object.fromEntries([...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name, s]) => [name, s.Catch]));
     expect(catching).toEqual({
       [States.createFlowLogs]: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.removeCreatedFlowLogs }],
       [States.checkFlowLogs]: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.removeCreatedFlowLogs }],
       [States.removeCreatedFlowLogs]: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.cleanupError', Next: States.cleanupFailed }],
+      [SkeletonStates.remediation]: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: SkeletonStates.releaseLockAfterFailure }],
     });
   });
 

@@ -1,4 +1,6 @@
 import { ENCRYPT_VOLUMES_TASK_SPECS } from '../../infra/workflows/encrypt-volumes';
+import { LOCK_TASK_SPECS, type LockTask } from '../../infra/kit/lock';
+import { SkeletonStates } from '../../workflows/lib/skeleton';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { ErrorNames, TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { States, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
@@ -32,7 +34,19 @@ const TASK_STATES: Record<string, EncryptVolumesTask> = {
   [States.checkRestartedAfterRollback]: 'check-instance-state',
   [States.finishRollback]: 'finish-rollback',
 };
-const TASKS = Object.keys(TASK_STATES);
+// The kit's lock steps around the workflow's own, and the function each invokes.
+const LOCK_TASK_STATES: Record<string, LockTask> = {
+  [SkeletonStates.acquireLock]: 'acquire-lock',
+  [SkeletonStates.releaseLock]: 'release-lock',
+  [SkeletonStates.releaseLockAfterFailure]: 'release-lock',
+};
+const TASKS = [...Object.keys(TASK_STATES), ...Object.keys(LOCK_TASK_STATES)];
+const entryOf = (state: string): string | undefined => {
+  const task = TASK_STATES[state];
+  if (task) return ENCRYPT_VOLUMES_TASK_SPECS[task].entry;
+  const lockTask = LOCK_TASK_STATES[state];
+  return lockTask && LOCK_TASK_SPECS[lockTask].entry;
+};
 
 // Everything after the first change to the account: any failure rolls back.
 const GUARDED = [
@@ -79,7 +93,8 @@ describe('Task states', () => {
   it.each(TASKS)('%s invokes the function of its task', (name) => {
     const functions = resourcesOf(synth.template, 'AWS::Lambda::Function');
     const [logicalId] = Object.entries(functions).find(([id]) => fakeArn(id) === state(name).Resource) ?? [];
-    expect(logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA]).toBe(ENCRYPT_VOLUMES_TASK_SPECS[TASK_STATES[name]!].entry);
+    expect(entryOf(name)).toMatch(/^tasks\//);
+    expect(logicalId && functions[logicalId]?.Metadata?.[HANDLER_METADATA]).toBe(entryOf(name));
   });
 
   it('never retries States.ALL or States.TaskFailed, in any state', () => {
@@ -98,14 +113,14 @@ describe('Catch', () => {
     expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackError', Next: States.rollbackFailed }]);
   });
 
-  it('ValidateInput and Preflight have none: a refusal ends the execution before any change', () => {
+  it('ValidateInput and Preflight have none: a refusal ends the execution before any change (the Remediation branch around Preflight releases the lock)', () => {
     expect(state(States.validateInput).Catch).toBeUndefined();
     expect(state(States.preflight).Catch).toBeUndefined();
   });
 
   it('no other state catches', () => {
     const catching = [...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name]) => name);
-    expect(catching.sort()).toEqual([...GUARDED, ...ROLLBACK, States.requestApproval].sort());
+    expect(catching.sort()).toEqual([...GUARDED, ...ROLLBACK, States.requestApproval, SkeletonStates.remediation].sort());
   });
 });
 
@@ -190,9 +205,10 @@ describe('paths', () => {
     });
   });
 
-  it('starts with ValidateInput, then Preflight', () => {
+  it('starts with ValidateInput, then the lock; the Remediation branch starts with Preflight', () => {
     expect(machine.asl.StartAt).toBe(States.validateInput);
-    expect(state(States.validateInput).Next).toBe(States.preflight);
+    expect(state(States.validateInput).Next).toBe(SkeletonStates.routeByMode);
+    expect(state(SkeletonStates.remediation).Branches?.map((b) => b.StartAt)).toEqual([States.preflight]);
   });
 
   it('every Next, Default and Choice target names an existing state', () => {

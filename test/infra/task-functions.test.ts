@@ -6,6 +6,8 @@ import { HANDLER_METADATA, POWERTOOLS_LAYER_PARAMETER, PROJECT_ROOT } from '../.
 import { ENCRYPT_VOLUMES_TASKS, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
 import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
 import { sdkCallsOf } from './bundle-calls';
+import { expectLockFunction, LOCK_TASKS, lockTableId, lockTaskOf } from './kit-functions';
+import type { LockTask } from '../../infra/kit/lock';
 
 interface Statement {
   Effect: string;
@@ -29,13 +31,16 @@ const conditionValue = (s: Statement, key: string): unknown => s.Condition?.Stri
 // Granted to every function for the runtime itself (logs, tracing), not for the handler's calls.
 const RUNTIME_ACTIONS = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
 let synth: Synthesized;
-const fns = new Map<EncryptVolumesTask, TaskFunctionUnderTest>();
-const fn = (task: EncryptVolumesTask): TaskFunctionUnderTest => {
+/** The workflow's own tasks and the kit's (the lock) it gets beside them. */
+type Task = EncryptVolumesTask | LockTask;
+const TASKS: Task[] = [...ENCRYPT_VOLUMES_TASKS, ...LOCK_TASKS];
+const fns = new Map<Task, TaskFunctionUnderTest>();
+const fn = (task: Task): TaskFunctionUnderTest => {
   const found = fns.get(task);
   if (!found) throw new Error(`no function for ${task}`);
   return found;
 };
-/** Every statement of the encrypt-volumes task roles (other workflows have tests of their own). */
+/** Every statement of the encrypt-volumes task roles, its kit functions included (other workflows have tests of their own). */
 const allStatements = (): Statement[] => [...fns.values()].flatMap((f) => f.statements);
 
 beforeAll(() => {
@@ -46,8 +51,8 @@ beforeAll(() => {
     const metadata = resource.Metadata ?? {};
     // The encrypt-volumes functions; the other workflows' functions have tests of their own.
     if (!logicalId.startsWith('EncryptVolumes')) continue;
-    const task = ENCRYPT_VOLUMES_TASKS.find((t) => ENCRYPT_VOLUMES_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]);
-    if (!task) throw new Error(`${logicalId} runs ${String(metadata[HANDLER_METADATA])}, which is no encrypt-volumes task`);
+    const task = ENCRYPT_VOLUMES_TASKS.find((t) => ENCRYPT_VOLUMES_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]) ?? lockTaskOf(metadata[HANDLER_METADATA]);
+    if (!task) throw new Error(`${logicalId} runs ${String(metadata[HANDLER_METADATA])}, which is no encrypt-volumes or kit task`);
     if (fns.has(task)) throw new Error(`${logicalId}: a second function for ${task}`);
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = policies
@@ -60,10 +65,10 @@ beforeAll(() => {
 afterAll(() => removeAssembly(synth));
 
 it('there is one function per task', () => {
-  expect([...fns.keys()].sort()).toEqual([...ENCRYPT_VOLUMES_TASKS].sort());
+  expect([...fns.keys()].sort()).toEqual([...TASKS].sort());
 });
 
-describe.each(ENCRYPT_VOLUMES_TASKS)('%s', (task) => {
+describe.each(TASKS)('%s', (task) => {
   it('runs Node 22 on arm64 with tracing and source maps', () => {
     expect(fn(task).properties).toMatchObject({
       Runtime: 'nodejs22.x',
@@ -133,6 +138,12 @@ describe.each(ENCRYPT_VOLUMES_TASKS)('%s', (task) => {
       Version: '2012-10-17',
       Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
     });
+  });
+});
+
+describe.each(LOCK_TASKS)('the kit\'s %s', (task) => {
+  it('holds exactly the lock\'s actions, on the lock table, its own state machines\' executions and the lock tag', () => {
+    expectLockFunction(task, fn(task), lockTableId(synth.template));
   });
 });
 

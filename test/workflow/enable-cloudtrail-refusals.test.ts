@@ -4,7 +4,7 @@ import type { LocalExecution, RunOptions } from '../../local/runner';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
 import type { CloudTrailReport } from '../../tasks/cloudtrail/build-report';
 import { States } from '../../workflows/enable-cloudtrail';
-import { mutatingCalls, statesEntered } from './harness';
+import { lockedFailure, mutatingCalls, statesEntered, withLockCalls } from './harness';
 
 const LOG_BUCKET = 'remediation-trail-logs';
 const TRAIL = 'remediation-trail';
@@ -31,19 +31,22 @@ beforeEach(async () => {
 });
 
 const trails = async () => (await ct.send(new DescribeTrailsCommand({}))).trailList ?? [];
-/** Refused before any change: FAILED with the error, Preflight the last state, nothing mutated. */
-function expectRefused(execution: LocalExecution, error: string, cause: RegExp) {
+/**
+ * Refused before any change: FAILED with the error, nothing mutated but the lock. Refused by preflight,
+ * the lock was taken and released, Preflight the last state of the remediation.
+ */
+function expectRefused(execution: LocalExecution, error: string, cause: RegExp, by: 'validation' | 'preflight' = 'preflight') {
   expect({ status: execution.status, error: execution.error }).toEqual({ status: 'FAILED', error });
   expect(execution.cause).toMatch(cause);
-  expect(mutatingCalls(execution)).toEqual([]);
+  expect(mutatingCalls(execution)).toEqual(by === 'validation' ? [] : withLockCalls('account'));
+  expect(statesEntered(execution)).toEqual(by === 'validation' ? [States.validateInput] : lockedFailure(States.preflight));
 }
 
 describe('refusals before any change', () => {
   it('a malformed input names the field', async () => {
     const execution = await run({ dataEventBuckets: ['Bad_Name'] });
 
-    expectRefused(execution, 'InvalidInputError', /dataEventBuckets/);
-    expect(statesEntered(execution)).toEqual([States.validateInput]);
+    expectRefused(execution, 'InvalidInputError', /dataEventBuckets/, 'validation');
   });
 
   it('a missing data-event bucket', async () => {
@@ -82,7 +85,7 @@ describe('AWS refusals during apply', () => {
 
     expect({ status: execution.status, error: execution.error }).toEqual({ status: 'FAILED', error: 'PreconditionFailedError' });
     expect(execution.cause).toMatch(new RegExp(`the policy of bucket ${LOG_BUCKET} does not let CloudTrail write for trail ${TRAIL}`));
-    expect(statesEntered(execution).at(-1)).toBe(States.ensureTrail);
+    expect(statesEntered(execution)).toEqual(lockedFailure(States.preflight, States.initWork, States.routeByPlan, States.ensureTrail));
     expect(await trails()).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import type { EnableConfigReport } from '../../tasks/config/build-report';
 import { States } from '../../workflows/enable-config';
+import { SkeletonStates } from '../../workflows/lib/skeleton';
 import { SLR_ARN, mutatingCalls, startConfigHarness, statesEntered, type ConfigHarness } from './enable-config-harness';
 
 let h: ConfigHarness;
@@ -20,7 +21,8 @@ describe('enable-config when Config reports a failure', () => {
     expect(execution.error).toBe('VerificationFailedError');
     expect(execution.cause).toBe('recorder default lastStatus Failure: AccessDenied: Config cannot write to the bucket');
     const path = statesEntered(execution);
-    expect(path.slice(-3)).toEqual([States.checkRecording, States.routeRecording, States.verificationFailed]);
+    // The branch's own Fail state, then the lock is released and the execution fails with that error.
+    expect(path.slice(-5)).toEqual([States.checkRecording, States.routeRecording, States.verificationFailed, SkeletonStates.releaseLockAfterFailure, SkeletonStates.failed]);
     // What was put stays put (Config recording is the goal; nothing to roll back to that would be safer).
     expect((await h.state()).statuses).toEqual([expect.objectContaining({ name: 'default', recording: true })]);
   });
@@ -36,7 +38,9 @@ describe('enable-config when Config reports a failure', () => {
     expect(execution.error).toBe('PreconditionFailedError');
     expect(execution.cause).toContain(explained);
     expect(execution.events.filter((e) => e.type === 'StateRetried')).toEqual([]);
-    expect(mutatingCalls(execution).at(-1)).toBe(`config:${command}`);
+    const calls = mutatingCalls(execution);
+    expect(calls[0]).toBe('dynamodb:PutItem');
+    expect(calls.slice(-2)).toEqual([`config:${command}`, 'dynamodb:DeleteItem']);
   });
 });
 
@@ -50,10 +54,11 @@ describe('enable-config with transient AWS errors', () => {
     expect(throttled).toEqual(expect.arrayContaining([
       'config:DescribeConfigurationRecorders', 'iam:GetRole', 'iam:CreateServiceLinkedRole', 'config:PutConfigurationRecorder',
       'config:PutDeliveryChannel', 'config:StartConfigurationRecorder', 'config:DescribeConfigurationRecorderStatus',
+      'dynamodb:PutItem', 'dynamodb:DeleteItem',
     ]));
     const retried = new Set(execution.events.filter((e) => e.type === 'StateRetried').map((e) => e.state));
     expect([...retried].sort()).toEqual([
-      States.checkRecording, States.ensureServiceLinkedRole, States.preflight, States.putConfigurationRecorder,
+      SkeletonStates.acquireLock, SkeletonStates.releaseLock, States.checkRecording, States.ensureServiceLinkedRole, States.preflight, States.putConfigurationRecorder,
       States.putDeliveryChannel, States.startConfigurationRecorder,
     ].sort());
     expect((await h.state()).statuses).toEqual([expect.objectContaining({ recording: true })]);

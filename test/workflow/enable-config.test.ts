@@ -1,6 +1,7 @@
 import type { EnableConfigReport } from '../../tasks/config/build-report';
 import { States } from '../../workflows/enable-config';
 import { CONFIG_BUCKET, SLR_ARN, mutatingCalls, startConfigHarness, statesEntered, type ConfigHarness } from './enable-config-harness';
+import { locked, lockedFailure, withLockCalls } from './harness';
 
 let h: ConfigHarness;
 
@@ -32,11 +33,11 @@ describe('enable-config on a fresh account', () => {
       path: '/aws-service-role/config.amazonaws.com/',
       trust: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'config.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
     });
-    expect(statesEntered(execution)).toEqual([
-      States.validateInput, States.preflight, States.initWork, States.routeByPlan, States.ensureServiceLinkedRole,
+    expect(statesEntered(execution)).toEqual(locked(
+      States.preflight, States.initWork, States.routeByPlan, States.ensureServiceLinkedRole,
       States.putConfigurationRecorder, States.putDeliveryChannel, States.startConfigurationRecorder,
-      States.checkRecording, States.routeRecording, States.buildReport, States.done,
-    ]);
+      States.checkRecording, States.routeRecording, States.buildReport,
+    ));
     const report = execution.output as EnableConfigReport;
     expect(report).toMatchObject({ workflow: 'enable-config', target: 'us-east-1', outcome: 'REMEDIATED', mode: 'apply', trigger: { source: 'cli', principal: 'test' } });
     expect(report.actions.map((a) => [a.action, a.resourceId])).toEqual([
@@ -90,8 +91,8 @@ describe('enable-config on a configured account', () => {
 
     expect(again.status).toBe('SUCCEEDED');
     expect((again.output as EnableConfigReport).outcome).toBe('NO_ACTION');
-    expect(mutatingCalls(again)).toEqual([]);
-    expect(statesEntered(again)).toEqual([States.validateInput, States.preflight, States.initWork, States.routeByPlan, States.buildReport, States.done]);
+    expect(mutatingCalls(again)).toEqual(withLockCalls('account'));
+    expect(statesEntered(again)).toEqual(locked(States.preflight, States.initWork, States.routeByPlan, States.buildReport));
   });
 
   it('names back-to-back runs of the account apart, each after the documented pattern', async () => {
@@ -115,7 +116,8 @@ describe('enable-config on a configured account', () => {
     expect(execution.cause).toContain('recorder corp-recorder roleARN: "arn:aws:iam::123456789012:role/config-role"');
     expect(execution.cause).toContain('recorder corp-recorder allSupported: false');
     expect(execution.cause).toContain('delivery channel corp-recorder deliveryFrequency: "Six_Hours" → "TwentyFour_Hours"');
-    expect(mutatingCalls(execution)).toEqual([]);
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('account'));
+    expect(statesEntered(execution)).toEqual(lockedFailure(States.preflight));
     expect(await h.state()).toEqual(before);
   });
 

@@ -1,4 +1,4 @@
-import { statesEntered, mutatingCalls, tag } from './harness';
+import { lockedFailure, statesEntered, mutatingCalls, tag, withLockCalls } from './harness';
 import { existingFlowLog, startFlowLogsHarness, type FlowLogsHarness } from './enable-flow-logs-harness';
 
 let h: FlowLogsHarness;
@@ -17,7 +17,8 @@ describe('enable-flow-logs refusals and failures', () => {
 
     // Assess
     expect(execution).toMatchObject({ status: 'FAILED', error: 'ResourceNotFoundError', cause: 'VPC not found in this account and region: vpc-0123456789abcdef0' });
-    expect(mutatingCalls(execution)).toEqual([]);
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('account'));
+    expect(statesEntered(execution)).toEqual(lockedFailure('PlanFlowLogs'));
     expect(await h.flowLogsOf(known)).toEqual([]);
   });
 
@@ -43,8 +44,10 @@ describe('enable-flow-logs refusals and failures', () => {
     expect(execution.error).toBe('VerificationFailedError');
     expect(execution.cause).toMatch(new RegExp(`^flow logs do not deliver: ${vpcId}: flow log fl-[0-9a-f]+ cannot deliver to arn:aws:s3:::\\S+: Access error \\(deleted the flow logs this execution created: fl-[0-9a-f]+\\)$`));
     expect((await h.flowLogsOf(vpcId)).map((f) => f.FlowLogId)).toEqual([earlier]);
-    expect(mutatingCalls(execution)).toEqual(['ec2:CreateFlowLogs', 'ec2:DeleteFlowLogs']);
-    expect(statesEntered(execution).slice(-5)).toEqual(['CheckFlowLogs', 'RouteFlowLogs', 'RecordVerificationError', 'RemoveCreatedFlowLogs', 'FlowLogsFailed']);
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('account', 'ec2:CreateFlowLogs', 'ec2:DeleteFlowLogs'));
+    expect(statesEntered(execution).slice(-7)).toEqual([
+      'CheckFlowLogs', 'RouteFlowLogs', 'RecordVerificationError', 'RemoveCreatedFlowLogs', 'FlowLogsFailed', 'ReleaseLockAfterFailure', 'Failed',
+    ]);
   });
 
   it('creates one flow log when CreateFlowLogs took effect but its answer was lost (the retry finds it by tags)', async () => {
@@ -60,7 +63,7 @@ describe('enable-flow-logs refusals and failures', () => {
     const flowLogs = await h.flowLogsOf(vpcId);
     expect(flowLogs).toHaveLength(1);
     expect(tag(flowLogs[0]?.Tags, 'remediation:execution')).toBe(execution.name);
-    expect(mutatingCalls(execution)).toEqual(['ec2:CreateFlowLogs']);
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('account', 'ec2:CreateFlowLogs'));
   });
 
   it('retries throttling on every call and still ends right', async () => {
@@ -72,7 +75,7 @@ describe('enable-flow-logs refusals and failures', () => {
 
     // Assess
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.faults.injected.map((f) => f.command).sort()).toEqual(['ec2:CreateFlowLogs', 'ec2:DescribeFlowLogs', 'ec2:DescribeVpcs']);
+    expect(execution.faults.injected.map((f) => f.command).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'ec2:CreateFlowLogs', 'ec2:DescribeFlowLogs', 'ec2:DescribeVpcs']);
     expect((await h.flowLogsOf(vpcId)).map((f) => f.LogDestinationType)).toEqual(['cloud-watch-logs']);
   });
 

@@ -2,7 +2,7 @@ import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Report } from '../../tasks/ebs/build-report';
 import { States } from '../../workflows/encrypt-volumes';
 import type { ApprovalRequest } from '../../local/runner';
-import { expectBefore, mutatingCalls, startHarness, statesEntered, volumeAt, type Harness } from './harness';
+import { expectBefore, mutatingCalls, startHarness, statesEntered, volumeAt, withLockCalls, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -50,7 +50,7 @@ describe('the approval gate of encrypt-volumes (input approval: true)', () => {
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('ApprovalRejected');
     expect(JSON.parse(execution.cause as string)).toMatchObject({ approved: false, reason: 'change freeze until Monday', principal: 'arn:aws:iam::123456789012:user/bob' });
-    expect(mutatingCalls(execution)).toEqual(['sns:Publish']);
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'sns:Publish'));
     expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
   });
 
@@ -62,7 +62,7 @@ describe('the approval gate of encrypt-volumes (input approval: true)', () => {
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('ApprovalRejected');
     expect(execution.cause).toBe('no answer within 1 day: treated as rejected; nothing was changed');
-    expect(mutatingCalls(execution)).toEqual(['sns:Publish']);
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'sns:Publish'));
   });
 
   it('without approval and without allowStop a running instance is still refused', async () => {

@@ -1,7 +1,7 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { DisableKeyCommand } from '@aws-sdk/client-kms';
 import { States } from '../../workflows/encrypt-volumes';
-import { mutatingCalls, startHarness, statesEntered, type Harness } from './harness';
+import { lockedFailure, mutatingCalls, startHarness, statesEntered, withLockCalls, type Harness } from './harness';
 
 let h: Harness;
 let keyArn: string;
@@ -15,14 +15,17 @@ afterAll(() => h.moto.stop());
 const server = (name: string) =>
   h.seeder.createInstance({ name, dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }] });
 
-/** A refused run ends FAILED with the given error before any state that changes something, having made no mutating call. */
-async function expectRefused(input: Record<string, unknown>, error: string, message: RegExp) {
+/**
+ * A refused run ends FAILED with the given error before any state that changes something, having made
+ * no mutating call but the lock's own; refused by preflight, it has taken the lock and released it.
+ */
+async function expectRefused(input: Record<string, unknown>, error: string, message: RegExp, by: 'validation' | 'preflight' = 'preflight') {
   const execution = await h.run(input);
   expect(execution.status).toBe('FAILED');
   expect(execution.error).toBe(error);
   expect(execution.cause).toMatch(message);
-  expect(mutatingCalls(execution)).toEqual([]);
-  expect(statesEntered(execution)).not.toContain(States.initWork);
+  expect(mutatingCalls(execution)).toEqual(by === 'validation' ? [] : withLockCalls('instance'));
+  expect(statesEntered(execution)).toEqual(by === 'validation' ? [States.validateInput] : lockedFailure(States.preflight));
   return execution;
 }
 
@@ -35,7 +38,7 @@ describe('bad input is refused before anything is read or changed', () => {
     [{ instanceId: 'i-0123456789abcdef0', kmsKeyId: 'my key' }, /kmsKeyId: must be a KMS key id/],
     [{}, /instanceId: is required/],
   ])('input %j fails with InvalidInputError', async (input, message) => {
-    const execution = await expectRefused(input, 'InvalidInputError', message);
+    const execution = await expectRefused(input, 'InvalidInputError', message, 'validation');
     expect(execution.faults.callLog).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { DescribeSnapshotsCommand, DescribeVolumesCommand, type Instance, type Snapshot, type Volume } from '@aws-sdk/client-ec2';
+import { SkeletonStates } from '../../workflows/lib/skeleton';
 import type { LocalExecution, RunOptions } from '../../local/runner';
 import type { AccountSeeder } from '../../local/seed';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
@@ -64,3 +65,23 @@ export function expectEach<T>(items: readonly T[], check: (item: T) => boolean):
   expect(items.length).toBeGreaterThan(0);
   expect(items.filter((item) => !check(item))).toEqual([]);
 }
+
+const S = SkeletonStates;
+const LOCK_TAKEN = [S.validateInput, S.routeByMode, S.acquireLock, S.remediation];
+
+/** The path of an execution that took the lock and ended well: the kit's lock states around the body's (Preflight ... BuildReport). */
+export const locked = (...body: string[]): string[] => [...LOCK_TAKEN, ...body, S.releaseLock, S.done];
+
+/** The path of an execution that took the lock and failed inside the body (ending in `body`'s last state): released, then Failed. */
+export const lockedFailure = (...body: string[]): string[] => [...LOCK_TAKEN, ...body, S.releaseLockAfterFailure, S.failed];
+
+/** The path of a plan: no lock taken (WithoutLock); ReleaseLock finds none to release. */
+export const planned = (...body: string[]): string[] => [S.validateInput, S.routeByMode, S.withoutLock, S.remediation, ...body, S.releaseLock, S.done];
+
+/**
+ * The mutating calls of an execution that took the lock: the lock's own (conditional put, and on an
+ * instance the `remediation:lock` tag) first, the body's `calls` between, the release last.
+ */
+export const withLockCalls = (target: 'instance' | 'account', ...calls: string[]): string[] => target === 'instance'
+  ? ['dynamodb:PutItem', 'ec2:CreateTags', ...calls, 'ec2:DeleteTags', 'dynamodb:DeleteItem']
+  : ['dynamodb:PutItem', ...calls, 'dynamodb:DeleteItem'];

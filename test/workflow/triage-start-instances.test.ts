@@ -3,7 +3,7 @@ import { States } from '../../workflows/triage-start-instances';
 import type { LocalExecution } from '../../local/runner';
 import type { AccountSeeder } from '../../local/seed';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
-import { mutatingCalls, statesEntered, volumeAt } from './harness';
+import { mutatingCalls, statesEntered, volumeAt, withLockCalls } from './harness';
 import { startInstancesEvent } from './triage-harness';
 
 let moto: MotoServer;
@@ -45,7 +45,7 @@ describe('triage-start-instances with the default policy (disruptive work waits 
     expect(child?.status).toBe('FAILED');
     expect(child?.error).toBe('ApprovalRejected');
     expect(child?.cause).toMatch(/no answer within 1 day/);
-    expect(mutatingCalls(child as LocalExecution)).toEqual(['sns:Publish']);
+    expect(mutatingCalls(child as LocalExecution)).toEqual(withLockCalls('instance', 'sns:Publish'));
     expect((await volumeAt(seeder, seeded.instanceId, '/dev/sdf')).volume.Encrypted).toBe(false);
     expect((await seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
   });

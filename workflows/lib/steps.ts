@@ -32,6 +32,8 @@ export interface TaskOptions {
   payload?: Record<string, unknown>;
   /** Omitted: the result replaces the state's input (Step Functions' default, same as "$"). */
   resultPath?: string;
+  /** What of the state's data goes on (default: all of it). */
+  outputPath?: string;
   timeout?: Duration;
   comment?: string;
 }
@@ -44,6 +46,7 @@ export function lambdaTask(scope: Construct, id: string, fn: IFunction, options:
     retryOnServiceExceptions: false,
     payload: options.payload ? sfn.TaskInput.fromObject(options.payload) : undefined,
     ...(options.resultPath && options.resultPath !== '$' ? { resultPath: options.resultPath } : {}),
+    ...(options.outputPath ? { outputPath: options.outputPath } : {}),
     taskTimeout: sfn.Timeout.duration(options.timeout ?? Duration.seconds(60)),
     comment: options.comment,
   });

@@ -1,0 +1,75 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { TAG } from '../../tasks/lib/tags';
+import { LOCK_KEY, LOCK_TABLE_ENV } from '../../tasks/lock/lib/lock';
+import { ec2Arn } from './grants';
+import type { TaskSpec } from './spec';
+
+/** The stack's one lock table (DESIGN.md "One at a time"), shared by every workflow. */
+export class LockTable extends Construct {
+  static readonly ID = 'Locks';
+  readonly table: dynamodb.Table;
+
+  /** The stack's lock table, created on first use. */
+  static of(scope: Construct): LockTable {
+    const stack = Stack.of(scope);
+    return (stack.node.tryFindChild(LockTable.ID) as LockTable | undefined) ?? new LockTable(stack, LockTable.ID);
+  }
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: LOCK_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // An expired lock is taken over by the next execution whatever DynamoDB's TTL sweep does; TTL only tidies.
+      timeToLiveAttribute: 'expiresAt',
+      // Locks are transient: nothing in the table outlives the executions that hold them.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+}
+
+export type LockTask = 'acquire-lock' | 'release-lock';
+
+interface LockResources {
+  table: dynamodb.ITable;
+}
+
+/** Only the `remediation:lock` tag, on instances of this account and region. */
+const lockTag = (action: 'CreateTags' | 'DeleteTags') => (scope: Construct) => new iam.PolicyStatement({
+  actions: [`ec2:${action}`],
+  resources: [ec2Arn(scope, 'instance')],
+  conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.lock] } },
+});
+
+/** The lock steps every workflow gets from the kit. */
+export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
+  'acquire-lock': {
+    entry: 'tasks/lock/acquire-lock.ts',
+    environment: ({ resources }) => ({ [LOCK_TABLE_ENV]: resources.table.tableName }),
+    grants: [({ scope, resources }) => {
+      const stack = Stack.of(scope);
+      return [
+        new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [resources.table.tableArn] }),
+        // Is the holder still running? Any execution of our own state machines may hold a lock.
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution'],
+          resources: [`arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:remediation-*:*`],
+        }),
+        lockTag('CreateTags')(scope),
+      ];
+    }],
+  },
+  'release-lock': {
+    entry: 'tasks/lock/release-lock.ts',
+    environment: ({ resources }) => ({ [LOCK_TABLE_ENV]: resources.table.tableName }),
+    grants: [({ scope, resources }) => [
+      new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [resources.table.tableArn] }),
+      lockTag('DeleteTags')(scope),
+    ]],
+  },
+};

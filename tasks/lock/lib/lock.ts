@@ -1,0 +1,38 @@
+import { TAG } from '../../lib/tags';
+
+/** Where the lock table's name reaches the lock functions. */
+export const LOCK_TABLE_ENV = 'LOCK_TABLE_NAME';
+/** The lock table's partition key. */
+export const LOCK_KEY = 'lockKey';
+export const LOCK_TAG = TAG.lock;
+
+/** What the lock step hands on (at `$.lock`): release reads it, the report may show it. */
+export interface LockState {
+  held: boolean;
+  key?: string;
+  holder?: string;
+  acquiredAt?: string;
+  /** Epoch seconds: the holder's state machine timeout, after which anyone may take the lock over. */
+  expiresAt?: number;
+  /** The execution whose lock this one took over (it had ended, or its time was up). */
+  tookOverFrom?: string;
+  /** The instance carries `remediation:lock` = this execution's name. */
+  taggedInstance?: string;
+}
+
+/** `arn:aws:states:<region>:<account>:execution:<machine>:<name>` -> its region and account. */
+export function regionAndAccountOf(executionArn: string): { region: string; account: string } {
+  const [, , , region, account] = executionArn.split(':');
+  if (!region || !account) throw new Error(`not an execution ARN: ${executionArn}`);
+  return { region, account };
+}
+
+/**
+ * The lock key (DESIGN.md "One at a time"): the target's id for work on one resource (an instance),
+ * `<account>/<region>/<workflow>` for account-level work.
+ */
+export function lockKeyOf(workflow: string, executionArn: string, target?: string): string {
+  if (target) return target;
+  const { region, account } = regionAndAccountOf(executionArn);
+  return `${account}/${region}/${workflow}`;
+}

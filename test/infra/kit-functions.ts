@@ -1,0 +1,70 @@
+/**
+ * The kit's own task functions (the lock, infra/kit/lock.ts), which every locking workflow gets beside its
+ * own tasks: how the function tests recognise them, and exactly what each may do.
+ */
+import type { Template } from 'aws-cdk-lib/assertions';
+import { LOCK_TASK_SPECS, type LockTask } from '../../infra/kit/lock';
+import { TAG } from '../../tasks/lib/tags';
+import { sdkCallsOf } from './bundle-calls';
+import { ENV, resourcesOf } from './synth';
+
+interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }
+
+export const LOCK_TASKS = Object.keys(LOCK_TASK_SPECS) as LockTask[];
+
+/** The kit task whose handler `entry` is (metadata HANDLER_METADATA), if it is one. */
+export const lockTaskOf = (entry: unknown): LockTask | undefined => LOCK_TASKS.find((t) => LOCK_TASK_SPECS[t].entry === entry);
+
+/** The stack's one lock table. */
+export function lockTableId(template: Template): string {
+  const ids = Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table'));
+  if (ids.length !== 1) throw new Error(`expected one lock table, found ${ids.join(', ') || 'none'}`);
+  return ids[0]!;
+}
+
+/** What each lock handler calls (DESIGN.md "One at a time"), written out so a change to the handlers shows here. */
+export const LOCK_CALLS: Record<LockTask, string[]> = {
+  'acquire-lock': ['dynamodb:GetItem', 'dynamodb:PutItem', 'ec2:CreateTags', 'states:DescribeExecution'],
+  'release-lock': ['dynamodb:DeleteItem', 'ec2:DeleteTags'],
+};
+
+const instances = `arn:aws:ec2:${ENV.region}:${ENV.account}:instance/*`;
+/** Only the `remediation:lock` tag: the lock functions can neither set nor remove any other. */
+const onlyLockTag = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.lock] } };
+
+/** Exactly the statements of each lock function besides its runtime's (own logs, tracing). */
+export function lockStatements(tableId: string): Record<LockTask, Statement[]> {
+  const table = { 'Fn::GetAtt': [tableId, 'Arn'] };
+  return {
+    'acquire-lock': [
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
+      { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: `arn:aws:states:${ENV.region}:${ENV.account}:execution:remediation-*:*` },
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: instances, Condition: onlyLockTag },
+    ],
+    'release-lock': [
+      { Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: table },
+      { Effect: 'Allow', Action: 'ec2:DeleteTags', Resource: instances, Condition: onlyLockTag },
+    ],
+  };
+}
+
+const RUNTIME_ACTIONS = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** A function's statements with the runtime's actions taken out (CDK may merge them with others), empty ones dropped. */
+function ownStatements(statements: Statement[]): Statement[] {
+  return statements
+    .map((s) => {
+      const actions = list(s.Action).filter((a) => !RUNTIME_ACTIONS.has(a));
+      return { ...s, Action: actions.length === 1 ? actions[0]! : actions };
+    })
+    .filter((s) => list(s.Action).length > 0);
+}
+
+/** Least privilege for one lock function: its bundle calls exactly LOCK_CALLS, and it holds exactly those, as lockStatements. */
+export function expectLockFunction(task: LockTask, fn: { statements: Statement[]; bundle: string }, tableId: string): void {
+  expect(sdkCallsOf(fn.bundle)).toEqual(LOCK_CALLS[task]);
+  const own = ownStatements(fn.statements);
+  expect([...new Set(own.flatMap((s) => list(s.Action)))].sort()).toEqual(LOCK_CALLS[task]);
+  expect(own).toEqual(lockStatements(tableId)[task]);
+}
