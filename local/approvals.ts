@@ -15,7 +15,9 @@ export interface ApprovalRequest {
 export type ApprovalAnswer =
   | { approved: true; principal?: string }
   | { approved: false; reason: string; principal?: string }
-  | { timeout: true };
+  | { timeout: true }
+  /** SendTaskSuccess with exactly this output, as `aws stepfunctions send-task-success` would answer. */
+  | { taskSuccess: unknown };
 
 export const taskToken = (execution: string) => `local-task-token:${execution}`;
 export const nobodyAnswers = async (): Promise<ApprovalAnswer> => ({ timeout: true });
@@ -24,6 +26,7 @@ export const nobodyAnswers = async (): Promise<ApprovalAnswer> => ({ timeout: tr
 export function taskTokenResult(answer: ApprovalAnswer): unknown {
   const at = new Date().toISOString();
   if ('timeout' in answer) throw Object.assign(new Error('no answer before the task timeout'), { name: 'States.Timeout' });
+  if ('taskSuccess' in answer) return answer.taskSuccess;
   if (answer.approved) return { approved: true, principal: answer.principal ?? 'local', at };
   throw Object.assign(new Error(JSON.stringify({ approved: false, principal: answer.principal ?? 'local', at, reason: answer.reason })), { name: 'ApprovalRejected' });
 }

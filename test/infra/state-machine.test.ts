@@ -132,7 +132,7 @@ describe('the approval gate', () => {
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
       TimeoutSeconds: 86400,
       ResultPath: '$.approval',
-      Next: States.routeByInstanceState,
+      Next: States.requestApprovalAnswered,
       Parameters: {
         Payload: {
           'taskToken.$': '$$.Task.Token', workflow: 'encrypt-volumes', 'executionName.$': '$$.Execution.Name',
@@ -147,6 +147,21 @@ describe('the approval gate', () => {
     ]);
     expect(state(States.requestApprovalRejected)).toEqual({ Type: 'Fail', Error: 'ApprovalRejected', CausePath: '$.approvalError.Cause' });
     expect(state(States.requestApprovalUnanswered)).toEqual({ Type: 'Fail', Error: 'ApprovalRejected', Cause: 'no answer within 1 day: treated as rejected; nothing was changed' });
+  });
+
+  it('proceeds only on an answer that says "approved": true; any other answer is a rejection', () => {
+    expect(state(States.requestApprovalAnswered)).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Not: { Variable: '$.approval.approved', IsPresent: true }, Next: States.requestApprovalNotApproved },
+        { Not: { Variable: '$.approval.approved', IsBoolean: true }, Next: States.requestApprovalNotApproved },
+        { Variable: '$.approval.approved', BooleanEquals: true, Next: States.routeByInstanceState },
+      ],
+      Default: States.requestApprovalNotApproved,
+    });
+    expect(state(States.requestApprovalNotApproved)).toEqual({
+      Type: 'Fail', Error: 'ApprovalRejected', Cause: 'the answer did not say "approved": true: treated as rejected; nothing was changed',
+    });
   });
 });
 

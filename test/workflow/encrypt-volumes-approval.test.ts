@@ -54,6 +54,24 @@ describe('the approval gate of encrypt-volumes (input approval: true)', () => {
     expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
   });
 
+  it.each([
+    ['"approved": false', { approved: false }],
+    ['no "approved" field', { ok: true }],
+    ['"approved" as a string', { approved: 'true' }],
+  ])('a SendTaskSuccess whose output has %s is a rejection: FAILED ApprovalRejected, nothing changed', async (_, output) => {
+    const seeded = await server(`answered-${JSON.stringify(output).replace(/\W/g, '')}`);
+
+    const execution = await h.run({ instanceId: seeded.instanceId, approval: true }, { approver: async () => ({ taskSuccess: output }) });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('ApprovalRejected');
+    expect(execution.cause).toBe('the answer did not say "approved": true: treated as rejected; nothing was changed');
+    expect(statesEntered(execution)).toContain(States.requestApprovalNotApproved);
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'sns:Publish'));
+    expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
+    expect((await volumeAt(h.seeder, seeded.instanceId, '/dev/sdf')).volume.VolumeId).toBe(seeded.volumes['/dev/sdf']);
+  });
+
   it('no answer within the timeout counts as a rejection', async () => {
     const seeded = await server('unanswered');
 

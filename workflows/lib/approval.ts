@@ -21,9 +21,9 @@ export interface ApprovalStepProps {
  * A reusable approval gate: publishes the plan with the commands that answer it and waits
  * (task token) for `remediate approve|reject`. Rejection (error ApprovalRejected) and no
  * answer within the timeout (States.Timeout) both end the execution FAILED with
- * ApprovalRejected, before any change.
+ * ApprovalRejected, before any change; so does any answer that is not `{"approved": true, ...}`.
  */
-export function approvalStep(scope: Construct, id: string, props: ApprovalStepProps): tasks.LambdaInvoke {
+export function approvalStep(scope: Construct, id: string, props: ApprovalStepProps, next: sfn.IChainable): sfn.IChainable {
   const timeout = props.timeout ?? DEFAULT_APPROVAL_TIMEOUT;
   const gate = new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: props.requestApproval,
@@ -49,5 +49,16 @@ export function approvalStep(scope: Construct, id: string, props: ApprovalStepPr
   });
   gate.addCatch(rejected, { errors: [APPROVAL_REJECTED], resultPath: '$.approvalError' });
   gate.addCatch(unanswered, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.approvalError' });
-  return gate;
+  // SendTaskSuccess proves only that someone answered: proceed only on {"approved": true} (docs/approval.md).
+  const notApproved = new sfn.Fail(scope, `${id}NotApproved`, {
+    error: APPROVAL_REJECTED,
+    cause: 'the answer did not say "approved": true: treated as rejected; nothing was changed',
+  });
+  const approved = '$.approval.approved';
+  return gate.next(new sfn.Choice(scope, `${id}Answered`)
+    // Ordered rules: a missing or non-boolean field never reaches the comparison.
+    .when(sfn.Condition.not(sfn.Condition.isPresent(approved)), notApproved)
+    .when(sfn.Condition.not(sfn.Condition.isBoolean(approved)), notApproved)
+    .when(sfn.Condition.booleanEquals(approved, true), next)
+    .otherwise(notApproved));
 }

@@ -106,8 +106,8 @@ function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: 
     const gate = approvalStep(scope, SkeletonStates.requestApproval, {
       requestApproval: props.approval.requestApproval, workflow: props.workflow, targetPath: props.approval.targetPath, planPath: '$.plan',
       ...(props.approval.timeout ? { timeout: props.approval.timeout } : {}),
-    });
-    route.when(sfn.Condition.booleanEquals('$.request.approval', true), gate.next(apply.otherwise));
+    }, apply.otherwise);
+    route.when(sfn.Condition.booleanEquals('$.request.approval', true), gate);
   }
   for (const [condition, next] of apply.routes ?? []) route.when(condition, next);
   route.otherwise(apply.otherwise);
