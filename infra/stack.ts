@@ -43,6 +43,7 @@ export class RemediationStack extends Stack {
     const audit = (this.node.tryGetContext('audit') ?? {}) as { retentionDays?: logs.RetentionDays; notificationEmail?: string };
     new AuditTrail(this, 'Audit', {
       machines: all.map((w) => w.machine),
+      deadLetterQueues: [triage.resources.deadLetterQueue],
       ...(audit.retentionDays ? { retention: audit.retentionDays } : {}),
       ...(audit.notificationEmail ? { notificationEmail: audit.notificationEmail } : {}),
     });

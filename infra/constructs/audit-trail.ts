@@ -1,9 +1,11 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { AcceptedFinding } from '../nag';
@@ -15,6 +17,8 @@ export interface AuditTrailProps {
   retention?: logs.RetentionDays;
   /** Optional address subscribed to the notification topic. */
   notificationEmail?: string;
+  /** Queues of events that could not be delivered (the StartInstances rule's DLQ): a message in one notifies. */
+  deadLetterQueues?: sqs.IQueue[];
 }
 
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
@@ -76,5 +80,16 @@ export class AuditTrail extends Construct {
       })],
     });
     for (const machine of props.machines) machine.failedAlarm.addAlarmAction(new actions.SnsAction(this.topic));
+    // An event that never reached triage is a StartInstances nobody looked at.
+    (props.deadLetterQueues ?? []).forEach((queue, i) => {
+      new cloudwatch.Alarm(this, `DeadLetters${i}`, {
+        alarmDescription: `${queue.queueName}: an event could not be delivered to its state machine after every retry`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new actions.SnsAction(this.topic));
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AuditTrail, EXECUTION_STATUS_CHANGE, FAILED_STATUSES } from '../../infra/constructs/audit-trail';
 import { encryptVolumesSpec } from '../../infra/workflows/encrypt-volumes';
 import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
@@ -9,12 +10,15 @@ import { acknowledgeAcceptedFindings } from '../../infra/nag';
 let stack: Stack;
 let template: Template;
 let machineRef: unknown;
+let queueRef: unknown;
 
 beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   stack = new Stack(app, 'AuditTest', { env: { account: '123456789012', region: 'us-east-1' } });
   const workflow = new RemediationWorkflow(stack, 'EncryptVolumes', encryptVolumesSpec, {});
-  new AuditTrail(stack, 'Audit', { machines: [workflow.machine], retention: logs.RetentionDays.FIVE_YEARS, notificationEmail: 'secops@example.com' });
+  const deadLetters = new sqs.Queue(stack, 'DeadLetters', { enforceSSL: true });
+  queueRef = stack.resolve(deadLetters.queueName);
+  new AuditTrail(stack, 'Audit', { machines: [workflow.machine], retention: logs.RetentionDays.FIVE_YEARS, notificationEmail: 'secops@example.com', deadLetterQueues: [deadLetters] });
   acknowledgeAcceptedFindings(stack);
   machineRef = stack.resolve(workflow.machine.stateMachine.stateMachineArn);
   template = Template.fromStack(stack);
@@ -43,6 +47,17 @@ describe('audit beyond the 90 days of execution history', () => {
     const topics = Object.keys(template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'EC2 remediation: failed, timed-out or aborted executions' } }));
     expect(topics).toHaveLength(1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topics[0] }] });
+  });
+
+  it('a message in a dead-letter queue (an event that never reached its state machine) notifies the same topic', () => {
+    const topics = Object.keys(template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'EC2 remediation: failed, timed-out or aborted executions' } }));
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'ApproximateNumberOfMessagesVisible' } }));
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]!.Properties).toMatchObject({
+      Namespace: 'AWS/SQS', Dimensions: [{ Name: 'QueueName', Value: queueRef }], Statistic: 'Maximum', Period: 300,
+      Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topics[0] }],
+    });
   });
 
   it('the topic refuses publishing without TLS', () => {

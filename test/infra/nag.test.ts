@@ -47,7 +47,7 @@ describe('the RemediationStack', () => {
       },
     });
     const alarms = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm'))
-      .filter((a) => JSON.stringify(a.Properties.Metrics).includes(JSON.stringify({ Ref: logicalId })));
+      .filter((a) => JSON.stringify(a.Properties.Metrics ?? []).includes(JSON.stringify({ Ref: logicalId })));
     expect(alarms).toHaveLength(1);
     expect(alarms[0]!.Properties).toMatchObject({
       ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, EvaluationPeriods: 1, TreatMissingData: 'notBreaching',
