@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { LOCK_KEY, LOCK_TABLE_ENV } from '../../tasks/lock/lib/lock';
 import { ec2Arn } from './grants';
@@ -58,7 +59,7 @@ export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
         // Is the holder still running? Any execution of our own state machines may hold a lock.
         new iam.PolicyStatement({
           actions: ['states:DescribeExecution'],
-          resources: [`arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:remediation-*:*`],
+          resources: [`arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:${STATE_MACHINE_PREFIX}*:*`],
         }),
         lockTag('CreateTags')(scope),
       ];

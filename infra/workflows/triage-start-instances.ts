@@ -5,11 +5,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
+import { DEFAULT_TRIAGE_POLICY, type TriageDecision } from '../../tasks/triage/lib/policy';
 import { START_INSTANCES_PATTERN, TRIAGE_COMMENT, buildTriageDefinition, type TriageTask } from '../../workflows/triage-start-instances';
 import { ec2Describe } from '../kit/grants';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';
 
-export type TriageDecision = 'auto' | 'approval' | 'report';
 
 export interface TriageProps {
   /** Child workflows triage may start, by workflow name. */
@@ -26,8 +26,6 @@ export interface TriageResources extends TriageProps {
   /** Events the rule could not deliver to the state machine after its retries. */
   deadLetterQueue: sqs.Queue;
 }
-
-export const DEFAULT_TRIAGE_POLICY: Record<string, TriageDecision> = { 'encrypt-volumes': 'approval', 'enable-flow-logs': 'auto' };
 
 const childArns = (resources: TriageResources) =>
   Object.fromEntries(Object.entries(resources.children).map(([name, machine]) => [name, machine.stateMachineArn]));

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { createDynamoDbClient } from '../lib/clients/dynamodb';
@@ -7,7 +7,7 @@ import { createSfnClient } from '../lib/clients/sfn';
 import { readEnv, requiredString } from '../lib/env';
 import { ResourceLockedError, awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, lockKeyOf, type LockState } from './lib/lock';
+import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, lockKeyOf, isConditionFailed, type LockState } from './lib/lock';
 
 const dynamodb = createDynamoDbClient();
 const sfn = createSfnClient();
@@ -43,7 +43,7 @@ async function put(key: string, mine: Holder, condition: string, values: Record<
     await dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: item(key, mine), ConditionExpression: condition, ExpressionAttributeValues: values }));
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException || awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailed(error)) return false;
     throw error;
   }
 }

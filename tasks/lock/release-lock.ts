@@ -1,11 +1,11 @@
-import { ConditionalCheckFailedException, DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { createDynamoDbClient } from '../lib/clients/dynamodb';
 import { createEc2Client } from '../lib/clients/ec2';
 import { readEnv, requiredString } from '../lib/env';
 import { awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, type LockState } from './lib/lock';
+import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, isConditionFailed, type LockState } from './lib/lock';
 
 const dynamodb = createDynamoDbClient();
 const ec2 = createEc2Client();
@@ -43,7 +43,7 @@ export const handler = async ({ lock, executionName }: ReleaseLockEvent): Promis
       TableName: TABLE, Key: { [LOCK_KEY]: { S: lock.key } }, ConditionExpression: 'holder = :me', ExpressionAttributeValues: { ':me': { S: lock.holder } },
     }));
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException || awsErrorName(error) === 'ConditionalCheckFailedException')) throw error;
+    if (!isConditionFailed(error)) throw error;
     // Not ours any more (a re-run of this step, or taken over once our time was up): nothing of ours to release.
     logger.info('lock already released or taken over', { key: lock.key });
     return { released: false, key: lock.key, at };

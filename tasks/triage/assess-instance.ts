@@ -4,18 +4,15 @@ import { describeInstance, describeVolumes } from '../lib/ec2';
 import { commaList, jsonValue, readEnv } from '../lib/env';
 import { ResourceNotFoundError } from '../lib/errors';
 import { TAG, tagValue } from '../lib/tags';
+import { DEFAULT_TRIAGE_POLICY, type TriageDecision } from './lib/policy';
 
 const ec2 = createEc2Client();
 /** Principals (ARN prefixes) allowed to start instances; others are a finding. */
 const { ALLOWED_PRINCIPALS, TRIAGE_POLICY: POLICY } = readEnv({
   ALLOWED_PRINCIPALS: commaList,
-  TRIAGE_POLICY: jsonValue<Record<string, TriageDecision>>({ 'encrypt-volumes': 'approval', 'enable-flow-logs': 'auto' }),
+  TRIAGE_POLICY: jsonValue<Record<string, TriageDecision>>(DEFAULT_TRIAGE_POLICY),
 });
-/**
- * What triage does per finding: `approval` starts the child, which asks a person before any
- * change (the default for disruptive work); `auto` starts it without asking; `report` only reports.
- */
-export type TriageDecision = 'auto' | 'approval' | 'report';
+export type { TriageDecision };
 
 export interface AssessInstanceEvent {
   instanceId: string;

@@ -1,3 +1,5 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { awsErrorName } from '../../lib/errors';
 import { TAG } from '../../lib/tags';
 
 /** Where the lock table's name reaches the lock functions. */
@@ -36,3 +38,7 @@ export function lockKeyOf(workflow: string, executionArn: string, target?: strin
   const { region, account } = regionAndAccountOf(executionArn);
   return `${account}/${region}/${workflow}`;
 }
+
+/** DynamoDB refused a conditional write: the lock is not in the state the write assumed. */
+export const isConditionFailed = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException || awsErrorName(error) === 'ConditionalCheckFailedException';
