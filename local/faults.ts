@@ -13,6 +13,8 @@ export interface FaultPlan {
   snapshotsFail?: boolean;
   /** The first call of each listed command reaches AWS and takes effect, but its answer is an InternalError. */
   failAfterSuccessOnce?: string[];
+  /** The first call of each listed command reaches AWS and takes effect, but no answer comes back (a timeout, no HTTP status). */
+  noAnswerAfterSuccessOnce?: string[];
   /** The nth call (1-based) of a command fails with this error. */
   failCall?: { command: string; nth: number; errorName: string; message: string };
   /** DescribeFlowLogs by id reports every flow log's delivery FAILED with this DeliverLogsErrorMessage (e.g. 'Access error'). */
@@ -63,6 +65,11 @@ export class FaultLayer {
       this.answerLost.add(key);
       this.injected.push({ fault: 'answer-lost', command: key });
       throw awsError('InternalError', 'An internal error has occurred (injected after the call took effect)');
+    }
+    if (this.plan.noAnswerAfterSuccessOnce?.includes(call.command) && !this.answerLost.has(key)) {
+      this.answerLost.add(key);
+      this.injected.push({ fault: 'no-answer', command: key });
+      throw Object.assign(new Error('Connection timed out after 30000 ms (injected after the call took effect)'), { name: 'TimeoutError' });
     }
     if (call.command === 'DescribeConfigurationRecorderStatus' && this.plan.configRecorderStatus) return this.recorderStatus(key, output);
     if (call.command === 'DescribeFlowLogs' && this.plan.flowLogDeliveryError && call.input.FlowLogIds) return this.flowLogDeliveryFails(key, output);

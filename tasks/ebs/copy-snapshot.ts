@@ -2,12 +2,15 @@ import { CopySnapshotCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { findCreatedSnapshot } from './lib/created';
 import { PreconditionFailedError } from '../lib/errors';
+import { createOnce } from '../lib/create-once';
 import { logger } from '../lib/logger';
 import { createdResourceTags } from './lib/created';
 import type { VolumeWork } from './lib/types';
 import type { SnapshotPhase } from './create-snapshot';
 
 const ec2 = createEc2Client();
+// The create itself without SDK retries: it has no ClientToken, so every retry must look by tag first.
+const ec2Once = createEc2Client({ sdkRetries: false });
 const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
 if (!region) throw new Error('AWS_REGION must be set');
 
@@ -29,7 +32,7 @@ export const handler = async ({ volume, phase, executionName, kmsKeyArn }: CopyS
     logger.info('encrypted copy already exists', { snapshotId: existing.SnapshotId, phase });
     return { ...volume, [field]: existing.SnapshotId };
   }
-  const out = await ec2.send(
+  const out = await createOnce(`CopySnapshot of ${volume.volumeId}`, () => ec2Once.send(
     new CopySnapshotCommand({
       SourceSnapshotId: source,
       SourceRegion: region,
@@ -43,7 +46,7 @@ export const handler = async ({ volume, phase, executionName, kmsKeyArn }: CopyS
         },
       ],
     }),
-  );
+  ));
   logger.info('encrypted copy started', { snapshotId: out.SnapshotId, source, phase });
   return { ...volume, [field]: out.SnapshotId };
 };

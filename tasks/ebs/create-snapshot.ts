@@ -1,11 +1,14 @@
 import { CreateSnapshotCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { findCreatedSnapshot } from './lib/created';
+import { createOnce } from '../lib/create-once';
 import { logger } from '../lib/logger';
 import { createdResourceTags } from './lib/created';
 import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
+// The create itself without SDK retries: it has no ClientToken, so every retry must look by tag first.
+const ec2Once = createEc2Client({ sdkRetries: false });
 
 export type SnapshotPhase = 'pre-copy' | 'final';
 
@@ -27,7 +30,7 @@ export const handler = async ({ volume, phase, executionName }: CreateSnapshotEv
     logger.info('snapshot already exists', { snapshotId: existing.SnapshotId, phase });
     return { ...volume, [field]: existing.SnapshotId };
   }
-  const out = await ec2.send(
+  const out = await createOnce(`CreateSnapshot of ${volume.volumeId}`, () => ec2Once.send(
     new CreateSnapshotCommand({
       VolumeId: volume.volumeId,
       Description: `${phase} snapshot of ${volume.volumeId} (${volume.device}) by ${executionName}`,
@@ -38,7 +41,7 @@ export const handler = async ({ volume, phase, executionName }: CreateSnapshotEv
         },
       ],
     }),
-  );
+  ));
   logger.info('snapshot started', { snapshotId: out.SnapshotId, phase });
   return { ...volume, [field]: out.SnapshotId };
 };

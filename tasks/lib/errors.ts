@@ -11,6 +11,7 @@ export const ErrorNames = {
   remediationRolledBack: 'RemediationRolledBack',
   rollbackFailed: 'RollbackFailedError',
   resourceLocked: 'ResourceLockedError',
+  answerLost: 'AnswerLostError',
 } as const;
 
 /** AWS throttling and service errors: retried by the state machine with backoff and full jitter. */
@@ -35,6 +36,8 @@ export const TRANSIENT_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+  // A create sent once got no answer (timeout, dropped connection): retried, and the retry looks it up by tag first.
+  ErrorNames.answerLost,
 ] as const;
 
 /** Never retried; caught into rollback where something was already changed. */
@@ -87,6 +90,14 @@ export class ResourceLockedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = ErrorNames.resourceLocked;
+  }
+}
+
+/** A create call got no answer from AWS, so it may have taken effect: transient, and the retry finds it by tag. */
+export class AnswerLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.answerLost;
   }
 }
 

@@ -10,8 +10,15 @@ export const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 export const KEY_ARN = `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`;
 export const NOW = new Date('2026-03-01T12:00:00.000Z');
 
-/** An error as the SDK throws it: what matters to handlers and Retry is its `name`. */
-export function awsError(name: string, message = `${name} from AWS`): Error {
+/** An error as the SDK throws it for an answer from AWS: what matters to handlers and Retry is its `name`. */
+export function awsError(name: string, message = `${name} from AWS`, httpStatusCode = 400): Error {
+  const error = new Error(message);
+  error.name = name;
+  return Object.assign(error, { $fault: httpStatusCode >= 500 ? 'server' : 'client', $metadata: { httpStatusCode } });
+}
+
+/** What the SDK throws when no answer came back at all (a timeout, a reset connection): no HTTP status. */
+export function noAnswer(name = 'TimeoutError', message = 'Connection timed out after 30000 ms'): Error {
   const error = new Error(message);
   error.name = name;
   return error;

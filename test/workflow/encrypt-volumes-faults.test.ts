@@ -78,6 +78,23 @@ describe('slow AWS: polls wait, then continue', () => {
     const replacements = (await h.seeder.describe(seeded.instanceId)).BlockDeviceMappings?.map((m) => m.Ebs?.VolumeId);
     expect(replacements).not.toContain(seeded.volumes['/dev/sdf']);
   });
+
+  it('leaves no duplicate (and no orphan unencrypted snapshot) when a snapshot create took effect but no answer came back', async () => {
+    const seeded = await h.seeder.createInstance({ name: 'no-answer', dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }] });
+    const faults = { noAnswerAfterSuccessOnce: ['CreateSnapshot', 'CopySnapshot'] };
+
+    const execution = await h.run({ instanceId: seeded.instanceId, allowStop: true, kmsKeyId: keyArn }, { faults });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.faults.injected.map((f) => [f.fault, f.command])).toEqual([['no-answer', 'ec2:CreateSnapshot'], ['no-answer', 'ec2:CopySnapshot']]);
+    // the task sent each create once; the state machine retried AnswerLostError and the retry found the first one by tag
+    const retried = execution.events.filter((e) => e.type === 'StateRetried').map((e) => e.state);
+    expect(retried).toEqual([States.createPreCopySnapshot, States.copyPreCopySnapshot]);
+    // two volumes (root and data) x two phases, each created once
+    expect(execution.faults.callLog.filter((c) => c === 'ec2:CreateSnapshot')).toHaveLength(4);
+    expect(execution.faults.callLog.filter((c) => c === 'ec2:CopySnapshot')).toHaveLength(4);
+    expect((await snapshotsOf(h.seeder, execution.name)).map((s) => tag(s.Tags, 'remediation:phase'))).toEqual(['final-encrypted', 'final-encrypted']);
+  });
 });
 
 describe('failures roll back', () => {

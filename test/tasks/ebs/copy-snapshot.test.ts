@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/ebs/copy-snapshot';
 import { PreconditionFailedError } from '../../../tasks/lib/errors';
-import { EXECUTION_NAME, KEY_ARN, awsError, volumeWork } from '../fixtures';
+import { EXECUTION_NAME, KEY_ARN, awsError, noAnswer, volumeWork } from '../fixtures';
 
 const ec2 = mockClient(EC2Client);
 const volume = volumeWork({ preSnapshotId: 'snap-0000000000000pre', finalSnapshotId: 'snap-00000000000final' });
@@ -121,5 +121,38 @@ describe('copy-snapshot', () => {
 
     // Assess
     await expect(result).rejects.toMatchObject({ name });
+  });
+
+  it.each([
+    ['a timeout', noAnswer()],
+    ['a reset connection', noAnswer('Error', 'socket hang up')],
+  ])('turns %s after the CopySnapshot into AnswerLostError, which the state machine retries', async (_case, error) => {
+    // Prepare
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
+    ec2.on(CopySnapshotCommand).rejects(error);
+
+    // Act
+    const result = copy('final');
+
+    // Assess
+    await expect(result).rejects.toMatchObject({ name: 'AnswerLostError', message: expect.stringContaining(`CopySnapshot of ${volume.volumeId} got no answer from AWS (${error.name}: ${error.message})`) });
+    expect(ec2).toHaveReceivedCommandTimes(CopySnapshotCommand, 1);
+  });
+
+  it('is answered by the CopySnapshot an earlier attempt made when the retry after a lost answer runs', async () => {
+    // Prepare: the first attempt's create took effect but its answer was lost; the retry finds it by tag
+    ec2.on(DescribeSnapshotsCommand)
+      .resolvesOnce({ Snapshots: [] })
+      .resolves({ Snapshots: [{ SnapshotId: 'snap-000000000000lost', State: 'pending' }] });
+    ec2.on(CopySnapshotCommand).rejectsOnce(noAnswer());
+
+    // Act
+    const first = copy('final');
+    await expect(first).rejects.toMatchObject({ name: 'AnswerLostError' });
+    const retried = await copy('final');
+
+    // Assess
+    expect(Object.values(retried)).toContain('snap-000000000000lost');
+    expect(ec2).toHaveReceivedCommandTimes(CopySnapshotCommand, 1);
   });
 });

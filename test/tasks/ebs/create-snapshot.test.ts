@@ -2,7 +2,7 @@ import { CreateSnapshotCommand, DescribeSnapshotsCommand, EC2Client } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/ebs/create-snapshot';
-import { EXECUTION_NAME, awsError, volumeWork } from '../fixtures';
+import { EXECUTION_NAME, awsError, noAnswer, volumeWork } from '../fixtures';
 
 const ec2 = mockClient(EC2Client);
 const volume = volumeWork();
@@ -127,5 +127,38 @@ describe('create-snapshot', () => {
 
     // Assess
     await expect(result).rejects.toMatchObject({ name: 'SnapshotLimitExceeded', message: 'limit of 100000 snapshots reached' });
+  });
+
+  it.each([
+    ['a timeout', noAnswer()],
+    ['a reset connection', noAnswer('Error', 'socket hang up')],
+  ])('turns %s after the CreateSnapshot into AnswerLostError, which the state machine retries', async (_case, error) => {
+    // Prepare
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
+    ec2.on(CreateSnapshotCommand).rejects(error);
+
+    // Act
+    const result = handler({ volume, phase: 'final', executionName: EXECUTION_NAME });
+
+    // Assess
+    await expect(result).rejects.toMatchObject({ name: 'AnswerLostError', message: expect.stringContaining(`CreateSnapshot of ${volume.volumeId} got no answer from AWS (${error.name}: ${error.message})`) });
+    expect(ec2).toHaveReceivedCommandTimes(CreateSnapshotCommand, 1);
+  });
+
+  it('is answered by the CreateSnapshot an earlier attempt made when the retry after a lost answer runs', async () => {
+    // Prepare: the first attempt's create took effect but its answer was lost; the retry finds it by tag
+    ec2.on(DescribeSnapshotsCommand)
+      .resolvesOnce({ Snapshots: [] })
+      .resolves({ Snapshots: [{ SnapshotId: 'snap-000000000000lost', State: 'pending' }] });
+    ec2.on(CreateSnapshotCommand).rejectsOnce(noAnswer());
+
+    // Act
+    const first = handler({ volume, phase: 'final', executionName: EXECUTION_NAME });
+    await expect(first).rejects.toMatchObject({ name: 'AnswerLostError' });
+    const retried = await handler({ volume, phase: 'final', executionName: EXECUTION_NAME });
+
+    // Assess
+    expect(Object.values(retried)).toContain('snap-000000000000lost');
+    expect(ec2).toHaveReceivedCommandTimes(CreateSnapshotCommand, 1);
   });
 });
