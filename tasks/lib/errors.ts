@@ -11,6 +11,8 @@ export const ErrorNames = {
   remediationRolledBack: 'RemediationRolledBack',
   rollbackFailed: 'RollbackFailedError',
   resourceLocked: 'ResourceLockedError',
+  instanceChanged: 'InstanceChangedError',
+  planChanged: 'PlanChangedError',
 } as const;
 
 /** AWS throttling and service errors: retried by the state machine with backoff and full jitter. */
@@ -45,6 +47,8 @@ export const PERMANENT_ERRORS = [
   ErrorNames.verificationFailed,
   ErrorNames.pollBudgetExceeded,
   ErrorNames.resourceLocked,
+  ErrorNames.instanceChanged,
+  ErrorNames.planChanged,
 ] as const;
 
 export class InvalidInputError extends Error {
@@ -87,6 +91,22 @@ export class ResourceLockedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = ErrorNames.resourceLocked;
+  }
+}
+
+/** Someone changed the instance during the run (started it, excluded it, moved a volume): no further change is made. */
+export class InstanceChangedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.instanceChanged;
+  }
+}
+
+/** The plan made again after the approval differs from the approved one: nothing was changed. */
+export class PlanChangedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.planChanged;
   }
 }
 
