@@ -74,6 +74,11 @@ export const handler = async ({ volume, instanceId, poll }: SwapVolumeEvent): Pr
   if (replacement?.State !== 'available') {
     throw new PreconditionFailedError(`replacement ${newVolumeId} is ${replacement?.State}, not available`);
   }
+  // Before the attach too: still stopped and not excluded; and, unless this run just detached the original, the
+  // original gone from its device before the swap began is a change (someone detached it), not a step to continue.
+  const ownDetach = poll !== undefined && (poll as Partial<SwapState>).step === 'detaching-original';
+  const devices = ownDetach ? [] : [{ device: volume.device, volumeId: volume.volumeId, newVolumeId }];
+  expectUnchanged(await describeInstance(ec2, instanceId), devices, `attaching ${newVolumeId} at ${volume.device}`);
   await attach(ec2, newVolumeId, instanceId, volume.device);
   return result('attaching-replacement', advancePoll(poll, { status: 'pending' }, SWAP_PROFILE, 0, what));
 };
