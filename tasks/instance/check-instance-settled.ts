@@ -1,6 +1,6 @@
 import { createEc2Client } from '../lib/clients/ec2';
 import { describeInstance } from '../lib/ec2';
-import { PollBudgetExceededError } from '../lib/errors';
+import { PollBudgetExceededError, ResourceNotFoundError } from '../lib/errors';
 import { SETTLE_PROFILE, advancePoll } from '../lib/polling';
 import type { PollState } from '../lib/types';
 
@@ -25,8 +25,11 @@ const TRANSITIONAL = new Set(['pending', 'stopping']);
  * running out fails the run with PollBudgetExceededError before anything is changed.
  */
 export const handler = async ({ instanceId, poll }: CheckInstanceSettledEvent): Promise<SettledPoll> => {
-  const instance = await describeInstance(ec2, instanceId);
-  const state = instance.State?.Name ?? 'unknown';
+  // An instance that does not exist is for preflight to refuse (ResourceNotFoundError), as every other state is.
+  const state = await describeInstance(ec2, instanceId).then((i) => i.State?.Name ?? 'unknown', (error: unknown) => {
+    if (error instanceof ResourceNotFoundError) return 'not-found';
+    throw error;
+  });
   const status = TRANSITIONAL.has(state) ? 'pending' : 'completed';
   try {
     return { ...advancePoll(poll, { status }, SETTLE_PROFILE, 0, `instance ${instanceId}`), seen: state };
