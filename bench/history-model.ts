@@ -1,5 +1,5 @@
 import type { LocalWorkflow } from '../local/definition';
-import { DATA_PROFILE, STATE_PROFILE, SWAP_PROFILE, advancePoll, pollBudget, type PollProfile } from '../tasks/lib/polling';
+import { DATA_PROFILE, SETTLE_PROFILE, STATE_PROFILE, SWAP_PROFILE, advancePoll, pollBudget, type PollProfile } from '../tasks/lib/polling';
 import type { PollState } from '../tasks/lib/types';
 
 /**
@@ -23,6 +23,7 @@ export const CHECK_PROFILES: Record<string, { profile: PollProfile; perGiB: bool
   'tasks/ebs/check-snapshots.ts': { profile: DATA_PROFILE, perGiB: true },
   'tasks/ebs/check-volumes.ts': { profile: DATA_PROFILE, perGiB: true },
   'tasks/instance/check-instance-state.ts': { profile: STATE_PROFILE, perGiB: false },
+  'tasks/instance/check-instance-settled.ts': { profile: SETTLE_PROFILE, perGiB: false },
   'tasks/ebs/swap-volume.ts': { profile: SWAP_PROFILE, perGiB: false },
   'tasks/ebs/rollback-volume.ts': { profile: SWAP_PROFILE, perGiB: false },
 };

@@ -1,5 +1,6 @@
 import type { AwsCall } from '../tasks/lib/client-hooks';
 import { awsError } from './emulation';
+import { InstanceOperator, type InstanceStateFault, type OperatorAction } from './operator';
 
 /** Slow and failing AWS behaviour that moto cannot show, injected per run. */
 export interface FaultPlan {
@@ -21,6 +22,11 @@ export interface FaultPlan {
   flowLogDeliveryError?: string;
   /** Every recorder status Config DescribeConfigurationRecorderStatus reports is this (lastStatusChangeTime: the moment of the answer). */
   configRecorderStatus?: { lastStatus: string; lastErrorCode?: string; lastErrorMessage?: string };
+  // Re-checks (local/operator.ts): someone else acting on the instance mid-run, and instances slow to change state.
+  /** Someone acts on the account right after a call of the run (starts the instance, tags it excluded, detaches a volume). */
+  operator?: OperatorAction[];
+  /** DescribeInstances reports this state for some calls (e.g. `pending` right after triage's StartInstances). */
+  instanceState?: InstanceStateFault;
 }
 
 export interface FaultRecord {
@@ -38,7 +44,16 @@ export class FaultLayer {
   private readonly calls = new Map<string, number>();
   private readonly snapshotPolls = new Map<string, number>();
 
-  constructor(private readonly plan: FaultPlan = {}) {}
+  private readonly operator: InstanceOperator;
+
+  constructor(private readonly plan: FaultPlan = {}) {
+    this.operator = new InstanceOperator(plan.operator ?? [], plan.instanceState, this.injected);
+  }
+
+  /** Runs once moto has answered (before `after`): what someone else does to the account at that moment. */
+  async operate(call: AwsCall): Promise<void> {
+    await this.operator.afterCall(call);
+  }
 
   /** Runs before the call reaches moto: may throw as AWS would. */
   before(call: AwsCall): void {
@@ -75,6 +90,7 @@ export class FaultLayer {
     if (call.command === 'DescribeFlowLogs' && this.plan.flowLogDeliveryError && call.input.FlowLogIds) return this.flowLogDeliveryFails(key, output);
     // Only direct polls by id; the lookups by tag that make tasks idempotent see the truth.
     if (call.command === 'DescribeSnapshots' && call.input.SnapshotIds) return this.snapshotStates(output);
+    if (call.command === 'DescribeInstances') return this.operator.instanceStates(call, output);
     return output;
   }
 

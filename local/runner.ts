@@ -186,7 +186,9 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     if (call.service === 'config' && call.command === 'DescribeConfigurationRecorderStatus') return faults.after(call, await emulation.recorderStatus(await next()));
     await emulation.refuseWhatEc2Refuses(call);
     await emulation.refuseWhatCloudTrailRefuses(call);
-    return faults.after(call, await next());
+    const output = await next();
+    await faults.operate(call);
+    return faults.after(call, output);
   });
 
   const invocations: Record<string, number> = {};

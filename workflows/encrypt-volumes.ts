@@ -14,16 +14,20 @@ export const ENCRYPT_VOLUMES_TASKS = [
   'validate-input', 'preflight', 'create-snapshot', 'copy-snapshot', 'check-snapshots', 'stop-instance',
   'check-instance-state', 'create-volume', 'check-volumes', 'swap-volume', 'verify-swap', 'start-instance',
   'delete-intermediate-snapshots', 'build-report', 'rollback-volume', 'finish-rollback', 'request-approval',
+  'recheck-instance', 'check-instance-settled',
 ] as const;
 export type EncryptVolumesTask = (typeof ENCRYPT_VOLUMES_TASKS)[number];
 
 export const States = {
   validateInput: SkeletonStates.validateInput,
+  settleInstance: SkeletonStates.settleInstance, checkInstanceSettled: SkeletonStates.checkInstanceSettled,
+  routeInstanceSettled: SkeletonStates.routeInstanceSettled, waitInstanceSettled: SkeletonStates.waitInstanceSettled,
   preflight: SkeletonStates.preflight,
   initWork: SkeletonStates.initWork,
   routeByPlan: SkeletonStates.routeByPlan,
   requestApproval: SkeletonStates.requestApproval, requestApprovalRejected: 'RequestApprovalRejected', requestApprovalUnanswered: 'RequestApprovalUnanswered',
   requestApprovalAnswered: 'RequestApprovalAnswered', requestApprovalNotApproved: 'RequestApprovalNotApproved',
+  preflightAfterApproval: SkeletonStates.preflightAfterApproval, comparePlansAfterApproval: SkeletonStates.comparePlansAfterApproval,
   routeByInstanceState: 'RouteByInstanceState',
   preCopySnapshots: 'PreCopySnapshots', createPreCopySnapshot: 'CreatePreCopySnapshot',
   checkPreCopySnapshots: 'CheckPreCopySnapshots', routePreCopySnapshots: 'RoutePreCopySnapshots', waitPreCopySnapshots: 'WaitPreCopySnapshots',
@@ -31,6 +35,7 @@ export const States = {
   checkPreCopyEncrypt: 'CheckPreCopyEncrypt', routePreCopyEncrypt: 'RoutePreCopyEncrypt', waitPreCopyEncrypt: 'WaitPreCopyEncrypt',
   stopInstance: 'StopInstance',
   checkInstanceStopped: 'CheckInstanceStopped', routeInstanceStopped: 'RouteInstanceStopped', waitInstanceStopped: 'WaitInstanceStopped',
+  recheckBeforeFinalSnapshots: 'RecheckBeforeFinalSnapshots',
   finalSnapshots: 'FinalSnapshots', createFinalSnapshot: 'CreateFinalSnapshot',
   checkFinalSnapshots: 'CheckFinalSnapshots', routeFinalSnapshots: 'RouteFinalSnapshots', waitFinalSnapshots: 'WaitFinalSnapshots',
   finalEncrypt: 'FinalEncrypt', copyFinalSnapshot: 'CopyFinalSnapshot',
@@ -91,11 +96,21 @@ export function buildEncryptVolumesDefinition(
     workflow: WORKFLOW_NAME,
     ...(kit.lock ? { lock: kit.lock } : {}),
     validateInput: fns['validate-input'], preflight: fns.preflight, buildReport: fns['build-report'],
+    // Triage starts it right after StartInstances: wait out `pending` (and `stopping`) before preflight judges the state.
+    settleInstance: { check: fns['check-instance-settled'], instanceIdPath: '$.request.instanceId' },
     work: { 'volumes.$': '$.plan.volumes', polls: Object.fromEntries(POLLS.map((k) => [k, {}])), error: {} },
     // Before any change, so a rejection (or no answer) leaves everything as it was.
-    approval: { requestApproval: fns['request-approval'], targetPath: '$.request.instanceId', ...(approvalTimeout ? { timeout: approvalTimeout } : {}) },
+    approval: {
+      requestApproval: fns['request-approval'], targetPath: '$.request.instanceId', comparePlans: kitComparePlans(kit),
+      ...(approvalTimeout ? { timeout: approvalTimeout } : {}),
+    },
     apply: (report) => ({ otherwise: applyPath(scope, fns, report) }),
   });
+}
+
+function kitComparePlans(kit: KitSteps) {
+  if (!kit.comparePlans) throw new Error(`${WORKFLOW_NAME} has an approval gate: its spec needs approval: true so the kit checks the plan after the approval`);
+  return kit.comparePlans;
 }
 
 /** Pre-copy (if running) -> stop -> final snapshots -> new volumes -> swap -> verify -> start -> cleanup -> report; rollback on failure. */
@@ -191,7 +206,10 @@ function applyPath(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>,
   volumes.route.otherwise(swapVolumes);
   const createVolumes = volumeMap(States.createVolumes, States.createEncryptedVolume, fns['create-volume'], { 'strategy.$': '$.request.strategy', 'kmsKeyArn.$': '$.plan.kmsKeyArn' }).next(volumes.check);
 
-  const takeFinalSnapshots = snapshotPhase('final', createVolumes);
+  // After the stop (or on an instance that was stopped): nothing may have changed since, before the final snapshots.
+  const takeFinalSnapshots = guard(lambdaTask(scope, States.recheckBeforeFinalSnapshots, fns['recheck-instance'], {
+    payload: { ...instanceId, 'volumes.$': '$.work.volumes', next: 'the final snapshots' }, resultPath: '$.work.recheck',
+  })).next(snapshotPhase('final', createVolumes));
 
   const stopped = pollLoop(scope, { check: States.checkInstanceStopped, route: States.routeInstanceStopped, wait: States.waitInstanceStopped },
     fns['check-instance-state'], { ...instanceId, desired: 'stopped', 'poll.$': poll('stopped') }, poll('stopped'), rollbackVolumes);

@@ -4,6 +4,7 @@ import type { AcceptedFinding, AcceptsFindings } from '../nag';
 import { RemediationStateMachine } from '../constructs/remediation-state-machine';
 import { TaskFunction } from '../constructs/task-function';
 import { LOCK_TASK_SPECS, LockTable, type LockTask } from './lock';
+import { PLAN_CHECK_TASK_SPECS, type PlanCheckTask } from './plan-check';
 import { taskNames, type KitSteps, type SpecContext, type TaskSpec, type WorkflowSpec } from './spec';
 
 /**
@@ -14,8 +15,8 @@ import { taskNames, type KitSteps, type SpecContext, type TaskSpec, type Workflo
 export class RemediationWorkflow<T extends string, R, P> extends Construct implements AcceptsFindings {
   readonly machine: RemediationStateMachine;
   readonly functions: Record<T, TaskFunction>;
-  /** The kit's own steps (the lock), when the spec asks for them. */
-  readonly kitFunctions: Partial<Record<LockTask, TaskFunction>> = {};
+  /** The kit's own steps (the lock, the plan check after an approval), when the spec asks for them. */
+  readonly kitFunctions: Partial<Record<LockTask | PlanCheckTask, TaskFunction>> = {};
   readonly resources: R;
   readonly acceptedFindings: readonly AcceptedFinding[];
 
@@ -38,6 +39,11 @@ export class RemediationWorkflow<T extends string, R, P> extends Construct imple
       const release = this.taskFunction('release-lock', LOCK_TASK_SPECS['release-lock'], lockCtx);
       this.kitFunctions = { 'acquire-lock': acquire, 'release-lock': release };
       kit.lock = { acquire: acquire.fn, release: release.fn, ttlSeconds: spec.timeout.toSeconds(), ...(spec.lock.targetPath ? { targetPath: spec.lock.targetPath } : {}) };
+    }
+    if (spec.approval) {
+      const compare = this.taskFunction('compare-plans', PLAN_CHECK_TASK_SPECS['compare-plans'], { scope: this, resources: undefined });
+      this.kitFunctions = { ...this.kitFunctions, 'compare-plans': compare };
+      kit.comparePlans = compare.fn;
     }
     this.machine = new RemediationStateMachine(this, 'Workflow', {
       workflow: spec.name,

@@ -49,6 +49,8 @@ export interface WorkflowSpec<T extends string, R = Record<string, never>, P = R
    * without it the lock is account-level. Omitted: no lock (triage, which changes nothing itself).
    */
   lock?: { targetPath?: string };
+  /** The workflow has an approval gate: the kit adds its plan check after the approval (infra/kit/plan-check.ts). */
+  approval?: true;
   /** Wiring that needs the state machine (an EventBridge rule targeting it, say). */
   attach?: (scope: Construct, stateMachine: sfn.StateMachine, resources: R) => void;
   /** cdk-nag findings this workflow's resources may carry, each with its reason (infra/nag.ts). */

@@ -53,6 +53,8 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
   'check-snapshots': { entry: 'tasks/ebs/check-snapshots.ts', grants: [ec2Describe('DescribeSnapshots')] },
   'stop-instance': { entry: 'tasks/instance/stop-instance.ts', grants: [ec2On(['StopInstances'], ['instance'])] },
   'check-instance-state': { entry: 'tasks/instance/check-instance-state.ts', grants: [ec2Describe('DescribeInstances')] },
+  'check-instance-settled': { entry: 'tasks/instance/check-instance-settled.ts', grants: [ec2Describe('DescribeInstances')] },
+  'recheck-instance': { entry: 'tasks/instance/recheck-instance.ts', grants: [ec2Describe('DescribeInstances')] },
   'create-volume': {
     entry: 'tasks/ebs/create-volume.ts',
     grants: [ec2Describe('DescribeVolumes'), ec2On(['CreateVolume'], ['volume', 'snapshot']), ec2TagOnCreate('CreateVolume', 'volume'), kmsVia('ec2', KMS_FOR_EBS)],
@@ -61,7 +63,8 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
   'swap-volume': {
     entry: 'tasks/ebs/swap-volume.ts',
     grants: [
-      ec2Describe('DescribeVolumes'),
+      // DescribeInstances: the re-check before each detach.
+      ec2Describe('DescribeInstances', 'DescribeVolumes'),
       ec2On(['AttachVolume', 'DetachVolume'], ['instance', 'volume']),
       ec2On(['ModifyInstanceAttribute'], ['instance']),
       onlyOurTagKeys('CreateTags'),
@@ -131,4 +134,6 @@ export const encryptVolumesSpec = defineWorkflow<EncryptVolumesTask, EncryptVolu
   definition: (scope, fns, resources, kit) => buildEncryptVolumesDefinition(scope, fns, resources.approvalTimeout, kit),
   // One remediation per instance at a time, whichever workflow it is.
   lock: { targetPath: '$.request.instanceId' },
+  // Input approval: true pauses for a person; the kit makes the plan again after the answer and compares.
+  approval: true,
 });

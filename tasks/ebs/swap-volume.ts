@@ -1,12 +1,13 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { attach, detach, setDeleteOnTermination, volumesById } from './lib/attachments';
-import { attachmentTo } from '../lib/ec2';
+import { attachmentTo, describeInstance } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { SWAP_PROFILE, advancePoll } from '../lib/polling';
 import { TAG } from '../lib/tags';
 import { RETAIN_DAYS } from './lib/created';
+import { expectUnchanged } from '../instance/lib/recheck';
 import type { PollState } from '../lib/types';
 import type { VolumeWork } from './lib/types';
 
@@ -29,7 +30,7 @@ export interface SwapState extends PollState {
 /**
  * One step of the swap of one volume on a stopped instance, decided from what
  * EC2 shows now, so a retry or a re-run continues where the last call left off:
- * detach the original -> attach the replacement at the same device -> restore
+ * re-check the instance (still stopped, not excluded, the device unchanged) -> detach the original -> attach the replacement at the same device -> restore
  * DeleteOnTermination and tag the original (which is never deleted).
  */
 export const handler = async ({ volume, instanceId, poll }: SwapVolumeEvent): Promise<SwapState> => {
@@ -60,7 +61,11 @@ export const handler = async ({ volume, instanceId, poll }: SwapVolumeEvent): Pr
 
   const originalAttachment = original && attachmentTo(original, instanceId);
   if (originalAttachment) {
-    if (originalAttachment.State === 'attached') await detach(ec2, volume.volumeId, instanceId, volume.device);
+    if (originalAttachment.State === 'attached') {
+      // The re-check before each detach: never detach from an instance someone started, excluded or changed meanwhile.
+      expectUnchanged(await describeInstance(ec2, instanceId), [{ device: volume.device, volumeId: volume.volumeId, newVolumeId }], `detaching ${volume.volumeId} from ${volume.device}`);
+      await detach(ec2, volume.volumeId, instanceId, volume.device);
+    }
     return result('detaching-original', advancePoll(poll, { status: 'pending' }, SWAP_PROFILE, 0, what));
   }
   if (original?.State !== 'available') {
@@ -69,6 +74,11 @@ export const handler = async ({ volume, instanceId, poll }: SwapVolumeEvent): Pr
   if (replacement?.State !== 'available') {
     throw new PreconditionFailedError(`replacement ${newVolumeId} is ${replacement?.State}, not available`);
   }
+  // Before the attach too: still stopped and not excluded; and, unless this run just detached the original, the
+  // original gone from its device before the swap began is a change (someone detached it), not a step to continue.
+  const ownDetach = poll !== undefined && (poll as Partial<SwapState>).step === 'detaching-original';
+  const devices = ownDetach ? [] : [{ device: volume.device, volumeId: volume.volumeId, newVolumeId }];
+  expectUnchanged(await describeInstance(ec2, instanceId), devices, `attaching ${newVolumeId} at ${volume.device}`);
   await attach(ec2, newVolumeId, instanceId, volume.device);
   return result('attaching-replacement', advancePoll(poll, { status: 'pending' }, SWAP_PROFILE, 0, what));
 };

@@ -12,6 +12,8 @@ export const ErrorNames = {
   rollbackFailed: 'RollbackFailedError',
   resourceLocked: 'ResourceLockedError',
   answerLost: 'AnswerLostError',
+  instanceChanged: 'InstanceChangedError',
+  planChanged: 'PlanChangedError',
 } as const;
 
 /** AWS throttling and service errors: retried by the state machine with backoff and full jitter. */
@@ -48,6 +50,8 @@ export const PERMANENT_ERRORS = [
   ErrorNames.verificationFailed,
   ErrorNames.pollBudgetExceeded,
   ErrorNames.resourceLocked,
+  ErrorNames.instanceChanged,
+  ErrorNames.planChanged,
 ] as const;
 
 export class InvalidInputError extends Error {
@@ -98,6 +102,22 @@ export class AnswerLostError extends Error {
   constructor(message: string) {
     super(message);
     this.name = ErrorNames.answerLost;
+  }
+}
+
+/** Someone changed the instance during the run (started it, excluded it, moved a volume): no further change is made. */
+export class InstanceChangedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.instanceChanged;
+  }
+}
+
+/** The plan made again after the approval differs from the approved one: nothing was changed. */
+export class PlanChangedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.planChanged;
   }
 }
 

@@ -34,6 +34,12 @@ export const STATE_PROFILE: PollProfile = {
   maxPolls: 30,
 };
 
+/**
+ * An instance leaving `pending`/`stopping` before preflight (triage fires right after StartInstances):
+ * 5, 10, 20, then 30 s apart, 10 polls, about 4 minutes in all.
+ */
+export const SETTLE_PROFILE: PollProfile = { minWaitSeconds: 5, maxWaitSeconds: 30, basePolls: 10, gibPerExtraPoll: Number.POSITIVE_INFINITY, maxPolls: 10 };
+
 /** Polls during which a just-created resource may still be invisible to Describe calls (EC2 is eventually consistent). */
 export const NOT_YET_VISIBLE_POLLS = 3;
 

@@ -40,7 +40,9 @@ describe('remediate --local', () => {
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     const progress = run.out.split('\n').filter((line) => /^ +\d+\.\ds {2}/.test(line)).map((line) => line.replace(/^ +\d+\.\ds {2}/, ''));
-    expect(progress.slice(0, 6)).toEqual(['ValidateInput', 'RouteByMode', 'AcquireLock', 'Remediation', 'Preflight', 'InitWork']);
+    expect(progress.slice(0, 9)).toEqual([
+      'ValidateInput', 'RouteByMode', 'AcquireLock', 'Remediation', 'SettleInstance', 'CheckInstanceSettled', 'RouteInstanceSettled', 'Preflight', 'InitWork',
+    ]);
     expect(progress).toEqual(expect.arrayContaining(['StopInstance', 'SwapVolumes', 'VerifySwap', 'StartInstance', 'BuildReport', 'ReleaseLock']));
     expect(run.out).toContain('status     SUCCEEDED  outcome REMEDIATED');
     expect(existsSync(path.join(dir, `${applied()}.json`))).toBe(true);
@@ -91,11 +93,14 @@ describe('remediate --local', () => {
     const rows = tableRows(run.out);
     const timelineEnd = rows.findIndex((r, i) => i > 0 && r[0] === 'action');
     const timeline = rows.slice(1, timelineEnd);
-    expect(timeline.slice(0, 7).map((r) => [r[0], r[1], r[5]])).toEqual([
+    expect(timeline.slice(0, 10).map((r) => [r[0], r[1], r[5]])).toEqual([
       ['ValidateInput', 'Task', 'succeeded'],
       ['RouteByMode', 'Choice', 'succeeded'],
       ['AcquireLock', 'Task', 'succeeded'],
       ['Remediation', 'Parallel', 'succeeded'],
+      ['SettleInstance', 'Pass', 'succeeded'],
+      ['CheckInstanceSettled', 'Task', 'succeeded'],
+      ['RouteInstanceSettled', 'Choice', 'succeeded'],
       ['Preflight', 'Task', 'succeeded'],
       ['InitWork', 'Pass', 'succeeded'],
       ['RouteByPlan', 'Choice', 'succeeded'],

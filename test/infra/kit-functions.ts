@@ -4,6 +4,7 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { LOCK_TASK_SPECS, type LockTask } from '../../infra/kit/lock';
+import { PLAN_CHECK_TASK_SPECS, type PlanCheckTask } from '../../infra/kit/plan-check';
 import { TAG } from '../../tasks/lib/tags';
 import { sdkCallsOf } from './bundle-calls';
 import { ENV, resourcesOf } from './synth';
@@ -14,6 +15,12 @@ export const LOCK_TASKS = Object.keys(LOCK_TASK_SPECS) as LockTask[];
 
 /** The kit task whose handler `entry` is (metadata HANDLER_METADATA), if it is one. */
 export const lockTaskOf = (entry: unknown): LockTask | undefined => LOCK_TASKS.find((t) => LOCK_TASK_SPECS[t].entry === entry);
+
+/** The kit's plan check after an approval (infra/kit/plan-check.ts), which workflows with an approval gate get. */
+export const PLAN_CHECK_TASKS = Object.keys(PLAN_CHECK_TASK_SPECS) as PlanCheckTask[];
+
+/** The plan-check task whose handler `entry` is, if it is one. */
+export const planCheckTaskOf = (entry: unknown): PlanCheckTask | undefined => PLAN_CHECK_TASKS.find((t) => PLAN_CHECK_TASK_SPECS[t].entry === entry);
 
 /** The stack's one lock table. */
 export function lockTableId(template: Template): string {

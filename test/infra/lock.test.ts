@@ -67,7 +67,7 @@ describe('the skeleton\'s lock states (encrypt-volumes)', () => {
     });
   });
 
-  it('Remediation runs the body (Preflight ... BuildReport) in one branch; any error releases the lock first', () => {
+  it('Remediation runs the body (the instance settling, Preflight ... BuildReport) in one branch; any error releases the lock first', () => {
     const { Branches, ...remediation } = state(S.remediation);
     expect(remediation).toEqual({
       Type: 'Parallel',
@@ -76,7 +76,7 @@ describe('the skeleton\'s lock states (encrypt-volumes)', () => {
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: S.releaseLockAfterFailure }],
       Next: S.releaseLock,
     });
-    expect(Branches?.map((b) => b.StartAt)).toEqual([S.preflight]);
+    expect(Branches?.map((b) => b.StartAt)).toEqual([S.settleInstance]);
     expect(Branches?.[0]?.States[S.buildReport]).toMatchObject({ End: true });
     expect(Object.keys(Branches?.[0]?.States ?? {})).not.toContain(S.done);
   });

@@ -1,5 +1,6 @@
 import { ENCRYPT_VOLUMES_TASK_SPECS } from '../../infra/workflows/encrypt-volumes';
 import { LOCK_TASK_SPECS, type LockTask } from '../../infra/kit/lock';
+import { PLAN_CHECK_TASK_SPECS, type PlanCheckTask } from '../../infra/kit/plan-check';
 import { SkeletonStates } from '../../workflows/lib/skeleton';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { ErrorNames, TRANSIENT_ERRORS } from '../../tasks/lib/errors';
@@ -10,7 +11,10 @@ import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } 
 // Which function each Task state invokes (several states share one).
 const TASK_STATES: Record<string, EncryptVolumesTask> = {
   [States.validateInput]: 'validate-input',
+  [States.checkInstanceSettled]: 'check-instance-settled',
   [States.preflight]: 'preflight',
+  [States.preflightAfterApproval]: 'preflight',
+  [States.recheckBeforeFinalSnapshots]: 'recheck-instance',
   [States.createPreCopySnapshot]: 'create-snapshot',
   [States.checkPreCopySnapshots]: 'check-snapshots',
   [States.copyPreCopySnapshot]: 'copy-snapshot',
@@ -40,18 +44,22 @@ const LOCK_TASK_STATES: Record<string, LockTask> = {
   [SkeletonStates.releaseLock]: 'release-lock',
   [SkeletonStates.releaseLockAfterFailure]: 'release-lock',
 };
-const TASKS = [...Object.keys(TASK_STATES), ...Object.keys(LOCK_TASK_STATES)];
+// The kit's plan check after an approval.
+const PLAN_CHECK_TASK_STATES: Record<string, PlanCheckTask> = { [SkeletonStates.comparePlansAfterApproval]: 'compare-plans' };
+const TASKS = [...Object.keys(TASK_STATES), ...Object.keys(LOCK_TASK_STATES), ...Object.keys(PLAN_CHECK_TASK_STATES)];
 const entryOf = (state: string): string | undefined => {
   const task = TASK_STATES[state];
   if (task) return ENCRYPT_VOLUMES_TASK_SPECS[task].entry;
   const lockTask = LOCK_TASK_STATES[state];
-  return lockTask && LOCK_TASK_SPECS[lockTask].entry;
+  if (lockTask) return LOCK_TASK_SPECS[lockTask].entry;
+  const planCheckTask = PLAN_CHECK_TASK_STATES[state];
+  return planCheckTask && PLAN_CHECK_TASK_SPECS[planCheckTask].entry;
 };
 
 // Everything after the first change to the account: any failure rolls back.
 const GUARDED = [
   States.preCopySnapshots, States.checkPreCopySnapshots, States.preCopyEncrypt, States.checkPreCopyEncrypt,
-  States.stopInstance, States.checkInstanceStopped, States.finalSnapshots, States.checkFinalSnapshots,
+  States.stopInstance, States.checkInstanceStopped, States.recheckBeforeFinalSnapshots, States.finalSnapshots, States.checkFinalSnapshots,
   States.finalEncrypt, States.checkFinalEncrypt, States.createVolumes, States.checkVolumes, States.swapVolumes,
   States.verifySwap, States.startInstance, States.checkInstanceStarted, States.deleteIntermediateSnapshots,
 ];
@@ -155,7 +163,7 @@ describe('the approval gate', () => {
       Choices: [
         { Not: { Variable: '$.approval.approved', IsPresent: true }, Next: States.requestApprovalNotApproved },
         { Not: { Variable: '$.approval.approved', IsBoolean: true }, Next: States.requestApprovalNotApproved },
-        { Variable: '$.approval.approved', BooleanEquals: true, Next: States.routeByInstanceState },
+        { Variable: '$.approval.approved', BooleanEquals: true, Next: States.preflightAfterApproval },
       ],
       Default: States.requestApprovalNotApproved,
     });
@@ -180,7 +188,7 @@ describe('Maps and end states', () => {
 
   it('every Wait waits the seconds the check it returns to computed', () => {
     const waits = [...machine.states].filter(([, s]) => s.Type === 'Wait');
-    expect(waits.length).toBe(10);
+    expect(waits.length).toBe(11);
     for (const [name, wait] of waits) {
       const check = state(wait.Next ?? '');
       expect({ name, ...wait }).toEqual({ name, Type: 'Wait', SecondsPath: `${check.ResultPath}.waitSeconds`, Next: wait.Next });
@@ -216,14 +224,14 @@ describe('paths', () => {
     const route = state(States.routeByInstanceState);
     expect({ Choices: route.Choices, Default: route.Default }).toEqual({
       Choices: [{ Variable: '$.plan.needsStop', BooleanEquals: true, Next: States.preCopySnapshots }],
-      Default: States.finalSnapshots,
+      Default: States.recheckBeforeFinalSnapshots,
     });
   });
 
-  it('starts with ValidateInput, then the lock; the Remediation branch starts with Preflight', () => {
+  it('starts with ValidateInput, then the lock; the Remediation branch starts by waiting for the instance to settle', () => {
     expect(machine.asl.StartAt).toBe(States.validateInput);
     expect(state(States.validateInput).Next).toBe(SkeletonStates.routeByMode);
-    expect(state(SkeletonStates.remediation).Branches?.map((b) => b.StartAt)).toEqual([States.preflight]);
+    expect(state(SkeletonStates.remediation).Branches?.map((b) => b.StartAt)).toEqual([States.settleInstance]);
   });
 
   it('every Next, Default and Choice target names an existing state', () => {
@@ -253,5 +261,56 @@ describe('state machine resource', () => {
         Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
       },
     });
+  });
+});
+
+describe('re-checks', () => {
+  /** A Task state's JSON without its Resource and Retry (asserted for every task above). */
+  const taskJson = (name: string) => Object.fromEntries(Object.entries(state(name)).filter(([key]) => key !== 'Resource' && key !== 'Retry'));
+
+  it('SettleInstance -> CheckInstanceSettled -> RouteInstanceSettled: pending waits and checks again, anything else goes to Preflight', () => {
+    expect(state(States.settleInstance)).toEqual({
+      Type: 'Pass', Comment: 'A triage-started run finds the instance pending: wait (bounded) until it is running or stopped.',
+      Result: {}, ResultPath: '$.settle', Next: States.checkInstanceSettled,
+    });
+    expect(taskJson(States.checkInstanceSettled)).toEqual({
+      Type: 'Task', Parameters: { 'instanceId.$': '$.request.instanceId', 'poll.$': '$.settle' }, ResultPath: '$.settle',
+      TimeoutSeconds: 60, Next: States.routeInstanceSettled,
+    });
+    expect(state(States.routeInstanceSettled)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.settle.status', StringEquals: 'pending', Next: States.waitInstanceSettled }], Default: States.preflight,
+    });
+    expect(state(States.waitInstanceSettled)).toEqual({ Type: 'Wait', SecondsPath: '$.settle.waitSeconds', Next: States.checkInstanceSettled });
+  });
+
+  it('after an approved answer: the same preflight with the same payload, then the kit compares the plans, then the apply path', () => {
+    expect(taskJson(States.preflightAfterApproval)).toEqual({
+      ...taskJson(States.preflight), ResultPath: '$.planAfterApproval', Next: States.comparePlansAfterApproval,
+    });
+    expect(state(States.preflightAfterApproval).Resource).toBe(state(States.preflight).Resource);
+    expect(taskJson(States.comparePlansAfterApproval)).toEqual({
+      Type: 'Task', Parameters: { 'approved.$': '$.plan', 'current.$': '$.planAfterApproval' }, ResultPath: null,
+      TimeoutSeconds: 60, Next: States.routeByInstanceState,
+    });
+  });
+
+  it('RecheckBeforeFinalSnapshots re-reads the instance and its devices, after the stop and on a stopped instance, before the final snapshots', () => {
+    expect(taskJson(States.recheckBeforeFinalSnapshots)).toEqual({
+      Type: 'Task',
+      Parameters: { 'instanceId.$': '$.request.instanceId', 'volumes.$': '$.work.volumes', next: 'the final snapshots' },
+      ResultPath: '$.work.recheck', TimeoutSeconds: 60, Next: States.finalSnapshots,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.rollbackVolumes }],
+    });
+    expect(state(States.routeInstanceStopped).Default).toBe(States.recheckBeforeFinalSnapshots);
+  });
+
+  it('only StopInstance stops the instance, entered from the end of the pre-copy phase alone: nothing goes back to it', () => {
+    const stopping = [...machine.states].filter(([, s]) => s.Resource === state(States.stopInstance).Resource).map(([name]) => name);
+    const leadingToStop = [...machine.states].filter(([, s]) => [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)]
+      .includes(States.stopInstance)).map(([name]) => name);
+
+    expect(stopping).toEqual([States.stopInstance]);
+    expect(leadingToStop.sort()).toEqual([States.routePreCopyEncrypt, States.routePreCopySnapshots].sort());
+    expect(state(States.stopInstance).Next).toBe(States.checkInstanceStopped);
   });
 });

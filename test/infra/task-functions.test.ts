@@ -6,8 +6,9 @@ import { HANDLER_METADATA, POWERTOOLS_LAYER_PARAMETER, PROJECT_ROOT } from '../.
 import { ENCRYPT_VOLUMES_TASKS, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
 import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
 import { sdkCallsOf } from './bundle-calls';
-import { expectLockFunction, LOCK_TASKS, lockTableId, lockTaskOf } from './kit-functions';
+import { expectLockFunction, LOCK_TASKS, lockTableId, lockTaskOf, PLAN_CHECK_TASKS, planCheckTaskOf } from './kit-functions';
 import type { LockTask } from '../../infra/kit/lock';
+import type { PlanCheckTask } from '../../infra/kit/plan-check';
 
 interface Statement {
   Effect: string;
@@ -31,9 +32,9 @@ const conditionValue = (s: Statement, key: string): unknown => s.Condition?.Stri
 // Granted to every function for the runtime itself (logs, tracing), not for the handler's calls.
 const RUNTIME_ACTIONS = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
 let synth: Synthesized;
-/** The workflow's own tasks and the kit's (the lock) it gets beside them. */
-type Task = EncryptVolumesTask | LockTask;
-const TASKS: Task[] = [...ENCRYPT_VOLUMES_TASKS, ...LOCK_TASKS];
+/** The workflow's own tasks and the kit's (the lock, the plan check after an approval) it gets beside them. */
+type Task = EncryptVolumesTask | LockTask | PlanCheckTask;
+const TASKS: Task[] = [...ENCRYPT_VOLUMES_TASKS, ...LOCK_TASKS, ...PLAN_CHECK_TASKS];
 const fns = new Map<Task, TaskFunctionUnderTest>();
 const fn = (task: Task): TaskFunctionUnderTest => {
   const found = fns.get(task);
@@ -51,7 +52,7 @@ beforeAll(() => {
     const metadata = resource.Metadata ?? {};
     // The encrypt-volumes functions; the other workflows' functions have tests of their own.
     if (!logicalId.startsWith('EncryptVolumes')) continue;
-    const task = ENCRYPT_VOLUMES_TASKS.find((t) => ENCRYPT_VOLUMES_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]) ?? lockTaskOf(metadata[HANDLER_METADATA]);
+    const task = ENCRYPT_VOLUMES_TASKS.find((t) => ENCRYPT_VOLUMES_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]) ?? lockTaskOf(metadata[HANDLER_METADATA]) ?? planCheckTaskOf(metadata[HANDLER_METADATA]);
     if (!task) throw new Error(`${logicalId} runs ${String(metadata[HANDLER_METADATA])}, which is no encrypt-volumes or kit task`);
     if (fns.has(task)) throw new Error(`${logicalId}: a second function for ${task}`);
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -144,6 +145,13 @@ describe.each(TASKS)('%s', (task) => {
 describe.each(LOCK_TASKS)('the kit\'s %s', (task) => {
   it('holds exactly the lock\'s actions, on the lock table, its own state machines\' executions and the lock tag', () => {
     expectLockFunction(task, fn(task), lockTableId(synth.template));
+  });
+});
+
+describe.each(PLAN_CHECK_TASKS)('the kit\'s %s', (task) => {
+  it('calls no AWS API and holds no action but its runtime\'s', () => {
+    expect(sdkCallsOf(fn(task).bundle)).toEqual([]);
+    expect(fn(task).statements.flatMap(actionsOf).filter((a) => !RUNTIME_ACTIONS.has(a))).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { DisableKeyCommand } from '@aws-sdk/client-kms';
 import { States } from '../../workflows/encrypt-volumes';
-import { lockedFailure, mutatingCalls, startHarness, statesEntered, withLockCalls, type Harness } from './harness';
+import { SETTLED_AT_ONCE, lockedFailure, mutatingCalls, startHarness, statesEntered, withLockCalls, type Harness } from './harness';
 
 let h: Harness;
 let keyArn: string;
@@ -25,7 +25,7 @@ async function expectRefused(input: Record<string, unknown>, error: string, mess
   expect(execution.error).toBe(error);
   expect(execution.cause).toMatch(message);
   expect(mutatingCalls(execution)).toEqual(by === 'validation' ? [] : withLockCalls('instance'));
-  expect(statesEntered(execution)).toEqual(by === 'validation' ? [States.validateInput] : lockedFailure(States.preflight));
+  expect(statesEntered(execution)).toEqual(by === 'validation' ? [States.validateInput] : lockedFailure(...SETTLED_AT_ONCE, States.preflight));
   return execution;
 }
 

@@ -69,6 +69,9 @@ export function expectEach<T>(items: readonly T[], check: (item: T) => boolean):
 const S = SkeletonStates;
 const LOCK_TAKEN = [S.validateInput, S.routeByMode, S.acquireLock, S.remediation];
 
+/** The kit's wait for an instance to leave pending/stopping, when it found it settled at once (the states before Preflight). */
+export const SETTLED_AT_ONCE = [S.settleInstance, S.checkInstanceSettled, S.routeInstanceSettled] as const;
+
 /** The path of an execution that took the lock and ended well: the kit's lock states around the body's (Preflight ... BuildReport). */
 export const locked = (...body: string[]): string[] => [...LOCK_TAKEN, ...body, S.releaseLock, S.done];
 

@@ -1,5 +1,5 @@
 import { synthesizeWorkflows } from '../../local/definition';
-import { DATA_PROFILE, EVENTS_PER_POLL, MAX_VOLUMES_PER_EXECUTION, STATE_PROFILE, SWAP_PROFILE, pollBudget } from '../../tasks/lib/polling';
+import { DATA_PROFILE, EVENTS_PER_POLL, MAX_VOLUMES_PER_EXECUTION, SETTLE_PROFILE, STATE_PROFILE, SWAP_PROFILE, pollBudget } from '../../tasks/lib/polling';
 import { States } from '../../workflows/encrypt-volumes';
 import {
   CHECK_PROFILES, COPY_RUN_OF_RUNNING_INSTANCE, HISTORY_LIMIT, budgetOf, checksFor, countRun, loopEvents, pollLoopsOf, waitStatesOf, worstCaseChecks,
@@ -31,11 +31,11 @@ describe('the poll loops, as the synthesized definition has them', () => {
     for (const loop of loops) expect(budgetOf(loop, TIB16)).toBeGreaterThan(0);
   });
 
-  it('a copy run of a running instance polls pre-copy, stop, final, volumes, swap and start, in that order, and succeeds', () => {
+  it('a copy run of a running instance waits for it to settle, polls pre-copy, stop, final, volumes, swap and start, in that order, and succeeds', () => {
     const run = countRun(workflow, { volumes: 1, facts: COPY_RUN_OF_RUNNING_INSTANCE, checks: () => 1 });
 
     expect(run.loops.map((l) => l.loop.wait)).toEqual([
-      States.waitPreCopySnapshots, States.waitPreCopyEncrypt, States.waitInstanceStopped, States.waitFinalSnapshots,
+      States.waitInstanceSettled, States.waitPreCopySnapshots, States.waitPreCopyEncrypt, States.waitInstanceStopped, States.waitFinalSnapshots,
       States.waitFinalEncrypt, States.waitVolumes, States.waitSwap, States.waitInstanceStarted,
     ]);
     expect(run.end).toBe(States.done);
@@ -57,6 +57,8 @@ describe("one execution's history stays inside Step Functions' 25,000-event limi
       if (loop.wait in dataSeconds) return checksFor(DATA_PROFILE, TIB16, dataSeconds[loop.wait] as number);
       if (loop.wait in stateSeconds) return checksFor(STATE_PROFILE, 0, stateSeconds[loop.wait] as number, false);
       if (loop.wait === States.waitSwap) return 3;
+      // Triage started it a moment ago: pending for about 20 s.
+      if (loop.wait === States.waitInstanceSettled) return checksFor(SETTLE_PROFILE, 0, 20, false);
       throw new Error(`no timing for ${loop.wait}`);
     };
 
@@ -88,6 +90,7 @@ describe("one execution's history stays inside Step Functions' 25,000-event limi
     expect(run.loops.filter((l) => isDataLoop(l.loop)).map((l) => l.checks)).toEqual([200, 200, 200, 200, 200]);
     expect(run.loops.filter((l) => l.loop.wait === States.waitSwap).map((l) => l.checks)).toEqual([pollBudget(SWAP_PROFILE, 0)]);
     expect(run.loops.filter((l) => CHECK_PROFILES[l.loop.handler]?.profile === STATE_PROFILE).map((l) => l.checks)).toEqual([30, 30]);
+    expect(run.loops.filter((l) => l.loop.wait === States.waitInstanceSettled).map((l) => l.checks)).toEqual([pollBudget(SETTLE_PROFILE, 0)]);
     expect(loopEvents({ eventsPerRound: EVENTS_PER_POLL }, 200)).toBe(200 * 7 + 199 * 2);
     expect(run.end).toBe(States.done);
     expect(run.events).toBeLessThan(HISTORY_LIMIT * 0.8);

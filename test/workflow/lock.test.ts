@@ -6,7 +6,7 @@ import type { Report } from '../../tasks/ebs/build-report';
 import type { LockState } from '../../tasks/lock/lib/lock';
 import { States } from '../../workflows/encrypt-volumes';
 import { SkeletonStates as S } from '../../workflows/lib/skeleton';
-import { mutatingCalls, planned, snapshotsOf, startHarness, statesEntered, tag, volumeAt, type Harness } from './harness';
+import { SETTLED_AT_ONCE, mutatingCalls, planned, snapshotsOf, startHarness, statesEntered, tag, volumeAt, type Harness } from './harness';
 
 // DESIGN.md "One at a time", end to end: the real lock handlers against the emulated table, instance and executions.
 const CONFIG_BUCKET = 'remediation-config-delivery-lock-test';
@@ -138,7 +138,7 @@ describe('one remediation per instance at a time', () => {
     // Assess
     expect(execution.status).toBe('SUCCEEDED');
     expect((execution.output as Report).outcome).toBe('PLANNED');
-    expect(statesEntered(execution)).toEqual(planned(States.preflight, States.initWork, States.routeByPlan, States.buildReport));
+    expect(statesEntered(execution)).toEqual(planned(...SETTLED_AT_ONCE, States.preflight, States.initWork, States.routeByPlan, States.buildReport));
     expect(lockOf(execution)).toBeUndefined();
     expect(mutatingCalls(execution)).toEqual([]);
     expect(execution.faults.callLog.filter((c) => c.startsWith('dynamodb:'))).toEqual([]);

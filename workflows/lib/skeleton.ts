@@ -22,6 +22,13 @@ export const SkeletonStates = {
   releaseLock: 'ReleaseLock',
   releaseLockAfterFailure: 'ReleaseLockAfterFailure',
   failed: 'Failed',
+  // Re-checks (DESIGN.md): the instance settles before preflight; after an approval, the plan is made again and compared.
+  settleInstance: 'SettleInstance',
+  checkInstanceSettled: 'CheckInstanceSettled',
+  routeInstanceSettled: 'RouteInstanceSettled',
+  waitInstanceSettled: 'WaitInstanceSettled',
+  preflightAfterApproval: 'PreflightAfterApproval',
+  comparePlansAfterApproval: 'ComparePlansAfterApproval',
 } as const;
 
 /** The states the kit adds around the body of a workflow that locks (lockedRemediation below). */
@@ -33,6 +40,8 @@ export const LOCK_STATES = [
 /** The steps the kit adds to every workflow that locks (workflows/lib/skeleton.ts wires them). */
 export interface KitSteps {
   lock?: LockSteps;
+  /** The kit's plan comparison after an approval (tasks/plan/compare-plans.ts), for workflows with an approval gate. */
+  comparePlans?: IFunction;
 }
 export interface LockSteps {
   acquire: IFunction;
@@ -67,7 +76,16 @@ export interface SkeletonProps {
    * Input `approval: true` pauses for a person's answer before any change (workflows/lib/approval.ts),
    * then continues at the apply path's entry. Omitted: the workflow has no approval gate.
    */
-  approval?: { requestApproval: IFunction; targetPath: string; timeout?: Duration };
+  approval?: {
+    requestApproval: IFunction; targetPath: string; timeout?: Duration;
+    /** The kit's compare-plans: after an approved answer, preflight runs again and the plans must match (PlanChangedError). */
+    comparePlans: IFunction;
+  };
+  /**
+   * An instance workflow's option: before preflight, wait (bounded, SETTLE_PROFILE) while the instance at
+   * `instanceIdPath` is `pending` or `stopping` (tasks/instance/check-instance-settled.ts is `check`).
+   */
+  settleInstance?: { check: IFunction; instanceIdPath: string };
   /** The kit's lock (infra/kit/lock.ts); omitted: the workflow runs unlocked. */
   lock?: LockSteps;
 }
@@ -75,9 +93,11 @@ export interface SkeletonProps {
 /**
  * The path every remediation shares, once:
  *   ValidateInput -> RouteByMode -> AcquireLock (plan: WithoutLock) -> Remediation [
+ *     [settleInstance: SettleInstance -> CheckInstanceSettled (poll while pending/stopping)] ->
  *     Preflight -> InitWork -> RouteByPlan
  *       -> NO_ACTION / PLANNED: BuildReport
- *       -> [approval: RequestApproval] -> the workflow's apply path -> ... -> BuildReport
+ *       -> [approval: RequestApproval -> PreflightAfterApproval -> ComparePlansAfterApproval]
+ *       -> the workflow's apply path -> ... -> BuildReport
  *   ] -> ReleaseLock -> Done
  * Every ending of the Remediation branch (a Fail state or an uncaught error) is caught, the lock
  * released, and the execution fails with the branch's own error and cause (Failed). A plan changes
@@ -102,21 +122,53 @@ function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: 
 
   const route = new sfn.Choice(scope, SkeletonStates.routeByPlan)
     .when(sfn.Condition.not(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED')), report);
+  const preflightPayload = props.preflightPayload ?? { 'request.$': '$.request', 'execution.$': '$.execution' };
   if (props.approval) {
     const gate = approvalStep(scope, SkeletonStates.requestApproval, {
       requestApproval: props.approval.requestApproval, workflow: props.workflow, targetPath: props.approval.targetPath, planPath: '$.plan',
       ...(props.approval.timeout ? { timeout: props.approval.timeout } : {}),
-    }, apply.otherwise);
+    }, planCheckAfterApproval(scope, props.preflight, preflightPayload, props.approval.comparePlans, apply.otherwise));
     route.when(sfn.Condition.booleanEquals('$.request.approval', true), gate);
   }
   for (const [condition, next] of apply.routes ?? []) route.when(condition, next);
   route.otherwise(apply.otherwise);
 
-  return lambdaTask(scope, props.preflightState ?? SkeletonStates.preflight, props.preflight, {
-    payload: props.preflightPayload ?? { 'request.$': '$.request', 'execution.$': '$.execution' }, resultPath: '$.plan',
-  })
+  const preflight = lambdaTask(scope, props.preflightState ?? SkeletonStates.preflight, props.preflight, { payload: preflightPayload, resultPath: '$.plan' });
+  preflight
     .next(new sfn.Pass(scope, SkeletonStates.initWork, { parameters: props.work, resultPath: '$.work' }))
     .next(route);
+  return props.settleInstance ? settleLoop(scope, props.settleInstance, preflight) : preflight;
+}
+
+/**
+ * An approval can come a day later: the workflow's own preflight runs again (same function, same payload),
+ * and the kit compares its plan with the approved one (PlanChangedError on any difference but volatile
+ * fields). Nothing has been changed yet; unchanged, the apply path continues with the approved plan.
+ */
+function planCheckAfterApproval(
+  scope: Construct, preflight: IFunction, payload: Record<string, unknown>, comparePlans: IFunction, apply: sfn.IChainable,
+): sfn.IChainable {
+  return lambdaTask(scope, SkeletonStates.preflightAfterApproval, preflight, { payload, resultPath: '$.planAfterApproval' })
+    .next(lambdaTask(scope, SkeletonStates.comparePlansAfterApproval, comparePlans, {
+      payload: { 'approved.$': '$.plan', 'current.$': '$.planAfterApproval' }, resultPath: sfn.JsonPath.DISCARD,
+    }))
+    .next(apply);
+}
+
+/** SettleInstance -> CheckInstanceSettled -> RouteInstanceSettled (pending: WaitInstanceSettled -> check) -> preflight. */
+function settleLoop(scope: Construct, settle: NonNullable<SkeletonProps['settleInstance']>, preflight: sfn.IChainable): sfn.IChainable {
+  const pollPath = '$.settle';
+  const check = lambdaTask(scope, SkeletonStates.checkInstanceSettled, settle.check, {
+    payload: { 'instanceId.$': settle.instanceIdPath, 'poll.$': pollPath }, resultPath: pollPath,
+  });
+  const wait = new sfn.Wait(scope, SkeletonStates.waitInstanceSettled, { time: sfn.WaitTime.secondsPath(`${pollPath}.waitSeconds`) }).next(check);
+  check.next(new sfn.Choice(scope, SkeletonStates.routeInstanceSettled)
+    .when(sfn.Condition.stringEquals(`${pollPath}.status`, 'pending'), wait)
+    .otherwise(preflight));
+  return new sfn.Pass(scope, SkeletonStates.settleInstance, {
+    comment: 'A triage-started run finds the instance pending: wait (bounded) until it is running or stopped.',
+    result: sfn.Result.fromObject({}), resultPath: pollPath,
+  }).next(check);
 }
 
 /** The body inside one Parallel branch, between taking the lock and releasing it whatever the ending. */

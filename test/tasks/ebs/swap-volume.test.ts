@@ -1,17 +1,19 @@
 import {
   AttachVolumeCommand,
   CreateTagsCommand,
+  DescribeInstancesCommand,
   DescribeVolumesCommand,
   DetachVolumeCommand,
   EC2Client,
   ModifyInstanceAttributeCommand,
+  type Instance,
   type Volume,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/ebs/swap-volume';
-import { PollBudgetExceededError, PreconditionFailedError, ResourceNotFoundError } from '../../../tasks/lib/errors';
-import { INSTANCE_ID, NOW, OTHER_INSTANCE_ID, awsError, ec2Volume, freezeTime, pollState, sentCommands, volumeWork } from '../fixtures';
+import { InstanceChangedError, PollBudgetExceededError, PreconditionFailedError, ResourceNotFoundError } from '../../../tasks/lib/errors';
+import { INSTANCE_ID, NOW, OTHER_INSTANCE_ID, awsError, ec2Volume, freezeTime, instance, pollState, sentCommands, volumeWork } from '../fixtures';
 
 const ec2 = mockClient(EC2Client);
 const ORIGINAL = 'vol-0aaaaaaaaaaaaaaa1';
@@ -19,9 +21,15 @@ const NEW = 'vol-0ccccccccccccccc1';
 const volume = volumeWork({ volumeId: ORIGINAL, newVolumeId: NEW, device: '/dev/xvda', deleteOnTermination: true });
 const swap = (poll?: Parameters<typeof handler>[0]['poll']) => handler({ volume, instanceId: INSTANCE_ID, poll });
 const on = (state: string) => ({ instanceId: INSTANCE_ID, state });
-function given(original: Volume, replacement: Volume): void {
+/** The volumes, and the stopped instance as EC2 shows it with them: at /dev/xvda whichever is attached to it (unless `overrides` says otherwise). */
+function given(original: Volume, replacement: Volume, overrides: Partial<Instance> = {}): void {
   ec2.on(DescribeVolumesCommand).resolves({ Volumes: [original, replacement] });
+  const attached = [original, replacement].find((v) => v.Attachments?.some((a) => a.InstanceId === INSTANCE_ID));
+  const BlockDeviceMappings = attached ? [{ DeviceName: '/dev/xvda', Ebs: { VolumeId: attached.VolumeId } }] : [];
+  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance({ BlockDeviceMappings, ...overrides })] }] });
 }
+/** The poll after this run's own DetachVolume of the original. */
+const afterOwnDetach = () => ({ ...pollState(), step: 'detaching-original' }) as Parameters<typeof handler>[0]['poll'];
 
 beforeEach(() => {
   ec2.reset();
@@ -31,17 +39,17 @@ afterEach(() => jest.useRealTimers());
 
 describe('swap-volume', () => {
   it.each([
-    ['original attached', ec2Volume(ORIGINAL, 'in-use', on('attached')), ec2Volume(NEW, 'available'), 'detaching-original', 'pending', ['DetachVolume']],
+    ['original attached', ec2Volume(ORIGINAL, 'in-use', on('attached')), ec2Volume(NEW, 'available'), 'detaching-original', 'pending', ['DescribeInstances', 'DetachVolume']],
     ['original detaching', ec2Volume(ORIGINAL, 'in-use', on('detaching')), ec2Volume(NEW, 'available'), 'detaching-original', 'pending', []],
-    ['both detached', ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'available'), 'attaching-replacement', 'pending', ['AttachVolume']],
+    ['both detached', ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'available'), 'attaching-replacement', 'pending', ['DescribeInstances', 'AttachVolume']],
     ['replacement attaching', ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'in-use', on('attaching')), 'attaching-replacement', 'pending', []],
     ['replacement attached', ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'in-use', on('attached')), 'swapped', 'completed', ['ModifyInstanceAttribute', 'CreateTags']],
-  ])('with the %s, returns step %s and sends only the call that stage needs', async (_stage, original, replacement, step, status, calls) => {
+  ])('with the %s, returns step %s and sends only the call that stage needs (re-reading the instance before a detach or attach)', async (_stage, original, replacement, step, status, calls) => {
     // Prepare
     given(original, replacement);
 
     // Act
-    const out = await swap();
+    const out = await swap(afterOwnDetach());
 
     // Assess
     expect(out).toMatchObject({ step, status, volumeId: ORIGINAL, newVolumeId: NEW, device: '/dev/xvda', at: NOW.toISOString() });
@@ -65,7 +73,7 @@ describe('swap-volume', () => {
     given(ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'available'));
 
     // Act
-    await swap();
+    await swap(afterOwnDetach());
 
     // Assess
     expect(ec2).toHaveReceivedCommandWith(AttachVolumeCommand, { VolumeId: NEW, InstanceId: INSTANCE_ID, Device: '/dev/xvda' });
@@ -173,5 +181,49 @@ describe('swap-volume', () => {
 
     // Act / Assess
     await expect(swap()).rejects.toMatchObject({ name });
+  });
+});
+
+describe('swap-volume re-checks the instance before each detach and attach', () => {
+  it.each([
+    ['started by someone', { State: { Name: 'running' as const } }, `instance ${INSTANCE_ID} is running, no longer stopped (someone started it)`],
+    ['tagged excluded', { Tags: [{ Key: 'remediation:exclude', Value: 'TRUE' }] }, `instance ${INSTANCE_ID} is now tagged remediation:exclude=true`],
+    ['holding another volume at the device', { BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeId: 'vol-0ddddddddddddddd1' } }] },
+      `/dev/xvda: holds vol-0ddddddddddddddd1, neither the original ${ORIGINAL} nor this run's replacement ${NEW}`],
+  ])('an instance %s: InstanceChangedError naming the change, and no DetachVolume', async (_, overrides, change) => {
+    // Prepare
+    given(ec2Volume(ORIGINAL, 'in-use', on('attached')), ec2Volume(NEW, 'available'), overrides);
+
+    // Act
+    const result = swap();
+
+    // Assess
+    await expect(result).rejects.toThrow(new InstanceChangedError(`${INSTANCE_ID} changed during the run, before detaching ${ORIGINAL} from /dev/xvda: ${change}; no further change made`));
+    await expect(result).rejects.toBeInstanceOf(InstanceChangedError);
+    expect(sentCommands(ec2)).toEqual(['DescribeVolumesCommand', 'DescribeInstancesCommand']);
+  });
+
+  it('an original gone from its device before this run detached it: InstanceChangedError, and no AttachVolume', async () => {
+    // Prepare: the first step of this swap finds the original already detached (by someone else)
+    given(ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'available'));
+
+    // Act
+    const result = swap();
+
+    // Assess
+    await expect(result).rejects.toThrow(`${INSTANCE_ID} changed during the run, before attaching ${NEW} at /dev/xvda: /dev/xvda: ${ORIGINAL} is no longer attached (nothing at /dev/xvda); no further change made`);
+    expect(sentCommands(ec2)).toEqual(['DescribeVolumesCommand', 'DescribeInstancesCommand']);
+  });
+
+  it('after its own detach, an instance started meanwhile: InstanceChangedError, and no AttachVolume', async () => {
+    // Prepare
+    given(ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'available'), { State: { Name: 'pending' } });
+
+    // Act
+    const result = swap(afterOwnDetach());
+
+    // Assess
+    await expect(result).rejects.toThrow(`${INSTANCE_ID} changed during the run, before attaching ${NEW} at /dev/xvda: instance ${INSTANCE_ID} is pending, no longer stopped (someone started it); no further change made`);
+    expect(sentCommands(ec2)).toEqual(['DescribeVolumesCommand', 'DescribeInstancesCommand']);
   });
 });

@@ -2,7 +2,7 @@ import { DescribeInstancesCommand, EC2Client, type InstanceStateName } from '@aw
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/instance/check-instance-state';
-import { PollBudgetExceededError, ResourceNotFoundError } from '../../../tasks/lib/errors';
+import { InstanceChangedError, PollBudgetExceededError, ResourceNotFoundError } from '../../../tasks/lib/errors';
 import { INSTANCE_ID, NOW, awsError, freezeTime, instance, pollState } from '../fixtures';
 
 const ec2 = mockClient(EC2Client);
@@ -23,7 +23,7 @@ describe('check-instance-state', () => {
     const poll = await handler({ instanceId: INSTANCE_ID, desired });
 
     // Assess
-    expect(poll).toEqual({ status: 'completed', count: 1, startedAt: NOW.toISOString(), maxPolls: 30, waitSeconds: 5 });
+    expect(poll).toEqual({ status: 'completed', count: 1, startedAt: NOW.toISOString(), maxPolls: 30, waitSeconds: 5, seen: desired });
     expect(ec2).toHaveReceivedCommandWith(DescribeInstancesCommand, { InstanceIds: [INSTANCE_ID] });
   });
 
@@ -96,5 +96,47 @@ describe('check-instance-state', () => {
 
     // Act / Assess
     await expect(handler({ instanceId: INSTANCE_ID, desired: 'stopped' })).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+  });
+
+  describe('waiting for stopped, never stopping again an instance someone started', () => {
+    it.each([
+      ['stopping' as const, 'running' as const], ['stopping' as const, 'pending' as const],
+      ['stopped' as const, 'running' as const], ['stopped' as const, 'pending' as const],
+    ])('seen %s, then %s: throws InstanceChangedError naming both', async (seen, now) => {
+      // Prepare
+      inState(now);
+
+      // Act
+      const result = handler({ instanceId: INSTANCE_ID, desired: 'stopped', poll: { ...pollState({ maxPolls: 30 }), seen } });
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(InstanceChangedError);
+      await expect(result).rejects.toMatchObject({
+        name: 'InstanceChangedError',
+        message: `instance ${INSTANCE_ID} is ${now} again after it was seen ${seen}: someone started it while the workflow waited for it to stop; not stopping it again`,
+      });
+    });
+
+    it('still running on the first polls after StopInstances (not yet seen stopping) is only pending', async () => {
+      // Prepare
+      inState('running');
+
+      // Act
+      const poll = await handler({ instanceId: INSTANCE_ID, desired: 'stopped', poll: { ...pollState({ maxPolls: 30 }), seen: 'running' } });
+
+      // Assess
+      expect(poll).toMatchObject({ status: 'pending', count: 2, seen: 'running' });
+    });
+
+    it('waiting for running, an instance seen stopped that is pending is on its way, not a change', async () => {
+      // Prepare
+      inState('pending');
+
+      // Act
+      const poll = await handler({ instanceId: INSTANCE_ID, desired: 'running', poll: { ...pollState({ maxPolls: 30 }), seen: 'stopped' } });
+
+      // Assess
+      expect(poll).toMatchObject({ status: 'pending', seen: 'pending' });
+    });
   });
 });
