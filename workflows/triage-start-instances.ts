@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { EventPattern } from './lib/event-pattern';
 import { lambdaTask } from './lib/steps';
 
-export const TRIAGE_TASKS = ['parse-start-event', 'start-chunk-triage', 'assess-instance', 'start-child', 'build-triage-report'] as const;
+export const TRIAGE_TASKS = ['parse-start-event', 'start-chunk-triages', 'assess-instance', 'start-child', 'build-triage-report'] as const;
 export type TriageTask = (typeof TRIAGE_TASKS)[number];
 
 /**
@@ -23,7 +23,6 @@ export const States = {
   initInstances: 'InitInstances',
   routeEvent: 'RouteEvent',
   startChunkTriages: 'StartChunkTriages',
-  startChunkTriage: 'StartChunkTriage',
   assessInstances: 'AssessInstances',
   assessInstance: 'AssessInstance',
   startRemediations: 'StartRemediations',
@@ -79,15 +78,11 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
   assessInstances.next(report);
 
   // The other chunks of a large event, each its own triage execution. The task reads the event from the
-  // context object, so the list never enters the state; the results are dropped (the names are in facts).
-  const startChunkTriages = new sfn.Map(scope, States.startChunkTriages, {
-    itemsPath: '$.facts.childTriages',
-    maxConcurrency: 10,
-    itemSelector: { 'index.$': '$$.Map.Item.Value.index' },
-    resultPath: sfn.JsonPath.DISCARD,
-  }).itemProcessor(lambdaTask(scope, States.startChunkTriage, fns['start-chunk-triage'], {
-    payload: { 'event.$': '$$.Execution.Input', 'index.$': '$.index', 'parentExecution.$': '$$.Execution.Id' },
-  }));
+  // context object (at the top level: in a Map iteration aws-local-stepfunctions gives $$.Execution.Input
+  // the iteration's input), so the list never enters the state; its counts are dropped (the names are in facts).
+  const startChunkTriages = lambdaTask(scope, States.startChunkTriages, fns['start-chunk-triages'], {
+    payload: { 'event.$': '$$.Execution.Input', 'parentExecution.$': '$$.Execution.Id' }, resultPath: sfn.JsonPath.DISCARD,
+  });
   startChunkTriages.next(assessInstances);
 
   // The facts replace the event: nothing after this state grows with the event's size.
@@ -99,5 +94,6 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
         sfn.Condition.booleanEquals('$.facts.attemptFailed', true),
         sfn.Condition.isPresent('$.facts.refused'),
       ), report)
-      .otherwise(startChunkTriages));
+      .when(sfn.Condition.isPresent('$.facts.childTriages[0]'), startChunkTriages)
+      .otherwise(assessInstances));
 }

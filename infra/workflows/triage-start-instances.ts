@@ -50,8 +50,8 @@ export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = 
       STACK_ACCOUNT_ID: Stack.of(scope).account,
     }),
   },
-  'start-chunk-triage': {
-    entry: 'tasks/triage/start-chunk-triage.ts',
+  'start-chunk-triages': {
+    entry: 'tasks/triage/start-chunk-triages.ts',
     // Only triage itself: the children it starts for the further chunks of a large event.
     grants: [({ scope }) => [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [triageStateMachineArn(scope)] })]],
     environment: ({ scope }) => ({ TRIAGE_STATE_MACHINE_ARN: triageStateMachineArn(scope) }),

@@ -48,7 +48,7 @@ const EXPECTED_RETRY = [
 // Which function each Task state invokes.
 const TASK_STATES: Record<string, TriageTask> = {
   [States.parseStartEvent]: 'parse-start-event',
-  [States.startChunkTriage]: 'start-chunk-triage',
+  [States.startChunkTriages]: 'start-chunk-triages',
   [States.assessInstance]: 'assess-instance',
   [States.startChild]: 'start-child',
   [States.buildTriageReport]: 'build-triage-report',
@@ -197,14 +197,14 @@ describe('the triage task functions', () => {
     });
   });
 
-  it('start-chunk-triage may only start executions of triage itself (the further chunks of a large event)', () => {
-    expect(handlerGrants('start-chunk-triage')).toEqual([
+  it('start-chunk-triages may only start executions of triage itself (the further chunks of a large event)', () => {
+    expect(handlerGrants('start-chunk-triages')).toEqual([
       { effect: 'Allow', action: 'states:StartExecution', resources: [TRIAGE_ARN], conditions: undefined },
     ]);
   });
 
-  it('start-chunk-triage knows triage by its ARN, built from the name (a reference would be a cycle)', () => {
-    expect(environmentOf('start-chunk-triage').TRIAGE_STATE_MACHINE_ARN).toEqual(TRIAGE_ARN);
+  it('start-chunk-triages knows triage by its ARN, built from the name (a reference would be a cycle)', () => {
+    expect(environmentOf('start-chunk-triages').TRIAGE_STATE_MACHINE_ARN).toEqual(TRIAGE_ARN);
     expect(resources[triageMachineId]?.Properties.StateMachineName).toBe('remediation-triage-start-instances');
   });
 
@@ -255,9 +255,9 @@ describe('the triage state machine', () => {
     expect(state(States.startRemediations)).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemsPath: '$.assessment.remediations' });
   });
 
-  it('goes straight to the report for failed attempts, our own starts and refused events (another account or region, no instance list)', () => {
+  it('goes straight to the report for failed attempts, our own starts and refused events (another account or region, no instance list); starts the other chunks of a large event first', () => {
     const route = state(States.routeEvent);
-    expect(route.Default).toBe(States.startChunkTriages);
+    expect(route.Default).toBe(States.assessInstances);
     expect(route.Choices).toEqual([{
       Or: [
         { Variable: '$.facts.startedByUs', BooleanEquals: true },
@@ -265,7 +265,7 @@ describe('the triage state machine', () => {
         { Variable: '$.facts.refused', IsPresent: true },
       ],
       Next: States.buildTriageReport,
-    }]);
+    }, { Variable: '$.facts.childTriages[0]', IsPresent: true, Next: States.startChunkTriages }]);
   });
 
   it('replaces the event by its facts: nothing after ParseStartEvent grows with the event', () => {
@@ -274,15 +274,10 @@ describe('the triage state machine', () => {
     expect(state(States.initInstances)).toEqual({ Type: 'Pass', Parameters: { 'facts.$': '$', instances: [] }, Next: States.routeEvent });
   });
 
-  it('starts the further chunks first, ten at a time, reading the event from the context and keeping no result', () => {
+  it('starts the further chunks first, reading the event from the context and keeping no result', () => {
     expect(state(States.startChunkTriages)).toMatchObject({
-      Type: 'Map', MaxConcurrency: 10, ItemsPath: '$.facts.childTriages', ItemSelector: { 'index.$': '$$.Map.Item.Value.index' },
-      ResultPath: null, Next: States.assessInstances,
+      Type: 'Task', Parameters: { 'event.$': '$$.Execution.Input', 'parentExecution.$': '$$.Execution.Id' }, ResultPath: null, Next: States.assessInstances,
     });
-    expect(state(States.startChunkTriage)).toMatchObject({
-      Parameters: { 'event.$': '$$.Execution.Input', 'index.$': '$.index', 'parentExecution.$': '$$.Execution.Id' }, End: true,
-    });
-    expect(state(States.startChunkTriage)).not.toHaveProperty('ResultPath');
   });
 
   it('starts a child unless the policy decided report', () => {
@@ -334,7 +329,7 @@ describe('the triage bundles', () => {
   it('call what the policies expect', () => {
     expect(Object.fromEntries(calls)).toEqual({
       'parse-start-event': [],
-      'start-chunk-triage': ['states:StartExecution'],
+      'start-chunk-triages': ['states:StartExecution'],
       'assess-instance': ['ec2:DescribeFlowLogs', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'],
       'start-child': ['states:StartExecution'],
       'build-triage-report': [],
