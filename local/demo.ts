@@ -11,6 +11,7 @@ import type { Volume } from '@aws-sdk/client-ec2';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { DemoProgress } from './demo/progress';
 import { startMoto, useEndpoint } from './moto';
+import { localRegion } from './account';
 import type { AccountSeeder, SeededInstance } from './seed';
 import type { Report } from '../tasks/ebs/build-report';
 
@@ -66,6 +67,9 @@ function startInstancesEvent(instanceId: string): Record<string, unknown> {
   const event = JSON.parse(readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'cloudtrail', 'iam-user.json'), 'utf8'));
   event.detail.requestParameters.instancesSet.items = [{ instanceId }];
   event.detail.responseElements.instancesSet.items = [{ instanceId, currentState: { code: 0, name: 'pending' }, previousState: { code: 80, name: 'stopped' } }];
+  // Triage acts only on its own region's events.
+  event.region = localRegion();
+  event.detail.awsRegion = localRegion();
   return event;
 }
 

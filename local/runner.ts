@@ -58,6 +58,8 @@ export interface LocalExecution {
   faults: FaultLayer;
   /** Executions this one started (StartExecution), run locally to their end. */
   children?: LocalExecution[];
+  /** With `children: 'record'`: executions this one started, accepted but not run. */
+  startedNotRun?: { workflow: string; name: string; input: unknown }[];
 }
 
 /** A run as stored while it waits for a task token: RUNNING, its events so far. */
@@ -81,6 +83,12 @@ export interface RunOptions {
    * answers: the step's timeout counts, here at once.
    */
   approver?: (request: ApprovalRequest) => Promise<ApprovalAnswer>;
+  /**
+   * `record`: a StartExecution of one of our state machines is accepted (names stay unique) and recorded
+   * in `startedNotRun`, not run, as Step Functions returns at once and runs it on its own (a test of the
+   * parent alone, say triage's 12,000-instance event). Default `run`.
+   */
+  children?: 'run' | 'record';
 }
 
 export type { ApprovalAnswer, ApprovalRequest };
@@ -132,12 +140,17 @@ function describeExecution(input: Record<string, unknown>): unknown {
  * once and run the child on its own; locally the child runs to its end first, which keeps
  * tests deterministic. A name already used is refused as Step Functions refuses it.
  */
-async function startChild(input: Record<string, unknown>, parent: RunOptions, children: LocalExecution[]): Promise<unknown> {
+async function startChild(input: Record<string, unknown>, parent: RunOptions, children: LocalExecution[], notRun: LocalExecution['startedNotRun'] = []): Promise<unknown> {
   const arn = String(input.stateMachineArn);
   const workflow = arn.split(`:stateMachine:${STATE_MACHINE_PREFIX}`)[1];
   if (!workflow || !localWorkflows()[workflow]) throw awsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
   const name = String(input.name);
   if (usedNames.has(name)) throw awsError('ExecutionAlreadyExists', `Execution Already Exists: '${name}'`);
+  if (parent.children === 'record') {
+    usedNames.add(name);
+    notRun.push({ workflow, name, input: JSON.parse(String(input.input ?? '{}')) });
+    return { executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`, startDate: new Date(), $metadata: {} };
+  }
   const child = await runWorkflow(workflow, JSON.parse(String(input.input ?? '{}')), {
     executionName: name,
     ...(parent.store ? { store: parent.store } : {}),
@@ -179,7 +192,8 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return emulation.ebsDefaultKmsKeyId();
     faults.before(call);
     if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
-    if (call.service === 'sfn' && call.command === 'StartExecution') return startChild(call.input, options, children);
+    // Through the fault layer's answer too: a lost answer to a start that took effect (the retry finds the execution).
+    if (call.service === 'sfn' && call.command === 'StartExecution') return faults.after(call, await startChild(call.input, options, children, startedNotRun));
     if (call.service === 'sfn' && call.command === 'DescribeExecution') return describeExecution(call.input);
     if (call.service === 'iam' && call.command === 'CreateServiceLinkedRole') return faults.after(call, await emulation.createServiceLinkedRole(call.input, next));
     if (call.service === 'config' && call.command === 'DescribeDeliveryChannelStatus') return faults.after(call, await emulation.describeDeliveryChannelStatus(call.input));
@@ -193,6 +207,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
 
   const invocations: Record<string, number> = {};
   const children: LocalExecution[] = [];
+  const startedNotRun: NonNullable<LocalExecution['startedNotRun']> = [];
   const events: LocalEvent[] = [];
   const taskResourceLocalHandlers: Record<string, Handler> = {};
   // A run that cannot start (emulator gone, a handler that fails to load) still gets its name and a FAILED record.
@@ -290,7 +305,10 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   }
   executionStatus.set(executionArn, result.status);
   await collecting;
-  const finished: LocalExecution = { name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults, children };
+  const finished: LocalExecution = {
+    name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults, children,
+    ...(options.children === 'record' ? { startedNotRun } : {}),
+  };
   options.store?.(finished);
   return finished;
 }

@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import type { EventPattern } from './lib/event-pattern';
 import { lambdaTask } from './lib/steps';
 
-export const TRIAGE_TASKS = ['parse-start-event', 'assess-instance', 'start-child', 'build-triage-report'] as const;
+export const TRIAGE_TASKS = ['parse-start-event', 'start-chunk-triages', 'assess-instance', 'start-child', 'build-triage-report'] as const;
 export type TriageTask = (typeof TRIAGE_TASKS)[number];
 
 /**
@@ -22,6 +22,7 @@ export const States = {
   parseStartEvent: 'ParseStartEvent',
   initInstances: 'InitInstances',
   routeEvent: 'RouteEvent',
+  startChunkTriages: 'StartChunkTriages',
   assessInstances: 'AssessInstances',
   assessInstance: 'AssessInstance',
   startRemediations: 'StartRemediations',
@@ -33,7 +34,8 @@ export const States = {
 } as const;
 
 export const TRIAGE_COMMENT = 'Triage of a CloudTrail StartInstances event (delivered by EventBridge): assesses each started ' +
-  'instance and starts the child remediations its policy allows; instances started by our own workflows are not triaged.';
+  'instance (at most 50 per execution; further chunks go to child triage executions) and starts the child remediations ' +
+  'its policy allows; instances started by our own workflows, and events of other accounts or regions, are not triaged.';
 
 export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, IFunction>): sfn.IChainable {
   const report = lambdaTask(scope, States.buildTriageReport, fns['build-triage-report'], {
@@ -75,12 +77,23 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
   }).next(startRemediations));
   assessInstances.next(report);
 
-  return lambdaTask(scope, States.parseStartEvent, fns['parse-start-event'], { payload: { 'event.$': '$$.Execution.Input' }, resultPath: '$.facts' })
-    .next(new sfn.Pass(scope, States.initInstances, { result: sfn.Result.fromArray([]), resultPath: '$.instances' }))
+  // The other chunks of a large event, each its own triage execution. The task reads the event from the
+  // context object (at the top level: in a Map iteration aws-local-stepfunctions gives $$.Execution.Input
+  // the iteration's input), so the list never enters the state; its counts are dropped (the names are in facts).
+  const startChunkTriages = lambdaTask(scope, States.startChunkTriages, fns['start-chunk-triages'], {
+    payload: { 'event.$': '$$.Execution.Input', 'parentExecution.$': '$$.Execution.Id' }, resultPath: sfn.JsonPath.DISCARD,
+  });
+  startChunkTriages.next(assessInstances);
+
+  // The facts replace the event: nothing after this state grows with the event's size.
+  return lambdaTask(scope, States.parseStartEvent, fns['parse-start-event'], { payload: { 'event.$': '$$.Execution.Input' } })
+    .next(new sfn.Pass(scope, States.initInstances, { parameters: { 'facts.$': '$', instances: [] } }))
     .next(new sfn.Choice(scope, States.routeEvent)
       .when(sfn.Condition.or(
         sfn.Condition.booleanEquals('$.facts.startedByUs', true),
         sfn.Condition.booleanEquals('$.facts.attemptFailed', true),
+        sfn.Condition.isPresent('$.facts.refused'),
       ), report)
+      .when(sfn.Condition.isPresent('$.facts.childTriages[0]'), startChunkTriages)
       .otherwise(assessInstances));
 }

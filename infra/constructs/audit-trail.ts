@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -42,6 +43,28 @@ export const AUDIT_TRAIL_ACCEPTED_FINDINGS: AcceptedFinding[] = [
 ];
 
 /**
+ * The SNS target without its grant: `targets.SnsTopic` lets `events.amazonaws.com` publish for any rule
+ * of any account (no aws:SourceArn); allowRulesToPublish names the rules instead.
+ */
+const topicTarget = (topic: sns.ITopic, message: events.RuleTargetInput): events.IRuleTarget => ({
+  bind: () => ({ arn: topic.topicArn, input: message }),
+});
+
+/** EventBridge may publish to the topic only for these rules of this account (the confused-deputy guard). */
+function allowRulesToPublish(topic: sns.Topic, rules: events.IRule[]): void {
+  topic.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'OurRulesPublish',
+    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: {
+      ArnEquals: { 'aws:SourceArn': rules.map((rule) => rule.ruleArn) },
+      StringEquals: { 'aws:SourceAccount': Stack.of(topic).account },
+    },
+  }));
+}
+
+/**
  * Audit beyond Step Functions' 90 days: every status change of our executions goes to a
  * long-retention log group; failed, timed-out and aborted ones (and the failure alarms)
  * notify an SNS topic.
@@ -69,16 +92,15 @@ export class AuditTrail extends Construct {
       // The resource policy is installed with Lambda's own SDK: no download at deploy time.
       targets: [new targets.CloudWatchLogGroup(this.logGroup, { installLatestAwsSdk: false })],
     });
-    new events.Rule(this, 'NotifyFailures', {
+    const notifyFailures = new events.Rule(this, 'NotifyFailures', {
       description: 'A remediation execution failed, timed out or was aborted',
       eventPattern: { source: ['aws.states'], detailType: [EXECUTION_STATUS_CHANGE], detail: { stateMachineArn, status: FAILED_STATUSES } },
-      targets: [new targets.SnsTopic(this.topic, {
-        message: events.RuleTargetInput.fromText(
-          `Remediation execution ${events.EventField.fromPath('$.detail.name')} ended ${events.EventField.fromPath('$.detail.status')}. ` +
-          `See it with: remediate show ${events.EventField.fromPath('$.detail.executionArn')}`,
-        ),
-      })],
+      targets: [topicTarget(this.topic, events.RuleTargetInput.fromText(
+        `Remediation execution ${events.EventField.fromPath('$.detail.name')} ended ${events.EventField.fromPath('$.detail.status')}. ` +
+        `See it with: remediate show ${events.EventField.fromPath('$.detail.executionArn')}`,
+      ))],
     });
+    allowRulesToPublish(this.topic, [notifyFailures]);
     for (const machine of props.machines) machine.failedAlarm.addAlarmAction(new actions.SnsAction(this.topic));
     // An event that never reached triage is a StartInstances nobody looked at.
     (props.deadLetterQueues ?? []).forEach((queue, i) => {

@@ -1,9 +1,11 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { stateMachineName } from '../../tasks/lib/names';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { DEFAULT_TRIAGE_POLICY, type TriageDecision } from '../../tasks/triage/lib/policy';
 import { START_INSTANCES_PATTERN, TRIAGE_COMMENT, buildTriageDefinition, type TriageTask } from '../../workflows/triage-start-instances';
@@ -27,6 +29,14 @@ export interface TriageResources extends TriageProps {
   deadLetterQueue: sqs.Queue;
 }
 
+/**
+ * Triage's own state machine, by the name the kit gives it: built from the name, not referenced, because the
+ * machine's definition refers to the function that would otherwise refer back to the machine (a cycle).
+ */
+export const triageStateMachineArn = (scope: Construct): string => Stack.of(scope).formatArn({
+  service: 'states', resource: 'stateMachine', resourceName: stateMachineName(WORKFLOW.triageStartInstances), arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+});
+
 const childArns = (resources: TriageResources) =>
   Object.fromEntries(Object.entries(resources.children).map(([name, machine]) => [name, machine.stateMachineArn]));
 
@@ -34,7 +44,17 @@ export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = 
   'parse-start-event': {
     entry: 'tasks/triage/parse-start-event.ts',
     grants: [],
-    environment: ({ resources }) => ({ OUR_ROLE_ARNS: resources.ourRoles.map((r) => r.roleArn).join(',') }),
+    environment: ({ scope, resources }) => ({
+      OUR_ROLE_ARNS: resources.ourRoles.map((r) => r.roleArn).join(','),
+      // Lambda sets AWS_REGION but has no variable for the account.
+      STACK_ACCOUNT_ID: Stack.of(scope).account,
+    }),
+  },
+  'start-chunk-triages': {
+    entry: 'tasks/triage/start-chunk-triages.ts',
+    // Only triage itself: the children it starts for the further chunks of a large event.
+    grants: [({ scope }) => [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [triageStateMachineArn(scope)] })]],
+    environment: ({ scope }) => ({ TRIAGE_STATE_MACHINE_ARN: triageStateMachineArn(scope) }),
   },
   'assess-instance': {
     entry: 'tasks/triage/assess-instance.ts',

@@ -1,6 +1,7 @@
 import type { ExecutionFacts, ReportAction, WorkflowReport } from '../lib/types';
 import type { Assessment } from './assess-instance';
 import type { StartEventFacts } from './parse-start-event';
+import { TRIAGE_CHUNK_SIZE } from './lib/start-event';
 import type { ChildExecution } from './start-child';
 
 export const TRIAGE_WORKFLOW = 'triage-start-instances';
@@ -13,8 +14,23 @@ export interface BuildTriageReportEvent {
 }
 
 export interface TriageReport extends WorkflowReport {
-  event: Pick<StartEventFacts, 'eventId' | 'eventTime' | 'principal' | 'sourceIp' | 'region'>;
+  event: Pick<StartEventFacts, 'eventId' | 'eventTime' | 'principal' | 'sourceIp' | 'region' | 'account'>;
   findings: { instanceId: string; finding: string; handling: 'started' | 'reported' }[];
+  /** Why the event was reported and not acted on: another account or region, or no instance list. */
+  refused?: string;
+  /** What of the event's instances this execution covered, and which child triage executions have the rest. */
+  coverage: { instances: number; assessed: number; chunk: { index: number; of: number }; childTriages: string[]; summary: string };
+}
+
+function coverageOf(facts: StartEventFacts, assessed: number): TriageReport['coverage'] {
+  const childTriages = facts.childTriages.map((c) => c.name);
+  const here = facts.chunk.index > 0
+    ? `chunk ${facts.chunk.index + 1} of ${facts.chunk.of} of the event's instances (${facts.instanceCount} in it)`
+    : `${facts.instanceCount} instance(s) in the event`;
+  const rest = childTriages.length > 0
+    ? `; the other ${facts.instanceCount - facts.instanceIds.length} in ${childTriages.length} child triage execution(s) of at most ${TRIAGE_CHUNK_SIZE} each`
+    : '';
+  return { instances: facts.instanceCount, assessed, chunk: facts.chunk, childTriages, summary: `${here}: ${assessed} assessed here${rest}` };
 }
 
 /** What the event was, what was found on each instance, and which remediations were started (never claims more). */
@@ -43,6 +59,10 @@ export const handler = async ({ facts, execution, instances = [] }: BuildTriageR
       if (child) actions.push({ action: 'start-execution', resourceId: child.executionArn, after: { workflow: child.workflow, name: child.name }, at: child.at });
     }
   }
+  // Only the listed ones are named (never the whole event); the count says how many there were.
+  if ((facts.attemptFailed || facts.startedByUs) && facts.instanceCount > facts.instanceIds.length) {
+    findings.push({ instanceId: '*', finding: `${facts.instanceCount - facts.instanceIds.length} more instance(s) in the event, not listed here`, handling: 'reported' });
+  }
   return {
     workflow: TRIAGE_WORKFLOW,
     target: facts.eventId,
@@ -53,7 +73,9 @@ export const handler = async ({ facts, execution, instances = [] }: BuildTriageR
     startedAt: execution.startTime,
     finishedAt: new Date().toISOString(),
     actions,
-    event: { eventId: facts.eventId, eventTime: facts.eventTime, principal: facts.principal, sourceIp: facts.sourceIp, region: facts.region },
+    event: { eventId: facts.eventId, eventTime: facts.eventTime, principal: facts.principal, sourceIp: facts.sourceIp, region: facts.region, account: facts.account },
     findings,
+    ...(facts.refused ? { refused: facts.refused } : {}),
+    coverage: coverageOf(facts, instances.length),
   };
 };

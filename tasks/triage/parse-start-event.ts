@@ -1,34 +1,20 @@
-import * as z from 'zod/mini';
-import { commaList, readEnv } from '../lib/env';
+import { commaList, readEnv, requiredString } from '../lib/env';
+import { InvalidInputError } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { parseOrThrow } from '../lib/validation';
+import { WORKFLOW } from '../lib/workflow-names';
+import {
+  TRIAGE_CHUNK_SIZE, checkInstanceIds, chunkCount, chunkExecutionName, chunkOf, instanceIdsOf, parseStartInstancesEvent, type StartInstancesEvent,
+} from './lib/start-event';
 
-/** Roles of our own workflows: instances they start are never triaged again (no loops). */
-const OUR_ROLE_ARNS = new Set(readEnv({ OUR_ROLE_ARNS: commaList }).OUR_ROLE_ARNS);
-
-const items = z.optional(z.nullable(z.object({ items: z.optional(z.array(z.object({ instanceId: z.string() }))) })));
-const startInstancesEvent = z.object({
-  id: z.string(),
-  account: z.string(),
-  region: z.string(),
-  detail: z.object({
-    eventSource: z.literal('ec2.amazonaws.com'),
-    eventName: z.literal('StartInstances'),
-    eventID: z.string(),
-    eventTime: z.string(),
-    sourceIPAddress: z.optional(z.string()),
-    errorCode: z.optional(z.string()),
-    errorMessage: z.optional(z.string()),
-    userIdentity: z.object({
-      type: z.string(),
-      arn: z.optional(z.string()),
-      invokedBy: z.optional(z.string()),
-      sessionContext: z.optional(z.object({ sessionIssuer: z.optional(z.object({ arn: z.optional(z.string()) })) })),
-    }),
-    requestParameters: z.optional(z.nullable(z.object({ instancesSet: items }))),
-    responseElements: z.optional(z.nullable(z.object({ instancesSet: items }))),
-  }),
+const { OUR_ROLE_ARNS, STACK_ACCOUNT_ID, AWS_REGION } = readEnv({
+  /** Roles of our own workflows: instances they start are never triaged again (no loops). */
+  OUR_ROLE_ARNS: commaList,
+  /** The stack's account (Lambda has no variable for it): events of any other account are not acted on. */
+  STACK_ACCOUNT_ID: requiredString,
+  /** Set by Lambda: the stack's region. */
+  AWS_REGION: requiredString,
 });
+const ourRoles = new Set(OUR_ROLE_ARNS);
 
 export interface StartEventFacts {
   eventId: string;
@@ -37,21 +23,52 @@ export interface StartEventFacts {
   account: string;
   principal: { type: string; arn: string };
   sourceIp: string;
+  /** How many distinct instances the event names. */
+  instanceCount: number;
+  /** The instances this execution assesses: at most TRIAGE_CHUNK_SIZE (none for an event it refuses). */
   instanceIds: string[];
+  /** This execution's chunk of the event's instances: 0 for the execution EventBridge started. */
+  chunk: { index: number; of: number };
+  /** Child triage executions for the other chunks, started by this one (only by chunk 0). */
+  childTriages: { index: number; name: string }[];
   attemptFailed: boolean;
   error?: { code: string; message: string };
   startedByUs: boolean;
+  /** Why the event is reported and not acted on (another account or region, no instance list). */
+  refused?: string;
 }
+
+/** Another account's or region's event is never acted on: its instances are not ours to assess or remediate. */
+function foreignReason({ account, region, detail }: StartInstancesEvent): string | undefined {
+  const accounts = [...new Set([account, detail.recipientAccountId])].filter((a) => a !== STACK_ACCOUNT_ID);
+  const regions = [...new Set([region, detail.awsRegion])].filter((r) => r !== AWS_REGION);
+  const where = [
+    ...(accounts.length > 0 ? [`account ${accounts.join(', ')} (this stack's is ${STACK_ACCOUNT_ID})`] : []),
+    ...(regions.length > 0 ? [`region ${regions.join(', ')} (this stack's is ${AWS_REGION})`] : []),
+  ];
+  return where.length > 0 ? `event from ${where.join(' and ')}: reported, not acted on` : undefined;
+}
+
+const NO_INSTANCES = 'the event names no instances (CloudTrail omits requestParameters and responseElements that are too large): ' +
+  'look the event up in CloudTrail by its eventID to see which instances were started';
 
 /** Reads the CloudTrail StartInstances event EventBridge delivered: who, from where, which instances, and whether it worked. */
 export const handler = async ({ event }: { event: unknown }): Promise<StartEventFacts> => {
-  const { detail, region, account } = parseOrThrow(startInstancesEvent, event);
+  const parsed = parseStartInstancesEvent(event);
+  const { detail, region, account, triageChunk } = parsed;
   const identity = detail.userIdentity;
   const issuer = identity.sessionContext?.sessionIssuer?.arn;
-  const ids = [
-    ...(detail.requestParameters?.instancesSet?.items ?? []),
-    ...(detail.responseElements?.instancesSet?.items ?? []),
-  ].map((i) => i.instanceId);
+  const ids = instanceIdsOf(parsed);
+  const attemptFailed = detail.errorCode !== undefined;
+  // EC2 itself refuses a malformed id; the failed attempt is still worth reporting.
+  if (!attemptFailed) checkInstanceIds(ids);
+  if (triageChunk && ids.length > TRIAGE_CHUNK_SIZE) {
+    throw new InvalidInputError(`invalid input: triageChunk: a chunk names at most ${TRIAGE_CHUNK_SIZE} instances and is never split again; this one names ${ids.length}`);
+  }
+  const startedByUs = issuer !== undefined && ourRoles.has(issuer);
+  const refused = foreignReason(parsed) ?? (ids.length === 0 && !attemptFailed ? NO_INSTANCES : undefined);
+  const acting = !refused && !attemptFailed && !startedByUs;
+  const chunks = triageChunk ? 1 : chunkCount(ids);
   const facts: StartEventFacts = {
     eventId: detail.eventID,
     eventTime: detail.eventTime,
@@ -59,11 +76,18 @@ export const handler = async ({ event }: { event: unknown }): Promise<StartEvent
     account,
     principal: { type: identity.type, arn: issuer ?? identity.arn ?? identity.invokedBy ?? 'unknown' },
     sourceIp: detail.sourceIPAddress ?? 'unknown',
-    instanceIds: [...new Set(ids)],
-    attemptFailed: detail.errorCode !== undefined,
-    startedByUs: issuer !== undefined && OUR_ROLE_ARNS.has(issuer),
+    instanceCount: ids.length,
+    // Never the whole list: the state would grow with the event (Step Functions allows 256 KB).
+    instanceIds: refused ? [] : chunkOf(ids, 0),
+    chunk: triageChunk ? { index: triageChunk.index, of: triageChunk.of } : { index: 0, of: acting ? chunks : 1 },
+    childTriages: acting && !triageChunk
+      ? Array.from({ length: chunks - 1 }, (_, i) => ({ index: i + 1, name: chunkExecutionName(WORKFLOW.triageStartInstances, detail.eventID, i + 1) }))
+      : [],
+    attemptFailed,
+    startedByUs,
   };
   if (detail.errorCode) facts.error = { code: detail.errorCode, message: detail.errorMessage ?? '' };
-  logger.info('StartInstances event', { eventId: facts.eventId, instances: facts.instanceIds.length, failed: facts.attemptFailed });
+  if (refused) facts.refused = refused;
+  logger.info('StartInstances event', { eventId: facts.eventId, instances: ids.length, chunk: facts.chunk, failed: attemptFailed, refused });
   return facts;
 };

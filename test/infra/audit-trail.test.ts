@@ -66,4 +66,34 @@ describe('audit beyond the 90 days of execution history', () => {
     });
   });
 
+  it('lets EventBridge publish to the topic only for its NotifyFailures rule, in this account (aws:SourceArn, aws:SourceAccount)', () => {
+    // GIVEN the topic and the one rule that targets it
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'EC2 remediation: failed, timed-out or aborted executions' } }));
+    const rules = Object.entries(template.findResources('AWS::Events::Rule'))
+      .filter(([, r]) => (r.Properties.Targets as { Arn: unknown }[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify({ Ref: topicId })));
+    expect(rules.map(([, r]) => r.Properties.Description)).toEqual(['A remediation execution failed, timed out or was aborted']);
+    // WHEN the topic's policy is read
+    const all = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    const policies = all.filter((p) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: topicId }]));
+    expect(policies).toHaveLength(1);
+    // AND no other topic (the approval requests) lets any service principal publish
+    const others = all.filter((p) => p !== policies[0]);
+    expect(others).toHaveLength(1);
+    expect(others.flatMap((p) => p.Properties.PolicyDocument.Statement as { Principal: unknown }[]).map((st) => st.Principal)).toEqual(['*']);
+    // THEN EventBridge (the only service principal in it) is held to exactly that rule, and the target assumes no role
+    expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'AllowPublishThroughSSLOnly', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: { Ref: topicId },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Sid: 'OurRulesPublish', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: topicId },
+        Condition: {
+          ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': [rules[0]![0], 'Arn'] }] },
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+        },
+      },
+    ]);
+    expect(rules[0]![1].Properties.Targets[0].RoleArn).toBeUndefined();
+  });
 });

@@ -48,6 +48,7 @@ const EXPECTED_RETRY = [
 // Which function each Task state invokes.
 const TASK_STATES: Record<string, TriageTask> = {
   [States.parseStartEvent]: 'parse-start-event',
+  [States.startChunkTriages]: 'start-chunk-triages',
   [States.assessInstance]: 'assess-instance',
   [States.startChild]: 'start-child',
   [States.buildTriageReport]: 'build-triage-report',
@@ -56,6 +57,8 @@ const TASK_STATES: Record<string, TriageTask> = {
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const actionsOf = (s: Statement): string[] => list(s.Action);
 const getAttArn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+// The stack's account and region are known here, so CDK writes the ARN out.
+const TRIAGE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-triage-start-instances';
 
 /** An isolated stack: encrypt-volumes as the child and triage, acknowledged as RemediationStack does. */
 function buildStack(app: App) {
@@ -194,6 +197,21 @@ describe('the triage task functions', () => {
     });
   });
 
+  it('start-chunk-triages may only start executions of triage itself (the further chunks of a large event)', () => {
+    expect(handlerGrants('start-chunk-triages')).toEqual([
+      { effect: 'Allow', action: 'states:StartExecution', resources: [TRIAGE_ARN], conditions: undefined },
+    ]);
+  });
+
+  it('start-chunk-triages knows triage by its ARN, built from the name (a reference would be a cycle)', () => {
+    expect(environmentOf('start-chunk-triages').TRIAGE_STATE_MACHINE_ARN).toEqual(TRIAGE_ARN);
+    expect(resources[triageMachineId]?.Properties.StateMachineName).toBe('remediation-triage-start-instances');
+  });
+
+  it('parse-start-event knows the stack\'s account (Lambda sets only the region)', () => {
+    expect(environmentOf('parse-start-event').STACK_ACCOUNT_ID).toBe('123456789012');
+  });
+
   it('assess-instance may only describe instances, volumes, security groups and flow logs', () => {
     // EC2 Describe* support no resource-level permissions: '*' is the only choice.
     expect(handlerGrants('assess-instance')).toEqual(['ec2:DescribeFlowLogs', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes']
@@ -237,13 +255,29 @@ describe('the triage state machine', () => {
     expect(state(States.startRemediations)).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemsPath: '$.assessment.remediations' });
   });
 
-  it('goes straight to the report for failed attempts and our own starts', () => {
+  it('goes straight to the report for failed attempts, our own starts and refused events (another account or region, no instance list); starts the other chunks of a large event first', () => {
     const route = state(States.routeEvent);
     expect(route.Default).toBe(States.assessInstances);
     expect(route.Choices).toEqual([{
-      Or: [{ Variable: '$.facts.startedByUs', BooleanEquals: true }, { Variable: '$.facts.attemptFailed', BooleanEquals: true }],
+      Or: [
+        { Variable: '$.facts.startedByUs', BooleanEquals: true },
+        { Variable: '$.facts.attemptFailed', BooleanEquals: true },
+        { Variable: '$.facts.refused', IsPresent: true },
+      ],
       Next: States.buildTriageReport,
-    }]);
+    }, { Variable: '$.facts.childTriages[0]', IsPresent: true, Next: States.startChunkTriages }]);
+  });
+
+  it('replaces the event by its facts: nothing after ParseStartEvent grows with the event', () => {
+    expect(state(States.parseStartEvent)).toMatchObject({ Parameters: { 'event.$': '$$.Execution.Input' }, Next: States.initInstances });
+    expect(state(States.parseStartEvent)).not.toHaveProperty('ResultPath');
+    expect(state(States.initInstances)).toEqual({ Type: 'Pass', Parameters: { 'facts.$': '$', instances: [] }, Next: States.routeEvent });
+  });
+
+  it('starts the further chunks first, reading the event from the context and keeping no result', () => {
+    expect(state(States.startChunkTriages)).toMatchObject({
+      Type: 'Task', Parameters: { 'event.$': '$$.Execution.Input', 'parentExecution.$': '$$.Execution.Id' }, ResultPath: null, Next: States.assessInstances,
+    });
   });
 
   it('starts a child unless the policy decided report', () => {
@@ -295,6 +329,7 @@ describe('the triage bundles', () => {
   it('call what the policies expect', () => {
     expect(Object.fromEntries(calls)).toEqual({
       'parse-start-event': [],
+      'start-chunk-triages': ['states:StartExecution'],
       'assess-instance': ['ec2:DescribeFlowLogs', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'],
       'start-child': ['states:StartExecution'],
       'build-triage-report': [],

@@ -13,7 +13,10 @@ const facts: StartEventFacts = {
   account: '123456789012',
   principal: { type: 'IAMUser', arn: ALICE },
   sourceIp: '203.0.113.10',
+  instanceCount: 1,
   instanceIds: [INSTANCE_ID],
+  chunk: { index: 0, of: 1 },
+  childTriages: [],
   attemptFailed: false,
   startedByUs: false,
 };
@@ -59,9 +62,11 @@ describe('build-triage-report', () => {
       startedAt: execution.startTime,
       finishedAt: NOW.toISOString(),
       actions: [{ action: 'start-execution', resourceId: CHILD_ARN, after: { workflow: 'encrypt-volumes', name: CHILD_NAME }, at: child.at }],
-      event: { eventId: EVENT_ID, eventTime: facts.eventTime, principal: facts.principal, sourceIp: '203.0.113.10', region: 'us-east-1' },
+      event: { eventId: EVENT_ID, eventTime: facts.eventTime, principal: facts.principal, sourceIp: '203.0.113.10', region: 'us-east-1', account: '123456789012' },
       findings: [{ instanceId: INSTANCE_ID, finding: '1 unencrypted EBS volume(s) -> encrypt-volumes', handling: 'started' }],
+      coverage: { instances: 1, assessed: 1, chunk: { index: 0, of: 1 }, childTriages: [], summary: '1 instance(s) in the event: 1 assessed here' },
     });
+    expect(report).not.toHaveProperty('refused');
   });
 
   it('counts a child a retry found already started as started', async () => {
@@ -81,6 +86,7 @@ describe('build-triage-report', () => {
     const failed: StartEventFacts = {
       ...facts,
       principal: { type: 'IAMUser', arn: 'arn:aws:iam::123456789012:user/mallory' },
+      instanceCount: 2,
       instanceIds: [INSTANCE_ID, OTHER_INSTANCE_ID],
       attemptFailed: true,
       error: { code: 'Client.UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
@@ -186,5 +192,55 @@ describe('build-triage-report', () => {
 
     // Assess
     expect(report).toMatchObject({ outcome: 'NO_ACTION', actions: [], findings: [] });
+  });
+
+  it('reports an event it refused (another account) as NO_ACTION with the reason, and nothing assessed', async () => {
+    // Prepare: parse-start-event lists no instances for a refused event.
+    const reason = "event from account 210987654321 (this stack's is 123456789012): reported, not acted on";
+    const refused: StartEventFacts = { ...facts, account: '210987654321', instanceCount: 2, instanceIds: [], refused: reason };
+
+    // Act: the workflow goes straight to the report.
+    const report = await handler({ facts: refused, execution, instances: [] });
+
+    // Assess
+    expect(report).toMatchObject({ outcome: 'NO_ACTION', actions: [], findings: [], refused: reason, event: { account: '210987654321' } });
+    expect(report.coverage).toEqual({ instances: 2, assessed: 0, chunk: { index: 0, of: 1 }, childTriages: [], summary: '2 instance(s) in the event: 0 assessed here' });
+  });
+
+  it('says how many instances went to child triage executions, and names them', async () => {
+    // Prepare: 120 instances, the first 50 assessed here.
+    const names = [1, 2].map((index) => ({ index, name: `triage-start-instances-${EVENT_ID}-chunk-${index}` }));
+    const chunk = Array.from({ length: 50 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
+    const large: StartEventFacts = { ...facts, instanceCount: 120, instanceIds: chunk, chunk: { index: 0, of: 3 }, childTriages: names };
+    const instances = chunk.map((instanceId) => ({ assessment: assessment({ instanceId }), children: [] }));
+
+    // Act
+    const report = await handler(event({ facts: large, instances }));
+
+    // Assess
+    expect(report.coverage).toEqual({
+      instances: 120, assessed: 50, chunk: { index: 0, of: 3 }, childTriages: names.map((n) => n.name),
+      summary: '120 instance(s) in the event: 50 assessed here; the other 70 in 2 child triage execution(s) of at most 50 each',
+    });
+  });
+
+  it('says which chunk a child triage execution covered', async () => {
+    // Act
+    const report = await handler(event({ facts: { ...facts, instanceCount: 20, chunk: { index: 2, of: 3 } }, instances: [{ assessment: assessment(), children: [] }] }));
+
+    // Assess
+    expect(report.coverage.summary).toBe("chunk 3 of 3 of the event's instances (20 in it): 1 assessed here");
+  });
+
+  it('names at most the listed instances of a failed attempt, and counts the rest', async () => {
+    // Prepare
+    const failed: StartEventFacts = { ...facts, instanceCount: 12_000, instanceIds: [INSTANCE_ID], attemptFailed: true, error: { code: 'Client.UnauthorizedOperation', message: '' } };
+
+    // Act
+    const report = await handler({ facts: failed, execution });
+
+    // Assess
+    expect(report.findings).toHaveLength(2);
+    expect(report.findings[1]).toEqual({ instanceId: '*', finding: '11999 more instance(s) in the event, not listed here', handling: 'reported' });
   });
 });
