@@ -65,6 +65,24 @@ function allowRulesToPublish(topic: sns.Topic, rules: events.IRule[]): void {
 }
 
 /**
+ * CloudWatch may publish for these alarms of this account. The topic's policy replaces SNS's default
+ * one (which lets the owner account publish), so without this statement the alarms' notifications
+ * would be refused.
+ */
+function allowAlarmsToPublish(topic: sns.Topic, alarms: cloudwatch.Alarm[]): void {
+  topic.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'OurAlarmsPublish',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: {
+      ArnEquals: { 'aws:SourceArn': alarms.map((alarm) => alarm.alarmArn) },
+      StringEquals: { 'aws:SourceAccount': Stack.of(topic).account },
+    },
+  }));
+}
+
+/**
  * Audit beyond Step Functions' 90 days: every status change of our executions goes to a
  * long-retention log group; failed, timed-out and aborted ones (and the failure alarms)
  * notify an SNS topic.
@@ -101,17 +119,19 @@ export class AuditTrail extends Construct {
       ))],
     });
     allowRulesToPublish(this.topic, [notifyFailures]);
-    for (const machine of props.machines) machine.failedAlarm.addAlarmAction(new actions.SnsAction(this.topic));
+    const alarms: cloudwatch.Alarm[] = props.machines.map((machine) => machine.failedAlarm);
     // An event that never reached triage is a StartInstances nobody looked at.
     (props.deadLetterQueues ?? []).forEach((queue, i) => {
-      new cloudwatch.Alarm(this, `DeadLetters${i}`, {
+      alarms.push(new cloudwatch.Alarm(this, `DeadLetters${i}`, {
         alarmDescription: `${queue.queueName}: an event could not be delivered to its state machine after every retry`,
         metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(new actions.SnsAction(this.topic));
+      }));
     });
+    for (const alarm of alarms) alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    allowAlarmsToPublish(this.topic, alarms);
   }
 }

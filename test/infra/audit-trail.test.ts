@@ -80,8 +80,8 @@ describe('audit beyond the 90 days of execution history', () => {
     const others = all.filter((p) => p !== policies[0]);
     expect(others).toHaveLength(1);
     expect(others.flatMap((p) => p.Properties.PolicyDocument.Statement as { Principal: unknown }[]).map((st) => st.Principal)).toEqual(['*']);
-    // THEN EventBridge (the only service principal in it) is held to exactly that rule, and the target assumes no role
-    expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
+    // THEN EventBridge is held to exactly that rule, and the target assumes no role (CloudWatch's statement: next test)
+    expect((policies[0]!.Properties.PolicyDocument.Statement as { Sid?: string }[]).filter((st) => st.Sid !== 'OurAlarmsPublish')).toEqual([
       {
         Sid: 'AllowPublishThroughSSLOnly', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: { Ref: topicId },
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
@@ -95,5 +95,25 @@ describe('audit beyond the 90 days of execution history', () => {
       },
     ]);
     expect(rules[0]![1].Properties.Targets[0].RoleArn).toBeUndefined();
+  });
+
+  it('lets CloudWatch publish to the topic only for the alarms that notify it, in this account', () => {
+    // GIVEN the topic and every alarm whose action is the topic
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'EC2 remediation: failed, timed-out or aborted executions' } }));
+    const alarmIds = Object.entries(template.findResources('AWS::CloudWatch::Alarm'))
+      .filter(([, a]) => JSON.stringify(a.Properties.AlarmActions) === JSON.stringify([{ Ref: topicId }]))
+      .map(([id]) => id);
+    expect(alarmIds.length).toBeGreaterThan(1);
+    // WHEN the topic's policy is read
+    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy')).find((p) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: topicId }]));
+    const statement = (policy!.Properties.PolicyDocument.Statement as { Sid?: string }[]).find((st) => st.Sid === 'OurAlarmsPublish');
+    // THEN exactly those alarms may publish through CloudWatch
+    expect(statement).toEqual({
+      Sid: 'OurAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: topicId },
+      Condition: {
+        ArnEquals: { 'aws:SourceArn': alarmIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })) },
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+      },
+    });
   });
 });
