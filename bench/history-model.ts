@@ -1,5 +1,5 @@
 import type { LocalWorkflow } from '../local/definition';
-import { DATA_PROFILE, STATE_PROFILE, SWAP_PROFILE, advancePoll, pollBudget, type PollProfile } from '../tasks/lib/polling';
+import { CLEANUP_PROFILE, DATA_PROFILE, STATE_PROFILE, SWAP_PROFILE, advancePoll, pollBudget, type PollProfile } from '../tasks/lib/polling';
 import type { PollState } from '../tasks/lib/types';
 
 /**
@@ -25,6 +25,7 @@ export const CHECK_PROFILES: Record<string, { profile: PollProfile; perGiB: bool
   'tasks/instance/check-instance-state.ts': { profile: STATE_PROFILE, perGiB: false },
   'tasks/ebs/swap-volume.ts': { profile: SWAP_PROFILE, perGiB: false },
   'tasks/ebs/rollback-volume.ts': { profile: SWAP_PROFILE, perGiB: false },
+  'tasks/ebs/cleanup-created.ts': { profile: CLEANUP_PROFILE, perGiB: false },
 };
 
 interface ChoiceRule {

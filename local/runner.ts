@@ -178,6 +178,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const removeHook = installClientHook(async (call, next) => {
     if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return emulation.ebsDefaultKmsKeyId();
     faults.before(call);
+    await faults.hold(call);
     if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
     if (call.service === 'sfn' && call.command === 'StartExecution') return startChild(call.input, options, children);
     if (call.service === 'sfn' && call.command === 'DescribeExecution') return describeExecution(call.input);

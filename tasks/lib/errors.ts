@@ -11,6 +11,7 @@ export const ErrorNames = {
   remediationRolledBack: 'RemediationRolledBack',
   rollbackFailed: 'RollbackFailedError',
   resourceLocked: 'ResourceLockedError',
+  instanceNotRestarted: 'InstanceNotRestartedError',
 } as const;
 
 /** AWS throttling and service errors: retried by the state machine with backoff and full jitter. */
@@ -36,6 +37,15 @@ export const TRANSIENT_ERRORS = [
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ] as const;
+
+/**
+ * EC2 could not start the instance for lack of capacity (in the AZ, of the account's limits, or of the type
+ * in the AZ): retried at the final start with a long backoff, never a reason to undo a verified swap.
+ */
+export const CAPACITY_ERRORS = ['InsufficientInstanceCapacity', 'InstanceLimitExceeded', 'Unsupported'] as const;
+
+/** A volume or instance is briefly busy (an attach/detach still settling): retried while putting originals back. */
+export const BUSY_ERRORS = ['IncorrectState', 'VolumeInUse'] as const;
 
 /** Never retried; caught into rollback where something was already changed. */
 export const PERMANENT_ERRORS = [
@@ -87,6 +97,14 @@ export class ResourceLockedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = ErrorNames.resourceLocked;
+  }
+}
+
+/** A verified swap is kept, but the instance could not be started again: it is left stopped. */
+export class InstanceNotRestartedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.instanceNotRestarted;
   }
 }
 
