@@ -233,7 +233,7 @@ describe('Maps and end states', () => {
 
   it('the restart after rollback is handed the devices and skipped when start-instance says so', () => {
     expect(state(States.restartAfterRollback)).toMatchObject({
-      Parameters: { Payload: { 'instanceId.$': '$.request.instanceId', afterRollback: { 'devices.$': '$.work.rolledBackVolumes' } } },
+      Parameters: { 'instanceId.$': '$.request.instanceId', afterRollback: { 'devices.$': '$.work.rolledBackVolumes' } },
       ResultPath: '$.work.restart', Next: States.routeRestartAfterRollback,
     });
     expect(state(States.routeRestartAfterRollback)).toEqual({
@@ -261,7 +261,7 @@ describe('Maps and end states', () => {
     [States.cleanupAfterRollback, 'rollback', '$.work.rollbackCleanup', States.routeCleanupAfterRollback, States.waitCleanupAfterRollback, States.finishRollback],
   ])('%s is a settle loop over the execution\'s resources (after %s)', (name, after, path, route, wait, then) => {
     expect(state(name)).toMatchObject({
-      Parameters: { Payload: { 'executionName.$': '$.execution.name', after, 'volumes.$': '$.work.volumes', 'poll.$': path } }, ResultPath: path, Next: route,
+      Parameters: { 'executionName.$': '$.execution.name', after, 'volumes.$': '$.work.volumes', 'poll.$': path }, ResultPath: path, Next: route,
     });
     expect(state(route)).toEqual({
       Type: 'Choice',

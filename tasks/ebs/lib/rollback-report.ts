@@ -56,12 +56,11 @@ export function deviceReport(planned: VolumeWork, instance: Instance, volumes: M
     ? { Error: outcome.error.Error, Cause: outcome.error.Cause ?? '' }
     : outcome?.step === 'not-restored' ? { Error: 'NotRestored', Cause: outcome.reason ?? 'left as it was' } : undefined;
   if (error) report.error = error;
-  if (!restored) report.whatToDo = whatToDo(report, instance.State?.Name ?? 'unknown', tagged);
+  if (!restored) report.whatToDo = whatToDo(report, instanceId, instance.State?.Name ?? 'unknown', tagged);
   return report;
 }
 
-function whatToDo(d: DeviceReport, instanceState: string, tagged: boolean): string {
-  const instanceId = d.attachedNow?.instanceId ?? d.originalAttachedTo?.instanceId ?? 'the instance';
+function whatToDo(d: DeviceReport, instanceId: string, instanceState: string, tagged: boolean): string {
   const steps: string[] = [];
   const stopFirst = instanceState === 'stopped' ? '' : `; the instance is ${instanceState}, stop it first`;
   if (d.attachedNow && d.attachedNow.volumeId !== d.originalVolumeId) {
