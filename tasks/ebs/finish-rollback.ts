@@ -93,8 +93,27 @@ export const handler = async (event: FinishRollbackEvent): Promise<{ report: Rol
   logger.warn(allRestored ? 'rolled back' : 'rollback incomplete', {
     instanceId: event.instanceId, error: report.error.Error, notRestored: devices.filter((d) => !d.restored).map((d) => d.device),
   });
-  return { report, cause: JSON.stringify(report), allRestored };
+  return { report, cause: fitCause(report), allRestored };
 };
+
+/** Step Functions keeps at most 32,768 characters of a Fail state's cause. */
+export const MAX_CAUSE = 32_768;
+
+/**
+ * The report as the execution's cause. With many volumes the per-resource cleanup actions go first
+ * (their ids stay in `cleanup`), then the restored devices' detail (their device, ids and `restored` stay):
+ * what is not restored, and what to do about it, is always kept whole.
+ */
+function fitCause(report: RollbackReport): string {
+  let cause = JSON.stringify(report);
+  if (cause.length <= MAX_CAUSE) return cause;
+  const cleanupActions = new Set(['delete-intermediate-snapshot', 'tag-rolled-back']);
+  const lean = { ...report, actions: report.actions.filter((a) => !cleanupActions.has(a.action)), actionsShortened: true };
+  cause = JSON.stringify(lean);
+  if (cause.length <= MAX_CAUSE) return cause;
+  const devices = report.devices.map((d) => (d.restored ? { device: d.device, originalVolumeId: d.originalVolumeId, newVolumeId: d.newVolumeId, restored: true } : d));
+  return JSON.stringify({ ...lean, actions: [], devices });
+}
 
 function failureOf(event: FinishRollbackEvent): { Error: string; Cause: string } {
   if (event.error?.Error) return { Error: event.error.Error, Cause: event.error.Cause ?? '' };

@@ -189,6 +189,29 @@ describe('finish-rollback', () => {
     expect(out.report.error).toEqual(expected);
   });
 
+  it('keeps the cause within Step Functions\' 32,768 characters for 40 volumes, dropping per-resource cleanup actions first', async () => {
+    // Prepare: 40 devices, each original back in place, and hundreds of cleaned-up resources
+    const many = Array.from({ length: 40 }, (_, i) => volumeWork({
+      volumeId: `vol-0aaaaaaaaaaaa${String(i).padStart(4, '0')}`, device: `/dev/sd${String.fromCharCode(98 + (i % 25))}${i}`, deleteOnTermination: false,
+      newVolumeId: `vol-0cccccccccccc${String(i).padStart(4, '0')}`,
+    }));
+    given('running', many.map((v) => [v.device, v.volumeId, false] as Mapping), many.map((v) => ec2Volume(v.volumeId, 'in-use', on(INSTANCE_ID, v.device))));
+    const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(17, '0')}`);
+    const cleanupResult = { deleted: ids('snap', 80), kept: ids('snap', 80), tagged: [...ids('snap', 80), ...ids('vol', 40)], unsettled: [] };
+
+    // Act
+    const out = await handler(event({ volumes: many, devices: many.map((v) => ({ volumeId: v.volumeId, step: 'restored' })), cleanup: cleanupResult }));
+
+    // Assess
+    expect(JSON.stringify(out.report).length).toBeGreaterThan(32_768);
+    expect(out.cause.length).toBeLessThanOrEqual(32_768);
+    const cause = JSON.parse(out.cause) as typeof out.report & { actionsShortened?: boolean };
+    expect(cause.actionsShortened).toBe(true);
+    expect(cause.cleanup).toEqual(cleanupResult);
+    expect(cause.devices).toHaveLength(40);
+    expect(cause.outcome).toBe('ROLLED_BACK');
+  });
+
   it.each([
     ['DescribeInstances', () => ec2.on(DescribeInstancesCommand).rejects(awsError('RequestLimitExceeded'))],
     ['DescribeVolumes', () => ec2.on(DescribeVolumesCommand).rejects(awsError('RequestLimitExceeded'))],
