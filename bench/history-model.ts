@@ -1,5 +1,5 @@
 import type { LocalWorkflow } from '../local/definition';
-import { DATA_PROFILE, SETTLE_PROFILE, STATE_PROFILE, SWAP_PROFILE, advancePoll, pollBudget, type PollProfile } from '../tasks/lib/polling';
+import { CLEANUP_PROFILE, DATA_PROFILE, SETTLE_PROFILE, STATE_PROFILE, SWAP_PROFILE, advancePoll, pollBudget, type PollProfile } from '../tasks/lib/polling';
 import type { PollState } from '../tasks/lib/types';
 
 /**
@@ -26,6 +26,7 @@ export const CHECK_PROFILES: Record<string, { profile: PollProfile; perGiB: bool
   'tasks/instance/check-instance-settled.ts': { profile: SETTLE_PROFILE, perGiB: false },
   'tasks/ebs/swap-volume.ts': { profile: SWAP_PROFILE, perGiB: false },
   'tasks/ebs/rollback-volume.ts': { profile: SWAP_PROFILE, perGiB: false },
+  'tasks/ebs/cleanup-created.ts': { profile: CLEANUP_PROFILE, perGiB: false },
 };
 
 interface ChoiceRule {

@@ -27,6 +27,24 @@ export interface FaultPlan {
   operator?: OperatorAction[];
   /** DescribeInstances reports this state for some calls (e.g. `pending` right after triage's StartInstances). */
   instanceState?: InstanceStateFault;
+  // --- Rollback, cleanup and restart (encrypt-volumes) ---
+  /** Calls `from`..`to` (1-based, inclusive; no `to`: every one after) of a command, counting only those whose input has `match`'s values, fail. */
+  failCalls?: FailCalls[];
+  /**
+   * A create still in flight when rollback reads the account: the nth call of `command` is held until the
+   * cleanup's first find of volumes by the execution tag has been answered, and the cleanup's next find
+   * waits until it has landed (so the settle loop, not luck, must find it).
+   */
+  landsLate?: { command: string; nth: number };
+}
+
+export interface FailCalls {
+  command: string;
+  from?: number;
+  to?: number;
+  match?: Record<string, string>;
+  errorName: string;
+  message: string;
 }
 
 export interface FaultRecord {
@@ -43,11 +61,14 @@ export class FaultLayer {
   private readonly answerLost = new Set<string>();
   private readonly calls = new Map<string, number>();
   private readonly snapshotPolls = new Map<string, number>();
+  private readonly failCallCounts = new Map<FailCalls, number>();
+  private late?: { call?: AwsCall; read: Deferred; landed: Deferred };
 
   private readonly operator: InstanceOperator;
 
   constructor(private readonly plan: FaultPlan = {}) {
     this.operator = new InstanceOperator(plan.operator ?? [], plan.instanceState, this.injected);
+    if (plan.landsLate) this.late = { read: deferred(), landed: deferred() };
   }
 
   /** Runs once moto has answered (before `after`): what someone else does to the account at that moment. */
@@ -71,11 +92,58 @@ export class FaultLayer {
       this.injected.push({ fault: 'fail', command: key, detail: JSON.stringify(call.input) });
       throw awsError(fail.errorName, fail.message);
     }
+    this.failCallsBefore(call, key);
+  }
+
+  // --- Rollback, cleanup and restart (encrypt-volumes) ---
+
+  private failCallsBefore(call: AwsCall, key: string): void {
+    for (const rule of this.plan.failCalls ?? []) {
+      if (rule.command !== call.command || !Object.entries(rule.match ?? {}).every(([k, v]) => call.input[k] === v)) continue;
+      const n = (this.failCallCounts.get(rule) ?? 0) + 1;
+      this.failCallCounts.set(rule, n);
+      if (n >= (rule.from ?? 1) && n <= (rule.to ?? Number.POSITIVE_INFINITY)) {
+        this.injected.push({ fault: 'fail', command: key, detail: JSON.stringify(call.input) });
+        throw awsError(rule.errorName, rule.message);
+      }
+    }
+  }
+
+  /** Runs after `before`, before the call reaches moto: holds the late create, or the cleanup's find that must see it. */
+  async hold(call: AwsCall): Promise<void> {
+    const late = this.late;
+    const plan = this.plan.landsLate;
+    if (!late || !plan) return;
+    if (call.command === plan.command && !late.call && this.calls.get(`${call.service}:${call.command}`) === plan.nth) {
+      late.call = call;
+      this.injected.push({ fault: 'lands-late', command: `${call.service}:${call.command}`, detail: 'held until the cleanup has read the account' });
+      await this.within(late.read.promise, 'the cleanup never read the account');
+    } else if (isCleanupFind(call) && late.call && late.read.done && !late.landed.done) {
+      await this.within(late.landed.promise, 'the late create never landed');
+    }
+  }
+
+  private afterLate(call: AwsCall): void {
+    const late = this.late;
+    if (!late) return;
+    if (call === late.call) late.landed.resolve();
+    if (call.command === 'DescribeVolumes' && isCleanupFind(call) && late.call) late.read.resolve();
+  }
+
+  /** A held call never hangs a test: after a while it goes on, and the record says so. */
+  private async within(promise: Promise<void>, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(() => { this.injected.push({ fault: 'hold-gave-up', command: 'local', detail: what }); resolve(); }, 20_000);
+    });
+    await Promise.race([promise, gaveUp]);
+    clearTimeout(timer);
   }
 
   /** Runs on moto's answer: may lose it, or make finished work look unfinished. */
   after(call: AwsCall, output: unknown): unknown {
     const key = `${call.service}:${call.command}`;
+    this.afterLate(call);
     if (this.plan.failAfterSuccessOnce?.includes(call.command) && !this.answerLost.has(key)) {
       this.answerLost.add(key);
       this.injected.push({ fault: 'answer-lost', command: key });
@@ -135,4 +203,25 @@ export class FaultLayer {
     }
     return output;
   }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  done: boolean;
+}
+
+function deferred(): Deferred {
+  const d = { done: false } as Deferred;
+  d.promise = new Promise<void>((resolve) => {
+    d.resolve = () => { d.done = true; resolve(); };
+  });
+  return d;
+}
+
+/** The cleanup's find by the execution tag alone (create tasks look up by execution, phase and source volume). */
+function isCleanupFind(call: AwsCall): boolean {
+  const filters = call.input.Filters as { Name?: string }[] | undefined;
+  return (call.command === 'DescribeVolumes' || call.command === 'DescribeSnapshots')
+    && filters?.length === 1 && filters[0]?.Name === 'tag:remediation:execution';
 }

@@ -191,6 +191,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const removeHook = installClientHook(async (call, next) => {
     if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return emulation.ebsDefaultKmsKeyId();
     faults.before(call);
+    await faults.hold(call);
     if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
     // Through the fault layer's answer too: a lost answer to a start that took effect (the retry finds the execution).
     if (call.service === 'sfn' && call.command === 'StartExecution') return faults.after(call, await startChild(call.input, options, children, startedNotRun));

@@ -4,7 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { TAG } from '../../tasks/lib/tags';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
-import { COMMENT, buildEncryptVolumesDefinition, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
+import { COMMENT, DEFAULT_RESTART_RETRY, buildEncryptVolumesDefinition, type EncryptVolumesTask, type RestartRetry } from '../../workflows/encrypt-volumes';
 import { ec2Arn, ec2Describe, ec2On, ec2TagOnCreate, kmsDescribeKey, kmsVia, statements } from '../kit/grants';
 import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
 
@@ -13,11 +13,29 @@ export interface EncryptVolumesProps {
   approvalTopic?: sns.ITopic;
   /** No answer within this time = rejected (default 24 h). */
   approvalTimeout?: Duration;
+  /**
+   * The final start's Retry of capacity errors (default: about 1 h in total). Also from CDK context
+   * `encryptVolumes.restartRetry`: `{ "intervalSeconds": 60, "maxAttempts": 7, "maxDelaySeconds": 900 }`.
+   */
+  restartRetry?: RestartRetry;
 }
 
 export interface EncryptVolumesResources {
   approvalTopic: sns.ITopic;
   approvalTimeout?: Duration;
+  restartRetry: RestartRetry;
+}
+
+/** The capacity Retry of the final start: the prop, else CDK context, else the default (each field on its own). */
+function restartRetryOf(scope: Construct, props: EncryptVolumesProps): RestartRetry {
+  if (props.restartRetry) return props.restartRetry;
+  const context = (scope.node.tryGetContext('encryptVolumes') ?? {}) as { restartRetry?: { intervalSeconds?: number; maxAttempts?: number; maxDelaySeconds?: number } };
+  const c = context.restartRetry ?? {};
+  return {
+    interval: c.intervalSeconds !== undefined ? Duration.seconds(c.intervalSeconds) : DEFAULT_RESTART_RETRY.interval,
+    maxAttempts: c.maxAttempts ?? DEFAULT_RESTART_RETRY.maxAttempts,
+    maxDelay: c.maxDelaySeconds !== undefined ? Duration.seconds(c.maxDelaySeconds) : DEFAULT_RESTART_RETRY.maxDelay,
+  };
 }
 
 const KMS_FOR_EBS = ['CreateGrant', 'Decrypt', 'DescribeKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo'];
@@ -83,13 +101,23 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
   },
   'start-instance': {
     entry: 'tasks/instance/start-instance.ts',
-    // Starting an instance with encrypted volumes uses the key on the caller's behalf.
-    grants: [ec2On(['StartInstances'], ['instance']), kmsVia('ec2', KMS_TO_ATTACH)],
+    // Starting an instance with encrypted volumes uses the key on the caller's behalf; the restart after
+    // a rollback first reads the instance's state.
+    grants: [ec2Describe('DescribeInstances'), ec2On(['StartInstances'], ['instance']), kmsVia('ec2', KMS_TO_ATTACH)],
   },
-  'delete-intermediate-snapshots': {
-    entry: 'tasks/ebs/delete-intermediate-snapshots.ts',
-    // Only snapshots this workflow made: never anything else in the account.
-    grants: [statements(() => [new iam.PolicyStatement({ actions: ['ec2:DeleteSnapshot'], resources: ['*'], conditions: ours })])],
+  'cleanup-created': {
+    entry: 'tasks/ebs/cleanup-created.ts',
+    grants: [
+      ec2Describe('DescribeSnapshots', 'DescribeVolumes'),
+      // Only snapshots this workflow made: never anything else in the account.
+      statements(() => [new iam.PolicyStatement({ actions: ['ec2:DeleteSnapshot'], resources: ['*'], conditions: ours })]),
+      // Marking what a rollback kept: only the rolled-back and retention keys, only on what this workflow made.
+      statements((scope) => [new iam.PolicyStatement({
+        actions: ['ec2:CreateTags'],
+        resources: [ec2Arn(scope, 'volume'), ec2Arn(scope, 'snapshot')],
+        conditions: { ...ours, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.rolledBack, TAG.retainUntil] } },
+      })]),
+    ],
   },
   'build-report': { entry: 'tasks/ebs/build-report.ts', grants: [] },
   'rollback-volume': {
@@ -107,17 +135,13 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
     grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [resources.approvalTopic.topicArn] })]],
     environment: ({ resources }) => ({ APPROVAL_TOPIC_ARN: resources.approvalTopic.topicArn }),
   },
-  'finish-rollback': {
-    entry: 'tasks/ebs/finish-rollback.ts',
-    grants: [
-      ec2Describe('DescribeSnapshots', 'DescribeVolumes'),
-      statements((scope) => [new iam.PolicyStatement({ actions: ['ec2:CreateTags'], resources: [ec2Arn(scope, 'volume'), ec2Arn(scope, 'snapshot')], conditions: ours })]),
-    ],
-  },
+  // Reads only: the report of what rollback left (the cleanup before it tagged what was kept).
+  'finish-rollback': { entry: 'tasks/ebs/finish-rollback.ts', grants: [ec2Describe('DescribeInstances', 'DescribeVolumes')] },
 };
 
-function approvalTopic(scope: Construct, props: EncryptVolumesProps): EncryptVolumesResources {
+function resourcesOf(scope: Construct, props: EncryptVolumesProps): EncryptVolumesResources {
   return {
+    restartRetry: restartRetryOf(scope, props),
     approvalTopic: props.approvalTopic ?? new sns.Topic(scope, 'ApprovalRequests', { displayName: 'EC2 remediation: approval requests', enforceSSL: true }),
     ...(props.approvalTimeout ? { approvalTimeout: props.approvalTimeout } : {}),
   };
@@ -130,8 +154,8 @@ export const encryptVolumesSpec = defineWorkflow<EncryptVolumesTask, EncryptVolu
   // Longer than every poll budget together, so a budget (which rolls back) always fires first.
   timeout: Duration.days(30),
   tasks: ENCRYPT_VOLUMES_TASK_SPECS,
-  resources: approvalTopic,
-  definition: (scope, fns, resources, kit) => buildEncryptVolumesDefinition(scope, fns, resources.approvalTimeout, kit),
+  resources: resourcesOf,
+  definition: (scope, fns, resources, kit) => buildEncryptVolumesDefinition(scope, fns, resources.approvalTimeout, kit, { restartRetry: resources.restartRetry }),
   // One remediation per instance at a time, whichever workflow it is.
   lock: { targetPath: '$.request.instanceId' },
   // Input approval: true pauses for a person; the kit makes the plan again after the answer and compares.

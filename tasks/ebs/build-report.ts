@@ -5,7 +5,7 @@ import type { ExecutionFacts, ReportAction, WorkflowReport } from '../lib/types'
 import type { Plan, VolumeWork } from './lib/types';
 import type { InstanceChange } from '../instance/stop-instance';
 import type { SwapState } from './swap-volume';
-import type { CleanupResult } from './delete-intermediate-snapshots';
+import type { CleanupResult } from './cleanup-created';
 import type { Verification } from './verify-swap';
 import { reportHeader, reportOutcome } from '../lib/report';
 
@@ -19,13 +19,29 @@ export interface BuildReportEvent {
     swaps?: SwapState[];
     verification?: Verification;
     start?: InstanceChange;
-    cleanup?: CleanupResult;
+    cleanup?: Partial<CleanupResult>;
+    /** The cleanup failed after a verified swap: reported, never a reason to roll the swap back. */
+    cleanupError?: { Error?: string; Cause?: string };
+    /** The final start kept failing after a verified swap (InstanceNotRestartedError). */
+    startError?: { Error?: string; Cause?: string };
   };
+}
+
+/** A verified swap whose instance could not be started again: what was done, and what a person does next. */
+export interface NotRestarted {
+  instanceId: string;
+  instanceState: 'stopped';
+  error: { Error: string; Cause: string };
+  volumesEncryptedAndVerified: true;
+  originalsRetained: string[];
+  whatToDo: string;
 }
 
 export interface Report extends WorkflowReport {
   plan: { volumes: { volumeId: string; device: string; sizeGiB: number; volumeType: string }[]; alreadyEncrypted: string[]; needsStop: boolean; kmsKeyArn: string };
   verification?: Verification;
+  cleanup?: { deleted: string[]; kept: string[]; tagged: string[]; unsettled: string[]; error?: { Error: string; Cause: string } };
+  notRestarted?: NotRestarted;
 }
 
 /** The execution's output: what was planned, what changed (before/after) and the verify result. */
@@ -42,6 +58,23 @@ export const handler = async ({ request, execution, plan, work }: BuildReportEve
     actions: outcome === 'REMEDIATED' ? actionsOf(plan, work) : [],
   };
   if (work.verification) report.verification = work.verification;
+  if (work.cleanup?.deleted || work.cleanupError?.Error) {
+    report.cleanup = {
+      deleted: work.cleanup?.deleted ?? [], kept: work.cleanup?.kept ?? [], tagged: work.cleanup?.tagged ?? [], unsettled: work.cleanup?.unsettled ?? [],
+      ...(work.cleanupError?.Error ? { error: { Error: work.cleanupError.Error, Cause: work.cleanupError.Cause ?? '' } } : {}),
+    };
+  }
+  if (work.startError?.Error) {
+    const instanceId = plan.instance.instanceId;
+    report.notRestarted = {
+      instanceId,
+      instanceState: 'stopped',
+      error: { Error: work.startError.Error, Cause: work.startError.Cause ?? '' },
+      volumesEncryptedAndVerified: true,
+      originalsRetained: (work.swaps ?? []).map((s) => s.volumeId),
+      whatToDo: `start ${instanceId} when EC2 has capacity (aws ec2 start-instances --instance-ids ${instanceId}); its volumes are already encrypted and verified, do not run the remediation again`,
+    };
+  }
   return report;
 };
 
@@ -68,7 +101,7 @@ function actionsOf(plan: Plan, work: BuildReportEvent['work']): ReportAction[] {
       at: swap.at,
     });
   }
-  if (work.start) {
+  if (work.start && !work.startError) {
     actions.push({ action: 'start-instance', resourceId: instanceId, before: { state: 'stopped' }, after: { state: 'running' }, at: work.start.at });
   }
   for (const id of work.cleanup?.deleted ?? []) {

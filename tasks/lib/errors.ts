@@ -14,6 +14,7 @@ export const ErrorNames = {
   answerLost: 'AnswerLostError',
   instanceChanged: 'InstanceChangedError',
   planChanged: 'PlanChangedError',
+  instanceNotRestarted: 'InstanceNotRestartedError',
 } as const;
 
 /** AWS throttling and service errors: retried by the state machine with backoff and full jitter. */
@@ -41,6 +42,15 @@ export const TRANSIENT_ERRORS = [
   // A create sent once got no answer (timeout, dropped connection): retried, and the retry looks it up by tag first.
   ErrorNames.answerLost,
 ] as const;
+
+/**
+ * EC2 could not start the instance for lack of capacity (in the AZ, of the account's limits, or of the type
+ * in the AZ): retried at the final start with a long backoff, never a reason to undo a verified swap.
+ */
+export const CAPACITY_ERRORS = ['InsufficientInstanceCapacity', 'InstanceLimitExceeded', 'Unsupported'] as const;
+
+/** A volume or instance is briefly busy (an attach/detach still settling): retried while putting originals back. */
+export const BUSY_ERRORS = ['IncorrectState', 'VolumeInUse'] as const;
 
 /** Never retried; caught into rollback where something was already changed. */
 export const PERMANENT_ERRORS = [
@@ -118,6 +128,14 @@ export class PlanChangedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = ErrorNames.planChanged;
+  }
+}
+
+/** A verified swap is kept, but the instance could not be started again: it is left stopped. */
+export class InstanceNotRestartedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.instanceNotRestarted;
   }
 }
 

@@ -47,6 +47,12 @@ export const NOT_YET_VISIBLE_POLLS = 3;
 export const SWAP_PROFILE: PollProfile = { ...STATE_PROFILE, basePolls: 20, maxPolls: 20 };
 
 /**
+ * The cleanup's settle loop: finds by tag until two agree and nothing is being created. Bounded: what is
+ * still being created after the last round is reported as unsettled, never waited for without end.
+ */
+export const CLEANUP_PROFILE: PollProfile = { minWaitSeconds: 15, maxWaitSeconds: 120, basePolls: 20, gibPerExtraPoll: Number.POSITIVE_INFINITY, maxPolls: 20 };
+
+/**
  * Volumes one execution swaps at most. With every budget exhausted, 40 volumes still
  * keep the history under 25,000 events; larger sets are split with `volumeIds`.
  */

@@ -31,11 +31,13 @@ const TASK_STATES: Record<string, EncryptVolumesTask> = {
   [States.verifySwap]: 'verify-swap',
   [States.startInstance]: 'start-instance',
   [States.checkInstanceStarted]: 'check-instance-state',
-  [States.deleteIntermediateSnapshots]: 'delete-intermediate-snapshots',
+  [States.cleanupCreated]: 'cleanup-created',
   [States.buildReport]: 'build-report',
+  [States.buildNotRestartedReport]: 'build-report',
   [States.rollbackVolume]: 'rollback-volume',
   [States.restartAfterRollback]: 'start-instance',
   [States.checkRestartedAfterRollback]: 'check-instance-state',
+  [States.cleanupAfterRollback]: 'cleanup-created',
   [States.finishRollback]: 'finish-rollback',
 };
 // The kit's lock steps around the workflow's own, and the function each invokes.
@@ -61,10 +63,23 @@ const GUARDED = [
   States.preCopySnapshots, States.checkPreCopySnapshots, States.preCopyEncrypt, States.checkPreCopyEncrypt,
   States.stopInstance, States.checkInstanceStopped, States.recheckBeforeFinalSnapshots, States.finalSnapshots, States.checkFinalSnapshots,
   States.finalEncrypt, States.checkFinalEncrypt, States.createVolumes, States.checkVolumes, States.swapVolumes,
-  States.verifySwap, States.startInstance, States.checkInstanceStarted, States.deleteIntermediateSnapshots,
+  States.verifySwap,
 ];
-// Rollback's own steps: a failure there ends in RollbackFailed, never in a second rollback.
-const ROLLBACK = [States.rollbackVolumes, States.restartAfterRollback, States.checkRestartedAfterRollback, States.finishRollback];
+// After verify: a failure to start or to clean up never rolls the verified swap back.
+const AFTER_VERIFY: Record<string, { ResultPath: string; Next: string }> = {
+  [States.startInstance]: { ResultPath: '$.work.startError', Next: States.cleanupCreated },
+  [States.checkInstanceStarted]: { ResultPath: '$.work.startError', Next: States.cleanupCreated },
+  [States.cleanupCreated]: { ResultPath: '$.work.cleanupError', Next: States.routeAfterCleanup },
+};
+// Rollback's own steps: a failure there is recorded and rollback goes on, so FinishRollback always runs.
+const ROLLBACK: Record<string, { ResultPath: string; Next: string }> = {
+  [States.rollbackVolume]: { ResultPath: '$.error', Next: States.rollbackVolumeFailed },
+  [States.rollbackVolumes]: { ResultPath: '$.work.rollbackErrors.volumes', Next: States.cleanupAfterRollback },
+  [States.restartAfterRollback]: { ResultPath: '$.work.rollbackErrors.restart', Next: States.cleanupAfterRollback },
+  [States.checkRestartedAfterRollback]: { ResultPath: '$.work.rollbackErrors.restart', Next: States.cleanupAfterRollback },
+  [States.cleanupAfterRollback]: { ResultPath: '$.work.rollbackErrors.cleanup', Next: States.finishRollback },
+  [States.finishRollback]: { ResultPath: '$.work.rollbackError', Next: States.rollbackFailed },
+};
 
 const EXPECTED_RETRY = [
   {
@@ -73,6 +88,16 @@ const EXPECTED_RETRY = [
   },
   { ErrorEquals: ['States.Timeout', 'Sandbox.Timedout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
 ];
+// Capacity at the (re)start: a long backoff, about an hour in all by default.
+const CAPACITY_RETRY = {
+  ErrorEquals: ['InsufficientInstanceCapacity', 'InstanceLimitExceeded', 'Unsupported'],
+  IntervalSeconds: 60, MaxAttempts: 7, BackoffRate: 2, MaxDelaySeconds: 900, JitterStrategy: 'FULL',
+};
+// A volume still settling while an original is put back.
+const BUSY_RETRY = { ErrorEquals: ['IncorrectState', 'VolumeInUse'], IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' };
+const EXTRA_RETRY: Record<string, object[]> = {
+  [States.startInstance]: [CAPACITY_RETRY], [States.restartAfterRollback]: [CAPACITY_RETRY], [States.rollbackVolume]: [BUSY_RETRY],
+};
 
 let synth: Synthesized;
 let machine: ParsedStateMachine;
@@ -90,8 +115,8 @@ describe('Task states', () => {
     expect(tasks.sort()).toEqual([...TASKS, States.requestApproval].sort());
   });
 
-  it.each(TASKS)('%s retries transient errors and one timeout, nothing else', (name) => {
-    expect(state(name).Retry).toEqual(EXPECTED_RETRY);
+  it.each(TASKS)('%s retries transient errors and one timeout (the starts capacity, rollback a busy volume too), nothing else', (name) => {
+    expect(state(name).Retry).toEqual([...EXPECTED_RETRY, ...(EXTRA_RETRY[name] ?? [])]);
   });
 
   it.each(TASKS)('%s has its timeout', (name) => {
@@ -117,8 +142,12 @@ describe('Catch', () => {
     expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.rollbackVolumes }]);
   });
 
-  it.each(ROLLBACK)('%s ends in RollbackFailed on any error', (name) => {
-    expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackError', Next: States.rollbackFailed }]);
+  it.each(Object.keys(AFTER_VERIFY))('%s records any error and goes on to the cleanup and the report, never to rollback', (name) => {
+    expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ...AFTER_VERIFY[name] }]);
+  });
+
+  it.each(Object.keys(ROLLBACK))('%s records any error and rollback goes on', (name) => {
+    expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ...ROLLBACK[name] }]);
   });
 
   it('ValidateInput and Preflight have none: a refusal ends the execution before any change (the Remediation branch around Preflight releases the lock)', () => {
@@ -128,7 +157,7 @@ describe('Catch', () => {
 
   it('no other state catches', () => {
     const catching = [...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name]) => name);
-    expect(catching.sort()).toEqual([...GUARDED, ...ROLLBACK, States.requestApproval, SkeletonStates.remediation].sort());
+    expect(catching.sort()).toEqual([...GUARDED, ...Object.keys(AFTER_VERIFY), ...Object.keys(ROLLBACK), States.requestApproval, SkeletonStates.remediation].sort());
   });
 });
 
@@ -182,13 +211,76 @@ describe('Maps and end states', () => {
     expect(state(States.rolledBack)).toEqual({ Type: 'Fail', Error: 'RemediationRolledBack', CausePath: '$.work.rollback.cause' });
   });
 
-  it('RollbackFailed fails with the rollback error', () => {
+  it('RollbackIncomplete fails with RollbackFailedError and the per-device report; RollbackFailed (FinishRollback itself failed) with its error', () => {
+    expect(state(States.rollbackIncomplete)).toEqual({ Type: 'Fail', Error: ErrorNames.rollbackFailed, CausePath: '$.work.rollback.cause' });
     expect(state(States.rollbackFailed)).toEqual({ Type: 'Fail', Error: ErrorNames.rollbackFailed, CausePath: '$.work.rollbackError.Cause' });
+  });
+
+  it('FinishRollback routes on whether everything was restored', () => {
+    expect(state(States.finishRollback).Next).toBe(States.routeRollbackOutcome);
+    expect(state(States.routeRollbackOutcome)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.work.rollback.allRestored', BooleanEquals: true, Next: States.rolledBack }], Default: States.rollbackIncomplete,
+    });
+  });
+
+  it('the rollback Map attempts every device: a device caught after its retries is recorded, and the iteration ends well', () => {
+    const map = state(States.rollbackVolumes);
+    expect(map).toMatchObject({
+      Type: 'Map', MaxConcurrency: 1, ItemsPath: '$.work.volumes', ResultPath: '$.work.rolledBackVolumes',
+      ItemSelector: { 'volume.$': '$$.Map.Item.Value', 'instanceId.$': '$.request.instanceId', poll: {} },
+      Next: States.routeRollbackRestart,
+    });
+    expect(state(States.rollbackVolumeFailed)).toEqual({
+      Type: 'Pass', End: true, Parameters: { 'volumeId.$': '$.volume.volumeId', 'device.$': '$.volume.device', step: 'failed', 'error.$': '$.error' },
+    });
+    expect(state(States.volumeRestored)).toEqual({ Type: 'Pass', End: true, OutputPath: '$.poll' });
+    expect(state(States.routeRollbackRestart)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.plan.instance.wasRunning', BooleanEquals: true, Next: States.restartAfterRollback }], Default: States.cleanupAfterRollback,
+    });
+  });
+
+  it('the restart after rollback is handed the devices and skipped when start-instance says so', () => {
+    expect(state(States.restartAfterRollback)).toMatchObject({
+      Parameters: { 'instanceId.$': '$.request.instanceId', afterRollback: { 'devices.$': '$.work.rolledBackVolumes' } },
+      ResultPath: '$.work.restart', Next: States.routeRestartAfterRollback,
+    });
+    expect(state(States.routeRestartAfterRollback)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.work.restart.skipped', IsPresent: true, Next: States.cleanupAfterRollback }], Default: States.checkRestartedAfterRollback,
+    });
+  });
+
+  it('a start that keeps failing after verify ends InstanceNotRestartedError after the cleanup, with the report as its cause', () => {
+    expect(state(States.routeAfterCleanup)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.work.startError', IsPresent: true, Next: States.buildNotRestartedReport }], Default: States.buildReport,
+    });
+    expect(state(States.buildNotRestartedReport)).toMatchObject({ ResultPath: '$.work.report', Next: States.describeNotRestarted });
+    expect(state(States.describeNotRestarted)).toEqual({
+      Type: 'Pass', Parameters: { 'cause.$': 'States.JsonToString($.work.report)' }, ResultPath: '$.work.notRestarted', Next: States.instanceNotRestarted,
+    });
+    expect(state(States.instanceNotRestarted)).toEqual({ Type: 'Fail', Error: 'InstanceNotRestartedError', CausePath: '$.work.notRestarted.cause' });
+    expect(state(States.instanceStartFailed)).toMatchObject({
+      Type: 'Pass', Parameters: { 'Error.$': '$.work.polls.started.error.Error', 'Cause.$': '$.work.polls.started.error.Cause' },
+      ResultPath: '$.work.startError', Next: States.cleanupCreated,
+    });
+  });
+
+  it.each([
+    [States.cleanupCreated, 'success', '$.work.cleanup', States.routeCleanupCreated, States.waitCleanupCreated, States.routeAfterCleanup],
+    [States.cleanupAfterRollback, 'rollback', '$.work.rollbackCleanup', States.routeCleanupAfterRollback, States.waitCleanupAfterRollback, States.finishRollback],
+  ])('%s is a settle loop over the execution\'s resources (after %s)', (name, after, path, route, wait, then) => {
+    expect(state(name)).toMatchObject({
+      Parameters: { 'executionName.$': '$.execution.name', after, 'volumes.$': '$.work.volumes', 'poll.$': path }, ResultPath: path, Next: route,
+    });
+    expect(state(route)).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: `${path}.status`, StringEquals: 'pending', Next: wait }, { Variable: `${path}.status`, StringEquals: 'error', Next: then }],
+      Default: then,
+    });
   });
 
   it('every Wait waits the seconds the check it returns to computed', () => {
     const waits = [...machine.states].filter(([, s]) => s.Type === 'Wait');
-    expect(waits.length).toBe(11);
+    expect(waits.length).toBe(13);
     for (const [name, wait] of waits) {
       const check = state(wait.Next ?? '');
       expect({ name, ...wait }).toEqual({ name, Type: 'Wait', SecondsPath: `${check.ResultPath}.waitSeconds`, Next: wait.Next });

@@ -110,7 +110,9 @@ describe('failures roll back', () => {
     expect(statesEntered(execution)).not.toContain(States.stopInstance);
     await expectOriginalsRestored(seeded, { [seeded.rootDevice]: true, '/dev/sdf': false });
     expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
-    expectEach(await snapshotsOf(h.seeder, execution.name), (s) => tag(s.Tags, 'remediation:rolled-back') === 'true');
+    // the unencrypted pre-copy snapshots are deleted (the originals hold the data): nothing is left
+    expect(report.cleanup.deleted).toHaveLength(2);
+    expect(await snapshotsOf(h.seeder, execution.name)).toEqual([]);
   });
 
   it('rolls back when a snapshot ends in state error, reporting which one', async () => {
@@ -126,7 +128,8 @@ describe('failures roll back', () => {
     expect(statesEntered(execution)).not.toContain(States.stopInstance);
     await expectOriginalsRestored(seeded, { [seeded.rootDevice]: true, '/dev/sdf': false });
     expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
-    expectEach(await snapshotsOf(h.seeder, execution.name), (s) => tag(s.Tags, 'remediation:rolled-back') === 'true');
+    expect(report.cleanup.deleted).toHaveLength(2);
+    expect(await snapshotsOf(h.seeder, execution.name)).toEqual([]);
   });
 
   it('rolls back a failure at the attach of the second volume: originals back, instance running, nothing deleted', async () => {
@@ -149,10 +152,13 @@ describe('failures roll back', () => {
     // no swap started after the failed one: Step Functions stops the Map's queued iterations
     const swapIterations = new Set(execution.events.filter((e) => e.state === States.swapVolume).map((e) => e.index));
     expect(swapIterations.size).toBe(2);
-    // what was created is kept and marked rolled back; no original volume was deleted
-    expectEach(await snapshotsOf(h.seeder, execution.name), (s) => tag(s.Tags, 'remediation:rolled-back') === 'true');
+    // the unencrypted snapshots are deleted; every encrypted copy and new volume is kept, marked rolled back with an expiry; no volume was deleted
+    const left = await snapshotsOf(h.seeder, execution.name);
+    expectEach(left, (s) => s.Encrypted === true && tag(s.Tags, 'remediation:rolled-back') === 'true' && tag(s.Tags, 'remediation:retain-until') !== undefined);
+    expect(left).toHaveLength(8);
+    expect(report.cleanup.deleted).toHaveLength(8);
+    expect(report.cleanup.tagged.filter((id) => id.startsWith('vol-'))).toHaveLength(4);
     expect(execution.faults.callLog).not.toContain('ec2:DeleteVolume');
-    expect(execution.faults.callLog).not.toContain('ec2:DeleteSnapshot');
     for (const volumeId of Object.values(seeded.volumes)) expect((await describeVolume(h.seeder, volumeId)).State).toBe('in-use');
     expectEach(DATA_DEVICES, (d) => seeded.volumes[d] !== undefined);
   });

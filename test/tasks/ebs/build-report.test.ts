@@ -76,7 +76,47 @@ describe('build-report', () => {
         { action: 'delete-intermediate-snapshot', resourceId: 'snap-0000000000000pre', at: '2026-03-01T11:46:00.000Z' },
       ],
       verification,
+      cleanup: { deleted: ['snap-0000000000000pre'], kept: ['snap-0000000finalcopy'], tagged: [], unsettled: [] },
     });
+  });
+
+  it('reports a failed cleanup beside the verified swap, which stands', async () => {
+    // Prepare
+    const work: BuildReportEvent['work'] = {
+      volumes: [volume], swaps: [swap], verification, cleanupError: { Error: 'UnauthorizedOperation', Cause: 'not allowed to delete snap-1' },
+    };
+
+    // Act
+    const report = await handler({ ...base, work });
+
+    // Assess
+    expect(report.outcome).toBe('REMEDIATED');
+    expect(report.cleanup).toEqual({ deleted: [], kept: [], tagged: [], unsettled: [], error: { Error: 'UnauthorizedOperation', Cause: 'not allowed to delete snap-1' } });
+    expect(report.actions.map((a) => a.action)).toEqual(['replace-volume']);
+  });
+
+  it('reports a verified swap whose instance could not be started: originals retained, instance stopped, what to do', async () => {
+    // Prepare
+    const work: BuildReportEvent['work'] = {
+      volumes: [volume], swaps: [swap], verification,
+      stop: { instanceId: INSTANCE_ID, previousState: 'running', currentState: 'stopping', at: '2026-03-01T11:20:00.000Z' },
+      startError: { Error: 'InsufficientInstanceCapacity', Cause: 'no capacity in us-east-1a' },
+      cleanup: { deleted: ['snap-00000000000final'], kept: ['snap-0000000finalcopy'], tagged: [], unsettled: [] },
+    };
+
+    // Act
+    const report = await handler({ ...base, work });
+
+    // Assess
+    expect(report.notRestarted).toEqual({
+      instanceId: INSTANCE_ID,
+      instanceState: 'stopped',
+      error: { Error: 'InsufficientInstanceCapacity', Cause: 'no capacity in us-east-1a' },
+      volumesEncryptedAndVerified: true,
+      originalsRetained: [ORIGINAL],
+      whatToDo: `start ${INSTANCE_ID} when EC2 has capacity (aws ec2 start-instances --instance-ids ${INSTANCE_ID}); its volumes are already encrypted and verified, do not run the remediation again`,
+    });
+    expect(report.actions.map((a) => a.action)).toEqual(['stop-instance', 'replace-volume', 'delete-intermediate-snapshot']);
   });
 
   it('names the unencrypted final snapshot as the source with the direct strategy, and omits stop and start for a stopped instance', async () => {

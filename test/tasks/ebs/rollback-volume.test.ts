@@ -21,9 +21,13 @@ const volume = volumeWork({ volumeId: ORIGINAL, newVolumeId: NEW, device: '/dev/
 const rollback = (poll?: Parameters<typeof handler>[0]['poll'], v = volume) => handler({ volume: v, instanceId: INSTANCE_ID, poll });
 const on = (state: string) => ({ instanceId: INSTANCE_ID, state });
 const replacedTags = { Tags: [{ Key: 'remediation:replaced-by', Value: NEW }, { Key: 'remediation:retain-until', Value: '2026-03-31' }] };
-function given(volumes: Volume[], deleteOnTermination = false): void {
+function given(volumes: Volume[], deleteOnTermination = false, instanceState = 'stopped'): void {
   ec2.on(DescribeVolumesCommand).resolves({ Volumes: volumes });
+  givenInstance(instanceState, deleteOnTermination);
+}
+function givenInstance(state: string, deleteOnTermination = false): void {
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance({
+    State: { Name: state as 'stopped' },
     BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeId: ORIGINAL, DeleteOnTermination: deleteOnTermination } }],
   })] }] });
 }
@@ -42,7 +46,7 @@ describe('rollback-volume', () => {
     ['both detached', [ec2Volume(ORIGINAL, 'available', undefined, replacedTags), ec2Volume(NEW, 'available')], 'reattaching-original', 'pending', ['AttachVolume']],
     ['original attaching', [ec2Volume(ORIGINAL, 'in-use', on('attaching'), replacedTags), ec2Volume(NEW, 'available')], 'reattaching-original', 'pending', []],
     ['original attached again', [ec2Volume(ORIGINAL, 'in-use', on('attached'), replacedTags), ec2Volume(NEW, 'available')], 'restored', 'completed',
-      ['DescribeInstances', 'ModifyInstanceAttribute', 'DeleteTags']],
+      ['ModifyInstanceAttribute', 'DeleteTags']],
   ])('with the %s, returns step %s and sends only the call that stage needs', async (_stage, volumes, step, status, calls) => {
     // Prepare
     given(volumes);
@@ -52,12 +56,55 @@ describe('rollback-volume', () => {
 
     // Assess
     expect(out).toMatchObject({ step, status, volumeId: ORIGINAL });
-    expect(names()).toEqual(['DescribeVolumes', ...calls]);
+    expect(names()).toEqual(['DescribeVolumes', 'DescribeInstances', ...calls]);
     expect(ec2).toHaveReceivedCommandWith(DescribeVolumesCommand, { VolumeIds: [ORIGINAL, NEW] });
+  });
+
+  it.each([
+    ['replacement attached', [ec2Volume(ORIGINAL, 'available', undefined, replacedTags), ec2Volume(NEW, 'in-use', on('attached'))]],
+    ['both detached', [ec2Volume(ORIGINAL, 'available', undefined, replacedTags), ec2Volume(NEW, 'available')]],
+  ])('with the %s on an instance someone started, changes nothing and reports the device not restored', async (_stage, volumes) => {
+    // Prepare
+    given(volumes, false, 'running');
+
+    // Act
+    const out = await rollback();
+
+    // Assess
+    expect(out).toMatchObject({
+      status: 'completed', step: 'not-restored', volumeId: ORIGINAL, device: '/dev/xvda',
+      reason: 'the instance is running; rollback changes no device of an instance that is not stopped',
+    });
+    expect(names()).toEqual(['DescribeVolumes', 'DescribeInstances']);
+  });
+
+  it('waits, changing nothing, while the instance is still stopping', async () => {
+    // Prepare
+    given([ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'in-use', on('attached'))], false, 'stopping');
+
+    // Act
+    const out = await rollback();
+
+    // Assess
+    expect(out).toMatchObject({ status: 'pending', step: 'detaching-replacement' });
+    expect(names()).toEqual(['DescribeVolumes', 'DescribeInstances']);
+  });
+
+  it('puts DeleteOnTermination back on a running instance whose original never left (no device is moved)', async () => {
+    // Prepare
+    given([ec2Volume(ORIGINAL, 'in-use', on('attached'))], false, 'running');
+
+    // Act
+    const out = await rollback(undefined, { ...volume, newVolumeId: undefined });
+
+    // Assess
+    expect(out).toMatchObject({ status: 'completed', step: 'restored' });
+    expect(names()).toEqual(['DescribeVolumes', 'DescribeInstances', 'ModifyInstanceAttribute']);
   });
 
   it('detaches the replacement, then reattaches the original, at the device', async () => {
     // Prepare
+    givenInstance('stopped');
     ec2.on(DescribeVolumesCommand)
       .resolvesOnce({ Volumes: [ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'in-use', on('attached'))] })
       .resolvesOnce({ Volumes: [ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'available')] });
@@ -81,7 +128,7 @@ describe('rollback-volume', () => {
     const out = await rollback(pollState({ count: 4, maxPolls: 30 }));
 
     // Assess
-    expect(out).toEqual({ status: 'completed', count: 5, startedAt: NOW.toISOString(), maxPolls: 30, waitSeconds: 60, volumeId: ORIGINAL, step: 'restored' });
+    expect(out).toEqual({ status: 'completed', count: 5, startedAt: NOW.toISOString(), maxPolls: 30, waitSeconds: 60, volumeId: ORIGINAL, device: '/dev/xvda', step: 'restored' });
     expect(ec2).toHaveReceivedCommandWith(DescribeInstancesCommand, { InstanceIds: [INSTANCE_ID] });
     expect(ec2).toHaveReceivedCommandWith(ModifyInstanceAttributeCommand, {
       InstanceId: INSTANCE_ID,
@@ -131,7 +178,7 @@ describe('rollback-volume', () => {
     // Assess
     await expect(result).rejects.toThrow(PreconditionFailedError);
     await expect(result).rejects.toMatchObject({ name: 'PreconditionFailedError', message: `original ${ORIGINAL} is in-use; cannot reattach it` });
-    expect(names()).toEqual(['DescribeVolumes']);
+    expect(names()).toEqual(['DescribeVolumes', 'DescribeInstances']);
   });
 
   it('throws ResourceNotFoundError, changing nothing, when the original is gone', async () => {
@@ -150,6 +197,7 @@ describe('rollback-volume', () => {
 
   it('reattaches the original when its replacement was deleted by hand', async () => {
     // Prepare: EC2 fails a describe that names a missing volume
+    givenInstance('stopped');
     ec2.on(DescribeVolumesCommand, { VolumeIds: [ORIGINAL, NEW] }).rejects(awsError('InvalidVolume.NotFound'));
     ec2.on(DescribeVolumesCommand, { VolumeIds: [ORIGINAL] }).resolves({ Volumes: [ec2Volume(ORIGINAL, 'available', undefined, replacedTags)] });
 
@@ -165,6 +213,8 @@ describe('rollback-volume', () => {
   it.each([
     ['DescribeVolumes', 'RequestLimitExceeded', () => ec2.on(DescribeVolumesCommand).rejects(awsError('RequestLimitExceeded'))],
     ['DetachVolume', 'RequestLimitExceeded', () => ec2.on(DetachVolumeCommand).rejects(awsError('RequestLimitExceeded'))],
+    ['DetachVolume', 'IncorrectState', () => ec2.on(DetachVolumeCommand).rejects(awsError('IncorrectState'))],
+    ['DetachVolume', 'VolumeInUse', () => ec2.on(DetachVolumeCommand).rejects(awsError('VolumeInUse'))],
   ])('lets a transient %s error through with its name (%s)', async (_command, name, arrange) => {
     // Prepare
     given([ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'in-use', on('attached'))]);
