@@ -16,8 +16,10 @@ export const LOCK_TASKS = Object.keys(LOCK_TASK_SPECS) as LockTask[];
 export const RESOURCE_LOCK_TASKS: KitTask[] = [...LOCK_TASKS, LOCK_RESOURCES_TASK];
 const entryOf = (task: KitTask): string => (task === LOCK_RESOURCES_TASK ? LOCK_RESOURCES_TASK_SPEC.entry : LOCK_TASK_SPECS[task].entry);
 
-/** The kit task whose handler `entry` is (metadata HANDLER_METADATA), if it is one. */
-export const lockTaskOf = (entry: unknown): KitTask | undefined => RESOURCE_LOCK_TASKS.find((t) => entryOf(t) === entry);
+/** The lock task whose handler `entry` is (metadata HANDLER_METADATA), if it is one. */
+export const lockTaskOf = (entry: unknown): LockTask | undefined => LOCK_TASKS.find((t) => LOCK_TASK_SPECS[t].entry === entry);
+/** The kit task (lock-resources included) whose handler `entry` is, if it is one. */
+export const kitTaskOf = (entry: unknown): KitTask | undefined => RESOURCE_LOCK_TASKS.find((t) => entryOf(t) === entry);
 
 /** The stack's one lock table. */
 export function lockTableId(template: Template): string {

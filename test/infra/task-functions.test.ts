@@ -6,7 +6,7 @@ import { HANDLER_METADATA, POWERTOOLS_LAYER_PARAMETER, PROJECT_ROOT } from '../.
 import { ENCRYPT_VOLUMES_TASKS, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
 import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
 import { sdkCallsOf } from './bundle-calls';
-import { expectLockFunction, RESOURCE_LOCK_TASKS, lockTableId, lockTaskOf } from './kit-functions';
+import { expectLockFunction, RESOURCE_LOCK_TASKS, kitTaskOf, lockTableId } from './kit-functions';
 import type { KitTask } from '../../infra/kit/lock';
 
 interface Statement {
@@ -51,7 +51,7 @@ beforeAll(() => {
     const metadata = resource.Metadata ?? {};
     // The encrypt-volumes functions; the other workflows' functions have tests of their own.
     if (!logicalId.startsWith('EncryptVolumes')) continue;
-    const task = ENCRYPT_VOLUMES_TASKS.find((t) => ENCRYPT_VOLUMES_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]) ?? lockTaskOf(metadata[HANDLER_METADATA]);
+    const task = ENCRYPT_VOLUMES_TASKS.find((t) => ENCRYPT_VOLUMES_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]) ?? kitTaskOf(metadata[HANDLER_METADATA]);
     if (!task) throw new Error(`${logicalId} runs ${String(metadata[HANDLER_METADATA])}, which is no encrypt-volumes or kit task`);
     if (fns.has(task)) throw new Error(`${logicalId}: a second function for ${task}`);
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];

@@ -68,7 +68,8 @@ describe('release-lock', () => {
     // Prepare: AcquireLock's state has no taggedInstance, yet EC2 shows the instance and a volume tagged
     tagged([INSTANCE_ID], [VOLUME_IDS[0]!]);
     dynamodb.on(DeleteItemCommand).resolves({});
-    const { taggedInstance: _, ...withoutTag } = HELD;
+    const withoutTag: LockState = { ...HELD };
+    delete withoutTag.taggedInstance;
 
     // Act
     await release(withoutTag);
