@@ -84,6 +84,7 @@ export interface SkeletonProps {
  *   ValidateInput -> RouteByMode -> AcquireLock (plan: WithoutLock) -> Remediation [
  *     Preflight -> InitWork -> RouteByPlan
  *       -> NO_ACTION / PLANNED: BuildReport
+ *       -> [lock.resources: LockResources -> RouteAfterLock]
  *       -> [approval: RequestApproval] -> the workflow's apply path -> ... -> BuildReport
  *   ] -> ReleaseLock -> Done
  * Every ending of the Remediation branch (a Fail state or an uncaught error) is caught, the lock
