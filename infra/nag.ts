@@ -78,7 +78,9 @@ export const KIT_ACCEPTED_FINDINGS: AcceptedFinding[] = [
   {
     rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12})?:(instance|volume|snapshot)/\\*\\]$`),
     reason: 'Instance, volume and snapshot ids are input or created at run time; grants are limited to this account and ' +
-      'region by ARN and, where EC2 supports it, by ec2:CreateAction or remediation:workflow tag conditions.',
+      'region by ARN and by conditions: mutations only on resources carrying the remediation:lock tag (an explicit Deny ' +
+      'on remediation:exclude=true), creations only encrypted and tagged, tagging by ec2:CreateAction or named tag keys, ' +
+      'deletion by the remediation:workflow tag (docs/iam-conditions.md).',
   },
   {
     rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):kms:${REGION}:(<AWS::AccountId>|\\d{12}):(key|alias)/\\*\\]$`),

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { LOCK_KEY, LOCK_TABLE_ENV } from '../../tasks/lock/lib/lock';
-import { ec2Arn } from './grants';
+import { ec2Describe, ec2TagKeysOnly } from './grants';
 import type { TaskSpec } from './spec';
 
 /** The stack's one lock table (DESIGN.md "One at a time"), shared by every workflow. */
@@ -35,17 +35,17 @@ export class LockTable extends Construct {
 }
 
 export type LockTask = 'acquire-lock' | 'release-lock';
+/** Tags what the plan will change (spec `lock.resourcesPath`): only workflows that name those resources get it. */
+export const LOCK_RESOURCES_TASK = 'lock-resources';
+export type KitTask = LockTask | typeof LOCK_RESOURCES_TASK;
 
 interface LockResources {
   table: dynamodb.ITable;
 }
 
-/** Only the `remediation:lock` tag, on instances of this account and region. */
-const lockTag = (action: 'CreateTags' | 'DeleteTags') => (scope: Construct) => new iam.PolicyStatement({
-  actions: [`ec2:${action}`],
-  resources: [ec2Arn(scope, 'instance')],
-  conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.lock] } },
-});
+/** Only the `remediation:lock` tag, on instances and volumes of this account and region. */
+const lockTag = (action: 'CreateTags' | 'DeleteTags') => (scope: Construct) =>
+  ec2TagKeysOnly(action, ['instance', 'volume'], [TAG.lock])({ scope, resources: undefined });
 
 /** The lock steps every workflow gets from the kit. */
 export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
@@ -61,16 +61,26 @@ export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
           actions: ['states:DescribeExecution'],
           resources: [`arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:${STATE_MACHINE_PREFIX}*:*`],
         }),
-        lockTag('CreateTags')(scope),
+        ...lockTag('CreateTags')(scope),
       ];
     }],
   },
   'release-lock': {
     entry: 'tasks/lock/release-lock.ts',
     environment: ({ resources }) => ({ [LOCK_TABLE_ENV]: resources.table.tableName }),
-    grants: [({ scope, resources }) => [
-      new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [resources.table.tableArn] }),
-      lockTag('DeleteTags')(scope),
-    ]],
+    grants: [
+      // What carries this execution's lock tag is found by tag filter: Describe* has no resource-level permissions.
+      ec2Describe('DescribeInstances', 'DescribeVolumes'),
+      ({ scope, resources }) => [
+        new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [resources.table.tableArn] }),
+        ...lockTag('DeleteTags')(scope),
+      ],
+    ],
   },
+};
+
+/** LockResources (workflows/lib/skeleton.ts): the lock tag on each resource the plan will change. */
+export const LOCK_RESOURCES_TASK_SPEC: TaskSpec<LockResources> = {
+  entry: 'tasks/lock/lock-resources.ts',
+  grants: [({ scope }) => lockTag('CreateTags')(scope)],
 };

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { AcceptedFinding, AcceptsFindings } from '../nag';
 import { RemediationStateMachine } from '../constructs/remediation-state-machine';
 import { TaskFunction } from '../constructs/task-function';
-import { LOCK_TASK_SPECS, LockTable, type LockTask } from './lock';
+import { LOCK_RESOURCES_TASK, LOCK_RESOURCES_TASK_SPEC, LOCK_TASK_SPECS, LockTable, type KitTask } from './lock';
 import { PLAN_CHECK_TASK_SPECS, type PlanCheckTask } from './plan-check';
 import { taskNames, type KitSteps, type SpecContext, type TaskSpec, type WorkflowSpec } from './spec';
 
@@ -16,7 +16,7 @@ export class RemediationWorkflow<T extends string, R, P> extends Construct imple
   readonly machine: RemediationStateMachine;
   readonly functions: Record<T, TaskFunction>;
   /** The kit's own steps (the lock, the plan check after an approval), when the spec asks for them. */
-  readonly kitFunctions: Partial<Record<LockTask | PlanCheckTask, TaskFunction>> = {};
+  readonly kitFunctions: Partial<Record<KitTask | PlanCheckTask, TaskFunction>> = {};
   readonly resources: R;
   readonly acceptedFindings: readonly AcceptedFinding[];
 
@@ -39,6 +39,11 @@ export class RemediationWorkflow<T extends string, R, P> extends Construct imple
       const release = this.taskFunction('release-lock', LOCK_TASK_SPECS['release-lock'], lockCtx);
       this.kitFunctions = { 'acquire-lock': acquire, 'release-lock': release };
       kit.lock = { acquire: acquire.fn, release: release.fn, ttlSeconds: spec.timeout.toSeconds(), ...(spec.lock.targetPath ? { targetPath: spec.lock.targetPath } : {}) };
+      if (spec.lock.resourcesPath) {
+        const lockResources = this.taskFunction(LOCK_RESOURCES_TASK, LOCK_RESOURCES_TASK_SPEC, lockCtx);
+        this.kitFunctions[LOCK_RESOURCES_TASK] = lockResources;
+        kit.lock.resources = { fn: lockResources.fn, path: spec.lock.resourcesPath };
+      }
     }
     if (spec.approval) {
       const compare = this.taskFunction('compare-plans', PLAN_CHECK_TASK_SPECS['compare-plans'], { scope: this, resources: undefined });

@@ -48,7 +48,14 @@ export interface WorkflowSpec<T extends string, R = Record<string, never>, P = R
    * validation and releases it at every ending. `targetPath` names the target in the validated input;
    * without it the lock is account-level. Omitted: no lock (triage, which changes nothing itself).
    */
-  lock?: { targetPath?: string };
+  lock?: {
+    targetPath?: string;
+    /**
+     * JSONPath of the ids of the resources the plan will change (evaluated once the plan says PROCEED):
+     * the kit tags each `remediation:lock` before any approval or change (LockResources), as the target is.
+     */
+    resourcesPath?: string;
+  };
   /** The workflow has an approval gate: the kit adds its plan check after the approval (infra/kit/plan-check.ts). */
   approval?: true;
   /** Wiring that needs the state machine (an EventBridge rule targeting it, say). */

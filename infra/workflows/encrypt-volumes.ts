@@ -5,7 +5,10 @@ import type { Construct } from 'constructs';
 import { TAG } from '../../tasks/lib/tags';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, DEFAULT_RESTART_RETRY, buildEncryptVolumesDefinition, type EncryptVolumesTask, type RestartRetry } from '../../workflows/encrypt-volumes';
-import { ec2Arn, ec2Describe, ec2On, ec2TagOnCreate, kmsDescribeKey, kmsVia, statements } from '../kit/grants';
+import {
+  denyInstanceAttributes, denyOnExcluded, ec2Arn, ec2CreateEncrypted, ec2Describe, ec2OnLocked, ec2SnapshotOfLocked, ec2TagKeysOnly, ec2TagOnCreate,
+  kmsDescribeKey, kmsVia, statements,
+} from '../kit/grants';
 import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
 
 export interface EncryptVolumesProps {
@@ -42,14 +45,21 @@ const KMS_FOR_EBS = ['CreateGrant', 'Decrypt', 'DescribeKey', 'GenerateDataKeyWi
 const KMS_TO_ATTACH = ['CreateGrant', 'Decrypt', 'DescribeKey'];
 const ours = { StringEquals: { [`aws:ResourceTag/${TAG.workflow}`]: WORKFLOW.encryptVolumes } };
 
-/** Tagging an original volume: only the retention keys, never anything else on any volume. */
-const onlyOurTagKeys = (action: 'CreateTags' | 'DeleteTags'): Grant => statements((scope) => [
-  new iam.PolicyStatement({
-    actions: [`ec2:${action}`],
-    resources: [ec2Arn(scope, 'volume')],
-    conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.replacedBy, TAG.retainUntil] } },
-  }),
-]);
+/** Tagging an original volume (which carries the lock tag): only the retention keys, never anything else. */
+const onlyOurTagKeys = (action: 'CreateTags' | 'DeleteTags'): Grant => ec2TagKeysOnly(action, ['volume'], [TAG.replacedBy, TAG.retainUntil], { locked: true });
+/**
+ * The swap and its undo: attach/detach and DeleteOnTermination only where the instance and each volume
+ * (original and replacement alike: the replacement is created with the lock tag) carry the lock tag,
+ * never where an operator excluded them, never any other instance attribute.
+ */
+const SWAP_ACTIONS = ['AttachVolume', 'DetachVolume', 'ModifyInstanceAttribute'];
+const swapGrants = (tagAction: 'CreateTags' | 'DeleteTags'): Grant[] => [
+  ec2OnLocked(SWAP_ACTIONS, ['instance', 'volume']),
+  denyOnExcluded([...SWAP_ACTIONS, tagAction], ['instance', 'volume']),
+  denyInstanceAttributes,
+  onlyOurTagKeys(tagAction),
+  kmsVia('ec2', KMS_TO_ATTACH),
+];
 
 type Tasks = Record<EncryptVolumesTask, TaskSpec<EncryptVolumesResources>>;
 
@@ -62,32 +72,37 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
   },
   'create-snapshot': {
     entry: 'tasks/ebs/create-snapshot.ts',
-    grants: [ec2Describe('DescribeSnapshots'), ec2On(['CreateSnapshot'], ['volume', 'snapshot']), ec2TagOnCreate('CreateSnapshot', 'snapshot')],
+    grants: [
+      ec2Describe('DescribeSnapshots'), ec2SnapshotOfLocked(WORKFLOW.encryptVolumes), denyOnExcluded(['CreateSnapshot'], ['volume']),
+      ec2TagOnCreate('CreateSnapshot', 'snapshot'),
+    ],
   },
   'copy-snapshot': {
     entry: 'tasks/ebs/copy-snapshot.ts',
-    grants: [ec2Describe('DescribeSnapshots'), ec2On(['CopySnapshot'], ['snapshot']), ec2TagOnCreate('CopySnapshot', 'snapshot'), kmsVia('ec2', KMS_FOR_EBS)],
+    grants: [
+      ec2Describe('DescribeSnapshots'), ec2CreateEncrypted('CopySnapshot', WORKFLOW.encryptVolumes), ec2TagOnCreate('CopySnapshot', 'snapshot'),
+      kmsVia('ec2', KMS_FOR_EBS),
+    ],
   },
   'check-snapshots': { entry: 'tasks/ebs/check-snapshots.ts', grants: [ec2Describe('DescribeSnapshots')] },
-  'stop-instance': { entry: 'tasks/instance/stop-instance.ts', grants: [ec2On(['StopInstances'], ['instance'])] },
+  'stop-instance': {
+    entry: 'tasks/instance/stop-instance.ts', grants: [ec2OnLocked(['StopInstances'], ['instance']), denyOnExcluded(['StopInstances'], ['instance'])],
+  },
   'check-instance-state': { entry: 'tasks/instance/check-instance-state.ts', grants: [ec2Describe('DescribeInstances')] },
   'check-instance-settled': { entry: 'tasks/instance/check-instance-settled.ts', grants: [ec2Describe('DescribeInstances')] },
   'recheck-instance': { entry: 'tasks/instance/recheck-instance.ts', grants: [ec2Describe('DescribeInstances')] },
   'create-volume': {
     entry: 'tasks/ebs/create-volume.ts',
-    grants: [ec2Describe('DescribeVolumes'), ec2On(['CreateVolume'], ['volume', 'snapshot']), ec2TagOnCreate('CreateVolume', 'volume'), kmsVia('ec2', KMS_FOR_EBS)],
+    grants: [
+      ec2Describe('DescribeVolumes'), ec2CreateEncrypted('CreateVolume', WORKFLOW.encryptVolumes), ec2TagOnCreate('CreateVolume', 'volume'),
+      kmsVia('ec2', KMS_FOR_EBS),
+    ],
   },
   'check-volumes': { entry: 'tasks/ebs/check-volumes.ts', grants: [ec2Describe('DescribeVolumes')] },
   'swap-volume': {
     entry: 'tasks/ebs/swap-volume.ts',
-    grants: [
-      // DescribeInstances: the re-check before each detach.
-      ec2Describe('DescribeInstances', 'DescribeVolumes'),
-      ec2On(['AttachVolume', 'DetachVolume'], ['instance', 'volume']),
-      ec2On(['ModifyInstanceAttribute'], ['instance']),
-      onlyOurTagKeys('CreateTags'),
-      kmsVia('ec2', KMS_TO_ATTACH),
-    ],
+    // DescribeInstances: the re-check before each detach.
+    grants: [ec2Describe('DescribeInstances', 'DescribeVolumes'), ...swapGrants('CreateTags')],
   },
   'verify-swap': {
     entry: 'tasks/ebs/verify-swap.ts',
@@ -103,7 +118,10 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
     entry: 'tasks/instance/start-instance.ts',
     // Starting an instance with encrypted volumes uses the key on the caller's behalf; the restart after
     // a rollback first reads the instance's state.
-    grants: [ec2Describe('DescribeInstances'), ec2On(['StartInstances'], ['instance']), kmsVia('ec2', KMS_TO_ATTACH)],
+    grants: [
+      ec2Describe('DescribeInstances'), ec2OnLocked(['StartInstances'], ['instance']), denyOnExcluded(['StartInstances'], ['instance']),
+      kmsVia('ec2', KMS_TO_ATTACH),
+    ],
   },
   'cleanup-created': {
     entry: 'tasks/ebs/cleanup-created.ts',
@@ -115,20 +133,14 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
       statements((scope) => [new iam.PolicyStatement({
         actions: ['ec2:CreateTags'],
         resources: [ec2Arn(scope, 'volume'), ec2Arn(scope, 'snapshot')],
-        conditions: { ...ours, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.rolledBack, TAG.retainUntil] } },
+        conditions: { ...ours, 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.rolledBack, TAG.retainUntil] }, Null: { 'aws:TagKeys': 'false' } },
       })]),
     ],
   },
   'build-report': { entry: 'tasks/ebs/build-report.ts', grants: [] },
   'rollback-volume': {
     entry: 'tasks/ebs/rollback-volume.ts',
-    grants: [
-      ec2Describe('DescribeVolumes', 'DescribeInstances'),
-      ec2On(['AttachVolume', 'DetachVolume'], ['instance', 'volume']),
-      ec2On(['ModifyInstanceAttribute'], ['instance']),
-      onlyOurTagKeys('DeleteTags'),
-      kmsVia('ec2', KMS_TO_ATTACH),
-    ],
+    grants: [ec2Describe('DescribeVolumes', 'DescribeInstances'), ...swapGrants('DeleteTags')],
   },
   'request-approval': {
     entry: 'tasks/approval/request-approval.ts',
@@ -157,7 +169,8 @@ export const encryptVolumesSpec = defineWorkflow<EncryptVolumesTask, EncryptVolu
   resources: resourcesOf,
   definition: (scope, fns, resources, kit) => buildEncryptVolumesDefinition(scope, fns, resources.approvalTimeout, kit, { restartRetry: resources.restartRetry }),
   // One remediation per instance at a time, whichever workflow it is.
-  lock: { targetPath: '$.request.instanceId' },
+  // The instance is tagged with the lock when it is taken, each original volume once the plan proceeds.
+  lock: { targetPath: '$.request.instanceId', resourcesPath: '$.plan.volumes[*].volumeId' },
   // Input approval: true pauses for a person; the kit makes the plan again after the answer and compares.
   approval: true,
 });

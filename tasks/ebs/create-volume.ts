@@ -3,6 +3,7 @@ import { CreateVolumeCommand, type CreateVolumeCommandInput, type VolumeType } f
 import { createEc2Client } from '../lib/clients/ec2';
 import { findVolumes } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
+import { TAG } from '../lib/tags';
 import { logger } from '../lib/logger';
 import type { Strategy } from './lib/schema';
 import { createdByFilters, createdResourceTags } from './lib/created';
@@ -47,7 +48,8 @@ export const handler = async ({ volume, strategy, executionName, kmsKeyArn }: Cr
     TagSpecifications: [
       {
         ResourceType: 'volume',
-        Tags: createdResourceTags(volume.tags, executionName, REPLACEMENT_PHASE, volume.volumeId),
+        // The lock tag too: the swap (and its undo) may attach only what the lock holds; ReleaseLock removes it.
+        Tags: [...createdResourceTags(volume.tags, executionName, REPLACEMENT_PHASE, volume.volumeId), { Key: TAG.lock, Value: executionName }],
       },
     ],
   };

@@ -5,11 +5,12 @@ import { createEc2Client } from '../lib/clients/ec2';
 import { readEnv, requiredString } from '../lib/env';
 import { awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, isConditionFailed, type LockState } from './lib/lock';
+import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, isConditionFailed, isResourceLock, lockTaggedResources, type LockState } from './lib/lock';
 
 const dynamodb = createDynamoDbClient();
 const ec2 = createEc2Client();
 const { [LOCK_TABLE_ENV]: TABLE } = readEnv({ [LOCK_TABLE_ENV]: requiredString });
+const GONE = new Set(['InvalidInstanceID.NotFound', 'InvalidVolume.NotFound']);
 
 export interface ReleaseLockEvent {
   lock: LockState;
@@ -19,25 +20,42 @@ export interface ReleaseLockEvent {
 export interface LockReleased {
   released: boolean;
   key?: string;
+  /** What carried `remediation:lock` = this execution and no longer does (instances and volumes). */
+  untagged?: string[];
   at: string;
+}
+
+/** With a value, DeleteTags removes the tag only where it still names this execution. */
+const deleteLockTag = (resources: string[], executionName: string) =>
+  ec2.send(new DeleteTagsCommand({ Resources: resources, Tags: [{ Key: LOCK_TAG, Value: executionName }] }));
+
+/** One call for all; if one of them has gone meanwhile (EC2 then refuses the whole call), each on its own. */
+async function untag(resources: string[], executionName: string): Promise<void> {
+  try {
+    await deleteLockTag(resources, executionName);
+  } catch (error) {
+    if (!GONE.has(awsErrorName(error) ?? '')) throw error;
+    for (const resource of resources) {
+      try {
+        await deleteLockTag([resource], executionName);
+      } catch (each) {
+        if (!GONE.has(awsErrorName(each) ?? '')) throw each;
+      }
+    }
+  }
 }
 
 /**
  * Every ending of an execution that took the lock passes here (success, NO_ACTION, PLANNED, refusal,
- * rollback, failure). Only our own lock is deleted and only our own tag value removed, so a re-run
- * (or a lock already taken over) changes nothing.
+ * rollback, failure). The `remediation:lock` tag is removed from whatever carries this execution's
+ * value, found by tag (so a step that tagged and then crashed leaves nothing behind), and only our own
+ * lock item is deleted: a re-run (or a lock already taken over) changes nothing.
  */
 export const handler = async ({ lock, executionName }: ReleaseLockEvent): Promise<LockReleased> => {
   const at = new Date().toISOString();
   if (!lock.held || !lock.key || !lock.holder) return { released: false, at };
-  if (lock.taggedInstance) {
-    try {
-      // With a value, DeleteTags removes the tag only while it still names this execution.
-      await ec2.send(new DeleteTagsCommand({ Resources: [lock.taggedInstance], Tags: [{ Key: LOCK_TAG, Value: executionName }] }));
-    } catch (error) {
-      if (awsErrorName(error) !== 'InvalidInstanceID.NotFound') throw error;
-    }
-  }
+  const untagged = isResourceLock(lock.key) ? await lockTaggedResources(ec2, executionName) : [];
+  if (untagged.length > 0) await untag(untagged, executionName);
   try {
     await dynamodb.send(new DeleteItemCommand({
       TableName: TABLE, Key: { [LOCK_KEY]: { S: lock.key } }, ConditionExpression: 'holder = :me', ExpressionAttributeValues: { ':me': { S: lock.holder } },
@@ -45,9 +63,9 @@ export const handler = async ({ lock, executionName }: ReleaseLockEvent): Promis
   } catch (error) {
     if (!isConditionFailed(error)) throw error;
     // Not ours any more (a re-run of this step, or taken over once our time was up): nothing of ours to release.
-    logger.info('lock already released or taken over', { key: lock.key });
-    return { released: false, key: lock.key, at };
+    logger.info('lock already released or taken over', { key: lock.key, untagged });
+    return { released: false, key: lock.key, untagged, at };
   }
-  logger.info('lock released', { key: lock.key });
-  return { released: true, key: lock.key, at };
+  logger.info('lock released', { key: lock.key, untagged });
+  return { released: true, key: lock.key, untagged, at };
 };

@@ -3,7 +3,7 @@
  * own tasks: how the function tests recognise them, and exactly what each may do.
  */
 import type { Template } from 'aws-cdk-lib/assertions';
-import { LOCK_TASK_SPECS, type LockTask } from '../../infra/kit/lock';
+import { LOCK_RESOURCES_TASK, LOCK_RESOURCES_TASK_SPEC, LOCK_TASK_SPECS, type KitTask, type LockTask } from '../../infra/kit/lock';
 import { PLAN_CHECK_TASK_SPECS, type PlanCheckTask } from '../../infra/kit/plan-check';
 import { TAG } from '../../tasks/lib/tags';
 import { sdkCallsOf } from './bundle-calls';
@@ -11,10 +11,16 @@ import { ENV, resourcesOf } from './synth';
 
 interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }
 
+/** The lock's functions every locking workflow gets. */
 export const LOCK_TASKS = Object.keys(LOCK_TASK_SPECS) as LockTask[];
+/** Those of a workflow whose spec names the resources its plan changes (`lock.resourcesPath`: encrypt-volumes) besides. */
+export const RESOURCE_LOCK_TASKS: KitTask[] = [...LOCK_TASKS, LOCK_RESOURCES_TASK];
+const entryOf = (task: KitTask): string => (task === LOCK_RESOURCES_TASK ? LOCK_RESOURCES_TASK_SPEC.entry : LOCK_TASK_SPECS[task].entry);
 
-/** The kit task whose handler `entry` is (metadata HANDLER_METADATA), if it is one. */
+/** The lock task whose handler `entry` is (metadata HANDLER_METADATA), if it is one. */
 export const lockTaskOf = (entry: unknown): LockTask | undefined => LOCK_TASKS.find((t) => LOCK_TASK_SPECS[t].entry === entry);
+/** The kit task (lock-resources included) whose handler `entry` is, if it is one. */
+export const kitTaskOf = (entry: unknown): KitTask | undefined => RESOURCE_LOCK_TASKS.find((t) => entryOf(t) === entry);
 
 /** The kit's plan check after an approval (infra/kit/plan-check.ts), which workflows with an approval gate get. */
 export const PLAN_CHECK_TASKS = Object.keys(PLAN_CHECK_TASK_SPECS) as PlanCheckTask[];
@@ -30,27 +36,33 @@ export function lockTableId(template: Template): string {
 }
 
 /** What each lock handler calls (DESIGN.md "One at a time"), written out so a change to the handlers shows here. */
-export const LOCK_CALLS: Record<LockTask, string[]> = {
+export const LOCK_CALLS: Record<KitTask, string[]> = {
   'acquire-lock': ['dynamodb:GetItem', 'dynamodb:PutItem', 'ec2:CreateTags', 'states:DescribeExecution'],
-  'release-lock': ['dynamodb:DeleteItem', 'ec2:DeleteTags'],
+  'release-lock': ['dynamodb:DeleteItem', 'ec2:DeleteTags', 'ec2:DescribeInstances', 'ec2:DescribeVolumes'],
+  'lock-resources': ['ec2:CreateTags'],
 };
 
-const instances = `arn:aws:ec2:${ENV.region}:${ENV.account}:instance/*`;
-/** Only the `remediation:lock` tag: the lock functions can neither set nor remove any other. */
-const onlyLockTag = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.lock] } };
+const instancesAndVolumes = [`arn:aws:ec2:${ENV.region}:${ENV.account}:instance/*`, `arn:aws:ec2:${ENV.region}:${ENV.account}:volume/*`];
+/** Only the `remediation:lock` tag, named: the lock functions can neither set nor remove any other, nor all at once. */
+const onlyLockTag = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.lock] }, Null: { 'aws:TagKeys': 'false' } };
 
 /** Exactly the statements of each lock function besides its runtime's (own logs, tracing). */
-export function lockStatements(tableId: string): Record<LockTask, Statement[]> {
+export function lockStatements(tableId: string): Record<KitTask, Statement[]> {
   const table = { 'Fn::GetAtt': [tableId, 'Arn'] };
   return {
     'acquire-lock': [
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
       { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: `arn:aws:states:${ENV.region}:${ENV.account}:execution:remediation-*:*` },
-      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: instances, Condition: onlyLockTag },
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: instancesAndVolumes, Condition: onlyLockTag },
     ],
     'release-lock': [
+      // What carries the execution's lock tag is found by tag filter; Describe* has no resource-level permissions.
+      { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeVolumes'], Resource: '*' },
       { Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: table },
-      { Effect: 'Allow', Action: 'ec2:DeleteTags', Resource: instances, Condition: onlyLockTag },
+      { Effect: 'Allow', Action: 'ec2:DeleteTags', Resource: instancesAndVolumes, Condition: onlyLockTag },
+    ],
+    'lock-resources': [
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: instancesAndVolumes, Condition: onlyLockTag },
     ],
   };
 }
@@ -69,7 +81,7 @@ function ownStatements(statements: Statement[]): Statement[] {
 }
 
 /** Least privilege for one lock function: its bundle calls exactly LOCK_CALLS, and it holds exactly those, as lockStatements. */
-export function expectLockFunction(task: LockTask, fn: { statements: Statement[]; bundle: string }, tableId: string): void {
+export function expectLockFunction(task: KitTask, fn: { statements: Statement[]; bundle: string }, tableId: string): void {
   expect(sdkCallsOf(fn.bundle)).toEqual(LOCK_CALLS[task]);
   const own = ownStatements(fn.statements);
   expect([...new Set(own.flatMap((s) => list(s.Action)))].sort()).toEqual(LOCK_CALLS[task]);

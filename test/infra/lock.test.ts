@@ -81,6 +81,19 @@ describe('the skeleton\'s lock states (encrypt-volumes)', () => {
     expect(Object.keys(Branches?.[0]?.States ?? {})).not.toContain(S.done);
   });
 
+  it('LockResources tags the plan\'s original volumes once it says PROCEED, before any approval, then routes on', () => {
+    expect(stateNamed(encrypt.states, S.routeByPlan).Default).toBe(S.lockResources);
+    expect(state(S.lockResources)).toEqual({
+      Type: 'Task',
+      Resource: kitFunction('EncryptVolumes', 'lock-resources'),
+      Parameters: { 'lock.$': '$.lock', 'executionName.$': '$$.Execution.Name', 'resources.$': '$.plan.volumes[*].volumeId' },
+      ResultPath: '$.lockedResources',
+      TimeoutSeconds: 60,
+      Retry: RETRY,
+      Next: S.routeAfterLock,
+    });
+  });
+
   it('ReleaseLock hands on the branch\'s report; ReleaseLockAfterFailure keeps the failure for Failed', () => {
     expect(state(S.releaseLock)).toEqual({
       Type: 'Task', Resource: kitFunction('EncryptVolumes', 'release-lock'), Parameters: RELEASE_PAYLOAD,
@@ -97,6 +110,11 @@ describe('the skeleton\'s lock states (encrypt-volumes)', () => {
 });
 
 describe('an account-level workflow\'s lock (enable-config)', () => {
+  it('names no resources: no LockResources, RouteByPlan routes on itself', () => {
+    expect([...config.states.keys()]).not.toContain(S.lockResources);
+    expect([...config.states.keys()]).not.toContain(S.routeAfterLock);
+  });
+
   it('AcquireLock names no target, so the key is <account>/<region>/<workflow>, with the machine\'s timeout', () => {
     expect(config.asl.TimeoutSeconds).toBe(3600);
     expect(stateNamed(config.states, S.acquireLock).Parameters).toEqual({

@@ -1,5 +1,5 @@
 import { ENCRYPT_VOLUMES_TASK_SPECS } from '../../infra/workflows/encrypt-volumes';
-import { LOCK_TASK_SPECS, type LockTask } from '../../infra/kit/lock';
+import { LOCK_RESOURCES_TASK_SPEC, LOCK_TASK_SPECS, type LockTask } from '../../infra/kit/lock';
 import { PLAN_CHECK_TASK_SPECS, type PlanCheckTask } from '../../infra/kit/plan-check';
 import { SkeletonStates } from '../../workflows/lib/skeleton';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
@@ -48,14 +48,17 @@ const LOCK_TASK_STATES: Record<string, LockTask> = {
 };
 // The kit's plan check after an approval.
 const PLAN_CHECK_TASK_STATES: Record<string, PlanCheckTask> = { [SkeletonStates.comparePlansAfterApproval]: 'compare-plans' };
-const TASKS = [...Object.keys(TASK_STATES), ...Object.keys(LOCK_TASK_STATES), ...Object.keys(PLAN_CHECK_TASK_STATES)];
+// The kit's step that tags what the plan will change (spec lock.resourcesPath).
+const LOCK_RESOURCES_STATES: Record<string, string> = { [SkeletonStates.lockResources]: LOCK_RESOURCES_TASK_SPEC.entry };
+const TASKS = [...Object.keys(TASK_STATES), ...Object.keys(LOCK_TASK_STATES), ...Object.keys(PLAN_CHECK_TASK_STATES), ...Object.keys(LOCK_RESOURCES_STATES)];
 const entryOf = (state: string): string | undefined => {
   const task = TASK_STATES[state];
   if (task) return ENCRYPT_VOLUMES_TASK_SPECS[task].entry;
   const lockTask = LOCK_TASK_STATES[state];
   if (lockTask) return LOCK_TASK_SPECS[lockTask].entry;
   const planCheckTask = PLAN_CHECK_TASK_STATES[state];
-  return planCheckTask && PLAN_CHECK_TASK_SPECS[planCheckTask].entry;
+  if (planCheckTask) return PLAN_CHECK_TASK_SPECS[planCheckTask].entry;
+  return LOCK_RESOURCES_STATES[state];
 };
 
 // Everything after the first change to the account: any failure rolls back.
@@ -301,13 +304,19 @@ describe('query language', () => {
 });
 
 describe('paths', () => {
-  it('RouteByPlan: anything but PROCEED reports, approval asks first, otherwise straight on', () => {
+  it('RouteByPlan: anything but PROCEED reports, otherwise the volumes are locked first (LockResources)', () => {
     const route = state(States.routeByPlan);
     expect({ Choices: route.Choices, Default: route.Default }).toEqual({
-      Choices: [
-        { Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: States.buildReport },
-        { Variable: '$.request.approval', BooleanEquals: true, Next: States.requestApproval },
-      ],
+      Choices: [{ Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: States.buildReport }],
+      Default: SkeletonStates.lockResources,
+    });
+    expect(state(SkeletonStates.lockResources).Next).toBe(SkeletonStates.routeAfterLock);
+  });
+
+  it('RouteAfterLock: approval asks first, otherwise straight on', () => {
+    const route = state(SkeletonStates.routeAfterLock);
+    expect({ Choices: route.Choices, Default: route.Default }).toEqual({
+      Choices: [{ Variable: '$.request.approval', BooleanEquals: true, Next: States.requestApproval }],
       Default: States.routeByInstanceState,
     });
   });

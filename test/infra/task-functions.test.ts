@@ -6,8 +6,8 @@ import { HANDLER_METADATA, POWERTOOLS_LAYER_PARAMETER, PROJECT_ROOT } from '../.
 import { ENCRYPT_VOLUMES_TASKS, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
 import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
 import { sdkCallsOf } from './bundle-calls';
-import { expectLockFunction, LOCK_TASKS, lockTableId, lockTaskOf, PLAN_CHECK_TASKS, planCheckTaskOf } from './kit-functions';
-import type { LockTask } from '../../infra/kit/lock';
+import { expectLockFunction, RESOURCE_LOCK_TASKS, kitTaskOf, lockTableId, PLAN_CHECK_TASKS, planCheckTaskOf } from './kit-functions';
+import type { KitTask } from '../../infra/kit/lock';
 import type { PlanCheckTask } from '../../infra/kit/plan-check';
 
 interface Statement {
@@ -33,8 +33,8 @@ const conditionValue = (s: Statement, key: string): unknown => s.Condition?.Stri
 const RUNTIME_ACTIONS = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
 let synth: Synthesized;
 /** The workflow's own tasks and the kit's (the lock, the plan check after an approval) it gets beside them. */
-type Task = EncryptVolumesTask | LockTask | PlanCheckTask;
-const TASKS: Task[] = [...ENCRYPT_VOLUMES_TASKS, ...LOCK_TASKS, ...PLAN_CHECK_TASKS];
+type Task = EncryptVolumesTask | KitTask | PlanCheckTask;
+const TASKS: Task[] = [...ENCRYPT_VOLUMES_TASKS, ...RESOURCE_LOCK_TASKS, ...PLAN_CHECK_TASKS];
 const fns = new Map<Task, TaskFunctionUnderTest>();
 const fn = (task: Task): TaskFunctionUnderTest => {
   const found = fns.get(task);
@@ -52,7 +52,8 @@ beforeAll(() => {
     const metadata = resource.Metadata ?? {};
     // The encrypt-volumes functions; the other workflows' functions have tests of their own.
     if (!logicalId.startsWith('EncryptVolumes')) continue;
-    const task = ENCRYPT_VOLUMES_TASKS.find((t) => ENCRYPT_VOLUMES_TASK_SPECS[t].entry === metadata[HANDLER_METADATA]) ?? lockTaskOf(metadata[HANDLER_METADATA]) ?? planCheckTaskOf(metadata[HANDLER_METADATA]);
+    const task = ENCRYPT_VOLUMES_TASKS.find((t) => ENCRYPT_VOLUMES_TASK_SPECS[t].entry === metadata[HANDLER_METADATA])
+      ?? kitTaskOf(metadata[HANDLER_METADATA]) ?? planCheckTaskOf(metadata[HANDLER_METADATA]);
     if (!task) throw new Error(`${logicalId} runs ${String(metadata[HANDLER_METADATA])}, which is no encrypt-volumes or kit task`);
     if (fns.has(task)) throw new Error(`${logicalId}: a second function for ${task}`);
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -110,7 +111,8 @@ describe.each(TASKS)('%s', (task) => {
   it('holds exactly the actions its bundle calls', () => {
     const { statements, bundle } = fn(task);
     const granted = new Set<string>();
-    for (const statement of statements) {
+    // Deny statements grant nothing (iam-simulation.test.ts proves what they refuse).
+    for (const statement of statements.filter((s) => s.Effect === 'Allow')) {
       for (const action of actionsOf(statement)) {
         if (RUNTIME_ACTIONS.has(action)) continue;
         // KMS use EC2/EBS make on the caller's behalf (checked below), and tagging on create.
@@ -142,7 +144,7 @@ describe.each(TASKS)('%s', (task) => {
   });
 });
 
-describe.each(LOCK_TASKS)('the kit\'s %s', (task) => {
+describe.each(RESOURCE_LOCK_TASKS)('the kit\'s %s', (task) => {
   it('holds exactly the lock\'s actions, on the lock table, its own state machines\' executions and the lock tag', () => {
     expectLockFunction(task, fn(task), lockTableId(synth.template));
   });
@@ -156,11 +158,24 @@ describe.each(PLAN_CHECK_TASKS)('the kit\'s %s', (task) => {
 });
 
 describe('statements', () => {
-  it('are all Allow, never with a wildcard action, NotAction or NotResource', () => {
+  it('are Allow, or Deny on what is excluded or an instance attribute besides the block devices; never a wildcard action, NotAction or NotResource', () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(0);
-    expect(statements.filter((s) => s.Effect !== 'Allow' || 'NotAction' in s || 'NotResource' in s)).toEqual([]);
+    expect(statements.filter((s) => 'NotAction' in s || 'NotResource' in s)).toEqual([]);
     expect(statements.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
+    const denies = statements.filter((s) => s.Effect !== 'Allow');
+    expect(denies.length).toBeGreaterThan(0);
+    const denyConditionKeys = denies.map((s) => Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c)));
+    expect(denyConditionKeys.filter((keys) => !(keys.length === 1 && /^(aws:ResourceTag\/remediation:exclude|ec2:Attribute\/[A-Za-z]+)$/.test(keys[0]!)))).toEqual([]);
+  });
+
+  it('mutate instances and volumes only where they carry the lock tag, or are created', () => {
+    const onInstancesOrVolumes = allStatements().filter((s) => s.Effect === 'Allow' && list(s.Resource).some((r) => typeof r === 'string' && /:(instance|volume)\/\*$/.test(r)));
+    expect(onInstancesOrVolumes.length).toBeGreaterThan(0);
+    const unconditioned = onInstancesOrVolumes.filter((s) => s.Condition?.Null?.['aws:ResourceTag/remediation:lock'] !== 'false'
+      && s.Condition?.Null?.['aws:TagKeys'] !== 'false' && s.Condition?.StringEquals?.['ec2:CreateAction'] === undefined
+      && s.Condition?.Bool?.['ec2:Encrypted'] !== 'true' && s.Condition?.StringEquals?.['aws:ResourceTag/remediation:workflow'] === undefined);
+    expect(unconditioned).toEqual([]);
   });
 
   it('use KMS keys without kms:ViaService only to describe them', () => {

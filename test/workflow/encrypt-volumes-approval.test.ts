@@ -50,7 +50,7 @@ describe('the approval gate of encrypt-volumes (input approval: true)', () => {
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('ApprovalRejected');
     expect(JSON.parse(execution.cause as string)).toMatchObject({ approved: false, reason: 'change freeze until Monday', principal: 'arn:aws:iam::123456789012:user/bob' });
-    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'sns:Publish'));
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance and volumes', 'sns:Publish'));
     expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
   });
 
@@ -67,7 +67,7 @@ describe('the approval gate of encrypt-volumes (input approval: true)', () => {
     expect(execution.error).toBe('ApprovalRejected');
     expect(execution.cause).toBe('the answer did not say "approved": true: treated as rejected; nothing was changed');
     expect(statesEntered(execution)).toContain(States.requestApprovalNotApproved);
-    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'sns:Publish'));
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance and volumes', 'sns:Publish'));
     expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
     expect((await volumeAt(h.seeder, seeded.instanceId, '/dev/sdf')).volume.VolumeId).toBe(seeded.volumes['/dev/sdf']);
   });
@@ -80,7 +80,7 @@ describe('the approval gate of encrypt-volumes (input approval: true)', () => {
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('ApprovalRejected');
     expect(execution.cause).toBe('no answer within 1 day: treated as rejected; nothing was changed');
-    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'sns:Publish'));
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance and volumes', 'sns:Publish'));
   });
 
   it('without approval and without allowStop a running instance is still refused', async () => {

@@ -83,8 +83,11 @@ export const planned = (...body: string[]): string[] => [S.validateInput, S.rout
 
 /**
  * The mutating calls of an execution that took the lock: the lock's own (conditional put, and on an
- * instance the `remediation:lock` tag) first, the body's `calls` between, the release last.
+ * instance the `remediation:lock` tag; once the plan proceeds, LockResources' tag on its volumes) first,
+ * the body's `calls` between, the release last.
  */
-export const withLockCalls = (target: 'instance' | 'account', ...calls: string[]): string[] => target === 'instance'
-  ? ['dynamodb:PutItem', 'ec2:CreateTags', ...calls, 'ec2:DeleteTags', 'dynamodb:DeleteItem']
-  : ['dynamodb:PutItem', ...calls, 'dynamodb:DeleteItem'];
+export const withLockCalls = (target: 'instance' | 'instance and volumes' | 'account', ...calls: string[]): string[] => {
+  if (target === 'account') return ['dynamodb:PutItem', ...calls, 'dynamodb:DeleteItem'];
+  const lockTags = target === 'instance' ? ['ec2:CreateTags'] : ['ec2:CreateTags', 'ec2:CreateTags'];
+  return ['dynamodb:PutItem', ...lockTags, ...calls, 'ec2:DeleteTags', 'dynamodb:DeleteItem'];
+};

@@ -45,7 +45,7 @@ describe('triage-start-instances with the default policy (disruptive work waits 
     expect(child?.status).toBe('FAILED');
     expect(child?.error).toBe('ApprovalRejected');
     expect(child?.cause).toMatch(/no answer within 1 day/);
-    expect(mutatingCalls(child as LocalExecution)).toEqual(withLockCalls('instance', 'sns:Publish'));
+    expect(mutatingCalls(child as LocalExecution)).toEqual(withLockCalls('instance and volumes', 'sns:Publish'));
     expect((await volumeAt(seeder, seeded.instanceId, '/dev/sdf')).volume.Encrypted).toBe(false);
     expect((await seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
   });

@@ -29,6 +29,8 @@ export const SkeletonStates = {
   waitInstanceSettled: 'WaitInstanceSettled',
   preflightAfterApproval: 'PreflightAfterApproval',
   comparePlansAfterApproval: 'ComparePlansAfterApproval',
+  lockResources: 'LockResources',
+  routeAfterLock: 'RouteAfterLock',
 } as const;
 
 /** The states the kit adds around the body of a workflow that locks (lockedRemediation below). */
@@ -50,6 +52,11 @@ export interface LockSteps {
   ttlSeconds: number;
   /** JSONPath of the target's id in the validated state (an instance id); none: `<account>/<region>/<workflow>`. */
   targetPath?: string;
+  /**
+   * The resources the plan will change also carry the lock tag: `path` is the JSONPath of their ids once
+   * the plan says PROCEED (e.g. `$.plan.volumes[*].volumeId`); `fn` tags them (tasks/lock/lock-resources.ts).
+   */
+  resources?: { fn: IFunction; path: string };
 }
 
 /** What the apply path is, once the plan says PROCEED: routes checked in order, then `otherwise`. */
@@ -96,6 +103,7 @@ export interface SkeletonProps {
  *     [settleInstance: SettleInstance -> CheckInstanceSettled (poll while pending/stopping)] ->
  *     Preflight -> InitWork -> RouteByPlan
  *       -> NO_ACTION / PLANNED: BuildReport
+ *       -> [lock.resources: LockResources -> RouteAfterLock]
  *       -> [approval: RequestApproval -> PreflightAfterApproval -> ComparePlansAfterApproval]
  *       -> the workflow's apply path -> ... -> BuildReport
  *   ] -> ReleaseLock -> Done
@@ -108,13 +116,13 @@ export function remediationSkeleton(scope: Construct, props: SkeletonProps): sfn
   const validate = lambdaTask(scope, SkeletonStates.validateInput, props.validateInput, {
     payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
   });
-  const body = remediationBody(scope, props, !props.lock);
+  const body = remediationBody(scope, props, !props.lock, props.lock?.resources);
   if (!props.lock) return validate.next(body);
   return validate.next(lockedRemediation(scope, props.workflow, props.lock, body));
 }
 
 /** Preflight -> InitWork -> RouteByPlan -> ... -> BuildReport (-> Done when nothing follows it). */
-function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: boolean): sfn.IChainable {
+function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: boolean, lockResources?: LockSteps['resources']): sfn.IChainable {
   const report = lambdaTask(scope, SkeletonStates.buildReport, props.buildReport, {
     payload: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan', 'work.$': '$.work' },
   });
@@ -123,15 +131,23 @@ function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: 
   const route = new sfn.Choice(scope, SkeletonStates.routeByPlan)
     .when(sfn.Condition.not(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED')), report);
   const preflightPayload = props.preflightPayload ?? { 'request.$': '$.request', 'execution.$': '$.execution' };
+  // With the lock's resources, every PROCEED path first tags them (before any approval or change), then routes on.
+  const proceed = lockResources ? new sfn.Choice(scope, SkeletonStates.routeAfterLock) : route;
+  if (lockResources) {
+    route.otherwise(lambdaTask(scope, SkeletonStates.lockResources, lockResources.fn, {
+      payload: { 'lock.$': '$.lock', 'executionName.$': '$$.Execution.Name', 'resources.$': lockResources.path },
+      resultPath: '$.lockedResources',
+    }).next(proceed));
+  }
   if (props.approval) {
     const gate = approvalStep(scope, SkeletonStates.requestApproval, {
       requestApproval: props.approval.requestApproval, workflow: props.workflow, targetPath: props.approval.targetPath, planPath: '$.plan',
       ...(props.approval.timeout ? { timeout: props.approval.timeout } : {}),
     }, planCheckAfterApproval(scope, props.preflight, preflightPayload, props.approval.comparePlans, apply.otherwise));
-    route.when(sfn.Condition.booleanEquals('$.request.approval', true), gate);
+    proceed.when(sfn.Condition.booleanEquals('$.request.approval', true), gate);
   }
-  for (const [condition, next] of apply.routes ?? []) route.when(condition, next);
-  route.otherwise(apply.otherwise);
+  for (const [condition, next] of apply.routes ?? []) proceed.when(condition, next);
+  proceed.otherwise(apply.otherwise);
 
   const preflight = lambdaTask(scope, props.preflightState ?? SkeletonStates.preflight, props.preflight, { payload: preflightPayload, resultPath: '$.plan' });
   preflight

@@ -1,4 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { paginateDescribeInstances, type EC2Client } from '@aws-sdk/client-ec2';
+import { findVolumes } from '../../lib/ec2';
 import { awsErrorName } from '../../lib/errors';
 import { TAG } from '../../lib/tags';
 
@@ -42,3 +44,19 @@ export function lockKeyOf(workflow: string, executionArn: string, target?: strin
 /** DynamoDB refused a conditional write: the lock is not in the state the write assumed. */
 export const isConditionFailed = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException || awsErrorName(error) === 'ConditionalCheckFailedException';
+
+/** A lock on one resource (an instance id), not account-level work (`<account>/<region>/<workflow>`), which tags nothing. */
+export const isResourceLock = (key: string): boolean => !key.includes('/');
+
+/** Every instance and volume that carries `remediation:lock` = this execution's name. */
+export async function lockTaggedResources(ec2: EC2Client, executionName: string): Promise<string[]> {
+  const Filters = [{ Name: `tag:${LOCK_TAG}`, Values: [executionName] }];
+  const instances: string[] = [];
+  for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters })) {
+    for (const reservation of page.Reservations ?? []) {
+      for (const instance of reservation.Instances ?? []) if (instance.InstanceId) instances.push(instance.InstanceId);
+    }
+  }
+  const volumes = (await findVolumes(ec2, Filters)).flatMap((v) => (v.VolumeId ? [v.VolumeId] : []));
+  return [...instances, ...volumes];
+}

@@ -52,6 +52,8 @@ describe('create-volume', () => {
           { Key: 'remediation:execution', Value: EXECUTION_NAME },
           { Key: 'remediation:phase', Value: 'replacement' },
           { Key: 'remediation:source-volume', Value: volume.volumeId },
+          // Held by this execution's lock until it is released: the swap may attach only what carries it.
+          { Key: 'remediation:lock', Value: EXECUTION_NAME },
         ],
       }],
     });

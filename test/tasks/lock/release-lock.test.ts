@@ -1,6 +1,6 @@
 import { LOCK_TABLE, MINE, MINE_ARN } from './env';
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DeleteTagsCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/lock/release-lock';
@@ -15,11 +15,20 @@ const OWN_ITEM_ONLY = {
   TableName: LOCK_TABLE, Key: { lockKey: { S: INSTANCE_ID } }, ConditionExpression: 'holder = :me', ExpressionAttributeValues: { ':me': { S: MINE_ARN } },
 };
 const commands = () => [...sentCommands(ec2), ...sentCommands(dynamodb)].map((n) => n.replace(/Command$/, ''));
+const BY_OUR_TAG = { Filters: [{ Name: 'tag:remediation:lock', Values: [MINE.name] }] };
+const VOLUME_IDS = ['vol-0aaaaaaaaaaaaaaaa', 'vol-0bbbbbbbbbbbbbbbb'];
+const OUR_TAG = [{ Key: 'remediation:lock', Value: MINE.name }];
+/** EC2 shows these as carrying our lock tag. */
+const tagged = (instances: string[], volumes: string[]) => {
+  ec2.on(DescribeInstancesCommand, BY_OUR_TAG).resolves({ Reservations: [{ Instances: instances.map((InstanceId) => ({ InstanceId })) }] });
+  ec2.on(DescribeVolumesCommand, BY_OUR_TAG).resolves({ Volumes: volumes.map((VolumeId) => ({ VolumeId })) });
+};
 
 beforeEach(() => {
   dynamodb.reset();
   ec2.reset();
   freezeTime(NOW);
+  tagged([INSTANCE_ID], []);
 });
 afterEach(() => jest.useRealTimers());
 
@@ -32,11 +41,54 @@ describe('release-lock', () => {
     const out = await release();
 
     // Assess
-    expect(out).toEqual({ released: true, key: INSTANCE_ID, at: NOW.toISOString() });
+    expect(out).toEqual({ released: true, key: INSTANCE_ID, untagged: [INSTANCE_ID], at: NOW.toISOString() });
     // With a value, DeleteTags leaves a tag that names another execution.
-    expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [INSTANCE_ID], Tags: [{ Key: 'remediation:lock', Value: MINE.name }] });
+    expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [INSTANCE_ID], Tags: OUR_TAG });
     expect(dynamodb).toHaveReceivedCommandWith(DeleteItemCommand, OWN_ITEM_ONLY);
-    expect(commands()).toEqual(['DeleteTags', 'DeleteItem']);
+    expect(commands()).toEqual(['DescribeInstances', 'DescribeVolumes', 'DeleteTags', 'DeleteItem']);
+  });
+
+  it('finds what carries our tag by tag filter, instance and volumes alike, and untags them in one call', async () => {
+    // Prepare: LockResources tagged two volumes; the lock state names only the instance
+    tagged([INSTANCE_ID], VOLUME_IDS);
+    dynamodb.on(DeleteItemCommand).resolves({});
+
+    // Act
+    const out = await release();
+
+    // Assess
+    expect(out).toMatchObject({ released: true, untagged: [INSTANCE_ID, ...VOLUME_IDS] });
+    expect(ec2).toHaveReceivedCommandWith(DescribeInstancesCommand, BY_OUR_TAG);
+    expect(ec2).toHaveReceivedCommandWith(DescribeVolumesCommand, BY_OUR_TAG);
+    expect(ec2).toHaveReceivedCommandTimes(DeleteTagsCommand, 1);
+    expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [INSTANCE_ID, ...VOLUME_IDS], Tags: OUR_TAG });
+  });
+
+  it('a step that tagged and crashed before recording it leaves nothing behind: the tag, not the state, says what to untag', async () => {
+    // Prepare: AcquireLock's state has no taggedInstance, yet EC2 shows the instance and a volume tagged
+    tagged([INSTANCE_ID], [VOLUME_IDS[0]!]);
+    dynamodb.on(DeleteItemCommand).resolves({});
+    const withoutTag: LockState = { ...HELD };
+    delete withoutTag.taggedInstance;
+
+    // Act
+    await release(withoutTag);
+
+    // Assess
+    expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [INSTANCE_ID, VOLUME_IDS[0]], Tags: OUR_TAG });
+  });
+
+  it('nothing tagged: no DeleteTags at all', async () => {
+    // Prepare
+    tagged([], []);
+    dynamodb.on(DeleteItemCommand).resolves({});
+
+    // Act
+    const out = await release();
+
+    // Assess
+    expect(out).toMatchObject({ released: true, untagged: [] });
+    expect(commands()).toEqual(['DescribeInstances', 'DescribeVolumes', 'DeleteItem']);
   });
 
   it('a lock already taken over (or already released) is left to its holder: ConditionalCheckFailed is no error', async () => {
@@ -47,7 +99,7 @@ describe('release-lock', () => {
     const out = await release();
 
     // Assess
-    expect(out).toEqual({ released: false, key: INSTANCE_ID, at: NOW.toISOString() });
+    expect(out).toEqual({ released: false, key: INSTANCE_ID, untagged: [INSTANCE_ID], at: NOW.toISOString() });
     expect(dynamodb).toHaveReceivedCommandWith(DeleteItemCommand, OWN_ITEM_ONLY);
   });
 
@@ -87,8 +139,24 @@ describe('release-lock', () => {
     expect(dynamodb).toHaveReceivedCommandWith(DeleteItemCommand, OWN_ITEM_ONLY);
   });
 
+  it('a volume deleted between the lookup and the untagging: the others are still untagged, one at a time', async () => {
+    // Prepare
+    tagged([INSTANCE_ID], VOLUME_IDS);
+    ec2.on(DeleteTagsCommand, { Resources: [INSTANCE_ID, ...VOLUME_IDS] }).rejects(awsError('InvalidVolume.NotFound'));
+    ec2.on(DeleteTagsCommand, { Resources: [VOLUME_IDS[1]!] }).rejects(awsError('InvalidVolume.NotFound'));
+    dynamodb.on(DeleteItemCommand).resolves({});
+
+    // Act
+    const out = await release();
+
+    // Assess
+    expect(out).toMatchObject({ released: true });
+    expect(ec2.commandCalls(DeleteTagsCommand).map((c) => c.args[0].input.Resources)).toEqual([[INSTANCE_ID, ...VOLUME_IDS], [INSTANCE_ID], [VOLUME_IDS[0]], [VOLUME_IDS[1]]]);
+  });
+
   it.each([
     ['DeleteTags', 'RequestLimitExceeded', () => ec2.on(DeleteTagsCommand).rejects(awsError('RequestLimitExceeded'))],
+    ['DescribeVolumes', 'RequestLimitExceeded', () => ec2.on(DescribeVolumesCommand).rejects(awsError('RequestLimitExceeded'))],
     ['DeleteItem', 'ThrottlingException', () => dynamodb.on(DeleteItemCommand).rejects(awsError('ThrottlingException'))],
   ])('%s failing with %s propagates, for the state machine to retry', async (_call, errorName, given) => {
     // Prepare
