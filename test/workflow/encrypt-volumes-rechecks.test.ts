@@ -183,7 +183,7 @@ describe('a plan that changed while waiting for the approval', () => {
     expectBefore(path, States.preflightAfterApproval, States.comparePlansAfterApproval);
     expect(path.slice(-2)).toEqual([SkeletonStates.releaseLockAfterFailure, SkeletonStates.failed]);
     expect(path).not.toContain(States.routeByInstanceState);
-    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'sns:Publish'));
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance and volumes', 'sns:Publish'));
     expect(await snapshotsOf(h.seeder, execution.name)).toEqual([]);
     await expectOriginalsAttached(seeded);
   });
