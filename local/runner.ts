@@ -8,6 +8,7 @@ import { nobodyAnswers, taskToken, taskTokenResult, type ApprovalAnswer, type Ap
 import { LOCAL_ACCOUNT, everyState, localRegion, synthesizeWorkflows, type LocalWorkflow, type SynthesizedWorkflows } from './definition';
 import { Emulation, awsError } from './emulation';
 import { FaultLayer, type FaultPlan } from './faults';
+import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
 
 // Step Functions stops a Map's queued iterations once one fails; p-limit (used by
@@ -179,6 +180,10 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return emulation.ebsDefaultKmsKeyId();
     faults.before(call);
     if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
+    // An identity proof (tasks/lib/identity/proof.ts): moto checks no signature; local/identities.ts does.
+    if (call.service === 'sts' && call.command === 'GetCallerIdentity' && 'url' in call.input) {
+      return faults.after(call, await presignedCallerIdentity(call.input as { url: string; headers: Record<string, string> }));
+    }
     if (call.service === 'sfn' && call.command === 'StartExecution') return startChild(call.input, options, children);
     if (call.service === 'sfn' && call.command === 'DescribeExecution') return describeExecution(call.input);
     if (call.service === 'iam' && call.command === 'CreateServiceLinkedRole') return faults.after(call, await emulation.createServiceLinkedRole(call.input, next));
