@@ -5,6 +5,7 @@ import { WORKFLOW } from '../tasks/lib/workflow-names';
 import { WORKFLOWS } from '../workflows/registry';
 import { AUDIT_TRAIL_ACCEPTED_FINDINGS, AuditTrail } from './constructs/audit-trail';
 import { RemediationWorkflow } from './kit/remediation-workflow';
+import { RemediationApprovers, requireApprovalSubscribers, subscribeApprovers, type ApprovalSettings } from './kit/approval';
 import { acknowledgeAcceptedFindings } from './nag';
 import { SPECS } from './workflows';
 import type { TriageProps } from './workflows/triage-start-instances';
@@ -25,6 +26,10 @@ export class RemediationStack extends Stack {
     const cloudTrail = new RemediationWorkflow(this, constructId(WORKFLOW.enableCloudTrail), SPECS[WORKFLOW.enableCloudTrail], {});
     // What triage starts by itself and what it only reports: CDK context `triage` (see cdk.json).
     const triageSettings = (this.node.tryGetContext('triage') ?? {}) as Pick<TriageProps, 'policy' | 'allowedPrincipals'>;
+    // Who is asked: CDK context `approval.subscribers`; a policy that asks nobody fails synthesis (infra/kit/approval.ts).
+    const approvers = requireApprovalSubscribers(triageSettings.policy, (this.node.tryGetContext('approval') ?? {}) as ApprovalSettings);
+    subscribeApprovers(this, encryptVolumes.resources.approvalTopic, approvers);
+    new RemediationApprovers(this, 'RemediationApprovers');
     const triage = new RemediationWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
       children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine },
       ourRoles: [encryptVolumes.functions['start-instance'].role],

@@ -13,7 +13,7 @@ export const WORKFLOW_NAME = WORKFLOW.encryptVolumes;
 export const ENCRYPT_VOLUMES_TASKS = [
   'validate-input', 'preflight', 'create-snapshot', 'copy-snapshot', 'check-snapshots', 'stop-instance',
   'check-instance-state', 'create-volume', 'check-volumes', 'swap-volume', 'verify-swap', 'start-instance',
-  'delete-intermediate-snapshots', 'build-report', 'rollback-volume', 'finish-rollback', 'request-approval',
+  'delete-intermediate-snapshots', 'build-report', 'rollback-volume', 'finish-rollback', 'request-approval', 'verify-approver',
 ] as const;
 export type EncryptVolumesTask = (typeof ENCRYPT_VOLUMES_TASKS)[number];
 
@@ -24,6 +24,7 @@ export const States = {
   routeByPlan: SkeletonStates.routeByPlan,
   requestApproval: SkeletonStates.requestApproval, requestApprovalRejected: 'RequestApprovalRejected', requestApprovalUnanswered: 'RequestApprovalUnanswered',
   requestApprovalAnswered: 'RequestApprovalAnswered', requestApprovalNotApproved: 'RequestApprovalNotApproved',
+  requestApprovalVerifyApprover: 'RequestApprovalVerifyApprover',
   routeByInstanceState: 'RouteByInstanceState',
   preCopySnapshots: 'PreCopySnapshots', createPreCopySnapshot: 'CreatePreCopySnapshot',
   checkPreCopySnapshots: 'CheckPreCopySnapshots', routePreCopySnapshots: 'RoutePreCopySnapshots', waitPreCopySnapshots: 'WaitPreCopySnapshots',
@@ -93,7 +94,7 @@ export function buildEncryptVolumesDefinition(
     validateInput: fns['validate-input'], preflight: fns.preflight, buildReport: fns['build-report'],
     work: { 'volumes.$': '$.plan.volumes', polls: Object.fromEntries(POLLS.map((k) => [k, {}])), error: {} },
     // Before any change, so a rejection (or no answer) leaves everything as it was.
-    approval: { requestApproval: fns['request-approval'], targetPath: '$.request.instanceId', ...(approvalTimeout ? { timeout: approvalTimeout } : {}) },
+    approval: { requestApproval: fns['request-approval'], verifyApprover: fns['verify-approver'], targetPath: '$.request.instanceId', ...(approvalTimeout ? { timeout: approvalTimeout } : {}) },
     apply: (report) => ({ otherwise: applyPath(scope, fns, report) }),
   });
 }

@@ -104,6 +104,8 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
     grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [resources.approvalTopic.topicArn] })]],
     environment: ({ resources }) => ({ APPROVAL_TOPIC_ARN: resources.approvalTopic.topicArn }),
   },
+  // Executes the answer's presigned STS request (plain HTTPS, authorized by the approver's own signature): no IAM action.
+  'verify-approver': { entry: 'tasks/approval/verify-approver.ts', grants: [] },
   'finish-rollback': {
     entry: 'tasks/ebs/finish-rollback.ts',
     grants: [

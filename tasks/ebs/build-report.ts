@@ -8,6 +8,7 @@ import type { SwapState } from './swap-volume';
 import type { CleanupResult } from './delete-intermediate-snapshots';
 import type { Verification } from './verify-swap';
 import { reportHeader, reportOutcome } from '../lib/report';
+import type { ApprovalRecord } from '../approval/verify-approver';
 
 export interface BuildReportEvent {
   request: EncryptVolumesInput;
@@ -20,12 +21,15 @@ export interface BuildReportEvent {
     verification?: Verification;
     start?: InstanceChange;
     cleanup?: CleanupResult;
+    /** Who approved (input approval: true), verified by RequestApprovalVerifyApprover. */
+    approval?: ApprovalRecord;
   };
 }
 
 export interface Report extends WorkflowReport {
   plan: { volumes: { volumeId: string; device: string; sizeGiB: number; volumeType: string }[]; alreadyEncrypted: string[]; needsStop: boolean; kmsKeyArn: string };
   verification?: Verification;
+  approval?: ApprovalRecord;
 }
 
 /** The execution's output: what was planned, what changed (before/after) and the verify result. */
@@ -42,6 +46,7 @@ export const handler = async ({ request, execution, plan, work }: BuildReportEve
     actions: outcome === 'REMEDIATED' ? actionsOf(plan, work) : [],
   };
   if (work.verification) report.verification = work.verification;
+  if (work.approval) report.approval = work.approval;
   return report;
 };
 

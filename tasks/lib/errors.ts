@@ -11,6 +11,8 @@ export const ErrorNames = {
   remediationRolledBack: 'RemediationRolledBack',
   rollbackFailed: 'RollbackFailedError',
   resourceLocked: 'ResourceLockedError',
+  // The approval gate's contract name (DESIGN.md "Outcomes"), older than the Error suffix.
+  approvalRejected: 'ApprovalRejected',
 } as const;
 
 /** AWS throttling and service errors: retried by the state machine with backoff and full jitter. */
@@ -87,6 +89,14 @@ export class ResourceLockedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = ErrorNames.resourceLocked;
+  }
+}
+
+/** The approval answer does not let the execution proceed (no valid identity proof, the requester approving): nothing was changed. */
+export class ApprovalRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.approvalRejected;
   }
 }
 

@@ -67,7 +67,7 @@ export interface SkeletonProps {
    * Input `approval: true` pauses for a person's answer before any change (workflows/lib/approval.ts),
    * then continues at the apply path's entry. Omitted: the workflow has no approval gate.
    */
-  approval?: { requestApproval: IFunction; targetPath: string; timeout?: Duration };
+  approval?: { requestApproval: IFunction; verifyApprover: IFunction; targetPath: string; timeout?: Duration };
   /** The kit's lock (infra/kit/lock.ts); omitted: the workflow runs unlocked. */
   lock?: LockSteps;
 }
@@ -86,7 +86,7 @@ export interface SkeletonProps {
  */
 export function remediationSkeleton(scope: Construct, props: SkeletonProps): sfn.IChainable {
   const validate = lambdaTask(scope, SkeletonStates.validateInput, props.validateInput, {
-    payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
+    payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime', 'arn.$': '$$.Execution.Id' } },
   });
   const body = remediationBody(scope, props, !props.lock);
   if (!props.lock) return validate.next(body);
@@ -104,7 +104,8 @@ function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: 
     .when(sfn.Condition.not(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED')), report);
   if (props.approval) {
     const gate = approvalStep(scope, SkeletonStates.requestApproval, {
-      requestApproval: props.approval.requestApproval, workflow: props.workflow, targetPath: props.approval.targetPath, planPath: '$.plan',
+      requestApproval: props.approval.requestApproval, verifyApprover: props.approval.verifyApprover, recordPath: '$.work.approval',
+      workflow: props.workflow, targetPath: props.approval.targetPath, planPath: '$.plan',
       ...(props.approval.timeout ? { timeout: props.approval.timeout } : {}),
     }, apply.otherwise);
     route.when(sfn.Condition.booleanEquals('$.request.approval', true), gate);

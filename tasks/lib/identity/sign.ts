@@ -1,16 +1,18 @@
 import { createHash, createHmac, type BinaryLike } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import type { AwsCredentialIdentity, SourceData } from '@smithy/types';
 import { BINDING_HEADER, MAX_PROOF_SECONDS, bindingOf, stsEndpoint, type IdentityProof, type ProofPurpose } from './proof';
+
+const bytes = (data: SourceData): BinaryLike => (typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 
 /** SigV4's hash: SHA-256, or HMAC-SHA-256 with a secret (the shape @smithy/signature-v4 expects). */
 class Sha256 {
   private readonly hash;
-  constructor(secret?: BinaryLike) {
-    this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
+  constructor(secret?: SourceData) {
+    this.hash = secret ? createHmac('sha256', bytes(secret)) : createHash('sha256');
   }
-  update(data: BinaryLike): void {
-    this.hash.update(data);
+  update(data: Uint8Array | string): void {
+    this.hash.update(bytes(data));
   }
   async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.hash.digest());
