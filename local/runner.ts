@@ -219,8 +219,8 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
           await invoke(payload);
           // Step Functions shows the execution RUNNING while it waits for the answer.
           options.store?.({ name, workflow, input, status: 'RUNNING', startDate, events: [...events], invocations, faults, children });
-          const request = { execution: name, state, payload, taskToken: taskToken(name), timeoutSeconds };
-          return taskTokenResult(await (options.approver ?? nobodyAnswers)(request));
+          const request = { execution: name, state, payload, taskToken: taskToken(name), timeoutSeconds, executionArn };
+          return taskTokenResult(await (options.approver ?? nobodyAnswers)(request), request);
         }
         : invoke;
     }

@@ -38,6 +38,7 @@ export function approvalStep(scope: Construct, id: string, props: ApprovalStepPr
       taskToken: sfn.JsonPath.taskToken,
       workflow: props.workflow,
       executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
       target: sfn.JsonPath.stringAt(props.targetPath),
       plan: sfn.JsonPath.objectAt(props.planPath),
       timeoutSeconds: timeout.toSeconds(),
