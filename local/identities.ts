@@ -31,7 +31,7 @@ export async function localIdentity(name: string): Promise<LocalIdentity> {
   try {
     await client.send(new CreateUserCommand({ UserName: name }));
   } catch (error) {
-    if ((error as Error).name !== 'EntityAlreadyExists') throw error;
+    if (!/^EntityAlreadyExists/.test((error as Error).name)) throw error;
   }
   const tags = Object.fromEntries(((await client.send(new ListUserTagsCommand({ UserName: name }))).Tags ?? []).map((t) => [t.Key, t.Value]));
   let accessKeyId = tags[KEY_TAG];
