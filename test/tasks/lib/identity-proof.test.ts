@@ -57,7 +57,7 @@ describe('checkProofShape: refused before any request is sent', () => {
   const now = new Date();
   const endpoint = new URL('https://sts.us-east-1.amazonaws.com/');
 
-  it.each([
+  const cases: [string, () => Promise<unknown>, RegExp][] = [
     ['no proof', async () => undefined, /no identity proof/],
     ['not a URL', async () => ({ url: 'sts please' }), /not a URL/],
     ['another host', async () => ({ url: (await proofFor()).url.replace('sts.us-east-1.amazonaws.com', 'sts.us-east-1.amazonaws.com.evil.example') }), /not the STS endpoint/],
@@ -69,7 +69,8 @@ describe('checkProofShape: refused before any request is sent', () => {
     ['a long lifetime', async () => withParam((await proofFor()).url, 'X-Amz-Expires', '3600'), /valid for 3600 s; at most 900 s/],
     ['expired', async () => proofFor('approve', EXECUTION_ARN, { signingDate: new Date(now.getTime() - 120_000), expiresInSeconds: 60 }), /the identity proof expired at/],
     ['dated in the future', async () => proofFor('approve', EXECUTION_ARN, { signingDate: new Date(now.getTime() + 3_600_000) }), /dated in the future/],
-  ] as const)('%s', async (_, proof, message) => {
+  ];
+  it.each(cases)('%s', async (_, proof, message) => {
     const fetch = jest.spyOn(global, 'fetch');
 
     const shaped = await proof();
