@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { DEFAULT_TRIAGE_POLICY, type TriageDecision } from '../../tasks/triage/lib/policy';
+import { REGION, actionsOf, onAnyResource, type AcceptedFinding, type AcceptsFindings } from '../nag';
 
 /** CDK context `approval`: who receives approval requests (docs/approval.md). */
 export interface ApprovalSettings {
@@ -63,8 +64,21 @@ export function subscribeApprovers(scope: Construct, topic: sns.ITopic, subscrib
  *   other than the requester (tasks/approval/verify-approver.ts).
  * - states:DescribeExecution / GetExecutionHistory on this stack's executions only: the plan and the token.
  */
-export class RemediationApprovers extends Construct {
+export class RemediationApprovers extends Construct implements AcceptsFindings {
   readonly policy: iam.ManagedPolicy;
+  readonly acceptedFindings: readonly AcceptedFinding[] = [
+    {
+      rule: /^AwsSolutions-IAM5\[Resource::\*\]$/,
+      reason: 'states:SendTaskSuccess and SendTaskFailure authorize no resource type (Service Authorization Reference); '
+        + 'an approval also needs a valid identity proof of someone other than the requester.',
+      statement: (s) => !onAnyResource(s) || actionsOf(s).every((a) => a === 'states:SendTaskSuccess' || a === 'states:SendTaskFailure'),
+    },
+    {
+      rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):states:${REGION}:(<AWS::AccountId>|\\d{12}):execution:${STATE_MACHINE_PREFIX}\\*:\\*\\]$`),
+      reason: 'Approvers read any execution of this stack\'s state machines (named remediation-*) to see its plan and find its token; nothing else.',
+      statement: (s) => actionsOf(s).every((a) => a === 'states:DescribeExecution' || a === 'states:GetExecutionHistory'),
+    },
+  ];
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
