@@ -38,7 +38,8 @@ describe('approval subscribers (CDK context approval.subscribers)', () => {
     const noSubscribers = { ...CDK_CONTEXT, approval: { subscribers: [] }, [cxapi.BUNDLING_STACKS]: [] };
 
     expect(() => new RemediationStack(new App({ context: noSubscribers }), 'NoApprovers', { env: ENV })).toThrow(NO_SUBSCRIBERS_MESSAGE(['encrypt-volumes']));
-    const { approval: _none, ...cdkJson } = noSubscribers;
+    const cdkJson: Record<string, unknown> = { ...noSubscribers };
+    delete cdkJson.approval; // cdk.json as committed: no approval key at all
     expect(() => new RemediationStack(new App({ context: cdkJson }), 'CdkJsonAsIs', { env: ENV })).toThrow(/CDK context approval\.subscribers is empty/);
   });
 
