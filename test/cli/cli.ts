@@ -26,7 +26,8 @@ export async function cli(args: string[], deps: CliDeps = {}): Promise<CliRun> {
   const code = await runCli(args, {
     sfn: new SFNClient({}),
     callerPrincipal: async () => ALICE,
-    proofSigner: { sign: async (purpose, executionArn) => testProof(purpose, executionArn), principal: async () => ALICE },
+    // --local signs with the real local identity (verified against the emulator); against mocked AWS, a stand-in.
+    ...(args.includes('--local') ? {} : { proofSigner: { sign: async (purpose: string, executionArn: string) => testProof(purpose, executionArn), principal: async () => ALICE } }),
     pollIntervalMs: 0,
     emulatorStateFile: NO_EMULATOR,
     now: () => NOW,

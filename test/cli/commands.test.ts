@@ -154,7 +154,7 @@ describe('remediate status / history / show', () => {
       `execution  ${FAILED.name}`,
       'workflow   encrypt-volumes',
       `target     ${OTHER_INSTANCE}`,
-      'trigger    eventbridge arn:aws:sts::123456789012:assumed-role/ops/bob evt-1',
+      'trigger    eventbridge arn:aws:sts::123456789012:assumed-role/ops/bob evt-1 (claimed)',
       'status     FAILED  outcome RemediationRolledBack',
       'started    2026-11-26T09:00:00Z  stopped 2026-11-26T09:02:00Z  duration 2m 00s',
       'rolled back because VerificationFailedError: /dev/sdf is not encrypted',
@@ -178,7 +178,7 @@ describe('remediate status / history / show', () => {
       ['started (UTC)', 'workflow', 'target', 'status', 'outcome', 'trigger', 'duration', 'execution'],
       ['2026-11-27T11:00:00Z', 'encrypt-volumes', INSTANCE, 'RUNNING', 'RUNNING', 'console -', '-', RUNNING.name],
       ['2026-11-27T10:00:00Z', 'encrypt-volumes', INSTANCE, 'SUCCEEDED', 'REMEDIATED', `cli ${ALICE}`, '1m 06s', SUCCEEDED.name],
-      ['2026-11-26T09:00:00Z', 'encrypt-volumes', OTHER_INSTANCE, 'FAILED', 'RemediationRolledBack', 'eventbridge arn:aws:sts::123456789012:assumed-role/ops/bob evt-1', '2m 00s', FAILED.name],
+      ['2026-11-26T09:00:00Z', 'encrypt-volumes', OTHER_INSTANCE, 'FAILED', 'RemediationRolledBack', 'eventbridge arn:aws:sts::123456789012:assumed-role/ops/bob evt-1 (claimed)', '2m 00s', FAILED.name],
     ]);
     expect(sfn).toHaveReceivedCommandTimes(ListExecutionsCommand, 2);
   });
