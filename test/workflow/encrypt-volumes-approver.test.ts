@@ -115,4 +115,18 @@ describe('the approver of encrypt-volumes, from the identity proof', () => {
     });
     expect(statesEntered(execution)[0]).toBe(SkeletonStates.validateInput);
   });
+
+  it('STS not answering the proof is retried, never taken for a verdict', async () => {
+    const seeded = await server('sts-down-once');
+
+    const execution = await h.run({ instanceId: seeded.instanceId, approval: true }, {
+      faults: { failCall: { command: 'GetCallerIdentity', nth: 1, errorName: 'ServiceUnavailable', message: 'STS unavailable (injected)' } },
+      approver: async () => ({ approved: true, as: bob }),
+    });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.faults.injected).toEqual([expect.objectContaining({ fault: 'fail', command: 'sts:GetCallerIdentity' })]);
+    expect(execution.invocations['tasks/approval/verify-approver.ts']).toBe(2);
+    expect((execution.output as Report).approval).toMatchObject({ approver: bob.arn });
+  });
 });
