@@ -5,6 +5,7 @@ import { WORKFLOW } from '../tasks/lib/workflow-names';
 import { WORKFLOWS } from '../workflows/registry';
 import { AUDIT_TRAIL_ACCEPTED_FINDINGS, AuditTrail } from './constructs/audit-trail';
 import { RemediationWorkflow } from './kit/remediation-workflow';
+import { RemediationApprovers, requireApprovalSubscribers, subscribeApprovers, type ApprovalSettings } from './kit/approval';
 import { acknowledgeAcceptedFindings } from './nag';
 import { SPECS } from './workflows';
 import type { TriageProps } from './workflows/triage-start-instances';
@@ -19,12 +20,16 @@ const constructId = (name: string): string => {
 export class RemediationStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    // What triage starts by itself and what it only reports: CDK context `triage` (see cdk.json).
+    const triageSettings = (this.node.tryGetContext('triage') ?? {}) as Pick<TriageProps, 'policy' | 'allowedPrincipals'>;
+    // Who is asked: CDK context `approval.subscribers`; a policy that asks nobody fails synthesis first (infra/kit/approval.ts).
+    const approvers = requireApprovalSubscribers(triageSettings.policy, (this.node.tryGetContext('approval') ?? {}) as ApprovalSettings);
     const encryptVolumes = new RemediationWorkflow(this, constructId(WORKFLOW.encryptVolumes), SPECS[WORKFLOW.encryptVolumes], {});
     const flowLogs = new RemediationWorkflow(this, constructId(WORKFLOW.enableFlowLogs), SPECS[WORKFLOW.enableFlowLogs], {});
     const config = new RemediationWorkflow(this, constructId(WORKFLOW.enableConfig), SPECS[WORKFLOW.enableConfig], {});
     const cloudTrail = new RemediationWorkflow(this, constructId(WORKFLOW.enableCloudTrail), SPECS[WORKFLOW.enableCloudTrail], {});
-    // What triage starts by itself and what it only reports: CDK context `triage` (see cdk.json).
-    const triageSettings = (this.node.tryGetContext('triage') ?? {}) as Pick<TriageProps, 'policy' | 'allowedPrincipals'>;
+    subscribeApprovers(this, encryptVolumes.resources.approvalTopic, approvers);
+    new RemediationApprovers(this, 'RemediationApprovers');
     const triage = new RemediationWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
       children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine },
       ourRoles: [encryptVolumes.functions['start-instance'].role],

@@ -2,6 +2,8 @@ import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, sta
 import { userInfo } from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { signIdentityProof, type SignProofOptions } from '../tasks/lib/identity/sign';
+import { localIdentity, type LocalIdentity } from './identities';
 
 /** A task-token step (an approval) that waits for an answer. */
 export interface ApprovalRequest {
@@ -11,9 +13,14 @@ export interface ApprovalRequest {
   taskToken: string;
   /** The state's TimeoutSeconds: no answer by then is a timeout. */
   timeoutSeconds: number;
+  /** What the answer's identity proof must be bound to. */
+  executionArn: string;
 }
+/** How an in-process approver's proof is signed: bound to another execution, dated, short-lived (tests). */
+export type ProofOverrides = Pick<SignProofOptions, 'signingDate' | 'expiresInSeconds'> & { bindTo?: string };
 export type ApprovalAnswer =
-  | { approved: true; principal?: string }
+  /** Approved as `remediate approve` does: an identity proof signed by `as` (default: the local identity `local-approver`). */
+  | { approved: true; reason?: string; as?: LocalIdentity; proof?: ProofOverrides }
   | { approved: false; reason: string; principal?: string }
   | { timeout: true }
   /** SendTaskSuccess with exactly this output, as `aws stepfunctions send-task-success` would answer. */
@@ -22,20 +29,28 @@ export type ApprovalAnswer =
 export const taskToken = (execution: string) => `local-task-token:${execution}`;
 export const nobodyAnswers = async (): Promise<ApprovalAnswer> => ({ timeout: true });
 
+/** The local identity in-process approvals sign with when the approver names none. */
+export const DEFAULT_LOCAL_APPROVER = 'local-approver';
+
 /** The answer to a task token, as the state machine sees it (SendTaskSuccess / SendTaskFailure / the task's timeout). */
-export function taskTokenResult(answer: ApprovalAnswer): unknown {
+export async function taskTokenResult(answer: ApprovalAnswer, request: Pick<ApprovalRequest, 'executionArn'>): Promise<unknown> {
   const at = new Date().toISOString();
   if ('timeout' in answer) throw Object.assign(new Error('no answer before the task timeout'), { name: 'States.Timeout' });
   if ('taskSuccess' in answer) return answer.taskSuccess;
-  if (answer.approved) return { approved: true, principal: answer.principal ?? 'local', at };
+  if (answer.approved) {
+    const identity = answer.as ?? (await localIdentity(DEFAULT_LOCAL_APPROVER));
+    const { bindTo, ...signing } = answer.proof ?? {};
+    const identityProof = await signIdentityProof('approve', bindTo ?? request.executionArn, { credentials: identity.credentials, ...signing });
+    return { approved: true, ...(answer.reason ? { reason: answer.reason } : {}), identityProof };
+  }
   throw Object.assign(new Error(JSON.stringify({ approved: false, principal: answer.principal ?? 'local', at, reason: answer.reason })), { name: 'ApprovalRejected' });
 }
 
 /**
  * Task tokens of local runs answered from another process: the waiting runner records what it
  * waits for in the local store and polls for an answer file there; `remediate approve|reject
- * --local` writes that file. Who approved is the file's owner as the OS reports it, never a
- * field of the answer.
+ * --local` writes that file. Who approved is who signed the answer's identity proof, which the
+ * workflow verifies (RequestApprovalVerifyApprover), never a field of the answer.
  */
 const Pending = z.object({
   execution: z.string(),
@@ -46,7 +61,11 @@ const Pending = z.object({
   pid: z.number().int(),
 });
 export type PendingTask = z.infer<typeof Pending>;
-const Answer = z.discriminatedUnion('approved', [z.object({ approved: z.literal(true) }), z.object({ approved: z.literal(false), reason: z.string() })]);
+/** What `remediate approve|reject --local` writes: the approval as sent with SendTaskSuccess (its proof included), or the rejection. */
+const Answer = z.discriminatedUnion('approved', [
+  z.object({ approved: z.literal(true) }).passthrough(),
+  z.object({ approved: z.literal(false), reason: z.string(), principal: z.string().optional() }),
+]);
 export type TaskTokenAnswer = z.infer<typeof Answer>;
 
 /** Step Functions' names for an answer to a token nobody waits for. */
@@ -135,7 +154,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * An approver for the local runner that waits for `remediate approve|reject --local` in another
- * process, until the state's timeout. The answer's principal is the answer file's owner.
+ * process, until the state's timeout; an approval is handed on as written (SendTaskSuccess).
  */
 export function storeApprover(storeDir: string, options: StoreApproverOptions = {}): (request: ApprovalRequest) => Promise<ApprovalAnswer> {
   return async (request) => {
@@ -154,10 +173,9 @@ export function storeApprover(storeDir: string, options: StoreApproverOptions = 
     try {
       while (Date.now() < now + waitSeconds * 1000) {
         const answer = readJson(answered, Answer);
-        if (answer) {
-          const principal = userNameOf(statSync(answered).uid);
-          return answer.approved ? { approved: true, principal } : { approved: false, reason: answer.reason, principal };
-        }
+        if (answer?.approved) return { taskSuccess: answer };
+        // A rejection changes nothing and needs no proof: the principal is the CLI's word, else the file's owner.
+        if (answer) return { approved: false, reason: answer.reason, principal: answer.principal ?? userNameOf(statSync(answered).uid) };
         await sleep(options.pollMs ?? 500);
       }
       return { timeout: true };

@@ -7,6 +7,9 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, localRegion } from './account';
 
 export { LOCAL_ACCOUNT, LOCAL_REGION, localRegion };
 
+/** The approval topic's subscriber in the local synth (nothing is sent to it). */
+export const LOCAL_APPROVAL_SUBSCRIBER = 'approvals@localhost.localdomain';
+
 type CfnValue = string | { [key: string]: unknown } | CfnValue[];
 interface CfnResource {
   Type: string;
@@ -173,7 +176,8 @@ export function synthesizeWorkflows(region = localRegion()): SynthesizedWorkflow
     const cached = JSON.parse(readFileSync(cache, 'utf8')) as SynthesizedWorkflows;
     if (cached.region === region) return cached;
   }
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // Locally nobody is mailed: the subscriber only satisfies the stack's rule (approval.subscribers); local runs answer in-process or with --local.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], approval: { subscribers: [LOCAL_APPROVAL_SUBSCRIBER] } } });
   const stack = new RemediationStack(app, 'Local', { env: { account: LOCAL_ACCOUNT, region } });
   const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, CfnResource> };
   const resources = template.Resources;

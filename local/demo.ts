@@ -116,8 +116,9 @@ async function main(): Promise<number> {
       store: saveExecution,
       approver: async (request) => {
         progress.log(`  Approval requested for ${request.execution} (published to SNS with the plan).`);
-        progress.log(`  $ remediate approve ${request.execution}   <- answered by the demo (in-process; another shell could: remediate approve ... --local)`);
-        return { approved: true, principal: 'arn:aws:iam::123456789012:user/demo-approver' };
+        progress.log(`  $ remediate approve ${request.execution} --local --as demo-approver   <- answered by the demo, in-process, with an STS identity proof`);
+        const { localIdentity } = await import('./identities');
+        return { approved: true, as: await localIdentity('demo-approver'), reason: 'demo' };
       },
     });
     const execution = triage.children?.[0];
@@ -170,7 +171,7 @@ function printVolumes(before: Map<string, Volume>, after: Map<string, Volume & {
 function printActions(report: Report): void {
   const actions = new Table({ head: ['action', 'resource', 'after', 'at'], style: PLAIN });
   for (const a of report.actions) actions.push([a.action, a.resourceId, a.after ? JSON.stringify(a.after).slice(0, 60) : '', a.at]);
-  console.log(`Report: ${report.outcome} (trigger ${report.trigger.source}/${report.trigger.principal ?? '-'}, key ${report.plan.kmsKeyArn})`);
+  console.log(`Report: ${report.outcome} (trigger ${report.trigger.source}/${report.trigger.principal ?? '-'}${report.trigger.claimed ? ' (claimed)' : ''}, approved by ${report.approval?.approver ?? '-'}, key ${report.plan.kmsKeyArn})`);
   console.log(actions.toString());
 }
 

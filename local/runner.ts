@@ -8,6 +8,7 @@ import { nobodyAnswers, taskToken, taskTokenResult, type ApprovalAnswer, type Ap
 import { LOCAL_ACCOUNT, everyState, localRegion, synthesizeWorkflows, type LocalWorkflow, type SynthesizedWorkflows } from './definition';
 import { Emulation, awsError } from './emulation';
 import { FaultLayer, type FaultPlan } from './faults';
+import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
 
 // Step Functions stops a Map's queued iterations once one fails; p-limit (used by
@@ -193,6 +194,10 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     faults.before(call);
     await faults.hold(call);
     if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
+    // An identity proof (tasks/lib/identity/proof.ts): moto checks no signature; local/identities.ts does.
+    if (call.service === 'sts' && call.command === 'GetCallerIdentity' && 'url' in call.input) {
+      return faults.after(call, await presignedCallerIdentity(call.input as { url: string; headers: Record<string, string> }));
+    }
     // Through the fault layer's answer too: a lost answer to a start that took effect (the retry finds the execution).
     if (call.service === 'sfn' && call.command === 'StartExecution') return faults.after(call, await startChild(call.input, options, children, startedNotRun));
     if (call.service === 'sfn' && call.command === 'DescribeExecution') return describeExecution(call.input);
@@ -232,8 +237,8 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
           await invoke(payload);
           // Step Functions shows the execution RUNNING while it waits for the answer.
           options.store?.({ name, workflow, input, status: 'RUNNING', startDate, events: [...events], invocations, faults, children });
-          const request = { execution: name, state, payload, taskToken: taskToken(name), timeoutSeconds };
-          return taskTokenResult(await (options.approver ?? nobodyAnswers)(request));
+          const request = { execution: name, state, payload, taskToken: taskToken(name), timeoutSeconds, executionArn };
+          return taskTokenResult(await (options.approver ?? nobodyAnswers)(request), request);
         }
         : invoke;
     }

@@ -13,7 +13,7 @@ export const WORKFLOW_NAME = WORKFLOW.encryptVolumes;
 export const ENCRYPT_VOLUMES_TASKS = [
   'validate-input', 'preflight', 'create-snapshot', 'copy-snapshot', 'check-snapshots', 'stop-instance',
   'check-instance-state', 'create-volume', 'check-volumes', 'swap-volume', 'verify-swap', 'start-instance',
-  'cleanup-created', 'build-report', 'rollback-volume', 'finish-rollback', 'request-approval',
+  'cleanup-created', 'build-report', 'rollback-volume', 'finish-rollback', 'request-approval', 'verify-approver',
   'recheck-instance', 'check-instance-settled',
 ] as const;
 export type EncryptVolumesTask = (typeof ENCRYPT_VOLUMES_TASKS)[number];
@@ -28,6 +28,7 @@ export const States = {
   requestApproval: SkeletonStates.requestApproval, requestApprovalRejected: 'RequestApprovalRejected', requestApprovalUnanswered: 'RequestApprovalUnanswered',
   requestApprovalAnswered: 'RequestApprovalAnswered', requestApprovalNotApproved: 'RequestApprovalNotApproved',
   preflightAfterApproval: SkeletonStates.preflightAfterApproval, comparePlansAfterApproval: SkeletonStates.comparePlansAfterApproval,
+  requestApprovalVerifyApprover: 'RequestApprovalVerifyApprover',
   routeByInstanceState: 'RouteByInstanceState',
   preCopySnapshots: 'PreCopySnapshots', createPreCopySnapshot: 'CreatePreCopySnapshot',
   checkPreCopySnapshots: 'CheckPreCopySnapshots', routePreCopySnapshots: 'RoutePreCopySnapshots', waitPreCopySnapshots: 'WaitPreCopySnapshots',
@@ -130,8 +131,8 @@ export function buildEncryptVolumesDefinition(
     },
     // Before any change, so a rejection (or no answer) leaves everything as it was.
     approval: {
-      requestApproval: fns['request-approval'], targetPath: '$.request.instanceId', comparePlans: kitComparePlans(kit),
-      ...(approvalTimeout ? { timeout: approvalTimeout } : {}),
+      requestApproval: fns['request-approval'], verifyApprover: fns['verify-approver'], targetPath: '$.request.instanceId',
+      comparePlans: kitComparePlans(kit), ...(approvalTimeout ? { timeout: approvalTimeout } : {}),
     },
     apply: (report) => ({ otherwise: applyPath(scope, fns, report, restartRetry) }),
   });

@@ -24,6 +24,7 @@ import {
   type StartRequest,
   type StateMachineRef,
   type TaskAnswer,
+  withTriggerProof,
 } from './source';
 
 /** Step Functions through the SDK: every list is paginated to the end (or to `since`). */
@@ -121,7 +122,8 @@ export class AwsExecutionSource implements ExecutionSource {
   async start(request: StartRequest): Promise<string> {
     const machine = (await this.stateMachines()).find((m) => m.workflow === request.workflow);
     if (!machine) throw new Error(`state machine remediation-${request.workflow} is not deployed in this account and region`);
-    const out = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn, name: request.name, input: JSON.stringify(request.input) }));
+    const input = await withTriggerProof(request, machine.stateMachineArn);
+    const out = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn, name: request.name, input: JSON.stringify(input) }));
     return out.executionArn as string;
   }
 

@@ -14,6 +14,7 @@ import {
   type StartRequest,
   type StateMachineRef,
   type TaskAnswer,
+  withTriggerProof,
 } from './source';
 
 export const NO_ENDPOINT_MESSAGE =
@@ -34,6 +35,16 @@ function toDetail(stored: StoredExecution): ExecutionDetail {
   if (stored.stopDate) detail.stopDate = new Date(stored.stopDate);
   for (const key of ['output', 'error', 'cause'] as const) if (stored[key] !== undefined) detail[key] = stored[key];
   return detail;
+}
+
+/** The principal the CLI put in a rejection's cause (a claim: a rejection needs no proof). */
+function principalOfCause(cause: string): { principal?: string } {
+  try {
+    const principal = (JSON.parse(cause) as { principal?: unknown }).principal;
+    return typeof principal === 'string' ? { principal } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The local runner: executions run in-process against moto and are read back from local/store.ts. */
@@ -101,7 +112,8 @@ export class LocalExecutionSource implements ExecutionSource {
     const onWaiting = request.onWaitingForAnswer;
     // An approval waits for `remediate approve|reject --local` in another shell.
     const approver = storeApprover(dir, onWaiting ? { onWaiting: (p) => onWaiting({ execution: p.execution, state: p.state, taskToken: p.taskToken, scheduledAt: new Date(p.requestedAt) }) } : {});
-    const execution = await run(request.workflow, request.input, { executionName: request.name, onEvent, approver, store: (e) => saveExecution(e, dir) });
+    const input = await withTriggerProof(request, stateMachineArnOf(request.workflow));
+    const execution = await run(request.workflow, input, { executionName: request.name, onEvent, approver, store: (e) => saveExecution(e, dir) });
     return `${stateMachineArnOf(execution.workflow).replace(':stateMachine:', ':execution:')}:${execution.name}`;
   }
 
@@ -114,8 +126,8 @@ export class LocalExecutionSource implements ExecutionSource {
     return pending && { state: pending.state, taskToken: pending.taskToken, scheduledAt: new Date(pending.requestedAt) };
   }
 
-  /** Writes the answer where the waiting runner looks; it takes the approver to be the OS user who wrote it. */
+  /** Writes the answer where the waiting runner looks: the approval with its identity proof, which the workflow verifies. */
   async answerTask(taskToken: string, answer: TaskAnswer): Promise<void> {
-    answerTaskToken(this.dir, taskToken, answer.approved ? { approved: true } : { approved: false, reason: answer.reason });
+    answerTaskToken(this.dir, taskToken, answer.approved ? { ...answer.output, approved: true } : { approved: false, reason: answer.reason, ...principalOfCause(answer.cause) });
   }
 }

@@ -6,6 +6,10 @@ export interface AuditTrigger {
   eventId?: string;
   /** Set when another execution (triage) started this one. */
   parentExecution?: string;
+  /** Not proven (docs/approval.md "Trigger provenance"): what the input said. */
+  claimed?: true;
+  /** Proven: who signed the start proof (triage's children: triage's role; the principal is the event's). */
+  startedBy?: string;
 }
 
 export interface AuditAction {
@@ -62,15 +66,20 @@ function parseJson(text: string | undefined): Record<string, unknown> | undefine
 
 const str = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
 
-function triggerOf(...sources: (Record<string, unknown> | undefined)[]): AuditTrigger | undefined {
-  for (const source of sources) {
+/**
+ * The report's trigger (verified or claimed by the workflow's ValidateInput), else the input's: with no
+ * report to say it was proven, an input's trigger is only claimed.
+ */
+function triggerOf(report: Record<string, unknown> | undefined, input: Record<string, unknown> | undefined): AuditTrigger | undefined {
+  for (const [source, fromInput] of [[report, false], [input, true]] as const) {
     const t = source?.trigger as Record<string, unknown> | undefined;
     if (!t || typeof t.source !== 'string') continue;
     const trigger: AuditTrigger = { source: t.source };
-    for (const key of ['principal', 'eventId', 'parentExecution'] as const) {
+    for (const key of ['principal', 'eventId', 'parentExecution', 'startedBy'] as const) {
       const value = str(t[key]);
       if (value) trigger[key] = value;
     }
+    if (fromInput || t.verified !== true) trigger.claimed = true;
     return trigger;
   }
   return undefined;
@@ -91,7 +100,7 @@ export function toAuditRecord(execution: ExecutionDetail): AuditRecord {
     startDate: execution.startDate,
     actions: ((report ?? rollback)?.actions as AuditAction[] | undefined) ?? [],
   };
-  const trigger = triggerOf(input, report);
+  const trigger = triggerOf(report, input);
   if (trigger) record.trigger = trigger;
   if (execution.error) record.error = execution.error;
   if (execution.cause !== undefined && !rollback) record.cause = execution.cause;

@@ -18,8 +18,9 @@ export function formatDuration(ms: number | undefined): string {
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** `cli arn:…`, with `(claimed)` where nothing proved the principal (docs/approval.md "Trigger provenance"). */
 export const formatTrigger = (t: AuditTrigger | undefined) =>
-  t ? [t.source, t.principal ?? '-', ...(t.eventId ? [t.eventId] : [])].join(' ') : '-';
+  t ? [t.source, t.principal ?? '-', ...(t.eventId ? [t.eventId] : []), ...(t.claimed && t.principal ? ['(claimed)'] : [])].join(' ') : '-';
 
 export const formatValue = (value: Record<string, unknown> | undefined) => (value ? JSON.stringify(value) : '-');
 

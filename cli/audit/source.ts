@@ -53,6 +53,11 @@ export interface StartRequest {
   workflow: string;
   name: string;
   input: Record<string, unknown>;
+  /**
+   * Proves who starts it (tasks/lib/identity/trigger.ts): called with the execution's ARN before
+   * StartExecution, its proof goes into the input's `trigger`.
+   */
+  proveTrigger?: (executionArn: string) => Promise<{ url: string }>;
   /** Local runs report history as it grows (AWS is polled instead). */
   onHistory?: (events: AuditEvent[]) => void;
   /** Local runs say when they wait for a task token (an approval) that another process can answer. */
@@ -99,4 +104,11 @@ export function executionArnFor(name: string, machines: StateMachineRef[]): stri
     .filter((m) => name.startsWith(`${m.workflow}-`))
     .sort((a, b) => b.workflow.length - a.workflow.length)[0];
   return owner ? `${owner.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` : undefined;
+}
+
+/** The input with the starter's identity proof in its trigger (StartRequest.proveTrigger). */
+export async function withTriggerProof(request: StartRequest, stateMachineArn: string): Promise<Record<string, unknown>> {
+  if (!request.proveTrigger) return request.input;
+  const proof = await request.proveTrigger(`${stateMachineArn.replace(':stateMachine:', ':execution:')}:${request.name}`);
+  return { ...request.input, trigger: { ...((request.input.trigger as Record<string, unknown> | undefined) ?? { source: 'cli' }), proof } };
 }

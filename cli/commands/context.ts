@@ -9,6 +9,7 @@ import { withHooks } from '../../tasks/lib/client-hooks';
 import { createLogsClient } from '../../tasks/lib/clients/logs';
 import { createSfnClient } from '../../tasks/lib/clients/sfn';
 import { AUDIT_LOG_GROUP, ExecutionArchive } from '../audit/archive';
+import { awsProofSigner, localProofSigner, type ProofSigner } from '../identity';
 import { AwsExecutionSource } from '../audit/aws-source';
 import { LocalExecutionSource } from '../audit/local-source';
 import { ExecutionNotFoundError, type ExecutionDetail, type ExecutionSource } from '../audit/source';
@@ -28,6 +29,8 @@ export interface CliDeps {
   runWorkflow?: typeof RunWorkflow;
   /** Who is starting an execution (default: STS GetCallerIdentity where its client is installed, else $USER). */
   callerPrincipal?: () => Promise<string | undefined>;
+  /** Signs identity proofs (cli/identity.ts; default: the caller's credentials, or the local identity). */
+  proofSigner?: ProofSigner;
   /** Between DescribeExecution polls of `start --wait` (default 5 s). */
   pollIntervalMs?: number;
   now?: () => Date;
@@ -39,6 +42,8 @@ export interface CommonOptions {
   json?: boolean;
   /** Also read the audit log group (executions past Step Functions' 90 days); a string names the group. */
   archive?: boolean | string;
+  /** --local: the local identity that signs (default: the OS user), local/identities.ts. */
+  as?: string;
 }
 
 /** A refusal to show the user as is (no stack trace); exit code 1, or 2 for a usage error. */
@@ -155,3 +160,7 @@ export async function defaultCallerPrincipal(): Promise<string | undefined> {
   }
   return process.env.USER ?? userInfo().username;
 }
+
+/** Who signs this command's identity proofs: the local identity with --local, else the caller's credentials. */
+export const signerOf = (options: CommonOptions, deps: CliDeps): ProofSigner =>
+  deps.proofSigner ?? (options.local ? localProofSigner(options.as) : awsProofSigner(callerOf(options, deps)));

@@ -3,7 +3,7 @@ import { AUDIT_LOG_GROUP } from '../audit/archive';
 import { EXPORT_FORMATS } from '../audit/export';
 import { EXECUTION_STATUSES, ExecutionNotFoundError } from '../audit/source';
 import { workflowNames } from '../workflows';
-import { approvalCommand, type ApprovalOptions } from './approval';
+import { approvalAnswerCommand, approvalCommand, type ApprovalOptions } from './approval';
 import { CliError, ioOf, resolveRegion, useLocalEnvironment, type CliDeps, type CommonOptions } from './context';
 import { exportCommand, type ExportOptions } from './export';
 import { historyCommand, type HistoryOptions } from './history';
@@ -60,6 +60,7 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
     .option('--input <file|json>', 'the workflow input: a JSON file or inline JSON')
     .option('--instance <instanceId>', 'the target instance (sets instanceId)')
     .option('--wait', 'follow the execution (states, retries, waits) and end with its report')
+    .option('--as <name>', '--local: start as this local identity (default: the OS user)')
     .action(run((workflow: string, options: StartOptions) => startCommand(workflow, options, deps)));
 
   common(archived(program.command('status <execution>')))
@@ -83,14 +84,24 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
     .option('--out <file>', 'write to this file instead of stdout')
     .action(run((options: ExportOptions) => exportCommand(options, deps)));
 
+  const AS_HELP = '--local: answer as this local identity (default: the OS user; the requester cannot approve)';
   common(program.command('approve <execution>'))
-    .description('approve the step an execution waits at')
+    .description('approve the step an execution waits at, with an STS identity proof of who you are')
+    .option('--reason <text>', 'why, kept in the execution history and the report')
+    .option('--as <name>', AS_HELP)
     .action(run((execution: string, options: ApprovalOptions) => approvalCommand(true, execution, options, deps)));
 
   common(program.command('reject <execution>'))
     .description('reject the step an execution waits at (nothing is changed)')
     .option('--reason <text>', 'why, kept in the execution history')
+    .option('--as <name>', AS_HELP)
     .action(run((execution: string, options: ApprovalOptions) => approvalCommand(false, execution, options, deps)));
+
+  common(program.command('approval-answer <execution>'))
+    .description('print the approval answer (with its identity proof, valid 5 min) for aws stepfunctions send-task-success --task-output')
+    .option('--reason <text>', 'why, kept in the execution history and the report')
+    .option('--as <name>', AS_HELP)
+    .action(run((execution: string, options: ApprovalOptions) => approvalAnswerCommand(execution, options, deps)));
 
   const local = program.command('local').description('the local emulator (moto) that --local commands run against');
   local.command('up')

@@ -7,7 +7,7 @@ import type { AuditEvent, ExecutionSource } from '../audit/source';
 import { motoAnswers } from '../../local/moto';
 import { NO_ENDPOINT_MESSAGE } from '../audit/local-source';
 import { CLI_WORKFLOWS, workflowNames, type CliWorkflow } from '../workflows';
-import { CliError, callerOf, executionName, ioOf, sourceFor, type CliDeps, type CommonOptions, type Io } from './context';
+import { CliError, callerOf, executionName, ioOf, signerOf, sourceFor, type CliDeps, type CommonOptions, type Io } from './context';
 
 export interface StartOptions extends CommonOptions {
   input?: string;
@@ -95,8 +95,11 @@ export async function startCommand(workflow: string, options: StartOptions, deps
   if (!options.json) io.out(`Starting ${workflow} ${JSON.stringify(input)}\nexecution ${name}`);
   const onWaitingForAnswer = options.json ? undefined : ({ execution, state }: { execution: string; state: string }) => io.out(
     `\n  ${execution} waits at ${state} for an answer. In another shell:\n` +
-    `    remediate approve ${execution} --local\n    remediate reject ${execution} --local --reason "…"\n`);
-  const executionArn = await source.start({ workflow, name, input, onHistory, ...(onWaitingForAnswer ? { onWaitingForAnswer } : {}) });
+    `    remediate approve ${execution} --local --as <someone other than the requester>\n    remediate reject ${execution} --local --reason "…"\n`);
+  // Who starts it, proven: the workflow verifies the proof and reports the trigger verified (else claimed).
+  const signer = signerOf(options, deps);
+  const proveTrigger = (executionArn: string) => signer.sign('start', executionArn);
+  const executionArn = await source.start({ workflow, name, input, onHistory, proveTrigger, ...(onWaitingForAnswer ? { onWaitingForAnswer } : {}) });
   if (!options.wait) {
     io.out(options.json ? JSON.stringify({ executionArn, name }, null, 2) : executionArn);
     return 0;

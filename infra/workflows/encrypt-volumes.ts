@@ -147,6 +147,8 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
     grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [resources.approvalTopic.topicArn] })]],
     environment: ({ resources }) => ({ APPROVAL_TOPIC_ARN: resources.approvalTopic.topicArn }),
   },
+  // Executes the answer's presigned STS request (plain HTTPS, authorized by the approver's own signature): no IAM action.
+  'verify-approver': { entry: 'tasks/approval/verify-approver.ts', grants: [] },
   // Reads only: the report of what rollback left (the cleanup before it tagged what was kept).
   'finish-rollback': { entry: 'tasks/ebs/finish-rollback.ts', grants: [ec2Describe('DescribeInstances', 'DescribeVolumes')] },
 };

@@ -8,6 +8,7 @@ import type { SwapState } from './swap-volume';
 import type { CleanupResult } from './cleanup-created';
 import type { Verification } from './verify-swap';
 import { reportHeader, reportOutcome } from '../lib/report';
+import type { ApprovalRecord } from '../approval/verify-approver';
 
 export interface BuildReportEvent {
   request: EncryptVolumesInput;
@@ -24,6 +25,8 @@ export interface BuildReportEvent {
     cleanupError?: { Error?: string; Cause?: string };
     /** The final start kept failing after a verified swap (InstanceNotRestartedError). */
     startError?: { Error?: string; Cause?: string };
+    /** Who approved (input approval: true), verified by RequestApprovalVerifyApprover. */
+    approval?: ApprovalRecord;
   };
 }
 
@@ -42,6 +45,7 @@ export interface Report extends WorkflowReport {
   verification?: Verification;
   cleanup?: { deleted: string[]; kept: string[]; tagged: string[]; unsettled: string[]; error?: { Error: string; Cause: string } };
   notRestarted?: NotRestarted;
+  approval?: ApprovalRecord;
 }
 
 /** The execution's output: what was planned, what changed (before/after) and the verify result. */
@@ -75,6 +79,7 @@ export const handler = async ({ request, execution, plan, work }: BuildReportEve
       whatToDo: `start ${instanceId} when EC2 has capacity (aws ec2 start-instances --instance-ids ${instanceId}); its volumes are already encrypted and verified, do not run the remediation again`,
     };
   }
+  if (work.approval) report.approval = work.approval;
   return report;
 };
 

@@ -54,3 +54,12 @@ export function withHooks<C>(client: C, service: string): C {
   return client;
 }
 
+
+/**
+ * A call that is not an SDK client's (an identity proof's presigned STS request, sent with fetch)
+ * through the same hooks, so the local runner can emulate and fault it as it does SDK calls.
+ */
+export async function callThroughHooks(call: AwsCall, send: () => Promise<unknown>): Promise<unknown> {
+  const chain = hooks.reduceRight<() => Promise<unknown>>((downstream, hook) => () => hook(call, downstream), send);
+  return chain();
+}

@@ -15,6 +15,8 @@ export const ErrorNames = {
   instanceChanged: 'InstanceChangedError',
   planChanged: 'PlanChangedError',
   instanceNotRestarted: 'InstanceNotRestartedError',
+  // The approval gate's contract name (DESIGN.md "Outcomes"), older than the Error suffix.
+  approvalRejected: 'ApprovalRejected',
 } as const;
 
 /** AWS throttling and service errors: retried by the state machine with backoff and full jitter. */
@@ -136,6 +138,14 @@ export class InstanceNotRestartedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = ErrorNames.instanceNotRestarted;
+  }
+}
+
+/** The approval answer does not let the execution proceed (no valid identity proof, the requester approving): nothing was changed. */
+export class ApprovalRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = ErrorNames.approvalRejected;
   }
 }
 

@@ -8,7 +8,24 @@ export const triggerSchema = z
     principal: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
     eventId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
     parentExecution: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+    // Who called StartExecution, proven (docs/approval.md "Trigger provenance"); without it the trigger is only claimed.
+    proof: z.optional(z.strictObject({ url: z.string().check(z.minLength(1), z.maxLength(4096)) })
+      .check(z.describe('An STS GetCallerIdentity request presigned by the starter, bound to this execution (remediate start adds it).'))),
   })
   .check(z.describe('Who or what started the remediation.'));
 
 export type Trigger = z.output<typeof triggerSchema>;
+
+/**
+ * The trigger as the report gives it (tasks/lib/identity/trigger.ts): `verified` when a proof named
+ * who called StartExecution, else `claimed` (what the input said, which nothing trusts).
+ */
+export type ReportedTrigger = Omit<Trigger, 'proof'> & {
+  verified?: true;
+  claimed?: true;
+  /** Why a proof that came with the input proved nothing. */
+  unverified?: string;
+  /** Triage's children: the proven starter (triage's role), the principal being the CloudTrail event's. */
+  startedBy?: string;
+  principalFrom?: 'cloudtrail';
+};

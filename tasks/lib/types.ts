@@ -1,4 +1,4 @@
-import type { Trigger } from './schemas';
+import type { ReportedTrigger } from './schemas';
 
 export interface ResourceTag {
   Key: string;
@@ -10,6 +10,8 @@ export type Outcome = 'PROCEED' | 'NO_ACTION' | 'PLANNED';
 export interface ExecutionFacts {
   name: string;
   startTime: string;
+  /** The execution's ARN: what identity proofs are bound to. */
+  arn?: string;
 }
 
 export type PollStatus = 'pending' | 'completed' | 'error';
@@ -39,7 +41,7 @@ export interface WorkflowReport {
   execution: string;
   outcome: 'REMEDIATED' | 'NO_ACTION' | 'PLANNED';
   mode: 'apply' | 'plan';
-  trigger: Trigger;
+  trigger: ReportedTrigger;
   startedAt: string;
   finishedAt: string;
   actions: ReportAction[];

@@ -1,9 +1,11 @@
 import * as z from 'zod/mini';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { createSfnClient } from '../lib/clients/sfn';
 import { awsErrorName, InvalidInputError } from '../lib/errors';
 import { jsonValue, readEnv } from '../lib/env';
 import { logger } from '../lib/logger';
+import { signIdentityProof } from '../lib/identity/sign';
 import { executionName } from '../lib/names';
 
 const sfn = createSfnClient();
@@ -50,13 +52,21 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
 /** Named by the parent's start time (not now): a retried start finds the child the first attempt started. */
 export const childName = (workflow: string, target: string, parentStartTime: string): string => executionName(workflow, target, parentStartTime);
 
-/** Starts one child remediation as its own execution, linked to the parent through its trigger. */
+/** The function's own credentials (Lambda's environment): what the child's identity proof is signed with. */
+const credentials = fromEnv();
+
+/**
+ * Starts one child remediation as its own execution, linked to the parent through its trigger. The
+ * trigger carries an identity proof signed with this function's role for `start:<child execution>`:
+ * the child verifies it and reports triage's role as `startedBy`, the CloudTrail principal beside it.
+ */
 export const handler = async ({ workflow, target, decision, input: base, parentStartTime }: StartChildEvent): Promise<ChildExecution> => {
   const stateMachineArn = CHILDREN[workflow];
   if (!stateMachineArn) throw new InvalidInputError(`triage cannot start unknown workflow ${workflow}`);
-  const input = { ...base, ...childInput(workflow, target, decision) };
   const name = childName(workflow, target, parentStartTime);
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  const proof = await signIdentityProof('start', executionArn, { credentials });
+  const input = { ...base, ...childInput(workflow, target, decision), trigger: { ...(base.trigger as Record<string, unknown> | undefined), proof } };
   const at = new Date().toISOString();
   try {
     const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));

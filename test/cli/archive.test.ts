@@ -59,8 +59,8 @@ describe('--archive', () => {
     expect(run.code).toBe(0);
     expect(tableRows(run.out).slice(1).map((r) => [r[3], r[4], r[5], r[7]])).toEqual([
       ['SUCCEEDED', 'REMEDIATED', 'cli arn:aws:iam::123456789012:user/alice', SUCCEEDED.name],
-      ['FAILED', 'RemediationRolledBack', 'eventbridge arn:aws:sts::123456789012:assumed-role/ops/bob evt-1', FAILED.name],
-      ['SUCCEEDED', 'NO_ACTION', 'console carol', OLD_NAME],
+      ['FAILED', 'RemediationRolledBack', 'eventbridge arn:aws:sts::123456789012:assumed-role/ops/bob evt-1 (claimed)', FAILED.name],
+      ['SUCCEEDED', 'NO_ACTION', 'console carol (claimed)', OLD_NAME],
     ]);
     expect(sfn).toHaveReceivedCommandTimes(DescribeExecutionCommand, 2);
   });
@@ -82,7 +82,7 @@ describe('--archive', () => {
       `execution  ${OLD_NAME}`,
       'workflow   encrypt-volumes',
       'target     i-0aaaabbbbccccdddd',
-      'trigger    console carol',
+      'trigger    console carol (claimed)',
       'status     SUCCEEDED  outcome NO_ACTION',
       'started    2026-05-01T08:00:00Z  stopped 2026-05-01T08:01:30Z  duration 1m 30s',
       '(from the audit log group: Step Functions no longer keeps this execution)',

@@ -7,6 +7,9 @@ import type { CliDeps } from '../../cli/commands/context';
 export const NOW = new Date('2026-11-27T12:00:00Z');
 export const ALICE = 'arn:aws:iam::123456789012:user/alice';
 
+/** The identity proofs the CLI signs in these tests: named by purpose and execution, so a test can see what was bound to what. */
+export const testProof = (purpose: string, executionArn: string) => ({ url: `https://sts.us-east-1.amazonaws.com/?proof=${purpose}:${executionArn}` });
+
 export interface CliRun {
   code: number;
   out: string;
@@ -23,6 +26,8 @@ export async function cli(args: string[], deps: CliDeps = {}): Promise<CliRun> {
   const code = await runCli(args, {
     sfn: new SFNClient({}),
     callerPrincipal: async () => ALICE,
+    // --local signs with the real local identity (verified against the emulator); against mocked AWS, a stand-in.
+    ...(args.includes('--local') ? {} : { proofSigner: { sign: async (purpose: string, executionArn: string) => testProof(purpose, executionArn), principal: async () => ALICE } }),
     pollIntervalMs: 0,
     emulatorStateFile: NO_EMULATOR,
     now: () => NOW,

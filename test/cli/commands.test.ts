@@ -15,7 +15,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { executionName } from '../../cli/commands/context';
 import { executionNameFor } from '../../local/runner';
-import { ALICE, NOW, cli, tableRows } from './cli';
+import { ALICE, NOW, cli, tableRows, testProof } from './cli';
 import { FAILED, FAILED_HISTORY, INSTANCE, MACHINE, OTHER_INSTANCE, RUNNING, SUCCEEDED, SUCCEEDED_HISTORY, executionArn, history, summaryOf } from './fixtures';
 
 const sfn = mockClient(SFNClient);
@@ -72,7 +72,8 @@ describe('remediate start', () => {
     expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
       stateMachineArn: MACHINE,
       name: STARTED_NAME,
-      input: JSON.stringify({ instanceId: INSTANCE, trigger: { source: 'cli', principal: ALICE } }),
+      // The principal is a claim; the proof (bound to this execution) is what the workflow believes.
+      input: JSON.stringify({ instanceId: INSTANCE, trigger: { source: 'cli', principal: ALICE, proof: testProof('start', executionArn(STARTED_NAME)) } }),
     });
     expect(run.out.split('\n').pop()).toBe(executionArn(STARTED_NAME));
   });
@@ -87,7 +88,9 @@ describe('remediate start', () => {
 
       expect(run.code).toBe(0);
       expect(JSON.parse(run.out)).toEqual({ executionArn: executionArn(STARTED_NAME), name: STARTED_NAME });
-      expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { input: JSON.stringify({ instanceId: INSTANCE, mode: 'plan', trigger: { source: 'console', principal: 'ops' } }) });
+      expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+        input: JSON.stringify({ instanceId: INSTANCE, mode: 'plan', trigger: { source: 'console', principal: 'ops', proof: testProof('start', executionArn(STARTED_NAME)) } }),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -151,7 +154,7 @@ describe('remediate status / history / show', () => {
       `execution  ${FAILED.name}`,
       'workflow   encrypt-volumes',
       `target     ${OTHER_INSTANCE}`,
-      'trigger    eventbridge arn:aws:sts::123456789012:assumed-role/ops/bob evt-1',
+      'trigger    eventbridge arn:aws:sts::123456789012:assumed-role/ops/bob evt-1 (claimed)',
       'status     FAILED  outcome RemediationRolledBack',
       'started    2026-11-26T09:00:00Z  stopped 2026-11-26T09:02:00Z  duration 2m 00s',
       'rolled back because VerificationFailedError: /dev/sdf is not encrypted',
@@ -175,7 +178,7 @@ describe('remediate status / history / show', () => {
       ['started (UTC)', 'workflow', 'target', 'status', 'outcome', 'trigger', 'duration', 'execution'],
       ['2026-11-27T11:00:00Z', 'encrypt-volumes', INSTANCE, 'RUNNING', 'RUNNING', 'console -', '-', RUNNING.name],
       ['2026-11-27T10:00:00Z', 'encrypt-volumes', INSTANCE, 'SUCCEEDED', 'REMEDIATED', `cli ${ALICE}`, '1m 06s', SUCCEEDED.name],
-      ['2026-11-26T09:00:00Z', 'encrypt-volumes', OTHER_INSTANCE, 'FAILED', 'RemediationRolledBack', 'eventbridge arn:aws:sts::123456789012:assumed-role/ops/bob evt-1', '2m 00s', FAILED.name],
+      ['2026-11-26T09:00:00Z', 'encrypt-volumes', OTHER_INSTANCE, 'FAILED', 'RemediationRolledBack', 'eventbridge arn:aws:sts::123456789012:assumed-role/ops/bob evt-1 (claimed)', '2m 00s', FAILED.name],
     ]);
     expect(sfn).toHaveReceivedCommandTimes(ListExecutionsCommand, 2);
   });
@@ -247,14 +250,27 @@ describe('remediate approve / reject', () => {
     ['TaskSubmitted', 2],
   ]);
 
-  it('approve answers the pending task token with the approver', async () => {
+  it('approve answers the pending task token with an identity proof bound to approving this execution, and no claimed principal', async () => {
     sfn.on(GetExecutionHistoryCommand, { executionArn: RUNNING.executionArn }).resolves({ events: waiting });
 
-    const run = await cli(['approve', RUNNING.name]);
+    const run = await cli(['approve', RUNNING.name, '--reason', 'CHG-42']);
 
     expect(run.code).toBe(0);
     expect(run.out).toBe(`approved AwaitApproval of ${RUNNING.name} as ${ALICE}`);
-    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TOKEN, output: JSON.stringify({ approved: true, principal: ALICE, at: NOW.toISOString() }) });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: TOKEN, output: JSON.stringify({ approved: true, reason: 'CHG-42', identityProof: testProof('approve', RUNNING.executionArn) }),
+    });
+  });
+
+  it('approval-answer prints the answer for aws stepfunctions send-task-success, and sends nothing', async () => {
+    sfn.on(GetExecutionHistoryCommand, { executionArn: RUNNING.executionArn }).resolves({ events: waiting });
+
+    const plain = await cli(['approval-answer', RUNNING.executionArn]);
+    const json = await cli(['approval-answer', RUNNING.executionArn, '--json']);
+
+    expect(plain).toMatchObject({ code: 0, out: JSON.stringify({ approved: true, identityProof: testProof('approve', RUNNING.executionArn) }) });
+    expect(JSON.parse(json.out)).toEqual({ taskToken: TOKEN, output: { approved: true, identityProof: testProof('approve', RUNNING.executionArn) } });
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);
   });
 
   it('reject fails the pending step with ApprovalRejected and the reason', async () => {

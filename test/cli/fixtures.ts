@@ -36,7 +36,8 @@ export const REPORT = {
   execution: SUCCEEDED_NAME,
   outcome: 'REMEDIATED',
   mode: 'apply',
-  trigger: { source: 'cli', principal: 'arn:aws:iam::123456789012:user/alice' },
+  // As ValidateInput reports a trigger whose start proof verified (docs/approval.md "Trigger provenance").
+  trigger: { source: 'cli', principal: 'arn:aws:iam::123456789012:user/alice', verified: true },
   startedAt: '2026-11-27T10:00:00.000Z',
   finishedAt: '2026-11-27T10:01:06.000Z',
   actions: [

@@ -15,6 +15,8 @@ let moto: MotoServer;
 let dir: string;
 let seeder: AccountSeeder;
 const ME = userInfo().username;
+/** Local identities are moto IAM users (local/identities.ts): the requester is the OS user, unless --as says otherwise. */
+const userArn = (name: string) => `arn:aws:iam::123456789012:user/${name}`;
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -45,7 +47,8 @@ async function startWaiting(name: string, minute: number) {
   const seeded = await seeder.createInstance({ name, dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }] });
   const at = new Date(NOW.getTime() + minute * 60_000);
   const execution = `encrypt-volumes-${seeded.instanceId}-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}`;
-  const finished = cli(['start', 'encrypt-volumes', '--local', '--wait', '--instance', seeded.instanceId, '--input', '{"approval":true}'], { localDir: dir, now: () => at });
+  // The real local signer (not the tests' stand-in): the run verifies the start proof against the emulator.
+  const finished = cli(['start', 'encrypt-volumes', '--local', '--wait', '--instance', seeded.instanceId, '--input', '{"approval":true}'], { localDir: dir, now: () => at, proofSigner: undefined });
   // Waits for a condition, not for a time: the pending record appears when the run reaches the gate.
   while (!pendingTask(dir, execution)) await new Promise((resolve) => setTimeout(resolve, 100));
   return { seeded, execution, finished };
@@ -58,19 +61,20 @@ const stateOutput = (execution: string, state: string) => {
 };
 
 describe('remediate approve|reject --local from another process', () => {
-  it('approve: the waiting run shows RUNNING, takes the answer, names the OS user as approver and runs to the end', async () => {
+  it('approve --as another identity: the waiting run shows RUNNING, verifies the proof, records approver and requester, runs to the end', async () => {
     const { seeded, execution, finished } = await startWaiting('approve-me', 0);
     const waiting = await cli(['status', execution, '--local', '--json'], { localDir: dir });
     expect(JSON.parse(waiting.out)).toMatchObject({ name: execution, status: 'RUNNING' });
 
-    const approve = await remediateProcess(['approve', execution, '--local']);
+    const approve = await remediateProcess(['approve', execution, '--local', '--as', 'alice']);
 
-    expect(approve).toMatchObject({ code: 0, out: `approved ${States.requestApproval} of ${execution} as ${ME}` });
+    expect(approve).toMatchObject({ code: 0, out: `approved ${States.requestApproval} of ${execution} as ${userArn('alice')}` });
     const run = await finished;
     expect(run.code).toBe(0);
     expect(run.out).toContain(`${execution} waits at ${States.requestApproval} for an answer. In another shell:`);
     expect(run.out).toContain('status     SUCCEEDED  outcome REMEDIATED');
-    expect(stateOutput(execution, States.requestApproval).approval).toMatchObject({ approved: true, principal: ME });
+    expect((stateOutput(execution, States.requestApprovalVerifyApprover).work as { approval: unknown }).approval)
+      .toMatchObject({ approved: true, approver: userArn('alice'), requester: userArn(ME) });
     expect(pendingTask(dir, execution)).toBeUndefined();
     expect((await seeder.describe(seeded.instanceId)).BlockDeviceMappings?.map((m) => m.Ebs?.VolumeId)).not.toContain(seeded.volumes['/dev/sdf']);
   }, 180_000); // the first run synthesizes the stack
@@ -85,9 +89,24 @@ describe('remediate approve|reject --local from another process', () => {
     expect(run.code).toBe(1);
     const status = JSON.parse((await cli(['status', execution, '--local', '--json'], { localDir: dir })).out) as { status: string; error: string; cause: string };
     expect(status).toMatchObject({ status: 'FAILED', error: 'ApprovalRejected' });
-    expect(JSON.parse(status.cause)).toMatchObject({ approved: false, reason: 'change freeze', principal: ME });
+    expect(JSON.parse(status.cause)).toMatchObject({ approved: false, reason: 'change freeze', principal: userArn(ME) });
     expect((await seeder.describe(seeded.instanceId)).BlockDeviceMappings?.map((m) => m.Ebs?.VolumeId)).toContain(seeded.volumes['/dev/sdf']);
     const again = await cli(['approve', execution, '--local'], { localDir: dir });
     expect(again).toMatchObject({ code: 1, err: `remediate: no approval is pending: ${execution} is FAILED` });
+  }, 120_000);
+
+  it('approve as the requester (the OS user who started it): FAILED ApprovalRejected, nothing changed', async () => {
+    const { seeded, execution, finished } = await startWaiting('self-approve', 2);
+
+    const approve = await remediateProcess(['approve', execution, '--local']);
+
+    expect(approve.code).toBe(0);
+    expect((await finished).code).toBe(1);
+    const status = JSON.parse((await cli(['status', execution, '--local', '--json'], { localDir: dir })).out) as { status: string; error: string; cause: string };
+    expect(status).toMatchObject({
+      status: 'FAILED', error: 'ApprovalRejected',
+      cause: `the requester cannot approve their own request (${userArn(ME)} started this execution): treated as rejected; nothing was changed`,
+    });
+    expect((await seeder.describe(seeded.instanceId)).BlockDeviceMappings?.map((m) => m.Ebs?.VolumeId)).toContain(seeded.volumes['/dev/sdf']);
   }, 120_000);
 });

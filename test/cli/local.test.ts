@@ -1,10 +1,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
 import type { AccountSeeder, SeededInstance } from '../../local/seed';
 import { ALICE, NOW, cli, tableRows } from './cli';
+
+/** Who a local start proof names: the OS user's local identity (local/identities.ts). */
+const LOCAL_ME = `arn:aws:iam::123456789012:user/${userInfo().username}`;
 
 // `remediate ... --local` end to end: the real local runner against moto, executions kept in a temp store.
 let moto: MotoServer;
@@ -70,8 +73,9 @@ describe('remediate --local', () => {
     const rows = tableRows(run.out);
     expect(rows.map((r) => [r[1], r[2], r[3], r[4], r[5], r[7]])).toEqual([
       ['workflow', 'target', 'status', 'outcome', 'trigger', 'execution'],
-      ['encrypt-volumes', seeded.instanceId, 'FAILED', 'PreconditionFailedError', `cli ${ALICE}`, refused()],
-      ['encrypt-volumes', seeded.instanceId, 'SUCCEEDED', 'REMEDIATED', `cli ${ALICE}`, applied()],
+      // A failed run has no report: its input's principal is only claimed. The succeeded one's is who signed the start proof.
+      ['encrypt-volumes', seeded.instanceId, 'FAILED', 'PreconditionFailedError', `cli ${ALICE} (claimed)`, refused()],
+      ['encrypt-volumes', seeded.instanceId, 'SUCCEEDED', 'REMEDIATED', `cli ${LOCAL_ME}`, applied()],
     ]);
   });
 
@@ -80,7 +84,7 @@ describe('remediate --local', () => {
 
     const records = JSON.parse(run.out) as { name: string; trigger: unknown; actions: { action: string; resourceId: string; before?: { encrypted?: boolean } }[] }[];
     expect(records.map((r) => r.name)).toEqual([applied()]);
-    expect(records[0]?.trigger).toEqual({ source: 'cli', principal: ALICE });
+    expect(records[0]?.trigger).toEqual({ source: 'cli', principal: LOCAL_ME });
     const replaced = records[0]?.actions.filter((a) => a.action === 'replace-volume') ?? [];
     expect(replaced.map((a) => a.resourceId).sort()).toEqual([seeded.rootVolumeId, seeded.volumes['/dev/sdf']].sort());
     expect(replaced.map((a) => a.before?.encrypted)).toEqual([false, false]);

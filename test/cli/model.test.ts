@@ -57,15 +57,26 @@ describe('toAuditRecord', () => {
     expect(record.durationMs).toBeUndefined();
   });
 
-  it('takes the target from the report when the input has no instanceId, and the parent execution from the trigger', () => {
+  it('takes the target from the report when the input has no instanceId, and the trigger (parent, starter) as the report proved it', () => {
+    const proven = { source: 'eventbridge', principal: 'arn:aws:iam::123456789012:user/alice', eventId: 'e-9', parentExecution: 'arn:parent', startedBy: 'arn:aws:sts::123456789012:assumed-role/triage/x', verified: true };
     const record = toAuditRecord({
       ...SUCCEEDED,
-      input: JSON.stringify({ trigger: { source: 'eventbridge', eventId: 'e-9', parentExecution: 'arn:parent' } }),
-      output: JSON.stringify({ ...REPORT, target: 'vpc-0123' }),
+      input: JSON.stringify({ trigger: { source: 'eventbridge', principal: 'arn:aws:iam::123456789012:role/ciso', eventId: 'e-9', parentExecution: 'arn:parent' } }),
+      output: JSON.stringify({ ...REPORT, target: 'vpc-0123', trigger: proven }),
     });
 
     expect(record.target).toBe('vpc-0123');
-    expect(record.trigger).toEqual({ source: 'eventbridge', eventId: 'e-9', parentExecution: 'arn:parent' });
+    expect(record.trigger).toEqual({
+      source: 'eventbridge', principal: 'arn:aws:iam::123456789012:user/alice', eventId: 'e-9', parentExecution: 'arn:parent', startedBy: 'arn:aws:sts::123456789012:assumed-role/triage/x',
+    });
+  });
+
+  it('a trigger only the input names, or the report marks claimed, stays claimed', () => {
+    const failed = toAuditRecord({ ...SUCCEEDED, status: 'FAILED', output: undefined, input: JSON.stringify({ trigger: { source: 'cli', principal: 'arn:aws:iam::123456789012:role/ciso' } }) });
+    const claimed = toAuditRecord({ ...SUCCEEDED, output: JSON.stringify({ ...REPORT, trigger: { source: 'console', principal: 'carol', claimed: true } }) });
+
+    expect(failed.trigger).toEqual({ source: 'cli', principal: 'arn:aws:iam::123456789012:role/ciso', claimed: true });
+    expect(claimed.trigger).toEqual({ source: 'console', principal: 'carol', claimed: true });
   });
 });
 

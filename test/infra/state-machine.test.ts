@@ -39,6 +39,7 @@ const TASK_STATES: Record<string, EncryptVolumesTask> = {
   [States.checkRestartedAfterRollback]: 'check-instance-state',
   [States.cleanupAfterRollback]: 'cleanup-created',
   [States.finishRollback]: 'finish-rollback',
+  [States.requestApprovalVerifyApprover]: 'verify-approver',
 };
 // The kit's lock steps around the workflow's own, and the function each invokes.
 const LOCK_TASK_STATES: Record<string, LockTask> = {
@@ -160,7 +161,9 @@ describe('Catch', () => {
 
   it('no other state catches', () => {
     const catching = [...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name]) => name);
-    expect(catching.sort()).toEqual([...GUARDED, ...Object.keys(AFTER_VERIFY), ...Object.keys(ROLLBACK), States.requestApproval, SkeletonStates.remediation].sort());
+    expect(catching.sort()).toEqual([
+      ...GUARDED, ...Object.keys(AFTER_VERIFY), ...Object.keys(ROLLBACK), States.requestApproval, States.requestApprovalVerifyApprover, SkeletonStates.remediation,
+    ].sort());
   });
 });
 
@@ -175,7 +178,7 @@ describe('the approval gate', () => {
       Next: States.requestApprovalAnswered,
       Parameters: {
         Payload: {
-          'taskToken.$': '$$.Task.Token', workflow: 'encrypt-volumes', 'executionName.$': '$$.Execution.Name',
+          'taskToken.$': '$$.Task.Token', workflow: 'encrypt-volumes', 'executionName.$': '$$.Execution.Name', 'executionArn.$': '$$.Execution.Id',
           'target.$': '$.request.instanceId', 'plan.$': '$.plan', timeoutSeconds: 86400,
         },
       },
@@ -195,12 +198,26 @@ describe('the approval gate', () => {
       Choices: [
         { Not: { Variable: '$.approval.approved', IsPresent: true }, Next: States.requestApprovalNotApproved },
         { Not: { Variable: '$.approval.approved', IsBoolean: true }, Next: States.requestApprovalNotApproved },
-        { Variable: '$.approval.approved', BooleanEquals: true, Next: States.preflightAfterApproval },
+        { Variable: '$.approval.approved', BooleanEquals: true, Next: States.requestApprovalVerifyApprover },
       ],
       Default: States.requestApprovalNotApproved,
     });
     expect(state(States.requestApprovalNotApproved)).toEqual({
       Type: 'Fail', Error: 'ApprovalRejected', Cause: 'the answer did not say "approved": true: treated as rejected; nothing was changed',
+    });
+  });
+
+  it('an approval proceeds only once its identity proof names someone other than the requester; a refusal is ApprovalRejected', () => {
+    const verify = state(States.requestApprovalVerifyApprover);
+    // Its function (tasks/approval/verify-approver.ts), Retry and timeout: the Task states' checks above.
+    expect(verify).toMatchObject({ Type: 'Task', TimeoutSeconds: 60, ResultPath: '$.work.approval', Next: States.preflightAfterApproval });
+    expect(verify.Parameters).toEqual({ 'answer.$': '$.approval', 'executionArn.$': '$$.Execution.Id', 'trigger.$': '$.request.trigger' });
+    expect(verify.Catch).toEqual([{ ErrorEquals: ['ApprovalRejected'], ResultPath: '$.approvalError', Next: States.requestApprovalRejected }]);
+  });
+
+  it('ValidateInput is handed the execution\'s ARN, which trigger proofs are bound to', () => {
+    expect(state(States.validateInput).Parameters).toEqual({
+      'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime', 'arn.$': '$$.Execution.Id' },
     });
   });
 });

@@ -7,6 +7,7 @@ import type { ApprovalRequest } from '../../local/runner';
 let dir: string;
 const request = (execution: string, timeoutSeconds = 60): ApprovalRequest => ({
   execution, state: 'RequestApproval', payload: {}, taskToken: `local-task-token:${execution}`, timeoutSeconds,
+  executionArn: `arn:aws:states:us-east-1:123456789012:execution:remediation-encrypt-volumes:${execution}`,
 });
 /** Runs the approver until it records its request, then hands control back. */
 async function waitingFor(execution: string) {
@@ -23,12 +24,12 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('local task-token answers through the store', () => {
-  it('the approver is the OS user who wrote the answer, whatever the answer says', async () => {
+  it('an approval is handed on as written, as SendTaskSuccess would: who approved is for the workflow to verify from its proof', async () => {
     const { answer } = await waitingFor('run-1');
-    // A hand-written answer that claims someone else.
+    // A hand-written answer that claims someone: a claim the workflow ignores (RequestApprovalVerifyApprover).
     writeFileSync(path.join(dir, 'task-tokens', 'run-1.answer'), JSON.stringify({ approved: true, principal: 'mallory' }));
 
-    expect(await answer).toEqual({ approved: true, principal: userInfo().username });
+    expect(await answer).toEqual({ taskSuccess: { approved: true, principal: 'mallory' } });
     expect(pendingTask(dir, 'run-1')).toBeUndefined();
   });
 

@@ -2,6 +2,8 @@ import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Report } from '../../tasks/ebs/build-report';
 import { States } from '../../workflows/encrypt-volumes';
 import type { ApprovalRequest } from '../../local/runner';
+import { DEFAULT_LOCAL_APPROVER } from '../../local/approvals';
+import { signIdentityProof } from '../../tasks/lib/identity/sign';
 import { expectBefore, mutatingCalls, startHarness, statesEntered, volumeAt, withLockCalls, type Harness } from './harness';
 
 let h: Harness;
@@ -10,6 +12,10 @@ beforeAll(async () => {
 });
 afterAll(() => h.moto.stop());
 
+const proofOf = async (executionArn: string) => {
+  const { localIdentity } = await import('../../local/identities');
+  return signIdentityProof('approve', executionArn, { credentials: (await localIdentity(DEFAULT_LOCAL_APPROVER)).credentials });
+};
 const server = (name: string) => h.seeder.createInstance({ name, dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }] });
 
 describe('the approval gate of encrypt-volumes (input approval: true)', () => {
@@ -22,15 +28,20 @@ describe('the approval gate of encrypt-volumes (input approval: true)', () => {
         requests.push(request);
         // Nothing has been changed while the question is open.
         expect((await volumeAt(h.seeder, seeded.instanceId, '/dev/sdf')).volume.VolumeId).toBe(seeded.volumes['/dev/sdf']);
-        return { approved: true, principal: 'arn:aws:iam::123456789012:user/alice' };
+        // A principal in the answer is only a claim: the approver is who signed its identity proof.
+        return { taskSuccess: { approved: true, principal: 'arn:aws:iam::123456789012:user/ciso', identityProof: await proofOf(request.executionArn) } };
       },
     });
 
     expect(execution.status).toBe('SUCCEEDED');
     expect((execution.output as Report).outcome).toBe('REMEDIATED');
+    expect((execution.output as Report).approval).toMatchObject({ approved: true, approver: 'arn:aws:iam::123456789012:user/local-approver' });
     expect(requests).toHaveLength(1);
     expect(requests[0]?.state).toBe(States.requestApproval);
-    expect(requests[0]?.payload).toMatchObject({ workflow: 'encrypt-volumes', executionName: execution.name, target: seeded.instanceId, timeoutSeconds: 86400 });
+    expect(requests[0]?.payload).toMatchObject({
+      workflow: 'encrypt-volumes', executionName: execution.name, executionArn: requests[0]?.executionArn, target: seeded.instanceId, timeoutSeconds: 86400,
+    });
+    expect(requests[0]?.executionArn).toBe(`arn:aws:states:us-east-1:123456789012:execution:remediation-encrypt-volumes:${execution.name}`);
     expect(requests[0]?.payload.taskToken).toBe(`local-task-token:${execution.name}`);
     const path = statesEntered(execution);
     expectBefore(path, States.requestApproval, States.preCopySnapshots);

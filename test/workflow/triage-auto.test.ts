@@ -48,10 +48,18 @@ describe('triage-start-instances with encrypt-volumes on auto', () => {
     expect(child?.input).toEqual({
       instanceId: seeded.instanceId,
       allowStop: true,
-      trigger: { source: 'eventbridge', principal: 'arn:aws:iam::123456789012:user/alice', eventId: event.detail.eventID, parentExecution: expect.stringContaining(':triage-auto-1') },
+      trigger: {
+        source: 'eventbridge', principal: 'arn:aws:iam::123456789012:user/alice', eventId: event.detail.eventID, parentExecution: expect.stringContaining(':triage-auto-1'),
+        proof: { url: expect.stringContaining('X-Amz-SignedHeaders=host%3Bx-remediation-binding') },
+      },
     });
     expect(child?.status).toBe('SUCCEEDED');
     expect((child?.output as Report).outcome).toBe('REMEDIATED');
+    // triage's proof, verified: its role (locally the emulator's default identity) started the child; the principal is the event's.
+    expect((child?.output as Report).trigger).toEqual({
+      source: 'eventbridge', principal: 'arn:aws:iam::123456789012:user/alice', principalFrom: 'cloudtrail', eventId: event.detail.eventID,
+      parentExecution: expect.stringContaining(':triage-auto-1'), startedBy: 'arn:aws:sts::123456789012:user/moto', verified: true,
+    });
     expect((await volumeAt(seeder, seeded.instanceId, '/dev/sdf')).volume.Encrypted).toBe(true);
     const report = parent.output as TriageReport;
     expect(report.outcome).toBe('REMEDIATED');

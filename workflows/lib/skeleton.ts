@@ -84,7 +84,7 @@ export interface SkeletonProps {
    * then continues at the apply path's entry. Omitted: the workflow has no approval gate.
    */
   approval?: {
-    requestApproval: IFunction; targetPath: string; timeout?: Duration;
+    requestApproval: IFunction; verifyApprover: IFunction; targetPath: string; timeout?: Duration;
     /** The kit's compare-plans: after an approved answer, preflight runs again and the plans must match (PlanChangedError). */
     comparePlans: IFunction;
   };
@@ -114,7 +114,7 @@ export interface SkeletonProps {
  */
 export function remediationSkeleton(scope: Construct, props: SkeletonProps): sfn.IChainable {
   const validate = lambdaTask(scope, SkeletonStates.validateInput, props.validateInput, {
-    payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime' } },
+    payload: { 'input.$': '$$.Execution.Input', execution: { 'name.$': '$$.Execution.Name', 'startTime.$': '$$.Execution.StartTime', 'arn.$': '$$.Execution.Id' } },
   });
   const body = remediationBody(scope, props, !props.lock, props.lock?.resources);
   if (!props.lock) return validate.next(body);
@@ -141,7 +141,8 @@ function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: 
   }
   if (props.approval) {
     const gate = approvalStep(scope, SkeletonStates.requestApproval, {
-      requestApproval: props.approval.requestApproval, workflow: props.workflow, targetPath: props.approval.targetPath, planPath: '$.plan',
+      requestApproval: props.approval.requestApproval, verifyApprover: props.approval.verifyApprover, recordPath: '$.work.approval',
+      workflow: props.workflow, targetPath: props.approval.targetPath, planPath: '$.plan',
       ...(props.approval.timeout ? { timeout: props.approval.timeout } : {}),
     }, planCheckAfterApproval(scope, props.preflight, preflightPayload, props.approval.comparePlans, apply.otherwise));
     proceed.when(sfn.Condition.booleanEquals('$.request.approval', true), gate);

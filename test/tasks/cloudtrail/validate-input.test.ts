@@ -6,7 +6,7 @@ import { EXECUTION } from './fixtures';
 
 describe('validate-input', () => {
   it('fills the defaults', async () => {
-    expect((await handler({ input: {}, execution: EXECUTION })).request).toEqual({ trailName: 'remediation-trail', mode: 'apply', trigger: { source: 'console' } });
+    expect((await handler({ input: {}, execution: EXECUTION })).request).toEqual({ trailName: 'remediation-trail', mode: 'apply', trigger: { source: 'console', claimed: true } });
   });
 
   it('accepts bucket lists and "all"', async () => {

@@ -1,6 +1,7 @@
 import { handler } from '../../../tasks/ebs/validate-input';
 import { InvalidInputError } from '../../../tasks/lib/errors';
 import { INSTANCE_ID, KEY_ARN, KEY_ID } from '../fixtures';
+import { ALICE_SESSION, EXECUTION_ARN, callerIdentityXml, inRegion, mockSts, proofFor } from '../lib/identity-fixtures';
 
 const execution = { name: 'exec-0001', startTime: '2026-03-01T12:00:00.000Z' };
 const validate = (input: unknown) => handler({ input, execution });
@@ -21,7 +22,7 @@ describe('validate-input', () => {
 
     // Assess
     expect(out).toEqual({
-      request: { instanceId: INSTANCE_ID, strategy: 'copy', allowStop: false, approval: false, mode: 'apply', trigger: { source: 'console' } },
+      request: { instanceId: INSTANCE_ID, strategy: 'copy', allowStop: false, approval: false, mode: 'apply', trigger: { source: 'console', claimed: true } },
       execution,
     });
   });
@@ -43,7 +44,8 @@ describe('validate-input', () => {
     const out = await validate(input);
 
     // Assess
-    expect(out.request).toEqual(input);
+    // Without an identity proof the trigger is kept as given, marked claimed (tasks/lib/identity/trigger.ts).
+    expect(out.request).toEqual({ ...input, trigger: { ...input.trigger, claimed: true } });
   });
 
   it.each([
@@ -142,5 +144,26 @@ describe('validate-input', () => {
     expect(badSource.message).toMatch(/^invalid input: trigger\.source: /);
     expect(notObject).toBeInstanceOf(InvalidInputError);
     expect(notObject.message).toMatch(/^invalid input: \(input\): /);
+  });
+
+  it('verifies the trigger\'s identity proof against the execution\'s ARN: the signer is the principal', async () => {
+    // Prepare
+    inRegion();
+    const fetch = mockSts(200, callerIdentityXml(ALICE_SESSION));
+    const trigger = { source: 'cli', principal: 'arn:aws:iam::111122223333:role/ciso', proof: await proofFor('start') };
+
+    // Act
+    const out = await handler({ input: { instanceId: INSTANCE_ID, trigger }, execution: { ...execution, arn: EXECUTION_ARN } });
+
+    // Assess
+    expect(out.request.trigger).toEqual({ source: 'cli', principal: ALICE_SESSION, verified: true });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    fetch.mockRestore();
+  });
+
+  it('refuses a trigger that claims to be verified: only the proof makes it so', async () => {
+    const error = await rejection({ instanceId: INSTANCE_ID, trigger: { source: 'cli', principal: 'arn:aws:iam::111122223333:role/ciso', verified: true } });
+
+    expect(error.message).toBe('invalid input: trigger: unknown field(s) "verified"');
   });
 });

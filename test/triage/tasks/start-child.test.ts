@@ -1,6 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { signIdentityProof } from '../../../tasks/lib/identity/sign';
 import { INSTANCE_ID, NOW, awsError, freezeTime } from '../../tasks/fixtures';
 
 type Sdk = typeof import('@aws-sdk/client-sfn');
@@ -28,6 +29,12 @@ const BASE = {
 };
 /** With decision `auto` the child may stop the instance without asking. */
 const INPUT = { ...BASE, instanceId: INSTANCE_ID, allowStop: true };
+const FLOW_LOGS_EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:remediation-enable-flow-logs:enable-flow-logs-vpc-0123456789abcdef0-20261127T101531Z';
+/** The trigger with the proof start-child signs with its own credentials (the environment's) for starting `executionArn`. */
+const proven = async (executionArn: string) => ({
+  ...BASE,
+  trigger: { ...BASE.trigger, proof: await signIdentityProof('start', executionArn, { credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }) },
+});
 const event = { workflow: 'encrypt-volumes', target: INSTANCE_ID, decision: 'auto' as const, input: BASE, parentStartTime: PARENT_START };
 
 /**
@@ -79,7 +86,8 @@ describe('start-child', () => {
     expect(t.sfn).toHaveReceivedCommandTimes(t.sdk.StartExecutionCommand, 1);
     const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { stateMachineArn: string; name: string; input: string };
     expect(sent).toEqual({ stateMachineArn: ENCRYPT_VOLUMES_ARN, name: NAME, input: expect.any(String) });
-    expect(JSON.parse(sent.input)).toEqual(INPUT);
+    expect(JSON.parse(sent.input)).toEqual({ ...INPUT, ...(await proven(EXECUTION_ARN)) });
+    expect(new URL((JSON.parse(sent.input) as { trigger: { proof: { url: string } } }).trigger.proof.url).searchParams.get('X-Amz-SignedHeaders')).toBe('host;x-remediation-binding');
   });
 
   it('with decision approval the child asks a person first and is not allowed to stop on its own', async () => {
@@ -91,7 +99,7 @@ describe('start-child', () => {
 
     // Assess
     const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { input: string };
-    expect(JSON.parse(sent.input)).toEqual({ ...BASE, instanceId: INSTANCE_ID, approval: true });
+    expect(JSON.parse(sent.input)).toEqual({ ...(await proven(EXECUTION_ARN)), instanceId: INSTANCE_ID, approval: true });
   });
 
   it('starts enable-flow-logs for the VPC, to the S3 destination by default', async () => {
@@ -103,7 +111,7 @@ describe('start-child', () => {
 
     // Assess
     const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { input: string };
-    expect(JSON.parse(sent.input)).toEqual({ ...BASE, vpcIds: ['vpc-0123456789abcdef0'], destination: 's3' });
+    expect(JSON.parse(sent.input)).toEqual({ ...(await proven(FLOW_LOGS_EXECUTION_ARN)), vpcIds: ['vpc-0123456789abcdef0'], destination: 's3' });
   });
 
   it('picks the state machine of the workflow asked for', async () => {
