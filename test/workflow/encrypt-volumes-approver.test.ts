@@ -4,7 +4,7 @@ import type { LocalIdentity } from '../../local/identities';
 import { signIdentityProof } from '../../tasks/lib/identity/sign';
 import { States } from '../../workflows/encrypt-volumes';
 import { SkeletonStates } from '../../workflows/lib/skeleton';
-import { lockedFailure, mutatingCalls, startHarness, statesEntered, volumeAt, withLockCalls, type Harness } from './harness';
+import { SETTLED_AT_ONCE, lockedFailure, mutatingCalls, startHarness, statesEntered, volumeAt, withLockCalls, type Harness } from './harness';
 
 // Who approved is who signed the answer's identity proof (STS GetCallerIdentity presigned for
 // approve:<execution>), verified against the emulator; who started it, likewise from the trigger's proof.
@@ -28,12 +28,12 @@ const named = (instanceId: string) => {
 };
 /** The output of the first exit of `state`, as the history keeps it. */
 const exitOutput = (execution: LocalExecution, state: string) => execution.events.find((e) => e.type === 'StateExited' && e.state === state)?.output as Record<string, unknown> | undefined;
-const REJECTED_BEFORE_ANY_CHANGE = [States.preflight, States.initWork, States.routeByPlan, States.requestApproval, States.requestApprovalAnswered,
-  States.requestApprovalVerifyApprover, States.requestApprovalRejected];
+const REJECTED_BEFORE_ANY_CHANGE = [...SETTLED_AT_ONCE, States.preflight, States.initWork, States.routeByPlan, SkeletonStates.lockResources, SkeletonStates.routeAfterLock,
+  States.requestApproval, States.requestApprovalAnswered, States.requestApprovalVerifyApprover, States.requestApprovalRejected];
 
 async function expectNothingChanged(execution: LocalExecution, instanceId: string, original: string | undefined) {
   expect(statesEntered(execution)).toEqual(lockedFailure(...REJECTED_BEFORE_ANY_CHANGE));
-  expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'sns:Publish'));
+  expect(mutatingCalls(execution)).toEqual(withLockCalls('instance and volumes', 'sns:Publish'));
   expect((await h.seeder.describe(instanceId)).State?.Name).toBe('running');
   expect((await volumeAt(h.seeder, instanceId, '/dev/sdf')).volume.VolumeId).toBe(original);
 }
