@@ -6,6 +6,7 @@ import { WORKFLOWS } from '../workflows/registry';
 import { AUDIT_TRAIL_ACCEPTED_FINDINGS, AuditTrail } from './constructs/audit-trail';
 import { RemediationWorkflow } from './kit/remediation-workflow';
 import { RemediationApprovers, requireApprovalSubscribers, subscribeApprovers, type ApprovalSettings } from './kit/approval';
+import { contextObject } from './kit/context';
 import { acknowledgeAcceptedFindings } from './nag';
 import { SPECS } from './workflows';
 import type { TriageProps } from './workflows/triage-start-instances';
@@ -21,9 +22,9 @@ export class RemediationStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     // What triage starts by itself and what it only reports: CDK context `triage` (see cdk.json).
-    const triageSettings = (this.node.tryGetContext('triage') ?? {}) as Pick<TriageProps, 'policy' | 'allowedPrincipals'>;
+    const triageSettings = contextObject<Pick<TriageProps, 'policy' | 'allowedPrincipals'>>(this.node, 'triage');
     // Who is asked: CDK context `approval.subscribers`; a policy that asks nobody fails synthesis first (infra/kit/approval.ts).
-    const approvers = requireApprovalSubscribers(triageSettings.policy, (this.node.tryGetContext('approval') ?? {}) as ApprovalSettings);
+    const approvers = requireApprovalSubscribers(triageSettings.policy, contextObject<ApprovalSettings>(this.node, 'approval'));
     const encryptVolumes = new RemediationWorkflow(this, constructId(WORKFLOW.encryptVolumes), SPECS[WORKFLOW.encryptVolumes], {});
     const flowLogs = new RemediationWorkflow(this, constructId(WORKFLOW.enableFlowLogs), SPECS[WORKFLOW.enableFlowLogs], {});
     const config = new RemediationWorkflow(this, constructId(WORKFLOW.enableConfig), SPECS[WORKFLOW.enableConfig], {});
@@ -45,7 +46,7 @@ export class RemediationStack extends Stack {
       });
     }
     // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
-    const audit = (this.node.tryGetContext('audit') ?? {}) as { retentionDays?: logs.RetentionDays; notificationEmail?: string };
+    const audit = contextObject<{ retentionDays: logs.RetentionDays; notificationEmail: string }>(this.node, 'audit');
     new AuditTrail(this, 'Audit', {
       machines: all.map((w) => w.machine),
       deadLetterQueues: [triage.resources.deadLetterQueue],

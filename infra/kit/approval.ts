@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { DEFAULT_TRIAGE_POLICY, type TriageDecision } from '../../tasks/triage/lib/policy';
+import { ConfigurationError } from './context';
 import { REGION, actionsOf, onAnyResource, type AcceptedFinding, type AcceptsFindings } from '../nag';
 
 /** CDK context `approval`: who receives approval requests (docs/approval.md). */
@@ -27,7 +28,7 @@ export const approvalWorkflows = (policy: Record<string, TriageDecision> | undef
 export function requireApprovalSubscribers(policy: Record<string, TriageDecision> | undefined, settings: ApprovalSettings): string[] {
   const subscribers = (settings.subscribers ?? []).map((s) => s.trim()).filter(Boolean);
   const asking = approvalWorkflows(policy);
-  if (asking.length > 0 && subscribers.length === 0) throw new Error(NO_SUBSCRIBERS_MESSAGE(asking));
+  if (asking.length > 0 && subscribers.length === 0) throw new ConfigurationError(NO_SUBSCRIBERS_MESSAGE(asking));
   return subscribers;
 }
 
@@ -38,7 +39,7 @@ export function parseSubscriber(text: string): Subscriber {
   if (/^https:\/\/[^\s/]+/.test(text)) return { kind: 'https', endpoint: text };
   if (/^arn:aws[\w-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$/.test(text)) return { kind: 'sqs', endpoint: text };
   if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text)) return { kind: 'email', endpoint: text };
-  throw new Error(`approval.subscribers: ${JSON.stringify(text)} is not an email address, an https:// URL or an SQS queue ARN`);
+  throw new ConfigurationError(`approval.subscribers: ${JSON.stringify(text)} is not an email address, an https:// URL or an SQS queue ARN`);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   denyInstanceAttributes, denyOnExcluded, ec2Arn, ec2CreateEncrypted, ec2Describe, ec2OnLocked, ec2SnapshotOfLocked, ec2TagKeysOnly, ec2TagOnCreate,
   kmsDescribeKey, kmsVia, statements,
 } from '../kit/grants';
+import { contextObject } from '../kit/context';
 import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
 
 export interface EncryptVolumesProps {
@@ -32,7 +33,7 @@ export interface EncryptVolumesResources {
 /** The capacity Retry of the final start: the prop, else CDK context, else the default (each field on its own). */
 function restartRetryOf(scope: Construct, props: EncryptVolumesProps): RestartRetry {
   if (props.restartRetry) return props.restartRetry;
-  const context = (scope.node.tryGetContext('encryptVolumes') ?? {}) as { restartRetry?: { intervalSeconds?: number; maxAttempts?: number; maxDelaySeconds?: number } };
+  const context = contextObject<{ restartRetry: { intervalSeconds?: number; maxAttempts?: number; maxDelaySeconds?: number } }>(scope.node, 'encryptVolumes');
   const c = context.restartRetry ?? {};
   return {
     interval: c.intervalSeconds !== undefined ? Duration.seconds(c.intervalSeconds) : DEFAULT_RESTART_RETRY.interval,
