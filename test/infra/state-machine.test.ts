@@ -162,7 +162,8 @@ describe('Catch', () => {
   it('no other state catches', () => {
     const catching = [...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name]) => name);
     expect(catching.sort()).toEqual([
-      ...GUARDED, ...Object.keys(AFTER_VERIFY), ...Object.keys(ROLLBACK), States.requestApproval, States.requestApprovalVerifyApprover, SkeletonStates.remediation,
+      ...GUARDED, ...Object.keys(AFTER_VERIFY), ...Object.keys(ROLLBACK), States.requestApproval, States.requestApprovalVerifyApprover, States.preflightAfterApproval,
+      SkeletonStates.remediation,
     ].sort());
   });
 });
@@ -404,12 +405,24 @@ describe('re-checks', () => {
   it('after an approved answer: the same preflight with the same payload, then the kit compares the plans, then the apply path', () => {
     expect(taskJson(States.preflightAfterApproval)).toEqual({
       ...taskJson(States.preflight), ResultPath: '$.planAfterApproval', Next: States.comparePlansAfterApproval,
+      Catch: [{ ErrorEquals: ['PreconditionFailedError', 'ResourceNotFoundError'], ResultPath: '$.planAfterApprovalError', Next: SkeletonStates.describePlanNoLongerPossible }],
     });
     expect(state(States.preflightAfterApproval).Resource).toBe(state(States.preflight).Resource);
     expect(taskJson(States.comparePlansAfterApproval)).toEqual({
       Type: 'Task', Parameters: { 'approved.$': '$.plan', 'current.$': '$.planAfterApproval' }, ResultPath: null,
       TimeoutSeconds: 60, Next: States.routeByInstanceState,
     });
+  });
+
+  it('a preflight that refuses after the approval is a changed plan: PlanChangedError with the refusal as its cause', () => {
+    expect(state(SkeletonStates.describePlanNoLongerPossible)).toEqual({
+      Type: 'Pass',
+      Parameters: {
+        'cause.$': "States.Format('the plan changed while waiting for approval: preflight now refuses it ({}: {}); nothing was changed', $.planAfterApprovalError.Error, $.planAfterApprovalError.Cause)",
+      },
+      ResultPath: '$.planAfterApprovalError', Next: SkeletonStates.planNoLongerPossible,
+    });
+    expect(state(SkeletonStates.planNoLongerPossible)).toEqual({ Type: 'Fail', Error: 'PlanChangedError', CausePath: '$.planAfterApprovalError.cause' });
   });
 
   it('RecheckBeforeFinalSnapshots re-reads the instance and its devices, after the stop and on a stopped instance, before the final snapshots', () => {

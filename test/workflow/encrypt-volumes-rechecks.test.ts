@@ -1,4 +1,4 @@
-import { StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import type { Report } from '../../tasks/ebs/build-report';
 import type { LocalExecution } from '../../local/runner';
 import type { SeededInstance } from '../../local/seed';
@@ -183,6 +183,28 @@ describe('a plan that changed while waiting for the approval', () => {
     expectBefore(path, States.preflightAfterApproval, States.comparePlansAfterApproval);
     expect(path.slice(-2)).toEqual([SkeletonStates.releaseLockAfterFailure, SkeletonStates.failed]);
     expect(path).not.toContain(States.routeByInstanceState);
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance and volumes', 'sns:Publish'));
+    expect(await snapshotsOf(h.seeder, execution.name)).toEqual([]);
+    await expectOriginalsAttached(seeded);
+  });
+
+  it('an instance excluded during the wait: preflight now refuses, FAILED PlanChangedError naming the refusal, nothing changed', async () => {
+    const seeded = await h.seeder.createInstance({ name: 'plan-excluded', state: 'stopped', dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }] });
+
+    const execution = await h.run({ instanceId: seeded.instanceId, approval: true, kmsKeyId: keyArn }, {
+      approver: async () => {
+        await h.seeder.ec2.send(new CreateTagsCommand({ Resources: [seeded.instanceId], Tags: [{ Key: 'remediation:exclude', Value: 'true' }] }));
+        return { approved: true };
+      },
+    });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('PlanChangedError');
+    expect(execution.cause).toMatch(/^the plan changed while waiting for approval: preflight now refuses it \(PreconditionFailedError: .*remediation:exclude=true.*\); nothing was changed$/);
+    const path = statesEntered(execution);
+    expectBefore(path, States.preflightAfterApproval, SkeletonStates.describePlanNoLongerPossible);
+    expect(path.slice(-4)).toEqual([SkeletonStates.describePlanNoLongerPossible, SkeletonStates.planNoLongerPossible, SkeletonStates.releaseLockAfterFailure, SkeletonStates.failed]);
+    expect(path).not.toContain(States.comparePlansAfterApproval);
     expect(mutatingCalls(execution)).toEqual(withLockCalls('instance and volumes', 'sns:Publish'));
     expect(await snapshotsOf(h.seeder, execution.name)).toEqual([]);
     await expectOriginalsAttached(seeded);

@@ -2,6 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { ErrorNames } from '../../tasks/lib/errors';
 import type { WorkflowName } from '../../tasks/lib/workflow-names';
 import { approvalStep } from './approval';
 import { lambdaTask } from './steps';
@@ -29,6 +30,8 @@ export const SkeletonStates = {
   waitInstanceSettled: 'WaitInstanceSettled',
   preflightAfterApproval: 'PreflightAfterApproval',
   comparePlansAfterApproval: 'ComparePlansAfterApproval',
+  describePlanNoLongerPossible: 'DescribePlanNoLongerPossible',
+  planNoLongerPossible: 'PlanNoLongerPossible',
   lockResources: 'LockResources',
   routeAfterLock: 'RouteAfterLock',
 } as const;
@@ -160,12 +163,21 @@ function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: 
 /**
  * An approval can come a day later: the workflow's own preflight runs again (same function, same payload),
  * and the kit compares its plan with the approved one (PlanChangedError on any difference but volatile
- * fields). Nothing has been changed yet; unchanged, the apply path continues with the approved plan.
+ * fields). Nothing has been changed yet; unchanged, the apply path continues with the approved plan. A preflight
+ * that now refuses (PreconditionFailedError, ResourceNotFoundError) is a changed plan as well.
  */
 function planCheckAfterApproval(
   scope: Construct, preflight: IFunction, payload: Record<string, unknown>, comparePlans: IFunction, apply: sfn.IChainable,
 ): sfn.IChainable {
+  // What was approved can no longer be done at all (the instance excluded or gone meanwhile): the plan changed too.
+  const noLongerPossible = new sfn.Pass(scope, SkeletonStates.describePlanNoLongerPossible, {
+    parameters: {
+      'cause.$': "States.Format('the plan changed while waiting for approval: preflight now refuses it ({}: {}); nothing was changed', $.planAfterApprovalError.Error, $.planAfterApprovalError.Cause)",
+    },
+    resultPath: '$.planAfterApprovalError',
+  }).next(new sfn.Fail(scope, SkeletonStates.planNoLongerPossible, { error: ErrorNames.planChanged, causePath: '$.planAfterApprovalError.cause' }));
   return lambdaTask(scope, SkeletonStates.preflightAfterApproval, preflight, { payload, resultPath: '$.planAfterApproval' })
+    .addCatch(noLongerPossible, { errors: [ErrorNames.preconditionFailed, ErrorNames.resourceNotFound], resultPath: '$.planAfterApprovalError' })
     .next(lambdaTask(scope, SkeletonStates.comparePlansAfterApproval, comparePlans, {
       payload: { 'approved.$': '$.plan', 'current.$': '$.planAfterApproval' }, resultPath: sfn.JsonPath.DISCARD,
     }))
