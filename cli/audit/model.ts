@@ -44,15 +44,18 @@ export interface AuditRecord {
   outcome: string;
   error?: string;
   cause?: string;
-  /** The original failure behind a rollback. */
+  /** The original failure behind a rollback (complete or not). */
   rolledBackBecause?: { error: string; cause: string };
+  /** What a person must do (RollbackFailedError, InstanceNotRestartedError), from the report in the cause. */
+  whatToDo?: string[];
   startDate: Date;
   stopDate?: Date;
   durationMs?: number;
   actions: AuditAction[];
 }
 
-const ROLLED_BACK = 'RemediationRolledBack';
+/** Failures whose cause is a report (JSON): the rollback report, or the report of a kept change. */
+const REPORT_CAUSES = new Set(['RemediationRolledBack', 'RollbackFailedError', 'InstanceNotRestartedError']);
 
 function parseJson(text: string | undefined): Record<string, unknown> | undefined {
   if (!text) return undefined;
@@ -85,11 +88,19 @@ function triggerOf(report: Record<string, unknown> | undefined, input: Record<st
   return undefined;
 }
 
+/** FinishRollback's list, or the single step of a change kept with the instance stopped. */
+function whatToDoOf(report: Record<string, unknown> | undefined): string[] {
+  const list = report?.whatToDo;
+  if (Array.isArray(list)) return list.filter((item): item is string => typeof item === 'string');
+  const notRestarted = str((report?.notRestarted as Record<string, unknown> | undefined)?.whatToDo);
+  return notRestarted ? [notRestarted] : [];
+}
+
 /** The audit view of one execution (DescribeExecution shape, AWS or local). */
 export function toAuditRecord(execution: ExecutionDetail): AuditRecord {
   const input = parseJson(execution.input);
   const report = execution.status === 'SUCCEEDED' ? parseJson(execution.output) : undefined;
-  const rollback = execution.error === ROLLED_BACK ? parseJson(execution.cause) : undefined;
+  const rollback = execution.error && REPORT_CAUSES.has(execution.error) ? parseJson(execution.cause) : undefined;
   const record: AuditRecord = {
     executionArn: execution.executionArn,
     name: execution.name,
@@ -106,6 +117,8 @@ export function toAuditRecord(execution: ExecutionDetail): AuditRecord {
   if (execution.cause !== undefined && !rollback) record.cause = execution.cause;
   const original = rollback?.error as { Error?: string; Cause?: string } | undefined;
   if (original?.Error) record.rolledBackBecause = { error: original.Error, cause: original.Cause ?? '' };
+  const whatToDo = whatToDoOf(rollback);
+  if (whatToDo.length > 0) record.whatToDo = whatToDo;
   if (execution.stopDate) {
     record.stopDate = execution.stopDate;
     record.durationMs = execution.stopDate.getTime() - execution.startDate.getTime();

@@ -45,8 +45,11 @@ export function summaryLines(r: AuditRecord): string[] {
     `status     ${r.status}  outcome ${r.outcome}`,
     `started    ${utc(r.startDate)}  stopped ${utc(r.stopDate)}  duration ${formatDuration(r.durationMs)}`,
   ];
-  if (r.rolledBackBecause) lines.push(`rolled back because ${r.rolledBackBecause.error}: ${r.rolledBackBecause.cause}`);
-  else if (r.error) lines.push(`error      ${r.error}${r.cause ? `: ${r.cause}` : ''}`);
+  if (r.rolledBackBecause) {
+    const how = r.error === 'RollbackFailedError' ? 'rollback INCOMPLETE after' : 'rolled back because';
+    lines.push(`${how} ${r.rolledBackBecause.error}: ${r.rolledBackBecause.cause}`);
+  } else if (r.error) lines.push(`error      ${r.error}${r.cause ? `: ${r.cause}` : ''}`);
+  for (const step of r.whatToDo ?? []) lines.push(`to do      ${step}`);
   return lines;
 }
 

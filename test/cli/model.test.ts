@@ -1,4 +1,5 @@
 import { timelineOf, toAuditRecord } from '../../cli/audit/model';
+import { summaryLines } from '../../cli/audit/render';
 import type { AuditEvent } from '../../cli/audit/source';
 import { executionArnFor, workflowOf } from '../../cli/audit/source';
 import { FAILED, FAILED_HISTORY, INSTANCE, MACHINE, OTHER_INSTANCE, REPORT, ROLLBACK_REPORT, RUNNING, SUCCEEDED, SUCCEEDED_HISTORY } from './fixtures';
@@ -40,6 +41,39 @@ describe('toAuditRecord', () => {
       durationMs: 120_000,
     });
     expect(record.cause).toBeUndefined();
+  });
+
+  it('reads the per-device report and what to do from the cause of a RollbackFailedError', () => {
+    // GIVEN FinishRollback's report as the cause: one device could not be put back
+    const cause = JSON.stringify({
+      ...ROLLBACK_REPORT, error: { Error: 'InstanceChangedError', Cause: 'instance is running' },
+      whatToDo: ['/dev/sdf: attach vol-0aaaaaaaaaaaaaaa1 at /dev/sdf of i-1 once it is stopped', 'start i-1 once every device above is back'],
+    });
+
+    // WHEN the execution is read
+    const record = toAuditRecord({ ...FAILED, error: 'RollbackFailedError', cause });
+
+    // THEN the original failure, the actions and each step a person must take are there, not the raw JSON
+    expect(record).toMatchObject({
+      outcome: 'RollbackFailedError', rolledBackBecause: { error: 'InstanceChangedError', cause: 'instance is running' }, actions: ROLLBACK_REPORT.actions,
+      whatToDo: ['/dev/sdf: attach vol-0aaaaaaaaaaaaaaa1 at /dev/sdf of i-1 once it is stopped', 'start i-1 once every device above is back'],
+    });
+    expect(record.cause).toBeUndefined();
+    expect(summaryLines(record).slice(-3)).toEqual([
+      'rollback INCOMPLETE after InstanceChangedError: instance is running',
+      'to do      /dev/sdf: attach vol-0aaaaaaaaaaaaaaa1 at /dev/sdf of i-1 once it is stopped',
+      'to do      start i-1 once every device above is back',
+    ]);
+  });
+
+  it('reads the kept change and the one step to take from the cause of an InstanceNotRestartedError', () => {
+    const cause = JSON.stringify({ ...REPORT, outcome: 'REMEDIATED', notRestarted: { instanceId: 'i-1', whatToDo: 'start i-1 when EC2 has capacity' } });
+
+    const record = toAuditRecord({ ...FAILED, error: 'InstanceNotRestartedError', cause });
+
+    expect(record).toMatchObject({ outcome: 'InstanceNotRestartedError', actions: REPORT.actions, whatToDo: ['start i-1 when EC2 has capacity'] });
+    expect(record.cause).toBeUndefined();
+    expect(record.rolledBackBecause).toBeUndefined();
   });
 
   it('keeps the error and cause of any other failure, and has no actions', () => {
