@@ -44,39 +44,25 @@ export const AUDIT_TRAIL_ACCEPTED_FINDINGS: AcceptedFinding[] = [
 
 /**
  * The SNS target without its grant: `targets.SnsTopic` lets `events.amazonaws.com` publish for any rule
- * of any account (no aws:SourceArn); allowRulesToPublish names the rules instead.
+ * of any account (no aws:SourceArn); allowToPublish names the rules instead.
  */
 const topicTarget = (topic: sns.ITopic, message: events.RuleTargetInput): events.IRuleTarget => ({
   bind: () => ({ arn: topic.topicArn, input: message }),
 });
 
-/** EventBridge may publish to the topic only for these rules of this account (the confused-deputy guard). */
-function allowRulesToPublish(topic: sns.Topic, rules: events.IRule[]): void {
-  topic.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'OurRulesPublish',
-    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-    actions: ['sns:Publish'],
-    resources: [topic.topicArn],
-    conditions: {
-      ArnEquals: { 'aws:SourceArn': rules.map((rule) => rule.ruleArn) },
-      StringEquals: { 'aws:SourceAccount': Stack.of(topic).account },
-    },
-  }));
-}
-
 /**
- * CloudWatch may publish for these alarms of this account. The topic's policy replaces SNS's default
- * one (which lets the owner account publish), so without this statement the alarms' notifications
- * would be refused.
+ * A service may publish to the topic only for these sources of this account (the confused-deputy guard):
+ * EventBridge for our rules, CloudWatch for our alarms. The topic's policy replaces SNS's default one
+ * (which lets the owner account publish), so each service that notifies needs its statement here.
  */
-function allowAlarmsToPublish(topic: sns.Topic, alarms: cloudwatch.Alarm[]): void {
+function allowToPublish(topic: sns.Topic, sid: string, service: string, sourceArns: string[]): void {
   topic.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'OurAlarmsPublish',
-    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    sid,
+    principals: [new iam.ServicePrincipal(service)],
     actions: ['sns:Publish'],
     resources: [topic.topicArn],
     conditions: {
-      ArnEquals: { 'aws:SourceArn': alarms.map((alarm) => alarm.alarmArn) },
+      ArnEquals: { 'aws:SourceArn': sourceArns },
       StringEquals: { 'aws:SourceAccount': Stack.of(topic).account },
     },
   }));
@@ -118,7 +104,7 @@ export class AuditTrail extends Construct {
         `See it with: remediate show ${events.EventField.fromPath('$.detail.executionArn')}`,
       ))],
     });
-    allowRulesToPublish(this.topic, [notifyFailures]);
+    allowToPublish(this.topic, 'OurRulesPublish', 'events.amazonaws.com', [notifyFailures.ruleArn]);
     const alarms: cloudwatch.Alarm[] = props.machines.map((machine) => machine.failedAlarm);
     // An event that never reached triage is a StartInstances nobody looked at.
     (props.deadLetterQueues ?? []).forEach((queue, i) => {
@@ -132,6 +118,6 @@ export class AuditTrail extends Construct {
       }));
     });
     for (const alarm of alarms) alarm.addAlarmAction(new actions.SnsAction(this.topic));
-    allowAlarmsToPublish(this.topic, alarms);
+    allowToPublish(this.topic, 'OurAlarmsPublish', 'cloudwatch.amazonaws.com', alarms.map((alarm) => alarm.alarmArn));
   }
 }
