@@ -44,7 +44,8 @@ function findingsOf(plan: InvestigationPlan, traffic: TrafficAnalysis | undefine
 /** The execution's output: what was read, the top talkers and the security-group review. Nothing was changed (actions: []). */
 export const handler = async ({ request, execution, plan, work }: BuildInvestigationReportEvent): Promise<InvestigationReport> => {
   const traffic = work.traffic;
-  const { sources: reads = [], window: _window, ...figures } = traffic ?? ({} as Partial<TrafficAnalysis>);
+  const reads = traffic?.sources ?? [];
+  const figures = traffic ? Object.fromEntries(Object.entries(traffic).filter(([key]) => key !== 'sources' && key !== 'window')) : undefined;
   return {
     // An investigation changes nothing: NO_ACTION when it ran, PLANNED in plan mode.
     ...reportHeader(WORKFLOW.investigateTraffic, plan.target, request, execution, plan.outcome === 'PLANNED' ? 'PLANNED' : 'NO_ACTION'),
