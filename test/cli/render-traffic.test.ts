@@ -15,7 +15,7 @@ const report = {
   findings: ['sg-0123 ingress tcp/22 open to 0.0.0.0/0 (sgr-0123): 3 accepted flow(s) from 1 address(es) in the window'],
 };
 const execution = (output: unknown, stateMachineArn = MACHINE) => ({
-  executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:x`, name: 'x', stateMachineArn, status: 'SUCCEEDED',
+  executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:x`, name: 'x', stateMachineArn, status: 'SUCCEEDED' as const,
   startDate: new Date('2026-03-01T12:00:00Z'), stopDate: new Date('2026-03-01T12:00:09Z'), input: '{"instanceId":"i-0123456789abcdef0"}', output: JSON.stringify(output),
 });
 /** Each printed line with the table's box characters gone and spaces collapsed. */
