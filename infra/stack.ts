@@ -29,14 +29,17 @@ export class RemediationStack extends Stack {
     const flowLogs = new RemediationWorkflow(this, constructId(WORKFLOW.enableFlowLogs), SPECS[WORKFLOW.enableFlowLogs], {});
     const config = new RemediationWorkflow(this, constructId(WORKFLOW.enableConfig), SPECS[WORKFLOW.enableConfig], {});
     const cloudTrail = new RemediationWorkflow(this, constructId(WORKFLOW.enableCloudTrail), SPECS[WORKFLOW.enableCloudTrail], {});
+    const investigate = new RemediationWorkflow(this, constructId(WORKFLOW.investigateTraffic), SPECS[WORKFLOW.investigateTraffic], {
+      flowLogsBucket: flowLogs.resources.bucket, flowLogsLogGroup: flowLogs.resources.logGroup, ...contextObject<{ buckets: string[]; logGroups: string[] }>(this.node, 'investigateTraffic'),
+    });
     subscribeApprovers(this, encryptVolumes.resources.approvalTopic, approvers);
     new RemediationApprovers(this, 'RemediationApprovers');
     const triage = new RemediationWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
-      children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine },
+      children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine },
       ourRoles: [encryptVolumes.functions['start-instance'].role],
       ...triageSettings,
     });
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage];
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;

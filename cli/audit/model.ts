@@ -1,3 +1,4 @@
+import { trafficViewOf, type TrafficView } from './render-traffic';
 import { workflowOf, type AuditEvent, type ExecutionDetail } from './source';
 
 export interface AuditTrigger {
@@ -52,6 +53,8 @@ export interface AuditRecord {
   stopDate?: Date;
   durationMs?: number;
   actions: AuditAction[];
+  /** investigate-traffic: its report's figures, printed as tables by `remediate show` (cli/audit/render-traffic.ts). */
+  traffic?: TrafficView;
 }
 
 /** Failures whose cause is a report (JSON): the rollback report, or the report of a kept change. */
@@ -113,6 +116,8 @@ export function toAuditRecord(execution: ExecutionDetail): AuditRecord {
   };
   const trigger = triggerOf(report, input);
   if (trigger) record.trigger = trigger;
+  const traffic = trafficViewOf(report);
+  if (traffic) record.traffic = traffic;
   if (execution.error) record.error = execution.error;
   if (execution.cause !== undefined && !rollback) record.cause = execution.cause;
   const original = rollback?.error as { Error?: string; Cause?: string } | undefined;

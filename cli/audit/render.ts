@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { AuditAction, AuditRecord, AuditTrigger, TimelineEntry } from './model';
 import { errorOf } from './model';
+import { trafficSection } from './render-traffic';
 import type { AuditEvent } from './source';
 
 const PLAIN = { head: [], border: [] };
@@ -76,6 +77,7 @@ export function showText(record: AuditRecord, timeline: TimelineEntry[]): string
     '',
     `Actions (${record.actions.length})`,
     record.actions.length > 0 ? actionsTable(record.actions) : '  none',
+    ...trafficSection(record.traffic),
   ].join('\n');
 }
 

@@ -8,6 +8,7 @@ export const WORKFLOW = {
   enableConfig: 'enable-config',
   enableCloudTrail: 'enable-cloudtrail',
   triageStartInstances: 'triage-start-instances',
+  investigateTraffic: 'investigate-traffic',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];

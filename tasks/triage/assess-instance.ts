@@ -1,16 +1,16 @@
-import { DescribeFlowLogsCommand, paginateDescribeSecurityGroups, type IpPermission } from '@aws-sdk/client-ec2';
+import { DescribeFlowLogsCommand, paginateDescribeSecurityGroups, type Instance, type IpPermission } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { describeInstance, describeVolumes } from '../lib/ec2';
 import { commaList, jsonValue, readEnv } from '../lib/env';
 import { ResourceNotFoundError } from '../lib/errors';
 import { TAG, tagValue } from '../lib/tags';
-import { DEFAULT_TRIAGE_POLICY, type TriageDecision } from './lib/policy';
+import { DEFAULT_TRIAGE_POLICY, type TriageDecision, type TriagePolicy } from './lib/policy';
 
 const ec2 = createEc2Client();
 /** Principals (ARN prefixes) allowed to start instances; others are a finding. */
 const { ALLOWED_PRINCIPALS, TRIAGE_POLICY: POLICY } = readEnv({
   ALLOWED_PRINCIPALS: commaList,
-  TRIAGE_POLICY: jsonValue<Record<string, TriageDecision>>(DEFAULT_TRIAGE_POLICY),
+  TRIAGE_POLICY: jsonValue<TriagePolicy>(DEFAULT_TRIAGE_POLICY),
 });
 export type { TriageDecision };
 
@@ -35,9 +35,23 @@ const openToWorld = (p: IpPermission) =>
   (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0') || (p.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === '::/0');
 const portsOf = (p: IpPermission) => (p.IpProtocol === '-1' ? 'all' : `${p.IpProtocol}/${p.FromPort}-${p.ToPort}`);
 
-async function hasActiveFlowLog(vpcId: string): Promise<boolean> {
-  const out = await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: [vpcId] }] }));
+async function hasActiveFlowLog(resourceIds: string[]): Promise<boolean> {
+  const out = await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: resourceIds }] }));
   return (out.FlowLogs ?? []).some((f) => f.FlowLogStatus === 'ACTIVE');
+}
+
+const decisionOf = (workflow: keyof typeof DEFAULT_TRIAGE_POLICY): TriageDecision => POLICY[workflow] ?? DEFAULT_TRIAGE_POLICY[workflow];
+
+/** An unexpected start: look at the instance's traffic (read-only), once a flow log records its ENIs (VPC, subnet or ENI). */
+async function investigation(instance: Instance, instanceId: string, principalArn: string): Promise<Assessment['remediations'][number]> {
+  const enis = (instance.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter((id): id is string => !!id);
+  const resources = [instance.VpcId, instance.SubnetId, ...enis].filter((id): id is string => !!id);
+  const reason = `started by ${principalArn}, who is not on the allow-list`;
+  if (resources.length > 0 && (await hasActiveFlowLog(resources))) {
+    return { workflow: 'investigate-traffic', decision: decisionOf('investigate-traffic'), reason, target: instanceId };
+  }
+  // Without a flow log it would fail (PreconditionFailedError): reported, with what comes first.
+  return { workflow: 'investigate-traffic', decision: 'report', reason: `${reason}; no flow log records its traffic yet (enable-flow-logs first)`, target: instanceId };
 }
 
 /** Read-only: what applies to one started instance. */
@@ -67,16 +81,18 @@ export const handler = async ({ instanceId, principalArn }: AssessInstanceEvent)
   if (unencryptedVolumes.length > 0 && !excluded) {
     remediations.push({
       workflow: 'encrypt-volumes',
-      decision: POLICY['encrypt-volumes'] ?? 'approval',
+      decision: decisionOf('encrypt-volumes'),
       reason: `${unencryptedVolumes.length} unencrypted EBS volume(s)`,
       target: instanceId,
     });
   }
   // Without flow logs there is no record of the instance's traffic; enabling them changes nothing it runs.
-  if (instance.VpcId && !excluded && !(await hasActiveFlowLog(instance.VpcId))) {
+  if (instance.VpcId && !excluded && !(await hasActiveFlowLog([instance.VpcId]))) {
     remediations.push({
-      workflow: 'enable-flow-logs', decision: POLICY['enable-flow-logs'] ?? 'auto', reason: `VPC ${instance.VpcId} has no active flow log`, target: instance.VpcId,
+      workflow: 'enable-flow-logs', decision: decisionOf('enable-flow-logs'), reason: `VPC ${instance.VpcId} has no active flow log`, target: instance.VpcId,
     });
   }
+  if (!principalAllowed && !excluded) remediations.push(await investigation(instance, instanceId, principalArn));
+
   return { instanceId, found: true, state: instance.State?.Name, excluded, unencryptedVolumes, openSecurityGroups, principalAllowed, remediations };
 };

@@ -51,7 +51,8 @@ export const handler = async ({ facts, execution, instances = [] }: BuildTriageR
       findings.push({ instanceId: assessment.instanceId, finding: `started by ${facts.principal.arn}, who is not on the allow-list`, handling: 'reported' });
     }
     for (const group of assessment.openSecurityGroups) {
-      findings.push({ instanceId: assessment.instanceId, finding: `security group ${group.groupId} open to the world on ${group.ports.join(', ')}`, handling: 'reported' });
+      // restrict-security-groups (policy entry, default report) is not deployed with this version: world-open groups are reported only.
+      findings.push({ instanceId: assessment.instanceId, finding: `security group ${group.groupId} open to the world on ${group.ports.join(', ')} -> restrict-security-groups`, handling: 'reported' });
     }
     for (const remediation of assessment.remediations) {
       const child = children.find((c) => c.workflow === remediation.workflow);

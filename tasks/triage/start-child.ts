@@ -44,6 +44,9 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
     case 'enable-flow-logs':
       // Nothing the instance runs is touched: no approval gate needed.
       return { vpcIds: [target], destination: FLOW_LOGS_DESTINATION };
+    case 'investigate-traffic':
+      // Read-only (the last hour of the instance's flow logs): no approval gate needed, under `approval` too.
+      return { instanceId: target };
     default:
       throw new InvalidInputError(`triage does not know how to start ${workflow}`);
   }

@@ -7,7 +7,7 @@ export const IAM_PREFIX: Record<string, string> = {
 };
 
 /** Calls whose IAM action is named differently from the command. */
-export const IAM_ACTION_OF: Record<string, string> = { 's3:HeadBucket': 's3:ListBucket' };
+export const IAM_ACTION_OF: Record<string, string> = { 's3:HeadBucket': 's3:ListBucket', 's3:ListObjectsV2': 's3:ListBucket' };
 
 /**
  * The IAM actions a minified bundle calls: `x.FooCommand` and `(0,x.paginateFoo)` on a module

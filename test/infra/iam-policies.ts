@@ -27,6 +27,8 @@ const ARN_OF_TYPE: Record<string, (logicalId: string) => string> = {
   'AWS::SNS::Topic': (id) => `arn:aws:sns:${ENV.region}:${ENV.account}:${id}`,
   'AWS::DynamoDB::Table': (id) => `arn:aws:dynamodb:${ENV.region}:${ENV.account}:table/${id}`,
   'AWS::Logs::LogGroup': (id) => `arn:aws:logs:${ENV.region}:${ENV.account}:log-group:${id}`,
+  // Unnamed buckets: the logical id stands for the name (test/infra/investigate-traffic-iam.test.ts).
+  'AWS::S3::Bucket': (id) => `arn:aws:s3:::${id.toLowerCase()}`,
 };
 
 /** A Ref / Fn::GetAtt Arn / Fn::Join of the template, as the ARN it stands for. */

@@ -218,8 +218,10 @@ describe('the triage task functions', () => {
       .map((action) => ({ effect: 'Allow', action, resources: ['*'], conditions: undefined })));
   });
 
-  it('assess-instance has encrypt-volumes ask for approval, enables flow logs by itself, and allows everyone by default', () => {
-    expect(environmentOf('assess-instance')).toMatchObject({ TRIAGE_POLICY: '{"encrypt-volumes":"approval","enable-flow-logs":"auto"}', ALLOWED_PRINCIPALS: '' });
+  it('assess-instance has encrypt-volumes ask for approval, enables flow logs by itself, reports investigations and open groups, and allows everyone by default', () => {
+    expect(environmentOf('assess-instance')).toMatchObject({
+      TRIAGE_POLICY: '{"encrypt-volumes":"approval","enable-flow-logs":"auto","investigate-traffic":"report","restrict-security-groups":"report"}', ALLOWED_PRINCIPALS: '',
+    });
   });
 
   it.each(['parse-start-event', 'build-triage-report'] as const)('%s calls no AWS API', (task) => {

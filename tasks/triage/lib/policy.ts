@@ -4,5 +4,16 @@
  */
 export type TriageDecision = 'auto' | 'approval' | 'report';
 
-/** The policy when CDK context `triage.policy` gives none: the stack passes it to assess-instance. */
-export const DEFAULT_TRIAGE_POLICY: Record<string, TriageDecision> = { 'encrypt-volumes': 'approval', 'enable-flow-logs': 'auto' };
+/** The workflows a triage policy (CDK context `triage.policy`) may name. */
+export const TRIAGE_POLICY_WORKFLOWS = ['encrypt-volumes', 'enable-flow-logs', 'investigate-traffic', 'restrict-security-groups'] as const;
+export type TriagePolicyWorkflow = (typeof TRIAGE_POLICY_WORKFLOWS)[number];
+export type TriagePolicy = Partial<Record<TriagePolicyWorkflow, TriageDecision>>;
+
+/**
+ * The policy when CDK context `triage.policy` gives none: the stack passes it to assess-instance. A policy
+ * that omits a workflow gets that workflow's entry here. investigate-traffic is read-only, but starting it
+ * for every unexpected start costs flow-log reads: reported until a deployment opts in.
+ */
+export const DEFAULT_TRIAGE_POLICY: Record<TriagePolicyWorkflow, TriageDecision> = {
+  'encrypt-volumes': 'approval', 'enable-flow-logs': 'auto', 'investigate-traffic': 'report', 'restrict-security-groups': 'report',
+};

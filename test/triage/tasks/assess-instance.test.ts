@@ -348,3 +348,58 @@ describe('assess-instance and the VPC flow logs', () => {
     expect(assessment.remediations).toEqual([]);
   });
 });
+
+describe('assess-instance and investigate-traffic', () => {
+  const SUBNET = 'subnet-0123456789abcdef0';
+  const ENI = 'eni-0123456789abcdef0';
+  const VPC = 'vpc-0123456789abcdef0';
+  const started = () => running({ VpcId: VPC, SubnetId: SUBNET, NetworkInterfaces: [{ NetworkInterfaceId: ENI }] });
+
+  it('proposes investigate-traffic with the policy\'s decision for a principal not on the allow-list, once a flow log records the instance', async () => {
+    // Prepare
+    const t = await loadWith({ ALLOWED_PRINCIPALS: OPS_ADMIN, TRIAGE_POLICY: JSON.stringify({ 'investigate-traffic': 'auto' }) });
+    stubInstance(t, started(), { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });
+    t.ec2.on(t.sdk.DescribeFlowLogsCommand).resolves({ FlowLogs: [{ FlowLogId: 'fl-1', FlowLogStatus: 'ACTIVE', ResourceId: SUBNET }] });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: MALLORY });
+
+    // Assess
+    expect(assessment.remediations).toEqual([
+      { workflow: 'investigate-traffic', decision: 'auto', reason: `started by ${MALLORY}, who is not on the allow-list`, target: INSTANCE_ID },
+    ]);
+    expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeFlowLogsCommand, { Filter: [{ Name: 'resource-id', Values: [VPC, SUBNET, ENI] }] });
+    t.ec2.restore();
+  });
+
+  it('only reports it (enable-flow-logs first) when no flow log records the instance, whatever the policy', async () => {
+    // Prepare
+    const t = await loadWith({ ALLOWED_PRINCIPALS: OPS_ADMIN, TRIAGE_POLICY: JSON.stringify({ 'investigate-traffic': 'auto', 'enable-flow-logs': 'auto' }) });
+    stubInstance(t, started(), { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });
+    t.ec2.on(t.sdk.DescribeFlowLogsCommand).resolves({ FlowLogs: [] });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: MALLORY });
+
+    // Assess
+    expect(assessment.remediations.map((r) => [r.workflow, r.decision])).toEqual([['enable-flow-logs', 'auto'], ['investigate-traffic', 'report']]);
+    expect(assessment.remediations[1]?.reason).toContain('enable-flow-logs first');
+    t.ec2.restore();
+  });
+
+  it('defaults to report when the policy does not name it, and proposes nothing for an allowed principal', async () => {
+    // Prepare
+    const t = await loadWith({ ALLOWED_PRINCIPALS: OPS_ADMIN, TRIAGE_POLICY: JSON.stringify({ 'enable-flow-logs': 'auto' }) });
+    stubInstance(t, started(), { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });
+    t.ec2.on(t.sdk.DescribeFlowLogsCommand).resolves({ FlowLogs: [{ FlowLogId: 'fl-1', FlowLogStatus: 'ACTIVE', ResourceId: VPC }] });
+
+    // Act
+    const unexpected = await t.handler({ instanceId: INSTANCE_ID, principalArn: MALLORY });
+    const expected = await t.handler({ instanceId: INSTANCE_ID, principalArn: `${OPS_ADMIN}` });
+
+    // Assess
+    expect(unexpected.remediations.map((r) => [r.workflow, r.decision])).toEqual([['investigate-traffic', 'report']]);
+    expect(expected.remediations).toEqual([]);
+    t.ec2.restore();
+  });
+});

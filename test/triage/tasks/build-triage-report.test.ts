@@ -146,8 +146,8 @@ describe('build-triage-report', () => {
     expect(report).toMatchObject({ outcome: 'NO_ACTION', actions: [] });
     expect(report.findings).toEqual([
       { instanceId: INSTANCE_ID, finding: `started by ${ALICE}, who is not on the allow-list`, handling: 'reported' },
-      { instanceId: INSTANCE_ID, finding: 'security group sg-0000000000000open open to the world on tcp/22-22, all', handling: 'reported' },
-      { instanceId: INSTANCE_ID, finding: 'security group sg-000000000000000v6 open to the world on tcp/443-443', handling: 'reported' },
+      { instanceId: INSTANCE_ID, finding: 'security group sg-0000000000000open open to the world on tcp/22-22, all -> restrict-security-groups', handling: 'reported' },
+      { instanceId: INSTANCE_ID, finding: 'security group sg-000000000000000v6 open to the world on tcp/443-443 -> restrict-security-groups', handling: 'reported' },
     ]);
   });
 

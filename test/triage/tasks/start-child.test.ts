@@ -16,6 +16,7 @@ interface Loaded {
 }
 
 const ENCRYPT_VOLUMES_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-encrypt-volumes';
+const INVESTIGATE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-investigate-traffic';
 const FLOW_LOGS_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-enable-flow-logs';
 const PARENT_START = '2026-11-27T10:15:31.123Z';
 const NAME = `encrypt-volumes-${INSTANCE_ID}-20261127T101531Z`;
@@ -112,6 +113,23 @@ describe('start-child', () => {
     // Assess
     const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { input: string };
     expect(JSON.parse(sent.input)).toEqual({ ...(await proven(FLOW_LOGS_EXECUTION_ARN)), vpcIds: ['vpc-0123456789abcdef0'], destination: 's3' });
+  });
+
+  it('starts investigate-traffic for the instance with nothing but its trigger (read-only: no approval gate), under approval too', async () => {
+    // Prepare
+    const investigate = await loadWith({ 'investigate-traffic': INVESTIGATE_ARN });
+    investigate.sfn.on(investigate.sdk.StartExecutionCommand).resolves({ executionArn: 'x' });
+
+    // Act
+    await investigate.handler({ ...event, workflow: 'investigate-traffic', decision: 'approval' });
+
+    // Assess
+    const sent = investigate.sfn.commandCalls(investigate.sdk.StartExecutionCommand)[0]?.args[0].input as { stateMachineArn: string; name: string; input: string };
+    expect(sent.stateMachineArn).toBe(INVESTIGATE_ARN);
+    expect(sent.name).toMatch(new RegExp(`^investigate-traffic-${INSTANCE_ID}-\\d{8}T\\d{6}Z$`));
+    expect(Object.keys(JSON.parse(sent.input) as Record<string, unknown>).sort()).toEqual(['instanceId', 'trigger']);
+    expect(JSON.parse(sent.input)).toMatchObject({ instanceId: INSTANCE_ID });
+    investigate.sfn.restore();
   });
 
   it('picks the state machine of the workflow asked for', async () => {

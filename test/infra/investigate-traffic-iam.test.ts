@@ -1,0 +1,69 @@
+import { INVESTIGATE_TRAFFIC_TASK_SPECS } from '../../infra/workflows/investigate-traffic';
+import { decide, mutatingActions, rolePoliciesByEntry, type Decision, type Request, type RolePolicy } from './iam-policies';
+import { ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+
+// GIVEN each investigate-traffic task role's policy as the synthesized RemediationStack holds it, WHEN IAM
+// (as @cloud-copilot/iam-simulate evaluates it) sees one request, THEN it decides as a read-only workflow
+// must: no mutating action at all, and reads only of the flow-log destinations (the stack's bucket under
+// AWSLogs/, the stack's flow-log group), nothing else in the account.
+const { account: A, region: R } = ENV;
+type Case = [what: string, request: Request, expected: Decision];
+const req = (action: string, resource: string, context: Request['context'] = {}): Request => ({ action, resource, context });
+const ANALYSE = INVESTIGATE_TRAFFIC_TASK_SPECS['analyse-traffic'].entry;
+const ENTRIES = Object.values(INVESTIGATE_TRAFFIC_TASK_SPECS).map((s) => s.entry);
+
+let synth: Synthesized;
+let policies: Map<string, RolePolicy>;
+let bucket: string;
+let group: string;
+beforeAll(() => {
+  synth = synthRemediationStack({ bundle: false });
+  policies = rolePoliciesByEntry(synth.template, 'InvestigateTraffic', ENTRIES);
+  bucket = (Object.keys(resourcesOf(synth.template, 'AWS::S3::Bucket')).find((id) => id.startsWith('EnableFlowLogsFlowLogsBucket')) as string).toLowerCase();
+  group = `arn:aws:logs:${R}:${A}:log-group:${Object.keys(resourcesOf(synth.template, 'AWS::Logs::LogGroup')).find((id) => id.startsWith('EnableFlowLogsFlowLogsGroup'))}`;
+});
+afterAll(() => removeAssembly(synth));
+
+const policy = (entry: string) => policies.get(entry) ?? (() => { throw new Error(`no role for ${entry}`); })();
+
+describe('investigate-traffic roles', () => {
+  it('every task role exists and may change nothing', () => {
+    expect([...policies.keys()].sort()).toEqual([...ENTRIES].sort());
+    // mutatingActions knows reads by Describe/Get/List; FilterLogEvents is a read too, and the only other action left.
+    for (const entry of ENTRIES) {
+      expect({ entry, mutating: mutatingActions(policy(entry)) }).toEqual({ entry, mutating: entry === ANALYSE ? ['logs:FilterLogEvents'] : [] });
+    }
+  });
+
+  const analyseCases = (): Case[] => {
+    const key = `AWSLogs/${A}/vpcflowlogs/${R}/2026/03/01/${A}_vpcflowlogs_${R}_fl-0123456789abcdef0_20260301T1205Z_abc.log.gz`;
+    return [
+      ['GetObject of a flow-log file in the stack\'s bucket', req('s3:GetObject', `arn:aws:s3:::${bucket}/${key}`), 'Allowed'],
+      ['GetObject of a flow-log file under a prefix', req('s3:GetObject', `arn:aws:s3:::${bucket}/team-a/${key}`), 'Allowed'],
+      ['GetObject outside AWSLogs/', req('s3:GetObject', `arn:aws:s3:::${bucket}/secrets.txt`), 'ImplicitlyDenied'],
+      ['GetObject in another bucket', req('s3:GetObject', `arn:aws:s3:::someone-elses-bucket/${key}`), 'ImplicitlyDenied'],
+      ['ListBucket on the AWSLogs/ prefix', req('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': `AWSLogs/${A}/vpcflowlogs/` }), 'Allowed'],
+      ['ListBucket of the whole bucket', req('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': '' }), 'ImplicitlyDenied'],
+      ['PutObject into the flow-log bucket', req('s3:PutObject', `arn:aws:s3:::${bucket}/${key}`), 'ImplicitlyDenied'],
+      ['DeleteObject of a flow-log file', req('s3:DeleteObject', `arn:aws:s3:::${bucket}/${key}`), 'ImplicitlyDenied'],
+      ['FilterLogEvents on the stack\'s flow-log group', req('logs:FilterLogEvents', group), 'Allowed'],
+      ['FilterLogEvents on another log group', req('logs:FilterLogEvents', `arn:aws:logs:${R}:${A}:log-group:/aws/lambda/payments`), 'ImplicitlyDenied'],
+      ['DeleteLogGroup on the flow-log group', req('logs:DeleteLogGroup', group), 'ImplicitlyDenied'],
+      ['RevokeSecurityGroupIngress', req('ec2:RevokeSecurityGroupIngress', `arn:aws:ec2:${R}:${A}:security-group/sg-0123456789abcdef0`), 'ImplicitlyDenied'],
+    ];
+  };
+
+  it('analyse-traffic reads the flow-log destinations only', async () => {
+    for (const [what, request, expected] of analyseCases()) {
+      expect({ what, decision: await decide(policy(ANALYSE), request) }).toEqual({ what, decision: expected });
+    }
+  });
+
+  it('plan-investigation describes, and may not revoke or create rules', async () => {
+    const plan = policy(INVESTIGATE_TRAFFIC_TASK_SPECS['plan-investigation'].entry);
+    const sg = `arn:aws:ec2:${R}:${A}:security-group/sg-0123456789abcdef0`;
+    expect(await decide(plan, req('ec2:DescribeSecurityGroupRules', '*'))).toBe('Allowed');
+    expect(await decide(plan, req('ec2:RevokeSecurityGroupIngress', sg))).toBe('ImplicitlyDenied');
+    expect(await decide(plan, req('ec2:AuthorizeSecurityGroupIngress', sg))).toBe('ImplicitlyDenied');
+  });
+});
