@@ -76,7 +76,7 @@ export const KIT_ACCEPTED_FINDINGS: AcceptedFinding[] = [
     statement: (s) => !onArnWith(':*')(s) || actionsOf(s).every((a) => a === 'lambda:InvokeFunction'),
   },
   {
-    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12})?:(instance|volume|snapshot)/\\*\\]$`),
+    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12})?:(instance|volume|snapshot|security-group)/\\*\\]$`),
     reason: 'Instance, volume and snapshot ids are input or created at run time; grants are limited to this account and ' +
       'region by ARN and by conditions: mutations only on resources carrying the remediation:lock tag (an explicit Deny ' +
       'on remediation:exclude=true), creations only encrypted and tagged, tagging by ec2:CreateAction or named tag keys, ' +

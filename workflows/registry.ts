@@ -4,6 +4,7 @@ import { enableConfigInputSchema } from '../tasks/config/schema';
 import { encryptVolumesInputSchema } from '../tasks/ebs/lib/schema';
 import { enableFlowLogsInputSchema } from '../tasks/network/lib/schema';
 import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
+import { restoreSecurityGroupsInputSchema, restrictSecurityGroupsInputSchema } from '../tasks/security-groups/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -29,6 +30,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.enableConfig, constructId: 'EnableConfig', schema: enableConfigInputSchema },
   { name: WORKFLOW.enableCloudTrail, constructId: 'EnableCloudTrail', schema: enableCloudTrailInputSchema },
   { name: WORKFLOW.triageStartInstances, constructId: 'TriageStartInstances' },
+  { name: WORKFLOW.restrictSecurityGroups, constructId: 'RestrictSecurityGroups', schema: restrictSecurityGroupsInputSchema }, { name: WORKFLOW.restoreSecurityGroups, constructId: 'RestoreSecurityGroups', schema: restoreSecurityGroupsInputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

@@ -4,6 +4,7 @@ import { enableConfigSpec } from './enable-config';
 import { enableFlowLogsSpec } from './enable-flow-logs';
 import { encryptVolumesSpec } from './encrypt-volumes';
 import { triageSpec } from './triage-start-instances';
+import { restoreSecurityGroupsSpec, restrictSecurityGroupsSpec } from './security-groups';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -15,4 +16,5 @@ export const SPECS = {
   'enable-config': enableConfigSpec,
   'enable-cloudtrail': enableCloudTrailSpec,
   'triage-start-instances': triageSpec,
+  'restrict-security-groups': restrictSecurityGroupsSpec, 'restore-security-groups': restoreSecurityGroupsSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;
