@@ -11,7 +11,7 @@ export interface BuildRestoreReportEvent {
   request: RestoreInput;
   execution: ExecutionFacts;
   plan: RestorePlan;
-  work: { restored?: Restored[]; removed?: Revoked[]; verification?: RestoreVerification };
+  work: { restored?: Restored[]; removed?: Revoked[]; verification?: Partial<RestoreVerification> };
 }
 
 export interface RestoreReport extends WorkflowReport {
@@ -37,7 +37,7 @@ export const handler = async ({ request, execution, plan, work }: BuildRestoreRe
     restrictExecution: plan.restrictExecution,
     vpcId: plan.vpcId,
     groups: plan.groups.map((g) => {
-      const after = work.verification?.groups.find((v) => v.groupId === g.groupId)?.rules;
+      const after = work.verification?.groups?.find((v) => v.groupId === g.groupId)?.rules;
       return after ? { ...g, after } : g;
     }),
     ruleIds: { ...present, ...(work.verification?.ruleIds ?? {}) },

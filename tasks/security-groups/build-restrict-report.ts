@@ -11,7 +11,7 @@ export interface BuildRestrictReportEvent {
   request: RestrictInput;
   execution: ExecutionFacts;
   plan: RestrictPlan;
-  work: { saved?: { at: string }; replacements?: Replacement[]; revoked?: Revoked[]; verification?: RestrictVerification };
+  work: { saved?: { at: string }; replacements?: Replacement[]; revoked?: Revoked[]; verification?: Partial<RestrictVerification> };
 }
 
 export interface RestrictReport extends WorkflowReport {
@@ -39,7 +39,7 @@ export const handler = async ({ request, execution, plan, work }: BuildRestrictR
     ...reportHeader(WORKFLOW.restrictSecurityGroups, target, request, execution, plan.outcome),
     vpcId: plan.vpcId,
     groups: plan.groups.map((g) => {
-      const after = work.verification?.groups.find((v) => v.groupId === g.groupId)?.rules;
+      const after = work.verification?.groups?.find((v) => v.groupId === g.groupId)?.rules;
       return after ? { ...g, after } : g;
     }),
     ...(remediated ? { restoreWith: { restrictExecution: execution.name } } : {}),
