@@ -76,11 +76,19 @@ export const KIT_ACCEPTED_FINDINGS: AcceptedFinding[] = [
     statement: (s) => !onArnWith(':*')(s) || actionsOf(s).every((a) => a === 'lambda:InvokeFunction'),
   },
   {
-    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12})?:(instance|volume|snapshot|security-group)/\\*\\]$`),
+    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12})?:(instance|volume|snapshot)/\\*\\]$`),
     reason: 'Instance, volume and snapshot ids are input or created at run time; grants are limited to this account and ' +
       'region by ARN and by conditions: mutations only on resources carrying the remediation:lock tag (an explicit Deny ' +
       'on remediation:exclude=true), creations only encrypted and tagged, tagging by ec2:CreateAction or named tag keys, ' +
       'deletion by the remediation:workflow tag (docs/iam-conditions.md).',
+  },
+  {
+    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12}):security-group/\\*\\]$`),
+    reason: 'Security group ids are input or read at run time; on them only the remediation:lock tag (named tag keys) is set or ' +
+      'removed, and rules are changed only on groups carrying remediation:lock (an explicit Deny on remediation:exclude=true).',
+    statement: (s) => !list(s.Resource).some((r) => /:security-group\/\*("|$)/.test(typeof r === 'string' ? r : JSON.stringify(r))) ||
+      actionsOf(s).every((a) => ((a === 'ec2:CreateTags' || a === 'ec2:DeleteTags') && hasCondition(s, 'aws:TagKeys')) ||
+        (/^ec2:(Authorize|Revoke)SecurityGroup(Ingress|Egress)$/.test(a) && hasCondition(s, 'aws:ResourceTag/remediation:lock'))),
   },
   {
     rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):kms:${REGION}:(<AWS::AccountId>|\\d{12}):(key|alias)/\\*\\]$`),
