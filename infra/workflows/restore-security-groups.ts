@@ -4,7 +4,7 @@ import { COMMENT, buildRestoreDefinition, type RestoreTask } from '../../workflo
 import { ec2Describe } from '../kit/grants';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';
 import {
-  OUR_REPLACEMENT_RULES, SECURITY_GROUP_FINDINGS, sgRuleChange, sgRuleTagOnCreate, storeAccess, storeEnvironment, storeResources,
+  SECURITY_GROUP_FINDINGS, sgRuleChange, sgRuleTagOnCreate, storeAccess, storeEnvironment, storeResources,
   type SecurityGroupResources,
 } from './security-group-store';
 
@@ -19,8 +19,8 @@ export const RESTORE_TASK_SPECS: Record<RestoreTask, TaskSpec<SecurityGroupResou
     entry: 'tasks/security-groups/authorize-rules.ts',
     grants: [ec2Describe('DescribeSecurityGroupRules'), sgRuleChange('Authorize'), sgRuleTagOnCreate],
   },
-  // Only the replacement rules restrict added: never a rule someone else made.
-  'remove-replacements': { entry: 'tasks/security-groups/remove-replacements.ts', grants: [sgRuleChange('Revoke', OUR_REPLACEMENT_RULES)] },
+  // IAM names no rule on Revoke (only the group): the plan picks only rules tagged with the restrict execution.
+  'remove-replacements': { entry: 'tasks/security-groups/remove-replacements.ts', grants: [sgRuleChange('Revoke')] },
   'verify-restored': { entry: 'tasks/security-groups/verify-restored.ts', grants: [ec2Describe('DescribeSecurityGroupRules')] },
   'build-restore-report': { entry: 'tasks/security-groups/build-restore-report.ts', grants: [] },
 };

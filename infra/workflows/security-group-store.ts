@@ -53,13 +53,17 @@ const DIRECTIONS: Direction[] = ['Ingress', 'Egress'];
 
 /**
  * Authorize/Revoke on security groups only while a remediation holds them (remediation:lock), never on one
- * tagged remediation:exclude=true. EC2 also authorizes the rule ARN: `rule` conditions it (e.g. only our replacements).
+ * tagged remediation:exclude=true. Authorize is also authorized on the new rule's ARN: `rule` conditions it
+ * (add-replacements: only rules tagged as restrict's). Revoke has no rule resource type in IAM (only the
+ * group), so which rules restore removes is the handler's choice (those tagged with the restrict execution).
  */
 export const sgRuleChange = (verb: 'Authorize' | 'Revoke', rule: Record<string, Record<string, string | string[]>> = {}): Grant<SecurityGroupResources> => ({ scope }) => {
   const actions = DIRECTIONS.map((d) => `ec2:${verb}SecurityGroup${d}`);
   return [
     new iam.PolicyStatement({ actions, resources: [ec2Arn(scope, 'security-group')], conditions: LOCKED }),
-    new iam.PolicyStatement({ actions, resources: [ec2Arn(scope, 'security-group-rule')], ...(Object.keys(rule).length > 0 ? { conditions: rule } : {}) }),
+    ...(verb === 'Authorize'
+      ? [new iam.PolicyStatement({ actions, resources: [ec2Arn(scope, 'security-group-rule')], ...(Object.keys(rule).length > 0 ? { conditions: rule } : {}) })]
+      : []),
     new iam.PolicyStatement({ effect: iam.Effect.DENY, actions, resources: [ec2Arn(scope, 'security-group')], conditions: EXCLUDED }),
   ];
 };
@@ -70,8 +74,6 @@ export const sgRuleTagOnCreate: Grant<SecurityGroupResources> = ({ scope }) => [
   conditions: { StringEquals: { 'ec2:CreateAction': DIRECTIONS.map((d) => `AuthorizeSecurityGroup${d}`) } },
 })];
 
-/** Only rules restrict-security-groups added (its replacements). */
-export const OUR_REPLACEMENT_RULES = { StringEquals: { [`aws:ResourceTag/${TAG.workflow}`]: WORKFLOW.restrictSecurityGroups } };
 export const OUR_NEW_REPLACEMENT_RULES = { StringEquals: { [`aws:RequestTag/${TAG.workflow}`]: WORKFLOW.restrictSecurityGroups } };
 
 export const SECURITY_GROUP_FINDINGS: AcceptedFinding[] = [{
@@ -79,5 +81,5 @@ export const SECURITY_GROUP_FINDINGS: AcceptedFinding[] = [{
   reason: 'Security-group rule ids are read or created at run time; the same calls are allowed on the group only while it carries ' +
     'remediation:lock (denied on remediation:exclude=true), and tagging a rule only as the Authorize call creates it.',
   statement: (s) => !list(s.Resource).some((r) => /security-group-rule\/\*("|$)/.test(typeof r === 'string' ? r : JSON.stringify(r))) ||
-    actionsOf(s).every((a) => /^ec2:(Authorize|Revoke)SecurityGroup(Ingress|Egress)$/.test(a) || (a === 'ec2:CreateTags' && hasCondition(s, 'ec2:CreateAction'))),
+    actionsOf(s).every((a) => /^ec2:AuthorizeSecurityGroup(Ingress|Egress)$/.test(a) || (a === 'ec2:CreateTags' && hasCondition(s, 'ec2:CreateAction'))),
 }];
