@@ -30,7 +30,9 @@ beforeAll(() => {
 
 /** A Task state's JSON apart from its Resource (the function's ARN) and comment. */
 const task = (machine: ParsedStateMachine, name: string) => {
-  const { Resource: _resource, Comment: _comment, ...rest } = stateNamed(machine.states, name);
+  const rest: Record<string, unknown> = { ...stateNamed(machine.states, name) };
+  delete rest.Resource;
+  delete rest.Comment;
   return rest;
 };
 
