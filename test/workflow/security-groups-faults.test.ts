@@ -27,8 +27,8 @@ describe('restrict and restore when AWS answers badly', () => {
     expect(restrict.faults.injected.map((f) => f.command).sort()).toEqual(['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress']);
     // The retried revoke found the rules gone (InvalidPermission.NotFound) and counted them done.
     expect((restrict.output as Actions).actions.map((a) => a.action)).toContain('rule-already-gone');
-    // Each replacement exactly once, though the first answer was lost.
-    expect(between.filter((r) => tag(r.Tags, 'remediation:execution') === restrict.name).map((r) => r.FromPort).sort()).toEqual([22, 3389]);
+    // Each replacement exactly once (IPv4 rules only: no IPv6 CIDR given), though the first answer was lost.
+    expect(between.filter((r) => tag(r.Tags, 'remediation:execution') === restrict.name).map((r) => r.FromPort).sort((a, b) => Number(a) - Number(b))).toEqual([22, 443, 3389]);
     expect(worldOpen(between).filter((r) => !r.IsEgress)).toEqual([]);
     // The retried authorize met InvalidPermission.Duplicate (the emulation answers as EC2) and counted it restored.
     expect((restore.output as Actions).actions.map((a) => a.action)).toContain('rule-already-present');
