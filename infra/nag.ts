@@ -83,6 +83,14 @@ export const KIT_ACCEPTED_FINDINGS: AcceptedFinding[] = [
       'deletion by the remediation:workflow tag (docs/iam-conditions.md).',
   },
   {
+    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12}):security-group/\\*\\]$`),
+    reason: 'Security group ids are input or read at run time; on them only the remediation:lock tag (named tag keys) is set or ' +
+      'removed, and rules are changed only on groups carrying remediation:lock (an explicit Deny on remediation:exclude=true).',
+    statement: (s) => !list(s.Resource).some((r) => /:security-group\/\*("|$)/.test(typeof r === 'string' ? r : JSON.stringify(r))) ||
+      actionsOf(s).every((a) => ((a === 'ec2:CreateTags' || a === 'ec2:DeleteTags') && hasCondition(s, 'aws:TagKeys')) ||
+        (/^ec2:(Authorize|Revoke)SecurityGroup(Ingress|Egress)$/.test(a) && hasCondition(s, 'aws:ResourceTag/remediation:lock'))),
+  },
+  {
     rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):kms:${REGION}:(<AWS::AccountId>|\\d{12}):(key|alias)/\\*\\]$`),
     reason: 'The KMS key is chosen per execution (input or the account EBS default); use is limited by kms:ViaService to ' +
       'EC2/EBS in this region, and DescribeKey is read-only.',

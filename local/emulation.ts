@@ -6,6 +6,7 @@ import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsCall } from '../tasks/lib/client-hooks';
+import { refuseDuplicateRules } from './emulation/duplicate-rules';
 
 /** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
 export function awsError(name: string, message: string): Error {
@@ -77,6 +78,7 @@ export class Emulation {
 
   /** EC2's refusals that moto does not make: attaching to a used device, across zones, or an in-use volume; detaching a running instance's root. */
   async refuseWhatEc2Refuses(call: AwsCall): Promise<void> {
+    await refuseDuplicateRules(this.ec2, call, awsError);
     if (call.service !== 'ec2' || (call.command !== 'AttachVolume' && call.command !== 'DetachVolume')) return;
     const instanceId = call.input.InstanceId as string;
     const volumeId = call.input.VolumeId as string;

@@ -5,6 +5,7 @@ import { encryptVolumesInputSchema } from '../tasks/ebs/lib/schema';
 import { enableFlowLogsInputSchema } from '../tasks/network/lib/schema';
 import { investigateTrafficInputSchema } from '../tasks/network/lib/investigate-schema';
 import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
+import { restoreSecurityGroupsInputSchema, restrictSecurityGroupsInputSchema } from '../tasks/security-groups/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -31,6 +32,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.enableCloudTrail, constructId: 'EnableCloudTrail', schema: enableCloudTrailInputSchema },
   { name: WORKFLOW.triageStartInstances, constructId: 'TriageStartInstances' },
   { name: WORKFLOW.investigateTraffic, constructId: 'InvestigateTraffic', schema: investigateTrafficInputSchema, targetField: 'instanceId' },
+  { name: WORKFLOW.restrictSecurityGroups, constructId: 'RestrictSecurityGroups', schema: restrictSecurityGroupsInputSchema }, { name: WORKFLOW.restoreSecurityGroups, constructId: 'RestoreSecurityGroups', schema: restoreSecurityGroupsInputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

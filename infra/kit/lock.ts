@@ -43,9 +43,9 @@ interface LockResources {
   table: dynamodb.ITable;
 }
 
-/** Only the `remediation:lock` tag, on instances and volumes of this account and region. */
+/** Only the `remediation:lock` tag, on instances, volumes and security groups of this account and region. */
 const lockTag = (action: 'CreateTags' | 'DeleteTags') => (scope: Construct) =>
-  ec2TagKeysOnly(action, ['instance', 'volume'], [TAG.lock])({ scope, resources: undefined });
+  ec2TagKeysOnly(action, ['instance', 'volume', 'security-group'], [TAG.lock])({ scope, resources: undefined });
 
 /** The lock steps every workflow gets from the kit. */
 export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
@@ -70,7 +70,7 @@ export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
     environment: ({ resources }) => ({ [LOCK_TABLE_ENV]: resources.table.tableName }),
     grants: [
       // What carries this execution's lock tag is found by tag filter: Describe* has no resource-level permissions.
-      ec2Describe('DescribeInstances', 'DescribeVolumes'),
+      ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups'),
       ({ scope, resources }) => [
         new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [resources.table.tableArn] }),
         ...lockTag('DeleteTags')(scope),

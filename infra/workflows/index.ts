@@ -5,6 +5,7 @@ import { enableFlowLogsSpec } from './enable-flow-logs';
 import { encryptVolumesSpec } from './encrypt-volumes';
 import { triageSpec } from './triage-start-instances';
 import { investigateTrafficSpec } from './investigate-traffic';
+import { restoreSecurityGroupsSpec, restrictSecurityGroupsSpec } from './security-groups';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -17,4 +18,5 @@ export const SPECS = {
   'enable-cloudtrail': enableCloudTrailSpec,
   'triage-start-instances': triageSpec,
   'investigate-traffic': investigateTrafficSpec,
+  'restrict-security-groups': restrictSecurityGroupsSpec, 'restore-security-groups': restoreSecurityGroupsSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -7,6 +7,7 @@ export const WORKFLOW = {
   enableFlowLogs: 'enable-flow-logs',
   enableConfig: 'enable-config',
   enableCloudTrail: 'enable-cloudtrail',
+  restrictSecurityGroups: 'restrict-security-groups', restoreSecurityGroups: 'restore-security-groups',
   triageStartInstances: 'triage-start-instances',
   investigateTraffic: 'investigate-traffic',
 } as const;

@@ -5,7 +5,7 @@ import { logger } from '../lib/logger';
 import { LOCK_TAG, type LockState } from './lib/lock';
 
 const ec2 = createEc2Client();
-const NOT_FOUND = new Set(['InvalidVolume.NotFound', 'InvalidInstanceID.NotFound', 'InvalidSnapshot.NotFound']);
+const NOT_FOUND = new Set(['InvalidVolume.NotFound', 'InvalidInstanceID.NotFound', 'InvalidSnapshot.NotFound', 'InvalidGroup.NotFound']);
 
 export interface LockResourcesEvent {
   lock: LockState;

@@ -10,7 +10,7 @@ import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, isConditionFailed, isResourceLock, 
 const dynamodb = createDynamoDbClient();
 const ec2 = createEc2Client();
 const { [LOCK_TABLE_ENV]: TABLE } = readEnv({ [LOCK_TABLE_ENV]: requiredString });
-const GONE = new Set(['InvalidInstanceID.NotFound', 'InvalidVolume.NotFound']);
+const GONE = new Set(['InvalidInstanceID.NotFound', 'InvalidVolume.NotFound', 'InvalidGroup.NotFound']);
 
 export interface ReleaseLockEvent {
   lock: LockState;

@@ -30,7 +30,7 @@ export const planCheckTaskOf = (entry: unknown): PlanCheckTask | undefined => PL
 
 /** The stack's one lock table. */
 export function lockTableId(template: Template): string {
-  const ids = Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table'));
+  const ids = Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table')).filter((id) => id.startsWith('Locks'));
   if (ids.length !== 1) throw new Error(`expected one lock table, found ${ids.join(', ') || 'none'}`);
   return ids[0]!;
 }
@@ -38,11 +38,11 @@ export function lockTableId(template: Template): string {
 /** What each lock handler calls (DESIGN.md "One at a time"), written out so a change to the handlers shows here. */
 export const LOCK_CALLS: Record<KitTask, string[]> = {
   'acquire-lock': ['dynamodb:GetItem', 'dynamodb:PutItem', 'ec2:CreateTags', 'states:DescribeExecution'],
-  'release-lock': ['dynamodb:DeleteItem', 'ec2:DeleteTags', 'ec2:DescribeInstances', 'ec2:DescribeVolumes'],
+  'release-lock': ['dynamodb:DeleteItem', 'ec2:DeleteTags', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'],
   'lock-resources': ['ec2:CreateTags'],
 };
 
-const instancesAndVolumes = [`arn:aws:ec2:${ENV.region}:${ENV.account}:instance/*`, `arn:aws:ec2:${ENV.region}:${ENV.account}:volume/*`];
+const instancesAndVolumes = ['instance', 'security-group', 'volume'].map((type) => `arn:aws:ec2:${ENV.region}:${ENV.account}:${type}/*`);
 /** Only the `remediation:lock` tag, named: the lock functions can neither set nor remove any other, nor all at once. */
 const onlyLockTag = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.lock] }, Null: { 'aws:TagKeys': 'false' } };
 
@@ -57,7 +57,7 @@ export function lockStatements(tableId: string): Record<KitTask, Statement[]> {
     ],
     'release-lock': [
       // What carries the execution's lock tag is found by tag filter; Describe* has no resource-level permissions.
-      { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeVolumes'], Resource: '*' },
+      { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'], Resource: '*' },
       { Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: table },
       { Effect: 'Allow', Action: 'ec2:DeleteTags', Resource: instancesAndVolumes, Condition: onlyLockTag },
     ],

@@ -134,13 +134,15 @@ function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: 
   const route = new sfn.Choice(scope, SkeletonStates.routeByPlan)
     .when(sfn.Condition.not(sfn.Condition.stringEquals('$.plan.outcome', 'PROCEED')), report);
   const preflightPayload = props.preflightPayload ?? { 'request.$': '$.request', 'execution.$': '$.execution' };
-  // With the lock's resources, every PROCEED path first tags them (before any approval or change), then routes on.
-  const proceed = lockResources ? new sfn.Choice(scope, SkeletonStates.routeAfterLock) : route;
+  // With the lock's resources, every PROCEED path first tags them (before any approval or change), then routes on
+  // (RouteAfterLock, when there is anything to route: a Choice needs a rule) or goes straight to the apply path.
+  const routesAfterLock = Boolean(props.approval) || (apply.routes?.length ?? 0) > 0;
+  const proceed = lockResources && routesAfterLock ? new sfn.Choice(scope, SkeletonStates.routeAfterLock) : route;
   if (lockResources) {
     route.otherwise(lambdaTask(scope, SkeletonStates.lockResources, lockResources.fn, {
       payload: { 'lock.$': '$.lock', 'executionName.$': '$$.Execution.Name', 'resources.$': lockResources.path },
       resultPath: '$.lockedResources',
-    }).next(proceed));
+    }).next(routesAfterLock ? proceed : apply.otherwise));
   }
   if (props.approval) {
     const gate = approvalStep(scope, SkeletonStates.requestApproval, {
@@ -151,7 +153,7 @@ function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: 
     proceed.when(sfn.Condition.booleanEquals('$.request.approval', true), gate);
   }
   for (const [condition, next] of apply.routes ?? []) proceed.when(condition, next);
-  proceed.otherwise(apply.otherwise);
+  if (!lockResources || routesAfterLock) proceed.otherwise(apply.otherwise);
 
   const preflight = lambdaTask(scope, props.preflightState ?? SkeletonStates.preflight, props.preflight, { payload: preflightPayload, resultPath: '$.plan' });
   preflight

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { paginateDescribeInstances, type EC2Client } from '@aws-sdk/client-ec2';
+import { paginateDescribeInstances, paginateDescribeSecurityGroups, type EC2Client } from '@aws-sdk/client-ec2';
 import { findVolumes } from '../../lib/ec2';
 import { awsErrorName } from '../../lib/errors';
 import { TAG } from '../../lib/tags';
@@ -48,7 +48,7 @@ export const isConditionFailed = (error: unknown): boolean =>
 /** A lock on one resource (an instance id), not account-level work (`<account>/<region>/<workflow>`), which tags nothing. */
 export const isResourceLock = (key: string): boolean => !key.includes('/');
 
-/** Every instance and volume that carries `remediation:lock` = this execution's name. */
+/** Every instance, volume and security group that carries `remediation:lock` = this execution's name. */
 export async function lockTaggedResources(ec2: EC2Client, executionName: string): Promise<string[]> {
   const Filters = [{ Name: `tag:${LOCK_TAG}`, Values: [executionName] }];
   const instances: string[] = [];
@@ -58,5 +58,9 @@ export async function lockTaggedResources(ec2: EC2Client, executionName: string)
     }
   }
   const volumes = (await findVolumes(ec2, Filters)).flatMap((v) => (v.VolumeId ? [v.VolumeId] : []));
-  return [...instances, ...volumes];
+  const groups: string[] = [];
+  for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { Filters })) {
+    for (const group of page.SecurityGroups ?? []) if (group.GroupId) groups.push(group.GroupId);
+  }
+  return [...instances, ...volumes, ...groups];
 }

@@ -1,6 +1,6 @@
 import { LOCK_TABLE, MINE, MINE_ARN } from './env';
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteTagsCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DeleteTagsCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/lock/release-lock';
@@ -19,9 +19,10 @@ const BY_OUR_TAG = { Filters: [{ Name: 'tag:remediation:lock', Values: [MINE.nam
 const VOLUME_IDS = ['vol-0aaaaaaaaaaaaaaaa', 'vol-0bbbbbbbbbbbbbbbb'];
 const OUR_TAG = [{ Key: 'remediation:lock', Value: MINE.name }];
 /** EC2 shows these as carrying our lock tag. */
-const tagged = (instances: string[], volumes: string[]) => {
+const tagged = (instances: string[], volumes: string[], groups: string[] = []) => {
   ec2.on(DescribeInstancesCommand, BY_OUR_TAG).resolves({ Reservations: [{ Instances: instances.map((InstanceId) => ({ InstanceId })) }] });
   ec2.on(DescribeVolumesCommand, BY_OUR_TAG).resolves({ Volumes: volumes.map((VolumeId) => ({ VolumeId })) });
+  ec2.on(DescribeSecurityGroupsCommand, BY_OUR_TAG).resolves({ SecurityGroups: groups.map((GroupId) => ({ GroupId })) });
 };
 
 beforeEach(() => {
@@ -45,7 +46,7 @@ describe('release-lock', () => {
     // With a value, DeleteTags leaves a tag that names another execution.
     expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [INSTANCE_ID], Tags: OUR_TAG });
     expect(dynamodb).toHaveReceivedCommandWith(DeleteItemCommand, OWN_ITEM_ONLY);
-    expect(commands()).toEqual(['DescribeInstances', 'DescribeVolumes', 'DeleteTags', 'DeleteItem']);
+    expect(commands()).toEqual(['DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DeleteTags', 'DeleteItem']);
   });
 
   it('finds what carries our tag by tag filter, instance and volumes alike, and untags them in one call', async () => {
@@ -78,6 +79,19 @@ describe('release-lock', () => {
     expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [INSTANCE_ID, VOLUME_IDS[0]], Tags: OUR_TAG });
   });
 
+  it('security groups a workflow locked (restrict-security-groups) are untagged with the rest', async () => {
+    // Prepare
+    tagged([], [], ['sg-0123456789abcdef0']);
+    dynamodb.on(DeleteItemCommand).resolves({});
+
+    // Act
+    const out = await handler({ lock: { held: true, key: 'vpc-0123456789abcdef0', holder: MINE_ARN }, executionName: MINE.name });
+
+    // Assess
+    expect(out).toMatchObject({ released: true, untagged: ['sg-0123456789abcdef0'] });
+    expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: ['sg-0123456789abcdef0'], Tags: OUR_TAG });
+  });
+
   it('nothing tagged: no DeleteTags at all', async () => {
     // Prepare
     tagged([], []);
@@ -88,7 +102,7 @@ describe('release-lock', () => {
 
     // Assess
     expect(out).toMatchObject({ released: true, untagged: [] });
-    expect(commands()).toEqual(['DescribeInstances', 'DescribeVolumes', 'DeleteItem']);
+    expect(commands()).toEqual(['DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DeleteItem']);
   });
 
   it('a lock already taken over (or already released) is left to its holder: ConditionalCheckFailed is no error', async () => {
