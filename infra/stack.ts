@@ -36,7 +36,12 @@ export class RemediationStack extends Stack {
       ourRoles: [encryptVolumes.functions['start-instance'].role],
       ...triageSettings,
     });
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage];
+    const unblock = new RemediationWorkflow(this, constructId(WORKFLOW.unblockSourceIp), SPECS[WORKFLOW.unblockSourceIp], {});
+    const block = new RemediationWorkflow(this, constructId(WORKFLOW.blockSourceIp), SPECS[WORKFLOW.blockSourceIp], {
+      unblockStateMachine: unblock.machine.stateMachine, approvalTopic: encryptVolumes.resources.approvalTopic,
+      ...contextObject<{ approvalThreshold: number }>(this.node, 'blockSourceIp'),
+    });
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, block, unblock];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;

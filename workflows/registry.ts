@@ -3,6 +3,7 @@ import { enableCloudTrailInputSchema } from '../tasks/cloudtrail/lib/schema';
 import { enableConfigInputSchema } from '../tasks/config/schema';
 import { encryptVolumesInputSchema } from '../tasks/ebs/lib/schema';
 import { enableFlowLogsInputSchema } from '../tasks/network/lib/schema';
+import { blockSourceIpInputSchema, unblockSourceIpInputSchema } from '../tasks/network/lib/block-schema';
 import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
 
 export interface WorkflowEntry {
@@ -29,6 +30,8 @@ export const WORKFLOWS = [
   { name: WORKFLOW.enableConfig, constructId: 'EnableConfig', schema: enableConfigInputSchema },
   { name: WORKFLOW.enableCloudTrail, constructId: 'EnableCloudTrail', schema: enableCloudTrailInputSchema },
   { name: WORKFLOW.triageStartInstances, constructId: 'TriageStartInstances' },
+  { name: WORKFLOW.blockSourceIp, constructId: 'BlockSourceIp', schema: blockSourceIpInputSchema },
+  { name: WORKFLOW.unblockSourceIp, constructId: 'UnblockSourceIp', schema: unblockSourceIpInputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

@@ -4,6 +4,8 @@ import { enableConfigSpec } from './enable-config';
 import { enableFlowLogsSpec } from './enable-flow-logs';
 import { encryptVolumesSpec } from './encrypt-volumes';
 import { triageSpec } from './triage-start-instances';
+import { blockSourceIpSpec } from './block-source-ip';
+import { unblockSourceIpSpec } from './unblock-source-ip';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -15,4 +17,6 @@ export const SPECS = {
   'enable-config': enableConfigSpec,
   'enable-cloudtrail': enableCloudTrailSpec,
   'triage-start-instances': triageSpec,
+  'block-source-ip': blockSourceIpSpec,
+  'unblock-source-ip': unblockSourceIpSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -8,6 +8,7 @@ export const WORKFLOW = {
   enableConfig: 'enable-config',
   enableCloudTrail: 'enable-cloudtrail',
   triageStartInstances: 'triage-start-instances',
+  blockSourceIp: 'block-source-ip', unblockSourceIp: 'unblock-source-ip',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];
