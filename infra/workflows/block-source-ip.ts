@@ -5,7 +5,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { DEFAULT_APPROVAL_THRESHOLD, MAX_BLOCK_DAYS } from '../../tasks/network/lib/block-schema';
-import { UNBLOCK_ARN_ENV } from '../../tasks/network/start-block-expiry';
+import { UNBLOCK_ARN_ENV } from '../../tasks/network/lib/nacl-blocks';
 import { COMMENT, buildBlockSourceIpDefinition, type BlockSourceIpTask } from '../../workflows/block-source-ip';
 import { ec2Describe } from '../kit/grants';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';

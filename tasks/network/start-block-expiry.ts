@@ -5,9 +5,9 @@ import { awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { MAX_EXECUTION_NAME_LENGTH } from '../lib/names';
 import { WORKFLOW } from '../lib/workflow-names';
+import { UNBLOCK_ARN_ENV } from './lib/nacl-blocks';
 
 const sfn = createSfnClient();
-export const UNBLOCK_ARN_ENV = 'UNBLOCK_STATE_MACHINE_ARN';
 const { [UNBLOCK_ARN_ENV]: UNBLOCK_ARN } = readEnv({ [UNBLOCK_ARN_ENV]: requiredString });
 
 export interface StartBlockExpiryEvent {

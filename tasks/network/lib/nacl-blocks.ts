@@ -79,6 +79,9 @@ export async function describeNacls(ec2: EC2Client, by: { naclIds?: string[]; su
   return nacls;
 }
 
+/** Where the unblock state machine's ARN reaches start-block-expiry. */
+export const UNBLOCK_ARN_ENV = 'UNBLOCK_STATE_MACHINE_ARN';
+
 /** NACL entry errors as EC2 names them. */
 export const ENTRY_MISSING = 'InvalidNetworkAclEntry.NotFound';
 export const ENTRY_EXISTS = 'NetworkAclEntryAlreadyExists';
