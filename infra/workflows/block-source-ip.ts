@@ -9,7 +9,7 @@ import { UNBLOCK_ARN_ENV } from '../../tasks/network/lib/nacl-blocks';
 import { COMMENT, buildBlockSourceIpDefinition, type BlockSourceIpTask } from '../../workflows/block-source-ip';
 import { ec2Describe } from '../kit/grants';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';
-import { naclBlockTags, naclEntries } from './nacl-grants';
+import { NACL_ACCEPTED_FINDINGS, naclBlockTags, naclEntries } from './nacl-grants';
 
 export interface BlockSourceIpProps {
   /** The removal a block starts when it expires. */
@@ -71,5 +71,6 @@ export const blockSourceIpSpec = defineWorkflow<BlockSourceIpTask, BlockSourceIp
   definition: (scope, fns, _resources, kit) => buildBlockSourceIpDefinition(scope, fns, kit),
   // One NACL change at a time in the account and region, shared with unblock-source-ip; released before the expiry's Wait.
   lock: { targetPath: '$.lockTarget' },
+  acceptedFindings: NACL_ACCEPTED_FINDINGS,
   approval: true,
 });

@@ -3,7 +3,7 @@ import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, buildUnblockSourceIpDefinition, type UnblockSourceIpTask } from '../../workflows/unblock-source-ip';
 import { ec2Describe } from '../kit/grants';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';
-import { naclBlockTags, naclEntries } from './nacl-grants';
+import { NACL_ACCEPTED_FINDINGS, naclBlockTags, naclEntries } from './nacl-grants';
 
 /** Which tasks call which APIs. The infra tests check each against the calls in the handler's bundle. */
 export const UNBLOCK_SOURCE_IP_TASK_SPECS: Record<UnblockSourceIpTask, TaskSpec<Record<string, never>>> = {
@@ -23,4 +23,5 @@ export const unblockSourceIpSpec = defineWorkflow<UnblockSourceIpTask>({
   definition: (scope, fns, _resources, kit) => buildUnblockSourceIpDefinition(scope, fns, kit),
   // The lock block-source-ip takes too (tasks/network/validate-block-input.ts NACL_LOCK_TARGET): one NACL change at a time.
   lock: { targetPath: '$.lockTarget' },
+  acceptedFindings: NACL_ACCEPTED_FINDINGS,
 });
