@@ -27,6 +27,7 @@ const ARN_OF_TYPE: Record<string, (logicalId: string) => string> = {
   'AWS::SNS::Topic': (id) => `arn:aws:sns:${ENV.region}:${ENV.account}:${id}`,
   'AWS::DynamoDB::Table': (id) => `arn:aws:dynamodb:${ENV.region}:${ENV.account}:table/${id}`,
   'AWS::Logs::LogGroup': (id) => `arn:aws:logs:${ENV.region}:${ENV.account}:log-group:${id}`,
+  'AWS::StepFunctions::StateMachine': (id) => `arn:aws:states:${ENV.region}:${ENV.account}:stateMachine:${id}`,
 };
 
 /** A Ref / Fn::GetAtt Arn / Fn::Join of the template, as the ARN it stands for. */
