@@ -1,6 +1,7 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { ErrorNames } from '../tasks/lib/errors';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
 import { remediationSkeleton, SkeletonStates, type KitSteps } from './lib/skeleton';
 import { lambdaTask } from './lib/steps';
@@ -9,7 +10,7 @@ export const WORKFLOW_NAME = WORKFLOW.blockSourceIp;
 
 /** One Lambda per task. */
 export const BLOCK_SOURCE_IP_TASKS = [
-  'validate-block-input', 'plan-block', 'apply-blocks', 'verify-blocks', 'build-block-report', 'start-block-expiry', 'request-approval', 'verify-approver',
+  'validate-block-input', 'plan-block', 'apply-blocks', 'verify-blocks', 'build-block-report', 'start-block-expiry', 'undo-blocks', 'request-approval', 'verify-approver',
 ] as const;
 export type BlockSourceIpTask = (typeof BLOCK_SOURCE_IP_TASKS)[number];
 
@@ -20,6 +21,7 @@ export const States = {
   routeByPlan: SkeletonStates.routeByPlan,
   applyBlocks: 'ApplyBlocks',
   verifyBlocks: 'VerifyBlocks',
+  undoBlocks: 'UndoBlocks', blockRolledBack: 'BlockRolledBack', undoFailed: 'UndoFailed',
   buildReport: SkeletonStates.buildReport,
   releaseLock: SkeletonStates.releaseLock,
   routeByExpiry: 'RouteByExpiry',
@@ -61,10 +63,19 @@ export function buildBlockSourceIpDefinition(scope: Construct, fns: Record<Block
       comparePlans: kit.comparePlans, requiredPath: '$.plan.approvalRequired',
     },
     apply: (report) => {
-      const verify = lambdaTask(scope, States.verifyBlocks, fns['verify-blocks'], { payload: { 'block.$': '$.plan' }, resultPath: '$.work.verified' }).next(report);
+      // A failure after the first change: remove what this execution added, put back the expiries it moved, then fail.
+      const undoFailed = new sfn.Fail(scope, States.undoFailed, { error: ErrorNames.rollbackFailed, causePath: '$.work.undoError.Cause' });
+      const undo = lambdaTask(scope, States.undoBlocks, fns['undo-blocks'], {
+        payload: { 'plan.$': '$.plan', 'execution.$': '$.execution', 'error.$': '$.work.error' }, resultPath: '$.work.undo',
+      });
+      undo.addCatch(undoFailed, { resultPath: '$.work.undoError' })
+        .next(new sfn.Fail(scope, States.blockRolledBack, { errorPath: '$.work.undo.error', causePath: '$.work.undo.cause' }));
+      const verify = lambdaTask(scope, States.verifyBlocks, fns['verify-blocks'], { payload: { 'block.$': '$.plan' }, resultPath: '$.work.verified' });
+      verify.addCatch(undo, { resultPath: '$.work.error' }).next(report);
       const apply = lambdaTask(scope, States.applyBlocks, fns['apply-blocks'], {
         payload: { 'plan.$': '$.plan', 'execution.$': '$.execution' }, resultPath: '$.work.applied',
-      }).next(verify);
+      });
+      apply.addCatch(undo, { resultPath: '$.work.error' }).next(verify);
       return { otherwise: apply };
     },
   });

@@ -45,6 +45,10 @@ export const BLOCK_SOURCE_IP_TASK_SPECS: Record<BlockSourceIpTask, TaskSpec<Bloc
     environment: ({ resources }) => ({ [UNBLOCK_ARN_ENV]: resources.unblockStateMachine.stateMachineArn }),
     grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [resources.unblockStateMachine.stateMachineArn] })]],
   },
+  'undo-blocks': {
+    entry: 'tasks/network/undo-blocks.ts',
+    grants: [ec2Describe('DescribeNetworkAcls'), naclEntries('DeleteNetworkAclEntry'), naclBlockTags('CreateTags'), naclBlockTags('DeleteTags')],
+  },
   'request-approval': {
     entry: 'tasks/approval/request-approval.ts',
     grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [resources.approvalTopic.topicArn] })]],

@@ -33,7 +33,7 @@ async function planNacl(nacl: NetworkAcl, request: BlockRunContext['request'], e
     const ours = managed.find((b) => b.cidr === cidr);
     const entry = denyOf(nacl, direction, cidr, ours?.ruleNumber);
     if (ours && entry) {
-      if (ours.expiresAt < expiresAt) plan.extend.push({ cidr, ruleNumber: ours.ruleNumber, from: ours.expiresAt });
+      if (ours.expiresAt < expiresAt) plan.extend.push({ cidr, ruleNumber: ours.ruleNumber, from: ours.expiresAt, fromExecution: ours.execution });
       else plan.unchanged.push({ cidr, reason: `already blocked until ${ours.expiresAt}` });
     } else if (!ours && denyOf(nacl, direction, cidr)) {
       plan.unchanged.push({ cidr, reason: `already denied by rule ${denyOf(nacl, direction, cidr)?.RuleNumber}, not managed by this product (no expiry)` });

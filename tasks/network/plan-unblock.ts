@@ -19,7 +19,7 @@ async function naclsOf(naclIds?: string[]) {
 /**
  * Read-only: the blocks this product manages (the NACL's expiry tags) that the input names, by block execution or by
  * CIDR and NACL, and whether each entry is still there. Only managed entries are removed: a DENY someone else
- * added is listed as skipped. `onlyExpired` (the scheduled removal) keeps those whose expiry has not come.
+ * added is listed as skipped. `onlyExpired` (the scheduled removal): every managed block, on any NACL, whose expiry has passed.
  */
 export const handler = async ({ request }: UnblockRunContext): Promise<UnblockPlan> => {
   const nacls = await naclsOf(request.naclIds);
@@ -28,7 +28,10 @@ export const handler = async ({ request }: UnblockRunContext): Promise<UnblockPl
   for (const nacl of nacls) {
     const naclId = nacl.NetworkAclId as string;
     const managed = managedBlocks(nacl).filter((b) => !request.direction || b.direction === request.direction);
-    const asked = request.blockExecution ? managed.filter((b) => b.execution === request.blockExecution) : managed.filter((b) => request.cidrs?.includes(b.cidr));
+    // The scheduled removal sweeps every managed block whose recorded expiry has passed, whichever execution recorded it last:
+    // the NACL's record is the truth, so nothing outlives its expiry because the alarm that was meant for it never rang.
+    const asked = request.onlyExpired ? managed
+      : request.blockExecution ? managed.filter((b) => b.execution === request.blockExecution) : managed.filter((b) => request.cidrs?.includes(b.cidr));
     if (asked.length > 0 && (nacl.Tags ?? []).some((t) => t.Key === TAG.exclude && t.Value === 'true')) {
       throw new PreconditionFailedError(`${naclId} is tagged ${TAG.exclude}=true: remove the tag, or its entries by hand`);
     }

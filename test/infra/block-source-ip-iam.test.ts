@@ -47,6 +47,11 @@ const CASES: Record<string, Case[]> = {
     ...tagCases('ec2:DeleteTags'),
     ['ec2:CreateTags of a block record on a NACL', req('ec2:CreateTags', NACL, { 'aws:TagKeys': [BLOCK_KEY] }), 'ImplicitlyDenied'],
   ],
+  [BLOCK_SOURCE_IP_TASK_SPECS['undo-blocks'].entry]: [
+    ...entryCases('ec2:DeleteNetworkAclEntry'),
+    ['ec2:CreateNetworkAclEntry on a NACL', req('ec2:CreateNetworkAclEntry', NACL), 'ImplicitlyDenied'],
+    ...tagCases('ec2:CreateTags'), ...tagCases('ec2:DeleteTags'),
+  ],
   [BLOCK_SOURCE_IP_TASK_SPECS['start-block-expiry'].entry]: [
     ['states:StartExecution of unblock-source-ip', req('states:StartExecution', UNBLOCK), 'Allowed'],
     ['states:StartExecution of another state machine', req('states:StartExecution', OTHER_MACHINE), 'ImplicitlyDenied'],

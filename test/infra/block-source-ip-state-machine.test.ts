@@ -22,6 +22,7 @@ const fnOf = (prefix: string, entry: string): string => {
   if (ids.length !== 1) throw new Error(`expected one ${prefix} function for ${entry}, found ${ids.length}`);
   return fakeArn(ids[0]!);
 };
+const UNDO = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.undoBlocks }];
 const task = (resource: string, fields: Record<string, unknown>) => ({ Type: 'Task', Resource: resource, Retry: RETRY, TimeoutSeconds: 60, ...fields });
 
 beforeAll(() => {
@@ -46,11 +47,20 @@ describe('block-source-ip state machine', () => {
   it('applies, then verifies, then reports', () => {
     const P = 'BlockSourceIp';
     expect(stateNamed(block.states, States.applyBlocks)).toEqual(task(fnOf(P, BLOCK_SOURCE_IP_TASK_SPECS['apply-blocks'].entry), {
-      Parameters: { 'plan.$': '$.plan', 'execution.$': '$.execution' }, ResultPath: '$.work.applied', Next: States.verifyBlocks,
+      Parameters: { 'plan.$': '$.plan', 'execution.$': '$.execution' }, ResultPath: '$.work.applied', Next: States.verifyBlocks, Catch: UNDO,
     }));
     expect(stateNamed(block.states, States.verifyBlocks)).toEqual(task(fnOf(P, BLOCK_SOURCE_IP_TASK_SPECS['verify-blocks'].entry), {
-      Parameters: { 'block.$': '$.plan' }, ResultPath: '$.work.verified', Next: States.buildReport,
+      Parameters: { 'block.$': '$.plan' }, ResultPath: '$.work.verified', Next: States.buildReport, Catch: UNDO,
     }));
+  });
+
+  it('a failure after the first change is undone, then the execution fails with the undo\'s error and cause', () => {
+    expect(stateNamed(block.states, States.undoBlocks)).toEqual(task(fnOf('BlockSourceIp', BLOCK_SOURCE_IP_TASK_SPECS['undo-blocks'].entry), {
+      Parameters: { 'plan.$': '$.plan', 'execution.$': '$.execution', 'error.$': '$.work.error' }, ResultPath: '$.work.undo', Next: States.blockRolledBack,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.undoError', Next: States.undoFailed }],
+    }));
+    expect(stateNamed(block.states, States.blockRolledBack)).toEqual({ Type: 'Fail', ErrorPath: '$.work.undo.error', CausePath: '$.work.undo.cause' });
+    expect(stateNamed(block.states, States.undoFailed)).toEqual({ Type: 'Fail', Error: 'RollbackFailedError', CausePath: '$.work.undoError.Cause' });
   });
 
   it('asks for approval when the input says so or the plan requires it (the approval threshold)', () => {

@@ -1,4 +1,4 @@
-import { locked, mutatingCalls, planned, statesEntered, withLockCalls } from './harness';
+import { locked, lockedFailure, mutatingCalls, planned, statesEntered, withLockCalls } from './harness';
 import { blockTags, entries, startBlockHarness, type BlockHarness } from './block-source-ip-harness';
 
 let h: BlockHarness;
@@ -102,6 +102,23 @@ describe('block-source-ip against an emulated account', () => {
     expect(statesEntered(execution)).not.toContain('ApplyBlocks');
     expect(entries(await h.nacl(n.naclId))).toEqual(ALLOWS);
     expect(blockTags(await h.nacl(n.naclId))).toEqual({});
+  });
+
+  it('a failure after the first entry: the entry and its record are removed, the execution FAILED RemediationRolledBack', async () => {
+    // Prepare
+    const n = await h.network('10.24.0.0/16');
+    const failCall = { command: 'CreateNetworkAclEntry', nth: 2, errorName: 'UnauthorizedOperation', message: 'not allowed (injected)' };
+
+    // Act
+    const execution = await h.block({ cidrs: ['192.0.2.20/32', '192.0.2.21/32'], subnetIds: n.subnetIds }, { faults: { failCall } });
+
+    // Assess
+    expect({ status: execution.status, error: execution.error }).toEqual({ status: 'FAILED', error: 'RemediationRolledBack' });
+    expect(execution.cause).toContain('UnauthorizedOperation');
+    expect(execution.cause).toContain(`removed ${n.naclId} 192.0.2.20/32, ${n.naclId} 192.0.2.21/32`);
+    expect(entries(await h.nacl(n.naclId))).toEqual(ALLOWS);
+    expect(blockTags(await h.nacl(n.naclId))).toEqual({});
+    expect(statesEntered(execution)).toEqual(lockedFailure('PlanBlock', 'InitWork', 'RouteByPlan', 'ApplyBlocks', 'UndoBlocks', 'BlockRolledBack'));
   });
 
   it('refuses a malformed CIDR with InvalidInputError naming the field, before anything is read', async () => {

@@ -15,7 +15,7 @@ export interface NaclBlockPlan {
   instances: string[];
   create: { cidr: string; ruleNumber: number }[];
   /** Already blocked by this product: only the expiry moves (later only). */
-  extend: { cidr: string; ruleNumber: number; from: string }[];
+  extend: { cidr: string; ruleNumber: number; from: string; fromExecution: string }[];
   /** At the quota with evictOldest: the oldest entries this product manages, removed first. */
   evict: ManagedBlock[];
   /** Nothing to do for these: already denied (by us with a later expiry, or by someone else's rule). */

@@ -2,6 +2,7 @@ import { CreateNetworkAclEntryCommand, CreateTagsCommand, DeleteNetworkAclEntryC
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../../tasks/network/apply-blocks';
+import type { NaclBlockPlan } from '../../../../tasks/network/lib/block-types';
 import { awsError } from '../../fixtures';
 import { EXECUTION, IN_24H, NACL, allow, deny, nacl, plan } from './fixtures';
 
@@ -16,7 +17,7 @@ beforeEach(() => {
 
 const evictPlan = () => plan({
   nacls: [{
-    ...plan().nacls[0] as never, create: [{ cidr: '2001:db8::/64', ruleNumber: 1 }], extend: [{ cidr: '198.51.100.0/24', ruleNumber: 2, from: '2026-03-01T13:00:00.000Z' }],
+    ...(plan().nacls[0] as NaclBlockPlan), create: [{ cidr: '2001:db8::/64', ruleNumber: 1 }], extend: [{ cidr: '198.51.100.0/24', ruleNumber: 2, from: '2026-03-01T13:00:00.000Z', fromExecution: 'old' }],
     evict: [{ naclId: NACL, direction: 'ingress', cidr: '192.0.2.1/32', ruleNumber: 1, expiresAt: '2026-03-01T12:30:00.000Z', execution: 'old' }],
   }],
 });

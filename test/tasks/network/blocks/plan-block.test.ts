@@ -52,7 +52,7 @@ describe('plan-block', () => {
     const keep = await handler({ request: request(), execution: EXECUTION });
 
     // Assess
-    expect(extend).toMatchObject({ outcome: 'PROCEED', nacls: [{ create: [], extend: [{ cidr: '203.0.113.7/32', ruleNumber: 1, from: '2026-03-01T18:00:00.000Z' }] }] });
+    expect(extend).toMatchObject({ outcome: 'PROCEED', nacls: [{ create: [], extend: [{ cidr: '203.0.113.7/32', ruleNumber: 1, from: '2026-03-01T18:00:00.000Z', fromExecution: 'block-source-ip-account-20260228T000000Z' }] }] });
     expect(keep).toMatchObject({ outcome: 'NO_ACTION', naclIds: [], nacls: [{ create: [], extend: [], unchanged: [{ cidr: '203.0.113.7/32', reason: 'already blocked until 2026-03-09T00:00:00.000Z' }] }] });
   });
 

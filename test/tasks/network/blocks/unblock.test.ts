@@ -37,14 +37,15 @@ describe('plan-unblock', () => {
     expect(out).toEqual({ outcome: 'PROCEED', naclIds: [NACL], skipped: [], remove: [removal(), removal({ cidr: '2001:db8::/64', ruleNumber: 2, expiresAt: '2999-01-01T00:00:00.000Z' })] });
   });
 
-  it('onlyExpired (the scheduled removal) keeps what has not expired; nothing left is NO_ACTION', async () => {
-    ec2.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [blocked()] });
+  it('onlyExpired (the scheduled removal) sweeps every expired managed block, whichever execution recorded it; nothing expired is NO_ACTION', async () => {
+    ec2.on(DescribeNetworkAclsCommand).resolvesOnce({ NetworkAcls: [blocked()] }).resolvesOnce({ NetworkAcls: [nacl([deny(2, '2001:db8::/64'), allow(100)], { 'remediation:block:ingress:2001:db8::/64': `2 2999-01-01T00:00:00.000Z ${BLOCK}` })] });
 
     const out = await planUnblock({ request: unblock({ blockExecution: BLOCK, onlyExpired: true }), execution: EXECUTION });
-    const none = await planUnblock({ request: unblock({ blockExecution: 'block-source-ip-account-20260101T000000Z', onlyExpired: true }), execution: EXECUTION });
+    const none = await planUnblock({ request: unblock({ blockExecution: BLOCK, onlyExpired: true }), execution: EXECUTION });
 
-    expect(out.remove.map((r) => r.cidr)).toEqual(['203.0.113.7/32']);
+    expect(out.remove.map((r) => [r.cidr, r.direction, r.execution])).toEqual([['203.0.113.7/32', 'ingress', BLOCK], ['198.51.100.0/24', 'egress', 'other-execution']]);
     expect(out.skipped).toEqual([{ naclId: NACL, cidr: '2001:db8::/64', reason: 'expires at 2999-01-01T00:00:00.000Z' }]);
+    expect(ec2).toHaveReceivedCommandWith(DescribeNetworkAclsCommand, {});
     expect(none).toMatchObject({ outcome: 'NO_ACTION', remove: [] });
   });
 
