@@ -83,10 +83,10 @@ describe('unblock-source-ip, the expiry and the quota against an emulated accoun
     // Prepare
     const n = await h.network('10.30.0.0/16');
     // Not the file's first run: that one synthesizes the stack first, which may take longer than the block lasts.
-    const expiresAt = new Date(Date.now() + 2000).toISOString();
+    const expiresAt = new Date(Date.now() + 1200).toISOString();
 
     // Act: the Wait lasts as long as the block (the real clock), then the removal runs.
-    const execution = await h.block({ cidrs: ['203.0.113.8/32', '2001:db8:1::/48'], instanceId: n.instanceId, expiresAt }, { waitMs: 2500 });
+    const execution = await h.block({ cidrs: ['203.0.113.8/32', '2001:db8:1::/48'], instanceId: n.instanceId, expiresAt }, { waitMs: 1500 });
 
     // Assess
     expect({ status: execution.status, error: execution.error, cause: execution.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
