@@ -41,7 +41,12 @@ export class RemediationStack extends Stack {
     });
     const securityGroups = [new RemediationWorkflow(this, constructId(WORKFLOW.restrictSecurityGroups), SPECS[WORKFLOW.restrictSecurityGroups], {}),
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups];
+    const unblock = new RemediationWorkflow(this, constructId(WORKFLOW.unblockSourceIp), SPECS[WORKFLOW.unblockSourceIp], {});
+    const block = new RemediationWorkflow(this, constructId(WORKFLOW.blockSourceIp), SPECS[WORKFLOW.blockSourceIp], {
+      unblockStateMachine: unblock.machine.stateMachine, approvalTopic: encryptVolumes.resources.approvalTopic,
+      ...contextObject<{ approvalThreshold: number }>(this.node, 'blockSourceIp'),
+    });
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;

@@ -8,6 +8,7 @@ import { nobodyAnswers, taskToken, taskTokenResult, type ApprovalAnswer, type Ap
 import { LOCAL_ACCOUNT, everyState, localRegion, synthesizeWorkflows, type LocalWorkflow, type SynthesizedWorkflows } from './definition';
 import { Emulation, awsError } from './emulation';
 import { FaultLayer, type FaultPlan } from './faults';
+import { refuseWhatEc2RefusesOnNacls } from './nacl-emulation';
 import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
 
@@ -206,6 +207,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     if (call.service === 'config' && call.command === 'DescribeConfigurationRecorderStatus') return faults.after(call, await emulation.recorderStatus(await next()));
     await emulation.refuseWhatEc2Refuses(call);
     await emulation.refuseWhatCloudTrailRefuses(call);
+    await refuseWhatEc2RefusesOnNacls(call);
     const output = await next();
     await faults.operate(call);
     return faults.after(call, output);

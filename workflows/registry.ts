@@ -4,6 +4,7 @@ import { enableConfigInputSchema } from '../tasks/config/schema';
 import { encryptVolumesInputSchema } from '../tasks/ebs/lib/schema';
 import { enableFlowLogsInputSchema } from '../tasks/network/lib/schema';
 import { investigateTrafficInputSchema } from '../tasks/network/lib/investigate-schema';
+import { blockSourceIpInputSchema, unblockSourceIpInputSchema } from '../tasks/network/lib/block-schema';
 import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
 import { restoreSecurityGroupsInputSchema, restrictSecurityGroupsInputSchema } from '../tasks/security-groups/lib/schema';
 
@@ -33,6 +34,8 @@ export const WORKFLOWS = [
   { name: WORKFLOW.triageStartInstances, constructId: 'TriageStartInstances' },
   { name: WORKFLOW.investigateTraffic, constructId: 'InvestigateTraffic', schema: investigateTrafficInputSchema, targetField: 'instanceId' },
   { name: WORKFLOW.restrictSecurityGroups, constructId: 'RestrictSecurityGroups', schema: restrictSecurityGroupsInputSchema }, { name: WORKFLOW.restoreSecurityGroups, constructId: 'RestoreSecurityGroups', schema: restoreSecurityGroupsInputSchema },
+  { name: WORKFLOW.blockSourceIp, constructId: 'BlockSourceIp', schema: blockSourceIpInputSchema },
+  { name: WORKFLOW.unblockSourceIp, constructId: 'UnblockSourceIp', schema: unblockSourceIpInputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

@@ -6,6 +6,8 @@ import { encryptVolumesSpec } from './encrypt-volumes';
 import { triageSpec } from './triage-start-instances';
 import { investigateTrafficSpec } from './investigate-traffic';
 import { restoreSecurityGroupsSpec, restrictSecurityGroupsSpec } from './security-groups';
+import { blockSourceIpSpec } from './block-source-ip';
+import { unblockSourceIpSpec } from './unblock-source-ip';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -19,4 +21,6 @@ export const SPECS = {
   'triage-start-instances': triageSpec,
   'investigate-traffic': investigateTrafficSpec,
   'restrict-security-groups': restrictSecurityGroupsSpec, 'restore-security-groups': restoreSecurityGroupsSpec,
+  'block-source-ip': blockSourceIpSpec,
+  'unblock-source-ip': unblockSourceIpSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -10,6 +10,7 @@ export const WORKFLOW = {
   restrictSecurityGroups: 'restrict-security-groups', restoreSecurityGroups: 'restore-security-groups',
   triageStartInstances: 'triage-start-instances',
   investigateTraffic: 'investigate-traffic',
+  blockSourceIp: 'block-source-ip', unblockSourceIp: 'unblock-source-ip',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];

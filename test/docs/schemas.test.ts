@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { jsonSchemas } from '../../docs/generate';
 import { encryptVolumesInputSchema } from '../../tasks/ebs/lib/schema';
+import { blockSourceIpInputSchema, unblockSourceIpInputSchema } from '../../tasks/network/lib/block-schema';
 
 const docs = path.join(__dirname, '..', '..', 'docs');
 const workflows = Object.keys(jsonSchemas());
@@ -28,5 +29,15 @@ describe('encrypt-volumes examples', () => {
 
   it('instanceId is the only required field', () => {
     expect((jsonSchemas()['encrypt-volumes'] as { required: string[] }).required).toEqual(['instanceId']);
+  });
+});
+
+describe.each([
+  ['block-source-ip', blockSourceIpInputSchema],
+  ['unblock-source-ip', unblockSourceIpInputSchema],
+] as const)('%s examples', (workflow, schema) => {
+  it.each(readdirSync(path.join(docs, 'examples', workflow)))('%s is accepted by the first state', (file) => {
+    const example = JSON.parse(readFileSync(path.join(docs, 'examples', workflow, file), 'utf8'));
+    expect(schema.safeParse(example).error?.issues).toBeUndefined();
   });
 });

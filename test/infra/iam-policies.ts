@@ -29,6 +29,7 @@ const ARN_OF_TYPE: Record<string, (logicalId: string) => string> = {
   'AWS::Logs::LogGroup': (id) => `arn:aws:logs:${ENV.region}:${ENV.account}:log-group:${id}`,
   // Unnamed buckets: the logical id stands for the name (test/infra/investigate-traffic-iam.test.ts).
   'AWS::S3::Bucket': (id) => `arn:aws:s3:::${id.toLowerCase()}`,
+  'AWS::StepFunctions::StateMachine': (id) => `arn:aws:states:${ENV.region}:${ENV.account}:stateMachine:${id}`,
 };
 
 /** A Ref / Fn::GetAtt Arn / Fn::Join of the template, as the ARN it stands for. */

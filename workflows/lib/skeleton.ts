@@ -90,6 +90,8 @@ export interface SkeletonProps {
     requestApproval: IFunction; verifyApprover: IFunction; targetPath: string; timeout?: Duration;
     /** The kit's compare-plans: after an approved answer, preflight runs again and the plans must match (PlanChangedError). */
     comparePlans: IFunction;
+    /** JSONPath of a boolean the plan sets when it must be approved whatever the input says (block-source-ip: many subnets). */
+    requiredPath?: string;
   };
   /**
    * An instance workflow's option: before preflight, wait (bounded, SETTLE_PROFILE) while the instance at
@@ -98,6 +100,11 @@ export interface SkeletonProps {
   settleInstance?: { check: IFunction; instanceIdPath: string };
   /** The kit's lock (infra/kit/lock.ts); omitted: the workflow runs unlocked. */
   lock?: LockSteps;
+  /**
+   * With the lock: what follows ReleaseLock on success, in place of Done (it ends the execution itself), given the
+   * report. block-source-ip waits there for its expiry, without holding the lock.
+   */
+  afterRelease?: sfn.IChainable;
 }
 
 /**
@@ -121,7 +128,7 @@ export function remediationSkeleton(scope: Construct, props: SkeletonProps): sfn
   });
   const body = remediationBody(scope, props, !props.lock, props.lock?.resources);
   if (!props.lock) return validate.next(body);
-  return validate.next(lockedRemediation(scope, props.workflow, props.lock, body));
+  return validate.next(lockedRemediation(scope, props.workflow, props.lock, body, props.afterRelease));
 }
 
 /** Preflight -> InitWork -> RouteByPlan -> ... -> BuildReport (-> Done when nothing follows it). */
@@ -150,7 +157,9 @@ function remediationBody(scope: Construct, props: SkeletonProps, endsExecution: 
       workflow: props.workflow, targetPath: props.approval.targetPath, planPath: '$.plan',
       ...(props.approval.timeout ? { timeout: props.approval.timeout } : {}),
     }, planCheckAfterApproval(scope, props.preflight, preflightPayload, props.approval.comparePlans, apply.otherwise));
-    proceed.when(sfn.Condition.booleanEquals('$.request.approval', true), gate);
+    const asked = sfn.Condition.booleanEquals('$.request.approval', true);
+    const required = props.approval.requiredPath;
+    proceed.when(required ? sfn.Condition.or(asked, sfn.Condition.booleanEquals(required, true)) : asked, gate);
   }
   for (const [condition, next] of apply.routes ?? []) proceed.when(condition, next);
   if (!lockResources || routesAfterLock) proceed.otherwise(apply.otherwise);
@@ -203,7 +212,7 @@ function settleLoop(scope: Construct, settle: NonNullable<SkeletonProps['settleI
 }
 
 /** The body inside one Parallel branch, between taking the lock and releasing it whatever the ending. */
-function lockedRemediation(scope: Construct, workflow: WorkflowName, lock: LockSteps, body: sfn.IChainable): sfn.IChainable {
+function lockedRemediation(scope: Construct, workflow: WorkflowName, lock: LockSteps, body: sfn.IChainable, afterRelease?: sfn.IChainable): sfn.IChainable {
   const releasePayload = { 'lock.$': '$.lock', 'executionName.$': '$$.Execution.Name' };
   const remediation = new sfn.Parallel(scope, SkeletonStates.remediation, {
     comment: 'The remediation proper, under the lock: whatever its ending, the lock is released next.',
@@ -211,7 +220,7 @@ function lockedRemediation(scope: Construct, workflow: WorkflowName, lock: LockS
   }).branch(body);
   const released = lambdaTask(scope, SkeletonStates.releaseLock, lock.release, {
     payload: releasePayload, resultPath: sfn.JsonPath.DISCARD, outputPath: '$.result[0]',
-  }).next(new sfn.Succeed(scope, SkeletonStates.done));
+  }).next(afterRelease ?? new sfn.Succeed(scope, SkeletonStates.done));
   remediation.next(released);
   // The execution still fails with the branch's own error and cause (RemediationRolledBack, a refusal, ...).
   const failed = new sfn.Fail(scope, SkeletonStates.failed, { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });

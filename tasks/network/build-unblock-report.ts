@@ -1,0 +1,28 @@
+import { logger } from '../lib/logger';
+import { reportAction, reportHeader } from '../lib/report';
+import type { WorkflowReport } from '../lib/types';
+import { WORKFLOW } from '../lib/workflow-names';
+import type { UnblockPlan, UnblockRunContext } from './lib/block-types';
+import type { RemovedBlocks } from './remove-blocks';
+
+export interface BuildUnblockReportEvent extends UnblockRunContext {
+  plan: UnblockPlan;
+  work: { removed: Omit<RemovedBlocks, 'at'> & { at?: string } };
+}
+
+export interface UnblockReport extends WorkflowReport {
+  remove: UnblockPlan['remove'];
+  skipped: UnblockPlan['skipped'];
+}
+
+/** The report: each block removed (entry deleted or already missing), and what was asked for but left alone, with why. */
+export const handler = async ({ request, execution, plan, work }: BuildUnblockReportEvent): Promise<UnblockReport> => {
+  const at = work.removed.at ?? new Date().toISOString();
+  const actions = work.removed.removed.map((r) => reportAction('remove-deny-entry', r.naclId, at, { cidr: r.cidr, ruleNumber: r.ruleNumber }, { entry: r.entry }));
+  const report: UnblockReport = {
+    ...reportHeader(WORKFLOW.unblockSourceIp, request.blockExecution ?? (request.naclIds ?? []).join(','), request, execution, plan.outcome),
+    actions, remove: plan.remove, skipped: plan.skipped,
+  };
+  logger.info('report', { outcome: report.outcome, actions: actions.length });
+  return report;
+};
