@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { SHARED_MOTO_ENV, recordSharedMoto, reuseSharedMoto } from './shared-moto';
 
 export const MOTO_INSTALL_HINT = 'moto_server not found: install it with  pip install "moto[server]"';
 
@@ -77,6 +78,8 @@ export async function startDetachedMoto(logFile: string, timeoutMs = 30_000): Pr
 
 /** Starts a moto server on a free loopback port; `stop` ends it. */
 export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
+  const sharedDir = process.env[SHARED_MOTO_ENV];
+  if (sharedDir) return sharedMoto(sharedDir, timeoutMs);
   const { child, port, endpoint } = await spawnMoto({ stdio: 'ignore' }, timeoutMs);
   return {
     endpoint,
@@ -88,6 +91,16 @@ export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The test run's server of this worker (local/shared-moto.ts): reset, not stopped, between files. */
+async function sharedMoto(dir: string, timeoutMs: number): Promise<MotoServer> {
+  const reused = await reuseSharedMoto(dir);
+  if (reused) return { ...reused, stop: async () => undefined };
+  const { child, port, endpoint } = await spawnMoto({ stdio: 'ignore' }, timeoutMs);
+  child.unref();
+  recordSharedMoto(dir, { pid: child.pid as number, port });
+  return { endpoint, port, stop: async () => undefined };
 }
 
 /** Points every SDK client created from now on at the emulator, with dummy credentials. */

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { synthesizeWorkflows } from '../local/definition';
 import { writeDirectEsbuildNpx } from './infra/direct-esbuild';
 import { SHARED_ASSEMBLY_ENV, SHARED_ASSEMBLY_PREFIX } from './infra/shared-assembly';
+import { SHARED_MOTO_ENV } from '../local/shared-moto';
 
 /** Folders and files made here, for test/global-teardown.ts. */
 export const MADE_ENV = 'REMEDIATION_TEST_MADE';
@@ -26,5 +27,8 @@ export default function globalSetup(): void {
   process.env.LOCAL_SYNTH_CACHE = file;
   const shared = mkdtempSync(path.join(tmpdir(), SHARED_ASSEMBLY_PREFIX));
   process.env[SHARED_ASSEMBLY_ENV] = shared;
-  process.env[MADE_ENV] = JSON.stringify([directEsbuild, file, shared]);
+  // One moto server per worker, reset between its files (local/shared-moto.ts).
+  const motos = mkdtempSync(path.join(tmpdir(), 'remediation-moto-'));
+  process.env[SHARED_MOTO_ENV] = motos;
+  process.env[MADE_ENV] = JSON.stringify([directEsbuild, file, shared, motos]);
 }
