@@ -34,12 +34,14 @@ export class RemediationStack extends Stack {
     });
     subscribeApprovers(this, encryptVolumes.resources.approvalTopic, approvers);
     new RemediationApprovers(this, 'RemediationApprovers');
+    const restrict = new RemediationWorkflow(this, constructId(WORKFLOW.restrictSecurityGroups), SPECS[WORKFLOW.restrictSecurityGroups], {});
     const triage = new RemediationWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
-      children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine },
+      children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
+        [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine },
       ourRoles: [encryptVolumes.functions['start-instance'].role],
       ...triageSettings,
     });
-    const securityGroups = [new RemediationWorkflow(this, constructId(WORKFLOW.restrictSecurityGroups), SPECS[WORKFLOW.restrictSecurityGroups], {}),
+    const securityGroups = [restrict,
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
     const unblock = new RemediationWorkflow(this, constructId(WORKFLOW.unblockSourceIp), SPECS[WORKFLOW.unblockSourceIp], {});
     const block = new RemediationWorkflow(this, constructId(WORKFLOW.blockSourceIp), SPECS[WORKFLOW.blockSourceIp], {

@@ -54,6 +54,17 @@ async function investigation(instance: Instance, instanceId: string, principalAr
   return { workflow: 'investigate-traffic', decision: 'report', reason: `${reason}; no flow log records its traffic yet (enable-flow-logs first)`, target: instanceId };
 }
 
+/**
+ * World-open groups: restrict-security-groups on the instance's groups under `auto`. It has no approval gate
+ * (its input takes no `approval`), so `approval` cannot ask a person first: it is reported, and says so.
+ */
+function restriction(groups: Assessment['openSecurityGroups'], instanceId: string): Assessment['remediations'][number] {
+  const reason = `security group(s) open to the world: ${groups.map((g) => `${g.groupId} (${g.ports.join(', ')})`).join(', ')}`;
+  const decision = decisionOf('restrict-security-groups');
+  if (decision !== 'approval') return { workflow: 'restrict-security-groups', decision, reason, target: instanceId };
+  return { workflow: 'restrict-security-groups', decision: 'report', reason: `${reason}; policy approval is reported only (restrict-security-groups has no approval gate)`, target: instanceId };
+}
+
 /** Read-only: what applies to one started instance. */
 export const handler = async ({ instanceId, principalArn }: AssessInstanceEvent): Promise<Assessment> => {
   const principalAllowed = ALLOWED_PRINCIPALS.length === 0 || ALLOWED_PRINCIPALS.some((p) => principalArn.startsWith(p));
@@ -92,6 +103,7 @@ export const handler = async ({ instanceId, principalArn }: AssessInstanceEvent)
       workflow: 'enable-flow-logs', decision: decisionOf('enable-flow-logs'), reason: `VPC ${instance.VpcId} has no active flow log`, target: instance.VpcId,
     });
   }
+  if (openSecurityGroups.length > 0 && !excluded) remediations.push(restriction(openSecurityGroups, instanceId));
   if (!principalAllowed && !excluded) remediations.push(await investigation(instance, instanceId, principalArn));
 
   return { instanceId, found: true, state: instance.State?.Name, excluded, unencryptedVolumes, openSecurityGroups, principalAllowed, remediations };

@@ -50,8 +50,9 @@ export const handler = async ({ facts, execution, instances = [] }: BuildTriageR
     if (!assessment.principalAllowed) {
       findings.push({ instanceId: assessment.instanceId, finding: `started by ${facts.principal.arn}, who is not on the allow-list`, handling: 'reported' });
     }
-    for (const group of assessment.openSecurityGroups) {
-      // restrict-security-groups (policy entry, default report) is not deployed with this version: world-open groups are reported only.
+    // Open groups of an instance not handed to restrict-security-groups (an excluded one): reported per group.
+    const restricting = assessment.remediations.some((r) => r.workflow === 'restrict-security-groups');
+    for (const group of restricting ? [] : assessment.openSecurityGroups) {
       findings.push({ instanceId: assessment.instanceId, finding: `security group ${group.groupId} open to the world on ${group.ports.join(', ')} -> restrict-security-groups`, handling: 'reported' });
     }
     for (const remediation of assessment.remediations) {

@@ -47,6 +47,11 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
     case 'investigate-traffic':
       // Read-only (the last hour of the instance's flow logs): no approval gate needed, under `approval` too.
       return { instanceId: target };
+    case 'restrict-security-groups':
+      // It has no approval gate: started without asking only when triage's policy said `auto`.
+      if (decision !== 'auto') throw new InvalidInputError('restrict-security-groups has no approval gate: triage starts it under policy auto only');
+      // The groups of the instance's network interfaces.
+      return { instanceId: target };
     default:
       throw new InvalidInputError(`triage does not know how to start ${workflow}`);
   }

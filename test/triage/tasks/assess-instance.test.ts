@@ -403,3 +403,56 @@ describe('assess-instance and investigate-traffic', () => {
     t.ec2.restore();
   });
 });
+
+describe('assess-instance and restrict-security-groups', () => {
+  const OPEN = 'sg-0000000000000open';
+  const openInstance = (overrides: Partial<Instance> = {}) => running({ SecurityGroups: [{ GroupId: OPEN }], ...overrides });
+  const REASON = `security group(s) open to the world: ${OPEN} (tcp/22-22, all)`;
+  async function assess(policy: string | undefined, found: Instance = openInstance()) {
+    const t = await loadWith(policy === undefined ? {} : { TRIAGE_POLICY: JSON.stringify({ 'restrict-security-groups': policy }) });
+    stubInstance(t, found, { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });
+    t.ec2.on(t.sdk.DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [group(OPEN, [world('tcp', 22, 22), world('-1')])] });
+    try {
+      return await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+    } finally {
+      t.ec2.restore();
+    }
+  }
+
+  it('proposes restrict-security-groups on the instance, started under policy auto', async () => {
+    // Act
+    const assessment = await assess('auto');
+
+    // Assess
+    expect(assessment.remediations).toEqual([{ workflow: 'restrict-security-groups', decision: 'auto', reason: REASON, target: INSTANCE_ID }]);
+  });
+
+  it('only reports it under policy approval, and says why (the workflow has no approval gate)', async () => {
+    // Act
+    const assessment = await assess('approval');
+
+    // Assess
+    expect(assessment.remediations).toEqual([{
+      workflow: 'restrict-security-groups', decision: 'report', target: INSTANCE_ID,
+      reason: `${REASON}; policy approval is reported only (restrict-security-groups has no approval gate)`,
+    }]);
+  });
+
+  it.each([['report', 'report'], ['the default', undefined]])('only reports it under %s', async (_what, policy) => {
+    // Act
+    const assessment = await assess(policy);
+
+    // Assess
+    expect(assessment.remediations).toEqual([{ workflow: 'restrict-security-groups', decision: 'report', reason: REASON, target: INSTANCE_ID }]);
+  });
+
+  it('proposes nothing for an excluded instance, nor for one without world-open groups', async () => {
+    // Act
+    const excluded = await assess('auto', openInstance({ Tags: [{ Key: 'remediation:exclude', Value: 'true' }] }));
+    const closed = await assess('auto', openInstance({ SecurityGroups: [] }));
+
+    // Assess
+    expect(excluded).toMatchObject({ excluded: true, openSecurityGroups: [{ groupId: OPEN }], remediations: [] });
+    expect(closed).toMatchObject({ openSecurityGroups: [], remediations: [] });
+  });
+});

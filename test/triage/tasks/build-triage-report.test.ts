@@ -151,6 +151,25 @@ describe('build-triage-report', () => {
     ]);
   });
 
+  it('reports world-open groups once, as the restrict-security-groups finding, started or reported as the child was', async () => {
+    // Prepare
+    const reason = 'security group(s) open to the world: sg-0000000000000open (tcp/22-22)';
+    const restrict = { workflow: 'restrict-security-groups', decision: 'auto' as const, reason, target: INSTANCE_ID };
+    const restrictChild: ChildExecution = { ...child, workflow: 'restrict-security-groups', name: 'restrict-security-groups-x', executionArn: 'arn:restrict' };
+    const open = { openSecurityGroups: [{ groupId: 'sg-0000000000000open', ports: ['tcp/22-22'] }], remediations: [restrict] };
+    const started = [{ assessment: assessment(open), children: [restrictChild] }];
+    const reported = [{ assessment: assessment({ ...open, remediations: [{ ...restrict, decision: 'report' as const }] }), children: [{ reported: true } as unknown as ChildExecution] }];
+
+    // Act
+    const whenStarted = await handler(event({ instances: started }));
+    const whenReported = await handler(event({ instances: reported }));
+
+    // Assess
+    expect(whenStarted.findings).toEqual([{ instanceId: INSTANCE_ID, finding: `${reason} -> restrict-security-groups`, handling: 'started' }]);
+    expect(whenStarted.actions).toEqual([{ action: 'start-execution', resourceId: 'arn:restrict', after: { workflow: 'restrict-security-groups', name: 'restrict-security-groups-x' }, at: child.at }]);
+    expect(whenReported).toMatchObject({ outcome: 'NO_ACTION', actions: [], findings: [{ instanceId: INSTANCE_ID, finding: `${reason} -> restrict-security-groups`, handling: 'reported' }] });
+  });
+
   it('reports an instance that was not found', async () => {
     // Prepare
     const instances = [{ assessment: assessment({ found: false, state: undefined }), children: [] }];

@@ -243,3 +243,42 @@ describe('start-child without CHILD_STATE_MACHINES', () => {
     t.sfn.restore();
   });
 });
+
+describe('start-child and restrict-security-groups', () => {
+  const RESTRICT_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-restrict-security-groups';
+  const RESTRICT_NAME = `restrict-security-groups-${INSTANCE_ID}-20261127T101531Z`;
+  const restrict = { ...event, workflow: 'restrict-security-groups' };
+  let t: Loaded;
+  beforeAll(async () => {
+    t = await loadWith({ 'restrict-security-groups': RESTRICT_ARN });
+  });
+  beforeEach(() => {
+    t.sfn.reset();
+    freezeTime(NOW);
+  });
+  afterAll(() => t.sfn.restore());
+
+  it('starts it under auto for the instance (its interfaces\' groups), named per DESIGN, with the proven trigger', async () => {
+    // Prepare
+    t.sfn.on(t.sdk.StartExecutionCommand).resolves({ executionArn: `arn:aws:states:us-east-1:123456789012:execution:remediation-restrict-security-groups:${RESTRICT_NAME}` });
+
+    // Act
+    const child = await t.handler(restrict);
+
+    // Assess
+    expect(child).toMatchObject({ workflow: 'restrict-security-groups', target: INSTANCE_ID, name: RESTRICT_NAME, alreadyStarted: false });
+    const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { stateMachineArn: string; name: string; input: string };
+    expect(sent).toEqual({ stateMachineArn: RESTRICT_ARN, name: RESTRICT_NAME, input: expect.any(String) });
+    const executionArn = `arn:aws:states:us-east-1:123456789012:execution:remediation-restrict-security-groups:${RESTRICT_NAME}`;
+    expect(JSON.parse(sent.input)).toEqual({ ...(await proven(executionArn)), instanceId: INSTANCE_ID });
+  });
+
+  it('refuses approval (the workflow has no approval gate), starting nothing', async () => {
+    // Act
+    const result = t.handler({ ...restrict, decision: 'approval' });
+
+    // Assess
+    await expect(result).rejects.toMatchObject({ name: 'InvalidInputError', message: 'restrict-security-groups has no approval gate: triage starts it under policy auto only' });
+    expect(t.sfn).not.toHaveReceivedAnyCommand();
+  });
+});
