@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { stackOwnedTable } from './tables';
 import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { LOCK_KEY, LOCK_TABLE_ENV } from '../../tasks/lock/lib/lock';
@@ -21,11 +22,8 @@ export class LockTable extends Construct {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.table = new dynamodb.Table(this, 'Table', {
+    this.table = stackOwnedTable(this, {
       partitionKey: { name: LOCK_KEY, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
       // An expired lock is taken over by the next execution whatever DynamoDB's TTL sweep does; TTL only tidies.
       timeToLiveAttribute: 'expiresAt',
       // Locks are transient: nothing in the table outlives the executions that hold them.

@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { stackOwnedTable } from '../kit/tables';
 import { TAG } from '../../tasks/lib/tags';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { SG_STORE_ENV, STORE_KEY } from '../../tasks/security-groups/lib/store';
@@ -27,12 +28,9 @@ export class SecurityGroupCaseTable extends Construct {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.table = new dynamodb.Table(this, 'Table', {
+    this.table = stackOwnedTable(this, {
       partitionKey: { name: STORE_KEY.execution, type: dynamodb.AttributeType.STRING },
       sortKey: { name: STORE_KEY.group, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }
