@@ -29,8 +29,13 @@ export class RemediationStack extends Stack {
     const flowLogs = new RemediationWorkflow(this, constructId(WORKFLOW.enableFlowLogs), SPECS[WORKFLOW.enableFlowLogs], {});
     const config = new RemediationWorkflow(this, constructId(WORKFLOW.enableConfig), SPECS[WORKFLOW.enableConfig], {});
     const cloudTrail = new RemediationWorkflow(this, constructId(WORKFLOW.enableCloudTrail), SPECS[WORKFLOW.enableCloudTrail], {});
+    const unblock = new RemediationWorkflow(this, constructId(WORKFLOW.unblockSourceIp), SPECS[WORKFLOW.unblockSourceIp], {});
+    const block = new RemediationWorkflow(this, constructId(WORKFLOW.blockSourceIp), SPECS[WORKFLOW.blockSourceIp], {
+      unblockStateMachine: unblock.machine.stateMachine, approvalTopic: encryptVolumes.resources.approvalTopic,
+      ...contextObject<{ approvalThreshold: number }>(this.node, 'blockSourceIp'),
+    });
     const investigate = new RemediationWorkflow(this, constructId(WORKFLOW.investigateTraffic), SPECS[WORKFLOW.investigateTraffic], {
-      flowLogsBucket: flowLogs.resources.bucket, flowLogsLogGroup: flowLogs.resources.logGroup, ...contextObject<{ buckets: string[]; logGroups: string[] }>(this.node, 'investigateTraffic'),
+      flowLogsBucket: flowLogs.resources.bucket, flowLogsLogGroup: flowLogs.resources.logGroup, blockStateMachine: block.machine.stateMachine, ...contextObject<{ buckets: string[]; logGroups: string[] }>(this.node, 'investigateTraffic'),
     });
     subscribeApprovers(this, encryptVolumes.resources.approvalTopic, approvers);
     new RemediationApprovers(this, 'RemediationApprovers');
@@ -43,11 +48,6 @@ export class RemediationStack extends Stack {
     });
     const securityGroups = [restrict,
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
-    const unblock = new RemediationWorkflow(this, constructId(WORKFLOW.unblockSourceIp), SPECS[WORKFLOW.unblockSourceIp], {});
-    const block = new RemediationWorkflow(this, constructId(WORKFLOW.blockSourceIp), SPECS[WORKFLOW.blockSourceIp], {
-      unblockStateMachine: unblock.machine.stateMachine, approvalTopic: encryptVolumes.resources.approvalTopic,
-      ...contextObject<{ approvalThreshold: number }>(this.node, 'blockSourceIp'),
-    });
     const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;

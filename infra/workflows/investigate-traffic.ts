@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { ANALYSE_FUNCTION_TIMEOUT, COMMENT, buildInvestigateTrafficDefinition, type InvestigateTrafficTask } from '../../workflows/investigate-traffic';
@@ -19,6 +20,8 @@ export interface InvestigateTrafficProps {
   flowLogsLogGroup: logs.ILogGroup;
   buckets?: string[];
   logGroups?: string[];
+  /** What StartBlock starts (with `block: true`): the only state machine it may start. */
+  blockStateMachine: sfn.IStateMachine;
 }
 export type InvestigateTrafficResources = InvestigateTrafficProps;
 
@@ -48,11 +51,16 @@ export const INVESTIGATE_TRAFFIC_TASK_SPECS: Record<InvestigateTrafficTask, Task
     timeout: ANALYSE_FUNCTION_TIMEOUT,
     grants: [({ scope, resources }) => readGrants(scope, resources)],
   },
+  'start-block': {
+    entry: 'tasks/network/start-block.ts',
+    grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [resources.blockStateMachine.stateMachineArn] })]],
+    environment: ({ resources }) => ({ BLOCK_STATE_MACHINE_ARN: resources.blockStateMachine.stateMachineArn }),
+  },
   'build-investigation-report': { entry: 'tasks/network/build-investigation-report.ts', grants: [] },
 };
 
 /**
- * investigate-traffic: read-only. It takes no lock: it changes nothing, so there is nothing to serialize, and a
+ * investigate-traffic: read-only (StartBlock only starts block-source-ip, which asks a person first). It takes no lock: it changes nothing, so there is nothing to serialize, and a
  * lock on the instance would refuse the very remediation (block-source-ip, restrict-security-groups) its
  * findings call for while it runs; an account-level lock would only make two investigations wait for each other.
  */

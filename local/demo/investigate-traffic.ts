@@ -12,6 +12,7 @@ import { LOCAL_ACCOUNT, localRegion } from '../account';
  * investigate-traffic on an emulated account: an ENI behind a group with SSH open to the world, a subnet flow
  * log to the stack's bucket, and one delivered file of records (moto delivers none: the demo writes what AWS
  * would). Runs the investigation with a block request and prints the report's tables; returns the problems found.
+ * The block-source-ip execution it starts is recorded, not run: it would wait for a person's approval.
  */
 export async function demoInvestigateTraffic(runWorkflow: typeof import('../runner').runWorkflow): Promise<string[]> {
   const ec2 = new EC2Client({});
@@ -44,7 +45,7 @@ export async function demoInvestigateTraffic(runWorkflow: typeof import('../runn
 
   const input = { eniIds: [eniId], block: true, blockCidrs: ['203.0.113.5/32'], trigger: { source: 'cli', principal: 'demo' } };
   console.log(`investigate-traffic ${JSON.stringify(input)}`);
-  const execution = await runWorkflow('investigate-traffic', input);
+  const execution = await runWorkflow('investigate-traffic', input, { children: 'record' });
   console.log(`Execution ${execution.name}: ${execution.status}${execution.error ? ` ${execution.error}: ${execution.cause}` : ''}`);
   const report = execution.output as InvestigationReport | undefined;
   console.log(trafficSection(trafficViewOf(report as unknown as Record<string, unknown>)).join('\n'));
@@ -52,7 +53,9 @@ export async function demoInvestigateTraffic(runWorkflow: typeof import('../runn
   const problems: string[] = [];
   if (execution.status !== 'SUCCEEDED' || report?.outcome !== 'NO_ACTION') problems.push(`ended ${execution.status} ${report?.outcome ?? execution.error}`);
   if (report?.traffic?.worldOpenHits[0]?.topRemotes[0] !== '203.0.113.5') problems.push('the SSH connections through the world-open rule were not found');
-  if (report?.block?.status !== 'not-started') problems.push('the block request was not reported as not started');
-  if (problems.length === 0) console.log('End state verified: nothing changed; the world-open SSH rule and who used it reported; the block recorded, not started.');
+  const started = execution.startedNotRun?.find((c) => c.workflow === 'block-source-ip');
+  if (report?.block?.status !== 'started' || !started || report.block.execution?.name !== started.name) problems.push('block-source-ip was not started for the block request');
+  else console.log(`block-source-ip ${started.name} started with ${JSON.stringify({ ...(started.input as Record<string, unknown>), trigger: '...' })}: it waits for approval.`);
+  if (problems.length === 0) console.log('End state verified: nothing changed by the investigation; the world-open SSH rule and who used it reported; block-source-ip started, waiting for approval.');
   return problems;
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Names of our state machines and executions, in one place: the stack names the state
  * machines, the CLI, the local runner and triage name executions, and the audit reads both back.
@@ -22,4 +24,18 @@ export function executionName(workflow: string, target: string, at: Date | strin
   const stamp = iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const suffix = sequence > 1 ? `-${sequence}` : '';
   return `${`${workflow}-${target}-${stamp}`.slice(0, MAX_EXECUTION_NAME_LENGTH - suffix.length)}${suffix}`;
+}
+
+/**
+ * The name of the child `childWorkflow` execution one parent execution starts: the parent's name with its
+ * workflow replaced (`investigate-traffic-i-0abc-20260101T100000Z` -> `block-source-ip-i-0abc-20260101T100000Z`),
+ * so a retried start finds the same child and the two can be matched by eye. A parent named otherwise (by
+ * hand) gets `<childWorkflow>-<its name>`, cut to 80 characters with a short digest of the whole kept unique.
+ */
+export function childExecutionName(parentWorkflow: string, childWorkflow: string, parentName: string): string {
+  const rest = parentName.startsWith(`${parentWorkflow}-`) ? parentName.slice(parentWorkflow.length + 1) : parentName;
+  const full = `${childWorkflow}-${rest}`;
+  if (full.length <= MAX_EXECUTION_NAME_LENGTH) return full;
+  const digest = createHash('sha256').update(parentName).digest('hex').slice(0, 8);
+  return `${full.slice(0, MAX_EXECUTION_NAME_LENGTH - digest.length - 1)}-${digest}`;
 }

@@ -11,7 +11,7 @@ export interface BuildInvestigationReportEvent {
   request: InvestigateTrafficInput;
   execution: ExecutionFacts;
   plan: InvestigationPlan;
-  work: { traffic?: TrafficAnalysis };
+  work: { traffic?: TrafficAnalysis; block?: BlockRequest };
 }
 
 export interface InvestigationReport extends WorkflowReport {
@@ -27,7 +27,7 @@ export interface InvestigationReport extends WorkflowReport {
   block?: BlockRequest;
 }
 
-function findingsOf(plan: InvestigationPlan, traffic: TrafficAnalysis | undefined): string[] {
+function findingsOf(plan: InvestigationPlan, traffic: TrafficAnalysis | undefined, block: BlockRequest | undefined): string[] {
   const findings: string[] = [];
   for (const rule of plan.worldOpen) {
     const hit = traffic?.worldOpenHits.find((h) => h.ruleId === rule.ruleId);
@@ -37,13 +37,16 @@ function findingsOf(plan: InvestigationPlan, traffic: TrafficAnalysis | undefine
   if (traffic?.capHit) findings.push(`record cap of ${traffic.maxRecords} reached: the figures cover the first ${traffic.recordsRead} record(s) only (raise maxRecords or narrow the window)`);
   if (traffic && traffic.rejected.flows > 0) findings.push(`${traffic.rejected.flows} rejected flow(s) in the window`);
   if (traffic && traffic.recordsMatched === 0) findings.push('no flow-log record of these ENIs in the window');
-  if (plan.block) findings.push(`block requested for ${plan.block.input.cidrs.join(', ')}: not started (${plan.block.reason})`);
+  if (block?.execution) findings.push(`block requested for ${block.input.cidrs.join(', ')}: block-source-ip ${block.execution.name} started, waiting for approval`);
+  else if (block) findings.push(`block requested for ${block.input.cidrs.join(', ')}: not started (${block.reason})`);
   return findings;
 }
 
 /** The execution's output: what was read, the top talkers and the security-group review. Nothing was changed (actions: []). */
 export const handler = async ({ request, execution, plan, work }: BuildInvestigationReportEvent): Promise<InvestigationReport> => {
   const traffic = work.traffic;
+  // StartBlock's answer (apply) replaces the plan's request (not-started).
+  const block = work.block ?? plan.block;
   const reads = traffic?.sources ?? [];
   const figures = traffic ? Object.fromEntries(Object.entries(traffic).filter(([key]) => key !== 'sources' && key !== 'window')) : undefined;
   return {
@@ -59,7 +62,7 @@ export const handler = async ({ request, execution, plan, work }: BuildInvestiga
     unreadableFlowLogs: plan.unreadable,
     securityGroups: { worldOpen: plan.worldOpen.map((r) => ({ ...r, ports: portsLabel(r) })) },
     ...(traffic ? { traffic: figures as InvestigationReport['traffic'] } : {}),
-    findings: findingsOf(plan, traffic),
-    ...(plan.block ? { block: plan.block } : {}),
+    findings: findingsOf(plan, traffic, block),
+    ...(block ? { block } : {}),
   };
 };

@@ -27,7 +27,9 @@ export const handler = async ({ request, execution }: InvestigationContext): Pro
   const block: BlockRequest | undefined = request.block && request.blockCidrs ? {
     workflow: 'block-source-ip',
     status: 'not-started',
-    reason: 'block-source-ip is not deployed with this version: nothing was blocked; start it with this input once it is',
+    reason: request.mode === 'plan'
+      ? 'plan mode: nothing is started; apply starts block-source-ip with this input, which waits for a person\'s approval'
+      : 'started after the analysis',
     input: { cidrs: request.blockCidrs, subnetIds: [...new Set(enis.map((e) => e.subnetId))].sort(), approval: true },
   } : undefined;
   const plan: InvestigationPlan = {

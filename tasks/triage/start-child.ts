@@ -1,12 +1,11 @@
 import * as z from 'zod/mini';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { createSfnClient } from '../lib/clients/sfn';
-import { awsErrorName, InvalidInputError } from '../lib/errors';
+import { InvalidInputError } from '../lib/errors';
 import { jsonValue, readEnv } from '../lib/env';
 import { logger } from '../lib/logger';
-import { signIdentityProof } from '../lib/identity/sign';
 import { executionName } from '../lib/names';
+import { startProvenExecution } from '../lib/start-execution';
 
 const sfn = createSfnClient();
 /** Child workflows triage may start: workflow name -> state machine ARN. */
@@ -72,17 +71,8 @@ export const handler = async ({ workflow, target, decision, input: base, parentS
   const stateMachineArn = CHILDREN[workflow];
   if (!stateMachineArn) throw new InvalidInputError(`triage cannot start unknown workflow ${workflow}`);
   const name = childName(workflow, target, parentStartTime);
-  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-  const proof = await signIdentityProof('start', executionArn, { credentials });
-  const input = { ...base, ...childInput(workflow, target, decision), trigger: { ...(base.trigger as Record<string, unknown> | undefined), proof } };
-  const at = new Date().toISOString();
-  try {
-    const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
-    logger.info('child started', { workflow, target, executionArn: out.executionArn });
-    return { workflow, target, executionArn: out.executionArn ?? executionArn, name, alreadyStarted: false, at };
-  } catch (error) {
-    // A retry after a lost answer: the first attempt started it.
-    if (awsErrorName(error) !== 'ExecutionAlreadyExists') throw error;
-    return { workflow, target, executionArn, name, alreadyStarted: true, at };
-  }
+  const input = { ...base, ...childInput(workflow, target, decision), trigger: { ...(base.trigger as Record<string, unknown> | undefined) } };
+  const started = await startProvenExecution(sfn, { stateMachineArn, name, input, credentials });
+  if (!started.alreadyStarted) logger.info('child started', { workflow, target, executionArn: started.executionArn });
+  return { workflow, target, ...started };
 };

@@ -4,12 +4,19 @@ import { ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesiz
 
 // GIVEN each investigate-traffic task role's policy as the synthesized RemediationStack holds it, WHEN IAM
 // (as @cloud-copilot/iam-simulate evaluates it) sees one request, THEN it decides as a read-only workflow
-// must: no mutating action at all, and reads only of the flow-log destinations (the stack's bucket under
-// AWSLogs/, the stack's flow-log group), nothing else in the account.
+// must: reads only of the flow-log destinations (the stack's bucket under AWSLogs/, the stack's flow-log
+// group), nothing else in the account; the one mutating action, StartBlock's, starts block-source-ip only.
 const { account: A, region: R } = ENV;
 type Case = [what: string, request: Request, expected: Decision];
 const req = (action: string, resource: string, context: Request['context'] = {}): Request => ({ action, resource, context });
 const ANALYSE = INVESTIGATE_TRAFFIC_TASK_SPECS['analyse-traffic'].entry;
+const START_BLOCK = INVESTIGATE_TRAFFIC_TASK_SPECS['start-block'].entry;
+/** A state machine of the stack as the simulation resolves its Ref: the ARN with its logical id for a name. */
+const machineArn = (workflow: string) => {
+  const id = Object.entries(resourcesOf(synth.template, 'AWS::StepFunctions::StateMachine')).find(([, r]) => r.Properties.StateMachineName === `remediation-${workflow}`)?.[0];
+  if (!id) throw new Error(`no state machine for ${workflow}`);
+  return `arn:aws:states:${R}:${A}:stateMachine:${id}`;
+};
 const ENTRIES = Object.values(INVESTIGATE_TRAFFIC_TASK_SPECS).map((s) => s.entry);
 
 let synth: Synthesized;
@@ -27,11 +34,28 @@ afterAll(() => removeAssembly(synth));
 const policy = (entry: string) => policies.get(entry) ?? (() => { throw new Error(`no role for ${entry}`); })();
 
 describe('investigate-traffic roles', () => {
-  it('every task role exists and may change nothing', () => {
+  it('every task role exists and may change nothing, start-block starting an execution aside', () => {
     expect([...policies.keys()].sort()).toEqual([...ENTRIES].sort());
-    // mutatingActions knows reads by Describe/Get/List; FilterLogEvents is a read too, and the only other action left.
+    // mutatingActions knows reads by Describe/Get/List; FilterLogEvents is a read too.
+    const expected = (entry: string) => (entry === ANALYSE ? ['logs:FilterLogEvents'] : entry === START_BLOCK ? ['states:StartExecution'] : []);
     for (const entry of ENTRIES) {
-      expect({ entry, mutating: mutatingActions(policy(entry)) }).toEqual({ entry, mutating: entry === ANALYSE ? ['logs:FilterLogEvents'] : [] });
+      expect({ entry, mutating: mutatingActions(policy(entry)) }).toEqual({ entry, mutating: expected(entry) });
+    }
+  });
+
+  it('start-block may start block-source-ip and no other state machine, and change nothing itself', async () => {
+    const cases: Case[] = [
+      ['StartExecution of block-source-ip', req('states:StartExecution', machineArn('block-source-ip')), 'Allowed'],
+      ['StartExecution of unblock-source-ip', req('states:StartExecution', machineArn('unblock-source-ip')), 'ImplicitlyDenied'],
+      ['StartExecution of restrict-security-groups', req('states:StartExecution', machineArn('restrict-security-groups')), 'ImplicitlyDenied'],
+      ['StartExecution of investigate-traffic itself', req('states:StartExecution', machineArn('investigate-traffic')), 'ImplicitlyDenied'],
+      ['StartExecution of a machine by the deployed name', req('states:StartExecution', `arn:aws:states:${R}:${A}:stateMachine:remediation-encrypt-volumes`), 'ImplicitlyDenied'],
+      ['SendTaskSuccess (answering the block\'s approval)', req('states:SendTaskSuccess', '*'), 'ImplicitlyDenied'],
+      ['StopExecution of a block', req('states:StopExecution', `arn:aws:states:${R}:${A}:execution:remediation-block-source-ip:x`), 'ImplicitlyDenied'],
+      ['CreateNetworkAclEntry', req('ec2:CreateNetworkAclEntry', `arn:aws:ec2:${R}:${A}:network-acl/acl-0123456789abcdef0`), 'ImplicitlyDenied'],
+    ];
+    for (const [what, request, expected] of cases) {
+      expect({ what, decision: await decide(policy(START_BLOCK), request) }).toEqual({ what, decision: expected });
     }
   });
 

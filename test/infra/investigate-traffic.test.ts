@@ -51,7 +51,7 @@ describe('investigate-traffic state machine', () => {
   it('is a Standard JSONPath machine with a 30-minute timeout, unlocked: ValidateInput first, no lock states', () => {
     expect(machine.asl).toMatchObject({ StartAt: States.validateInput, TimeoutSeconds: 1800, QueryLanguage: 'JSONPath' });
     expect(machine.properties).toMatchObject({ StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true } });
-    expect([...machine.states.keys()].sort()).toEqual(['AnalyseTraffic', 'BuildReport', 'Done', 'InitWork', 'PlanInvestigation', 'RouteByPlan', 'ValidateInput']);
+    expect([...machine.states.keys()].sort()).toEqual(['AnalyseTraffic', 'BuildReport', 'Done', 'InitWork', 'PlanInvestigation', 'RouteByBlock', 'RouteByPlan', 'StartBlock', 'ValidateInput']);
   });
 
   it('routes a plan past the analysis, and a PROCEED through it', () => {
@@ -71,12 +71,32 @@ describe('investigate-traffic state machine', () => {
       ResultPath: '$.work.traffic',
       TimeoutSeconds: 360,
       Retry: EXPECTED_RETRY,
+      Next: States.routeByBlock,
+    });
+  });
+
+  it('after the analysis, a block request goes to StartBlock; none goes straight to the report', () => {
+    expect(stateNamed(machine.states, States.routeByBlock)).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.plan.block', IsPresent: true, Next: States.startBlock }],
+      Default: States.buildReport,
+    });
+  });
+
+  it('StartBlock: request, execution and plan in, the started block at $.work.block, transient and timeout retries only', () => {
+    expect(stateNamed(machine.states, States.startBlock)).toEqual({
+      Type: 'Task',
+      Resource: fakeArn(fn('start-block').logicalId),
+      Parameters: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan' },
+      ResultPath: '$.work.block',
+      TimeoutSeconds: 60,
+      Retry: EXPECTED_RETRY,
       Next: States.buildReport,
     });
   });
 
   it('every task has the transient retry and a timeout, never States.ALL', () => {
-    for (const name of [States.validateInput, States.planInvestigation, States.buildReport]) {
+    for (const name of [States.validateInput, States.planInvestigation, States.startBlock, States.buildReport]) {
       expect({ name, retry: stateNamed(machine.states, name).Retry, timeout: stateNamed(machine.states, name).TimeoutSeconds }).toEqual({ name, retry: EXPECTED_RETRY, timeout: 60 });
     }
   });
@@ -107,6 +127,13 @@ describe('investigate-traffic functions', () => {
     ]));
     expect(statements).toHaveLength(3);
     expect(fn('analyse-traffic').properties.Timeout).toBe(300);
+  });
+
+  it('start-block may start block-source-ip\'s state machine only, named by the environment it reads', () => {
+    const blockMachine = Object.entries(resourcesOf(synth.template, 'AWS::StepFunctions::StateMachine'))
+      .find(([, r]) => r.Properties.StateMachineName === 'remediation-block-source-ip')?.[0] as string;
+    expect(granted('start-block')).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: blockMachine } }]);
+    expect(fn('start-block').properties.Environment).toMatchObject({ Variables: { BLOCK_STATE_MACHINE_ARN: { Ref: blockMachine } } });
   });
 
   it.each(['validate-investigate-input', 'build-investigation-report'] as const)('%s calls no AWS API', (task) => {

@@ -1,5 +1,7 @@
+import { DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
 import { ACCOUNT, startInvestigateHarness, v2, type Eni, type InvestigateHarness } from './investigate-traffic-harness';
 import { statesEntered } from './harness';
+import type { ApprovalRequest, LocalExecution } from '../../local/runner';
 import type { InvestigationReport } from '../../tasks/network/build-investigation-report';
 
 let h: InvestigateHarness;
@@ -34,11 +36,11 @@ describe('investigate-traffic against an emulated account', () => {
 
   it('reads CloudWatch Logs filtered events, aggregates top talkers, accepts/rejects and world-open hits; changes nothing', async () => {
     // Act
-    const execution = await h.run({ eniIds: [cw.eniId], ...WINDOW, block: true, blockCidrs: [`${ATTACKER}/32`] });
+    const execution = await h.run({ eniIds: [cw.eniId], ...WINDOW });
 
     // Assess
     expect({ status: execution.status, error: execution.error, cause: execution.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
-    expect(statesEntered(execution)).toEqual(['ValidateInput', 'PlanInvestigation', 'InitWork', 'RouteByPlan', 'AnalyseTraffic', 'BuildReport', 'Done']);
+    expect(statesEntered(execution)).toEqual(['ValidateInput', 'PlanInvestigation', 'InitWork', 'RouteByPlan', 'AnalyseTraffic', 'RouteByBlock', 'BuildReport', 'Done']);
     const report = execution.output as InvestigationReport;
     expect(report).toMatchObject({ workflow: 'investigate-traffic', outcome: 'NO_ACTION', actions: [], target: cw.eniId, window: WINDOW });
     expect(report.traffic).toMatchObject({
@@ -55,12 +57,60 @@ describe('investigate-traffic against an emulated account', () => {
     ]);
     // the review lists the group's world-open rules (ssh; the 443 rule is 10.0.0.0/8 only); moto's default egress rule is open too
     expect(report.securityGroups.worldOpen.filter((r) => !r.egress).map((r) => [r.ruleId, r.ports])).toEqual([[cw.sshRuleId, 'tcp/22']]);
-    expect(report.block).toEqual({
-      workflow: 'block-source-ip', status: 'not-started', reason: expect.stringContaining('not deployed'),
-      input: { cidrs: [`${ATTACKER}/32`], subnetIds: [cw.subnetId], approval: true },
-    });
+    expect(report.block).toBeUndefined();
     expect(notReads(execution.faults.callLog)).toEqual([]);
     expect(execution.faults.callLog).toContain('logs:FilterLogEvents');
+  });
+
+  it('with block: true starts block-source-ip for the chosen CIDR on the ENI\'s subnet, through its approval gate, named from the investigation', async () => {
+    // Act
+    const execution = await h.run({ eniIds: [cw.eniId], ...WINDOW, block: true, blockCidrs: [`${ATTACKER}/32`] }, { children: 'record' });
+
+    // Assess
+    expect({ status: execution.status, error: execution.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect(statesEntered(execution)).toEqual(['ValidateInput', 'PlanInvestigation', 'InitWork', 'RouteByPlan', 'AnalyseTraffic', 'RouteByBlock', 'StartBlock', 'BuildReport', 'Done']);
+    const name = execution.name.replace(/^investigate-traffic-/, 'block-source-ip-');
+    expect(execution.startedNotRun).toEqual([{
+      workflow: 'block-source-ip', name,
+      input: {
+        cidrs: [`${ATTACKER}/32`], subnetIds: [cw.subnetId], approval: true,
+        trigger: { source: 'console', parentExecution: expect.stringMatching(new RegExp(`:execution:remediation-investigate-traffic:${execution.name}$`)), proof: { url: expect.any(String) } },
+      },
+    }]);
+    const report = execution.output as InvestigationReport;
+    expect(report.block).toMatchObject({
+      workflow: 'block-source-ip', status: 'started', input: { cidrs: [`${ATTACKER}/32`], subnetIds: [cw.subnetId], approval: true },
+      execution: { name, executionArn: expect.stringMatching(new RegExp(`:execution:remediation-block-source-ip:${name}$`)), alreadyStarted: false },
+    });
+    expect(report.findings).toContain(`block requested for ${ATTACKER}/32: block-source-ip ${name} started, waiting for approval`);
+    // The investigation's only change: the start of the block.
+    expect(notReads(execution.faults.callLog)).toEqual(['sfn:StartExecution']);
+  });
+
+  it('the block it starts asks a person first, changing no NACL before the answer, and denies the CIDR once approved', async () => {
+    // Prepare
+    const naclOf = async () => (await h.ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [cw.subnetId] }] }))).NetworkAcls?.[0];
+    const denies = async () => ((await naclOf())?.Entries ?? []).filter((e) => e.RuleAction === 'deny' && e.RuleNumber !== 32767).map((e) => [e.Egress, e.CidrBlock]);
+    const requests: ApprovalRequest[] = [];
+    let deniesWhileAsked: unknown[] | undefined;
+
+    // Act
+    const execution = await h.run({ eniIds: [cw.eniId], ...WINDOW, block: true, blockCidrs: [`${ATTACKER}/32`] }, {
+      approver: async (request) => {
+        requests.push(request);
+        deniesWhileAsked = await denies();
+        return { approved: true };
+      },
+    });
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    const block = execution.children?.find((c) => c.workflow === 'block-source-ip') as LocalExecution;
+    expect({ status: block.status, error: block.error, name: block.name }).toEqual({ status: 'SUCCEEDED', error: undefined, name: execution.name.replace(/^investigate-traffic-/, 'block-source-ip-') });
+    expect(requests.map((r) => r.execution)).toEqual([block.name]);
+    expect(deniesWhileAsked).toEqual([]);
+    expect(await denies()).toEqual([[false, `${ATTACKER}/32`]]);
+    expect((execution.output as InvestigationReport).block).toMatchObject({ status: 'started', execution: { name: block.name } });
   });
 
   it('stops at maxRecords and says so', async () => {
@@ -76,10 +126,12 @@ describe('investigate-traffic against an emulated account', () => {
 
   it('plan mode lists the flow logs and the review, reading no record', async () => {
     // Act
-    const execution = await h.run({ eniIds: [cw.eniId], ...WINDOW, mode: 'plan' });
+    const execution = await h.run({ eniIds: [cw.eniId], ...WINDOW, mode: 'plan', block: true, blockCidrs: [`${ATTACKER}/32`] }, { children: 'record' });
 
     // Assess
     expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.startedNotRun).toEqual([]);
+    expect((execution.output as InvestigationReport).block).toMatchObject({ status: 'not-started', reason: expect.stringContaining('plan mode: nothing is started') });
     expect(statesEntered(execution)).toEqual(['ValidateInput', 'PlanInvestigation', 'InitWork', 'RouteByPlan', 'BuildReport', 'Done']);
     const report = execution.output as InvestigationReport;
     expect(report).toMatchObject({ outcome: 'PLANNED', mode: 'plan', actions: [], flowLogs: [{ destinationType: 'cloud-watch-logs', eniIds: [cw.eniId] }] });

@@ -10,16 +10,17 @@ export interface InvestigationContext {
 }
 
 /**
- * What block-source-ip would be asked to do. EXTENSION POINT: block-source-ip is not on this branch, so
- * nothing starts it; `status: not-started` says so in the report. Once it is merged, a StartBlock task
- * (tasks/network/start-block.ts, a StartExecution of that machine with this input, named per DESIGN.md)
- * goes between AnalyseTraffic and BuildReport, when `$.plan.block` is present.
+ * What block-source-ip is asked to do (with `block: true` and `blockCidrs`). The plan carries it as
+ * `not-started`; in apply mode StartBlock (tasks/network/start-block.ts) starts it after the analysis and
+ * the report gives the child's execution (`started`). The child always asks a person first (`approval: true`).
  */
 export interface BlockRequest {
   workflow: 'block-source-ip';
-  status: 'not-started';
+  status: 'not-started' | 'started';
   reason: string;
   input: { cidrs: string[]; subnetIds: string[]; approval: true };
+  /** `started`: the block-source-ip execution (named from this investigation's). */
+  execution?: { name: string; executionArn: string; alreadyStarted: boolean; at: string };
 }
 
 export interface InvestigationPlan {

@@ -1,4 +1,4 @@
-import { MAX_EXECUTION_NAME_LENGTH, STATE_MACHINE_PREFIX, executionName, stateMachineName } from '../../../tasks/lib/names';
+import { MAX_EXECUTION_NAME_LENGTH, STATE_MACHINE_PREFIX, childExecutionName, executionName, stateMachineName } from '../../../tasks/lib/names';
 
 const AT = new Date('2026-01-02T03:04:05.678Z');
 
@@ -45,5 +45,22 @@ describe('stateMachineName', () => {
   it('prefixes the workflow with the prefix the audit strips', () => {
     expect(stateMachineName('encrypt-volumes')).toBe('remediation-encrypt-volumes');
     expect(stateMachineName('encrypt-volumes').slice(STATE_MACHINE_PREFIX.length)).toBe('encrypt-volumes');
+  });
+});
+
+describe('childExecutionName', () => {
+  it('replaces the parent\'s workflow in its name: the same parent always names the same child', () => {
+    expect(childExecutionName('investigate-traffic', 'block-source-ip', 'investigate-traffic-i-0aaaaaaaaaaaaaaa1-20260301T120000Z'))
+      .toBe('block-source-ip-i-0aaaaaaaaaaaaaaa1-20260301T120000Z');
+  });
+
+  it('prefixes a parent named by hand, cutting to 80 characters with a digest that keeps two long names apart', () => {
+    const a = childExecutionName('investigate-traffic', 'block-source-ip', `manual-${'a'.repeat(70)}-1`);
+    const b = childExecutionName('investigate-traffic', 'block-source-ip', `manual-${'a'.repeat(70)}-2`);
+
+    expect(childExecutionName('investigate-traffic', 'block-source-ip', 'manual-run')).toBe('block-source-ip-manual-run');
+    expect([a.length, b.length]).toEqual([MAX_EXECUTION_NAME_LENGTH, MAX_EXECUTION_NAME_LENGTH]);
+    expect(a).not.toBe(b);
+    for (const name of [a, b]) expect(name).toMatch(/^block-source-ip-manual-a+-[0-9a-f]{8}$/);
   });
 });

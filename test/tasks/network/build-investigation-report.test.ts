@@ -53,4 +53,20 @@ describe('build-investigation-report', () => {
     expect(report.securityGroups.worldOpen.map((r) => r.ports)).toEqual(['tcp/22', 'tcp/3389']);
     expect(report.findings).toContain('block requested for 203.0.113.5/32: not started (not deployed)');
   });
+
+  it('in apply mode reports the block-source-ip execution StartBlock started in place of the plan\'s request', async () => {
+    // Prepare
+    const input = { cidrs: ['203.0.113.5/32'], subnetIds: [SUBNET], approval: true as const };
+    const requested = { workflow: 'block-source-ip' as const, status: 'not-started' as const, reason: 'started after the analysis', input };
+    const execution = { name: 'block-source-ip-i-0aaaaaaaaaaaaaaa1-20260301T120000Z', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation-block-source-ip:block-source-ip-i-0aaaaaaaaaaaaaaa1-20260301T120000Z', alreadyStarted: false, at: '2026-03-01T12:05:00.000Z' };
+    const started = { ...requested, status: 'started' as const, reason: 'started', execution };
+
+    // Act
+    const report = await handler({ request: request(), execution: EXECUTION, plan: plan({ block: requested }), work: { block: started } });
+
+    // Assess
+    expect(report.block).toEqual(started);
+    expect(report.findings).toContain(`block requested for 203.0.113.5/32: block-source-ip ${execution.name} started, waiting for approval`);
+    expect(report.findings.filter((f) => f.includes('not started'))).toEqual([]);
+  });
 });

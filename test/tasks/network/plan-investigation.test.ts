@@ -66,7 +66,7 @@ describe('plan-investigation', () => {
     // Assess
     expect(plan.outcome).toBe('PLANNED');
     expect(plan.sources).toEqual([{ flowLogId: 'fl-eni', resourceId: ENI, destinationType: 'cloud-watch-logs', logGroupName: '/eni', eniIds: [ENI] }]);
-    expect(plan.block).toEqual({ workflow: 'block-source-ip', status: 'not-started', reason: expect.stringContaining('nothing was blocked'), input: { cidrs: ['203.0.113.5/32'], subnetIds: [SUBNET], approval: true } });
+    expect(plan.block).toEqual({ workflow: 'block-source-ip', status: 'not-started', reason: expect.stringContaining('plan mode: nothing is started'), input: { cidrs: ['203.0.113.5/32'], subnetIds: [SUBNET], approval: true } });
   });
 
   it('an unknown ENI is ResourceNotFoundError', async () => {
