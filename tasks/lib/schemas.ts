@@ -1,6 +1,10 @@
 // zod/mini: the same schemas and JSON Schema export as classic zod at ~15 KB bundled instead of ~450 KB.
 import * as z from 'zod/mini';
 
+/** An EC2 resource id of this kind (`i`, `vol`, `vpc`, `sg`, …): the prefix, then 8 or 17 hex digits. */
+export const ec2IdSchema = (prefix: string) =>
+  z.string().check(z.regex(new RegExp(`^${prefix}-[0-9a-f]{8}([0-9a-f]{9})?$`), `must look like ${prefix}-0123456789abcdef0`));
+
 /** Who or what started a workflow; carried into the report. */
 export const triggerSchema = z
   .strictObject({

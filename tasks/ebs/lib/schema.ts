@@ -1,9 +1,9 @@
 // zod/mini: the same schemas and JSON Schema export as classic zod at ~15 KB bundled instead of ~450 KB.
 import * as z from 'zod/mini';
-import { triggerSchema } from '../../lib/schemas';
+import { triggerSchema, ec2IdSchema } from '../../lib/schemas';
 
-const instanceId = z.string().check(z.regex(/^i-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like i-0123456789abcdef0'));
-const volumeId = z.string().check(z.regex(/^vol-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like vol-0123456789abcdef0'));
+const instanceId = ec2IdSchema('i');
+const volumeId = ec2IdSchema('vol');
 const kmsKeyId = z.string().check(
   z.regex(
     /^([0-9a-f-]{36}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]{1,250}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[0-9a-f-]{36}|key\/mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]{1,250}))$/,

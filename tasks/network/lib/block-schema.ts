@@ -1,7 +1,7 @@
 // zod/mini, as tasks/lib/schemas.ts: the same schemas validate the input and are exported as JSON Schema.
 import { isIPv4, isIPv6 } from 'node:net';
 import * as z from 'zod/mini';
-import { triggerSchema } from '../../lib/schemas';
+import { triggerSchema, ec2IdSchema } from '../../lib/schemas';
 
 /** CIDRs one execution blocks at most (per direction and family a NACL holds 20 entries by default). */
 export const MAX_CIDRS = 20;
@@ -21,10 +21,12 @@ export function cidrProblem(cidr: string): string | undefined {
   return 'must be a CIDR such as 203.0.113.7/32 or 2001:db8::/64';
 }
 
-const cidr = z.string().check(z.refine((c) => cidrProblem(c) === undefined, 'must be an IPv4 or IPv6 CIDR such as 203.0.113.7/32 or 2001:db8::/64'));
-const subnetId = z.string().check(z.regex(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like subnet-0123456789abcdef0'));
-const naclId = z.string().check(z.regex(/^acl-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like acl-0123456789abcdef0'));
-const instanceId = z.string().check(z.regex(/^i-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like i-0123456789abcdef0'));
+/** One CIDR as block-source-ip takes it (investigate-traffic's blockCidrs too, since it hands them on). */
+export const cidrSchema = z.string().check(z.refine((c) => cidrProblem(c) === undefined, 'must be an IPv4 or IPv6 CIDR such as 203.0.113.7/32 or 2001:db8::/64'));
+const cidr = cidrSchema;
+const subnetId = ec2IdSchema('subnet');
+const naclId = ec2IdSchema('acl');
+const instanceId = ec2IdSchema('i');
 const direction = z._default(z.enum(['ingress', 'egress'], 'must be ingress or egress'), 'ingress')
   .check(z.describe('ingress (default): traffic from the CIDRs into the subnets; egress: traffic from the subnets to them.'));
 const mode = z._default(z.enum(['apply', 'plan']), 'apply').check(z.describe('plan runs the read-only steps and reports what apply would do.'));

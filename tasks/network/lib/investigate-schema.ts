@@ -1,6 +1,7 @@
 // zod/mini, as tasks/lib/schemas.ts: the same schema validates the input and is exported as JSON Schema.
 import * as z from 'zod/mini';
-import { triggerSchema } from '../../lib/schemas';
+import { triggerSchema, ec2IdSchema } from '../../lib/schemas';
+import { cidrSchema } from './block-schema';
 
 /** ENIs one execution reads at most (an instance has at most 15; one CloudWatch Logs filter names at most 100 streams). */
 export const MAX_ENIS = 15;
@@ -12,17 +13,11 @@ export const MAX_RECORDS_CEILING = 1_000_000;
 export const MAX_WINDOW_HOURS = 7 * 24;
 export const DEFAULT_WINDOW_MINUTES = 60;
 
-const instanceId = z.string().check(z.regex(/^i-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like i-0123456789abcdef0'));
-const eniId = z.string().check(z.regex(/^eni-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like eni-0123456789abcdef0'));
+const instanceId = ec2IdSchema('i');
+const eniId = ec2IdSchema('eni');
 const isoTime = z.string().check(z.refine((v) => /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time, e.g. 2026-01-31T12:00:00Z'));
-// One IPv4 or IPv6 CIDR (prefix length required): the shape block-source-ip takes.
-const cidr = z.string().check(z.refine((v) => {
-  const [address, bits, ...rest] = v.split('/');
-  if (rest.length > 0 || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
-  const octets = address?.split('.') ?? [];
-  if (octets.length === 4) return Number(bits) <= 32 && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
-  return Number(bits) <= 128 && /^[0-9a-f:]+$/i.test(address ?? '') && (address ?? '').includes(':');
-}, 'must be an IPv4 or IPv6 CIDR such as 203.0.113.7/32 or 2001:db8::/64'));
+// The CIDRs handed to block-source-ip are checked exactly as it checks them.
+const cidr = cidrSchema;
 
 export const investigateTrafficInputSchema = z
   .strictObject({

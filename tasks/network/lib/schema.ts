@@ -1,6 +1,6 @@
 // zod/mini, as tasks/lib/schemas.ts: the same schema validates the input and is exported as JSON Schema.
 import * as z from 'zod/mini';
-import { triggerSchema } from '../../lib/schemas';
+import { triggerSchema, ec2IdSchema } from '../../lib/schemas';
 
 /** VPCs one execution handles at most: one Map iteration each keeps the history far below 25,000 events. */
 export const MAX_VPCS_PER_EXECUTION = 100;
@@ -8,7 +8,7 @@ export const MAX_VPCS_PER_EXECUTION = 100;
 export const DESTINATIONS = ['s3', 'cloud-watch-logs'] as const;
 export type FlowLogDestination = (typeof DESTINATIONS)[number];
 
-const vpcId = z.string().check(z.regex(/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like vpc-0123456789abcdef0'));
+const vpcId = ec2IdSchema('vpc');
 // Custom formats are ${field} names separated by single spaces (EC2's rule).
 const logFormat = z.string().check(
   z.regex(/^\$\{[a-z0-9-]+\}( \$\{[a-z0-9-]+\})*$/, 'must be ${field} names separated by single spaces'),

@@ -1,13 +1,13 @@
 // zod/mini, as tasks/lib/schemas.ts: the same schema validates the input and is exported as JSON Schema.
 import * as z from 'zod/mini';
-import { triggerSchema } from '../../lib/schemas';
+import { triggerSchema, ec2IdSchema } from '../../lib/schemas';
 
 /** Groups one execution handles at most (DescribeSecurityGroupRules filters take 200 values; one store item each). */
 export const MAX_GROUPS_PER_EXECUTION = 50;
 
-const groupId = z.string().check(z.regex(/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like sg-0123456789abcdef0'));
-const instanceId = z.string().check(z.regex(/^i-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like i-0123456789abcdef0'));
-const vpcId = z.string().check(z.regex(/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must look like vpc-0123456789abcdef0'));
+const groupId = ec2IdSchema('sg');
+const instanceId = ec2IdSchema('i');
+const vpcId = ec2IdSchema('vpc');
 const port = z.number().check(z.int(), z.gte(0), z.lte(65535));
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]+\/([0-9]|[1-9]\d|1[01]\d|12[0-8])$/;
