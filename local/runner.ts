@@ -257,7 +257,11 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   // Step Functions refuses a second execution with the same name, and names have one-second resolution:
   // a later run in the same second is numbered instead of waiting for the clock.
   for (let sequence = 2; !options.executionName && usedNames.has(name); sequence++) name = executionName(workflow, target, at, sequence);
-  if (usedNames.has(name)) throw Object.assign(new Error(`Execution already exists: ${name}`), { name: 'ExecutionAlreadyExists' });
+  if (usedNames.has(name)) {
+    // The hook must not outlive a run that never starts: later SDK calls would go through its faults.
+    removeHook();
+    throw awsError('ExecutionAlreadyExists', `Execution already exists: ${name}`);
+  }
   usedNames.add(name);
   const startDate = new Date().toISOString();
   if (setupFailure) {

@@ -46,7 +46,7 @@ const STILL_CREATING = new Set(['pending', 'creating']);
  */
 export const handler = async ({ executionName, after, volumes, poll }: CleanupEvent): Promise<CleanupResult> => {
   const filters = [{ Name: `tag:${TAG.execution}`, Values: [executionName] }];
-  const [snapshots, createdVolumes] = [await findSnapshots(ec2, filters), await findVolumes(ec2, filters)];
+  const [snapshots, createdVolumes] = await Promise.all([findSnapshots(ec2, filters), findVolumes(ec2, filters)]);
   const deleted = [...(poll?.deleted ?? [])];
   const kept = [...(poll?.kept ?? [])];
   const tagged = [...(poll?.tagged ?? [])];

@@ -1,4 +1,5 @@
 import {
+  paginateDescribeInstances,
   paginateDescribeSnapshots,
   paginateDescribeVolumes,
   DescribeInstancesCommand,
@@ -62,6 +63,15 @@ export async function findVolumes(ec2: EC2Client, filters: Filter[]): Promise<Vo
     volumes.push(...(page.Volumes ?? []));
   }
   return volumes;
+}
+
+/** Every instance the filters match, paginated. */
+export async function findInstances(ec2: EC2Client, filters: Filter[]): Promise<Instance[]> {
+  const instances: Instance[] = [];
+  for await (const page of paginateDescribeInstances({ client: ec2 }, { Filters: filters })) {
+    instances.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
+  }
+  return instances;
 }
 
 export async function findSnapshots(ec2: EC2Client, filters: Filter[]): Promise<Snapshot[]> {

@@ -1,10 +1,10 @@
-import { CreateNetworkAclEntryCommand, CreateTagsCommand, DeleteNetworkAclEntryCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import { CreateNetworkAclEntryCommand, CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { PlanChangedError, awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { ExecutionFacts } from '../lib/types';
 import type { BlockPlan, NaclBlockPlan } from './lib/block-types';
-import { ENTRY_EXISTS, ENTRY_MISSING, blockTagKey, blockTagValue, denyOf, describeNacls, familyOf, type Direction } from './lib/nacl-blocks';
+import { ENTRY_EXISTS, blockTagKey, deleteEntry, blockTagValue, denyOf, describeNacls, familyOf, type Direction } from './lib/nacl-blocks';
 
 const ec2 = createEc2Client();
 
@@ -21,15 +21,6 @@ export interface AppliedBlocks {
 }
 
 const egress = (direction: Direction) => direction === 'egress';
-
-/** Deleting an entry already missing counts as done (EC2 answers InvalidNetworkAclEntry.NotFound). */
-async function deleteEntry(naclId: string, direction: Direction, ruleNumber: number): Promise<void> {
-  try {
-    await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: naclId, RuleNumber: ruleNumber, Egress: egress(direction) }));
-  } catch (error) {
-    if (awsErrorName(error) !== ENTRY_MISSING) throw error;
-  }
-}
 
 /** A retry after a lost answer finds its own entry there: done. Anything else at that number is someone else's rule. */
 async function createDeny(naclId: string, direction: Direction, cidr: string, ruleNumber: number): Promise<void> {
@@ -51,7 +42,7 @@ async function createDeny(naclId: string, direction: Direction, cidr: string, ru
 async function applyNacl(p: NaclBlockPlan, plan: BlockPlan, execution: string, out: AppliedBlocks): Promise<void> {
   const { direction, expiresAt } = plan;
   for (const b of p.evict) {
-    await deleteEntry(p.naclId, direction, b.ruleNumber);
+    await deleteEntry(ec2, p.naclId, direction, b.ruleNumber);
     await ec2.send(new DeleteTagsCommand({ Resources: [p.naclId], Tags: [{ Key: blockTagKey(direction, b.cidr) }] }));
     out.evicted.push({ naclId: p.naclId, cidr: b.cidr, ruleNumber: b.ruleNumber, expiresAt: b.expiresAt });
   }

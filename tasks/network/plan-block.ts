@@ -1,5 +1,6 @@
-import { DescribeInstancesCommand, type NetworkAcl } from '@aws-sdk/client-ec2';
+import type { NetworkAcl } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
+import { findInstances } from '../lib/ec2';
 import { PreconditionFailedError, ResourceNotFoundError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { TAG } from '../lib/tags';
@@ -11,9 +12,10 @@ const ec2 = createEc2Client();
 /** CDK context blockSourceIp.approvalThreshold, set by the stack; the input's approvalThreshold wins. */
 const THRESHOLD = Number(process.env.BLOCK_APPROVAL_THRESHOLD ?? DEFAULT_APPROVAL_THRESHOLD);
 
+/** Every page: the count of instances behind a NACL decides whether a block needs approval. */
 async function instancesIn(filter: { Name: string; Values: string[] }): Promise<{ instanceId: string; subnetIds: string[] }[]> {
-  const out = await ec2.send(new DescribeInstancesCommand({ Filters: [filter, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }] }));
-  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => ({
+  const instances = await findInstances(ec2, [filter, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }]);
+  return instances.map((i) => ({
     instanceId: i.InstanceId as string,
     subnetIds: [...new Set([i.SubnetId, ...(i.NetworkInterfaces ?? []).map((n) => n.SubnetId)].filter((s): s is string => Boolean(s)))],
   }));

@@ -3,7 +3,8 @@ import { logger } from '../lib/logger';
 import { describeEnis, flowLogSources } from './lib/flow-log-sources';
 import { DEFAULT_WINDOW_MINUTES } from './lib/investigate-schema';
 import type { BlockRequest, InvestigationContext, InvestigationPlan } from './lib/investigation';
-import { describeGroupRules, worldOpenRules } from './lib/world-open-rules';
+import { rulesOfGroups } from '../security-groups/lib/rules';
+import { worldOpenRules } from './lib/world-open-rules';
 
 const ec2 = createEc2Client();
 
@@ -23,7 +24,7 @@ export const handler = async ({ request, execution }: InvestigationContext): Pro
   const enis = await describeEnis(ec2, request.instanceId ? { instanceId: request.instanceId } : { eniIds: request.eniIds ?? [] });
   const { sources, unreadable } = await flowLogSources(ec2, enis);
   const groupIds = [...new Set(enis.flatMap((e) => e.groupIds))].sort();
-  const worldOpen = worldOpenRules(await describeGroupRules(ec2, groupIds), { includeEgress: true });
+  const worldOpen = worldOpenRules([...(await rulesOfGroups(ec2, groupIds)).values()].flat(), { includeEgress: true });
   const block: BlockRequest | undefined = request.block && request.blockCidrs ? {
     workflow: 'block-source-ip',
     status: 'not-started',

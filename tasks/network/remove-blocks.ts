@@ -1,9 +1,8 @@
-import { DeleteNetworkAclEntryCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import { DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
-import { awsErrorName } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { UnblockPlan } from './lib/block-types';
-import { ENTRY_MISSING, blockTagKey, denyOf, describeNacls } from './lib/nacl-blocks';
+import { blockTagKey, deleteEntry, denyOf, describeNacls } from './lib/nacl-blocks';
 
 const ec2 = createEc2Client();
 
@@ -28,12 +27,7 @@ export const handler = async ({ plan }: RemoveBlocksEvent): Promise<RemovedBlock
     const nacl = nacls.find((n) => n.NetworkAclId === b.naclId);
     let entry: RemovedBlocks['removed'][number]['entry'] = 'already-missing';
     if (nacl && denyOf(nacl, b.direction, b.cidr, b.ruleNumber)) {
-      try {
-        await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: b.naclId, RuleNumber: b.ruleNumber, Egress: b.direction === 'egress' }));
-        entry = 'deleted';
-      } catch (error) {
-        if (awsErrorName(error) !== ENTRY_MISSING) throw error;
-      }
+      if (await deleteEntry(ec2, b.naclId, b.direction, b.ruleNumber)) entry = 'deleted';
     } else if (nacl?.Entries?.some((e) => e.RuleNumber === b.ruleNumber && Boolean(e.Egress) === (b.direction === 'egress'))) entry = 'not-ours';
     await ec2.send(new DeleteTagsCommand({ Resources: [b.naclId], Tags: [{ Key: blockTagKey(b.direction, b.cidr) }] }));
     removed.push({ naclId: b.naclId, cidr: b.cidr, ruleNumber: b.ruleNumber, entry });

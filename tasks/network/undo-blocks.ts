@@ -1,10 +1,10 @@
-import { CreateTagsCommand, DeleteNetworkAclEntryCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
-import { ErrorNames, awsErrorName } from '../lib/errors';
+import { ErrorNames } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { ExecutionFacts } from '../lib/types';
 import type { BlockPlan } from './lib/block-types';
-import { ENTRY_MISSING, blockTagKey, blockTagValue, denyOf, describeNacls, managedBlocks } from './lib/nacl-blocks';
+import { blockTagKey, deleteEntry, blockTagValue, denyOf, describeNacls, managedBlocks } from './lib/nacl-blocks';
 
 const ec2 = createEc2Client();
 
@@ -34,13 +34,7 @@ export const handler = async ({ plan, execution, error }: UndoBlocksEvent): Prom
     const nacl = nacls.find((n) => n.NetworkAclId === p.naclId);
     const ours = (cidr: string) => nacl && managedBlocks(nacl).some((b) => b.direction === plan.direction && b.cidr === cidr && b.execution === execution.name);
     for (const c of p.create.filter((x) => ours(x.cidr))) {
-      if (nacl && denyOf(nacl, plan.direction, c.cidr, c.ruleNumber)) {
-        try {
-          await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: p.naclId, RuleNumber: c.ruleNumber, Egress: plan.direction === 'egress' }));
-        } catch (e) {
-          if (awsErrorName(e) !== ENTRY_MISSING) throw e;
-        }
-      }
+      if (nacl && denyOf(nacl, plan.direction, c.cidr, c.ruleNumber)) await deleteEntry(ec2, p.naclId, plan.direction, c.ruleNumber);
       await ec2.send(new DeleteTagsCommand({ Resources: [p.naclId], Tags: [{ Key: blockTagKey(plan.direction, c.cidr) }] }));
       out.removed.push(`${p.naclId} ${c.cidr}`);
     }

@@ -4,7 +4,7 @@ import { logger } from '../lib/logger';
 import { TAG } from '../lib/tags';
 import { WORKFLOW } from '../lib/workflow-names';
 import { authorizeRule } from './lib/changes';
-import { REPLACES_TAG, ipPermissionOf, type SavedRule } from './lib/rules';
+import { REPLACES_TAG, ipPermissionOf, sameRule, type SavedRule } from './lib/rules';
 import type { RestrictPlan } from './plan-restrict';
 
 const ec2 = createEc2Client();
@@ -50,9 +50,7 @@ export const handler = async ({ executionName, plan, replacementCidrs }: AddRepl
       const permission = { ...ipPermissionOf(rule, cidr) };
       const range = permission.IpRanges?.[0] ?? permission.Ipv6Ranges?.[0];
       if (range) range.Description = `remediation: replaces ${rule.SecurityGroupRuleId} (open to the world)`;
-      const result = await authorizeRule(ec2, rule.GroupId, Boolean(rule.IsEgress), permission, tags, (r) =>
-        Boolean(r.IsEgress) === Boolean(want.IsEgress) && r.IpProtocol === want.IpProtocol && (r.FromPort ?? -1) === (want.FromPort ?? -1) &&
-        (r.ToPort ?? -1) === (want.ToPort ?? -1) && r.CidrIpv4 === want.CidrIpv4 && r.CidrIpv6 === want.CidrIpv6);
+      const result = await authorizeRule(ec2, rule.GroupId, Boolean(rule.IsEgress), permission, tags, (r) => sameRule(r, want));
       const ours = result.created || result.existing?.Tags?.some((t) => t.Key === TAG.execution && t.Value === executionName) === true;
       added.push({ groupId: rule.GroupId, replaces: rule.SecurityGroupRuleId, cidr, created: result.created, ours, ...(result.ruleId ? { ruleId: result.ruleId } : {}) });
     }

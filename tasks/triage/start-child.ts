@@ -71,7 +71,7 @@ export const handler = async ({ workflow, target, decision, input: base, parentS
   const stateMachineArn = CHILDREN[workflow];
   if (!stateMachineArn) throw new InvalidInputError(`triage cannot start unknown workflow ${workflow}`);
   const name = childName(workflow, target, parentStartTime);
-  const input = { ...base, ...childInput(workflow, target, decision), trigger: { ...(base.trigger as Record<string, unknown> | undefined) } };
+  const input = { ...base, ...childInput(workflow, target, decision) };
   const started = await startProvenExecution(sfn, { stateMachineArn, name, input, credentials });
   if (!started.alreadyStarted) logger.info('child started', { workflow, target, executionArn: started.executionArn });
   return { workflow, target, ...started };

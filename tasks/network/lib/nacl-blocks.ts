@@ -1,4 +1,5 @@
-import { paginateDescribeNetworkAcls, type EC2Client, type NetworkAcl, type NetworkAclEntry } from '@aws-sdk/client-ec2';
+import { DeleteNetworkAclEntryCommand, paginateDescribeNetworkAcls, type EC2Client, type NetworkAcl, type NetworkAclEntry } from '@aws-sdk/client-ec2';
+import { awsErrorName } from '../../lib/errors';
 import { isIPv6 } from 'node:net';
 
 export type Direction = 'ingress' | 'egress';
@@ -84,5 +85,16 @@ export const UNBLOCK_ARN_ENV = 'UNBLOCK_STATE_MACHINE_ARN';
 
 /** NACL entry errors as EC2 names them. */
 export const ENTRY_MISSING = 'InvalidNetworkAclEntry.NotFound';
+
+/** Deletes one entry; one already missing counts as done (false: there was nothing to delete). */
+export async function deleteEntry(ec2: EC2Client, naclId: string, direction: Direction, ruleNumber: number): Promise<boolean> {
+  try {
+    await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: naclId, RuleNumber: ruleNumber, Egress: direction === 'egress' }));
+    return true;
+  } catch (error) {
+    if (awsErrorName(error) !== ENTRY_MISSING) throw error;
+    return false;
+  }
+}
 export const ENTRY_EXISTS = 'NetworkAclEntryAlreadyExists';
 export const NACL_MISSING = 'InvalidNetworkAclID.NotFound';

@@ -1,8 +1,5 @@
-import { paginateDescribeSecurityGroupRules, type EC2Client, type SecurityGroupRule } from '@aws-sdk/client-ec2';
-
-/** The only sources that count as "the world": never a referenced group, a prefix list or a narrower CIDR. */
-export const WORLD_IPV4 = '0.0.0.0/0';
-export const WORLD_IPV6 = '::/0';
+import type { SecurityGroupRule } from '@aws-sdk/client-ec2';
+import { WORLD_IPV4, WORLD_IPV6, isWorldOpen } from '../../security-groups/lib/rules';
 
 /** One rule open to the world, as the security-group review reports it. */
 export interface WorldOpenRule {
@@ -29,9 +26,9 @@ export const protocolName = (protocol: string | number): string => PROTOCOL_NAME
 export function worldOpenRules(rules: SecurityGroupRule[], options: { includeEgress?: boolean } = {}): WorldOpenRule[] {
   const open: WorldOpenRule[] = [];
   for (const rule of rules) {
-    if (rule.ReferencedGroupInfo || rule.PrefixListId) continue;
-    const cidr = rule.CidrIpv4 === WORLD_IPV4 ? WORLD_IPV4 : rule.CidrIpv6 === WORLD_IPV6 ? WORLD_IPV6 : undefined;
-    if (!cidr || (rule.IsEgress && !options.includeEgress)) continue;
+    // The one test restrict-security-groups revokes by (tasks/security-groups/lib/rules.ts).
+    if (!isWorldOpen(rule) || (rule.IsEgress && !options.includeEgress)) continue;
+    const cidr = rule.CidrIpv4 === WORLD_IPV4 ? WORLD_IPV4 : WORLD_IPV6;
     open.push({
       groupId: rule.GroupId as string,
       ruleId: rule.SecurityGroupRuleId as string,
@@ -60,14 +57,4 @@ export function portsLabel(rule: Pick<WorldOpenRule, 'protocol' | 'fromPort' | '
   if (rule.protocol === '-1') return 'all';
   if (rule.protocol !== 'tcp' && rule.protocol !== 'udp') return rule.protocol;
   return rule.fromPort === rule.toPort ? `${rule.protocol}/${rule.fromPort}` : `${rule.protocol}/${rule.fromPort}-${rule.toPort}`;
-}
-
-/** Every rule of these groups (DescribeSecurityGroupRules, paginated): the input of worldOpenRules. */
-export async function describeGroupRules(ec2: EC2Client, groupIds: string[]): Promise<SecurityGroupRule[]> {
-  if (groupIds.length === 0) return [];
-  const rules: SecurityGroupRule[] = [];
-  for await (const page of paginateDescribeSecurityGroupRules({ client: ec2 }, { Filters: [{ Name: 'group-id', Values: groupIds }] })) {
-    rules.push(...(page.SecurityGroupRules ?? []));
-  }
-  return rules;
 }

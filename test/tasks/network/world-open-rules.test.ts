@@ -1,7 +1,8 @@
 import { DescribeSecurityGroupRulesCommand, EC2Client, type SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { describeGroupRules, portsLabel, ruleCovers, worldOpenRules } from '../../../tasks/network/lib/world-open-rules';
+import { portsLabel, ruleCovers, worldOpenRules } from '../../../tasks/network/lib/world-open-rules';
+import { rulesOfGroups } from '../../../tasks/security-groups/lib/rules';
 
 const GROUP = 'sg-0aaaaaaaaaaaaaaa1';
 const rule = (id: string, overrides: Partial<SecurityGroupRule>): SecurityGroupRule => ({
@@ -40,7 +41,7 @@ describe('worldOpenRules', () => {
   });
 });
 
-describe('describeGroupRules', () => {
+describe('rulesOfGroups (the review reads the rules as restrict does)', () => {
   const ec2 = mockClient(EC2Client);
   const client = new EC2Client({});
   beforeEach(() => ec2.reset());
@@ -52,7 +53,7 @@ describe('describeGroupRules', () => {
       .resolvesOnce({ SecurityGroupRules: [rule('sgr-2', {})] });
 
     // Act
-    const rules = await describeGroupRules(client, [GROUP]);
+    const rules = [...(await rulesOfGroups(client, [GROUP])).values()].flat();
 
     // Assess
     expect(rules.map((r) => r.SecurityGroupRuleId)).toEqual(['sgr-1', 'sgr-2']);
@@ -60,7 +61,7 @@ describe('describeGroupRules', () => {
   });
 
   it('asks nothing for no group', async () => {
-    expect(await describeGroupRules(client, [])).toEqual([]);
+    expect([...(await rulesOfGroups(client, [])).values()]).toEqual([]);
     expect(ec2).not.toHaveReceivedCommand(DescribeSecurityGroupRulesCommand);
   });
 });

@@ -113,6 +113,21 @@ describe('plan-block', () => {
     expect(asks).toMatchObject({ outcome: 'PROCEED', approvalRequired: true, approvalThreshold: 1, expiresAt: '2026-03-01T13:00:00.000Z' });
   });
 
+  it('counts the instances of every DescribeInstances page behind the NACL, so a large subnet cannot slip under the approval threshold', async () => {
+    // Prepare: two instances, one per page
+    ec2.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [nacl([allow(100)], {}, [SUBNET_A])] });
+    ec2.on(DescribeInstancesCommand)
+      .resolvesOnce({ Reservations: [{ Instances: [{ InstanceId: 'i-0aaaaaaaaaaaaaaa1', SubnetId: SUBNET_A }] }], NextToken: 'page-2' })
+      .resolvesOnce({ Reservations: [{ Instances: [{ InstanceId: 'i-0aaaaaaaaaaaaaaa2', SubnetId: SUBNET_A }] }] });
+
+    // Act
+    const out = await handler({ request: request({ approvalThreshold: 2 }), execution: EXECUTION });
+
+    // Assess: 1 subnet + 2 instances is above a threshold of 2
+    expect(out).toMatchObject({ served: { subnets: 1, instances: 2 }, approvalRequired: true });
+    expect(ec2).toHaveReceivedCommandTimes(DescribeInstancesCommand, 2);
+  });
+
   it('refuses an expiresAt that is not after the start', async () => {
     ec2.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [nacl([allow(100)])] });
 
