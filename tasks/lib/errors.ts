@@ -51,6 +51,18 @@ export const TRANSIENT_ERRORS = [
  */
 export const CAPACITY_ERRORS = ['InsufficientInstanceCapacity', 'InstanceLimitExceeded', 'Unsupported'] as const;
 
+/**
+ * EC2's answers for a resource id that names nothing (any more): the lock steps treat them alike, whatever
+ * the resource a workflow locks (instance, volume, snapshot, security group, NACL, VPC, subnet, ENI, image).
+ */
+export const EC2_NOT_FOUND_ERRORS = [
+  'InvalidInstanceID.NotFound', 'InvalidVolume.NotFound', 'InvalidSnapshot.NotFound', 'InvalidGroup.NotFound',
+  'InvalidNetworkAclID.NotFound', 'InvalidVpcID.NotFound', 'InvalidSubnetID.NotFound', 'InvalidNetworkInterfaceID.NotFound',
+  'InvalidAMIID.NotFound',
+] as const;
+
+export const isEc2NotFound = (error: unknown): boolean => (EC2_NOT_FOUND_ERRORS as readonly string[]).includes(awsErrorName(error) ?? '');
+
 /** A volume or instance is briefly busy (an attach/detach still settling): retried while putting originals back. */
 export const BUSY_ERRORS = ['IncorrectState', 'VolumeInUse'] as const;
 

@@ -5,7 +5,7 @@ import { createDynamoDbClient } from '../lib/clients/dynamodb';
 import { createEc2Client } from '../lib/clients/ec2';
 import { createSfnClient } from '../lib/clients/sfn';
 import { readEnv, requiredString } from '../lib/env';
-import { ResourceLockedError, awsErrorName } from '../lib/errors';
+import { ResourceLockedError, awsErrorName, isEc2NotFound } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, lockKeyOf, isConditionFailed, type LockState } from './lib/lock';
 
@@ -74,7 +74,7 @@ async function tagInstance(instanceId: string, executionName: string): Promise<s
     await ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: LOCK_TAG, Value: executionName }] }));
     return instanceId;
   } catch (error) {
-    if (awsErrorName(error) === 'InvalidInstanceID.NotFound' || awsErrorName(error) === 'InvalidInstanceID.Malformed') return undefined;
+    if (isEc2NotFound(error) || awsErrorName(error) === 'InvalidInstanceID.Malformed') return undefined;
     throw error;
   }
 }

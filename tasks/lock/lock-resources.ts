@@ -1,11 +1,10 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
-import { ResourceNotFoundError, awsErrorName } from '../lib/errors';
+import { ResourceNotFoundError, isEc2NotFound } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { LOCK_TAG, type LockState } from './lib/lock';
 
 const ec2 = createEc2Client();
-const NOT_FOUND = new Set(['InvalidVolume.NotFound', 'InvalidInstanceID.NotFound', 'InvalidSnapshot.NotFound', 'InvalidGroup.NotFound']);
 
 export interface LockResourcesEvent {
   lock: LockState;
@@ -32,7 +31,7 @@ export const handler = async ({ lock, executionName, resources }: LockResourcesE
   try {
     await ec2.send(new CreateTagsCommand({ Resources: resources, Tags: [{ Key: LOCK_TAG, Value: executionName }] }));
   } catch (error) {
-    if (NOT_FOUND.has(awsErrorName(error) ?? '')) throw new ResourceNotFoundError(`cannot lock ${resources.join(', ')}: ${(error as Error).message}`);
+    if (isEc2NotFound(error)) throw new ResourceNotFoundError(`cannot lock ${resources.join(', ')}: ${(error as Error).message}`);
     throw error;
   }
   logger.info('resources locked', { resources });

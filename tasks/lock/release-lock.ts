@@ -3,14 +3,13 @@ import { DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { createDynamoDbClient } from '../lib/clients/dynamodb';
 import { createEc2Client } from '../lib/clients/ec2';
 import { readEnv, requiredString } from '../lib/env';
-import { awsErrorName } from '../lib/errors';
+import { isEc2NotFound } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, isConditionFailed, isResourceLock, lockTaggedResources, type LockState } from './lib/lock';
 
 const dynamodb = createDynamoDbClient();
 const ec2 = createEc2Client();
 const { [LOCK_TABLE_ENV]: TABLE } = readEnv({ [LOCK_TABLE_ENV]: requiredString });
-const GONE = new Set(['InvalidInstanceID.NotFound', 'InvalidVolume.NotFound', 'InvalidGroup.NotFound']);
 
 export interface ReleaseLockEvent {
   lock: LockState;
@@ -34,12 +33,12 @@ async function untag(resources: string[], executionName: string): Promise<void> 
   try {
     await deleteLockTag(resources, executionName);
   } catch (error) {
-    if (!GONE.has(awsErrorName(error) ?? '')) throw error;
+    if (!isEc2NotFound(error)) throw error;
     for (const resource of resources) {
       try {
         await deleteLockTag([resource], executionName);
       } catch (each) {
-        if (!GONE.has(awsErrorName(each) ?? '')) throw each;
+        if (!isEc2NotFound(each)) throw each;
       }
     }
   }

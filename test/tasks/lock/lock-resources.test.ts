@@ -60,6 +60,20 @@ describe('lock-resources', () => {
     await expect(attempt).rejects.toMatchObject({ name: 'ResourceNotFoundError', message: expect.stringContaining('vol-0bbbbbbbbbbbbbbbb') });
   });
 
+  it.each(['InvalidGroup.NotFound', 'InvalidNetworkAclID.NotFound', 'InvalidSnapshot.NotFound', 'InvalidAMIID.NotFound'])(
+    'any locked resource gone (%s) is ResourceNotFoundError too, whatever the workflow locks',
+    async (errorName) => {
+      // Prepare
+      ec2.on(CreateTagsCommand).rejects(awsError(errorName));
+
+      // Act
+      const attempt = lock(['sg-0aaaaaaaaaaaaaaaa']);
+
+      // Assess
+      await expect(attempt).rejects.toMatchObject({ name: 'ResourceNotFoundError' });
+    },
+  );
+
   it('throttling propagates, for the state machine to retry', async () => {
     // Prepare
     ec2.on(CreateTagsCommand).rejects(awsError('RequestLimitExceeded'));

@@ -153,6 +153,19 @@ describe('release-lock', () => {
     expect(dynamodb).toHaveReceivedCommandWith(DeleteItemCommand, OWN_ITEM_ONLY);
   });
 
+  it('a security group deleted meanwhile (InvalidGroup.NotFound) still has its lock item deleted', async () => {
+    // Prepare
+    ec2.on(DeleteTagsCommand).rejects(awsError('InvalidGroup.NotFound'));
+    dynamodb.on(DeleteItemCommand).resolves({});
+
+    // Act
+    const out = await release();
+
+    // Assess
+    expect(out).toMatchObject({ released: true });
+    expect(dynamodb).toHaveReceivedCommandWith(DeleteItemCommand, OWN_ITEM_ONLY);
+  });
+
   it('a volume deleted between the lookup and the untagging: the others are still untagged, one at a time', async () => {
     // Prepare
     tagged([INSTANCE_ID], VOLUME_IDS);
