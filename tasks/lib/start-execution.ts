@@ -26,6 +26,23 @@ export interface ProvenStart {
 export const executionArnOf = (stateMachineArn: string, name: string): string => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
 /**
+ * Starts the named execution once: ExecutionAlreadyExists is a start an earlier attempt made (a retry after a
+ * lost answer or a throttle, or a second delivery of the same event), which is why callers name executions
+ * deterministically. Every other error is thrown (throttling for the state's Retry).
+ */
+export async function startNamedExecution(
+  sfn: SFNClient, { stateMachineArn, name, input }: { stateMachineArn: string; name: string; input: string },
+): Promise<{ executionArn: string; alreadyStarted: boolean }> {
+  try {
+    const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input }));
+    return { executionArn: out.executionArn ?? executionArnOf(stateMachineArn, name), alreadyStarted: false };
+  } catch (error) {
+    if (awsErrorName(error) !== 'ExecutionAlreadyExists') throw error;
+    return { executionArn: executionArnOf(stateMachineArn, name), alreadyStarted: true };
+  }
+}
+
+/**
  * Starts one named child execution whose trigger carries an identity proof signed for `start:<child execution>`
  * (the child verifies it: tasks/lib/identity/trigger.ts). Idempotent by name: ExecutionAlreadyExists is a start
  * an earlier attempt made; every other error is thrown (throttling for the state's Retry).
@@ -35,11 +52,5 @@ export async function startProvenExecution(sfn: SFNClient, { stateMachineArn, na
   const proof = await signIdentityProof('start', executionArn, { credentials });
   const body = { ...input, trigger: { ...input.trigger, proof } };
   const at = new Date().toISOString();
-  try {
-    const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(body) }));
-    return { executionArn: out.executionArn ?? executionArn, name, alreadyStarted: false, at };
-  } catch (error) {
-    if (awsErrorName(error) !== 'ExecutionAlreadyExists') throw error;
-    return { executionArn, name, alreadyStarted: true, at };
-  }
+  return { ...(await startNamedExecution(sfn, { stateMachineArn, name, input: JSON.stringify(body) })), name, at };
 }

@@ -1,8 +1,8 @@
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createSfnClient } from '../lib/clients/sfn';
 import { readEnv, requiredString } from '../lib/env';
-import { awsErrorName, InvalidInputError } from '../lib/errors';
+import { InvalidInputError } from '../lib/errors';
 import { logger } from '../lib/logger';
+import { startNamedExecution } from '../lib/start-execution';
 import { WORKFLOW } from '../lib/workflow-names';
 import { chunkCount, chunkEvent, chunkExecutionName, instanceIdsOf, parseStartInstancesEvent, type StartInstancesEvent } from './lib/start-event';
 
@@ -31,13 +31,7 @@ async function startChunk(raw: Record<string, unknown>, event: StartInstancesEve
   // Named by the event and the chunk (not by time): a retry, or a second delivery of the event, finds the same execution.
   const name = chunkExecutionName(WORKFLOW.triageStartInstances, event.detail.eventID, index);
   const input = JSON.stringify(chunkEvent(raw, event, index, parentExecution));
-  try {
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: TRIAGE_STATE_MACHINE_ARN, name, input }));
-    return false;
-  } catch (error) {
-    if (awsErrorName(error) !== 'ExecutionAlreadyExists') throw error;
-    return true;
-  }
+  return (await startNamedExecution(sfn, { stateMachineArn: TRIAGE_STATE_MACHINE_ARN, name, input })).alreadyStarted;
 }
 
 /**
