@@ -3,8 +3,9 @@ import { TAG, tagValue } from '../../lib/tags';
 import { describedAs } from './account';
 import type { Deletion, Refusal, Retained } from './types';
 
-const newestFirst = (a: Snapshot, b: Snapshot) => String(b.StartTime ?? '').localeCompare(String(a.StartTime ?? ''));
+// StartTime is a Date from the SDK, an ISO string once it has passed through a state's JSON: compare it as ISO text.
 const dateOf = (s: Snapshot) => (s.StartTime instanceof Date ? s.StartTime.toISOString() : String(s.StartTime ?? ''));
+const newestFirst = (a: Snapshot, b: Snapshot) => dateOf(b).localeCompare(dateOf(a));
 
 /**
  * Retained snapshots whose retention passed, per lineage (the volume whose data they hold, `remediation:source-volume`):
