@@ -1,9 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, buildExpireRetainedDefinition, type ExpireRetainedTask } from '../../workflows/expire-retained';
@@ -46,15 +47,33 @@ export const EXPIRE_RETAINED_TASK_SPECS: Record<ExpireRetainedTask, TaskSpec<Rec
   'build-expiry-report': { entry: 'tasks/expire/build-expiry-report.ts', grants: [] },
 };
 
+/** Named like the state machines (remediation-<workflow>), so the role's trust can name this one schedule. */
+export const SCHEDULE_NAME = `${STATE_MACHINE_PREFIX}${WORKFLOW.expireRetained}-daily`;
+
 /**
- * The daily run: an EventBridge Scheduler schedule the stack owns. Its role (made by the target) may only start this
- * state machine, and only be assumed by the scheduler for this account's schedules.
+ * The daily run: an EventBridge Scheduler schedule the stack owns, with a role of its own (the target's default role is
+ * one per stack, shared by every schedule target): assumed only by the scheduler for this schedule, and able only to
+ * start this state machine.
  */
 function scheduleDaily(scope: Construct, stateMachine: sfn.IStateMachine): void {
+  const stack = Stack.of(scope);
+  const role = new iam.Role(scope, 'ScheduleRole', {
+    description: 'expire-retained daily schedule: starts the expire-retained state machine, nothing else',
+    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: {
+        StringEquals: {
+          'aws:SourceAccount': stack.account,
+          'aws:SourceArn': stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `default/${SCHEDULE_NAME}` }),
+        },
+      },
+    }),
+  });
   new scheduler.Schedule(scope, 'Daily', {
+    scheduleName: SCHEDULE_NAME,
     description: 'expire-retained: deletes what remediations retained once remediation:retain-until has passed, after safety checks',
     schedule: scheduler.ScheduleExpression.expression(EXPIRY_SCHEDULE),
     target: new targets.StepFunctionsStartExecution(stateMachine, {
+      role,
       input: scheduler.ScheduleTargetInput.fromObject(SCHEDULED_INPUT),
       // A missed day is taken by the next: no need to retry for long.
       retryAttempts: 3,
