@@ -4,6 +4,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { SCHEDULED_INPUT } from '../../tasks/expire/lib/schema';
 import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
@@ -13,8 +14,6 @@ import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
 
 /** Once a day, 03:00 UTC: after the day's remediations, before people start theirs in most time zones. */
 export const EXPIRY_SCHEDULE = 'cron(0 3 * * ? *)';
-/** What the schedule starts the workflow with: the same input a person would give it. */
-export const SCHEDULED_INPUT = { mode: 'apply', trigger: { source: 'eventbridge', principal: 'scheduler:expire-retained-daily' } } as const;
 
 /** `remediation:hold` = true, in any letter case: an operator keeps it, whatever its retain-until says. */
 const HELD = { StringEqualsIgnoreCase: { [`aws:ResourceTag/${TAG.hold}`]: 'true' } };

@@ -17,6 +17,7 @@ export interface ExpiryReport extends WorkflowReport {
   refused: Refusal[];
   deferred: string[];
   notYetDue: ExpiryPlan['notYetDue'];
+  omitted?: ExpiryPlan['omitted'];
   /** What this workflow never deletes yet, said in every report. */
   forensicSnapshots: string;
 }
@@ -46,6 +47,7 @@ export const handler = async ({ request, execution, plan, work }: BuildExpiryRep
     refused: [...plan.refused, ...work.deleted.refused],
     deferred: plan.deferred,
     notYetDue: plan.notYetDue,
+    ...(plan.omitted ? { omitted: plan.omitted } : {}),
     forensicSnapshots: FORENSIC_NOTE,
   };
   logger.info('report', { outcome: report.outcome, actions: actions.length, refused: report.refused.length });

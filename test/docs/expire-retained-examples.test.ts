@@ -1,8 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { jsonSchemas } from '../../docs/generate';
-import { SCHEDULED_INPUT } from '../../infra/workflows/expire-retained';
-import { expireRetainedInputSchema } from '../../tasks/expire/lib/schema';
+import { SCHEDULED_INPUT, expireRetainedInputSchema } from '../../tasks/expire/lib/schema';
 
 const examples = path.join(__dirname, '..', '..', 'docs', 'examples', 'expire-retained');
 

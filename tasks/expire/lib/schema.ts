@@ -11,3 +11,6 @@ export const expireRetainedInputSchema = z
   .check(z.describe('Input of the expire-retained workflow (the daily schedule starts it with {"mode": "apply", "trigger": {"source": "eventbridge"}}).'));
 
 export type ExpireRetainedInput = z.output<typeof expireRetainedInputSchema>;
+
+/** What the daily schedule starts the workflow with (infra/workflows/expire-retained.ts): the input a person would give. */
+export const SCHEDULED_INPUT = { mode: 'apply', trigger: { source: 'eventbridge', principal: 'scheduler:expire-retained-daily' } } as const;

@@ -31,6 +31,8 @@ export interface ExpiryJudgement {
 }
 
 export interface ExpiryPlan extends ExpiryJudgement {
+  /** How many refusals and not-yet-due entries were left off the lists (plan-expiry MAX_LISTED). */
+  omitted?: { refused: number; notYetDue: number };
   outcome: Outcome;
   region: string;
   checkedAt: string;

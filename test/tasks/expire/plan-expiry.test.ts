@@ -51,6 +51,18 @@ describe('plan-expiry', () => {
 
     expect([plan.outcome, plan.delete, plan.refused.map((r) => r.resourceId)]).toEqual(['NO_ACTION', [], [ORIGINAL]]);
   });
+
+  it('lists at most 200 refusals and 100 not-yet-due, counting the rest in omitted', async () => {
+    const refusedOnes = Array.from({ length: 203 }, (_, i) => vol(`vol-0r${String(i).padStart(15, '0')}`, 'in-use', { Tags: retained({ 'remediation:replaced-by': REPLACEMENT }) }));
+    const notDue = Array.from({ length: 101 }, (_, i) => vol(`vol-0n${String(i).padStart(15, '0')}`, 'available', { Tags: retained({ 'remediation:retain-until': '2027-01-01' }) }));
+    ec2.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+    ec2.on(DescribeVolumesCommand, { Filters: [{ Name: 'tag-key', Values: ['remediation:retain-until'] }] }).resolves({ Volumes: [...refusedOnes, ...notDue] });
+    ec2.on(DescribeSnapshotsCommand).resolves({ Snapshots: [] });
+
+    const plan = await handler({ request: request('apply'), execution: EXECUTION });
+
+    expect([plan.refused.length, plan.notYetDue.length, plan.omitted]).toEqual([200, 100, { refused: 3, notYetDue: 1 }]);
+  });
 });
 
 describe('readAccount', () => {
