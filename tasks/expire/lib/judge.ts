@@ -67,12 +67,11 @@ export function judge(view: AccountView, now: Date, max = MAX_DELETIONS): Expiry
   };
   for (const { item, resource } of volumes.filter((c) => c.item.kind === 'rolled-back-volume')) {
     const lineage = tagValue(resource.Tags, TAG.sourceVolume);
-    const why = lineage ? otherCopy(lineage, item.resourceId) : undefined;
     const reason = resource.State !== 'available' ? `is ${resource.State}${attachedTo(resource)}: someone uses it`
-      : !lineage ? `carries no ${TAG.sourceVolume}: whose data it holds is unknown`
-        : !why ? `the only copy left of ${lineage}'s data` : undefined;
-    if (reason || !why) refused.push({ ...item, reason: reason ?? 'no other copy' });
-    else deletions.push({ ...item, why, before: describedAs(resource) });
+      : !lineage ? `carries no ${TAG.sourceVolume}: whose data it holds is unknown` : undefined;
+    const why = reason || !lineage ? undefined : otherCopy(lineage, item.resourceId);
+    if (why) deletions.push({ ...item, why, before: describedAs(resource) });
+    else refused.push({ ...item, reason: reason ?? `the only copy left of ${lineage as string}'s data` });
   }
   const ordered = deletions.sort((a, b) => a.resourceId.localeCompare(b.resourceId));
   return {
