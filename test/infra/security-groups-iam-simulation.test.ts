@@ -70,6 +70,21 @@ const WORKFLOWS: Record<'RestrictSecurityGroups' | 'RestoreSecurityGroups', Reco
       ...['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'].flatMap(onLockedGroup),
       ['ec2:AuthorizeSecurityGroupIngress on a locked group', req('ec2:AuthorizeSecurityGroupIngress', GROUP, LOCKED), 'ImplicitlyDenied'],
     ],
+    // The rollback: the saved rules back (with their own tags) and the replacements revoked, only on groups still locked.
+    [RESTRICT_TASK_SPECS['authorize-rules'].entry]: [
+      ...['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'].flatMap((a): Case[] => [...onLockedGroup(a), [`${a}: the saved rule with its own tags`, req(a, RULE, { 'aws:TagKeys': ['owner'] }), 'Allowed']]),
+      ['ec2:RevokeSecurityGroupIngress on a locked group', req('ec2:RevokeSecurityGroupIngress', GROUP, LOCKED), 'ImplicitlyDenied'],
+      ...tagRuleOnCreate,
+    ],
+    [RESTRICT_TASK_SPECS['remove-replacements'].entry]: [
+      ...['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'].flatMap(onLockedGroup),
+      ['ec2:AuthorizeSecurityGroupIngress on a locked group', req('ec2:AuthorizeSecurityGroupIngress', GROUP, LOCKED), 'ImplicitlyDenied'],
+    ],
+    [RESTRICT_TASK_SPECS['finish-rollback'].entry]: [
+      ...tableOnly('dynamodb:UpdateItem'),
+      ['dynamodb:PutItem on the case table', req('dynamodb:PutItem', TABLE), 'ImplicitlyDenied'],
+      ['ec2:AuthorizeSecurityGroupIngress on a locked group', req('ec2:AuthorizeSecurityGroupIngress', GROUP, LOCKED), 'ImplicitlyDenied'],
+    ],
     ...KIT,
   },
   RestoreSecurityGroups: {
