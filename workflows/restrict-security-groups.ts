@@ -11,8 +11,8 @@ export const WORKFLOW_NAME = WORKFLOW.restrictSecurityGroups;
 /** One Lambda per task (tasks/security-groups/<task>.ts). */
 export const RESTRICT_TASKS = [
   'validate-restrict-input', 'plan-restrict', 'save-rules', 'add-replacements', 'revoke-rules', 'verify-restricted', 'build-restrict-report',
-  // The rollback: restore's own authorize-rules and remove-replacements, on a plan read from the account.
-  'plan-rollback', 'authorize-rules', 'remove-replacements', 'finish-rollback',
+  // The rollback: restore's own steps (tasks/security-groups/lib/undo.ts) on what the account shows, then a fresh read.
+  'roll-back-restrict', 'finish-rollback',
 ] as const;
 export type RestrictTask = (typeof RESTRICT_TASKS)[number];
 
@@ -27,9 +27,7 @@ export const States = {
   revokeRules: 'RevokeRules',
   verifyRestricted: 'VerifyRestricted',
   buildReport: SkeletonStates.buildReport,
-  planRollback: 'PlanRollback',
-  reauthorizeRevokedRules: 'ReauthorizeRevokedRules',
-  removeAddedReplacements: 'RemoveAddedReplacements',
+  rollBack: 'RollBack',
   finishRollback: 'FinishRollback',
   routeRollbackOutcome: 'RouteRollbackOutcome',
   rolledBack: 'RolledBack',
@@ -55,7 +53,7 @@ export function buildRestrictDefinition(scope: Construct, fns: Record<RestrictTa
     preflightState: States.planRestrict,
     preflightPayload: { 'request.$': '$.request', 'execution.$': '$.execution', 'vpcId.$': '$.target' },
     // Every path the report reads exists, whatever the ending.
-    work: { replacements: [], revoked: [], verification: {}, reauthorized: [], removedReplacements: [], rollbackErrors: {} },
+    work: { replacements: [], revoked: [], verification: {}, rolledBack: { reauthorized: [], removedReplacements: [] }, rollbackErrors: {} },
     apply: (report) => {
       const save = lambdaTask(scope, States.saveRules, fns['save-rules'], {
         payload: { 'executionName.$': '$.execution.name', 'plan.$': '$.plan', ...REPLACEMENTS }, resultPath: '$.work.saved',
@@ -77,15 +75,15 @@ export function buildRestrictDefinition(scope: Construct, fns: Record<RestrictTa
 }
 
 /**
- * PlanRollback (from the account: what this run revoked and added) -> ReauthorizeRevokedRules -> RemoveAddedReplacements
- * -> FinishRollback (a fresh read, rule by rule) -> RemediationRolledBack, or RollbackFailedError with what a person must do.
- * Every step is attempted whatever the one before it did: a failed step is recorded and FinishRollback reads the truth.
+ * RollBack (from the account: what this run revoked and added, put back) -> FinishRollback (a fresh read, rule by rule)
+ * -> RemediationRolledBack, or RollbackFailedError with what a person must do. RollBack failing outright still goes to
+ * FinishRollback, which reads the truth.
  */
 function rollbackPath(scope: Construct, fns: Record<RestrictTask, IFunction>): sfn.IChainable {
   const finish = lambdaTask(scope, States.finishRollback, fns['finish-rollback'], {
     payload: {
       'executionName.$': '$.execution.name', 'vpcId.$': '$.plan.vpcId', 'plan.$': '$.plan', 'error.$': '$.work.error',
-      'reauthorized.$': '$.work.reauthorized', 'removedReplacements.$': '$.work.removedReplacements', 'rollbackErrors.$': '$.work.rollbackErrors',
+      'reauthorized.$': '$.work.rolledBack.reauthorized', 'removedReplacements.$': '$.work.rolledBack.removedReplacements', 'rollbackErrors.$': '$.work.rollbackErrors',
     },
     resultPath: '$.work.rollback',
   });
@@ -95,13 +93,7 @@ function rollbackPath(scope: Construct, fns: Record<RestrictTask, IFunction>): s
     .when(sfn.Condition.booleanEquals('$.work.rollback.allRestored', true),
       new sfn.Fail(scope, States.rolledBack, { error: ErrorNames.remediationRolledBack, causePath: '$.work.rollback.cause' }))
     .otherwise(new sfn.Fail(scope, States.rollbackIncomplete, { error: ErrorNames.rollbackFailed, causePath: '$.work.rollback.cause' })));
-  const remove = lambdaTask(scope, States.removeAddedReplacements, fns['remove-replacements'], {
-    payload: { 'plan.$': '$.work.rollbackPlan', keepGoing: true }, resultPath: '$.work.removedReplacements',
-  }).addCatch(finish, { resultPath: '$.work.rollbackErrors.removeReplacements' });
-  const reauthorize = lambdaTask(scope, States.reauthorizeRevokedRules, fns['authorize-rules'], {
-    payload: { 'plan.$': '$.work.rollbackPlan', keepGoing: true }, resultPath: '$.work.reauthorized',
-  }).addCatch(remove, { resultPath: '$.work.rollbackErrors.reauthorize' });
-  return lambdaTask(scope, States.planRollback, fns['plan-rollback'], {
-    payload: { 'executionName.$': '$.execution.name', 'plan.$': '$.plan' }, resultPath: '$.work.rollbackPlan',
-  }).addCatch(finish, { resultPath: '$.work.rollbackErrors.plan' }).next(reauthorize).next(remove).next(finish);
+  return lambdaTask(scope, States.rollBack, fns['roll-back-restrict'], {
+    payload: { 'executionName.$': '$.execution.name', 'plan.$': '$.plan' }, resultPath: '$.work.rolledBack',
+  }).addCatch(finish, { resultPath: '$.work.rollbackErrors.rollBack' }).next(finish);
 }

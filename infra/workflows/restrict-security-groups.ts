@@ -25,12 +25,10 @@ export const RESTRICT_TASK_SPECS: Record<RestrictTask, TaskSpec<SecurityGroupRes
   'verify-restricted': { entry: 'tasks/security-groups/verify-restricted.ts', grants: [ec2Describe('DescribeSecurityGroupRules')] },
   'build-restrict-report': { entry: 'tasks/security-groups/build-restrict-report.ts', grants: [] },
   // The rollback after a failure past SaveRules, still under the lock: the groups carry remediation:lock throughout.
-  'plan-rollback': { entry: 'tasks/security-groups/plan-rollback.ts', grants: [ec2Describe('DescribeSecurityGroupRules')] },
-  'authorize-rules': {
-    entry: 'tasks/security-groups/authorize-rules.ts',
-    grants: [ec2Describe('DescribeSecurityGroupRules'), sgRuleChange('Authorize'), sgRuleTagOnCreate],
+  'roll-back-restrict': {
+    entry: 'tasks/security-groups/roll-back-restrict.ts',
+    grants: [ec2Describe('DescribeSecurityGroupRules'), sgRuleChange('Authorize'), sgRuleChange('Revoke'), sgRuleTagOnCreate],
   },
-  'remove-replacements': { entry: 'tasks/security-groups/remove-replacements.ts', grants: [sgRuleChange('Revoke')] },
   'finish-rollback': {
     entry: 'tasks/security-groups/finish-rollback.ts', environment: storeEnvironment,
     grants: [ec2Describe('DescribeSecurityGroupRules'), storeAccess('UpdateItem')],

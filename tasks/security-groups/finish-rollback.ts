@@ -12,7 +12,7 @@ import { rulesOfGroups, type SavedRule } from './lib/rules';
 import { SG_STORE_ENV, markRolledBack } from './lib/store';
 import { backAs } from './lib/undo';
 import type { RestrictPlan } from './plan-restrict';
-import type { RemovedReplacement } from './remove-replacements';
+import type { RemovedReplacement } from './lib/undo';
 
 const dynamodb = createDynamoDbClient();
 const ec2 = createEc2Client();

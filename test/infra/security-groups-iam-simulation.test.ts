@@ -71,14 +71,11 @@ const WORKFLOWS: Record<'RestrictSecurityGroups' | 'RestoreSecurityGroups', Reco
       ['ec2:AuthorizeSecurityGroupIngress on a locked group', req('ec2:AuthorizeSecurityGroupIngress', GROUP, LOCKED), 'ImplicitlyDenied'],
     ],
     // The rollback: the saved rules back (with their own tags) and the replacements revoked, only on groups still locked.
-    [RESTRICT_TASK_SPECS['authorize-rules'].entry]: [
+    [RESTRICT_TASK_SPECS['roll-back-restrict'].entry]: [
       ...['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'].flatMap((a): Case[] => [...onLockedGroup(a), [`${a}: the saved rule with its own tags`, req(a, RULE, { 'aws:TagKeys': ['owner'] }), 'Allowed']]),
-      ['ec2:RevokeSecurityGroupIngress on a locked group', req('ec2:RevokeSecurityGroupIngress', GROUP, LOCKED), 'ImplicitlyDenied'],
-      ...tagRuleOnCreate,
-    ],
-    [RESTRICT_TASK_SPECS['remove-replacements'].entry]: [
       ...['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'].flatMap(onLockedGroup),
-      ['ec2:AuthorizeSecurityGroupIngress on a locked group', req('ec2:AuthorizeSecurityGroupIngress', GROUP, LOCKED), 'ImplicitlyDenied'],
+      ...tagRuleOnCreate,
+      ['dynamodb:PutItem on the case table', req('dynamodb:PutItem', TABLE), 'ImplicitlyDenied'],
     ],
     [RESTRICT_TASK_SPECS['finish-rollback'].entry]: [
       ...tableOnly('dynamodb:UpdateItem'),

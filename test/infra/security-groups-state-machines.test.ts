@@ -17,7 +17,7 @@ const EXPECTED_RETRY = [
 ];
 
 /** A failure once a rule may have changed: into the rollback, with the error kept for its report. */
-const TO_ROLLBACK = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: Restrict.planRollback }];
+const TO_ROLLBACK = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: Restrict.rollBack }];
 
 let restrict: ParsedStateMachine;
 let restore: ParsedStateMachine;
@@ -64,7 +64,7 @@ describe('restrict-security-groups state machine', () => {
       ResultPath: '$.plan', TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Next: S.initWork,
     });
     expect(stateNamed(restrict.states, S.initWork)).toEqual({
-      Type: 'Pass', Parameters: { replacements: [], revoked: [], verification: {}, reauthorized: [], removedReplacements: [], rollbackErrors: {} }, ResultPath: '$.work', Next: S.routeByPlan,
+      Type: 'Pass', Parameters: { replacements: [], revoked: [], verification: {}, rolledBack: { reauthorized: [], removedReplacements: [] }, rollbackErrors: {} }, ResultPath: '$.work', Next: S.routeByPlan,
     });
     expect(stateNamed(restrict.states, S.routeByPlan)).toEqual({
       Type: 'Choice', Choices: [{ Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: S.buildReport }], Default: S.lockResources,
@@ -93,26 +93,16 @@ describe('restrict-security-groups state machine', () => {
     for (const [, state] of restrict.states) for (const retry of state.Retry ?? []) expect(retry.ErrorEquals).not.toContain('States.ALL');
     expect([...restrict.states].filter(([, s]) => s.Catch).map(([name]) => name).sort()).toEqual([
       S.remediation, Restrict.addReplacements, Restrict.revokeRules, Restrict.verifyRestricted,
-      Restrict.planRollback, Restrict.reauthorizeRevokedRules, Restrict.removeAddedReplacements, Restrict.finishRollback,
+      Restrict.rollBack, Restrict.finishRollback,
     ].sort());
     expect(stateNamed(restrict.states, Restrict.saveRules).Catch).toBeUndefined();
   });
 
-  it('rolls back from the account: plan, re-authorize, remove the replacements, each attempted whatever the one before did', () => {
-    expect(stateNamed(restrict.states, S.initWork)).toMatchObject({ Parameters: { reauthorized: [], removedReplacements: [], rollbackErrors: {} } });
-    expect(task(restrict, Restrict.planRollback)).toEqual({
-      Type: 'Task', Parameters: { 'executionName.$': '$.execution.name', 'plan.$': '$.plan' }, ResultPath: '$.work.rollbackPlan',
-      TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackErrors.plan', Next: Restrict.finishRollback }],
-      Next: Restrict.reauthorizeRevokedRules,
-    });
-    expect(task(restrict, Restrict.reauthorizeRevokedRules)).toEqual({
-      Type: 'Task', Parameters: { 'plan.$': '$.work.rollbackPlan', keepGoing: true }, ResultPath: '$.work.reauthorized',
-      TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackErrors.reauthorize', Next: Restrict.removeAddedReplacements }],
-      Next: Restrict.removeAddedReplacements,
-    });
-    expect(task(restrict, Restrict.removeAddedReplacements)).toEqual({
-      Type: 'Task', Parameters: { 'plan.$': '$.work.rollbackPlan', keepGoing: true }, ResultPath: '$.work.removedReplacements',
-      TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackErrors.removeReplacements', Next: Restrict.finishRollback }],
+  it('rolls back from the account, and goes on to the fresh read whatever the rollback step did', () => {
+    expect(stateNamed(restrict.states, S.initWork)).toMatchObject({ Parameters: { rolledBack: { reauthorized: [], removedReplacements: [] }, rollbackErrors: {} } });
+    expect(task(restrict, Restrict.rollBack)).toEqual({
+      Type: 'Task', Parameters: { 'executionName.$': '$.execution.name', 'plan.$': '$.plan' }, ResultPath: '$.work.rolledBack',
+      TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackErrors.rollBack', Next: Restrict.finishRollback }],
       Next: Restrict.finishRollback,
     });
   });
@@ -122,7 +112,7 @@ describe('restrict-security-groups state machine', () => {
       Type: 'Task',
       Parameters: {
         'executionName.$': '$.execution.name', 'vpcId.$': '$.plan.vpcId', 'plan.$': '$.plan', 'error.$': '$.work.error',
-        'reauthorized.$': '$.work.reauthorized', 'removedReplacements.$': '$.work.removedReplacements', 'rollbackErrors.$': '$.work.rollbackErrors',
+        'reauthorized.$': '$.work.rolledBack.reauthorized', 'removedReplacements.$': '$.work.rolledBack.removedReplacements', 'rollbackErrors.$': '$.work.rollbackErrors',
       },
       ResultPath: '$.work.rollback', TimeoutSeconds: 60, Retry: EXPECTED_RETRY,
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackError', Next: Restrict.rollbackFailed }], Next: Restrict.routeRollbackOutcome,

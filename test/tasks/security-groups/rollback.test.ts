@@ -4,10 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { EXECUTION, GROUP, HTTPS, OTHER_GROUP, REPLACEMENT, SSH, SSH6, TABLE, TRIGGER, VPC, groupPlan, restorePlan, rule } from './fixtures';
 import { awsError } from '../fixtures';
-import { handler as planRollback } from '../../../tasks/security-groups/plan-rollback';
+import { handler as rollBack } from '../../../tasks/security-groups/roll-back-restrict';
 import { handler as finishRollback, MAX_CAUSE } from '../../../tasks/security-groups/finish-rollback';
-import { handler as authorize } from '../../../tasks/security-groups/authorize-rules';
-import { handler as removeReplacements } from '../../../tasks/security-groups/remove-replacements';
 import { handler as planRestore } from '../../../tasks/security-groups/plan-restore';
 
 const ec2 = mockClient(EC2Client);
@@ -21,61 +19,68 @@ const FAILURE = { Error: 'UnauthorizedOperation', Cause: 'refused' };
 const plan = { vpcId: VPC, groups: [groupPlan(), groupPlan({ groupId: OTHER_GROUP, action: 'none', revoke: [] })] };
 const finishEvent = { executionName: EXECUTION.name, vpcId: VPC, plan, error: FAILURE };
 
-describe('plan-rollback', () => {
-  it('reads the account: the planned rules missing now are put back, the replacements of this run removed, groups not restricted left out', async () => {
-    // SSH was revoked (missing), SSH6 not yet (there, with its id); REPLACEMENT is ours, HTTPS is someone else's.
+describe('roll-back-restrict', () => {
+  it('reads the account, puts back the planned rules missing now (description, tags), removes this run\'s replacements, leaves the rest', async () => {
+    // SSH was revoked (missing), SSH6 not yet (there); REPLACEMENT is ours, HTTPS is someone else's.
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [SSH6, REPLACEMENT, HTTPS] });
+    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({ SecurityGroupRules: [{ ...SSH, SecurityGroupRuleId: 'sgr-back' }] });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({});
 
-    const out = await planRollback({ executionName: EXECUTION.name, plan });
+    const out = await rollBack({ executionName: EXECUTION.name, plan });
 
     expect(out.groups).toEqual([restorePlan({
       reason: '1 rule(s) to put back, 1 replacement(s) to remove', toAuthorize: [SSH], present: [{ savedRuleId: SSH6.SecurityGroupRuleId, ruleId: SSH6.SecurityGroupRuleId }], toRemove: [REPLACEMENT],
     })]);
+    expect(out.reauthorized).toEqual([{ groupId: GROUP, savedRuleId: SSH.SecurityGroupRuleId, ruleId: 'sgr-back', status: 'authorized' }]);
+    expect(out.removedReplacements).toEqual([{ groupId: GROUP, ruleId: REPLACEMENT.SecurityGroupRuleId, isEgress: false, status: 'revoked' }]);
     expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupRulesCommand, { Filters: [{ Name: 'group-id', Values: [GROUP] }] });
+    expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand).map((c) => c.args[0].input)).toEqual([{
+      GroupId: GROUP, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh' }] }],
+      TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: [{ Key: 'owner', Value: 'team-a' }] }],
+    }]);
+    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { GroupId: GROUP, SecurityGroupRuleIds: [REPLACEMENT.SecurityGroupRuleId] });
   });
 
-  it('paginates the read, and nothing changed yet is a plan with nothing to do', async () => {
+  it('nothing changed yet (paginated read): no call that changes anything; a re-run after success finds nothing to do', async () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolvesOnce({ SecurityGroupRules: [SSH], NextToken: 'more' }).resolves({ SecurityGroupRules: [SSH6] });
 
-    const out = await planRollback({ executionName: EXECUTION.name, plan });
+    const out = await rollBack({ executionName: EXECUTION.name, plan });
 
-    expect(out.groups.map((g) => [g.action, g.toAuthorize, g.toRemove])).toEqual([['none', [], []]]);
+    expect(out).toEqual({ groups: [expect.objectContaining({ action: 'none', toAuthorize: [], toRemove: [] })], reauthorized: [], removedReplacements: [] });
     expect(ec2).toHaveReceivedCommandTimes(DescribeSecurityGroupRulesCommand, 2);
-  });
-});
-
-describe('authorize-rules and remove-replacements with keepGoing (the rollback)', () => {
-  it('a rule EC2 refuses is recorded and the next one still attempted', async () => {
-    ec2.on(AuthorizeSecurityGroupIngressCommand).rejectsOnce(awsError('UnauthorizedOperation', 'no')).resolves({ SecurityGroupRules: [{ ...SSH6, SecurityGroupRuleId: 'sgr-new6' }] });
-
-    const out = await authorize({ plan: { groups: [restorePlan()] }, keepGoing: true });
-
-    expect(out).toEqual([
-      { groupId: GROUP, savedRuleId: SSH.SecurityGroupRuleId, status: 'failed', error: 'UnauthorizedOperation: no' },
-      { groupId: GROUP, savedRuleId: SSH6.SecurityGroupRuleId, ruleId: 'sgr-new6', status: 'authorized' },
-    ]);
-    expect(ec2).toHaveReceivedCommandTimes(AuthorizeSecurityGroupIngressCommand, 2);
+    expect(ec2).not.toHaveReceivedCommand(AuthorizeSecurityGroupIngressCommand);
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
   });
 
-  it('a transient error is still thrown, for the state\'s Retry', async () => {
-    ec2.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError('RequestLimitExceeded'));
-    ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('RequestLimitExceeded'));
-
-    await expect(authorize({ plan: { groups: [restorePlan()] }, keepGoing: true })).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
-    await expect(removeReplacements({ plan: { groups: [restorePlan({ toRemove: [REPLACEMENT] })] }, keepGoing: true })).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
-  });
-
-  it('a group whose revoke EC2 refuses is recorded and the next group attempted', async () => {
+  it('a rule or a group EC2 refuses is recorded and the next one still attempted', async () => {
     const other = { ...REPLACEMENT, GroupId: OTHER_GROUP, SecurityGroupRuleId: 'sgr-0000000000repl2' };
+    const twoGroups = { groups: [groupPlan(), groupPlan({ groupId: OTHER_GROUP, revoke: [] })] };
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [REPLACEMENT, other] });
+    ec2.on(AuthorizeSecurityGroupIngressCommand).rejectsOnce(awsError('UnauthorizedOperation', 'no')).resolves({ SecurityGroupRules: [{ ...SSH6, SecurityGroupRuleId: 'sgr-new6' }] });
     ec2.on(RevokeSecurityGroupIngressCommand, { GroupId: GROUP }).rejects(awsError('UnauthorizedOperation', 'no'));
     ec2.on(RevokeSecurityGroupIngressCommand, { GroupId: OTHER_GROUP }).resolves({});
 
-    const out = await removeReplacements({ plan: { groups: [restorePlan({ toRemove: [REPLACEMENT] }), restorePlan({ groupId: OTHER_GROUP, toRemove: [other] })] }, keepGoing: true });
+    const out = await rollBack({ executionName: EXECUTION.name, plan: twoGroups });
 
-    expect(out).toEqual([
+    expect(out.reauthorized).toEqual([
+      { groupId: GROUP, savedRuleId: SSH.SecurityGroupRuleId, status: 'failed', error: 'UnauthorizedOperation: no' },
+      { groupId: GROUP, savedRuleId: SSH6.SecurityGroupRuleId, ruleId: 'sgr-new6', status: 'authorized' },
+    ]);
+    expect(out.removedReplacements).toEqual([
       { groupId: GROUP, ruleIds: [REPLACEMENT.SecurityGroupRuleId], status: 'failed', error: 'UnauthorizedOperation: no' },
       { groupId: OTHER_GROUP, ruleId: other.SecurityGroupRuleId, isEgress: false, status: 'revoked' },
     ]);
+  });
+
+  it.each([
+    ['an authorize', AuthorizeSecurityGroupIngressCommand],
+    ['a revoke', RevokeSecurityGroupIngressCommand],
+  ] as const)('%s throttled is thrown, for the state\'s Retry (which reads the account again)', async (_what, command) => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [SSH6, REPLACEMENT] });
+    ec2.on(AuthorizeSecurityGroupIngressCommand).resolves({});
+    ec2.on(command).rejects(awsError('RequestLimitExceeded'));
+
+    await expect(rollBack({ executionName: EXECUTION.name, plan })).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
   });
 });
 
