@@ -20,8 +20,9 @@ export interface RolledBack {
 
 /**
  * After a failure past the first change. What the run changed is read from the account, not from the failed step's (lost)
- * answer: per group it meant to restrict, its planned rules missing now (revoked by this run: the lock kept everyone
- * else out) and the replacements tagged with this execution. Then restore's own steps: the saved rules back exactly
+ * answer: per group it meant to restrict, its planned rules missing now (revoked by this run; the lock keeps our other
+ * workflows out, and a person revoking one in these seconds cannot be told apart: putting back the saved before-state is
+ * the rollback's promise) and the replacements tagged with this execution. Then restore's own steps: the saved rules back exactly
  * (description, tags), the replacements revoked, each attempted whatever the others did (keepGoing). A retry reads
  * the account again, so it redoes only what is still undone. FinishRollback verifies.
  */
