@@ -44,6 +44,9 @@ describe('triage.restrictSecurityGroups.allowedPorts', () => {
     [[443], /must be an object such as \{"allowedPorts": \[443\]\}/],
   ])('refuses %j with ConfigurationError', (setting, message) => {
     expect(() => restrictAllowedPorts(setting)).toThrow(expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(message) }));
-    expect(() => startChildEnvironment(setting as never)).toThrow(message);
+  });
+
+  it('a bad value stops building triage, before any resource is synthesized', () => {
+    expect(() => startChildEnvironment({ allowedPorts: [70000] })).toThrow(expect.objectContaining({ name: 'ConfigurationError' }));
   });
 });
