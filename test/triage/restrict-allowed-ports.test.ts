@@ -36,13 +36,13 @@ describe('triage.restrictSecurityGroups.allowedPorts', () => {
   });
 
   it.each([
-    [{ allowedPorts: [70000] }, /allowedPorts must be a list of at most 100 ports \(integers 0-65535\), got \[70000\]/],
-    [{ allowedPorts: ['443'] }, /allowedPorts must be a list/],
-    [{ allowedPorts: 443 }, /allowedPorts must be a list/],
-    [{ allowedPorts: Array.from({ length: 101 }, (_, i) => i) }, /at most 100 ports/],
-    [{ allowedPort: [443] }, /unknown keys: allowedPort/],
-    [[443], /must be an object such as \{"allowedPorts": \[443\]\}/],
-  ])('refuses %j with ConfigurationError', (setting, message) => {
+    ['a port above 65535', { allowedPorts: [70000] }, /allowedPorts must be a list of at most 100 ports \(integers 0-65535\), got \[70000\]/],
+    ['a port as text', { allowedPorts: ['443'] }, /allowedPorts must be a list/],
+    ['a single number', { allowedPorts: 443 }, /allowedPorts must be a list/],
+    ['101 ports', { allowedPorts: Array.from({ length: 101 }, (_, i) => i) }, /at most 100 ports/],
+    ['a misspelt key', { allowedPort: [443] }, /unknown keys: allowedPort/],
+    ['a list instead of an object', [443], /must be an object such as \{"allowedPorts": \[443\]\}/],
+  ])('refuses %s with ConfigurationError', (_what, setting, message) => {
     expect(() => restrictAllowedPorts(setting)).toThrow(expect.objectContaining({ name: 'ConfigurationError', message: expect.stringMatching(message) }));
   });
 
