@@ -22,7 +22,7 @@ export class RemediationStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     // What triage starts by itself and what it only reports: CDK context `triage` (see cdk.json).
-    const triageSettings = contextObject<Pick<TriageProps, 'policy' | 'allowedPrincipals'>>(this.node, 'triage');
+    const triageSettings = contextObject<Pick<TriageProps, 'policy' | 'allowedPrincipals' | 'restrictSecurityGroups'>>(this.node, 'triage');
     // Who is asked: CDK context `approval.subscribers`; a policy that asks nobody fails synthesis first (infra/kit/approval.ts).
     const approvers = requireApprovalSubscribers(triageSettings.policy, contextObject<ApprovalSettings>(this.node, 'approval'));
     const encryptVolumes = new RemediationWorkflow(this, constructId(WORKFLOW.encryptVolumes), SPECS[WORKFLOW.encryptVolumes], {});

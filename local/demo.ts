@@ -9,6 +9,8 @@ import { demoEnableConfig } from './demo/enable-config';
 import { demoEnableFlowLogs } from './demo/enable-flow-logs';
 import { demoInvestigateTraffic } from './demo/investigate-traffic';
 import { demoExpireRetained } from './demo/expire-retained';
+import { demoBlockSourceIp } from './demo/block-source-ip';
+import { demoSecurityGroups } from './demo/security-groups';
 import type { Volume } from '@aws-sdk/client-ec2';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { DemoProgress } from './demo/progress';
@@ -88,7 +90,9 @@ async function main(): Promise<number> {
     const { AccountSeeder: Seeder } = await import('./seed');
     const runner = await import('./runner');
     const progress = new DemoProgress(runner.localWorkflows(), values.verbose);
-    const runWorkflow: typeof runner.runWorkflow = (workflow, input, options = {}) => runner.runWorkflow(workflow, input, { onEvent: progress.onEvent, ...options });
+    const runWorkflow: typeof runner.runWorkflow = (workflow, input, options = {}) => runner.runWorkflow(workflow, input, {
+      ...options, onEvent: (event) => { progress.onEvent(event); options.onEvent?.(event); },
+    });
     const { saveExecution } = await import('./store');
     const { matchesPattern } = await import('./event-pattern');
     const seeder = new Seeder();
@@ -140,6 +144,7 @@ async function main(): Promise<number> {
 
     // 2. The account baseline: flow logs, Config and CloudTrail, which this account lacks.
     for (const [name, demo] of [['enable-flow-logs', demoEnableFlowLogs], ['enable-config', demoEnableConfig], ['enable-cloudtrail', demoEnableCloudTrail], ['investigate-traffic', demoInvestigateTraffic],
+      ['restrict-security-groups -> restore-security-groups', demoSecurityGroups], ['block-source-ip -> unblock-source-ip', demoBlockSourceIp],
       ['expire-retained', demoExpireRetained]] as const) {
       console.log(`\n=== ${name} ===`);
       problems.push(...(await demo(runWorkflow)).map((p) => `${name}: ${p}`));
@@ -158,7 +163,7 @@ async function main(): Promise<number> {
     console.error(`\nEND STATE WRONG:\n  ${problems.join('\n  ')}`);
     return 1;
   }
-  console.log('\nEnd state verified: every volume encrypted with its properties and tags, originals kept, instance running; flow logs, Config and CloudTrail on.');
+  console.log('\nEnd state verified: every volume encrypted with its properties and tags, originals kept, instance running; flow logs, Config and CloudTrail on; a group restricted and restored exactly; a block removed early, its waiting execution stopped.');
   return 0;
 }
 

@@ -70,6 +70,18 @@ const WORKFLOWS: Record<'RestrictSecurityGroups' | 'RestoreSecurityGroups', Reco
       ...['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'].flatMap(onLockedGroup),
       ['ec2:AuthorizeSecurityGroupIngress on a locked group', req('ec2:AuthorizeSecurityGroupIngress', GROUP, LOCKED), 'ImplicitlyDenied'],
     ],
+    // The rollback: the saved rules back (with their own tags) and the replacements revoked, only on groups still locked.
+    [RESTRICT_TASK_SPECS['roll-back-restrict'].entry]: [
+      ...['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress'].flatMap((a): Case[] => [...onLockedGroup(a), [`${a}: the saved rule with its own tags`, req(a, RULE, { 'aws:TagKeys': ['owner'] }), 'Allowed']]),
+      ...['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'].flatMap(onLockedGroup),
+      ...tagRuleOnCreate,
+      ['dynamodb:PutItem on the case table', req('dynamodb:PutItem', TABLE), 'ImplicitlyDenied'],
+    ],
+    [RESTRICT_TASK_SPECS['finish-rollback'].entry]: [
+      ...tableOnly('dynamodb:UpdateItem'),
+      ['dynamodb:PutItem on the case table', req('dynamodb:PutItem', TABLE), 'ImplicitlyDenied'],
+      ['ec2:AuthorizeSecurityGroupIngress on a locked group', req('ec2:AuthorizeSecurityGroupIngress', GROUP, LOCKED), 'ImplicitlyDenied'],
+    ],
     ...KIT,
   },
   RestoreSecurityGroups: {
