@@ -48,7 +48,8 @@ export class RemediationStack extends Stack {
     });
     const securityGroups = [restrict,
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock];
+    const refreshAmi = new RemediationWorkflow(this, constructId(WORKFLOW.refreshAmi), SPECS[WORKFLOW.refreshAmi], {});
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, refreshAmi];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;
