@@ -30,10 +30,18 @@ const onOurs = (action: string, type: Ec2ResourceType): Grant => statements((sco
   new iam.PolicyStatement({ actions: [`ec2:${action}`], resources: [ec2Arn(scope, type)], conditions: ours }),
 ]);
 
-/** The public Amazon Linux (and other aws/service/ami-*) parameters of this region: no account's own parameters. */
+/**
+ * The public aws/service/ami-* parameters of this region (Amazon Linux latest AMIs), named as AWS documents them (no
+ * account) and as they are authorized within the caller's account. No account can create a parameter under `aws`
+ * (a reserved prefix), so neither form reaches the account's own parameters.
+ */
 const publicAmiParameters: Grant = statements((scope) => {
   const stack = Stack.of(scope);
-  return [new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [`arn:${stack.partition}:ssm:${stack.region}::parameter/aws/service/ami-*`] })];
+  const path = 'parameter/aws/service/ami-*';
+  return [new iam.PolicyStatement({
+    actions: ['ssm:GetParameter'],
+    resources: [`arn:${stack.partition}:ssm:${stack.region}::${path}`, `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:${path}`],
+  })];
 });
 
 /** Which tasks call which APIs. The infra tests check each against the calls in the handler's bundle. */
