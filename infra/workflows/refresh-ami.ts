@@ -5,6 +5,7 @@ import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, buildRefreshAmiDefinition, type RefreshAmiTask } from '../../workflows/refresh-ami';
 import { EXCLUDED, LOCKED, ec2Arn, ec2Describe, ec2TagOnCreate, statements, type Ec2ResourceType } from '../kit/grants';
 import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
+import { REGION, actionsOf, hasCondition, list, type AcceptedFinding } from '../nag';
 
 const ours = { StringEquals: { [`aws:ResourceTag/${TAG.workflow}`]: WORKFLOW.refreshAmi } };
 
@@ -44,6 +45,26 @@ const publicAmiParameters: Grant = statements((scope) => {
   })];
 });
 
+const mentions = (s: { Resource?: unknown }, pattern: RegExp) => list(s.Resource).some((r) => pattern.test(typeof r === 'string' ? r : JSON.stringify(r)));
+
+/** The wildcards refresh-ami's grants carry, each with why and what limits it. */
+export const REFRESH_AMI_ACCEPTED_FINDINGS: AcceptedFinding[] = [
+  {
+    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}::image/\\*\\]$`),
+    reason: 'refresh-ami: image ids are created at run time; CreateImage only into images requested with remediation:workflow=refresh-ami, '
+      + 'tags only within CreateImage (ec2:CreateAction), DeregisterImage only of images tagged remediation:workflow=refresh-ami.',
+    statement: (s) => !mentions(s, /:image\/\*("|$)/) || actionsOf(s).every((a) =>
+      (a === 'ec2:CreateImage' && hasCondition(s, 'aws:RequestTag/remediation:workflow')) || (a === 'ec2:CreateTags' && hasCondition(s, 'ec2:CreateAction'))
+      || (a === 'ec2:DeregisterImage' && hasCondition(s, 'aws:ResourceTag/remediation:workflow'))),
+  },
+  {
+    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ssm:${REGION}:(<AWS::AccountId>|\\d{12})?:parameter/aws/service/ami-\\*\\]$`),
+    reason: 'refresh-ami: the latest AMI of a family is read from the public aws/service/ami-* parameters, whose names follow the '
+      + 'instance\'s image at run time; only ssm:GetParameter (read-only), and no account can create a parameter under aws/.',
+    statement: (s) => !mentions(s, /:parameter\/aws\/service\/ami-\*/) || actionsOf(s).every((a) => a === 'ssm:GetParameter'),
+  },
+];
+
 /** Which tasks call which APIs. The infra tests check each against the calls in the handler's bundle. */
 export const REFRESH_AMI_TASK_SPECS: Record<RefreshAmiTask, TaskSpec<Record<string, never>>> = {
   'validate-refresh-ami-input': { entry: 'tasks/ami/validate-refresh-ami-input.ts', grants: [] },
@@ -71,4 +92,5 @@ export const refreshAmiSpec = defineWorkflow<RefreshAmiTask>({
   definition: (scope, fns, _resources, kit) => buildRefreshAmiDefinition(scope, fns, kit),
   // A backup locks its instance (the lock tag CreateImage's grant requires); a report changes nothing and takes no lock.
   lock: { targetPath: '$.request.instanceId', readOnlyPath: '$.request.readOnly' },
+  acceptedFindings: REFRESH_AMI_ACCEPTED_FINDINGS,
 });

@@ -1,4 +1,4 @@
-import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, type EC2Client, type TagSpecification } from '@aws-sdk/client-ec2';
+import { CreateImageCommand, CreateTagsCommand, DescribeImagesCommand, type CreateImageCommandInput, type EC2Client } from '@aws-sdk/client-ec2';
 import type { AwsCall } from '../../tasks/lib/client-hooks';
 
 /**
@@ -9,8 +9,8 @@ import type { AwsCall } from '../../tasks/lib/client-hooks';
  * Fixed upstream when moto's ec2/models/amis.py create_image checks names and no longer raises for `snapshot`.
  */
 export async function createImage(ec2: EC2Client, call: AwsCall, refuse: (name: string, message: string) => Error): Promise<unknown> {
-  const input = call.input as { Name?: string; TagSpecifications?: TagSpecification[] } & Record<string, unknown>;
-  const taken = (await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [input.Name as string] }] }))).Images?.[0];
+  const input = call.input as unknown as CreateImageCommandInput;
+  const taken = (await ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [input.Name ?? ''] }] }))).Images?.[0];
   if (taken) throw refuse('InvalidAMIName.Duplicate', `AMI name ${input.Name} is already in use by AMI ${taken.ImageId}`);
   const specs = input.TagSpecifications ?? [];
   const out = await ec2.send(new CreateImageCommand({ ...input, TagSpecifications: specs.filter((s) => s.ResourceType !== 'snapshot') }));

@@ -40,7 +40,7 @@ describe('plan-refresh-ami: backup', () => {
 
     // Assess
     expect(noReboot).toMatchObject({ reboots: false, noReboot: true, tags: [...TAGS, { Key: 'remediation:no-reboot', Value: 'true' }] });
-    expect(noReboot.note).toMatch(/crash-consistent/);
+    expect(noReboot.action === 'backup' && noReboot.note).toMatch(/crash-consistent/);
     expect(stopped).toMatchObject({ outcome: 'PLANNED', reboots: false, note: 'the instance is stopped: the image is consistent and nothing reboots' });
   });
 
@@ -55,7 +55,7 @@ describe('plan-refresh-ami: backup', () => {
     // Assess
     expect(available).toMatchObject({ outcome: 'NO_ACTION', reboots: false, existing: { imageId: IMAGE_ID, state: 'available', execution: OURS[1]?.Value } });
     expect(pending).toMatchObject({ outcome: 'PROCEED', reboots: false, existing: { imageId: IMAGE_ID, state: 'pending' } });
-    expect(pending.note).toBe(`an image named ${IMAGE_NAME} exists (${IMAGE_ID}, pending): the wait resumes on it`);
+    expect(pending.action === 'backup' && pending.note).toBe(`an image named ${IMAGE_NAME} exists (${IMAGE_ID}, pending): the wait resumes on it`);
   });
 
   it.each([
