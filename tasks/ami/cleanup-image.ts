@@ -33,7 +33,8 @@ const ours = (tags: { Key?: string; Value?: string }[] | undefined) => tagValue(
 /** The image's snapshots: those its mapping names, and those CreateImage tagged for its execution and described as its own. */
 async function snapshotsOf(image: Image): Promise<string[]> {
   const mapped = snapshotIdsOf(image);
-  const mine = await describeSnapshots(ec2, mapped).catch((e: unknown) => (e instanceof ResourceNotFoundError ? [] : Promise.reject(e)));
+  // Never DescribeSnapshots without ids: it would answer every snapshot the account can see.
+  const mine = mapped.length === 0 ? [] : await describeSnapshots(ec2, mapped).catch((e: unknown) => (e instanceof ResourceNotFoundError ? [] : Promise.reject(e)));
   const execution = tagValue(image.Tags, TAG.execution);
   const tagged = execution ? await findSnapshots(ec2, [{ Name: `tag:${TAG.execution}`, Values: [execution] }, { Name: `tag:${TAG.workflow}`, Values: [WORKFLOW.refreshAmi] }]) : [];
   const forImage = tagged.filter((s) => s.Description?.includes(image.ImageId as string));

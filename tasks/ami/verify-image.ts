@@ -31,7 +31,7 @@ export const handler = async ({ plan, image }: VerifyImageEvent): Promise<NonNul
   if (plan.noReboot && tagValue(found.Tags, AMI_TAG.noReboot) !== 'true') problems.push(`image lacks ${AMI_TAG.noReboot}=true`);
   const snapshotIds = snapshotIdsOf(found);
   if (snapshotIds.length === 0) problems.push('image maps no EBS snapshot');
-  const snapshots = await describeSnapshots(ec2, snapshotIds);
+  const snapshots = snapshotIds.length > 0 ? await describeSnapshots(ec2, snapshotIds) : [];
   for (const id of snapshotIds) {
     const snapshot = snapshots.find((s) => s.SnapshotId === id);
     if (!snapshot) problems.push(`snapshot ${id} is missing`);

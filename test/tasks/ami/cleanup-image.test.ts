@@ -39,6 +39,20 @@ describe('cleanup-image', () => {
     expect(ec2).not.toHaveReceivedCommandWith(DeleteSnapshotCommand, { SnapshotId: 'snap-0aaaaaaaaaaaaaaa9' });
   });
 
+  it('an image that maps no snapshot: only those tagged for its execution and described as its own (never a DescribeSnapshots without ids)', async () => {
+    // Prepare
+    ec2.on(DescribeImagesCommand).resolves({ Images: [image({ State: 'failed', BlockDeviceMappings: [] })] });
+
+    // Act
+    const out = await handler({ plan: backupPlan(), work: { image: created }, error: ERROR });
+
+    // Assess
+    expect(out).toMatchObject({ deregistered: true, deletedSnapshots: [SECOND] });
+    expect(ec2.commandCalls(DescribeSnapshotsCommand).map((c) => c.args[0].input)).toEqual([{ OwnerIds: ['self'], Filters: [
+      { Name: 'tag:remediation:execution', Values: [EXECUTION.name] }, { Name: 'tag:remediation:workflow', Values: ['refresh-ami'] },
+    ] }]);
+  });
+
   it('a mapped snapshot without our workflow tag is kept', async () => {
     // Prepare
     ec2.on(DescribeSnapshotsCommand, { SnapshotIds: [SNAPSHOT_ID] }).resolves({ Snapshots: [{ SnapshotId: SNAPSHOT_ID, Tags: [] }] });
