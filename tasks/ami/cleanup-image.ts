@@ -6,7 +6,7 @@ import { logger } from '../lib/logger';
 import { TAG, tagValue } from '../lib/tags';
 import { WORKFLOW } from '../lib/workflow-names';
 import { describeImagesById } from './lib/freshness';
-import { findOwnImageByName, isOurImage, snapshotIdsOf } from './lib/image';
+import { AMI_TAG, findOwnImageByName, isOurImage, snapshotIdsOf } from './lib/image';
 import type { BackupPlan, BackupWork } from './lib/types';
 
 const ec2 = createEc2Client();
@@ -20,7 +20,8 @@ export interface CleanupImageEvent {
 }
 
 export interface ImageCleanedUp {
-  error: typeof ErrorNames.remediationRolledBack | typeof ErrorNames.rollbackFailed;
+  /** RemediationRolledBack, RollbackFailedError, or the original error when no image was ever made (nothing changed). */
+  error: string;
   cause: string;
   imageId?: string;
   deregistered: boolean;
@@ -30,15 +31,17 @@ export interface ImageCleanedUp {
 
 const ours = (tags: { Key?: string; Value?: string }[] | undefined) => tagValue(tags, TAG.workflow) === WORKFLOW.refreshAmi;
 
-/** The image's snapshots: those its mapping names, and those CreateImage tagged for its execution and described as its own. */
-async function snapshotsOf(image: Image): Promise<string[]> {
-  const mapped = snapshotIdsOf(image);
+/**
+ * The image's snapshots: those its mapping names (while it exists), and those CreateImage tagged for its instance and
+ * described as its own ("Created by CreateImage(i-...) for ami-..."), so that a retry after the image is gone finds them too.
+ */
+async function snapshotsOf(imageId: string, instanceId: string, image: Image | undefined): Promise<string[]> {
+  const mapped = image ? snapshotIdsOf(image) : [];
   // Never DescribeSnapshots without ids: it would answer every snapshot the account can see.
   const mine = mapped.length === 0 ? [] : await describeSnapshots(ec2, mapped).catch((e: unknown) => (e instanceof ResourceNotFoundError ? [] : Promise.reject(e)));
-  const execution = tagValue(image.Tags, TAG.execution);
-  const tagged = execution ? await findSnapshots(ec2, [{ Name: `tag:${TAG.execution}`, Values: [execution] }, { Name: `tag:${TAG.workflow}`, Values: [WORKFLOW.refreshAmi] }]) : [];
-  const forImage = tagged.filter((s) => s.Description?.includes(image.ImageId as string));
-  // Only ours: a mapped snapshot without our workflow tag is never deleted (reported as kept instead).
+  const tagged = await findSnapshots(ec2, [{ Name: `tag:${AMI_TAG.sourceInstance}`, Values: [instanceId] }, { Name: `tag:${TAG.workflow}`, Values: [WORKFLOW.refreshAmi] }]);
+  const forImage = tagged.filter((s) => s.Description?.includes(imageId));
+  // Only ours: a mapped snapshot without our workflow tag is never deleted.
   return [...new Set([...mine, ...forImage].filter((s) => ours(s.Tags)).map((s) => s.SnapshotId as string))].sort();
 }
 
@@ -60,16 +63,24 @@ async function attempt(resourceId: string, failed: ImageCleanedUp['failed'], cal
  */
 export const handler = async ({ plan, work, error }: CleanupImageEvent): Promise<ImageCleanedUp> => {
   const imageId = work.image?.imageId ?? (await findOwnImageByName(ec2, plan.imageName))?.ImageId;
-  const found = imageId ? (await describeImagesById(ec2, [imageId])).get(imageId) : undefined;
   const out: ImageCleanedUp = { error: ErrorNames.remediationRolledBack, cause: '', ...(imageId ? { imageId } : {}), deregistered: false, deletedSnapshots: [], failed: [] };
-  if (found && isOurImage(found)) {
-    const snapshots = await snapshotsOf(found);
-    out.deregistered = await attempt(found.ImageId as string, out.failed, () => ec2.send(new DeregisterImageCommand({ ImageId: found.ImageId })));
+  if (!imageId) {
+    // No image was made (the create failed before taking effect): nothing changed, so the original error stands.
+    out.error = error.Error;
+    out.cause = `${error.Cause} — no image named ${plan.imageName} exists: nothing to clean up; the instance is unchanged`;
+    logger.info('no image to clean up', { imageName: plan.imageName });
+    return out;
+  }
+  const found = (await describeImagesById(ec2, [imageId])).get(imageId);
+  if (found && !isOurImage(found)) {
+    out.failed.push({ resourceId: imageId, error: 'the image does not carry remediation:workflow=refresh-ami: left as it is' });
+  } else {
+    const snapshots = await snapshotsOf(imageId, plan.instanceId, found);
+    // Already gone (a retry after the deregistration): only its snapshots are left to delete.
+    out.deregistered = found ? await attempt(imageId, out.failed, () => ec2.send(new DeregisterImageCommand({ ImageId: imageId }))) : true;
     for (const snapshotId of out.deregistered ? snapshots : []) {
       if (await attempt(snapshotId, out.failed, () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })))) out.deletedSnapshots.push(snapshotId);
     }
-  } else if (found) {
-    out.failed.push({ resourceId: imageId as string, error: 'the image does not carry remediation:workflow=refresh-ami: left as it is' });
   }
   const done = `deregistered ${out.deregistered ? imageId : 'nothing'}; deleted snapshots ${out.deletedSnapshots.join(', ') || 'none'}`;
   if (out.failed.length > 0) {

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/ami/cleanup-image';
 import { awsError } from '../fixtures';
-import { EXECUTION, IMAGE_ID, IMAGE_NAME, OURS, SNAPSHOT_ID, backupPlan, image } from './fixtures';
+import { IMAGE_ID, IMAGE_NAME, INSTANCE_ID, OURS, SNAPSHOT_ID, backupPlan, image } from './fixtures';
 
 const ec2 = mockClient(EC2Client);
 const created = { imageId: IMAGE_ID, imageName: IMAGE_NAME, resumed: false, at: '2026-03-01T12:00:00.000Z' };
@@ -13,7 +13,7 @@ beforeEach(() => {
   ec2.reset();
   ec2.on(DescribeImagesCommand).resolves({ Images: [image({ State: 'failed' })] });
   ec2.on(DescribeSnapshotsCommand, { SnapshotIds: [SNAPSHOT_ID] }).resolves({ Snapshots: [{ SnapshotId: SNAPSHOT_ID, Tags: OURS }] });
-  // Found by the execution tag: one described as this image's (a mapping the failed image lost), one of another image.
+  // Found by the instance tag: one described as this image's (a mapping the failed image lost), one of another image.
   ec2.on(DescribeSnapshotsCommand, { OwnerIds: ['self'] }).resolves({ Snapshots: [
     { SnapshotId: SECOND, Tags: OURS, Description: `Created by CreateImage(i-0123456789abcdef0) for ${IMAGE_ID}` },
     { SnapshotId: 'snap-0aaaaaaaaaaaaaaa9', Tags: OURS, Description: 'Created by CreateImage(i-0123456789abcdef0) for ami-0aaaaaaaaaaaaaaa9' },
@@ -23,7 +23,7 @@ beforeEach(() => {
 });
 
 describe('cleanup-image', () => {
-  it('deregisters the image first, then deletes its snapshots (mapped, or tagged for its execution and described as its own), nothing else', async () => {
+  it('deregisters the image first, then deletes its snapshots (mapped, or tagged for its instance and described as its own), nothing else', async () => {
     // Act
     const out = await handler({ plan: backupPlan(), work: { image: created }, error: ERROR });
 
@@ -34,12 +34,12 @@ describe('cleanup-image', () => {
     });
     expect(ec2.calls().map((c) => c.args[0].constructor.name).slice(-3)).toEqual(['DeregisterImageCommand', 'DeleteSnapshotCommand', 'DeleteSnapshotCommand']);
     expect(ec2).toHaveReceivedCommandWith(DescribeSnapshotsCommand, { OwnerIds: ['self'], Filters: [
-      { Name: 'tag:remediation:execution', Values: [EXECUTION.name] }, { Name: 'tag:remediation:workflow', Values: ['refresh-ami'] },
+      { Name: 'tag:remediation:source-instance', Values: [INSTANCE_ID] }, { Name: 'tag:remediation:workflow', Values: ['refresh-ami'] },
     ] });
     expect(ec2).not.toHaveReceivedCommandWith(DeleteSnapshotCommand, { SnapshotId: 'snap-0aaaaaaaaaaaaaaa9' });
   });
 
-  it('an image that maps no snapshot: only those tagged for its execution and described as its own (never a DescribeSnapshots without ids)', async () => {
+  it('an image that maps no snapshot: only those tagged for its instance and described as its own (never a DescribeSnapshots without ids)', async () => {
     // Prepare
     ec2.on(DescribeImagesCommand).resolves({ Images: [image({ State: 'failed', BlockDeviceMappings: [] })] });
 
@@ -49,7 +49,7 @@ describe('cleanup-image', () => {
     // Assess
     expect(out).toMatchObject({ deregistered: true, deletedSnapshots: [SECOND] });
     expect(ec2.commandCalls(DescribeSnapshotsCommand).map((c) => c.args[0].input)).toEqual([{ OwnerIds: ['self'], Filters: [
-      { Name: 'tag:remediation:execution', Values: [EXECUTION.name] }, { Name: 'tag:remediation:workflow', Values: ['refresh-ami'] },
+      { Name: 'tag:remediation:source-instance', Values: [INSTANCE_ID] }, { Name: 'tag:remediation:workflow', Values: ['refresh-ami'] },
     ] }]);
   });
 
@@ -66,7 +66,7 @@ describe('cleanup-image', () => {
     expect(ec2).toHaveReceivedCommandTimes(DeleteSnapshotCommand, 0);
   });
 
-  it('without an image id (the create failed) it looks the image up by the plan\'s name; none: nothing to do', async () => {
+  it('without an image id (the create failed) it looks the image up by the plan\'s name; none: nothing to do, the original error stands', async () => {
     // Prepare
     ec2.on(DescribeImagesCommand).resolves({ Images: [] });
 
@@ -74,8 +74,23 @@ describe('cleanup-image', () => {
     const out = await handler({ plan: backupPlan(), work: {}, error: { Error: 'RequestLimitExceeded', Cause: 'rate' } });
 
     // Assess
-    expect(out).toMatchObject({ error: 'RemediationRolledBack', deregistered: false, deletedSnapshots: [], failed: [] });
+    expect(out).toEqual({
+      error: 'RequestLimitExceeded', deregistered: false, deletedSnapshots: [], failed: [],
+      cause: `rate — no image named ${IMAGE_NAME} exists: nothing to clean up; the instance is unchanged`,
+    });
     expect(ec2).toHaveReceivedCommandWith(DescribeImagesCommand, { Owners: ['self'], Filters: [{ Name: 'name', Values: [IMAGE_NAME] }] });
+    expect(ec2).toHaveReceivedCommandTimes(DeregisterImageCommand, 0);
+  });
+
+  it('a retry after the image is gone still deletes what is left of its snapshots', async () => {
+    // Prepare
+    ec2.on(DescribeImagesCommand).resolves({ Images: [] });
+
+    // Act
+    const out = await handler({ plan: backupPlan(), work: { image: created }, error: ERROR });
+
+    // Assess
+    expect(out).toMatchObject({ error: 'RemediationRolledBack', imageId: IMAGE_ID, deregistered: true, deletedSnapshots: [SECOND], failed: [] });
     expect(ec2).toHaveReceivedCommandTimes(DeregisterImageCommand, 0);
   });
 
