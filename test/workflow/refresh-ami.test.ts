@@ -2,6 +2,8 @@ import {
   DeregisterImageCommand, CreateImageCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand,
   type Image, type Tag,
 } from '@aws-sdk/client-ec2';
+import { awsError } from '../../local/emulation';
+import { createImage } from '../../local/emulation/images';
 import type { LocalExecution, RunOptions } from '../../local/runner';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
 import { locked, lockedFailure, mutatingCalls, planned, statesEntered, tag, withLockCalls } from './harness';
@@ -126,5 +128,27 @@ describe('refresh-ami report against an emulated account', () => {
     expect(report.freshness.counts).toEqual({ instances: 5, flagged: 3, old: 0, deprecated: 0, deregistered: 1, notLatest: 1, familyRetired: 1 });
     expect(statesEntered(execution)).toEqual(planned(...PLAN, 'BuildReport'));
     expect(mutatingCalls(execution)).toEqual([]);
+  });
+});
+
+describe('the local CreateImage emulation (moto allows duplicate names and cannot tag snapshots on CreateImage)', () => {
+  it('refuses a second image of the same name as EC2 does, and tags the image\'s snapshots from TagSpecifications', async () => {
+    // Prepare
+    const instanceId = await launch(AL2023_LATEST);
+    const Tags = [{ Key: 'app', Value: 'emulated' }];
+    const call = { service: 'ec2', command: 'CreateImage', input: { InstanceId: instanceId, Name: `dup-${instanceId}`, TagSpecifications: [{ ResourceType: 'image', Tags }, { ResourceType: 'snapshot', Tags }] } };
+
+    // Act
+    const first = await createImage(ec2, call, awsError) as { ImageId: string };
+    const second = createImage(ec2, call, awsError);
+
+    // Assess
+    await expect(second).rejects.toMatchObject({ name: 'InvalidAMIName.Duplicate', message: `AMI name dup-${instanceId} is already in use by AMI ${first.ImageId}` });
+    const [made, ...others] = await imagesNamed(`dup-${instanceId}`);
+    expect(others).toEqual([]);
+    const snapshotIds = made?.BlockDeviceMappings?.map((m) => m.Ebs?.SnapshotId as string) ?? [];
+    const snapshots = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds }))).Snapshots ?? [];
+    expect(snapshots.map((snapshot) => tag(snapshot.Tags, 'app'))).toEqual(snapshotIds.map(() => 'emulated'));
+    expect(snapshots.length).toBeGreaterThan(0);
   });
 });
