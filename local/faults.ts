@@ -36,6 +36,11 @@ export interface FaultPlan {
    * waits until it has landed (so the settle loop, not luck, must find it).
    */
   landsLate?: { command: string; nth: number };
+  // --- Images (refresh-ami): moto makes an image available at once ---
+  /** DescribeImages by image id reports each image of ours `pending` for this many polls, then the truth. */
+  imagePendingPolls?: number;
+  /** DescribeImages by image id reports each image of ours `failed` (EC2's StateReason as CreateImage failures give it). */
+  imagesFail?: boolean;
 }
 
 export interface FailCalls {
@@ -62,6 +67,7 @@ export class FaultLayer {
   private readonly calls = new Map<string, number>();
   private readonly snapshotPolls = new Map<string, number>();
   private readonly failCallCounts = new Map<FailCalls, number>();
+  private readonly imagePolls = new Map<string, number>();
   private late?: { call?: AwsCall; read: Deferred; landed: Deferred };
 
   private readonly operator: InstanceOperator;
@@ -159,6 +165,29 @@ export class FaultLayer {
     // Only direct polls by id; the lookups by tag that make tasks idempotent see the truth.
     if (call.command === 'DescribeSnapshots' && call.input.SnapshotIds) return this.snapshotStates(output);
     if (call.command === 'DescribeInstances') return this.operator.instanceStates(call, output);
+    if (call.command === 'DescribeImages' && isImageIdFind(call)) return this.imageStates(output);
+    return output;
+  }
+
+  /** Images of ours (remediation:workflow tag) pending for some polls, or failed; public images stay as they are. */
+  private imageStates(output: unknown): unknown {
+    const { imagePendingPolls, imagesFail } = this.plan;
+    if (!imagePendingPolls && !imagesFail) return output;
+    const images = (output as { Images?: { ImageId?: string; State?: string; StateReason?: unknown; Tags?: { Key?: string }[] }[] }).Images ?? [];
+    for (const image of images.filter((i) => i.Tags?.some((t) => t.Key === 'remediation:workflow'))) {
+      const id = image.ImageId as string;
+      if (imagesFail) {
+        Object.assign(image, { State: 'failed', StateReason: { Code: 'Server.InternalError', Message: 'Internal error (injected)' } });
+        this.injected.push({ fault: 'image-failed', command: 'ec2:DescribeImages', detail: id });
+        continue;
+      }
+      const polls = (this.imagePolls.get(id) ?? 0) + 1;
+      this.imagePolls.set(id, polls);
+      if (polls <= (imagePendingPolls ?? 0)) {
+        image.State = 'pending';
+        this.injected.push({ fault: 'pending', command: 'ec2:DescribeImages', detail: id });
+      }
+    }
     return output;
   }
 
@@ -217,6 +246,12 @@ function deferred(): Deferred {
     d.resolve = () => { d.done = true; resolve(); };
   });
   return d;
+}
+
+/** A DescribeImages by image id (refresh-ami's polls and re-reads), not a lookup by name or owner. */
+function isImageIdFind(call: AwsCall): boolean {
+  const filters = call.input.Filters as { Name?: string }[] | undefined;
+  return Boolean(call.input.ImageIds) || (filters?.length === 1 && filters[0]?.Name === 'image-id');
 }
 
 /** The cleanup's find by the execution tag alone (create tasks look up by execution, phase and source volume). */

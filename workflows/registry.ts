@@ -8,6 +8,7 @@ import { blockSourceIpInputSchema, unblockSourceIpInputSchema } from '../tasks/n
 import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
 import { restoreSecurityGroupsInputSchema, restrictSecurityGroupsInputSchema } from '../tasks/security-groups/lib/schema';
 import { expireRetainedInputSchema } from '../tasks/expire/lib/schema';
+import { refreshAmiInputSchema } from '../tasks/ami/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -38,6 +39,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.blockSourceIp, constructId: 'BlockSourceIp', schema: blockSourceIpInputSchema },
   { name: WORKFLOW.unblockSourceIp, constructId: 'UnblockSourceIp', schema: unblockSourceIpInputSchema },
   { name: WORKFLOW.expireRetained, constructId: 'ExpireRetained', schema: expireRetainedInputSchema },
+  { name: WORKFLOW.refreshAmi, constructId: 'RefreshAmi', schema: refreshAmiInputSchema, targetField: 'instanceId' },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

@@ -9,6 +9,7 @@ import { restoreSecurityGroupsSpec, restrictSecurityGroupsSpec } from './securit
 import { blockSourceIpSpec } from './block-source-ip';
 import { unblockSourceIpSpec } from './unblock-source-ip';
 import { expireRetainedSpec } from './expire-retained';
+import { refreshAmiSpec } from './refresh-ami';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -25,4 +26,5 @@ export const SPECS = {
   'block-source-ip': blockSourceIpSpec,
   'unblock-source-ip': unblockSourceIpSpec,
   'expire-retained': expireRetainedSpec,
+  'refresh-ami': refreshAmiSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

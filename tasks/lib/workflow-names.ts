@@ -12,6 +12,7 @@ export const WORKFLOW = {
   investigateTraffic: 'investigate-traffic',
   blockSourceIp: 'block-source-ip', unblockSourceIp: 'unblock-source-ip',
   expireRetained: 'expire-retained',
+  refreshAmi: 'refresh-ami',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];

@@ -60,6 +60,8 @@ export interface LockSteps {
    * the plan says PROCEED (e.g. `$.plan.volumes[*].volumeId`); `fn` tags them (tasks/lock/lock-resources.ts).
    */
   resources?: { fn: IFunction; path: string };
+  /** JSONPath of a boolean the validated input sets when this run changes nothing (refresh-ami's report): it takes no lock, as a plan. */
+  readOnlyPath?: string;
 }
 
 /** What the apply path is, once the plan says PROCEED: routes checked in order, then `otherwise`. */
@@ -238,7 +240,8 @@ function lockedRemediation(scope: Construct, workflow: WorkflowName, lock: LockS
   const withoutLock = new sfn.Pass(scope, SkeletonStates.withoutLock, {
     comment: 'A plan changes nothing: it takes no lock.', result: sfn.Result.fromObject({ held: false }), resultPath: '$.lock',
   }).next(remediation);
+  const plan = sfn.Condition.stringEquals('$.request.mode', 'plan');
   return new sfn.Choice(scope, SkeletonStates.routeByMode)
-    .when(sfn.Condition.stringEquals('$.request.mode', 'plan'), withoutLock)
+    .when(lock.readOnlyPath ? sfn.Condition.or(plan, sfn.Condition.booleanEquals(lock.readOnlyPath, true)) : plan, withoutLock)
     .otherwise(acquire);
 }
