@@ -48,7 +48,8 @@ export class RemediationStack extends Stack {
     });
     const securityGroups = [restrict,
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock];
+    const ebsDefault = new RemediationWorkflow(this, constructId(WORKFLOW.enableEbsEncryptionByDefault), SPECS[WORKFLOW.enableEbsEncryptionByDefault], {});
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, ebsDefault];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;

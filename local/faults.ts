@@ -1,6 +1,7 @@
 import type { AwsCall } from '../tasks/lib/client-hooks';
 import { awsError } from './emulation';
 import { InstanceOperator, type InstanceStateFault, type OperatorAction } from './operator';
+import { PendingMetadataOptions } from './emulation/instance-metadata';
 
 /** Slow and failing AWS behaviour that moto cannot show, injected per run. */
 export interface FaultPlan {
@@ -36,6 +37,8 @@ export interface FaultPlan {
    * waits until it has landed (so the settle loop, not luck, must find it).
    */
   landsLate?: { command: string; nth: number };
+  /** Each instance changed by ModifyInstanceMetadataOptions reports its options `pending` for this many DescribeInstances by id. */
+  metadataOptionsPendingPolls?: number;
 }
 
 export interface FailCalls {
@@ -65,9 +68,11 @@ export class FaultLayer {
   private late?: { call?: AwsCall; read: Deferred; landed: Deferred };
 
   private readonly operator: InstanceOperator;
+  private readonly pendingMetadata: PendingMetadataOptions;
 
   constructor(private readonly plan: FaultPlan = {}) {
     this.operator = new InstanceOperator(plan.operator ?? [], plan.instanceState, this.injected);
+    this.pendingMetadata = new PendingMetadataOptions(plan.metadataOptionsPendingPolls ?? 0, this.injected);
     if (plan.landsLate) this.late = { read: deferred(), landed: deferred() };
   }
 
@@ -93,6 +98,7 @@ export class FaultLayer {
       throw awsError(fail.errorName, fail.message);
     }
     this.failCallsBefore(call, key);
+    this.pendingMetadata.seen(call);
   }
 
   // --- Rollback, cleanup and restart (encrypt-volumes) ---
@@ -158,7 +164,7 @@ export class FaultLayer {
     if (call.command === 'DescribeFlowLogs' && this.plan.flowLogDeliveryError && call.input.FlowLogIds) return this.flowLogDeliveryFails(key, output);
     // Only direct polls by id; the lookups by tag that make tasks idempotent see the truth.
     if (call.command === 'DescribeSnapshots' && call.input.SnapshotIds) return this.snapshotStates(output);
-    if (call.command === 'DescribeInstances') return this.operator.instanceStates(call, output);
+    if (call.command === 'DescribeInstances') return this.operator.instanceStates(call, this.pendingMetadata.answer(call, output));
     return output;
   }
 
