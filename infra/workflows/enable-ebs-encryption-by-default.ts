@@ -3,7 +3,7 @@ import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, buildEbsDefaultDefinition, type EbsDefaultTask } from '../../workflows/enable-ebs-encryption-by-default';
 import { ec2Describe, kmsDescribeKey } from '../kit/grants';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';
-import { actionsOf, onAnyResource } from '../nag';
+import { NO_RESOURCE_LEVEL, actionsOf, onAnyResource } from '../nag';
 
 /**
  * The region's EBS encryption settings: EC2 gives these actions no resource type and no condition keys, so Resource
@@ -44,6 +44,7 @@ export const enableEbsEncryptionByDefaultSpec = defineWorkflow<EbsDefaultTask, u
     rule: /^AwsSolutions-IAM5\[Resource::\*\]$/,
     reason: "EC2's EBS encryption-by-default settings (Get/Enable/DisableEbsEncryptionByDefault, Get/Modify/ResetEbsDefaultKmsKeyId) " +
       'have no resource type: each function holds only the ones its handler calls.',
-    statement: (s) => !onAnyResource(s) || actionsOf(s).every((a) => EBS_SETTINGS_ACTIONS.test(a)),
+    // CDK merges the runtime's X-Ray grant into the same '*' statement.
+    statement: (s) => !onAnyResource(s) || actionsOf(s).every((a) => EBS_SETTINGS_ACTIONS.test(a) || NO_RESOURCE_LEVEL.test(a)),
   }],
 });
