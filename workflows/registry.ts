@@ -8,6 +8,7 @@ import { blockSourceIpInputSchema, unblockSourceIpInputSchema } from '../tasks/n
 import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
 import { restoreSecurityGroupsInputSchema, restrictSecurityGroupsInputSchema } from '../tasks/security-groups/lib/schema';
 import { enableEbsEncryptionByDefaultInputSchema } from '../tasks/ebs-default/lib/schema';
+import { enforceImdsv2InputSchema } from '../tasks/imds/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -38,6 +39,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.blockSourceIp, constructId: 'BlockSourceIp', schema: blockSourceIpInputSchema },
   { name: WORKFLOW.unblockSourceIp, constructId: 'UnblockSourceIp', schema: unblockSourceIpInputSchema },
   { name: WORKFLOW.enableEbsEncryptionByDefault, constructId: 'EnableEbsEncryptionByDefault', schema: enableEbsEncryptionByDefaultInputSchema },
+  { name: WORKFLOW.enforceImdsv2, constructId: 'EnforceImdsv2', schema: enforceImdsv2InputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

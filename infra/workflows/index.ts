@@ -9,6 +9,7 @@ import { restoreSecurityGroupsSpec, restrictSecurityGroupsSpec } from './securit
 import { blockSourceIpSpec } from './block-source-ip';
 import { unblockSourceIpSpec } from './unblock-source-ip';
 import { enableEbsEncryptionByDefaultSpec } from './enable-ebs-encryption-by-default';
+import { enforceImdsv2Spec } from './enforce-imdsv2';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -25,4 +26,5 @@ export const SPECS = {
   'block-source-ip': blockSourceIpSpec,
   'unblock-source-ip': unblockSourceIpSpec,
   'enable-ebs-encryption-by-default': enableEbsEncryptionByDefaultSpec,
+  'enforce-imdsv2': enforceImdsv2Spec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

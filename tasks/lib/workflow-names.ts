@@ -12,6 +12,7 @@ export const WORKFLOW = {
   investigateTraffic: 'investigate-traffic',
   blockSourceIp: 'block-source-ip', unblockSourceIp: 'unblock-source-ip',
   enableEbsEncryptionByDefault: 'enable-ebs-encryption-by-default',
+  enforceImdsv2: 'enforce-imdsv2',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];
