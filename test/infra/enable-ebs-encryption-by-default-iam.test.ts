@@ -12,7 +12,7 @@ import { allowedActions, synthWorkflowFunctions, type WorkflowFunctions } from '
 // rollback may turn encryption off or reset the key, and the read-only steps may change nothing.
 let synth: WorkflowFunctions;
 beforeAll(() => {
-  synth = synthWorkflowFunctions('EnableEbsEncryptionByDefault', enableEbsEncryptionByDefaultSpec);
+  synth = synthWorkflowFunctions('EnableEbsEncryptionByDefault', enableEbsEncryptionByDefaultSpec, {});
 });
 afterAll(() => synth.remove());
 const fn = (task: string) => {

@@ -9,7 +9,7 @@ import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
 import type { WorkflowSpec } from '../../infra/kit/spec';
 import { acknowledgeAcceptedFindings } from '../../infra/nag';
 import { rolePoliciesByEntry, type PolicyStatement, type RolePolicy } from './iam-policies';
-import { kitTaskOf } from './kit-functions';
+import { kitTaskOf, planCheckTaskOf } from './kit-functions';
 import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
 
 export interface WorkflowFunction {
@@ -33,11 +33,11 @@ export interface WorkflowFunctions {
  * One workflow alone in a stack, bundled, acknowledged as RemediationStack does (its tests see only its resources):
  * each function's role policy and bundle, for the least-privilege and IAM simulation tests. Cheaper than the whole stack.
  */
-export function synthWorkflowFunctions<T extends string, R>(id: string, spec: WorkflowSpec<T, R, Record<string, never>>): WorkflowFunctions {
+export function synthWorkflowFunctions<T extends string, R, P>(id: string, spec: WorkflowSpec<T, R, P>, props: P): WorkflowFunctions {
   const outdir = mkdtempSync(path.join(os.tmpdir(), `${id}-infra-test-`));
   const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
   const stack = new Stack(app, `${id}Bundles`, { env: ENV });
-  new RemediationWorkflow(stack, id, spec, {});
+  new RemediationWorkflow(stack, id, spec, props);
   acknowledgeAcceptedFindings(stack);
   const template = Template.fromStack(stack);
   const assembly = app.synth().directory;
@@ -46,7 +46,7 @@ export function synthWorkflowFunctions<T extends string, R>(id: string, spec: Wo
   for (const [logicalId, resource] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
     const metadata = resource.Metadata ?? {};
     const entry = String(metadata[HANDLER_METADATA]);
-    const task = (Object.keys(spec.tasks) as T[]).find((t) => spec.tasks[t].entry === entry) ?? kitTaskOf(entry);
+    const task = (Object.keys(spec.tasks) as T[]).find((t) => spec.tasks[t].entry === entry) ?? kitTaskOf(entry) ?? planCheckTaskOf(entry);
     if (!task) throw new Error(`${logicalId} runs ${entry}, which is no task of ${id}`);
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = policies
