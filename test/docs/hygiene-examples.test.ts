@@ -2,10 +2,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as z from 'zod/mini';
 import { enableEbsEncryptionByDefaultInputSchema } from '../../tasks/ebs-default/lib/schema';
+import { enforceImdsv2InputSchema } from '../../tasks/imds/lib/schema';
 
 const docs = path.join(__dirname, '..', '..', 'docs', 'examples');
 const WORKFLOWS: [string, z.ZodMiniType][] = [
   ['enable-ebs-encryption-by-default', enableEbsEncryptionByDefaultInputSchema],
+  ['enforce-imdsv2', enforceImdsv2InputSchema],
 ];
 
 describe.each(WORKFLOWS)('%s examples', (workflow, schema) => {
