@@ -12,6 +12,7 @@ import { handler as enable } from '../../../tasks/ebs-default/enable-encryption-
 import { handler as setKey } from '../../../tasks/ebs-default/set-default-kms-key';
 import { handler as verify } from '../../../tasks/ebs-default/verify-ebs-default';
 import { handler as restore } from '../../../tasks/ebs-default/restore-ebs-default';
+import { handler as report } from '../../../tasks/ebs-default/build-ebs-default-report';
 
 const ec2 = mockClient(EC2Client);
 const kms = mockClient(KMSClient);
@@ -217,5 +218,35 @@ describe('restore-ebs-default', () => {
       restored: false, whatToDo: ['aws ec2 disable-ebs-encryption-by-default'],
       undone: [{ action: 'disable-encryption-by-default', status: 'failed', error: 'UnauthorizedOperation: denied' }],
     });
+  });
+});
+
+describe('build-ebs-default-report', () => {
+  const at = '2026-03-01T12:00:01.000Z';
+
+  it('apply: before, after as verified, and each change made', async () => {
+    const verified = { encryptionByDefault: true, kmsKeyId: KEY_ARN, kmsKeyArn: KEY_ARN, at };
+    const out = await report({
+      request: request(), execution: EXECUTION, plan: planOf(),
+      work: { enabled: { status: 'changed', at }, key: { status: 'changed', kmsKeyId: KEY_ARN, at }, verified },
+    });
+    expect(out).toMatchObject({
+      workflow: 'enable-ebs-encryption-by-default', target: 'us-east-1', outcome: 'REMEDIATED', before: planOf().before, after: verified,
+      changes: ['enable-encryption-by-default', 'set-default-kms-key'],
+    });
+    expect(out.actions).toEqual([
+      { action: 'enable-ebs-encryption-by-default', resourceId: 'us-east-1', before: { encryptionByDefault: false }, after: { encryptionByDefault: true }, at },
+      { action: 'set-ebs-default-kms-key', resourceId: 'us-east-1', before: { kmsKeyId: 'alias/aws/ebs' }, after: { kmsKeyId: KEY_ARN }, at },
+    ]);
+  });
+
+  it('a step that found the setting already made (a retry) is no action; plan: what apply would set, no actions', async () => {
+    const retried = await report({
+      request: request(), execution: EXECUTION, plan: planOf(),
+      work: { enabled: { status: 'unchanged', at }, key: { status: 'changed', kmsKeyId: KEY_ARN, at }, verified: { encryptionByDefault: true, kmsKeyId: KEY_ARN, kmsKeyArn: KEY_ARN, at } },
+    });
+    expect(retried.actions.map((a) => a.action)).toEqual(['set-ebs-default-kms-key']);
+    const planned = await report({ request: request({ mode: 'plan' }), execution: EXECUTION, plan: planOf({ outcome: 'PLANNED' }), work: {} });
+    expect(planned).toMatchObject({ outcome: 'PLANNED', actions: [], after: { encryptionByDefault: true, kmsKeyArn: KEY_ARN } });
   });
 });
