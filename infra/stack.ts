@@ -40,9 +40,12 @@ export class RemediationStack extends Stack {
     subscribeApprovers(this, encryptVolumes.resources.approvalTopic, approvers);
     new RemediationApprovers(this, 'RemediationApprovers');
     const restrict = new RemediationWorkflow(this, constructId(WORKFLOW.restrictSecurityGroups), SPECS[WORKFLOW.restrictSecurityGroups], {});
+    const ebsDefault = new RemediationWorkflow(this, constructId(WORKFLOW.enableEbsEncryptionByDefault), SPECS[WORKFLOW.enableEbsEncryptionByDefault], {});
+    const imds = new RemediationWorkflow(this, constructId(WORKFLOW.enforceImdsv2), SPECS[WORKFLOW.enforceImdsv2], { approvalTopic: encryptVolumes.resources.approvalTopic });
     const triage = new RemediationWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
       children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
-        [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine },
+        [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine, [WORKFLOW.enforceImdsv2]: imds.machine.stateMachine,
+        [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine },
       ourRoles: [encryptVolumes.functions['start-instance'].role],
       ...triageSettings,
     });
@@ -50,7 +53,7 @@ export class RemediationStack extends Stack {
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
     const expireRetained = new RemediationWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
     const refreshAmi = new RemediationWorkflow(this, constructId(WORKFLOW.refreshAmi), SPECS[WORKFLOW.refreshAmi], {});
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi];
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;

@@ -1,6 +1,7 @@
 import type { AwsCall } from '../tasks/lib/client-hooks';
 import { awsError } from './emulation';
 import { InstanceOperator, type InstanceStateFault, type OperatorAction } from './operator';
+import { PendingMetadataOptions } from './emulation/instance-metadata';
 
 /** Slow and failing AWS behaviour that moto cannot show, injected per run. */
 export interface FaultPlan {
@@ -41,6 +42,8 @@ export interface FaultPlan {
   imagePendingPolls?: number;
   /** DescribeImages by image id reports each image of ours `failed` (EC2's StateReason as CreateImage failures give it). */
   imagesFail?: boolean;
+  /** Each instance changed by ModifyInstanceMetadataOptions reports its options `pending` for this many DescribeInstances by id. */
+  metadataOptionsPendingPolls?: number;
 }
 
 export interface FailCalls {
@@ -71,9 +74,11 @@ export class FaultLayer {
   private late?: { call?: AwsCall; read: Deferred; landed: Deferred };
 
   private readonly operator: InstanceOperator;
+  private readonly pendingMetadata: PendingMetadataOptions;
 
   constructor(private readonly plan: FaultPlan = {}) {
     this.operator = new InstanceOperator(plan.operator ?? [], plan.instanceState, this.injected);
+    this.pendingMetadata = new PendingMetadataOptions(plan.metadataOptionsPendingPolls ?? 0, this.injected);
     if (plan.landsLate) this.late = { read: deferred(), landed: deferred() };
   }
 
@@ -99,6 +104,7 @@ export class FaultLayer {
       throw awsError(fail.errorName, fail.message);
     }
     this.failCallsBefore(call, key);
+    this.pendingMetadata.seen(call);
   }
 
   // --- Rollback, cleanup and restart (encrypt-volumes) ---
@@ -164,7 +170,7 @@ export class FaultLayer {
     if (call.command === 'DescribeFlowLogs' && this.plan.flowLogDeliveryError && call.input.FlowLogIds) return this.flowLogDeliveryFails(key, output);
     // Only direct polls by id; the lookups by tag that make tasks idempotent see the truth.
     if (call.command === 'DescribeSnapshots' && call.input.SnapshotIds) return this.snapshotStates(output);
-    if (call.command === 'DescribeInstances') return this.operator.instanceStates(call, output);
+    if (call.command === 'DescribeInstances') return this.operator.instanceStates(call, this.pendingMetadata.answer(call, output));
     if (call.command === 'DescribeImages' && isImageIdFind(call)) return this.imageStates(output);
     return output;
   }

@@ -10,6 +10,8 @@ import { Emulation, awsError } from './emulation';
 import { describeExecution, executionEnded, stopExecution, trackExecution } from './executions';
 import { FaultLayer, type FaultPlan } from './faults';
 import { refuseWhatEc2RefusesOnNacls } from './nacl-emulation';
+import { accountSettingsCall } from './emulation/account-settings';
+import { applyMetadataFilters, completeMetadataOptions, takeMetadataFilters } from './emulation/instance-metadata';
 import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
 
@@ -183,9 +185,12 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const emulation = new Emulation();
   const faults = new FaultLayer(options.faults);
   const removeHook = installClientHook(async (call, next) => {
-    if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return emulation.ebsDefaultKmsKeyId();
+    const awsManagedEbsKey = async () => (await emulation.ebsDefaultKmsKeyId()).KmsKeyId;
+    if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return accountSettingsCall(call, next, awsManagedEbsKey);
     faults.before(call);
     await faults.hold(call);
+    const setting = await accountSettingsCall(call, next, awsManagedEbsKey);
+    if (setting !== undefined) return faults.after(call, setting);
     if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
     // An identity proof (tasks/lib/identity/proof.ts): moto checks no signature; local/identities.ts does.
     if (call.service === 'sts' && call.command === 'GetCallerIdentity' && 'url' in call.input) {
@@ -202,7 +207,9 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     await emulation.refuseWhatEc2Refuses(call);
     await emulation.refuseWhatCloudTrailRefuses(call);
     await refuseWhatEc2RefusesOnNacls(call);
-    const output = await next();
+    await completeMetadataOptions(call);
+    const metadataFilters = takeMetadataFilters(call);
+    const output = applyMetadataFilters(await next(), metadataFilters);
     await faults.operate(call);
     return faults.after(call, output);
   });

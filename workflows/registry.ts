@@ -9,6 +9,8 @@ import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
 import { restoreSecurityGroupsInputSchema, restrictSecurityGroupsInputSchema } from '../tasks/security-groups/lib/schema';
 import { expireRetainedInputSchema } from '../tasks/expire/lib/schema';
 import { refreshAmiInputSchema } from '../tasks/ami/lib/schema';
+import { enableEbsEncryptionByDefaultInputSchema } from '../tasks/ebs-default/lib/schema';
+import { enforceImdsv2InputSchema } from '../tasks/imds/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -40,6 +42,8 @@ export const WORKFLOWS = [
   { name: WORKFLOW.unblockSourceIp, constructId: 'UnblockSourceIp', schema: unblockSourceIpInputSchema },
   { name: WORKFLOW.expireRetained, constructId: 'ExpireRetained', schema: expireRetainedInputSchema },
   { name: WORKFLOW.refreshAmi, constructId: 'RefreshAmi', schema: refreshAmiInputSchema, targetField: 'instanceId' },
+  { name: WORKFLOW.enableEbsEncryptionByDefault, constructId: 'EnableEbsEncryptionByDefault', schema: enableEbsEncryptionByDefaultInputSchema },
+  { name: WORKFLOW.enforceImdsv2, constructId: 'EnforceImdsv2', schema: enforceImdsv2InputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

@@ -10,6 +10,8 @@ import { blockSourceIpSpec } from './block-source-ip';
 import { unblockSourceIpSpec } from './unblock-source-ip';
 import { expireRetainedSpec } from './expire-retained';
 import { refreshAmiSpec } from './refresh-ami';
+import { enableEbsEncryptionByDefaultSpec } from './enable-ebs-encryption-by-default';
+import { enforceImdsv2Spec } from './enforce-imdsv2';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -27,4 +29,6 @@ export const SPECS = {
   'unblock-source-ip': unblockSourceIpSpec,
   'expire-retained': expireRetainedSpec,
   'refresh-ami': refreshAmiSpec,
+  'enable-ebs-encryption-by-default': enableEbsEncryptionByDefaultSpec,
+  'enforce-imdsv2': enforceImdsv2Spec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -81,7 +81,7 @@ export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = 
   },
   'assess-instance': {
     entry: 'tasks/triage/assess-instance.ts',
-    grants: [ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeFlowLogs')],
+    grants: [ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeFlowLogs', 'GetEbsEncryptionByDefault')],
     environment: ({ resources }) => ({
       ALLOWED_PRINCIPALS: (resources.allowedPrincipals ?? []).join(','),
       TRIAGE_POLICY: JSON.stringify(resources.policy ?? DEFAULT_TRIAGE_POLICY),

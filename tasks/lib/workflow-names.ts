@@ -13,6 +13,8 @@ export const WORKFLOW = {
   blockSourceIp: 'block-source-ip', unblockSourceIp: 'unblock-source-ip',
   expireRetained: 'expire-retained',
   refreshAmi: 'refresh-ami',
+  enableEbsEncryptionByDefault: 'enable-ebs-encryption-by-default',
+  enforceImdsv2: 'enforce-imdsv2',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];

@@ -54,6 +54,13 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
       if (decision !== 'auto') throw new InvalidInputError('restrict-security-groups has no approval gate: triage starts it under policy auto only');
       // The groups of the instance's network interfaces; the ports the deployment keeps open (none by default: every world-open rule goes).
       return { instanceId: target, ...(RESTRICT_ALLOWED_PORTS.length > 0 ? { allowedPorts: RESTRICT_ALLOWED_PORTS } : {}) };
+    case 'enforce-imdsv2':
+      // It has an approval gate: `approval` asks a person first. Software using IMDSv1 is left out by the child itself.
+      return { instanceIds: [target], ...(decision === 'approval' ? { approval: true } : {}) };
+    case 'enable-ebs-encryption-by-default':
+      // No approval gate: started under `auto` only; it keeps the region's current default key.
+      if (decision !== 'auto') throw new InvalidInputError('enable-ebs-encryption-by-default has no approval gate: triage starts it under policy auto only');
+      return {};
     default:
       throw new InvalidInputError(`triage does not know how to start ${workflow}`);
   }
