@@ -9,6 +9,7 @@ import { LOCAL_ACCOUNT, everyState, localRegion, synthesizeWorkflows, type Local
 import { Emulation, awsError } from './emulation';
 import { FaultLayer, type FaultPlan } from './faults';
 import { refuseWhatEc2RefusesOnNacls } from './nacl-emulation';
+import { newAlarmsHaveInsufficientData, refuseWhatEc2RefusesOnInstanceTypes } from './emulation/instance-type';
 import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
 
@@ -208,7 +209,8 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     await emulation.refuseWhatEc2Refuses(call);
     await emulation.refuseWhatCloudTrailRefuses(call);
     await refuseWhatEc2RefusesOnNacls(call);
-    const output = await next();
+    await refuseWhatEc2RefusesOnInstanceTypes(call);
+    const output = call.service === 'cloudwatch' && call.command === 'DescribeAlarms' ? newAlarmsHaveInsufficientData(await next()) : await next();
     await faults.operate(call);
     return faults.after(call, output);
   });

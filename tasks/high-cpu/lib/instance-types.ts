@@ -48,7 +48,9 @@ export function incompatibilities(instance: Instance, image: Image | undefined, 
   const virtualizations = target.SupportedVirtualizationTypes ?? [];
   if (!virtualization || !virtualizations.includes(virtualization as never)) problems.push(`${name} supports ${virtualizations.join(', ') || 'no'} virtualization, the instance is ${virtualization ?? 'unknown'}`);
   if (!(target.SupportedRootDeviceTypes ?? []).includes('ebs')) problems.push(`${name} does not support an EBS root volume`);
-  if (target.NetworkInfo?.EnaSupport === 'required' && instance.EnaSupport !== true) problems.push(`${name} requires ENA, which is not enabled on the instance`);
+  // An instance running a type that requires ENA has it, whatever DescribeInstances leaves out.
+  const hasEna = instance.EnaSupport === true || current.NetworkInfo?.EnaSupport === 'required';
+  if (target.NetworkInfo?.EnaSupport === 'required' && !hasEna) problems.push(`${name} requires ENA, which is not enabled on the instance`);
   if (target.EbsInfo?.NvmeSupport === 'required' && current.EbsInfo?.NvmeSupport === 'unsupported') {
     problems.push(`${name} presents EBS volumes as NVMe and ${current.InstanceType ?? 'the current type'} does not: the OS may lack the NVMe driver`);
   }
