@@ -20,7 +20,7 @@ const alarmSchema = z.strictObject({
   threshold: z._default(z.number().check(z.gt(0), z.lte(100)), ALARM_DEFAULTS.threshold)
     .check(z.describe('Average CPUUtilization (percent) at or above which a period breaches.')),
   // CloudWatch takes 10, 30 or any multiple of 60 seconds; EC2 basic monitoring publishes every 300 s.
-  periodSeconds: z._default(z.number().check(z.int(), z.refine((p) => p === 10 || p === 30 || (p >= 60 && p % 60 === 0 && p <= 86_400), 'must be 10, 30 or a multiple of 60 up to 86400')), ALARM_DEFAULTS.periodSeconds)
+  periodSeconds: z._default(z.number().check(z.int(), z.gte(10), z.lte(86_400), z.refine((p) => p === 10 || p === 30 || p % 60 === 0, 'must be 10, 30 or a multiple of 60 up to 86400')), ALARM_DEFAULTS.periodSeconds)
     .check(z.describe('Length of one period in seconds (10, 30, or a multiple of 60).')),
   evaluationPeriods: z._default(z.number().check(z.int(), z.gte(1), z.lte(100)), ALARM_DEFAULTS.evaluationPeriods)
     .check(z.describe('How many recent periods are evaluated.')),
