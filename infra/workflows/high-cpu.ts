@@ -9,7 +9,7 @@ import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, buildHighCpuDefinition, type HighCpuTask } from '../../workflows/high-cpu';
 import { INSTANCE_ATTRIBUTES_DENIED, denyOnExcluded, ec2Arn, ec2Describe, ec2OnLocked, ec2TagKeysOnly, kmsVia } from '../kit/grants';
 import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
-import { REGION, actionsOf, list, type AcceptedFinding } from '../nag';
+import { NO_RESOURCE_LEVEL, REGION, actionsOf, list, type AcceptedFinding } from '../nag';
 
 export interface HighCpuProps {
   /** The stack's notifications topic (infra/constructs/audit-trail.ts), which the alarms notify. */
@@ -98,8 +98,9 @@ export const HIGH_CPU_TASK_SPECS: Tasks = {
 export const HIGH_CPU_ACCEPTED_FINDINGS: AcceptedFinding[] = [
   {
     rule: /^AwsSolutions-IAM5\[Resource::\*\]$/,
-    reason: 'autoscaling:DescribeAutoScalingInstances supports no resource-level permissions: the preflight asks whether the instance is a group member.',
-    statement: (s) => !list(s.Resource).includes('*') || actionsOf(s).every((a) => a === 'autoscaling:DescribeAutoScalingInstances'),
+    reason: 'autoscaling:DescribeAutoScalingInstances (like EC2 Describe*, with which CDK merges it) supports no resource-level permissions: '
+      + 'the preflight asks whether the instance is a group member.',
+    statement: (s) => !list(s.Resource).includes('*') || actionsOf(s).every((a) => a === 'autoscaling:DescribeAutoScalingInstances' || NO_RESOURCE_LEVEL.test(a)),
   },
   {
     rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):cloudwatch:${REGION}:(<AWS::AccountId>|\\d{12}):alarm:${ALARM_NAME_PREFIX}\\*\\]$`),
