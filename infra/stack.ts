@@ -50,9 +50,9 @@ export class RemediationStack extends Stack {
     const securityGroups = [restrict,
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
     // Its alarms notify the audit trail's topic, which is made below from every machine: the ARN is read once it exists.
-    let notifications: AuditTrail | undefined;
+    const notifications: { trail?: AuditTrail } = {};
     const highCpu = new RemediationWorkflow(this, constructId(WORKFLOW.highCpu), SPECS[WORKFLOW.highCpu], {
-      alarmTopicArn: Lazy.string({ produce: () => notifications?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
+      alarmTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...contextObject<{ cooldownHours: number }>(this.node, 'highCpu'),
     });
     const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, highCpu];
@@ -66,7 +66,7 @@ export class RemediationStack extends Stack {
     }
     // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
     const audit = contextObject<{ retentionDays: logs.RetentionDays; notificationEmail: string }>(this.node, 'audit');
-    notifications = new AuditTrail(this, 'Audit', {
+    notifications.trail = new AuditTrail(this, 'Audit', {
       machines: all.map((w) => w.machine),
       workflowAlarmPrefixes: [ALARM_NAME_PREFIX],
       deadLetterQueues: [triage.resources.deadLetterQueue],
