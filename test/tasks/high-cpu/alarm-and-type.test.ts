@@ -6,6 +6,7 @@ import { handler as checkStatusChecks } from '../../../tasks/high-cpu/check-stat
 import { handler as modifyInstanceType } from '../../../tasks/high-cpu/modify-instance-type';
 import { handler as putAlarm } from '../../../tasks/high-cpu/put-alarm';
 import { handler as verify } from '../../../tasks/high-cpu/verify-high-cpu';
+import { hasCpuAlarm } from '../../../tasks/high-cpu/lib/alarm';
 import { INSTANCE_ID, NOW, awsError, freezeTime } from '../fixtures';
 import { ALARM_NAME, cpuAlarm, cpuInstance, plan } from './fixtures';
 
@@ -114,5 +115,14 @@ describe('verify-high-cpu', () => {
       name: 'VerificationFailedError',
       message: `alarm ${ALARM_NAME} differs from the plan in threshold; ${INSTANCE_ID} is t3.micro, not t3.small; ${INSTANCE_ID} is stopped, not running as before the resize`,
     });
+  });
+});
+
+describe('hasCpuAlarm (for triage)', () => {
+  it('is true when the instance has this workflow\'s alarm, false otherwise', async () => {
+    cloudwatch.on(DescribeAlarmsCommand, { AlarmNames: [ALARM_NAME], AlarmTypes: ['MetricAlarm'] }).resolvesOnce({ MetricAlarms: [cpuAlarm()] }).resolves({ MetricAlarms: [] });
+    const client = new CloudWatchClient({});
+    expect(await hasCpuAlarm(client, INSTANCE_ID)).toBe(true);
+    expect(await hasCpuAlarm(client, INSTANCE_ID)).toBe(false);
   });
 });
