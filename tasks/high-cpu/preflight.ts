@@ -49,7 +49,7 @@ export const handler = async ({ request }: RunContext): Promise<HighCpuPlan> => 
   const outcome = !changes ? 'NO_ACTION' : request.mode === 'plan' ? 'PLANNED' : 'PROCEED';
   logger.info('plan ready', { outcome, alarm: alarm.change, resize: resize?.change, to: resize?.to });
   return {
-    outcome, instanceId: request.instanceId, target: request.instanceId, state, instanceType: instance.InstanceType ?? 'unknown',
+    outcome, instanceId: request.instanceId, state, instanceType: instance.InstanceType ?? 'unknown',
     availabilityZone: instance.Placement?.AvailabilityZone ?? '', alarm, ...(resize ? { resize } : {}),
   };
 };

@@ -37,6 +37,4 @@ export interface HighCpuPlan {
   alarm: AlarmPlan;
   /** Only when the request asks for a resize. */
   resize?: ResizePlan;
-  /** The plan changes something: the approval gate guards only a resize (input approval, default true then). */
-  target: string;
 }

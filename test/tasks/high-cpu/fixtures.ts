@@ -44,7 +44,7 @@ export const context = (input: Record<string, unknown> = {}): RunContext => ({
 
 export function plan(overrides: Partial<HighCpuPlan> = {}): HighCpuPlan {
   return {
-    outcome: 'PROCEED', instanceId: INSTANCE_ID, target: INSTANCE_ID, state: 'running', instanceType: 't3.micro', availabilityZone: 'us-east-1a',
+    outcome: 'PROCEED', instanceId: INSTANCE_ID, state: 'running', instanceType: 't3.micro', availabilityZone: 'us-east-1a',
     alarm: { change: 'create', desired: desiredAlarm(INSTANCE_ID, { ...ALARM_DEFAULTS }, TOPIC_ARN), differences: [] },
     resize: { change: 'resize', from: 't3.micro', to: 't3.small', wasRunning: true, cooldownHours: 24, checked: [] },
     ...overrides,
