@@ -20,7 +20,7 @@ export const States = {
   preflight: SkeletonStates.preflight,
   initWork: SkeletonStates.initWork,
   routeByPlan: SkeletonStates.routeByPlan,
-  requestApproval: SkeletonStates.requestApproval,
+  requestApproval: SkeletonStates.requestApproval, preflightAfterApproval: SkeletonStates.preflightAfterApproval,
   routeByAlarm: 'RouteByAlarm', putAlarm: 'PutAlarm',
   routeByResize: 'RouteByResize', routeByInstanceState: 'RouteByInstanceState',
   stopInstance: 'StopInstance', checkInstanceStopped: 'CheckInstanceStopped', routeInstanceStopped: 'RouteInstanceStopped', waitInstanceStopped: 'WaitInstanceStopped',

@@ -1,4 +1,5 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import type { HighCpuReport } from '../../tasks/high-cpu/build-report';
 import { DEFAULT_LOCAL_APPROVER } from '../../local/approvals';
 import type { LocalExecution, RunOptions } from '../../local/runner';
@@ -118,6 +119,24 @@ describe('high-cpu against an emulated account', () => {
       States.rollbackResize, States.routeRollbackResize, States.buildRollbackReport, States.describeRolledBack, States.rolledBack));
     expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'cloudwatch:PutMetricAlarm', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags',
       'ec2:StartInstances', 'ec2:ModifyInstanceAttribute', 'ec2:StartInstances'));
+  });
+
+  it('an instance an operator excluded while the approval was open is not stopped: PlanChangedError, nothing changed', async () => {
+    const { instanceId } = await seeder.createInstance({ name: 'cpu-excluded-meanwhile' });
+
+    const execution = await run({ instanceId, resize: true }, {
+      approver: async (request) => {
+        await seeder.ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: 'remediation:exclude', Value: 'true' }] }));
+        return approve(request);
+      },
+    });
+
+    expect({ status: execution.status, error: execution.error }).toEqual({ status: 'FAILED', error: 'PlanChangedError' });
+    expect(execution.cause).toContain('remediation:exclude=true');
+    expect(statesEntered(execution)).toContain(States.preflightAfterApproval);
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'sns:Publish'));
+    const instance = await seeder.describe(instanceId);
+    expect({ type: instance.InstanceType, state: instance.State?.Name }).toEqual({ type: 't3.micro', state: 'running' });
   });
 
   it('refuses an Auto Scaling member with PreconditionFailedError naming the group, before any change', async () => {
