@@ -8,6 +8,7 @@ import { demoEnableCloudTrail } from './demo/enable-cloudtrail';
 import { demoEnableConfig } from './demo/enable-config';
 import { demoEnableFlowLogs } from './demo/enable-flow-logs';
 import { demoInvestigateTraffic } from './demo/investigate-traffic';
+import { demoHighCpu } from './demo/high-cpu';
 import type { Volume } from '@aws-sdk/client-ec2';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { DemoProgress } from './demo/progress';
@@ -138,7 +139,7 @@ async function main(): Promise<number> {
     }
 
     // 2. The account baseline: flow logs, Config and CloudTrail, which this account lacks.
-    for (const [name, demo] of [['enable-flow-logs', demoEnableFlowLogs], ['enable-config', demoEnableConfig], ['enable-cloudtrail', demoEnableCloudTrail], ['investigate-traffic', demoInvestigateTraffic]] as const) {
+    for (const [name, demo] of [['enable-flow-logs', demoEnableFlowLogs], ['enable-config', demoEnableConfig], ['enable-cloudtrail', demoEnableCloudTrail], ['investigate-traffic', demoInvestigateTraffic], ['high-cpu', demoHighCpu]] as const) {
       console.log(`\n=== ${name} ===`);
       problems.push(...(await demo(runWorkflow)).map((p) => `${name}: ${p}`));
     }
