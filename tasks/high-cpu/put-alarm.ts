@@ -32,7 +32,8 @@ export const handler = async ({ instanceId, alarm, executionName }: PutAlarmEven
     logger.info('alarm already as planned', { alarmName: alarm.desired.alarmName });
     return { alarmName: alarm.desired.alarmName, change: alarm.change, ...(alarm.before ? { before: alarm.before } : {}), after: now, at };
   }
-  await cloudwatch.send(new PutMetricAlarmCommand(putAlarmInput(instanceId, alarm.desired, executionName)));
+  await cloudwatch.send(new PutMetricAlarmCommand(putAlarmInput(instanceId, alarm.desired, executionName, existing)));
   logger.info('alarm put', { alarmName: alarm.desired.alarmName, change: alarm.change });
-  return { alarmName: alarm.desired.alarmName, change: alarm.change, ...(alarm.before ? { before: alarm.before } : {}), after: alarm.desired, at };
+  const after = { ...alarm.desired, alarmActions: [...new Set([...(now?.alarmActions ?? []), ...alarm.desired.alarmActions])].sort() };
+  return { alarmName: alarm.desired.alarmName, change: alarm.change, ...(alarm.before ? { before: alarm.before } : {}), after, at };
 };

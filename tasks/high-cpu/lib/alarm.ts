@@ -48,20 +48,31 @@ export function alarmStateOf(alarm: MetricAlarm): AlarmState {
   };
 }
 
-/** The fields of `current` that differ from `desired` (none: the alarm is as asked). */
+/**
+ * The fields of `current` that differ from `desired` (none: the alarm is as asked). Actions someone added beside
+ * our topic are theirs: only a missing topic is a difference.
+ */
 export function alarmDifferences(current: AlarmState, desired: AlarmState): string[] {
-  return (Object.keys(desired) as (keyof AlarmState)[]).filter((k) => JSON.stringify(current[k]) !== JSON.stringify(desired[k]));
+  return (Object.keys(desired) as (keyof AlarmState)[]).filter((k) => (k === 'alarmActions'
+    ? desired.alarmActions.some((a) => !current.alarmActions.includes(a))
+    : JSON.stringify(current[k]) !== JSON.stringify(desired[k])));
 }
 
-/** PutMetricAlarm's input for the desired alarm on this instance (it creates or replaces the alarm of that name). */
-export function putAlarmInput(instanceId: string, desired: AlarmState, executionName: string): PutMetricAlarmCommandInput {
+/**
+ * PutMetricAlarm's input for the desired alarm on this instance. It replaces the whole alarm of that name, so
+ * the actions an operator added to it (alarm, OK, insufficient-data) are carried over, never dropped.
+ */
+export function putAlarmInput(instanceId: string, desired: AlarmState, executionName: string, existing?: MetricAlarm): PutMetricAlarmCommandInput {
+  const alarmActions = [...new Set([...(existing?.AlarmActions ?? []), ...desired.alarmActions])];
   return {
     AlarmName: desired.alarmName,
     AlarmDescription: `Average CPU of ${instanceId} at or above ${desired.threshold}% for ${desired.datapointsToAlarm} of ${desired.evaluationPeriods} periods of ${desired.periodSeconds} s (remediation high-cpu)`,
     Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'InstanceId', Value: instanceId }],
     Statistic: 'Average', Period: desired.periodSeconds, EvaluationPeriods: desired.evaluationPeriods, DatapointsToAlarm: desired.datapointsToAlarm,
     Threshold: desired.threshold, ComparisonOperator: COMPARISON, TreatMissingData: desired.treatMissingData,
-    ActionsEnabled: true, AlarmActions: desired.alarmActions,
+    ActionsEnabled: true, AlarmActions: alarmActions,
+    ...(existing?.OKActions?.length ? { OKActions: existing.OKActions } : {}),
+    ...(existing?.InsufficientDataActions?.length ? { InsufficientDataActions: existing.InsufficientDataActions } : {}),
     // Tags apply when the alarm is created; a replaced alarm keeps its own.
     Tags: [{ Key: TAG.workflow, Value: WORKFLOW.highCpu }, { Key: TAG.execution, Value: executionName }],
   };

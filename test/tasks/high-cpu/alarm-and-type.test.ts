@@ -126,3 +126,17 @@ describe('hasCpuAlarm (for triage)', () => {
     expect(await hasCpuAlarm(client, INSTANCE_ID)).toBe(false);
   });
 });
+
+describe('put-alarm on an alarm an operator extended', () => {
+  it('keeps the actions they added (alarm, OK, insufficient data) while changing our settings', async () => {
+    const pager = 'arn:aws:sns:us-east-1:123456789012:pager';
+    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [cpuAlarm({ Threshold: 70, AlarmActions: [pager], OKActions: [pager], InsufficientDataActions: [pager] })] });
+
+    const out = await putAlarm({ instanceId: INSTANCE_ID, alarm: plan().alarm, executionName: 'x' });
+
+    expect(cloudwatch.commandCalls(PutMetricAlarmCommand)[0]?.args[0].input).toMatchObject({
+      Threshold: 80, AlarmActions: [pager, ...plan().alarm.desired.alarmActions], OKActions: [pager], InsufficientDataActions: [pager],
+    });
+    expect(out.after.alarmActions).toEqual([...plan().alarm.desired.alarmActions, pager].sort());
+  });
+});

@@ -1,5 +1,6 @@
 import { handler as validate } from '../../../tasks/high-cpu/validate-input';
 import { incompatibilities, nextSizeUp } from '../../../tasks/high-cpu/lib/instance-types';
+import { alarmDifferences, desiredAlarm } from '../../../tasks/high-cpu/lib/alarm';
 import { INSTANCE_ID } from '../fixtures';
 import { cpuInstance, typeInfo } from './fixtures';
 
@@ -53,5 +54,13 @@ describe('incompatibilities', () => {
       'the instance uses 2 network cards, m5.large has 1',
       'the instance has 3 network interfaces, m5.large takes 2',
     ]);
+  });
+});
+
+describe('alarmDifferences', () => {
+  it('counts only our topic missing from the actions, never an action someone added', () => {
+    const desired = desiredAlarm(INSTANCE_ID, { threshold: 80, periodSeconds: 300, evaluationPeriods: 3, datapointsToAlarm: 3 }, 'arn:topic');
+    expect(alarmDifferences({ ...desired, alarmActions: ['arn:pager', 'arn:topic'] }, desired)).toEqual([]);
+    expect(alarmDifferences({ ...desired, alarmActions: ['arn:pager'], periodSeconds: 60 }, desired)).toEqual(['periodSeconds', 'alarmActions']);
   });
 });
