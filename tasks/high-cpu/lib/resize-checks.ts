@@ -1,4 +1,5 @@
 import type { Instance } from '@aws-sdk/client-ec2';
+import { PreconditionFailedError } from '../../lib/errors';
 import { TAG, tagValue } from '../../lib/tags';
 
 /** Set on the instance by each resize: state lives on the resource, not in a side table. */
@@ -34,11 +35,17 @@ export interface Cooldown {
   active: boolean;
 }
 
-/** The last resize recorded on the instance and whether its cooldown still runs at `now`. */
+/**
+ * The last resize recorded on the instance and whether its cooldown still runs at `now`. A record that is not a
+ * date cannot say when the cooldown ends: refused (PreconditionFailedError) rather than taken for none.
+ */
 export function cooldownOf(instance: Instance, hours: number, now: Date): Cooldown | undefined {
   const at = tagValue(instance.Tags, RESIZE_TAG.at);
-  const time = at ? Date.parse(at) : Number.NaN;
-  if (!at || Number.isNaN(time)) return undefined;
+  if (at === undefined) return undefined;
+  const time = Date.parse(at);
+  if (Number.isNaN(time)) {
+    throw new PreconditionFailedError(`${instance.InstanceId ?? 'the instance'} has ${RESIZE_TAG.at}=${JSON.stringify(at)}, which is not a date: fix or remove the tag to resize it`);
+  }
   const endsAt = new Date(time + hours * 3_600_000);
   const from = tagValue(instance.Tags, RESIZE_TAG.from);
   return { resizedAt: at, ...(from ? { from } : {}), endsAt: endsAt.toISOString(), active: now < endsAt };

@@ -142,4 +142,9 @@ describe('high-cpu preflight: the resize', () => {
     ec2.on(DescribeInstanceTypeOfferingsCommand).resolves({ InstanceTypeOfferings: [{ InstanceType: 't3.large', Location: 'us-east-1a' }] });
     expect(await handler(context({ targetType: 't3.large', cooldownHours: 4 }))).toMatchObject({ resize: { change: 'resize', to: 't3.large' } });
   });
+
+  it('a resize record that is not a date is refused, not taken for none', async () => {
+    account(cpuInstance({ Tags: [{ Key: 'remediation:resized-at', Value: 'yesterday' }] }));
+    await expect(handler(context({ resize: true }))).rejects.toMatchObject({ name: 'PreconditionFailedError', message: expect.stringContaining('is not a date') });
+  });
 });
