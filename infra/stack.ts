@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
@@ -8,6 +8,7 @@ import { RemediationWorkflow } from './kit/remediation-workflow';
 import { RemediationApprovers, requireApprovalSubscribers, subscribeApprovers, type ApprovalSettings } from './kit/approval';
 import { contextObject } from './kit/context';
 import { acknowledgeAcceptedFindings } from './nag';
+import { ALARM_NAME_PREFIX } from '../tasks/high-cpu/lib/alarm';
 import { SPECS } from './workflows';
 import type { TriageProps } from './workflows/triage-start-instances';
 
@@ -53,7 +54,13 @@ export class RemediationStack extends Stack {
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
     const expireRetained = new RemediationWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
     const refreshAmi = new RemediationWorkflow(this, constructId(WORKFLOW.refreshAmi), SPECS[WORKFLOW.refreshAmi], {});
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds];
+    // Its alarms notify the audit trail's topic, which is made below from every machine: the ARN is read once it exists.
+    const notifications: { trail?: AuditTrail } = {};
+    const highCpu = new RemediationWorkflow(this, constructId(WORKFLOW.highCpu), SPECS[WORKFLOW.highCpu], {
+      alarmTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
+      ...contextObject<{ cooldownHours: number }>(this.node, 'highCpu'),
+    });
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;
@@ -64,8 +71,9 @@ export class RemediationStack extends Stack {
     }
     // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
     const audit = contextObject<{ retentionDays: logs.RetentionDays; notificationEmail: string }>(this.node, 'audit');
-    new AuditTrail(this, 'Audit', {
+    notifications.trail = new AuditTrail(this, 'Audit', {
       machines: all.map((w) => w.machine),
+      workflowAlarmPrefixes: [ALARM_NAME_PREFIX],
       deadLetterQueues: [triage.resources.deadLetterQueue],
       ...(audit.retentionDays ? { retention: audit.retentionDays } : {}),
       ...(audit.notificationEmail ? { notificationEmail: audit.notificationEmail } : {}),

@@ -12,6 +12,7 @@ import { FaultLayer, type FaultPlan } from './faults';
 import { refuseWhatEc2RefusesOnNacls } from './nacl-emulation';
 import { accountSettingsCall } from './emulation/account-settings';
 import { applyMetadataFilters, completeMetadataOptions, takeMetadataFilters } from './emulation/instance-metadata';
+import { newAlarmsHaveInsufficientData, refuseWhatEc2RefusesOnInstanceTypes } from './emulation/instance-type';
 import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
 
@@ -208,8 +209,10 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     await emulation.refuseWhatCloudTrailRefuses(call);
     await refuseWhatEc2RefusesOnNacls(call);
     await completeMetadataOptions(call);
+    await refuseWhatEc2RefusesOnInstanceTypes(call);
     const metadataFilters = takeMetadataFilters(call);
-    const output = applyMetadataFilters(await next(), metadataFilters);
+    const answer = await next();
+    const output = applyMetadataFilters(call.service === 'cloudwatch' && call.command === 'DescribeAlarms' ? newAlarmsHaveInsufficientData(answer) : answer, metadataFilters);
     await faults.operate(call);
     return faults.after(call, output);
   });

@@ -11,6 +11,7 @@ import { expireRetainedInputSchema } from '../tasks/expire/lib/schema';
 import { refreshAmiInputSchema } from '../tasks/ami/lib/schema';
 import { enableEbsEncryptionByDefaultInputSchema } from '../tasks/ebs-default/lib/schema';
 import { enforceImdsv2InputSchema } from '../tasks/imds/lib/schema';
+import { highCpuInputSchema } from '../tasks/high-cpu/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -44,6 +45,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.refreshAmi, constructId: 'RefreshAmi', schema: refreshAmiInputSchema, targetField: 'instanceId' },
   { name: WORKFLOW.enableEbsEncryptionByDefault, constructId: 'EnableEbsEncryptionByDefault', schema: enableEbsEncryptionByDefaultInputSchema },
   { name: WORKFLOW.enforceImdsv2, constructId: 'EnforceImdsv2', schema: enforceImdsv2InputSchema },
+  { name: WORKFLOW.highCpu, constructId: 'HighCpu', schema: highCpuInputSchema, targetField: 'instanceId' },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

@@ -12,6 +12,7 @@ import { expireRetainedSpec } from './expire-retained';
 import { refreshAmiSpec } from './refresh-ami';
 import { enableEbsEncryptionByDefaultSpec } from './enable-ebs-encryption-by-default';
 import { enforceImdsv2Spec } from './enforce-imdsv2';
+import { highCpuSpec } from './high-cpu';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -31,4 +32,5 @@ export const SPECS = {
   'refresh-ami': refreshAmiSpec,
   'enable-ebs-encryption-by-default': enableEbsEncryptionByDefaultSpec,
   'enforce-imdsv2': enforceImdsv2Spec,
+  'high-cpu': highCpuSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -15,6 +15,7 @@ export const WORKFLOW = {
   refreshAmi: 'refresh-ami',
   enableEbsEncryptionByDefault: 'enable-ebs-encryption-by-default',
   enforceImdsv2: 'enforce-imdsv2',
+  highCpu: 'high-cpu',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];
