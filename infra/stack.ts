@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
@@ -48,7 +48,13 @@ export class RemediationStack extends Stack {
     });
     const securityGroups = [restrict,
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock];
+    // Root use is reported on the audit trail's topic, which needs every machine first: its ARN is resolved once built.
+    const notifications: { topicArn?: string } = {};
+    const contain = new RemediationWorkflow(this, constructId(WORKFLOW.containPrincipal), SPECS[WORKFLOW.containPrincipal], {
+      notificationTopicArn: Lazy.string({ produce: () => notifications.topicArn }),
+      ...contextObject<{ protectedRoleArns: string[] }>(this.node, 'containPrincipal'),
+    });
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, contain];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;
@@ -59,12 +65,13 @@ export class RemediationStack extends Stack {
     }
     // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
     const audit = contextObject<{ retentionDays: logs.RetentionDays; notificationEmail: string }>(this.node, 'audit');
-    new AuditTrail(this, 'Audit', {
+    const auditTrail = new AuditTrail(this, 'Audit', {
       machines: all.map((w) => w.machine),
       deadLetterQueues: [triage.resources.deadLetterQueue],
       ...(audit.retentionDays ? { retention: audit.retentionDays } : {}),
       ...(audit.notificationEmail ? { notificationEmail: audit.notificationEmail } : {}),
     });
+    notifications.topicArn = auditTrail.topic.topicArn;
     acknowledgeAcceptedFindings(this, AUDIT_TRAIL_ACCEPTED_FINDINGS);
   }
 }

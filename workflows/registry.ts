@@ -7,6 +7,7 @@ import { investigateTrafficInputSchema } from '../tasks/network/lib/investigate-
 import { blockSourceIpInputSchema, unblockSourceIpInputSchema } from '../tasks/network/lib/block-schema';
 import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
 import { restoreSecurityGroupsInputSchema, restrictSecurityGroupsInputSchema } from '../tasks/security-groups/lib/schema';
+import { containPrincipalInputSchema } from '../tasks/principal/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -36,6 +37,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.restrictSecurityGroups, constructId: 'RestrictSecurityGroups', schema: restrictSecurityGroupsInputSchema }, { name: WORKFLOW.restoreSecurityGroups, constructId: 'RestoreSecurityGroups', schema: restoreSecurityGroupsInputSchema },
   { name: WORKFLOW.blockSourceIp, constructId: 'BlockSourceIp', schema: blockSourceIpInputSchema },
   { name: WORKFLOW.unblockSourceIp, constructId: 'UnblockSourceIp', schema: unblockSourceIpInputSchema },
+  { name: WORKFLOW.containPrincipal, constructId: 'ContainPrincipal', schema: containPrincipalInputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

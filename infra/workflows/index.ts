@@ -8,6 +8,7 @@ import { investigateTrafficSpec } from './investigate-traffic';
 import { restoreSecurityGroupsSpec, restrictSecurityGroupsSpec } from './security-groups';
 import { blockSourceIpSpec } from './block-source-ip';
 import { unblockSourceIpSpec } from './unblock-source-ip';
+import { containPrincipalSpec } from './contain-principal';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -23,4 +24,5 @@ export const SPECS = {
   'restrict-security-groups': restrictSecurityGroupsSpec, 'restore-security-groups': restoreSecurityGroupsSpec,
   'block-source-ip': blockSourceIpSpec,
   'unblock-source-ip': unblockSourceIpSpec,
+  'contain-principal': containPrincipalSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -11,6 +11,7 @@ export const WORKFLOW = {
   triageStartInstances: 'triage-start-instances',
   investigateTraffic: 'investigate-traffic',
   blockSourceIp: 'block-source-ip', unblockSourceIp: 'unblock-source-ip',
+  containPrincipal: 'contain-principal',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];
