@@ -65,17 +65,17 @@ export function buildContainPrincipalDefinition(scope: Construct, fns: Record<Co
     validateInput: fns['validate-contain-input'], preflight: fns['plan-containment'], buildReport: fns['build-contain-report'],
     preflightState: States.planContainment,
     preflightPayload: { 'request.$': '$.request', 'execution.$': '$.execution', 'caseId.$': '$.caseId', 'principal.$': '$.principal' },
-    work: { applied: { changes: [] } },
+    work: { applied: { changes: [] }, saved: {} },
     apply: (report) => {
       const plan = { 'plan.$': '$.plan' };
-      const verify = (id: string) => lambdaTask(scope, id, fns['verify-principal'], { payload: plan, resultPath: '$.work.verified' }).next(report);
+      const verify = (id: string) => lambdaTask(scope, id, fns['verify-principal'], { payload: { ...plan, 'saved.$': '$.work.saved' }, resultPath: '$.work.verified' }).next(report);
       // A containment that stops half-way keeps what it did (undoing it would hand the stolen key back): the case record
       // holds each change made, and release undoes them. The execution fails saying so.
       const incomplete = new sfn.Pass(scope, States.describePartialContainment, {
         parameters: { 'Error.$': '$.work.error.Error', 'Cause.$': "States.Format('containment stopped part-way ({}); what was changed is kept and recorded in case {}: release it with {\"release\": {\"caseId\": \"{}\"}}', $.work.error.Cause, $.plan.caseId, $.plan.caseId)" },
         resultPath: '$.work.error',
       }).next(new sfn.Fail(scope, States.containmentIncomplete, { errorPath: '$.work.error.Error', causePath: '$.work.error.Cause' }));
-      const apply = lambdaTask(scope, States.applyContainment, fns['apply-containment'], { payload: plan, resultPath: '$.work.applied' })
+      const apply = lambdaTask(scope, States.applyContainment, fns['apply-containment'], { payload: { ...plan, 'saved.$': '$.work.saved' }, resultPath: '$.work.applied' })
         .addCatch(incomplete, { resultPath: '$.work.error' });
       const contain = lambdaTask(scope, States.saveCase, fns['save-case'], {
         payload: { 'executionName.$': '$$.Execution.Name', ...plan }, resultPath: '$.work.saved',

@@ -5,12 +5,13 @@ import { readEnv, requiredString } from '../lib/env';
 import { logger } from '../lib/logger';
 import { CASE_TABLE_ENV, CHANGE, recordChange, type ChangeRecord } from './lib/case-store';
 import type { ContainPlan } from './lib/plan';
+import type { SavedCase } from './save-case';
 
 const iam = createIamClient();
 const dynamodb = createDynamoDbClient();
 const { [CASE_TABLE_ENV]: TABLE } = readEnv({ [CASE_TABLE_ENV]: requiredString });
 
-export interface ApplyContainmentEvent { plan: ContainPlan }
+export interface ApplyContainmentEvent { plan: ContainPlan; saved: SavedCase }
 export interface AppliedContainment { changes: ChangeRecord[] }
 
 /**
@@ -18,7 +19,7 @@ export interface AppliedContainment { changes: ChangeRecord[] }
  * is recorded in the case as it is made, so release knows exactly what this run did even if it stops half-way.
  * Both calls set a state (a key's status, a policy's document): a retry repeats them harmlessly.
  */
-export const handler = async ({ plan }: ApplyContainmentEvent): Promise<AppliedContainment> => {
+export const handler = async ({ plan, saved }: ApplyContainmentEvent): Promise<AppliedContainment> => {
   const { principal, changes: planned, caseId } = plan;
   const changes: ChangeRecord[] = [];
   const record = async (action: string, resourceId: string) => {
@@ -26,8 +27,8 @@ export const handler = async ({ plan }: ApplyContainmentEvent): Promise<AppliedC
     await recordChange(dynamodb, TABLE, caseId, change);
     changes.push(change);
   };
-  if (planned.sessionPolicy) {
-    const { name: PolicyName, document: PolicyDocument } = planned.sessionPolicy;
+  if (saved.sessionPolicy) {
+    const { name: PolicyName, document: PolicyDocument } = saved.sessionPolicy;
     if (principal.kind === 'user') await iam.send(new PutUserPolicyCommand({ UserName: principal.name, PolicyName, PolicyDocument }));
     else await iam.send(new PutRolePolicyCommand({ RoleName: principal.name, PolicyName, PolicyDocument }));
     await record(CHANGE.putPolicy, PolicyName);

@@ -26,7 +26,7 @@ export interface SessionDenyRemoval {
  */
 export const handler = async ({ caseId }: RemoveSessionDenyEvent): Promise<SessionDenyRemoval> => {
   const record = await readCase(dynamodb, TABLE, caseId);
-  const planned = record?.planned.sessionPolicy;
+  const planned = record?.sessionPolicy;
   if (!record || !planned) throw new ResourceNotFoundError(`case ${caseId} holds no session deny`);
   const { principal } = record;
   const document = await inlinePolicyDocument(iam, principal, planned.name);

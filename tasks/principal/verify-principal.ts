@@ -4,10 +4,12 @@ import { logger } from '../lib/logger';
 import type { AccessKeyState } from './lib/case-store';
 import { inlinePolicyDocument, readIamState, sameDocument } from './lib/iam-state';
 import type { ContainPlan } from './lib/plan';
+import type { SavedCase } from './save-case';
 
 const iam = createIamClient();
 
-export interface VerifyPrincipalEvent { plan: ContainPlan }
+/** `saved`: SaveCase's output on a containment (the deny's exact document); empty on a release. */
+export interface VerifyPrincipalEvent { plan: ContainPlan; saved: Partial<SavedCase> }
 
 export interface PrincipalVerified {
   accessKeys: AccessKeyState[];
@@ -20,7 +22,7 @@ export interface PrincipalVerified {
  * Re-reads the principal after contain or release: every key the plan changed has the status it should, and the session
  * deny is there with exactly the planned document (contain). moto does not enforce either: this shows the state only.
  */
-export const handler = async ({ plan }: VerifyPrincipalEvent): Promise<PrincipalVerified> => {
+export const handler = async ({ plan, saved }: VerifyPrincipalEvent): Promise<PrincipalVerified> => {
   const state = await readIamState(iam, plan.principal);
   const expected: [string, string][] = plan.action === 'release'
     ? (plan.release?.reactivateKeys ?? []).map((id) => [id, 'Active'])
@@ -29,7 +31,7 @@ export const handler = async ({ plan }: VerifyPrincipalEvent): Promise<Principal
   if (wrong.length > 0) {
     throw new VerificationFailedError(`access keys not ${wrong.map(([id, status]) => `${status}: ${id}`).join(', ')} after the ${plan.action}`);
   }
-  const policy = plan.changes.sessionPolicy;
+  const policy = plan.action === 'contain' ? saved.sessionPolicy : undefined;
   let sessionDeny: PrincipalVerified['sessionDeny'];
   if (policy) {
     const document = await inlinePolicyDocument(iam, plan.principal, policy.name);

@@ -65,10 +65,10 @@ describe('contain-principal state machine', () => {
       Parameters: { 'executionName.$': '$$.Execution.Name', 'plan.$': '$.plan' }, ResultPath: '$.work.saved', Next: States.applyContainment,
     }));
     expect(state(States.applyContainment)).toEqual(invoke('apply-containment', {
-      Parameters: { 'plan.$': '$.plan' }, ResultPath: '$.work.applied', Next: States.verifyContainment,
+      Parameters: { 'plan.$': '$.plan', 'saved.$': '$.work.saved' }, ResultPath: '$.work.applied', Next: States.verifyContainment,
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.describePartialContainment }],
     }));
-    expect(state(States.verifyContainment)).toEqual(invoke('verify-principal', { Parameters: { 'plan.$': '$.plan' }, ResultPath: '$.work.verified', Next: States.buildReport }));
+    expect(state(States.verifyContainment)).toEqual(invoke('verify-principal', { Parameters: { 'plan.$': '$.plan', 'saved.$': '$.work.saved' }, ResultPath: '$.work.verified', Next: States.buildReport }));
   });
 
   it('a containment that stops part-way keeps what it did and fails naming the case to release', () => {
@@ -86,7 +86,7 @@ describe('contain-principal state machine', () => {
     expect(state(States.releaseKeys)).toEqual(invoke('release-keys', {
       Parameters: { 'executionName.$': '$$.Execution.Name', 'plan.$': '$.plan' }, ResultPath: '$.work.released', Next: States.verifyRelease,
     }));
-    expect(state(States.verifyRelease)).toEqual(invoke('verify-principal', { Parameters: { 'plan.$': '$.plan' }, ResultPath: '$.work.verified', Next: States.buildReport }));
+    expect(state(States.verifyRelease)).toEqual(invoke('verify-principal', { Parameters: { 'plan.$': '$.plan', 'saved.$': '$.work.saved' }, ResultPath: '$.work.verified', Next: States.buildReport }));
   });
 
   it('after the lock is released, a release waits until the stolen sessions have expired, then removes the deny', () => {

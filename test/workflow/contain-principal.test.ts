@@ -45,7 +45,7 @@ describe('contain-principal against an emulated account', () => {
     const saved = await h.caseItem('case-alice');
     const prior = JSON.parse((saved?.prior as { S: string }).S) as unknown;
     expect(prior).toEqual({ accessKeys: [{ accessKeyId: used, status: 'Active' }, { accessKeyId: wasInactive, status: 'Inactive' }], inlinePolicies: [] });
-    const revokedBefore = (JSON.parse((saved?.planned as { S: string }).S) as { sessionPolicy: { revokedBefore: string } }).sessionPolicy.revokedBefore;
+    const revokedBefore = (JSON.parse((saved?.sessionPolicy as { S: string }).S) as { revokedBefore: string }).revokedBefore;
     expect(after.policies).toEqual({ 'remediation-contain-case-alice': denyBefore(revokedBefore) });
     expect(Object.keys((saved?.changes as { M: object }).M).sort()).toEqual([`deactivate-access-key:${used}`, 'put-session-deny:remediation-contain-case-alice']);
 
@@ -89,7 +89,7 @@ describe('contain-principal against an emulated account', () => {
     expect(report.keptKeys).toEqual([{ accessKeyId: 'ASIAIOSFODNN7EXAMPLE', reason: "a role session's temporary key: the session deny revokes it" }]);
     const saved = await h.caseItem('case-role');
     expect(saved?.maxSessionSeconds).toEqual({ N: '7200' });
-    const revokedBefore = (JSON.parse((saved?.planned as { S: string }).S) as { sessionPolicy: { revokedBefore: string } }).sessionPolicy.revokedBefore;
+    const revokedBefore = (JSON.parse((saved?.sessionPolicy as { S: string }).S) as { revokedBefore: string }).revokedBefore;
     expect(await h.rolePolicies('app-role')).toEqual({ 'remediation-contain-case-role': denyBefore(revokedBefore) });
   });
 

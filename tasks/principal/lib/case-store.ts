@@ -15,11 +15,14 @@ export interface PriorState {
   inlinePolicies: string[];
 }
 
-/** What the run will change, fixed before it changes anything. */
+/** What the run will change, as the plan says it (read-only, comparable after an approval). */
 export interface PlannedChanges {
   deactivateKeys: string[];
-  sessionPolicy?: { name: string; document: string; revokedBefore: string };
+  sessionPolicy?: { name: string };
 }
+
+/** The session deny as SaveCase fixes it, right before the first change: sessions issued before then are denied. */
+export interface SessionPolicy { name: string; document: string; revokedBefore: string }
 
 export interface ChangeRecord { action: string; resourceId: string; at: string }
 
@@ -30,6 +33,8 @@ export interface CaseRecord {
   savedAt: string;
   prior: PriorState;
   planned: PlannedChanges;
+  /** The session deny this case puts (none when one was already in force). */
+  sessionPolicy?: SessionPolicy;
   /** The longest a session issued before the revocation can live: the deny must stay this long after it. */
   maxSessionSeconds: number;
   /** Each change as it was made, keyed `<action>:<resource>` so that a retry records it once. */
@@ -49,7 +54,8 @@ export async function saveCase(dynamodb: DynamoDBClient, table: string, record: 
       Item: {
         [CASE_KEY]: { S: record.caseId }, principalArn: { S: record.principal.arn }, principal: { S: JSON.stringify(record.principal) },
         containExecution: { S: record.containExecution }, savedAt: { S: record.savedAt }, prior: { S: JSON.stringify(record.prior) },
-        planned: { S: JSON.stringify(record.planned) }, maxSessionSeconds: { N: String(record.maxSessionSeconds) }, changes: { M: {} },
+        planned: { S: JSON.stringify(record.planned) }, ...(record.sessionPolicy ? { sessionPolicy: { S: JSON.stringify(record.sessionPolicy) } } : {}),
+        maxSessionSeconds: { N: String(record.maxSessionSeconds) }, changes: { M: {} },
       },
       ConditionExpression: 'attribute_not_exists(#k) OR containExecution = :me',
       ExpressionAttributeNames: { '#k': CASE_KEY }, ExpressionAttributeValues: { ':me': { S: record.containExecution } },
@@ -92,7 +98,8 @@ export async function readCase(dynamodb: DynamoDBClient, table: string, caseId: 
   return {
     caseId, principal: JSON.parse(item.principal?.S ?? '{}') as Principal, containExecution: item.containExecution?.S ?? '',
     savedAt: item.savedAt?.S ?? '', prior: JSON.parse(item.prior?.S ?? '{"accessKeys":[],"inlinePolicies":[]}') as PriorState,
-    planned: JSON.parse(item.planned?.S ?? '{"deactivateKeys":[]}') as PlannedChanges, maxSessionSeconds: Number(item.maxSessionSeconds?.N ?? 0),
+    planned: JSON.parse(item.planned?.S ?? '{"deactivateKeys":[]}') as PlannedChanges,
+    ...(item.sessionPolicy?.S ? { sessionPolicy: JSON.parse(item.sessionPolicy.S) as SessionPolicy } : {}), maxSessionSeconds: Number(item.maxSessionSeconds?.N ?? 0),
     changes, ...(item.releasedAt?.S ? { releasedAt: item.releasedAt.S } : {}), ...(item.releaseExecution?.S ? { releaseExecution: item.releaseExecution.S } : {}),
   };
 }

@@ -4,7 +4,7 @@ import { PreconditionFailedError } from '../../lib/errors';
 import { readCase } from './case-store';
 import { readIamState } from './iam-state';
 import { outcomeOf, ROOT_STEPS, type ContainPlan, type KeptKey } from './plan';
-import { caseOfPolicy, refuseProtected, sessionDenyDocument, sessionPolicyName, type Principal, type Protection } from './principal';
+import { caseOfPolicy, refuseProtected, sessionPolicyName, type Principal, type Protection } from './principal';
 import type { ContainInput } from './schema';
 
 export interface ContainContext {
@@ -51,12 +51,8 @@ export async function planContain(request: ContainInput, caseId: string, given: 
   }
 
   const sessionDenyInForce = await denyInForce(state.inlinePolicies, ctx);
-  const name = sessionPolicyName(caseId);
-  const revokedBefore = ctx.now.toISOString();
-  const changes = {
-    deactivateKeys,
-    ...(sessionDenyInForce ? {} : { sessionPolicy: { name, document: sessionDenyDocument(revokedBefore), revokedBefore } }),
-  };
+  // The deny's time is fixed by SaveCase, right before the first change (after any approval), not here.
+  const changes = { deactivateKeys, ...(sessionDenyInForce ? {} : { sessionPolicy: { name: sessionPolicyName(caseId) } }) };
   return {
     outcome: outcomeOf(request.mode, deactivateKeys.length > 0 || changes.sessionPolicy !== undefined),
     action: 'contain', target: principal.arn, caseId, principal,

@@ -26,7 +26,7 @@ export async function planRelease(mode: 'apply' | 'plan', caseId: string, iam: I
   const policyName = sessionPolicyName(caseId);
   const put = Object.values(record.changes).find((c) => c.action === CHANGE.putPolicy);
   const present = state.inlinePolicies.includes(policyName);
-  const containedAt = record.planned.sessionPolicy?.revokedBefore ?? put?.at;
+  const containedAt = record.sessionPolicy?.revokedBefore ?? put?.at;
   const sessionDeny = put && containedAt
     ? { policyName, present, removeAt: new Date(Date.parse(containedAt) + record.maxSessionSeconds * 1000).toISOString() }
     : undefined;

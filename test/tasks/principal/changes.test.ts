@@ -1,4 +1,4 @@
-import { CASE, DOCUMENT, EXECUTION, KEY, POLICY, ROLE, TABLE, TOPIC, USER, USER_ARN, caseItem, containPlan } from './fixtures';
+import { CASE, DOCUMENT, EXECUTION, KEY, POLICY, ROLE, SAVED, TABLE, TOPIC, USER, USER_ARN, caseItem, containPlan } from './fixtures';
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DeleteRolePolicyCommand, DeleteUserPolicyCommand, GetRolePolicyCommand, GetUserCommand, GetUserPolicyCommand, IAMClient, ListAccessKeysCommand,
@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { awsError } from '../fixtures';
 import { handler as saveCase } from '../../../tasks/principal/save-case';
+import { sessionDenyDocument } from '../../../tasks/principal/lib/principal';
 import { handler as apply } from '../../../tasks/principal/apply-containment';
 import { handler as releaseKeys } from '../../../tasks/principal/release-keys';
 import { handler as removeDeny } from '../../../tasks/principal/remove-session-deny';
@@ -37,6 +38,9 @@ describe('save-case', () => {
     const item = dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
     expect(JSON.parse(item?.prior?.S ?? '')).toEqual({ accessKeys: [{ accessKeyId: KEY, status: 'Active' }], inlinePolicies: [] });
     expect(JSON.parse(item?.planned?.S ?? '')).toEqual(containPlan().changes);
+    // The deny's time is fixed here, right before the first change, and handed to ApplyContainment.
+    expect(JSON.parse(item?.sessionPolicy?.S ?? '')).toEqual(out.sessionPolicy);
+    expect(out.sessionPolicy).toEqual({ name: POLICY, document: sessionDenyDocument(out.at), revokedBefore: out.at });
     expect(item?.changes).toEqual({ M: {} });
   });
 
@@ -54,8 +58,8 @@ describe('apply-containment', () => {
     iam.on(UpdateAccessKeyCommand).resolves({});
     dynamodb.on(UpdateItemCommand).resolves({});
 
-    const out = await apply({ plan: containPlan() });
-    await apply({ plan: containPlan() });
+    const out = await apply({ plan: containPlan(), saved: SAVED });
+    await apply({ plan: containPlan(), saved: SAVED });
 
     expect(iam.calls().map((c) => c.args[0].constructor.name)).toEqual(['PutUserPolicyCommand', 'UpdateAccessKeyCommand', 'PutUserPolicyCommand', 'UpdateAccessKeyCommand']);
     expect(iam).toHaveReceivedCommandWith(PutUserPolicyCommand, { UserName: 'alice', PolicyName: POLICY, PolicyDocument: DOCUMENT });
@@ -67,13 +71,13 @@ describe('apply-containment', () => {
   it('a role: the deny on the role, no key calls; a failure after the first change is thrown with that change already recorded', async () => {
     iam.on(PutRolePolicyCommand).resolves({});
     dynamodb.on(UpdateItemCommand).resolves({});
-    await apply({ plan: containPlan({ principal: ROLE, changes: { ...containPlan().changes, deactivateKeys: [] } }) });
+    await apply({ plan: containPlan({ principal: ROLE, changes: { ...containPlan().changes, deactivateKeys: [] } }), saved: SAVED });
     expect(iam).toHaveReceivedCommandWith(PutRolePolicyCommand, { RoleName: 'app-role', PolicyName: POLICY, PolicyDocument: DOCUMENT });
     expect(iam).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 0);
 
     iam.on(PutUserPolicyCommand).resolves({});
     iam.on(UpdateAccessKeyCommand).rejects(awsError('LimitExceeded'));
-    await expect(apply({ plan: containPlan() })).rejects.toMatchObject({ name: 'LimitExceeded' });
+    await expect(apply({ plan: containPlan(), saved: SAVED })).rejects.toMatchObject({ name: 'LimitExceeded' });
     expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, { ExpressionAttributeNames: { '#c': `put-session-deny:${POLICY}`, '#k': 'caseId' } });
   });
 });
@@ -89,20 +93,20 @@ describe('verify-principal', () => {
 
   it('contain: the key Inactive and the deny as planned (IAM hands it back URL-encoded, reformatted)', async () => {
     state('Inactive', JSON.stringify(JSON.parse(DOCUMENT), null, 2));
-    await expect(verify({ plan: containPlan() })).resolves.toMatchObject({ accessKeys: [{ accessKeyId: KEY, status: 'Inactive' }], sessionDeny: { policyName: POLICY, present: true } });
+    await expect(verify({ plan: containPlan(), saved: SAVED })).resolves.toMatchObject({ accessKeys: [{ accessKeyId: KEY, status: 'Inactive' }], sessionDeny: { policyName: POLICY, present: true } });
   });
 
   it('contain: a key still Active, or the deny missing: VerificationFailedError', async () => {
     state('Active', DOCUMENT);
-    await expect(verify({ plan: containPlan() })).rejects.toMatchObject({ name: 'VerificationFailedError', message: `access keys not Inactive: ${KEY} after the contain` });
+    await expect(verify({ plan: containPlan(), saved: SAVED })).rejects.toMatchObject({ name: 'VerificationFailedError', message: `access keys not Inactive: ${KEY} after the contain` });
     state('Inactive');
-    await expect(verify({ plan: containPlan() })).rejects.toMatchObject({ name: 'VerificationFailedError' });
+    await expect(verify({ plan: containPlan(), saved: SAVED })).rejects.toMatchObject({ name: 'VerificationFailedError' });
   });
 
   it('release: the reactivated key Active; the deny still there, as reported', async () => {
     state('Active', DOCUMENT);
     const plan = containPlan({ action: 'release', changes: { deactivateKeys: [] }, release: { reactivateKeys: [KEY], sessionDeny: { policyName: POLICY, present: true, removeAt: 'x' } } });
-    await expect(verify({ plan })).resolves.toMatchObject({ sessionDeny: { policyName: POLICY, present: true } });
+    await expect(verify({ plan, saved: {} })).resolves.toMatchObject({ sessionDeny: { policyName: POLICY, present: true } });
   });
 });
 

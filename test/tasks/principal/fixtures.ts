@@ -24,6 +24,9 @@ export const REVOKED_BEFORE = '2026-12-01T12:00:01.000Z';
 export const DOCUMENT = sessionDenyDocument(REVOKED_BEFORE);
 export const TRIGGER = { source: 'console' as const, claimed: true as const };
 
+/** SaveCase's output on a containment: the deny with its time fixed. */
+export const SAVED = { caseId: CASE, at: REVOKED_BEFORE, sessionPolicy: { name: POLICY, document: DOCUMENT, revokedBefore: REVOKED_BEFORE } };
+
 export const request = (overrides: Record<string, unknown> = {}) => ({
   principalArn: USER_ARN, principalType: 'IAMUser' as const, accessKeyId: KEY, deactivateAllKeys: false, mode: 'apply' as const, trigger: TRIGGER, ...overrides,
 });
@@ -31,7 +34,7 @@ export const request = (overrides: Record<string, unknown> = {}) => ({
 export const containPlan = (overrides: Partial<ContainPlan> = {}): ContainPlan => ({
   outcome: 'PROCEED', action: 'contain', target: USER_ARN, caseId: CASE, principal: USER,
   prior: { accessKeys: [{ accessKeyId: KEY, status: 'Active' }], inlinePolicies: [] },
-  changes: { deactivateKeys: [KEY], sessionPolicy: { name: POLICY, document: DOCUMENT, revokedBefore: REVOKED_BEFORE } },
+  changes: { deactivateKeys: [KEY], sessionPolicy: { name: POLICY } },
   keptKeys: [], maxSessionSeconds: 36 * 3600, ...overrides,
 });
 
@@ -40,7 +43,8 @@ export const caseItem = (overrides: { principal?: Principal; changes?: Record<st
   caseId: { S: CASE }, principalArn: { S: (overrides.principal ?? USER).arn }, principal: { S: JSON.stringify(overrides.principal ?? USER) },
   containExecution: { S: overrides.execution ?? EXECUTION.name }, savedAt: { S: REVOKED_BEFORE },
   prior: { S: JSON.stringify({ accessKeys: [{ accessKeyId: KEY, status: 'Active' }, { accessKeyId: KEY2, status: 'Inactive' }], inlinePolicies: [] }) },
-  planned: { S: JSON.stringify({ deactivateKeys: [KEY], sessionPolicy: { name: POLICY, document: DOCUMENT, revokedBefore: REVOKED_BEFORE } }) },
+  planned: { S: JSON.stringify({ deactivateKeys: [KEY], sessionPolicy: { name: POLICY } }) },
+  sessionPolicy: { S: JSON.stringify({ name: POLICY, document: DOCUMENT, revokedBefore: REVOKED_BEFORE }) },
   maxSessionSeconds: { N: String(overrides.maxSessionSeconds ?? 36 * 3600) },
   changes: { M: Object.fromEntries(Object.entries(overrides.changes ?? {
     [`deactivate-access-key:${KEY}`]: { action: 'deactivate-access-key', resourceId: KEY, at: REVOKED_BEFORE },

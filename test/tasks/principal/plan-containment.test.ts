@@ -43,10 +43,8 @@ describe('plan-containment: contain an IAM user', () => {
 
     expect(out).toMatchObject({ outcome: 'PROCEED', action: 'contain', target: USER_ARN, changes: { deactivateKeys: [KEY], sessionPolicy: { name: POLICY } }, maxSessionSeconds: 36 * 3600 });
     expect(out.prior).toEqual({ accessKeys: [{ accessKeyId: KEY, status: 'Active' }, { accessKeyId: KEY2, status: 'Active' }], inlinePolicies: [] });
-    expect(JSON.parse(out.changes.sessionPolicy?.document ?? '{}')).toEqual({
-      Version: '2012-10-17',
-      Statement: [{ Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': out.changes.sessionPolicy?.revokedBefore } } }],
-    });
+    // No time in the plan: SaveCase fixes it right before the first change, so the plan compares equal after an approval.
+    expect(out.changes.sessionPolicy).toEqual({ name: POLICY });
     expect(iam).toHaveReceivedCommandTimes(ListAccessKeysCommand, 2);
   });
 
