@@ -51,7 +51,7 @@ export class RemediationStack extends Stack {
     // Root use is reported on the audit trail's topic, which needs every machine first: its ARN is resolved once built.
     const notifications: { topicArn?: string } = {};
     const contain = new RemediationWorkflow(this, constructId(WORKFLOW.containPrincipal), SPECS[WORKFLOW.containPrincipal], {
-      notificationTopicArn: Lazy.string({ produce: () => notifications.topicArn }),
+      notificationTopicArn: Lazy.string({ produce: () => notifications.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...contextObject<{ protectedRoleArns: string[] }>(this.node, 'containPrincipal'),
     });
     const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, contain];

@@ -10,7 +10,7 @@ export const WORKFLOW_NAME = WORKFLOW.containPrincipal;
 /** One Lambda per task (tasks/principal/<task>.ts). */
 export const CONTAIN_PRINCIPAL_TASKS = [
   'validate-contain-input', 'plan-containment', 'save-case', 'apply-containment', 'verify-principal', 'notify-root',
-  'release-keys', 'remove-session-deny', 'build-contain-report',
+  'release-keys', 'remove-session-deny', 'build-contain-report', 'request-approval', 'verify-approver',
 ] as const;
 export type ContainPrincipalTask = (typeof CONTAIN_PRINCIPAL_TASKS)[number];
 
@@ -19,6 +19,8 @@ export const States = {
   planContainment: 'PlanContainment',
   initWork: SkeletonStates.initWork,
   routeByPlan: SkeletonStates.routeByPlan,
+  requestApproval: SkeletonStates.requestApproval,
+  routeByAction: 'RouteByAction',
   saveCase: 'SaveCase',
   applyContainment: 'ApplyContainment',
   describePartialContainment: 'DescribePartialContainment',
@@ -44,12 +46,13 @@ export const COMMENT = [
 ].join(' ');
 
 /**
- * ValidateInput -> lock on the principal -> PlanContainment -> RouteByPlan:
- *   contain: SaveCase -> ApplyContainment -> VerifyContainment; root: NotifyRoot; release: ReleaseKeys -> VerifyRelease
+ * ValidateInput -> lock on the principal -> PlanContainment -> RouteByPlan [-> approval, the plan made again and compared]
+ * -> RouteByAction: contain: SaveCase -> ApplyContainment -> VerifyContainment; root: NotifyRoot; release: ReleaseKeys -> VerifyRelease
  * -> BuildReport -> ReleaseLock -> RouteBySessionDeny. A release then waits, without the lock, until the stolen
  * sessions' maximum duration has passed (WaitForSessionsToExpire) and removes the session deny: its history holds both.
  */
 export function buildContainPrincipalDefinition(scope: Construct, fns: Record<ContainPrincipalTask, IFunction>, kit: KitSteps = {}): sfn.IChainable {
+  if (!kit.comparePlans) throw new Error(`${WORKFLOW_NAME} has an approval gate: its spec needs approval: true`);
   const done = new sfn.Succeed(scope, States.done);
   const removeDeny = lambdaTask(scope, States.removeSessionDeny, fns['remove-session-deny'], {
     payload: { 'caseId.$': '$.caseId' }, resultPath: '$.sessionDeny.removal',
@@ -66,6 +69,7 @@ export function buildContainPrincipalDefinition(scope: Construct, fns: Record<Co
     preflightState: States.planContainment,
     preflightPayload: { 'request.$': '$.request', 'execution.$': '$.execution', 'caseId.$': '$.caseId', 'principal.$': '$.principal' },
     work: { applied: { changes: [] }, saved: {} },
+    approval: { requestApproval: fns['request-approval'], verifyApprover: fns['verify-approver'], targetPath: '$.plan.target', comparePlans: kit.comparePlans },
     apply: (report) => {
       const plan = { 'plan.$': '$.plan' };
       const verify = (id: string) => lambdaTask(scope, id, fns['verify-principal'], { payload: { ...plan, 'saved.$': '$.work.saved' }, resultPath: '$.work.verified' }).next(report);
@@ -86,12 +90,12 @@ export function buildContainPrincipalDefinition(scope: Construct, fns: Record<Co
       const release = lambdaTask(scope, States.releaseKeys, fns['release-keys'], {
         payload: { 'executionName.$': '$$.Execution.Name', ...plan }, resultPath: '$.work.released',
       }).next(verify(States.verifyRelease));
+      // One entry for the apply path, so that an approved request (which continues there) takes its own action's route.
       return {
-        routes: [
-          [sfn.Condition.stringEquals('$.plan.action', 'notify-root'), notifyRoot],
-          [sfn.Condition.stringEquals('$.plan.action', 'release'), release],
-        ],
-        otherwise: contain,
+        otherwise: new sfn.Choice(scope, States.routeByAction)
+          .when(sfn.Condition.stringEquals('$.plan.action', 'notify-root'), notifyRoot)
+          .when(sfn.Condition.stringEquals('$.plan.action', 'release'), release)
+          .otherwise(contain),
       };
     },
   });

@@ -1,6 +1,7 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CASE_KEY, CASE_TABLE_ENV } from '../../tasks/principal/lib/case-store';
 import { SERVICE_LINKED_PATH, SSO_RESERVED_PATH, SSO_ROLE_PREFIX } from '../../tasks/principal/lib/principal';
@@ -32,11 +33,14 @@ export class PrincipalCaseTable extends Construct {
 export interface ContainPrincipalProps {
   /** The stack's notifications topic (infra/constructs/audit-trail.ts): root use is reported there. */
   notificationTopicArn: string;
-  /** Further roles of our own that CloudFormation did not name `<stack>-...` (CDK context `protectedPrincipals`, say). */
+  /** Further roles of our own that CloudFormation did not name `<stack>-...` (CDK context `containPrincipal.protectedRoleArns`). */
   protectedRoleArns?: string[];
+  /** Where approval requests go (input `approval: true`); a topic of its own when not given. */
+  approvalTopic?: sns.ITopic;
 }
 export interface ContainPrincipalResources extends ContainPrincipalProps {
   table: dynamodb.ITable;
+  approvalTopic: sns.ITopic;
   /** CloudFormation names the stack's roles `<stack name>-<logical id>-<suffix>`: the product never contains those. */
   ownRolePrefix: string;
 }

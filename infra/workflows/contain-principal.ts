@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, buildContainPrincipalDefinition, type ContainPrincipalTask } from '../../workflows/contain-principal';
@@ -49,10 +50,18 @@ export const CONTAIN_PRINCIPAL_TASK_SPECS: Record<ContainPrincipalTask, TaskSpec
     grants: [READ_POLICY, principalChange(['DeleteUserPolicy'], ['user']), principalChange(['DeleteRolePolicy'], ['role']), caseAccess('GetItem', 'UpdateItem')],
   },
   'build-contain-report': { entry: 'tasks/principal/build-contain-report.ts', grants: [] },
+  'request-approval': {
+    entry: 'tasks/approval/request-approval.ts',
+    grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [resources.approvalTopic.topicArn] })]],
+    environment: ({ resources }) => ({ APPROVAL_TOPIC_ARN: resources.approvalTopic.topicArn }),
+  },
+  // Executes the answer's presigned STS request (plain HTTPS, authorized by the approver's own signature): no IAM action.
+  'verify-approver': { entry: 'tasks/approval/verify-approver.ts', grants: [] },
 };
 
 const resourcesOf = (scope: Construct, props: ContainPrincipalProps): ContainPrincipalResources => ({
   ...props, table: PrincipalCaseTable.of(scope).table, ownRolePrefix: `${Stack.of(scope).stackName}-`,
+  approvalTopic: props.approvalTopic ?? new sns.Topic(scope, 'ApprovalRequests', { displayName: 'EC2 remediation: approval requests', enforceSSL: true }),
 });
 
 /** contain-principal: the key used Inactive and older sessions denied, after saving the prior state; release undoes it. */
@@ -67,4 +76,6 @@ export const containPrincipalSpec = defineWorkflow<ContainPrincipalTask, Contain
   // The principal (its ARN without path): a contain and a release of one principal never overlap; released before the Wait.
   lock: { targetPath: '$.lockTarget' },
   acceptedFindings: CONTAIN_PRINCIPAL_FINDINGS,
+  // Input approval: true (triage's policy `approval`) asks a person first; after the answer the plan is made again and compared.
+  approval: true,
 });

@@ -9,7 +9,7 @@ import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
 import { CONTAIN_PRINCIPAL_TASK_SPECS, containPrincipalSpec } from '../../infra/workflows/contain-principal';
 import { sdkCallsOf } from './bundle-calls';
 import { decide, mutatingActions, rolePoliciesByEntry, type Decision, type Request, type RolePolicy } from './iam-policies';
-import { LOCK_TASKS, expectLockFunction, kitTaskOf, lockTableId } from './kit-functions';
+import { LOCK_TASKS, PLAN_CHECK_TASKS, expectLockFunction, kitTaskOf, lockTableId, planCheckTaskOf } from './kit-functions';
 import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
 
 // GIVEN contain-principal's construct alone in a stack (its functions bundled), WHEN IAM (@cloud-copilot/iam-simulate)
@@ -30,6 +30,7 @@ const PROTECTED: [string, string][] = [
 ];
 const EXCLUDED = { 'iam:ResourceTag/remediation:exclude': 'true' };
 const TABLE = 'arn:aws:dynamodb:<case table>';
+const APPROVAL_TOPIC = 'arn:aws:sns:<approval topic>';
 
 type Case = [what: string, request: Request, expected: Decision];
 const req = (action: string, resource: string, context: Request['context'] = {}): Request => ({ action, resource, context });
@@ -71,18 +72,23 @@ const CASES: Record<string, Case[]> = {
     table('dynamodb:UpdateItem'), otherTable('dynamodb:UpdateItem'), table('dynamodb:DeleteItem', 'ImplicitlyDenied'),
   ],
   [E('save-case')]: [table('dynamodb:PutItem'), otherTable('dynamodb:PutItem'), table('dynamodb:DeleteItem', 'ImplicitlyDenied'), ['iam:UpdateAccessKey', req('iam:UpdateAccessKey', USER), 'ImplicitlyDenied']],
+  [E('request-approval')]: [
+    ['sns:Publish to the approval topic', req('sns:Publish', APPROVAL_TOPIC), 'Allowed'],
+    ['sns:Publish to the notifications topic', req('sns:Publish', TOPIC), 'ImplicitlyDenied'],
+  ],
   [E('notify-root')]: [
     ['sns:Publish to the notifications topic', req('sns:Publish', TOPIC), 'Allowed'],
     ['sns:Publish to another topic', req('sns:Publish', `arn:aws:sns:${ENV.region}:${A}:other`), 'ImplicitlyDenied'],
   ],
 };
 /** Roles that change nothing: reads only. */
-const READ_ONLY = [E('validate-contain-input'), E('plan-containment'), E('verify-principal'), E('build-contain-report')];
+const READ_ONLY = [E('validate-contain-input'), E('plan-containment'), E('verify-principal'), E('build-contain-report'), E('verify-approver')];
 
 let outdir: string;
 let template: Template;
 let policies: Map<string, RolePolicy>;
 let tableArn: string;
+let approvalTopicArn: string;
 const fns = new Map<string, { statements: { Effect: string; Action: string | string[] }[]; bundle: string; environment: Record<string, unknown> }>();
 const policyOf = (entry: string): RolePolicy => {
   const policy = policies.get(entry);
@@ -100,6 +106,7 @@ beforeAll(() => {
   const entries = [...Object.values(CONTAIN_PRINCIPAL_TASK_SPECS).map((s) => s.entry)];
   policies = rolePoliciesByEntry(template, 'ContainPrincipal', entries);
   tableArn = `arn:aws:dynamodb:${ENV.region}:${A}:table/${Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table')).find((id) => id.startsWith('PrincipalCases'))}`;
+  approvalTopicArn = `arn:aws:sns:${ENV.region}:${A}:${Object.keys(resourcesOf(template, 'AWS::SNS::Topic')).find((id) => id.startsWith('ContainPrincipalApprovalRequests'))}`;
   const iamPolicies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
   for (const [, resource] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
     const entry = String(resource.Metadata?.[HANDLER_METADATA]);
@@ -107,7 +114,7 @@ beforeAll(() => {
     const statements = iamPolicies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Effect: string; Action: string | string[] }[] }).Statement);
     const bundle = readFileSync(path.join(assembly, String(resource.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8');
-    fns.set(kitTaskOf(entry) ?? entry, { statements, bundle, environment: (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables });
+    fns.set(kitTaskOf(entry) ?? planCheckTaskOf(entry) ?? entry, { statements, bundle, environment: (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables });
   }
 });
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -115,8 +122,8 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 const RUNTIME = /^(logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords))$/;
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
-it('there is one function per task, and the kit\'s lock functions beside them', () => {
-  expect([...fns.keys()].sort()).toEqual([...Object.values(CONTAIN_PRINCIPAL_TASK_SPECS).map((s) => s.entry), ...LOCK_TASKS].sort());
+it('there is one function per task, and the kit\'s lock and plan-check functions beside them', () => {
+  expect([...fns.keys()].sort()).toEqual([...Object.values(CONTAIN_PRINCIPAL_TASK_SPECS).map((s) => s.entry), ...LOCK_TASKS, ...PLAN_CHECK_TASKS].sort());
 });
 
 describe.each(Object.values(CONTAIN_PRINCIPAL_TASK_SPECS).map((s) => s.entry))('the role of %s', (entry) => {
@@ -135,7 +142,7 @@ describe.each(Object.keys(CASES))('IAM decides for the role of %s', (entry) => {
   const cases = CASES[entry]!;
 
   it.each(cases)('%s: %s', async (_what, request, expected) => {
-    const resource = request.resource === TABLE ? tableArn : request.resource;
+    const resource = request.resource === TABLE ? tableArn : request.resource === APPROVAL_TOPIC ? approvalTopicArn : request.resource;
     expect(await decide(policyOf(entry), { ...request, resource })).toBe(expected);
   });
 

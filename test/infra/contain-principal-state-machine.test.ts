@@ -17,7 +17,9 @@ beforeAll(() => {
   const stack = new Stack();
   const fn = (name: string) => lambda.Function.fromFunctionArn(stack, name, arnOf(name));
   const fns = Object.fromEntries(CONTAIN_PRINCIPAL_TASKS.map((t) => [t, fn(t)])) as Record<ContainPrincipalTask, lambda.IFunction>;
-  const definition = buildContainPrincipalDefinition(stack, fns, { lock: { acquire: fn('acquire-lock'), release: fn('release-lock'), ttlSeconds: 144000, targetPath: '$.lockTarget' } });
+  const definition = buildContainPrincipalDefinition(stack, fns, {
+    lock: { acquire: fn('acquire-lock'), release: fn('release-lock'), ttlSeconds: 144000, targetPath: '$.lockTarget' }, comparePlans: fn('compare-plans'),
+  });
   const graph = new sfn.StateGraph(sfn.Chain.start(definition).startState, 'contain-principal');
   const json = stack.resolve(graph.toGraphJson()) as { States: Record<string, Record<string, unknown>> };
   // The Remediation branch's states live inside the Parallel: flatten them beside the top level.
@@ -48,11 +50,22 @@ describe('contain-principal state machine', () => {
     }));
   });
 
-  it('routes: nothing to do to the report, root to the notification, a release to the keys, otherwise the containment', () => {
+  it('routes: nothing to do to the report, approval: true to a person first, then by action', () => {
     expect(state(States.routeByPlan)).toEqual({
       Type: 'Choice',
       Choices: [
         { Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: States.buildReport },
+        { Variable: '$.request.approval', BooleanEquals: true, Next: States.requestApproval },
+      ],
+      Default: States.routeByAction,
+    });
+  });
+
+  it('an approved plan, made again and unchanged, continues at the same routing by action (a release stays a release)', () => {
+    expect(state('ComparePlansAfterApproval').Next).toBe(States.routeByAction);
+    expect(state(States.routeByAction)).toEqual({
+      Type: 'Choice',
+      Choices: [
         { Variable: '$.plan.action', StringEquals: 'notify-root', Next: States.notifyRoot },
         { Variable: '$.plan.action', StringEquals: 'release', Next: States.releaseKeys },
       ],

@@ -11,8 +11,8 @@ afterAll(async () => h?.moto.stop());
 
 const A = '123456789012';
 const S = 'PlanContainment';
-const CONTAIN = [S, 'InitWork', 'RouteByPlan', 'SaveCase', 'ApplyContainment', 'VerifyContainment', 'BuildReport'];
-const RELEASE = [S, 'InitWork', 'RouteByPlan', 'ReleaseKeys', 'VerifyRelease', 'BuildReport'];
+const CONTAIN = [S, 'InitWork', 'RouteByPlan', 'RouteByAction', 'SaveCase', 'ApplyContainment', 'VerifyContainment', 'BuildReport'];
+const RELEASE = [S, 'InitWork', 'RouteByPlan', 'RouteByAction', 'ReleaseKeys', 'VerifyRelease', 'BuildReport'];
 const denyBefore = (at: string) => ({
   Version: '2012-10-17',
   Statement: [{ Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': at } } }],

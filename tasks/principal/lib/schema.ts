@@ -29,6 +29,7 @@ export const containPrincipalInputSchema = z
     caseId: z.optional(caseIdSchema.check(z.describe("The case record's key (default: this execution's name); triage passes one id for the whole case."))),
     release: z.optional(z.strictObject({ caseId: caseIdSchema.check(z.describe('The case to release: its caseId, which is the contain execution\'s name unless caseId was given.')) })
       .check(z.describe('Undo a containment: reactivate exactly the keys it deactivated; the session deny stays until the stolen sessions have expired.'))),
+    approval: z._default(z.boolean(), false).check(z.describe('true: publish the plan and wait for a person to approve before any change (triage\'s policy "approval" sets it).')),
     mode,
     trigger: z._default(triggerSchema, { source: 'console' as const }),
   })

@@ -28,7 +28,7 @@ export const TRIGGER = { source: 'console' as const, claimed: true as const };
 export const SAVED = { caseId: CASE, at: REVOKED_BEFORE, sessionPolicy: { name: POLICY, document: DOCUMENT, revokedBefore: REVOKED_BEFORE } };
 
 export const request = (overrides: Record<string, unknown> = {}) => ({
-  principalArn: USER_ARN, principalType: 'IAMUser' as const, accessKeyId: KEY, deactivateAllKeys: false, mode: 'apply' as const, trigger: TRIGGER, ...overrides,
+  principalArn: USER_ARN, principalType: 'IAMUser' as const, accessKeyId: KEY, deactivateAllKeys: false, approval: false, mode: 'apply' as const, trigger: TRIGGER, ...overrides,
 });
 
 export const containPlan = (overrides: Partial<ContainPlan> = {}): ContainPlan => ({

@@ -141,7 +141,7 @@ describe('plan-containment: root', () => {
 });
 
 describe('plan-containment: release', () => {
-  const release = (mode: 'apply' | 'plan' = 'apply') => plan({ request: { release: { caseId: CASE }, deactivateAllKeys: false, mode, trigger: request().trigger }, execution: EXECUTION, caseId: CASE, principal: principalOf(USER_ARN, 'IAMUser') });
+  const release = (mode: 'apply' | 'plan' = 'apply') => plan({ request: { release: { caseId: CASE }, deactivateAllKeys: false, approval: false, mode, trigger: request().trigger }, execution: EXECUTION, caseId: CASE, principal: principalOf(USER_ARN, 'IAMUser') });
 
   it('reactivates only the keys the case deactivated and still Inactive; the deny is removed at containment + 36 h', async () => {
     dynamodb.on(GetItemCommand).resolves({ Item: caseItem() });
