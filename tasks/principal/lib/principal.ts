@@ -28,7 +28,9 @@ export function principalOf(arn: string, type: string): Principal {
   if (type === 'Root' || (service === 'iam' && resource === 'root')) {
     return { kind: 'root', partition, account, arn: `arn:${partition}:iam::${account}:root`, name: 'root' };
   }
-  if (type === 'IAMUser' && service === 'iam' && resource.startsWith('user/')) {
+  // A federated user's sessionIssuer is the IAM user whose keys called GetFederationToken (what triage hands on):
+  // its policies bound the federated session, so containing that user cuts the federation tokens too.
+  if ((type === 'IAMUser' || type === 'FederatedUser') && service === 'iam' && resource.startsWith('user/')) {
     const name = resource.split('/').pop() as string;
     return { kind: 'user', partition, account, arn, name };
   }
@@ -40,7 +42,7 @@ export function principalOf(arn: string, type: string): Principal {
   }
   if (type === 'FederatedUser') {
     throw new PreconditionFailedError(`${arn} is a federated user (GetFederationToken): its session policy cannot be changed; ` +
-      'contain the IAM user whose keys called GetFederationToken (CloudTrail shows it) with contain-principal, which also denies its tokens');
+      'contain the IAM user whose keys called GetFederationToken (userIdentity.sessionContext.sessionIssuer.arn), which also denies its tokens');
   }
   if (type === 'AWSService' || type === 'AWSAccount') {
     throw new PreconditionFailedError(`${arn} (${type}) is an AWS service or another account acting through a resource policy: ` +

@@ -5,6 +5,7 @@ import 'aws-sdk-client-mock-jest';
 import { handler as validate } from '../../../tasks/principal/validate-contain-input';
 import { handler as report } from '../../../tasks/principal/build-contain-report';
 import { principalOf } from '../../../tasks/principal/lib/principal';
+import { containInputOf } from '../../../tasks/principal/lib/triage-input';
 
 const dynamodb = mockClient(DynamoDBClient);
 beforeEach(() => dynamodb.reset());
@@ -95,5 +96,19 @@ describe('build-contain-report', () => {
     expect(out.sessionDeny).toEqual({ policyName: POLICY, removeAt: '2026-12-03T00:00:01.000Z', reason: 'kept until 2026-12-03T00:00:01.000Z: sessions issued before the containment live up to 36 h; this execution removes it then' });
     expect(out.actions).toEqual([{ action: 'reactivate-access-key', resourceId: `${USER_ARN}#${KEY}`, before: { status: 'Inactive' }, after: { status: 'Active' }, at }]);
     expect(out.keptKeys).toEqual([{ accessKeyId: KEY2, reason: 'already Active again' }]);
+  });
+});
+
+describe('the input triage will start contain-principal with (containInputOf)', () => {
+  it.each([
+    ['an assumed role (its sessionIssuer, the role)', { type: 'AssumedRole', arn: `arn:aws:iam::${ACCOUNT}:role/apps/app-role` }, `arn:aws:iam::${ACCOUNT}:role/app-role`],
+    ['a federated user (its sessionIssuer, the IAM user)', { type: 'FederatedUser', arn: `arn:aws:iam::${ACCOUNT}:user/bob` }, `arn:aws:iam::${ACCOUNT}:user/bob`],
+    ['an IAM user', { type: 'IAMUser', arn: USER_ARN }, USER_ARN],
+  ])('%s is accepted, locked on the principal', async (_what, principal, lockTarget) => {
+    const input = containInputOf({ principal, accessKeyId: 'ASIAIOSFODNN7EXAMPLE' }, 'triage-start-instances-e1-20261201T120000Z', { source: 'eventbridge', eventId: 'e1' }, true);
+
+    const out = await run(input);
+
+    expect(out).toMatchObject({ caseId: 'triage-start-instances-e1-20261201T120000Z', lockTarget, request: { approval: true, trigger: { source: 'eventbridge', eventId: 'e1' } } });
   });
 });
