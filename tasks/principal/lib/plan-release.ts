@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { ResourceNotFoundError } from '../../lib/errors';
-import { CHANGE, deactivatedKeys, readCase } from './case-store';
+import { deactivatedKeys, readCase } from './case-store';
 import { readIamState } from './iam-state';
 import { outcomeOf, type ContainPlan, type KeptKey } from './plan';
 import { sessionPolicyName } from './principal';
@@ -23,12 +23,13 @@ export async function planRelease(mode: 'apply' | 'plan', caseId: string, iam: I
     else if (now.status === 'Active') keptKeys.push({ accessKeyId: id, reason: 'already Active again' });
     else reactivateKeys.push(id);
   }
-  const policyName = sessionPolicyName(caseId);
-  const put = Object.values(record.changes).find((c) => c.action === CHANGE.putPolicy);
+  // The deny SaveCase fixed for this case (even if its put was never recorded: a crash between the two): removed at
+  // revocation time + the longest session, and only while it holds that document (remove-session-deny checks).
+  const policyName = record.sessionPolicy?.name ?? sessionPolicyName(caseId);
   const present = state.inlinePolicies.includes(policyName);
-  const containedAt = record.sessionPolicy?.revokedBefore ?? put?.at;
-  const sessionDeny = put && containedAt
-    ? { policyName, present, removeAt: new Date(Date.parse(containedAt) + record.maxSessionSeconds * 1000).toISOString() }
+  const revokedBefore = record.sessionPolicy?.revokedBefore;
+  const sessionDeny = revokedBefore
+    ? { policyName, present, removeAt: new Date(Date.parse(revokedBefore) + record.maxSessionSeconds * 1000).toISOString() }
     : undefined;
   return {
     outcome: outcomeOf(mode, reactivateKeys.length > 0 || present),
