@@ -110,6 +110,10 @@ describe('contain-principal against an emulated account', () => {
     expect(await h.caseItem('case-sso')).toBeUndefined();
   });
 
+  it("root use is reported on the audit trail's notifications topic, wired after every machine is built (no execution: notify-root's publish is unit-tested)", () => {
+    expect(process.env.CONTAIN_NOTIFICATION_TOPIC_ARN).toMatch(/^arn:aws:sns:us-east-1:123456789012:AuditNotifications[0-9A-F]{8}$/);
+  });
+
   it('plan mode lists exactly what apply would change and changes nothing', async () => {
     // Prepare
     const [used, other] = await h.user('carol', ['Active', 'Active']) as [string, string];
