@@ -1,3 +1,4 @@
+import type { ApprovalRecord } from '../approval/verify-approver';
 import { reportAction, reportHeader } from '../lib/report';
 import type { ExecutionFacts, ReportAction, WorkflowReport } from '../lib/types';
 import { WORKFLOW } from '../lib/workflow-names';
@@ -11,7 +12,10 @@ export interface BuildContainReportEvent {
   request: ContainInput;
   execution: ExecutionFacts;
   plan: ContainPlan;
-  work: { applied?: { changes: ChangeRecord[] }; released?: { changes: ChangeRecord[]; releasedAt: string }; verified?: PrincipalVerified; notified?: RootNotified };
+  work: {
+    applied?: { changes: ChangeRecord[] }; released?: { changes: ChangeRecord[]; releasedAt: string }; verified?: PrincipalVerified; notified?: RootNotified;
+    approval?: ApprovalRecord;
+  };
 }
 
 export interface ContainReport extends WorkflowReport {
@@ -31,6 +35,8 @@ export interface ContainReport extends WorkflowReport {
   /** Contain: how to undo it. */
   releaseWith?: { release: { caseId: string } };
   verified?: PrincipalVerified;
+  /** Who approved, when the input asked for approval. */
+  approval?: ApprovalRecord;
 }
 
 const actionOf = (c: ChangeRecord, target: string): ReportAction => reportAction(c.action, `${target}#${c.resourceId}`, c.at,
@@ -61,6 +67,7 @@ export const handler = async ({ request, execution, plan, work }: BuildContainRe
     } } : {}),
     ...(applied && plan.action === 'contain' ? { releaseWith: { release: { caseId: plan.caseId } } } : {}),
     ...(work.verified ? { verified: work.verified } : {}),
+    ...(work.approval ? { approval: work.approval } : {}),
     actions: changes.map((c) => actionOf(c, plan.target)),
   };
 };

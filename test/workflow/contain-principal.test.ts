@@ -1,3 +1,5 @@
+import { DEFAULT_LOCAL_APPROVER } from '../../local/approvals';
+import { signIdentityProof } from '../../tasks/lib/identity/sign';
 import { locked, lockedFailure, mutatingCalls, planned, statesEntered, withLockCalls } from './harness';
 import { startContainHarness, type ContainHarness } from './contain-principal-harness';
 
@@ -17,6 +19,10 @@ const denyBefore = (at: string) => ({
   Version: '2012-10-17',
   Statement: [{ Sid: 'RevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': at } } }],
 });
+const proofOf = async (executionArn: string) => {
+  const { localIdentity } = await import('../../local/identities');
+  return signIdentityProof('approve', executionArn, { credentials: (await localIdentity(DEFAULT_LOCAL_APPROVER)).credentials });
+};
 type Report = {
   outcome: string; caseId: string; target: string; keptKeys: { accessKeyId: string; reason: string }[];
   planned?: unknown; sessionDeny?: { policyName: string; removeAt: string; reason: string; removal?: { status: string } };
@@ -112,6 +118,24 @@ describe('contain-principal against an emulated account', () => {
 
   it("root use is reported on the audit trail's notifications topic, wired after every machine is built (no execution: notify-root's publish is unit-tested)", () => {
     expect(process.env.CONTAIN_NOTIFICATION_TOPIC_ARN).toMatch(/^arn:aws:sns:us-east-1:123456789012:AuditNotifications[0-9A-F]{8}$/);
+  });
+
+  // An approved release continues at its own route (RouteByAction), never at the containment's.
+  it('contain and release, each asked with approval: true, do what was approved and nothing before the answer', async () => {
+    // Prepare
+    const [key] = await h.user('dave', ['Active']) as [string];
+    const approver = async (request: { executionArn: string }) => ({ taskSuccess: { approved: true, identityProof: await proofOf(request.executionArn) } });
+  
+    // Act
+    const contained = await h.run({ principalArn: 'arn:aws:iam::123456789012:user/dave', principalType: 'IAMUser', accessKeyId: key, caseId: 'case-dave', approval: true }, { approver });
+    const released = await h.run({ release: { caseId: 'case-dave' }, approval: true }, { approver });
+  
+    // Assess
+    expect([contained.status, released.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(contained.output).toMatchObject({ outcome: 'REMEDIATED', approval: { approved: true } });
+    expect(mutatingCalls(contained)).toEqual(withLockCalls('account', 'sns:Publish', 'dynamodb:PutItem', 'iam:PutUserPolicy', 'dynamodb:UpdateItem', 'iam:UpdateAccessKey', 'dynamodb:UpdateItem'));
+    expect(released.output).toMatchObject({ outcome: 'REMEDIATED', approval: { approved: true }, sessionDeny: { removal: { status: 'removed' } } });
+    expect(await h.userState('dave')).toEqual({ keys: { [key]: 'Active' }, policies: {} });
   });
 
   it('plan mode lists exactly what apply would change and changes nothing', async () => {
