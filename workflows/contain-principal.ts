@@ -76,7 +76,7 @@ export function buildContainPrincipalDefinition(scope: Construct, fns: Record<Co
       // A containment that stops half-way keeps what it did (undoing it would hand the stolen key back): the case record
       // holds each change made, and release undoes them. The execution fails saying so.
       const incomplete = new sfn.Pass(scope, States.describePartialContainment, {
-        parameters: { 'Error.$': '$.work.error.Error', 'Cause.$': "States.Format('containment stopped part-way ({}); what was changed is kept and recorded in case {}: release it with {\"release\": {\"caseId\": \"{}\"}}', $.work.error.Cause, $.plan.caseId, $.plan.caseId)" },
+        parameters: { 'Error.$': '$.work.error.Error', 'Cause.$': "States.Format('containment stopped part-way ({}); what was changed is kept and recorded in case {}: undo it with input release.caseId = {}', $.work.error.Cause, $.plan.caseId, $.plan.caseId)" },
         resultPath: '$.work.error',
       }).next(new sfn.Fail(scope, States.containmentIncomplete, { errorPath: '$.work.error.Error', causePath: '$.work.error.Cause' }));
       const apply = lambdaTask(scope, States.applyContainment, fns['apply-containment'], { payload: { ...plan, 'saved.$': '$.work.saved' }, resultPath: '$.work.applied' })

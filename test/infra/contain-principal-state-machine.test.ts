@@ -87,7 +87,7 @@ describe('contain-principal state machine', () => {
   it('a containment that stops part-way keeps what it did and fails naming the case to release', () => {
     expect(state(States.describePartialContainment)).toEqual({
       Type: 'Pass', ResultPath: '$.work.error', Next: States.containmentIncomplete,
-      Parameters: { 'Error.$': '$.work.error.Error', 'Cause.$': "States.Format('containment stopped part-way ({}); what was changed is kept and recorded in case {}: release it with {\"release\": {\"caseId\": \"{}\"}}', $.work.error.Cause, $.plan.caseId, $.plan.caseId)" },
+      Parameters: { 'Error.$': '$.work.error.Error', 'Cause.$': "States.Format('containment stopped part-way ({}); what was changed is kept and recorded in case {}: undo it with input release.caseId = {}', $.work.error.Cause, $.plan.caseId, $.plan.caseId)" },
     });
     expect(state(States.containmentIncomplete)).toEqual({ Type: 'Fail', ErrorPath: '$.work.error.Error', CausePath: '$.work.error.Cause' });
   });

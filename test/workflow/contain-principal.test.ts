@@ -120,6 +120,25 @@ describe('contain-principal against an emulated account', () => {
     expect(process.env.CONTAIN_NOTIFICATION_TOPIC_ARN).toMatch(/^arn:aws:sns:us-east-1:123456789012:AuditNotifications[0-9A-F]{8}$/);
   });
 
+  it('a containment that stops part-way keeps what it did, records it in the case, and fails saying how to release it', async () => {
+    // Prepare
+    const [key] = await h.user('erin', ['Active']) as [string];
+
+    // Act: IAM refuses the key update after the deny is on
+    const run = await h.run({ principalArn: `arn:aws:iam::${A}:user/erin`, principalType: 'IAMUser', accessKeyId: key, caseId: 'case-erin' },
+      { faults: { failCall: { command: 'UpdateAccessKey', nth: 1, errorName: 'LimitExceeded', message: 'LimitExceeded (injected)' } } });
+
+    // Assess
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('LimitExceeded');
+    expect(run.cause).toBe('containment stopped part-way (LimitExceeded (injected)); what was changed is kept and recorded in case case-erin: undo it with input release.caseId = case-erin');
+    expect(statesEntered(run)).toEqual(lockedFailure(S, 'InitWork', 'RouteByPlan', 'RouteByAction', 'SaveCase', 'ApplyContainment', 'DescribePartialContainment', 'ContainmentIncomplete'));
+    const state = await h.userState('erin');
+    expect(state.keys).toEqual({ [key]: 'Active' });
+    expect(Object.keys(state.policies)).toEqual(['remediation-contain-case-erin']);
+    expect(Object.keys(((await h.caseItem('case-erin'))?.changes as { M: object }).M)).toEqual(['put-session-deny:remediation-contain-case-erin']);
+  });
+
   // An approved release continues at its own route (RouteByAction), never at the containment's.
   it('contain and release, each asked with approval: true, do what was approved and nothing before the answer', async () => {
     // Prepare
