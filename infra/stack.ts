@@ -60,7 +60,11 @@ export class RemediationStack extends Stack {
       alarmTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...contextObject<{ cooldownHours: number }>(this.node, 'highCpu'),
     });
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu];
+    const contain = new RemediationWorkflow(this, constructId(WORKFLOW.containPrincipal), SPECS[WORKFLOW.containPrincipal], {
+      notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
+      ...contextObject<{ protectedRoleArns: string[] }>(this.node, 'containPrincipal'),
+    });
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;

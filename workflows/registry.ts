@@ -12,6 +12,7 @@ import { refreshAmiInputSchema } from '../tasks/ami/lib/schema';
 import { enableEbsEncryptionByDefaultInputSchema } from '../tasks/ebs-default/lib/schema';
 import { enforceImdsv2InputSchema } from '../tasks/imds/lib/schema';
 import { highCpuInputSchema } from '../tasks/high-cpu/lib/schema';
+import { containPrincipalInputSchema } from '../tasks/principal/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -46,6 +47,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.enableEbsEncryptionByDefault, constructId: 'EnableEbsEncryptionByDefault', schema: enableEbsEncryptionByDefaultInputSchema },
   { name: WORKFLOW.enforceImdsv2, constructId: 'EnforceImdsv2', schema: enforceImdsv2InputSchema },
   { name: WORKFLOW.highCpu, constructId: 'HighCpu', schema: highCpuInputSchema, targetField: 'instanceId' },
+  { name: WORKFLOW.containPrincipal, constructId: 'ContainPrincipal', schema: containPrincipalInputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

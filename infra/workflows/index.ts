@@ -13,6 +13,7 @@ import { refreshAmiSpec } from './refresh-ami';
 import { enableEbsEncryptionByDefaultSpec } from './enable-ebs-encryption-by-default';
 import { enforceImdsv2Spec } from './enforce-imdsv2';
 import { highCpuSpec } from './high-cpu';
+import { containPrincipalSpec } from './contain-principal';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -33,4 +34,5 @@ export const SPECS = {
   'enable-ebs-encryption-by-default': enableEbsEncryptionByDefaultSpec,
   'enforce-imdsv2': enforceImdsv2Spec,
   'high-cpu': highCpuSpec,
+  'contain-principal': containPrincipalSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -16,6 +16,7 @@ export const WORKFLOW = {
   enableEbsEncryptionByDefault: 'enable-ebs-encryption-by-default',
   enforceImdsv2: 'enforce-imdsv2',
   highCpu: 'high-cpu',
+  containPrincipal: 'contain-principal',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];
