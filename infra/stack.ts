@@ -43,10 +43,18 @@ export class RemediationStack extends Stack {
     const restrict = new RemediationWorkflow(this, constructId(WORKFLOW.restrictSecurityGroups), SPECS[WORKFLOW.restrictSecurityGroups], {});
     const ebsDefault = new RemediationWorkflow(this, constructId(WORKFLOW.enableEbsEncryptionByDefault), SPECS[WORKFLOW.enableEbsEncryptionByDefault], {});
     const imds = new RemediationWorkflow(this, constructId(WORKFLOW.enforceImdsv2), SPECS[WORKFLOW.enforceImdsv2], { approvalTopic: encryptVolumes.resources.approvalTopic });
+    // contain-principal's root notices and high-cpu's alarms go to the audit trail's topic, made below from every machine: read once it exists.
+    const notifications: { trail?: AuditTrail } = {};
+    // Before triage, which starts it.
+    const contain = new RemediationWorkflow(this, constructId(WORKFLOW.containPrincipal), SPECS[WORKFLOW.containPrincipal], {
+      notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
+      ...contextObject<{ protectedRoleArns: string[] }>(this.node, 'containPrincipal'),
+    });
     const triage = new RemediationWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
       children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
         [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine, [WORKFLOW.enforceImdsv2]: imds.machine.stateMachine,
-        [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine },
+        [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine,
+        [WORKFLOW.containPrincipal]: contain.machine.stateMachine },
       ourRoles: [encryptVolumes.functions['start-instance'].role],
       ...triageSettings,
     });
@@ -54,15 +62,9 @@ export class RemediationStack extends Stack {
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
     const expireRetained = new RemediationWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
     const refreshAmi = new RemediationWorkflow(this, constructId(WORKFLOW.refreshAmi), SPECS[WORKFLOW.refreshAmi], {});
-    // Its alarms notify the audit trail's topic, which is made below from every machine: the ARN is read once it exists.
-    const notifications: { trail?: AuditTrail } = {};
     const highCpu = new RemediationWorkflow(this, constructId(WORKFLOW.highCpu), SPECS[WORKFLOW.highCpu], {
       alarmTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...contextObject<{ cooldownHours: number }>(this.node, 'highCpu'),
-    });
-    const contain = new RemediationWorkflow(this, constructId(WORKFLOW.containPrincipal), SPECS[WORKFLOW.containPrincipal], {
-      notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
-      ...contextObject<{ protectedRoleArns: string[] }>(this.node, 'containPrincipal'),
     });
     const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain];
     for (const workflow of all) {

@@ -29,6 +29,8 @@ export const States = {
   routeRemediation: 'RouteRemediation',
   startChild: 'StartChild',
   reportOnly: 'ReportOnly',
+  routePrincipal: 'RoutePrincipal',
+  startContainment: 'StartContainment',
   buildTriageReport: 'BuildTriageReport',
   done: 'Done',
 } as const;
@@ -75,7 +77,28 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
   }).itemProcessor(lambdaTask(scope, States.assessInstance, fns['assess-instance'], {
     payload: { 'instanceId.$': '$.instanceId', 'principalArn.$': '$.principal' }, resultPath: '$.assessment',
   }).next(startRemediations));
-  assessInstances.next(report);
+  // The event's principal, once per event (not per instance): contain-principal, named by the case so a second delivery starts none.
+  const startContainment = lambdaTask(scope, States.startContainment, fns['start-child'], {
+    payload: {
+      'workflow.$': '$.facts.containment.workflow',
+      'target.$': '$.facts.containment.target',
+      'decision.$': '$.facts.containment.decision',
+      'caseId.$': '$.facts.containment.caseId',
+      'parentStartTime.$': '$$.Execution.StartTime',
+      'caller.$': '$.facts.containment.caller',
+      input: {
+        trigger: { source: 'eventbridge', 'principal.$': '$.facts.principal.arn', 'eventId.$': '$.facts.eventId', 'parentExecution.$': '$$.Execution.Id' },
+      },
+    },
+    resultPath: '$.facts.containmentChild',
+  }).next(report);
+  const routePrincipal = new sfn.Choice(scope, States.routePrincipal)
+    .when(sfn.Condition.and(
+      sfn.Condition.isPresent('$.facts.containment'),
+      sfn.Condition.not(sfn.Condition.stringEquals('$.facts.containment.decision', 'report')),
+    ), startContainment)
+    .otherwise(report);
+  assessInstances.next(routePrincipal);
 
   // The other chunks of a large event, each its own triage execution. The task reads the event from the
   // context object (at the top level: in a Map iteration aws-local-stepfunctions gives $$.Execution.Input

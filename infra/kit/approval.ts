@@ -5,7 +5,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
-import { DEFAULT_TRIAGE_POLICY, type TriageDecision } from '../../tasks/triage/lib/policy';
+import { effectivePolicy, type TriageDecision, type TriagePolicy } from '../../tasks/triage/lib/policy';
 import { ConfigurationError } from './context';
 import { REGION, actionsOf, onAnyResource, type AcceptedFinding, type AcceptsFindings } from '../nag';
 
@@ -20,9 +20,9 @@ export const NO_SUBSCRIBERS_MESSAGE = (workflows: string[]) =>
   + 'receive the requests and every run would time out as rejected. Set it in cdk.json or with '
   + '-c \'approval={"subscribers":["secops@example.com"]}\' (email addresses, https:// URLs, SQS queue ARNs), or set triage.policy to "auto" or "report".';
 
-/** The workflows the triage policy starts with `approval`. */
+/** The workflows the triage policy starts with `approval`, an entry it omits counting as its default (as triage applies it). */
 export const approvalWorkflows = (policy: Record<string, TriageDecision> | undefined): string[] =>
-  Object.entries(policy ?? DEFAULT_TRIAGE_POLICY).filter(([, decision]) => decision === 'approval').map(([workflow]) => workflow);
+  Object.entries(effectivePolicy(policy as TriagePolicy | undefined)).filter(([, decision]) => decision === 'approval').map(([workflow]) => workflow);
 
 /** Fails synthesis when a policy asks for approval and nobody would be asked. */
 export function requireApprovalSubscribers(policy: Record<string, TriageDecision> | undefined, settings: ApprovalSettings): string[] {

@@ -71,6 +71,10 @@ export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = 
       OUR_ROLE_ARNS: resources.ourRoles.map((r) => r.roleArn).join(','),
       // Lambda sets AWS_REGION but has no variable for the account.
       STACK_ACCOUNT_ID: Stack.of(scope).account,
+      // Whether to start contain-principal for the event's principal: the allow-list, the policy, and never the stack's own roles.
+      ALLOWED_PRINCIPALS: (resources.allowedPrincipals ?? []).join(','),
+      TRIAGE_POLICY: JSON.stringify(resources.policy ?? DEFAULT_TRIAGE_POLICY),
+      OWN_ROLE_PREFIX: `${Stack.of(scope).stackName}-`,
     }),
   },
   'start-chunk-triages': {

@@ -4,6 +4,7 @@ import { describeInstance, describeVolumes } from '../lib/ec2';
 import { commaList, jsonValue, readEnv } from '../lib/env';
 import { ResourceNotFoundError } from '../lib/errors';
 import { TAG, tagValue } from '../lib/tags';
+import { principalAllowed as isAllowed } from './lib/containment';
 import { hygieneOf, regionOf, type HygieneFindings } from './lib/hygiene';
 import { DEFAULT_TRIAGE_POLICY, type TriageDecision, type TriagePolicy } from './lib/policy';
 
@@ -70,7 +71,7 @@ function restriction(groups: Assessment['openSecurityGroups'], instanceId: strin
 
 /** Read-only: what applies to one started instance. */
 export const handler = async ({ instanceId, principalArn }: AssessInstanceEvent): Promise<Assessment> => {
-  const principalAllowed = ALLOWED_PRINCIPALS.length === 0 || ALLOWED_PRINCIPALS.some((p) => principalArn.startsWith(p));
+  const principalAllowed = isAllowed(ALLOWED_PRINCIPALS, principalArn);
   let instance;
   try {
     instance = await describeInstance(ec2, instanceId);

@@ -7,13 +7,16 @@ import type { ChildExecution } from './start-child';
 export const TRIAGE_WORKFLOW = 'triage-start-instances';
 
 export interface BuildTriageReportEvent {
-  facts: StartEventFacts;
+  /** With the contain-principal child StartContainment started, when it ran. */
+  facts: StartEventFacts & { containmentChild?: ChildExecution };
   execution: ExecutionFacts;
   /** Per instance: its assessment and the children started for it (absent when triage stopped early). */
   instances?: { assessment: Assessment; children: ChildExecution[] }[];
 }
 
 export interface TriageReport extends WorkflowReport {
+  /** `case-<eventId>`: `remediate case <caseId>` shows this execution, its children and the case record. */
+  caseId: string;
   event: Pick<StartEventFacts, 'eventId' | 'eventTime' | 'principal' | 'sourceIp' | 'region' | 'account'>;
   findings: { instanceId: string; finding: string; handling: 'started' | 'reported' }[];
   /** Why the event was reported and not acted on: another account or region, or no instance list. */
@@ -61,6 +64,14 @@ export const handler = async ({ facts, execution, instances = [] }: BuildTriageR
       if (child) actions.push({ action: 'start-execution', resourceId: child.executionArn, after: { workflow: child.workflow, name: child.name }, at: child.at });
     }
   }
+  // The principal: one finding for the event (instanceId '*'), not one per instance.
+  const { containment, containmentChild } = facts;
+  if (containment) {
+    findings.push({ instanceId: '*', finding: `${containment.reason} -> ${containment.workflow} (case ${containment.caseId})`, handling: containmentChild ? 'started' : 'reported' });
+  }
+  if (containmentChild) {
+    actions.push({ action: 'start-execution', resourceId: containmentChild.executionArn, after: { workflow: containmentChild.workflow, name: containmentChild.name }, at: containmentChild.at });
+  }
   // Only the listed ones are named (never the whole event); the count says how many there were.
   if ((facts.attemptFailed || facts.startedByUs) && facts.instanceCount > facts.instanceIds.length) {
     findings.push({ instanceId: '*', finding: `${facts.instanceCount - facts.instanceIds.length} more instance(s) in the event, not listed here`, handling: 'reported' });
@@ -68,6 +79,7 @@ export const handler = async ({ facts, execution, instances = [] }: BuildTriageR
   return {
     workflow: TRIAGE_WORKFLOW,
     target: facts.eventId,
+    caseId: facts.caseId,
     execution: execution.name,
     outcome: actions.length > 0 ? 'REMEDIATED' : 'NO_ACTION',
     mode: 'apply',

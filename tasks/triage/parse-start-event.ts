@@ -1,18 +1,26 @@
-import { commaList, readEnv, requiredString } from '../lib/env';
+import * as z from 'zod/mini';
+import { commaList, jsonValue, readEnv, requiredString } from '../lib/env';
 import { InvalidInputError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { WORKFLOW } from '../lib/workflow-names';
+import { caseIdOf, containmentOf, type PrincipalContainment } from './lib/containment';
+import { DEFAULT_TRIAGE_POLICY, effectivePolicy, type TriagePolicy } from './lib/policy';
 import {
   TRIAGE_CHUNK_SIZE, checkInstanceIds, chunkCount, chunkExecutionName, chunkOf, instanceIdsOf, parseStartInstancesEvent, type StartInstancesEvent,
 } from './lib/start-event';
 
-const { OUR_ROLE_ARNS, STACK_ACCOUNT_ID, AWS_REGION } = readEnv({
+const { OUR_ROLE_ARNS, STACK_ACCOUNT_ID, AWS_REGION, ALLOWED_PRINCIPALS, TRIAGE_POLICY, OWN_ROLE_PREFIX } = readEnv({
   /** Roles of our own workflows: instances they start are never triaged again (no loops). */
   OUR_ROLE_ARNS: commaList,
   /** The stack's account (Lambda has no variable for it): events of any other account are not acted on. */
   STACK_ACCOUNT_ID: requiredString,
   /** Set by Lambda: the stack's region. */
   AWS_REGION: requiredString,
+  /** Principals (ARN prefixes) allowed to start instances (as assess-instance has them); others are contained under the policy. */
+  ALLOWED_PRINCIPALS: commaList,
+  TRIAGE_POLICY: jsonValue<TriagePolicy>(DEFAULT_TRIAGE_POLICY),
+  /** `<stack name>-`: CloudFormation names the stack's roles so; triage never starts contain-principal for them. */
+  OWN_ROLE_PREFIX: z._default(z.string(), ''),
 });
 const ourRoles = new Set(OUR_ROLE_ARNS);
 
@@ -22,6 +30,12 @@ export interface StartEventFacts {
   region: string;
   account: string;
   principal: { type: string; arn: string };
+  /** userIdentity.accessKeyId: the key (AKIA...) or session credentials (ASIA...) used. */
+  accessKeyId?: string;
+  /** `case-<eventId>`: links this execution, its children and contain-principal's case record. */
+  caseId: string;
+  /** The event's principal, when not on the allow-list: contain-principal (only chunk 0 decides, once per event). */
+  containment?: PrincipalContainment;
   sourceIp: string;
   /** How many distinct instances the event names. */
   instanceCount: number;
@@ -69,12 +83,19 @@ export const handler = async ({ event }: { event: unknown }): Promise<StartEvent
   const refused = foreignReason(parsed) ?? (ids.length === 0 && !attemptFailed ? NO_INSTANCES : undefined);
   const acting = !refused && !attemptFailed && !startedByUs;
   const chunks = triageChunk ? 1 : chunkCount(ids);
+  const principal = { type: identity.type, arn: issuer ?? identity.arn ?? identity.invokedBy ?? 'unknown' };
+  // One decision per event: a chunk (triageChunk) leaves it to the execution that split the event.
+  const containment = acting && !triageChunk ? containmentOf(principal, identity.accessKeyId, detail.eventID, {
+    allowedPrincipals: ALLOWED_PRINCIPALS, decision: effectivePolicy(TRIAGE_POLICY)['contain-principal'], ownRoleArns: OUR_ROLE_ARNS, ownRolePrefix: OWN_ROLE_PREFIX,
+  }) : undefined;
   const facts: StartEventFacts = {
     eventId: detail.eventID,
     eventTime: detail.eventTime,
     region,
     account,
-    principal: { type: identity.type, arn: issuer ?? identity.arn ?? identity.invokedBy ?? 'unknown' },
+    principal,
+    ...(identity.accessKeyId ? { accessKeyId: identity.accessKeyId } : {}),
+    caseId: caseIdOf(detail.eventID),
     sourceIp: detail.sourceIPAddress ?? 'unknown',
     instanceCount: ids.length,
     // Never the whole list: the state would grow with the event (Step Functions allows 256 KB).
@@ -88,6 +109,7 @@ export const handler = async ({ event }: { event: unknown }): Promise<StartEvent
   };
   if (detail.errorCode) facts.error = { code: detail.errorCode, message: detail.errorMessage ?? '' };
   if (refused) facts.refused = refused;
+  if (containment) facts.containment = containment;
   logger.info('StartInstances event', { eventId: facts.eventId, instances: ids.length, chunk: facts.chunk, failed: attemptFailed, refused });
   return facts;
 };

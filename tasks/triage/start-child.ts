@@ -6,6 +6,8 @@ import { jsonValue, readEnv } from '../lib/env';
 import { logger } from '../lib/logger';
 import { executionName } from '../lib/names';
 import { startProvenExecution } from '../lib/start-execution';
+import { containInputOf, type CallerFacts } from '../principal/lib/triage-input';
+import type { Trigger } from '../lib/schemas';
 import { allowedPortsSchema } from '../security-groups/lib/schema';
 
 const sfn = createSfnClient();
@@ -27,6 +29,13 @@ export interface StartChildEvent {
   input: Record<string, unknown>;
   /** The parent's start time: names the child, so a retried start finds the same execution. */
   parentStartTime: string;
+  /**
+   * The case (`case-<eventId>`): given, it names the child `<workflow>-<caseId>` instead, so that a second delivery of the
+   * event, or a chunk of it, finds the one child of the case (contain-principal: once per event principal).
+   */
+  caseId?: string;
+  /** contain-principal: the event's caller (tasks/triage/parse-start-event.ts principal and accessKeyId). */
+  caller?: CallerFacts;
 }
 
 export interface ChildExecution {
@@ -39,8 +48,13 @@ export interface ChildExecution {
 }
 
 /** What each child needs besides its trigger. */
-function childInput(workflow: string, target: string, decision: StartChildEvent['decision']): Record<string, unknown> {
+function childInput(workflow: string, target: string, decision: StartChildEvent['decision'], event: StartChildEvent): Record<string, unknown> {
   switch (workflow) {
+    case 'contain-principal': {
+      // It has an approval gate: `approval` asks a person before any key or policy changes. Root: the child only notifies.
+      if (!event.caller || !event.caseId) throw new InvalidInputError('contain-principal needs the caller and the case id');
+      return containInputOf(event.caller, event.caseId, event.input.trigger as Trigger, decision === 'approval');
+    }
     case 'encrypt-volumes':
       return { instanceId: target, ...(decision === 'auto' ? { allowStop: true } : { approval: true }) };
     case 'enable-flow-logs':
@@ -67,7 +81,8 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
 }
 
 /** Named by the parent's start time (not now): a retried start finds the child the first attempt started. */
-export const childName = (workflow: string, target: string, parentStartTime: string): string => executionName(workflow, target, parentStartTime);
+export const childName = (workflow: string, target: string, parentStartTime: string, caseId?: string): string =>
+  (caseId ? `${workflow}-${caseId}` : executionName(workflow, target, parentStartTime));
 
 /** The function's own credentials (Lambda's environment): what the child's identity proof is signed with. */
 const credentials = fromEnv();
@@ -77,11 +92,12 @@ const credentials = fromEnv();
  * trigger carries an identity proof signed with this function's role for `start:<child execution>`:
  * the child verifies it and reports triage's role as `startedBy`, the CloudTrail principal beside it.
  */
-export const handler = async ({ workflow, target, decision, input: base, parentStartTime }: StartChildEvent): Promise<ChildExecution> => {
+export const handler = async (event: StartChildEvent): Promise<ChildExecution> => {
+  const { workflow, target, decision, input: base, parentStartTime, caseId } = event;
   const stateMachineArn = CHILDREN[workflow];
   if (!stateMachineArn) throw new InvalidInputError(`triage cannot start unknown workflow ${workflow}`);
-  const name = childName(workflow, target, parentStartTime);
-  const input = { ...base, ...childInput(workflow, target, decision) };
+  const name = childName(workflow, target, parentStartTime, caseId);
+  const input = { ...base, ...childInput(workflow, target, decision, event) };
   const started = await startProvenExecution(sfn, { stateMachineArn, name, input, credentials });
   if (!started.alreadyStarted) logger.info('child started', { workflow, target, executionArn: started.executionArn });
   return { workflow, target, ...started };

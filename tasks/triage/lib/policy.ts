@@ -7,6 +7,7 @@ export type TriageDecision = 'auto' | 'approval' | 'report';
 /** The workflows a triage policy (CDK context `triage.policy`) may name. */
 export const TRIAGE_POLICY_WORKFLOWS = [
   'encrypt-volumes', 'enable-flow-logs', 'investigate-traffic', 'restrict-security-groups', 'enforce-imdsv2', 'enable-ebs-encryption-by-default',
+  'contain-principal',
 ] as const;
 export type TriagePolicyWorkflow = (typeof TRIAGE_POLICY_WORKFLOWS)[number];
 export type TriagePolicy = Partial<Record<TriagePolicyWorkflow, TriageDecision>>;
@@ -20,4 +21,9 @@ export const DEFAULT_TRIAGE_POLICY: Record<TriagePolicyWorkflow, TriageDecision>
   'encrypt-volumes': 'approval', 'enable-flow-logs': 'auto', 'investigate-traffic': 'report', 'restrict-security-groups': 'report',
   // Enforcing IMDSv2 can break software; the EBS default changes every later launch in the region: reported until opted in.
   'enforce-imdsv2': 'report', 'enable-ebs-encryption-by-default': 'report',
+  // Deactivating a key or denying a role's sessions can stop production work: a person approves first (issue 10).
+  'contain-principal': 'approval',
 };
+
+/** The policy in force: the given entries, and the default for every workflow the given policy omits. */
+export const effectivePolicy = (policy: TriagePolicy | undefined): Record<TriagePolicyWorkflow, TriageDecision> => ({ ...DEFAULT_TRIAGE_POLICY, ...policy });

@@ -42,6 +42,7 @@ export const startInstancesEventSchema = z.object({
     userIdentity: z.object({
       type: z.string(),
       arn: z.optional(z.string()),
+      accessKeyId: z.optional(z.string()),
       invokedBy: z.optional(z.string()),
       sessionContext: z.optional(z.object({ sessionIssuer: z.optional(z.object({ arn: z.optional(z.string()) })) })),
     }),
