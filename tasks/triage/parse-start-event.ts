@@ -86,7 +86,7 @@ export const handler = async ({ event }: { event: unknown }): Promise<StartEvent
   const principal = { type: identity.type, arn: issuer ?? identity.arn ?? identity.invokedBy ?? 'unknown' };
   // One decision per event: a chunk (triageChunk) leaves it to the execution that split the event.
   const containment = acting && !triageChunk ? containmentOf(principal, identity.accessKeyId, detail.eventID, {
-    allowedPrincipals: ALLOWED_PRINCIPALS, decision: effectivePolicy(TRIAGE_POLICY)['contain-principal'], ownRoleArns: OUR_ROLE_ARNS, ownRolePrefix: OWN_ROLE_PREFIX,
+    allowedPrincipals: ALLOWED_PRINCIPALS, decision: effectivePolicy(TRIAGE_POLICY)['contain-principal'], ownRoleArns: OUR_ROLE_ARNS, ownRolePrefix: OWN_ROLE_PREFIX, account: STACK_ACCOUNT_ID,
   }) : undefined;
   const facts: StartEventFacts = {
     eventId: detail.eventID,

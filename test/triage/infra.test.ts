@@ -51,6 +51,7 @@ const TASK_STATES: Record<string, TriageTask> = {
   [States.startChunkTriages]: 'start-chunk-triages',
   [States.assessInstance]: 'assess-instance',
   [States.startChild]: 'start-child',
+  [States.startContainment]: 'start-child',
   [States.buildTriageReport]: 'build-triage-report',
 };
 
@@ -220,12 +221,19 @@ describe('the triage task functions', () => {
 
   it('assess-instance has encrypt-volumes ask for approval, enables flow logs by itself, reports investigations and open groups, and allows everyone by default', () => {
     expect(environmentOf('assess-instance')).toMatchObject({
-      TRIAGE_POLICY: '{"encrypt-volumes":"approval","enable-flow-logs":"auto","investigate-traffic":"report","restrict-security-groups":"report","enforce-imdsv2":"report","enable-ebs-encryption-by-default":"report"}', ALLOWED_PRINCIPALS: '',
+      TRIAGE_POLICY: '{"encrypt-volumes":"approval","enable-flow-logs":"auto","investigate-traffic":"report","restrict-security-groups":"report","enforce-imdsv2":"report","enable-ebs-encryption-by-default":"report","contain-principal":"approval"}', ALLOWED_PRINCIPALS: '',
     });
   });
 
   it.each(['parse-start-event', 'build-triage-report'] as const)('%s calls no AWS API', (task) => {
     expect(handlerGrants(task)).toEqual([]);
+  });
+
+  it('parse-start-event decides contain-principal: the allow-list, the policy (contain-principal asks for approval by default), the stack\'s role prefix', () => {
+    expect(environmentOf('parse-start-event')).toMatchObject({
+      ALLOWED_PRINCIPALS: '', TRIAGE_POLICY: environmentOf('assess-instance').TRIAGE_POLICY, OWN_ROLE_PREFIX: 'T-',
+    });
+    expect(JSON.parse(String(environmentOf('parse-start-event').TRIAGE_POLICY))['contain-principal']).toBe('approval');
   });
 
   it('parse-start-event knows the start-instance role of encrypt-volumes as ours', () => {
@@ -279,6 +287,32 @@ describe('the triage state machine', () => {
   it('starts the further chunks first, reading the event from the context and keeping no result', () => {
     expect(state(States.startChunkTriages)).toMatchObject({
       Type: 'Task', Parameters: { 'event.$': '$$.Execution.Input', 'parentExecution.$': '$$.Execution.Id' }, ResultPath: null, Next: States.assessInstances,
+    });
+  });
+
+  it('after the assessments, starts contain-principal once for the event\'s principal unless there is none to contain or the policy decided report', () => {
+    expect(state(States.assessInstances).Next).toBe(States.routePrincipal);
+    expect(state(States.routePrincipal)).toEqual({
+      Type: 'Choice',
+      Choices: [{
+        And: [{ Variable: '$.facts.containment', IsPresent: true }, { Not: { Variable: '$.facts.containment.decision', StringEquals: 'report' } }],
+        Next: States.startContainment,
+      }],
+      Default: States.buildTriageReport,
+    });
+  });
+
+  it('StartContainment names the case and the caller, and keeps the child in the facts for the report', () => {
+    const { Resource: _resource, Retry: _retry, TimeoutSeconds: _timeout, ...rest } = state(States.startContainment);
+    expect(rest).toEqual({
+      Type: 'Task',
+      Parameters: {
+        'workflow.$': '$.facts.containment.workflow', 'target.$': '$.facts.containment.target', 'decision.$': '$.facts.containment.decision',
+        'caseId.$': '$.facts.containment.caseId', 'parentStartTime.$': '$$.Execution.StartTime', 'caller.$': '$.facts.containment.caller',
+        input: { trigger: { source: 'eventbridge', 'principal.$': '$.facts.principal.arn', 'eventId.$': '$.facts.eventId', 'parentExecution.$': '$$.Execution.Id' } },
+      },
+      ResultPath: '$.facts.containmentChild',
+      Next: States.buildTriageReport,
     });
   });
 

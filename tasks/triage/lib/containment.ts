@@ -26,6 +26,8 @@ export interface ContainmentSettings {
   /** The stack's own roles (by ARN) and the prefix CloudFormation gives their names: never contained. */
   ownRoleArns: readonly string[];
   ownRolePrefix: string;
+  /** The stack's account: another account's principal is contained from that account, not here. */
+  account: string;
 }
 
 const SERVICE_LINKED = /:role\/aws-service-role\//;
@@ -33,11 +35,13 @@ const IDENTITY_CENTER = /:role\/(aws-reserved\/sso\.amazonaws\.com\/.*|.*\/)?AWS
 
 /** Why contain-principal must not or cannot act on this principal (it would refuse it too), or undefined. */
 function refusal(arn: string, type: string, settings: ContainmentSettings): string | undefined {
+  let account: string;
   try {
-    principalOf(arn, type);
+    ({ account } = principalOf(arn, type));
   } catch (error) {
     return (error as Error).message;
   }
+  if (account !== settings.account) return `${arn} is of account ${account}, not this stack's (${settings.account}): contain it from its own account`;
   const name = arn.split('/').pop() ?? '';
   if (settings.ownRoleArns.includes(arn) || (settings.ownRolePrefix !== '' && arn.includes(':role/') && name.startsWith(settings.ownRolePrefix))) {
     return `${arn} is one of this stack's own roles: the product never contains itself; investigate and act by hand`;

@@ -12,6 +12,7 @@ const facts: StartEventFacts = {
   region: 'us-east-1',
   account: '123456789012',
   principal: { type: 'IAMUser', arn: ALICE },
+  caseId: `case-${EVENT_ID}`,
   sourceIp: '203.0.113.10',
   instanceCount: 1,
   instanceIds: [INSTANCE_ID],

@@ -51,11 +51,12 @@ async function loadWith(ourRoleArns: string | undefined, stackAccount: string | 
 
 const common = {
   eventId: EVENT_ID, eventTime: EVENT_TIME, region: 'us-east-1', account: ACCOUNT, attemptFailed: false, startedByUs: false,
-  chunk: { index: 0, of: 1 }, childTriages: [],
+  chunk: { index: 0, of: 1 }, childTriages: [], caseId: `case-${EVENT_ID}`,
 };
 const EXPECTED: Record<string, object> = {
   'iam-user': {
     ...common,
+    accessKeyId: 'AKIAEXAMPLEKEY000001',
     principal: { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNT}:user/alice` },
     sourceIp: '203.0.113.10',
     instanceCount: 1,
@@ -64,6 +65,7 @@ const EXPECTED: Record<string, object> = {
   // The role behind the session, not the session's own assumed-role ARN.
   'assumed-role': {
     ...common,
+    accessKeyId: 'ASIAEXAMPLEKEY000002',
     principal: { type: 'AssumedRole', arn: OPS_ADMIN_ROLE },
     sourceIp: '203.0.113.10',
     instanceCount: 2,
@@ -72,6 +74,7 @@ const EXPECTED: Record<string, object> = {
   // A sessionContext without a sessionIssuer: the identity's own ARN.
   root: {
     ...common,
+    accessKeyId: 'ASIAEXAMPLEKEY000003',
     principal: { type: 'Root', arn: `arn:aws:iam::${ACCOUNT}:root` },
     sourceIp: '203.0.113.10',
     instanceCount: 1,
@@ -88,6 +91,7 @@ const EXPECTED: Record<string, object> = {
   // errorCode and responseElements: null; the instances are the requested ones.
   'failed-attempt': {
     ...common,
+    accessKeyId: 'AKIAEXAMPLEKEY000001',
     principal: { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNT}:user/mallory` },
     sourceIp: '203.0.113.10',
     instanceCount: 1,
