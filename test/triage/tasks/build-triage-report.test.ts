@@ -56,6 +56,7 @@ describe('build-triage-report', () => {
     expect(report).toEqual({
       workflow: 'triage-start-instances',
       target: EVENT_ID,
+      caseId: `case-${EVENT_ID}`,
       execution: EXECUTION_NAME,
       outcome: 'REMEDIATED',
       mode: 'apply',
@@ -68,6 +69,35 @@ describe('build-triage-report', () => {
       coverage: { instances: 1, assessed: 1, chunk: { index: 0, of: 1 }, childTriages: [], summary: '1 instance(s) in the event: 1 assessed here' },
     });
     expect(report).not.toHaveProperty('refused');
+  });
+
+  it('reports the started contain-principal once for the event (not per instance), with the case', async () => {
+    // Prepare
+    const caseId = `case-${EVENT_ID}`;
+    const containment = {
+      workflow: 'contain-principal' as const, decision: 'approval' as const, target: ALICE, caseId,
+      reason: `started by ${ALICE}, who is not on the allow-list`, caller: { principal: facts.principal },
+    };
+    const containArn = `arn:aws:states:us-east-1:123456789012:execution:remediation-contain-principal:contain-principal-${caseId}`;
+    const containmentChild: ChildExecution = { workflow: 'contain-principal', target: ALICE, executionArn: containArn, name: `contain-principal-${caseId}`, alreadyStarted: false, at: child.at };
+    const instances = [INSTANCE_ID, OTHER_INSTANCE_ID].map((instanceId) => ({ assessment: assessment({ instanceId, principalAllowed: false }), children: [] }));
+
+    // Act
+    const started = await handler(event({ facts: { ...facts, containment, containmentChild }, instances }));
+    const reported = await handler(event({ facts: { ...facts, containment: { ...containment, decision: 'report' } }, instances }));
+
+    // Assess
+    expect(started.caseId).toBe(caseId);
+    expect(started.outcome).toBe('REMEDIATED');
+    expect(started.actions).toEqual([{ action: 'start-execution', resourceId: containArn, after: { workflow: 'contain-principal', name: `contain-principal-${caseId}` }, at: child.at }]);
+    expect(started.findings.filter((f) => f.finding.includes('contain-principal'))).toEqual([
+      { instanceId: '*', finding: `started by ${ALICE}, who is not on the allow-list -> contain-principal (case ${caseId})`, handling: 'started' },
+    ]);
+    expect(reported.outcome).toBe('NO_ACTION');
+    expect(reported.actions).toEqual([]);
+    expect(reported.findings.filter((f) => f.finding.includes('contain-principal'))).toEqual([
+      { instanceId: '*', finding: `started by ${ALICE}, who is not on the allow-list -> contain-principal (case ${caseId})`, handling: 'reported' },
+    ]);
   });
 
   it('counts a child a retry found already started as started', async () => {
