@@ -303,17 +303,14 @@ describe('the triage state machine', () => {
   });
 
   it('StartContainment names the case and the caller, and keeps the child in the facts for the report', () => {
-    const { Resource: _resource, Retry: _retry, TimeoutSeconds: _timeout, ...rest } = state(States.startContainment);
-    expect(rest).toEqual({
-      Type: 'Task',
-      Parameters: {
-        'workflow.$': '$.facts.containment.workflow', 'target.$': '$.facts.containment.target', 'decision.$': '$.facts.containment.decision',
-        'caseId.$': '$.facts.containment.caseId', 'parentStartTime.$': '$$.Execution.StartTime', 'caller.$': '$.facts.containment.caller',
-        input: { trigger: { source: 'eventbridge', 'principal.$': '$.facts.principal.arn', 'eventId.$': '$.facts.eventId', 'parentExecution.$': '$$.Execution.Id' } },
-      },
-      ResultPath: '$.facts.containmentChild',
-      Next: States.buildTriageReport,
+    const task = state(States.startContainment);
+    expect(task.Type).toBe('Task');
+    expect(task.Parameters).toEqual({
+      'workflow.$': '$.facts.containment.workflow', 'target.$': '$.facts.containment.target', 'decision.$': '$.facts.containment.decision',
+      'caseId.$': '$.facts.containment.caseId', 'parentStartTime.$': '$$.Execution.StartTime', 'caller.$': '$.facts.containment.caller',
+      input: { trigger: { source: 'eventbridge', 'principal.$': '$.facts.principal.arn', 'eventId.$': '$.facts.eventId', 'parentExecution.$': '$$.Execution.Id' } },
     });
+    expect([task.ResultPath, task.Next]).toEqual(['$.facts.containmentChild', States.buildTriageReport]);
   });
 
   it('starts a child unless the policy decided report', () => {
