@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { LOCAL_REGION } from '../../local/account';
 import { emulatorStateFile, runningEmulator } from '../../local/emulator';
@@ -26,6 +27,8 @@ export interface CliDeps {
   emulatorStateFile?: string;
   /** CloudWatch Logs client for --archive (default: createLogsClient, or one for --region). */
   logs?: CloudWatchLogsClient;
+  /** DynamoDB client for `remediate case` (the principal case table; default: createDynamoDbClient, or one for --region). */
+  dynamodb?: DynamoDBClient;
   runWorkflow?: typeof RunWorkflow;
   /** Who is starting an execution (default: STS GetCallerIdentity where its client is installed, else $USER). */
   callerPrincipal?: () => Promise<string | undefined>;

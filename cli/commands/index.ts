@@ -3,6 +3,7 @@ import { AUDIT_LOG_GROUP } from '../audit/archive';
 import { EXPORT_FORMATS } from '../audit/export';
 import { EXECUTION_STATUSES, ExecutionNotFoundError } from '../audit/source';
 import { workflowNames } from '../workflows';
+import { caseCommand, type CaseOptions } from './case';
 import { approvalAnswerCommand, approvalCommand, type ApprovalOptions } from './approval';
 import { CliError, ioOf, resolveRegion, useLocalEnvironment, type CliDeps, type CommonOptions } from './context';
 import { exportCommand, type ExportOptions } from './export';
@@ -83,6 +84,12 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
     .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).default('md'))
     .option('--out <file>', 'write to this file instead of stdout')
     .action(run((options: ExportOptions) => exportCommand(options, deps)));
+
+  common(program.command('case <caseId>'))
+    .description('one case (case-<CloudTrail event id>): its executions, the event, what was changed (case record), how to release')
+    .option('--case-table <name>', 'the stack\'s PrincipalCases table (default: PRINCIPAL_CASE_TABLE_NAME; --local: the local stack\'s)')
+    .option('--since <date|age>', 'only executions started at or after (2026-11-01, 24h, 7d)')
+    .action(run((caseId: string, options: CaseOptions) => caseCommand(caseId, options, deps)));
 
   const AS_HELP = '--local: answer as this local identity (default: the OS user; the requester cannot approve)';
   common(program.command('approve <execution>'))

@@ -1,0 +1,96 @@
+import { toAuditRecord, type AuditRecord } from './model';
+import type { ExecutionDetail, ExecutionSource } from './source';
+import type { CaseRecord } from '../../tasks/principal/lib/case-store';
+import { WORKFLOW } from '../../tasks/lib/workflow-names';
+
+/** What `remediate case <id>` shows: the executions of the case, the event behind it, the record, how to release. */
+export interface CaseView {
+  caseId: string;
+  /** Triage executions of the event, their children and the case's contain/release executions, oldest first. */
+  timeline: AuditRecord[];
+  evidence?: { eventId: string; eventTime?: string; principal?: string; principalType?: string; accessKeyId?: string; sourceIp?: string; instances: string[] };
+  /** contain-principal's case record (undefined: not read, or none: `recordNote` says which). */
+  record?: CaseRecord;
+  recordNote?: string;
+  release: { input: { release: { caseId: string } }; command: string; releasedAt?: string; releaseExecution?: string };
+}
+
+const CASE_PREFIX = 'case-';
+const DESCRIBE_CONCURRENCY = 5;
+
+const parse = (text: string | undefined): Record<string, unknown> => {
+  try {
+    const value = text ? (JSON.parse(text) as unknown) : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+};
+
+/** DescribeExecution of every execution of one workflow (a few at a time, well inside the throttle). */
+async function describeAll(source: ExecutionSource, workflow: string, since?: Date): Promise<ExecutionDetail[]> {
+  const listed = await source.listExecutions({ workflow, ...(since ? { since } : {}) });
+  const details: ExecutionDetail[] = [];
+  for (let i = 0; i < listed.length; i += DESCRIBE_CONCURRENCY) {
+    details.push(...(await Promise.all(listed.slice(i, i + DESCRIBE_CONCURRENCY).map((s) => source.describe(s.executionArn)))));
+  }
+  return details;
+}
+
+/** The event as triage received it: who, from where, which instances (the evidence of the case). */
+function evidenceOf(input: Record<string, unknown>): CaseView['evidence'] {
+  const detail = (input.detail ?? {}) as Record<string, unknown>;
+  const identity = (detail.userIdentity ?? {}) as { type?: string; arn?: string; accessKeyId?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
+  const items = (field: unknown) => (((field as { instancesSet?: { items?: { instanceId?: string }[] } } | null)?.instancesSet?.items) ?? []).map((i) => i.instanceId);
+  const instances = [...new Set([...items(detail.requestParameters), ...items(detail.responseElements)])].filter((id): id is string => typeof id === 'string');
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const principal = identity.sessionContext?.sessionIssuer?.arn ?? identity.arn;
+  return {
+    eventId: String(detail.eventID), instances,
+    ...(str(detail.eventTime) ? { eventTime: str(detail.eventTime) } : {}), ...(principal ? { principal } : {}), ...(identity.type ? { principalType: identity.type } : {}),
+    ...(identity.accessKeyId ? { accessKeyId: identity.accessKeyId } : {}), ...(str(detail.sourceIPAddress) ? { sourceIp: str(detail.sourceIPAddress) } : {}),
+  };
+}
+
+/**
+ * The case: triage executions whose event is the case's (`case-<eventId>`), the children their reports list as started,
+ * and every contain-principal execution that opened (`caseId`) or released (`release.caseId`) it.
+ */
+export async function collectCase(
+  source: ExecutionSource, caseId: string, readRecord: (caseId: string) => Promise<CaseRecord | undefined | string>, options: { since?: Date; local?: boolean } = {},
+): Promise<CaseView> {
+  const eventId = caseId.startsWith(CASE_PREFIX) ? caseId.slice(CASE_PREFIX.length) : undefined;
+  const triage = eventId
+    ? (await describeAll(source, WORKFLOW.triageStartInstances, options.since)).filter((e) => (parse(e.input).detail as { eventID?: unknown } | undefined)?.eventID === eventId)
+    : [];
+  const contain = (await describeAll(source, WORKFLOW.containPrincipal, options.since)).filter((e) => {
+    const input = parse(e.input);
+    return input.caseId === caseId || (input.release as { caseId?: unknown } | undefined)?.caseId === caseId;
+  });
+  const known = new Set([...triage, ...contain].map((e) => e.executionArn));
+  const childArns = triage.flatMap((e) => ((parse(e.output).actions ?? []) as { action?: string; resourceId?: string }[]))
+    .filter((a) => a.action === 'start-execution' && typeof a.resourceId === 'string' && !known.has(a.resourceId)).map((a) => a.resourceId as string);
+  const children = await Promise.all([...new Set(childArns)].map((arn) => source.describe(arn)));
+  const timeline = [...triage, ...contain, ...children].map(toAuditRecord).sort((a, b) => a.startDate.getTime() - b.startDate.getTime());
+  const firstTriage = triage.sort((a, b) => a.startDate.getTime() - b.startDate.getTime())[0];
+  const opened = contain.find((e) => parse(e.input).caseId === caseId);
+  const evidence = firstTriage ? evidenceOf(parse(firstTriage.input)) : undefined;
+  const found = await readRecord(caseId);
+  const input = { release: { caseId } };
+  const release: CaseView['release'] = { input, command: `remediate start contain-principal${options.local ? ' --local' : ''} --input '${JSON.stringify(input)}' --wait` };
+  if (typeof found === 'object') {
+    if (found.releasedAt) release.releasedAt = found.releasedAt;
+    if (found.releaseExecution) release.releaseExecution = found.releaseExecution;
+  }
+  return {
+    caseId, timeline, release,
+    ...(evidence ? { evidence } : opened ? { evidence: { eventId: eventId ?? '-', instances: [], ...principalOfInput(parse(opened.input)) } } : {}),
+    ...(typeof found === 'object' ? { record: found } : { recordNote: found ?? `no case ${caseId} in the case table: nothing was contained (yet)` }),
+  };
+}
+
+const principalOfInput = (input: Record<string, unknown>) => ({
+  ...(typeof input.principalArn === 'string' ? { principal: input.principalArn } : {}),
+  ...(typeof input.principalType === 'string' ? { principalType: input.principalType } : {}),
+  ...(typeof input.accessKeyId === 'string' ? { accessKeyId: input.accessKeyId } : {}),
+});
