@@ -46,9 +46,10 @@ export class RemediationStack extends Stack {
     // contain-principal's root notices and high-cpu's alarms go to the audit trail's topic, made below from every machine: read once it exists.
     const notifications: { trail?: AuditTrail } = {};
     // Before triage, which starts it.
+    const containSettings = contextObject<{ protectedRoleArns: string[] }>(this.node, 'containPrincipal');
     const contain = new RemediationWorkflow(this, constructId(WORKFLOW.containPrincipal), SPECS[WORKFLOW.containPrincipal], {
       notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
-      ...contextObject<{ protectedRoleArns: string[] }>(this.node, 'containPrincipal'),
+      ...containSettings,
     });
     const triage = new RemediationWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
       children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
@@ -56,7 +57,7 @@ export class RemediationStack extends Stack {
         [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine,
         [WORKFLOW.containPrincipal]: contain.machine.stateMachine },
       ourRoles: [encryptVolumes.functions['start-instance'].role],
-      ...triageSettings,
+      ...triageSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
     const securityGroups = [restrict,
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];

@@ -29,6 +29,8 @@ export interface TriageProps {
    * `allowedPorts` (default none): world-open rules on these ports are kept, e.g. [443] for public web servers.
    */
   restrictSecurityGroups?: { allowedPorts?: number[] };
+  /** CDK context containPrincipal.protectedRoleArns: roles triage never starts contain-principal for (it refuses them too). */
+  protectedRoleArns?: string[];
 }
 
 /** triage.restrictSecurityGroups.allowedPorts, checked as restrict's own input checks it: a bad value stops synthesis. */
@@ -75,6 +77,7 @@ export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = 
       ALLOWED_PRINCIPALS: (resources.allowedPrincipals ?? []).join(','),
       TRIAGE_POLICY: JSON.stringify(resources.policy ?? DEFAULT_TRIAGE_POLICY),
       OWN_ROLE_PREFIX: `${Stack.of(scope).stackName}-`,
+      PROTECTED_ROLE_ARNS: (resources.protectedRoleArns ?? []).join(','),
     }),
   },
   'start-chunk-triages': {

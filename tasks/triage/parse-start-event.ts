@@ -9,7 +9,7 @@ import {
   TRIAGE_CHUNK_SIZE, checkInstanceIds, chunkCount, chunkExecutionName, chunkOf, instanceIdsOf, parseStartInstancesEvent, type StartInstancesEvent,
 } from './lib/start-event';
 
-const { OUR_ROLE_ARNS, STACK_ACCOUNT_ID, AWS_REGION, ALLOWED_PRINCIPALS, TRIAGE_POLICY, OWN_ROLE_PREFIX } = readEnv({
+const { OUR_ROLE_ARNS, STACK_ACCOUNT_ID, AWS_REGION, ALLOWED_PRINCIPALS, TRIAGE_POLICY, OWN_ROLE_PREFIX, PROTECTED_ROLE_ARNS } = readEnv({
   /** Roles of our own workflows: instances they start are never triaged again (no loops). */
   OUR_ROLE_ARNS: commaList,
   /** The stack's account (Lambda has no variable for it): events of any other account are not acted on. */
@@ -21,6 +21,8 @@ const { OUR_ROLE_ARNS, STACK_ACCOUNT_ID, AWS_REGION, ALLOWED_PRINCIPALS, TRIAGE_
   TRIAGE_POLICY: jsonValue<TriagePolicy>(DEFAULT_TRIAGE_POLICY),
   /** `<stack name>-`: CloudFormation names the stack's roles so; triage never starts contain-principal for them. */
   OWN_ROLE_PREFIX: z._default(z.string(), ''),
+  /** CDK context containPrincipal.protectedRoleArns: further roles of ours, never contained. */
+  PROTECTED_ROLE_ARNS: commaList,
 });
 const ourRoles = new Set(OUR_ROLE_ARNS);
 
@@ -86,7 +88,7 @@ export const handler = async ({ event }: { event: unknown }): Promise<StartEvent
   const principal = { type: identity.type, arn: issuer ?? identity.arn ?? identity.invokedBy ?? 'unknown' };
   // One decision per event: a chunk (triageChunk) leaves it to the execution that split the event.
   const containment = acting && !triageChunk ? containmentOf(principal, identity.accessKeyId, detail.eventID, {
-    allowedPrincipals: ALLOWED_PRINCIPALS, decision: effectivePolicy(TRIAGE_POLICY)['contain-principal'], ownRoleArns: OUR_ROLE_ARNS, ownRolePrefix: OWN_ROLE_PREFIX, account: STACK_ACCOUNT_ID,
+    allowedPrincipals: ALLOWED_PRINCIPALS, decision: effectivePolicy(TRIAGE_POLICY)['contain-principal'], ownRoleArns: [...OUR_ROLE_ARNS, ...PROTECTED_ROLE_ARNS], ownRolePrefix: OWN_ROLE_PREFIX, account: STACK_ACCOUNT_ID,
   }) : undefined;
   const facts: StartEventFacts = {
     eventId: detail.eventID,

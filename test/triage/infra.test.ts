@@ -231,7 +231,7 @@ describe('the triage task functions', () => {
 
   it('parse-start-event decides contain-principal: the allow-list, the policy (contain-principal asks for approval by default), the stack\'s role prefix', () => {
     expect(environmentOf('parse-start-event')).toMatchObject({
-      ALLOWED_PRINCIPALS: '', TRIAGE_POLICY: environmentOf('assess-instance').TRIAGE_POLICY, OWN_ROLE_PREFIX: 'T-',
+      ALLOWED_PRINCIPALS: '', TRIAGE_POLICY: environmentOf('assess-instance').TRIAGE_POLICY, OWN_ROLE_PREFIX: 'T-', PROTECTED_ROLE_ARNS: '',
     });
     expect(JSON.parse(String(environmentOf('parse-start-event').TRIAGE_POLICY))['contain-principal']).toBe('approval');
   });

@@ -11,7 +11,7 @@ const OUR_ROLE = `arn:aws:iam::${ACCOUNT}:role/remediation-start-instance`;
 const fixture = (name: string): Record<string, unknown> & { detail: Record<string, unknown> } =>
   JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'cloudtrail', `${name}.json`), 'utf8'));
 
-const ENV = ['OUR_ROLE_ARNS', 'STACK_ACCOUNT_ID', 'ALLOWED_PRINCIPALS', 'TRIAGE_POLICY', 'OWN_ROLE_PREFIX'] as const;
+const ENV = ['OUR_ROLE_ARNS', 'STACK_ACCOUNT_ID', 'ALLOWED_PRINCIPALS', 'TRIAGE_POLICY', 'OWN_ROLE_PREFIX', 'PROTECTED_ROLE_ARNS'] as const;
 /** The handler reads its environment once at load, as in Lambda: a fresh copy with these set. */
 async function loadWith(env: Partial<Record<(typeof ENV)[number], string>>): Promise<ParseStartEvent['handler']> {
   const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
@@ -79,6 +79,19 @@ describe('parse-start-event: the principal behind an unexpected start', () => {
     expect(ourFacts).not.toHaveProperty('containment');
     expect(stackFacts.containment).toMatchObject({ decision: 'report', target: stackRoleArn });
     expect(stackFacts.containment?.reason).toContain("is one of this stack's own roles");
+  });
+
+  it('reports, never starts, a role CDK context containPrincipal.protectedRoleArns names', async () => {
+    const protectedRole = `arn:aws:iam::${ACCOUNT}:role/break-glass`;
+    const handler = await loadWith({ ...ALLOW_DEPLOY, PROTECTED_ROLE_ARNS: protectedRole });
+    const event = fixture('assumed-role');
+    (event.detail.userIdentity as { sessionContext: { sessionIssuer: { arn: string } } }).sessionContext.sessionIssuer.arn = protectedRole;
+
+    const facts = await handler({ event });
+
+    expect(facts.startedByUs).toBe(false);
+    expect(facts.containment).toMatchObject({ decision: 'report', target: protectedRole });
+    expect(facts.containment?.reason).toContain("is one of this stack's own roles");
   });
 
   it('decides nothing for a failed attempt, another account\'s event, or a chunk (the execution that split the event decided)', async () => {
