@@ -15,7 +15,8 @@ export const MADE_ENV = 'REMEDIATION_TEST_MADE';
  * - the stack synthesized for the local runner, which reads the result from LOCAL_SYNTH_CACHE;
  * - an empty folder for the bundled cloud assembly that the first infra test file builds and the
  *   others read (test/infra/shared-assembly.ts);
- * - esbuild run directly, not through npx, wherever CDK bundles (test/infra/direct-esbuild.ts).
+ * - esbuild run directly, not through npx, wherever CDK bundles (test/infra/direct-esbuild.ts);
+ * - moto servers started with only the AMI the tests launch (MOTO_AMIS_PATH, below).
  */
 export default function globalSetup(): void {
   // As test/setup-env.ts does in every worker: the shared bundled assembly is the one validated.
@@ -30,5 +31,11 @@ export default function globalSetup(): void {
   // One moto server per worker, reset between its files (local/shared-moto.ts).
   const motos = mkdtempSync(path.join(tmpdir(), 'remediation-moto-'));
   process.env[SHARED_MOTO_ENV] = motos;
+  // moto's default images bring 1,177 public snapshots into every region: each DescribeSnapshots then
+  // filters them all (about 0.1 s a call, most of an encrypt-volumes run) and every RunInstances looks
+  // its image up among them. The tests launch one image (local/seed.ts SEED_AMI) and read only their own
+  // snapshots (OwnerIds self), so every moto of the run (the shared ones, and `remediate local up` in the
+  // CLI tests) loads just that image, as moto's own definition of it.
+  process.env.MOTO_AMIS_PATH ??= path.join(__dirname, 'fixtures', 'moto-amis.json');
   process.env[MADE_ENV] = JSON.stringify([directEsbuild, file, shared, motos]);
 }
