@@ -11,6 +11,7 @@ import { FaultLayer, type FaultPlan } from './faults';
 import { refuseWhatEc2RefusesOnNacls } from './nacl-emulation';
 import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
+import { validatedBefore } from './validated';
 
 // Step Functions stops a Map's queued iterations once one fails; p-limit (used by
 // aws-local-stepfunctions) would still start them. Jest maps the module in its
@@ -185,7 +186,10 @@ function machineFor(local: LocalWorkflow): InstanceType<typeof StateMachine> {
   if (!machine) {
     // Node timers cannot hold the real 30-day timeout; locally an execution gets at most an hour.
     const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
-    machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true } });
+    // Hashed before the constructor validates it (asl-validator adds QueryLanguage to each state).
+    const validated = validatedBefore(definition);
+    machine = new StateMachine(definition as never, { validationOptions: validated.known ? { noValidate: true } : { checkPaths: true } });
+    validated.note();
     machines.set(local.definition, machine);
   }
   return machine;

@@ -6,6 +6,7 @@ import { writeDirectEsbuildNpx } from './infra/direct-esbuild';
 import { SHARED_ASSEMBLY_ENV, SHARED_ASSEMBLY_PREFIX } from './infra/shared-assembly';
 import { SHARED_MOTO_ENV } from '../local/shared-moto';
 import { prestartSharedMotos } from '../local/moto';
+import { VALIDATED_CACHE_ENV } from '../local/validated';
 
 /** Folders and files made here, for test/global-teardown.ts. */
 export const MADE_ENV = 'REMEDIATION_TEST_MADE';
@@ -17,6 +18,7 @@ export const MADE_ENV = 'REMEDIATION_TEST_MADE';
  * - an empty folder for the bundled cloud assembly that the first infra test file builds and the
  *   others read (test/infra/shared-assembly.ts);
  * - esbuild run directly, not through npx, wherever CDK bundles (test/infra/direct-esbuild.ts);
+ * - a folder where the local runner notes the definitions it has validated (local/validated.ts);
  * - one moto server per worker, started while the stack synthesizes, with only the AMI the tests
  *   launch (MOTO_AMIS_PATH, below).
  */
@@ -46,6 +48,9 @@ export default async function globalSetup(globalConfig?: { maxWorkers?: number }
   process.env.LOCAL_SYNTH_CACHE = file;
   const shared = mkdtempSync(path.join(tmpdir(), SHARED_ASSEMBLY_PREFIX));
   process.env[SHARED_ASSEMBLY_ENV] = shared;
-  process.env[MADE_ENV] = JSON.stringify([directEsbuild, file, shared, motos]);
+  // Definitions the local runner has validated, shared by the workers (local/validated.ts).
+  const validated = mkdtempSync(path.join(tmpdir(), 'remediation-validated-'));
+  process.env[VALIDATED_CACHE_ENV] = validated;
+  process.env[MADE_ENV] = JSON.stringify([directEsbuild, file, shared, motos, validated]);
   await prestarted.ready();
 }
