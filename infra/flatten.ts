@@ -78,7 +78,7 @@ function flatten(stack: Stack, dir: string): Flattened {
   for (const section of MERGED_SECTIONS) {
     const all = { ...((template[section] ?? {}) as Record<string, unknown>) };
     for (const [name, value] of Object.entries(merged[section] ?? {})) mergeSection(all, section, name, value, stack);
-    if (Object.keys(all).length > 0) result[section] = resolveOutputs(all);
+    if (Object.keys(all).length > 0) (result as Record<string, unknown>)[section] = resolveOutputs(all);
   }
   if (template.Outputs) result.Outputs = resolveOutputs(template.Outputs) as CfnTemplate['Outputs'];
   const outputs = Object.fromEntries(Object.entries(result.Outputs ?? {}).map(([name, o]) => [name, o.Value]));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { HANDLER_METADATA } from '../infra/constructs/task-function';
+import { flattenStack } from '../infra/flatten';
 import { RemediationStack } from '../infra/stack';
 import { STATE_MACHINE_PREFIX } from '../tasks/lib/names';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localRegion } from './account';
@@ -179,7 +180,8 @@ export function synthesizeWorkflows(region = localRegion()): SynthesizedWorkflow
   // Locally nobody is mailed: the subscriber only satisfies the stack's rule (approval.subscribers); local runs answer in-process or with --local.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], approval: { subscribers: [LOCAL_APPROVAL_SUBSCRIBER] } } });
   const stack = new RemediationStack(app, 'Local', { env: { account: LOCAL_ACCOUNT, region } });
-  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, CfnResource> };
+  // Every workflow is in a nested stack of its own: the runner reads them as the one template they deploy as.
+  const template = flattenStack(stack, app.synth().directory) as { Resources: Record<string, CfnResource> };
   const resources = template.Resources;
   const names = resolver(resources, region);
   const { resolve } = names;
