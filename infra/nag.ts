@@ -45,7 +45,7 @@ export const hasCondition = (s: ResolvedStatement, key: string): boolean =>
  * GetEbsDefaultKmsKeyId, X-Ray, and the log-delivery calls Step Functions makes for its vended log group.
  */
 export const NO_RESOURCE_LEVEL = new RegExp('^(' + [
-  'ec2:Describe[A-Za-z]+', 'ec2:GetEbsDefaultKmsKeyId',
+  'ec2:Describe[A-Za-z]+', 'ec2:GetEbsDefaultKmsKeyId', 'ec2:GetEbsEncryptionByDefault',
   'xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)',
   'logs:((Create|Get|Update|Delete)LogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)',
 ].join('|') + ')$');

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
@@ -8,6 +8,7 @@ import { nestedWorkflow } from './kit/nested-workflow';
 import { RemediationApprovers, requireApprovalSubscribers, subscribeApprovers, type ApprovalSettings } from './kit/approval';
 import { contextObject } from './kit/context';
 import { acknowledgeAcceptedFindings } from './nag';
+import { ALARM_NAME_PREFIX } from '../tasks/high-cpu/lib/alarm';
 import { SPECS } from './workflows';
 import type { TriageProps } from './workflows/triage-start-instances';
 
@@ -16,7 +17,6 @@ const constructId = (name: string): string => {
   if (!entry) throw new Error(`${name} is not in workflows/registry.ts`);
   return entry.constructId;
 };
-
 
 /**
  * The deployable product: one RemediationWorkflow per spec, each in a nested stack of its own (nestedWorkflow:
@@ -27,7 +27,7 @@ export class RemediationStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     // What triage starts by itself and what it only reports: CDK context `triage` (see cdk.json).
-    const triageSettings = contextObject<Pick<TriageProps, 'policy' | 'allowedPrincipals'>>(this.node, 'triage');
+    const triageSettings = contextObject<Pick<TriageProps, 'policy' | 'allowedPrincipals' | 'restrictSecurityGroups'>>(this.node, 'triage');
     // Who is asked: CDK context `approval.subscribers`; a policy that asks nobody fails synthesis first (infra/kit/approval.ts).
     const approvers = requireApprovalSubscribers(triageSettings.policy, contextObject<ApprovalSettings>(this.node, 'approval'));
     const encryptVolumes = nestedWorkflow(this, constructId(WORKFLOW.encryptVolumes), SPECS[WORKFLOW.encryptVolumes], {});
@@ -45,15 +45,30 @@ export class RemediationStack extends Stack {
     subscribeApprovers(this, encryptVolumes.resources.approvalTopic, approvers);
     new RemediationApprovers(this, 'RemediationApprovers');
     const restrict = nestedWorkflow(this, constructId(WORKFLOW.restrictSecurityGroups), SPECS[WORKFLOW.restrictSecurityGroups], {});
+    const ebsDefault = nestedWorkflow(this, constructId(WORKFLOW.enableEbsEncryptionByDefault), SPECS[WORKFLOW.enableEbsEncryptionByDefault], {});
+    const imds = nestedWorkflow(this, constructId(WORKFLOW.enforceImdsv2), SPECS[WORKFLOW.enforceImdsv2], { approvalTopic: encryptVolumes.resources.approvalTopic });
     const triage = nestedWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
       children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
-        [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine },
+        [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine, [WORKFLOW.enforceImdsv2]: imds.machine.stateMachine,
+        [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine },
       ourRoles: [encryptVolumes.functions['start-instance'].role],
       ...triageSettings,
     });
     const securityGroups = [restrict,
       nestedWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock];
+    const expireRetained = nestedWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
+    const refreshAmi = nestedWorkflow(this, constructId(WORKFLOW.refreshAmi), SPECS[WORKFLOW.refreshAmi], {});
+    // Its alarms notify the audit trail's topic, which is made below from every machine: the ARN is read once it exists.
+    const notifications: { trail?: AuditTrail } = {};
+    const highCpu = nestedWorkflow(this, constructId(WORKFLOW.highCpu), SPECS[WORKFLOW.highCpu], {
+      alarmTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
+      ...contextObject<{ cooldownHours: number }>(this.node, 'highCpu'),
+    });
+    const contain = nestedWorkflow(this, constructId(WORKFLOW.containPrincipal), SPECS[WORKFLOW.containPrincipal], {
+      notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
+      ...contextObject<{ protectedRoleArns: string[] }>(this.node, 'containPrincipal'),
+    });
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;
@@ -64,8 +79,9 @@ export class RemediationStack extends Stack {
     }
     // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
     const audit = contextObject<{ retentionDays: logs.RetentionDays; notificationEmail: string }>(this.node, 'audit');
-    new AuditTrail(this, 'Audit', {
+    notifications.trail = new AuditTrail(this, 'Audit', {
       machines: all.map((w) => w.machine),
+      workflowAlarmPrefixes: [ALARM_NAME_PREFIX],
       deadLetterQueues: [triage.resources.deadLetterQueue],
       ...(audit.retentionDays ? { retention: audit.retentionDays } : {}),
       ...(audit.notificationEmail ? { notificationEmail: audit.notificationEmail } : {}),

@@ -178,7 +178,9 @@ export function synthesizeWorkflows(region = localRegion()): SynthesizedWorkflow
     if (cached.region === region) return cached;
   }
   // Locally nobody is mailed: the subscriber only satisfies the stack's rule (approval.subscribers); local runs answer in-process or with --local.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], approval: { subscribers: [LOCAL_APPROVAL_SUBSCRIBER] } } });
+  // The local runner executes definitions and deploys nothing: CloudFormation's 500-resource limit is not its check
+  // (the infra tests' synth keeps it), so a stack past it still runs locally.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], approval: { subscribers: [LOCAL_APPROVAL_SUBSCRIBER] }, '@aws-cdk/core:stackResourceLimit': 0 } });
   const stack = new RemediationStack(app, 'Local', { env: { account: LOCAL_ACCOUNT, region } });
   // Every workflow is in a nested stack of its own: the runner reads them as the one template they deploy as.
   const template = flattenStack(stack, app.synth().directory) as { Resources: Record<string, CfnResource> };

@@ -8,6 +8,11 @@ import { demoEnableCloudTrail } from './demo/enable-cloudtrail';
 import { demoEnableConfig } from './demo/enable-config';
 import { demoEnableFlowLogs } from './demo/enable-flow-logs';
 import { demoInvestigateTraffic } from './demo/investigate-traffic';
+import { demoExpireRetained } from './demo/expire-retained';
+import { demoBlockSourceIp } from './demo/block-source-ip';
+import { demoSecurityGroups } from './demo/security-groups';
+import { demoRefreshAmi } from './demo/refresh-ami';
+import { demoHighCpu } from './demo/high-cpu';
 import type { Volume } from '@aws-sdk/client-ec2';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { DemoProgress } from './demo/progress';
@@ -87,7 +92,9 @@ async function main(): Promise<number> {
     const { AccountSeeder: Seeder } = await import('./seed');
     const runner = await import('./runner');
     const progress = new DemoProgress(runner.localWorkflows(), values.verbose);
-    const runWorkflow: typeof runner.runWorkflow = (workflow, input, options = {}) => runner.runWorkflow(workflow, input, { onEvent: progress.onEvent, ...options });
+    const runWorkflow: typeof runner.runWorkflow = (workflow, input, options = {}) => runner.runWorkflow(workflow, input, {
+      ...options, onEvent: (event) => { progress.onEvent(event); options.onEvent?.(event); },
+    });
     const { saveExecution } = await import('./store');
     const { matchesPattern } = await import('./event-pattern');
     const seeder = new Seeder();
@@ -138,7 +145,9 @@ async function main(): Promise<number> {
     }
 
     // 2. The account baseline: flow logs, Config and CloudTrail, which this account lacks.
-    for (const [name, demo] of [['enable-flow-logs', demoEnableFlowLogs], ['enable-config', demoEnableConfig], ['enable-cloudtrail', demoEnableCloudTrail], ['investigate-traffic', demoInvestigateTraffic]] as const) {
+    for (const [name, demo] of [['enable-flow-logs', demoEnableFlowLogs], ['enable-config', demoEnableConfig], ['enable-cloudtrail', demoEnableCloudTrail], ['investigate-traffic', demoInvestigateTraffic],
+      ['restrict-security-groups -> restore-security-groups', demoSecurityGroups], ['block-source-ip -> unblock-source-ip', demoBlockSourceIp],
+      ['expire-retained', demoExpireRetained], ['refresh-ami', demoRefreshAmi], ['high-cpu', demoHighCpu]] as const) {
       console.log(`\n=== ${name} ===`);
       problems.push(...(await demo(runWorkflow)).map((p) => `${name}: ${p}`));
     }
@@ -156,7 +165,7 @@ async function main(): Promise<number> {
     console.error(`\nEND STATE WRONG:\n  ${problems.join('\n  ')}`);
     return 1;
   }
-  console.log('\nEnd state verified: every volume encrypted with its properties and tags, originals kept, instance running; flow logs, Config and CloudTrail on.');
+  console.log('\nEnd state verified: every volume encrypted with its properties and tags, originals kept, instance running; flow logs, Config and CloudTrail on; a group restricted and restored exactly; a block removed early, its waiting execution stopped.');
   return 0;
 }
 

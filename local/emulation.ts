@@ -7,6 +7,7 @@ import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-ia
 import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsCall } from '../tasks/lib/client-hooks';
 import { refuseDuplicateRules } from './emulation/duplicate-rules';
+import { createImage } from './emulation/images';
 
 /** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
 export function awsError(name: string, message: string): Error {
@@ -74,6 +75,11 @@ export class Emulation {
       VolumeSize: snapshot.VolumeSize,
       $metadata: {},
     };
+  }
+
+  /** EC2 CreateImage: duplicate names refused, snapshot tags applied (local/emulation/images.ts). */
+  async createImage(call: AwsCall): Promise<unknown> {
+    return createImage(this.ec2, call, awsError);
   }
 
   /** EC2's refusals that moto does not make: attaching to a used device, across zones, or an in-use volume; detaching a running instance's root. */

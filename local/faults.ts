@@ -1,6 +1,7 @@
 import type { AwsCall } from '../tasks/lib/client-hooks';
 import { awsError } from './emulation';
 import { InstanceOperator, type InstanceStateFault, type OperatorAction } from './operator';
+import { PendingMetadataOptions } from './emulation/instance-metadata';
 
 /** Slow and failing AWS behaviour that moto cannot show, injected per run. */
 export interface FaultPlan {
@@ -36,6 +37,13 @@ export interface FaultPlan {
    * waits until it has landed (so the settle loop, not luck, must find it).
    */
   landsLate?: { command: string; nth: number };
+  // --- Images (refresh-ami): moto makes an image available at once ---
+  /** DescribeImages by image id reports each image of ours `pending` for this many polls, then the truth. */
+  imagePendingPolls?: number;
+  /** DescribeImages by image id reports each image of ours `failed` (EC2's StateReason as CreateImage failures give it). */
+  imagesFail?: boolean;
+  /** Each instance changed by ModifyInstanceMetadataOptions reports its options `pending` for this many DescribeInstances by id. */
+  metadataOptionsPendingPolls?: number;
 }
 
 export interface FailCalls {
@@ -62,12 +70,15 @@ export class FaultLayer {
   private readonly calls = new Map<string, number>();
   private readonly snapshotPolls = new Map<string, number>();
   private readonly failCallCounts = new Map<FailCalls, number>();
+  private readonly imagePolls = new Map<string, number>();
   private late?: { call?: AwsCall; read: Deferred; landed: Deferred };
 
   private readonly operator: InstanceOperator;
+  private readonly pendingMetadata: PendingMetadataOptions;
 
   constructor(private readonly plan: FaultPlan = {}) {
     this.operator = new InstanceOperator(plan.operator ?? [], plan.instanceState, this.injected);
+    this.pendingMetadata = new PendingMetadataOptions(plan.metadataOptionsPendingPolls ?? 0, this.injected);
     if (plan.landsLate) this.late = { read: deferred(), landed: deferred() };
   }
 
@@ -93,6 +104,7 @@ export class FaultLayer {
       throw awsError(fail.errorName, fail.message);
     }
     this.failCallsBefore(call, key);
+    this.pendingMetadata.seen(call);
   }
 
   // --- Rollback, cleanup and restart (encrypt-volumes) ---
@@ -158,7 +170,30 @@ export class FaultLayer {
     if (call.command === 'DescribeFlowLogs' && this.plan.flowLogDeliveryError && call.input.FlowLogIds) return this.flowLogDeliveryFails(key, output);
     // Only direct polls by id; the lookups by tag that make tasks idempotent see the truth.
     if (call.command === 'DescribeSnapshots' && call.input.SnapshotIds) return this.snapshotStates(output);
-    if (call.command === 'DescribeInstances') return this.operator.instanceStates(call, output);
+    if (call.command === 'DescribeInstances') return this.operator.instanceStates(call, this.pendingMetadata.answer(call, output));
+    if (call.command === 'DescribeImages' && isImageIdFind(call)) return this.imageStates(output);
+    return output;
+  }
+
+  /** Images of ours (remediation:workflow tag) pending for some polls, or failed; public images stay as they are. */
+  private imageStates(output: unknown): unknown {
+    const { imagePendingPolls, imagesFail } = this.plan;
+    if (!imagePendingPolls && !imagesFail) return output;
+    const images = (output as { Images?: { ImageId?: string; State?: string; StateReason?: unknown; Tags?: { Key?: string }[] }[] }).Images ?? [];
+    for (const image of images.filter((i) => i.Tags?.some((t) => t.Key === 'remediation:workflow'))) {
+      const id = image.ImageId as string;
+      if (imagesFail) {
+        Object.assign(image, { State: 'failed', StateReason: { Code: 'Server.InternalError', Message: 'Internal error (injected)' } });
+        this.injected.push({ fault: 'image-failed', command: 'ec2:DescribeImages', detail: id });
+        continue;
+      }
+      const polls = (this.imagePolls.get(id) ?? 0) + 1;
+      this.imagePolls.set(id, polls);
+      if (polls <= (imagePendingPolls ?? 0)) {
+        image.State = 'pending';
+        this.injected.push({ fault: 'pending', command: 'ec2:DescribeImages', detail: id });
+      }
+    }
     return output;
   }
 
@@ -217,6 +252,12 @@ function deferred(): Deferred {
     d.resolve = () => { d.done = true; resolve(); };
   });
   return d;
+}
+
+/** A DescribeImages by image id (refresh-ami's polls and re-reads), not a lookup by name or owner. */
+function isImageIdFind(call: AwsCall): boolean {
+  const filters = call.input.Filters as { Name?: string }[] | undefined;
+  return Boolean(call.input.ImageIds) || (filters?.length === 1 && filters[0]?.Name === 'image-id');
 }
 
 /** The cleanup's find by the execution tag alone (create tasks look up by execution, phase and source volume). */

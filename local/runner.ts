@@ -3,12 +3,16 @@ import Module from 'node:module';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
 import { installClientHook } from '../tasks/lib/client-hooks';
-import { STATE_MACHINE_PREFIX, executionName } from '../tasks/lib/names';
+import { STATE_MACHINE_PREFIX, executionName, executionTarget } from '../tasks/lib/names';
 import { nobodyAnswers, taskToken, taskTokenResult, type ApprovalAnswer, type ApprovalRequest } from './approvals';
 import { LOCAL_ACCOUNT, everyState, localRegion, synthesizeWorkflows, type LocalWorkflow, type SynthesizedWorkflows } from './definition';
 import { Emulation, awsError } from './emulation';
+import { describeExecution, executionEnded, stopExecution, trackExecution } from './executions';
 import { FaultLayer, type FaultPlan } from './faults';
 import { refuseWhatEc2RefusesOnNacls } from './nacl-emulation';
+import { accountSettingsCall } from './emulation/account-settings';
+import { applyMetadataFilters, completeMetadataOptions, takeMetadataFilters } from './emulation/instance-metadata';
+import { newAlarmsHaveInsufficientData, refuseWhatEc2RefusesOnInstanceTypes } from './emulation/instance-type';
 import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
 
@@ -48,7 +52,7 @@ export interface LocalExecution {
   name: string;
   workflow: string;
   input: unknown;
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   output?: unknown;
   error?: string;
   cause?: string;
@@ -128,15 +132,6 @@ function loadHandler(file: string): Handler {
 const statesWith = (definition: Record<string, unknown>, predicate: (state: Record<string, unknown>) => boolean): string[] =>
   everyState(definition).filter(([, state]) => predicate(state)).map(([name]) => name);
 
-/** Executions of this process by ARN, as DescribeExecution reports them (the lock asks whether its holder still runs). */
-const executionStatus = new Map<string, 'RUNNING' | 'SUCCEEDED' | 'FAILED'>();
-function describeExecution(input: Record<string, unknown>): unknown {
-  const executionArn = String(input.executionArn);
-  const status = executionStatus.get(executionArn);
-  if (!status) throw awsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
-  return { executionArn, status, $metadata: {} };
-}
-
 /**
  * StartExecution of one of our state machines, run here. Step Functions would return at
  * once and run the child on its own; locally the child runs to its end first, which keeps
@@ -191,9 +186,12 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const emulation = new Emulation();
   const faults = new FaultLayer(options.faults);
   const removeHook = installClientHook(async (call, next) => {
-    if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return emulation.ebsDefaultKmsKeyId();
+    const awsManagedEbsKey = async () => (await emulation.ebsDefaultKmsKeyId()).KmsKeyId;
+    if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return accountSettingsCall(call, next, awsManagedEbsKey);
     faults.before(call);
     await faults.hold(call);
+    const setting = await accountSettingsCall(call, next, awsManagedEbsKey);
+    if (setting !== undefined) return faults.after(call, setting);
     if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
     // An identity proof (tasks/lib/identity/proof.ts): moto checks no signature; local/identities.ts does.
     if (call.service === 'sts' && call.command === 'GetCallerIdentity' && 'url' in call.input) {
@@ -202,13 +200,19 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     // Through the fault layer's answer too: a lost answer to a start that took effect (the retry finds the execution).
     if (call.service === 'sfn' && call.command === 'StartExecution') return faults.after(call, await startChild(call.input, options, children, startedNotRun));
     if (call.service === 'sfn' && call.command === 'DescribeExecution') return describeExecution(call.input);
+    if (call.service === 'sfn' && call.command === 'StopExecution') return stopExecution(call.input);
+    if (call.service === 'ec2' && call.command === 'CreateImage') return faults.after(call, await emulation.createImage(call));
     if (call.service === 'iam' && call.command === 'CreateServiceLinkedRole') return faults.after(call, await emulation.createServiceLinkedRole(call.input, next));
     if (call.service === 'config' && call.command === 'DescribeDeliveryChannelStatus') return faults.after(call, await emulation.describeDeliveryChannelStatus(call.input));
     if (call.service === 'config' && call.command === 'DescribeConfigurationRecorderStatus') return faults.after(call, await emulation.recorderStatus(await next()));
     await emulation.refuseWhatEc2Refuses(call);
     await emulation.refuseWhatCloudTrailRefuses(call);
     await refuseWhatEc2RefusesOnNacls(call);
-    const output = await next();
+    await completeMetadataOptions(call);
+    await refuseWhatEc2RefusesOnInstanceTypes(call);
+    const metadataFilters = takeMetadataFilters(call);
+    const answer = await next();
+    const output = applyMetadataFilters(call.service === 'cloudwatch' && call.command === 'DescribeAlarms' ? newAlarmsHaveInsufficientData(answer) : answer, metadataFilters);
     await faults.operate(call);
     return faults.after(call, output);
   });
@@ -250,8 +254,8 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const waitTimeOverrides = Object.fromEntries(statesWith(local.definition, (s) => s.Type === 'Wait').map((s) => [s, options.waitMs ?? 0]));
   const retryIntervalOverrides = Object.fromEntries(statesWith(local.definition, (s) => Array.isArray(s.Retry)).map((s) => [s, 0]));
 
-  // Named for what it acts on: the instance, else the event it handles, else the account.
-  const target = String(input.instanceId ?? (input.detail as { eventID?: string } | undefined)?.eventID ?? 'account');
+  // Named for what it acts on (tasks/lib/names.ts executionTarget).
+  const target = executionTarget(input);
   const at = new Date();
   let name = options.executionName ?? executionName(workflow, target, at);
   // Step Functions refuses a second execution with the same name, and names have one-second resolution:
@@ -272,7 +276,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
   const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true } });
   const executionArn = `arn:aws:states:${stack.region}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`;
-  executionStatus.set(executionArn, 'RUNNING');
+  let stopped: { error: string; cause: string } | undefined;
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
     context: {
@@ -286,6 +290,10 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
       Task: { Token: taskToken(name) },
       StateMachine: { Id: `arn:aws:states:${stack.region}:${LOCAL_ACCOUNT}:stateMachine:${local.stateMachineName}`, Name: local.stateMachineName },
     } as never,
+  });
+  trackExecution(executionArn, (error, cause) => {
+    stopped = { error, cause };
+    execution.abort();
   });
   const collecting = (async () => {
     for await (const raw of execution.eventLogs as AsyncGenerator<AslEvent>) {
@@ -311,11 +319,13 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     result = { status: 'SUCCEEDED', output: await execution.result };
   } catch (error) {
     const cause = (error as { cause?: { name?: string; message?: string } }).cause;
-    result = { status: 'FAILED', error: cause?.name ?? (error as Error).name, cause: cause?.message ?? (error as Error).message };
+    result = stopped
+      ? { status: 'ABORTED', error: stopped.error, cause: stopped.cause }
+      : { status: 'FAILED', error: cause?.name ?? (error as Error).name, cause: cause?.message ?? (error as Error).message };
   } finally {
     removeHook();
   }
-  executionStatus.set(executionArn, result.status);
+  executionEnded(executionArn, result.status);
   await collecting;
   const finished: LocalExecution = {
     name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults, children,

@@ -11,7 +11,7 @@ export interface StoredExecution {
   executionArn: string;
   stateMachineArn: string;
   name: string;
-  status: 'SUCCEEDED' | 'FAILED' | 'RUNNING';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'RUNNING';
   startDate: string;
   stopDate?: string;
   input: string;

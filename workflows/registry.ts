@@ -7,6 +7,12 @@ import { investigateTrafficInputSchema } from '../tasks/network/lib/investigate-
 import { blockSourceIpInputSchema, unblockSourceIpInputSchema } from '../tasks/network/lib/block-schema';
 import { WORKFLOW, type WorkflowName } from '../tasks/lib/workflow-names';
 import { restoreSecurityGroupsInputSchema, restrictSecurityGroupsInputSchema } from '../tasks/security-groups/lib/schema';
+import { expireRetainedInputSchema } from '../tasks/expire/lib/schema';
+import { refreshAmiInputSchema } from '../tasks/ami/lib/schema';
+import { enableEbsEncryptionByDefaultInputSchema } from '../tasks/ebs-default/lib/schema';
+import { enforceImdsv2InputSchema } from '../tasks/imds/lib/schema';
+import { highCpuInputSchema } from '../tasks/high-cpu/lib/schema';
+import { containPrincipalInputSchema } from '../tasks/principal/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -36,6 +42,12 @@ export const WORKFLOWS = [
   { name: WORKFLOW.restrictSecurityGroups, constructId: 'RestrictSecurityGroups', schema: restrictSecurityGroupsInputSchema }, { name: WORKFLOW.restoreSecurityGroups, constructId: 'RestoreSecurityGroups', schema: restoreSecurityGroupsInputSchema },
   { name: WORKFLOW.blockSourceIp, constructId: 'BlockSourceIp', schema: blockSourceIpInputSchema },
   { name: WORKFLOW.unblockSourceIp, constructId: 'UnblockSourceIp', schema: unblockSourceIpInputSchema },
+  { name: WORKFLOW.expireRetained, constructId: 'ExpireRetained', schema: expireRetainedInputSchema },
+  { name: WORKFLOW.refreshAmi, constructId: 'RefreshAmi', schema: refreshAmiInputSchema, targetField: 'instanceId' },
+  { name: WORKFLOW.enableEbsEncryptionByDefault, constructId: 'EnableEbsEncryptionByDefault', schema: enableEbsEncryptionByDefaultInputSchema },
+  { name: WORKFLOW.enforceImdsv2, constructId: 'EnforceImdsv2', schema: enforceImdsv2InputSchema },
+  { name: WORKFLOW.highCpu, constructId: 'HighCpu', schema: highCpuInputSchema, targetField: 'instanceId' },
+  { name: WORKFLOW.containPrincipal, constructId: 'ContainPrincipal', schema: containPrincipalInputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

@@ -1,6 +1,7 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { ErrorNames } from '../tasks/lib/errors';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
 import { remediationSkeleton, SkeletonStates, type KitSteps } from './lib/skeleton';
 import { lambdaTask } from './lib/steps';
@@ -10,6 +11,8 @@ export const WORKFLOW_NAME = WORKFLOW.restrictSecurityGroups;
 /** One Lambda per task (tasks/security-groups/<task>.ts). */
 export const RESTRICT_TASKS = [
   'validate-restrict-input', 'plan-restrict', 'save-rules', 'add-replacements', 'revoke-rules', 'verify-restricted', 'build-restrict-report',
+  // The rollback: restore's own steps (tasks/security-groups/lib/undo.ts) on what the account shows, then a fresh read.
+  'roll-back-restrict', 'finish-rollback',
 ] as const;
 export type RestrictTask = (typeof RESTRICT_TASKS)[number];
 
@@ -24,6 +27,12 @@ export const States = {
   revokeRules: 'RevokeRules',
   verifyRestricted: 'VerifyRestricted',
   buildReport: SkeletonStates.buildReport,
+  rollBack: 'RollBack',
+  finishRollback: 'FinishRollback',
+  routeRollbackOutcome: 'RouteRollbackOutcome',
+  rolledBack: 'RolledBack',
+  rollbackIncomplete: 'RollbackIncomplete',
+  rollbackFailed: 'RollbackFailed',
 } as const;
 
 export const COMMENT = [
@@ -44,7 +53,7 @@ export function buildRestrictDefinition(scope: Construct, fns: Record<RestrictTa
     preflightState: States.planRestrict,
     preflightPayload: { 'request.$': '$.request', 'execution.$': '$.execution', 'vpcId.$': '$.target' },
     // Every path the report reads exists, whatever the ending.
-    work: { replacements: [], revoked: [], verification: {} },
+    work: { replacements: [], revoked: [], verification: {}, rolledBack: { reauthorized: [], removedReplacements: [] }, rollbackErrors: {} },
     apply: (report) => {
       const save = lambdaTask(scope, States.saveRules, fns['save-rules'], {
         payload: { 'executionName.$': '$.execution.name', 'plan.$': '$.plan', ...REPLACEMENTS }, resultPath: '$.work.saved',
@@ -56,8 +65,35 @@ export function buildRestrictDefinition(scope: Construct, fns: Record<RestrictTa
       const verify = lambdaTask(scope, States.verifyRestricted, fns['verify-restricted'], {
         payload: { 'request.$': '$.request', 'plan.$': '$.plan', 'replacements.$': '$.work.replacements' }, resultPath: '$.work.verification',
       });
+      // Any failure once a rule may have changed (after SaveRules) rolls back by itself.
+      const rollback = rollbackPath(scope, fns);
+      for (const step of [add, revoke, verify]) step.addCatch(rollback, { errors: [sfn.Errors.ALL], resultPath: '$.work.error' });
       // Replacements first: the organisation's range keeps its access while the world loses it.
       return { otherwise: save.next(add).next(revoke).next(verify).next(report) };
     },
   });
+}
+
+/**
+ * RollBack (from the account: what this run revoked and added, put back) -> FinishRollback (a fresh read, rule by rule)
+ * -> RemediationRolledBack, or RollbackFailedError with what a person must do. RollBack failing outright still goes to
+ * FinishRollback, which reads the truth.
+ */
+function rollbackPath(scope: Construct, fns: Record<RestrictTask, IFunction>): sfn.IChainable {
+  const finish = lambdaTask(scope, States.finishRollback, fns['finish-rollback'], {
+    payload: {
+      'executionName.$': '$.execution.name', 'vpcId.$': '$.plan.vpcId', 'plan.$': '$.plan', 'error.$': '$.work.error',
+      'reauthorized.$': '$.work.rolledBack.reauthorized', 'removedReplacements.$': '$.work.rolledBack.removedReplacements', 'rollbackErrors.$': '$.work.rollbackErrors',
+    },
+    resultPath: '$.work.rollback',
+  });
+  // FinishRollback's own failure (after its retries) is the last resort: the raw error, nothing known about the rules.
+  finish.addCatch(new sfn.Fail(scope, States.rollbackFailed, { error: ErrorNames.rollbackFailed, causePath: '$.work.rollbackError.Cause' }), { resultPath: '$.work.rollbackError' });
+  finish.next(new sfn.Choice(scope, States.routeRollbackOutcome)
+    .when(sfn.Condition.booleanEquals('$.work.rollback.allRestored', true),
+      new sfn.Fail(scope, States.rolledBack, { error: ErrorNames.remediationRolledBack, causePath: '$.work.rollback.cause' }))
+    .otherwise(new sfn.Fail(scope, States.rollbackIncomplete, { error: ErrorNames.rollbackFailed, causePath: '$.work.rollback.cause' })));
+  return lambdaTask(scope, States.rollBack, fns['roll-back-restrict'], {
+    payload: { 'executionName.$': '$.execution.name', 'plan.$': '$.plan' }, resultPath: '$.work.rolledBack',
+  }).addCatch(finish, { resultPath: '$.work.rollbackErrors.rollBack' }).next(finish);
 }

@@ -8,7 +8,9 @@ import { lambdaTask } from './lib/steps';
 export const WORKFLOW_NAME = WORKFLOW.unblockSourceIp;
 
 /** One Lambda per task. */
-export const UNBLOCK_SOURCE_IP_TASKS = ['validate-unblock-input', 'plan-unblock', 'remove-blocks', 'verify-unblocked', 'build-unblock-report'] as const;
+export const UNBLOCK_SOURCE_IP_TASKS = [
+  'validate-unblock-input', 'plan-unblock', 'remove-blocks', 'verify-unblocked', 'stop-block-executions', 'build-unblock-report',
+] as const;
 export type UnblockSourceIpTask = (typeof UNBLOCK_SOURCE_IP_TASKS)[number];
 
 export const States = {
@@ -18,6 +20,7 @@ export const States = {
   routeByPlan: SkeletonStates.routeByPlan,
   removeBlocks: 'RemoveBlocks',
   verifyUnblocked: 'VerifyUnblocked',
+  stopBlockExecutions: 'StopBlockExecutions',
   buildReport: SkeletonStates.buildReport,
   done: SkeletonStates.done,
 } as const;
@@ -34,9 +37,13 @@ export function buildUnblockSourceIpDefinition(scope: Construct, fns: Record<Unb
     ...(kit.lock ? { lock: kit.lock } : {}),
     validateInput: fns['validate-unblock-input'], preflight: fns['plan-unblock'], buildReport: fns['build-unblock-report'],
     preflightState: States.planUnblock,
-    work: { removed: { removed: [] } },
+    work: { removed: { removed: [] }, blockExecutions: [] },
     apply: (report) => {
-      const verify = lambdaTask(scope, States.verifyUnblocked, fns['verify-unblocked'], { payload: { 'unblock.$': '$.plan' }, resultPath: '$.work.verified' }).next(report);
+      // Once the removal is verified: a block execution none of whose entries remain stops waiting for its expiry.
+      const stop = lambdaTask(scope, States.stopBlockExecutions, fns['stop-block-executions'], {
+        payload: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan' }, resultPath: '$.work.blockExecutions',
+      }).next(report);
+      const verify = lambdaTask(scope, States.verifyUnblocked, fns['verify-unblocked'], { payload: { 'unblock.$': '$.plan' }, resultPath: '$.work.verified' }).next(stop);
       return { otherwise: lambdaTask(scope, States.removeBlocks, fns['remove-blocks'], { payload: { 'plan.$': '$.plan' }, resultPath: '$.work.removed' }).next(verify) };
     },
   });

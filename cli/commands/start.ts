@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { InvalidInputError } from '../../tasks/lib/errors';
+import { executionTarget } from '../../tasks/lib/names';
 import { parseOrThrow } from '../../tasks/lib/validation';
 import { toAuditRecord } from '../audit/model';
 import { actionsTable, ProgressPrinter, summaryLines } from '../audit/render';
@@ -53,7 +54,8 @@ export async function buildInput(workflow: string, options: StartOptions, deps: 
     input.trigger = principal ? { source: 'cli', principal } : { source: 'cli' };
     validate(workflow, input);
   }
-  const target = entry.targetField ? String(input[entry.targetField]) : 'account';
+  // The workflows that act on an instance are named for it, or for their first network interface (investigate-traffic's eniIds).
+  const target = entry.targetField ? executionTarget(input) : 'account';
   return { input, target };
 }
 

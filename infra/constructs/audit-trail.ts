@@ -20,6 +20,8 @@ export interface AuditTrailProps {
   notificationEmail?: string;
   /** Queues of events that could not be delivered (the StartInstances rule's DLQ): a message in one notifies. */
   deadLetterQueues?: sqs.IQueue[];
+  /** Name prefixes of the alarms workflows create at run time (high-cpu's), which may notify the topic too. */
+  workflowAlarmPrefixes?: string[];
 }
 
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
@@ -55,14 +57,14 @@ const topicTarget = (topic: sns.ITopic, message: events.RuleTargetInput): events
  * EventBridge for our rules, CloudWatch for our alarms. The topic's policy replaces SNS's default one
  * (which lets the owner account publish), so each service that notifies needs its statement here.
  */
-function allowToPublish(topic: sns.Topic, sid: string, service: string, sourceArns: string[]): void {
+function allowToPublish(topic: sns.Topic, sid: string, service: string, sourceArns: string[], match: 'ArnEquals' | 'ArnLike' = 'ArnEquals'): void {
   topic.addToResourcePolicy(new iam.PolicyStatement({
     sid,
     principals: [new iam.ServicePrincipal(service)],
     actions: ['sns:Publish'],
     resources: [topic.topicArn],
     conditions: {
-      ArnEquals: { 'aws:SourceArn': sourceArns },
+      [match]: { 'aws:SourceArn': sourceArns },
       StringEquals: { 'aws:SourceAccount': Stack.of(topic).account },
     },
   }));
@@ -119,5 +121,12 @@ export class AuditTrail extends Construct {
     });
     for (const alarm of alarms) alarm.addAlarmAction(new actions.SnsAction(this.topic));
     allowToPublish(this.topic, 'OurAlarmsPublish', 'cloudwatch.amazonaws.com', alarms.map((alarm) => alarm.alarmArn));
+    const prefixes = props.workflowAlarmPrefixes ?? [];
+    if (prefixes.length > 0) {
+      const stack = Stack.of(this);
+      // Named at run time (per instance): matched by prefix, still only this account's and region's alarms.
+      allowToPublish(this.topic, 'WorkflowAlarmsPublish', 'cloudwatch.amazonaws.com',
+        prefixes.map((prefix) => `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${prefix}*`), 'ArnLike');
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { DEFAULT_RETAIN_DAYS, retainDaysProblem } from '../../tasks/lib/retention';
 
 /** A deployment setting (CDK context) that cannot work: synthesis stops with this message alone (infra/app.ts). */
 export class ConfigurationError extends Error {
@@ -31,4 +32,16 @@ export function contextObject<T extends object>(node: Node, key: string): Partia
 function objectOrFail(key: string, value: unknown): object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigurationError(`CDK context ${key} must be a JSON object, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/**
+ * CDK context `retention.days`: how long encrypt-volumes keeps the originals it replaced and what a rollback
+ * kept, before expire-retained may delete them (default 30, as before it was configurable).
+ */
+export function retentionDays(node: Node): number {
+  const { days } = contextObject<{ days: unknown }>(node, 'retention');
+  if (days === undefined) return DEFAULT_RETAIN_DAYS;
+  const problem = retainDaysProblem(days);
+  if (problem) throw new ConfigurationError(`CDK context retention.days ${problem}`);
+  return days as number;
 }

@@ -4,13 +4,13 @@ import type { Construct } from 'constructs';
 import { TAG } from '../../tasks/lib/tags';
 import type { Grant } from './spec';
 
-export type Ec2ResourceType = 'instance' | 'volume' | 'snapshot' | 'vpc' | 'vpc-flow-log' | 'security-group' | 'security-group-rule' | 'network-acl';
+export type Ec2ResourceType = 'instance' | 'volume' | 'snapshot' | 'vpc' | 'vpc-flow-log' | 'security-group' | 'security-group-rule' | 'network-acl' | 'image';
 
 /** ARN pattern for one EC2 resource type in this stack's account and region. */
 export function ec2Arn(scope: Construct, resourceType: Ec2ResourceType): string {
   const stack = Stack.of(scope);
-  // Snapshot ARNs carry no account: EC2 names them arn:aws:ec2:<region>::snapshot/<id>.
-  const account = resourceType === 'snapshot' ? '' : stack.account;
+  // Snapshot and image ARNs carry no account: EC2 names them arn:aws:ec2:<region>::snapshot/<id> (and ::image/<id>).
+  const account = resourceType === 'snapshot' || resourceType === 'image' ? '' : stack.account;
   return `arn:${stack.partition}:ec2:${stack.region}:${account}:${resourceType}/*`;
 }
 

@@ -38,7 +38,11 @@ export class RemediationWorkflow<T extends string, R, P> extends Construct imple
       const acquire = this.taskFunction('acquire-lock', LOCK_TASK_SPECS['acquire-lock'], lockCtx);
       const release = this.taskFunction('release-lock', LOCK_TASK_SPECS['release-lock'], lockCtx);
       this.kitFunctions = { 'acquire-lock': acquire, 'release-lock': release };
-      kit.lock = { acquire: acquire.fn, release: release.fn, ttlSeconds: spec.timeout.toSeconds(), ...(spec.lock.targetPath ? { targetPath: spec.lock.targetPath } : {}) };
+      kit.lock = {
+        acquire: acquire.fn, release: release.fn, ttlSeconds: spec.timeout.toSeconds(), ...(spec.lock.targetPath ? { targetPath: spec.lock.targetPath } : {}),
+        ...(spec.lock.readOnlyPath ? { readOnlyPath: spec.lock.readOnlyPath } : {}),
+        ...(spec.lock.untagResources ? { untagResources: true as const } : {}),
+      };
       if (spec.lock.resourcesPath) {
         const lockResources = this.taskFunction(LOCK_RESOURCES_TASK, LOCK_RESOURCES_TASK_SPEC, lockCtx);
         this.kitFunctions[LOCK_RESOURCES_TASK] = lockResources;

@@ -55,6 +55,13 @@ export interface WorkflowSpec<T extends string, R = Record<string, never>, P = R
      * the kit tags each `remediation:lock` before any approval or change (LockResources), as the target is.
      */
     resourcesPath?: string;
+    /** JSONPath of a boolean in the validated state: true means this run changes nothing and takes no lock (as a plan). */
+    readOnlyPath?: string;
+    /**
+     * The lock may be account-level (`<account>/<region>/<workflow>`) while `resourcesPath` tags resources: release
+     * then finds and untags them too (a resource lock always does). enforce-imdsv2 locks several instances so.
+     */
+    untagResources?: true;
   };
   /** The workflow has an approval gate: the kit adds its plan check after the approval (infra/kit/plan-check.ts). */
   approval?: true;

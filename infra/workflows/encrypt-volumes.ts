@@ -2,14 +2,15 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { TAG } from '../../tasks/lib/tags';
+import { ORIGINAL_RETENTION_KEYS, TAG } from '../../tasks/lib/tags';
+import { RETAIN_DAYS_ENV } from '../../tasks/lib/retention';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, DEFAULT_RESTART_RETRY, buildEncryptVolumesDefinition, type EncryptVolumesTask, type RestartRetry } from '../../workflows/encrypt-volumes';
 import {
   denyInstanceAttributes, denyOnExcluded, ec2Arn, ec2CreateEncrypted, ec2Describe, ec2OnLocked, ec2SnapshotOfLocked, ec2TagKeysOnly, ec2TagOnCreate,
   kmsDescribeKey, kmsVia, statements,
 } from '../kit/grants';
-import { contextObject } from '../kit/context';
+import { contextObject, retentionDays } from '../kit/context';
 import { rootScopeOf } from '../kit/root';
 import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
 
@@ -47,8 +48,8 @@ const KMS_FOR_EBS = ['CreateGrant', 'Decrypt', 'DescribeKey', 'GenerateDataKeyWi
 const KMS_TO_ATTACH = ['CreateGrant', 'Decrypt', 'DescribeKey'];
 const ours = { StringEquals: { [`aws:ResourceTag/${TAG.workflow}`]: WORKFLOW.encryptVolumes } };
 
-/** Tagging an original volume (which carries the lock tag): only the retention keys, never anything else. */
-const onlyOurTagKeys = (action: 'CreateTags' | 'DeleteTags'): Grant => ec2TagKeysOnly(action, ['volume'], [TAG.replacedBy, TAG.retainUntil], { locked: true });
+/** Tagging an original volume (which carries the lock tag): only the retention keys (tasks/lib/tags.ts), never anything else. */
+const onlyOurTagKeys = (action: 'CreateTags' | 'DeleteTags'): Grant => ec2TagKeysOnly(action, ['volume'], [...ORIGINAL_RETENTION_KEYS], { locked: true });
 /**
  * The swap and its undo: attach/detach and DeleteOnTermination only where the instance and each volume
  * (original and replacement alike: the replacement is created with the lock tag) carry the lock tag,
@@ -103,6 +104,7 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
   'check-volumes': { entry: 'tasks/ebs/check-volumes.ts', grants: [ec2Describe('DescribeVolumes')] },
   'swap-volume': {
     entry: 'tasks/ebs/swap-volume.ts',
+    environment: ({ scope }) => ({ [RETAIN_DAYS_ENV]: String(retentionDays(scope.node)) }),
     // DescribeInstances: the re-check before each detach.
     grants: [ec2Describe('DescribeInstances', 'DescribeVolumes'), ...swapGrants('CreateTags')],
   },
@@ -127,6 +129,7 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
   },
   'cleanup-created': {
     entry: 'tasks/ebs/cleanup-created.ts',
+    environment: ({ scope }) => ({ [RETAIN_DAYS_ENV]: String(retentionDays(scope.node)) }),
     grants: [
       ec2Describe('DescribeSnapshots', 'DescribeVolumes'),
       // Only snapshots this workflow made: never anything else in the account.

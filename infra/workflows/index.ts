@@ -8,6 +8,12 @@ import { investigateTrafficSpec } from './investigate-traffic';
 import { restoreSecurityGroupsSpec, restrictSecurityGroupsSpec } from './security-groups';
 import { blockSourceIpSpec } from './block-source-ip';
 import { unblockSourceIpSpec } from './unblock-source-ip';
+import { expireRetainedSpec } from './expire-retained';
+import { refreshAmiSpec } from './refresh-ami';
+import { enableEbsEncryptionByDefaultSpec } from './enable-ebs-encryption-by-default';
+import { enforceImdsv2Spec } from './enforce-imdsv2';
+import { highCpuSpec } from './high-cpu';
+import { containPrincipalSpec } from './contain-principal';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -23,4 +29,10 @@ export const SPECS = {
   'restrict-security-groups': restrictSecurityGroupsSpec, 'restore-security-groups': restoreSecurityGroupsSpec,
   'block-source-ip': blockSourceIpSpec,
   'unblock-source-ip': unblockSourceIpSpec,
+  'expire-retained': expireRetainedSpec,
+  'refresh-ami': refreshAmiSpec,
+  'enable-ebs-encryption-by-default': enableEbsEncryptionByDefaultSpec,
+  'enforce-imdsv2': enforceImdsv2Spec,
+  'high-cpu': highCpuSpec,
+  'contain-principal': containPrincipalSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -24,6 +24,15 @@ export const RESTRICT_TASK_SPECS: Record<RestrictTask, TaskSpec<SecurityGroupRes
   'revoke-rules': { entry: 'tasks/security-groups/revoke-rules.ts', grants: [sgRuleChange('Revoke')] },
   'verify-restricted': { entry: 'tasks/security-groups/verify-restricted.ts', grants: [ec2Describe('DescribeSecurityGroupRules')] },
   'build-restrict-report': { entry: 'tasks/security-groups/build-restrict-report.ts', grants: [] },
+  // The rollback after a failure past SaveRules, still under the lock: the groups carry remediation:lock throughout.
+  'roll-back-restrict': {
+    entry: 'tasks/security-groups/roll-back-restrict.ts',
+    grants: [ec2Describe('DescribeSecurityGroupRules'), sgRuleChange('Authorize'), sgRuleChange('Revoke'), sgRuleTagOnCreate],
+  },
+  'finish-rollback': {
+    entry: 'tasks/security-groups/finish-rollback.ts', environment: storeEnvironment,
+    grants: [ec2Describe('DescribeSecurityGroupRules'), storeAccess('UpdateItem')],
+  },
 };
 
 /** restrict-security-groups: world-open rules revoked by id after saving them; restore-security-groups puts them back. */

@@ -44,7 +44,7 @@ export interface SecurityGroupResources {
 
 export const storeResources = (scope: Construct): SecurityGroupResources => ({ table: SecurityGroupCaseTable.of(scope).table });
 export const storeEnvironment = ({ resources }: { resources: SecurityGroupResources }) => ({ [SG_STORE_ENV]: resources.table.tableName });
-export const storeAccess = (...actions: ('PutItem' | 'Query')[]): Grant<SecurityGroupResources> => ({ resources }) => [
+export const storeAccess = (...actions: ('PutItem' | 'Query' | 'UpdateItem')[]): Grant<SecurityGroupResources> => ({ resources }) => [
   new iam.PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [resources.table.tableArn] }),
 ];
 

@@ -9,6 +9,8 @@ import { stateMachineName } from '../../tasks/lib/names';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { DEFAULT_TRIAGE_POLICY, type TriageDecision } from '../../tasks/triage/lib/policy';
 import { START_INSTANCES_PATTERN, TRIAGE_COMMENT, buildTriageDefinition, type TriageTask } from '../../workflows/triage-start-instances';
+import { allowedPortsSchema } from '../../tasks/security-groups/lib/schema';
+import { ConfigurationError } from '../kit/context';
 import { ec2Describe } from '../kit/grants';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';
 
@@ -22,6 +24,27 @@ export interface TriageProps {
   policy?: Record<string, TriageDecision>;
   /** ARN prefixes of principals allowed to start instances; empty = everyone (no finding). */
   allowedPrincipals?: string[];
+  /**
+   * CDK context triage.restrictSecurityGroups: what the restrict-security-groups runs triage starts are given.
+   * `allowedPorts` (default none): world-open rules on these ports are kept, e.g. [443] for public web servers.
+   */
+  restrictSecurityGroups?: { allowedPorts?: number[] };
+}
+
+/** triage.restrictSecurityGroups.allowedPorts, checked as restrict's own input checks it: a bad value stops synthesis. */
+export function restrictAllowedPorts(setting: unknown): number[] {
+  if (setting === undefined) return [];
+  if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) {
+    throw new ConfigurationError(`CDK context triage.restrictSecurityGroups must be an object such as {"allowedPorts": [443]}, got ${JSON.stringify(setting)}`);
+  }
+  const { allowedPorts, ...rest } = setting as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) throw new ConfigurationError(`CDK context triage.restrictSecurityGroups has unknown keys: ${Object.keys(rest).join(', ')}`);
+  if (allowedPorts === undefined) return [];
+  const parsed = allowedPortsSchema.safeParse(allowedPorts);
+  if (!parsed.success) {
+    throw new ConfigurationError(`CDK context triage.restrictSecurityGroups.allowedPorts must be a list of at most 100 ports (integers 0-65535), got ${JSON.stringify(allowedPorts)}`);
+  }
+  return [...new Set(parsed.data)].sort((a, b) => a - b);
 }
 
 export interface TriageResources extends TriageProps {
@@ -58,7 +81,7 @@ export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = 
   },
   'assess-instance': {
     entry: 'tasks/triage/assess-instance.ts',
-    grants: [ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeFlowLogs')],
+    grants: [ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeFlowLogs', 'GetEbsEncryptionByDefault')],
     environment: ({ resources }) => ({
       ALLOWED_PRINCIPALS: (resources.allowedPrincipals ?? []).join(','),
       TRIAGE_POLICY: JSON.stringify(resources.policy ?? DEFAULT_TRIAGE_POLICY),
@@ -67,7 +90,10 @@ export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = 
   'start-child': {
     entry: 'tasks/triage/start-child.ts',
     grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: Object.values(childArns(resources)) })]],
-    environment: ({ scope, resources }) => ({ CHILD_STATE_MACHINES: Stack.of(scope).toJsonString(childArns(resources)) }),
+    environment: ({ scope, resources }) => ({
+      CHILD_STATE_MACHINES: Stack.of(scope).toJsonString(childArns(resources)),
+      RESTRICT_ALLOWED_PORTS: JSON.stringify(restrictAllowedPorts(resources.restrictSecurityGroups)),
+    }),
   },
   'build-triage-report': { entry: 'tasks/triage/build-triage-report.ts', grants: [] },
 };

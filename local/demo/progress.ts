@@ -139,7 +139,7 @@ export class DemoProgress {
 
   /** `<name>: SUCCEEDED, 61 states in 2.0s; 2 volumes: vol-1, vol-2` and the phases on one line, with counts. */
   private summary(name: string, run: Tracked, end: LocalEvent): string {
-    const outcome = end.type === 'ExecutionSucceeded' ? 'SUCCEEDED' : `FAILED ${end.error ?? ''}`.trim();
+    const outcome = end.type === 'ExecutionSucceeded' ? 'SUCCEEDED' : end.type === 'ExecutionAborted' ? 'ABORTED (stopped)' : `FAILED ${end.error ?? ''}`.trim();
     const items = byKind(new Set(run.phases.flatMap((p) => [...p.items]))).map(([kind, ids]) => `${ids.length} ${plural(kind, ids.length)}: ${ids.join(', ')}`);
     const phases = run.phases.map((p) => {
       const counts = [

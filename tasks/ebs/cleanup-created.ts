@@ -7,6 +7,7 @@ import { CLEANUP_PROFILE, advancePoll } from '../lib/polling';
 import { TAG, tagValue } from '../lib/tags';
 import type { PollState } from '../lib/types';
 import { RETAIN_DAYS } from './lib/created';
+import { retainUntil } from '../lib/retention';
 import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
@@ -63,7 +64,7 @@ export const handler = async ({ executionName, after, volumes, poll }: CleanupEv
   });
   if (creating.length > 0) return lastRound ? round('completed', found, creating) : round('pending', found);
 
-  const retainUntil = new Date(Date.now() + RETAIN_DAYS * 86_400_000).toISOString().slice(0, 10);
+  const until = retainUntil(new Date(), RETAIN_DAYS);
   const toTag: string[] = [];
   for (const snapshot of liveSnapshots) {
     const id = snapshot.SnapshotId as string;
@@ -83,7 +84,7 @@ export const handler = async ({ executionName, after, volumes, poll }: CleanupEv
   for (let i = 0; i < untagged.length; i += 500) {
     await ec2.send(new CreateTagsCommand({
       Resources: untagged.slice(i, i + 500),
-      Tags: [{ Key: TAG.rolledBack, Value: 'true' }, { Key: TAG.retainUntil, Value: retainUntil }],
+      Tags: [{ Key: TAG.rolledBack, Value: 'true' }, { Key: TAG.retainUntil, Value: until }],
     }));
   }
   tagged.push(...untagged);

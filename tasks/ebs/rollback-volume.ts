@@ -5,7 +5,7 @@ import { attachmentTo, describeInstance, describeVolumesIfExist } from '../lib/e
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { SWAP_PROFILE, advancePoll } from '../lib/polling';
-import { TAG, tagValue } from '../lib/tags';
+import { ORIGINAL_RETENTION_KEYS, TAG, tagValue } from '../lib/tags';
 import type { PollState } from '../lib/types';
 import type { VolumeWork } from './lib/types';
 
@@ -84,7 +84,7 @@ export const handler = async ({ volume, instanceId, poll }: RollbackVolumeEvent)
   if (tagValue(original.Tags, TAG.replacedBy) !== undefined) {
     await ec2.send(new DeleteTagsCommand({
       Resources: [volume.volumeId],
-      Tags: [{ Key: TAG.replacedBy }, { Key: TAG.retainUntil }],
+      Tags: ORIGINAL_RETENTION_KEYS.map((Key) => ({ Key })),
     }));
   }
   logger.info('original volume in place', { volumeId: volume.volumeId, device: volume.device });

@@ -7,6 +7,8 @@ import { logger } from '../lib/logger';
 import { SWAP_PROFILE, advancePoll } from '../lib/polling';
 import { TAG } from '../lib/tags';
 import { RETAIN_DAYS } from './lib/created';
+import { retainUntil } from '../lib/retention';
+import { WORKFLOW } from '../lib/workflow-names';
 import { expectUnchanged } from '../instance/lib/recheck';
 import type { PollState } from '../lib/types';
 import type { VolumeWork } from './lib/types';
@@ -50,10 +52,13 @@ export const handler = async ({ volume, instanceId, poll }: SwapVolumeEvent): Pr
       return result('attaching-replacement', advancePoll(poll, { status: 'pending' }, SWAP_PROFILE, 0, what));
     }
     await setDeleteOnTermination(ec2, instanceId, volume.device, volume.deleteOnTermination);
-    const retainUntil = new Date(Date.now() + RETAIN_DAYS * 86_400_000).toISOString().slice(0, 10);
+    // Where the replacement went is recorded too: expire-retained deletes the original only while it is still there.
     await ec2.send(new CreateTagsCommand({
       Resources: [volume.volumeId],
-      Tags: [{ Key: TAG.replacedBy, Value: newVolumeId }, { Key: TAG.retainUntil, Value: retainUntil }],
+      Tags: [
+        { Key: TAG.replacedBy, Value: newVolumeId }, { Key: TAG.retainUntil, Value: retainUntil(new Date(), RETAIN_DAYS) },
+        { Key: TAG.replacedOn, Value: `${instanceId}:${volume.device}` }, { Key: TAG.workflow, Value: WORKFLOW.encryptVolumes },
+      ],
     }));
     logger.info('volume swapped', { original: volume.volumeId, replacement: newVolumeId, device: volume.device });
     return result('swapped', advancePoll(poll, { status: 'completed' }, SWAP_PROFILE, 0, what));

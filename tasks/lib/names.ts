@@ -27,6 +27,17 @@ export function executionName(workflow: string, target: string, at: Date | strin
 }
 
 /**
+ * What an execution is named for, from its input (one rule for the CLI and the local runner): the instance, else the
+ * first network interface (investigate-traffic started with `eniIds`), else the event it handles (triage), else the account.
+ */
+export function executionTarget(input: Record<string, unknown>): string {
+  const eni = Array.isArray(input.eniIds) && typeof input.eniIds[0] === 'string' ? input.eniIds[0] : undefined;
+  const event = (input.detail as { eventID?: unknown } | undefined)?.eventID;
+  const target = input.instanceId ?? eni ?? event;
+  return typeof target === 'string' && target.length > 0 ? target : 'account';
+}
+
+/**
  * The name of the child `childWorkflow` execution one parent execution starts: the parent's name with its
  * workflow replaced (`investigate-traffic-i-0abc-20260101T100000Z` -> `block-source-ip-i-0abc-20260101T100000Z`),
  * so a retried start finds the same child and the two can be matched by eye. A parent named otherwise (by

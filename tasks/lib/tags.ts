@@ -7,11 +7,23 @@ export const TAG = {
   phase: 'remediation:phase',
   sourceVolume: 'remediation:source-volume',
   replacedBy: 'remediation:replaced-by',
+  /** On an original volume: `<instance id>:<device>` where its replacement was attached (expire-retained checks it is still there). */
+  replacedOn: 'remediation:replaced-on',
   retainUntil: 'remediation:retain-until',
   rolledBack: 'remediation:rolled-back',
   exclude: 'remediation:exclude',
   lock: 'remediation:lock',
+  /** `true`: an operator keeps it whatever its retain-until says (expire-retained skips it; its role is denied). */
+  hold: 'remediation:hold',
+  /** On a forensic snapshot: the case it belongs to (isolate-instance). */
+  case: 'remediation:case',
 } as const;
+
+/**
+ * What the swap sets on an original volume it retains, and a rollback removes again. The workflow tag marks it
+ * as kept by encrypt-volumes: expire-retained's role may delete only volumes that carry it.
+ */
+export const ORIGINAL_RETENTION_KEYS = [TAG.replacedBy, TAG.retainUntil, TAG.replacedOn, TAG.workflow] as const;
 
 /** The source's own tags, minus the ones AWS reserves and our own bookkeeping. */
 export function copyableTags(tags: readonly Tag[] | undefined): ResourceTag[] {

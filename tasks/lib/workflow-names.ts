@@ -11,6 +11,12 @@ export const WORKFLOW = {
   triageStartInstances: 'triage-start-instances',
   investigateTraffic: 'investigate-traffic',
   blockSourceIp: 'block-source-ip', unblockSourceIp: 'unblock-source-ip',
+  expireRetained: 'expire-retained',
+  refreshAmi: 'refresh-ami',
+  enableEbsEncryptionByDefault: 'enable-ebs-encryption-by-default',
+  enforceImdsv2: 'enforce-imdsv2',
+  highCpu: 'high-cpu',
+  containPrincipal: 'contain-principal',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];

@@ -14,6 +14,8 @@ const { [LOCK_TABLE_ENV]: TABLE } = readEnv({ [LOCK_TABLE_ENV]: requiredString }
 export interface ReleaseLockEvent {
   lock: LockState;
   executionName: string;
+  /** An account-level lock whose workflow tagged resources (LockResources): find and untag them as a resource lock does. */
+  untagResources?: boolean;
 }
 
 export interface LockReleased {
@@ -50,10 +52,10 @@ async function untag(resources: string[], executionName: string): Promise<void> 
  * value, found by tag (so a step that tagged and then crashed leaves nothing behind), and only our own
  * lock item is deleted: a re-run (or a lock already taken over) changes nothing.
  */
-export const handler = async ({ lock, executionName }: ReleaseLockEvent): Promise<LockReleased> => {
+export const handler = async ({ lock, executionName, untagResources }: ReleaseLockEvent): Promise<LockReleased> => {
   const at = new Date().toISOString();
   if (!lock.held || !lock.key || !lock.holder) return { released: false, at };
-  const untagged = isResourceLock(lock.key) ? await lockTaggedResources(ec2, executionName) : [];
+  const untagged = isResourceLock(lock.key) || untagResources ? await lockTaggedResources(ec2, executionName) : [];
   if (untagged.length > 0) await untag(untagged, executionName);
   try {
     await dynamodb.send(new DeleteItemCommand({

@@ -28,7 +28,7 @@ export const handler = async ({ request, execution, plan, work }: BuildRestoreRe
   const at = work.verification?.at ?? new Date().toISOString();
   const actions: ReportAction[] = !remediated ? [] : [
     ...(work.restored ?? []).map((r) =>
-      reportAction(r.status === 'authorized' ? 'authorize-rule' : 'rule-already-present', r.groupId, at, { ruleId: r.savedRuleId }, { ruleId: r.ruleId })),
+      reportAction(r.status === 'authorized' ? 'authorize-rule' : r.status === 'already-present' ? 'rule-already-present' : 'authorize-rule-failed', r.groupId, at, { ruleId: r.savedRuleId }, { ruleId: r.ruleId })),
     ...(work.removed ?? []).map((r) => reportAction('remove-replacement-rule', r.groupId, at, { ruleId: r.ruleId }, { status: r.status })),
   ];
   const present = Object.fromEntries(plan.groups.flatMap((g) => g.present.map((p) => [p.savedRuleId, p.ruleId])));

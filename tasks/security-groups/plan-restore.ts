@@ -2,12 +2,14 @@ import { createDynamoDbClient } from '../lib/clients/dynamodb';
 import { createEc2Client } from '../lib/clients/ec2';
 import { readEnv, requiredString } from '../lib/env';
 import { logger } from '../lib/logger';
-import { TAG, tagValue } from '../lib/tags';
 import type { ExecutionFacts, Outcome } from '../lib/types';
 import { groupsOfVpc } from './lib/groups';
-import { rulesOfGroups, sameRule, type SavedRule } from './lib/rules';
+import { rulesOfGroups } from './lib/rules';
 import type { RestoreInput } from './lib/schema';
 import { SG_STORE_ENV, savedGroups } from './lib/store';
+import { undoPlanOfGroup, type GroupRestorePlan } from './lib/undo';
+
+export type { GroupRestorePlan } from './lib/undo';
 
 const dynamodb = createDynamoDbClient();
 const ec2 = createEc2Client();
@@ -19,19 +21,6 @@ export interface RestorePlanEvent {
   vpcId: string;
 }
 
-export interface GroupRestorePlan {
-  groupId: string;
-  groupName: string;
-  action: 'restore' | 'none' | 'skipped';
-  reason: string;
-  /** Saved rules not there now: authorized again exactly (description, tags). */
-  toAuthorize: SavedRule[];
-  /** Saved rules already there (put back earlier, or by a person): the rule id they have now. */
-  present: { savedRuleId: string; ruleId: string }[];
-  /** Replacement rules the restrict run added (tagged with its execution): revoked. */
-  toRemove: SavedRule[];
-}
-
 export interface RestorePlan {
   outcome: Outcome;
   restrictExecution: string;
@@ -40,7 +29,10 @@ export interface RestorePlan {
   toChange: string[];
 }
 
-/** Read-only: per saved group, which saved rules are missing now and which replacement rules remain. Nothing left → NO_ACTION. */
+/**
+ * Read-only: per saved group, which saved rules are missing now and which replacement rules remain. Nothing left → NO_ACTION.
+ * A group the restrict run already put back itself (its rollback) is NO_ACTION too: a later change by a person is theirs.
+ */
 export const handler = async ({ request, vpcId }: RestorePlanEvent): Promise<RestorePlan> => {
   const saved = await savedGroups(dynamodb, TABLE, request.restrictExecution);
   const existing = new Set((await groupsOfVpc(ec2, vpcId)).map((g) => g.GroupId));
@@ -49,16 +41,8 @@ export const handler = async ({ request, vpcId }: RestorePlanEvent): Promise<Res
   const groups = saved.map((g): GroupRestorePlan => {
     const base = { groupId: g.groupId, groupName: g.groupName };
     if (!existing.has(g.groupId)) return { ...base, action: 'skipped', reason: `the group no longer exists in ${vpcId}`, toAuthorize: [], present: [], toRemove: [] };
-    const rules = now.get(g.groupId) ?? [];
-    const present = g.rules.flatMap((s) => {
-      const match = rules.find((r) => sameRule(r, s));
-      return match ? [{ savedRuleId: s.SecurityGroupRuleId, ruleId: match.SecurityGroupRuleId }] : [];
-    });
-    const toAuthorize = g.rules.filter((s) => !present.some((p) => p.savedRuleId === s.SecurityGroupRuleId));
-    const toRemove = rules.filter((r) => tagValue(r.Tags, TAG.execution) === request.restrictExecution);
-    const action = toAuthorize.length + toRemove.length > 0 ? 'restore' : 'none';
-    const reason = action === 'restore' ? `${toAuthorize.length} rule(s) to put back, ${toRemove.length} replacement(s) to remove` : 'every saved rule is in place';
-    return { ...base, action, reason, toAuthorize, present, toRemove };
+    if (g.rolledBackAt) return { ...base, action: 'none', reason: `the restrict run rolled itself back at ${g.rolledBackAt}: nothing of it to undo`, toAuthorize: [], present: [], toRemove: [] };
+    return undoPlanOfGroup(g, now.get(g.groupId) ?? [], request.restrictExecution);
   });
   const toChange = groups.filter((g) => g.action === 'restore').map((g) => g.groupId);
   const outcome = toChange.length === 0 ? 'NO_ACTION' : request.mode === 'plan' ? 'PLANNED' : 'PROCEED';

@@ -2,7 +2,8 @@ import { createEc2Client } from '../lib/clients/ec2';
 import { VerificationFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { TAG, tagValue } from '../lib/tags';
-import { rulesOfGroups, sameRule, type SavedRule } from './lib/rules';
+import { rulesOfGroups, type SavedRule } from './lib/rules';
+import { backAs } from './lib/undo';
 import type { RestorePlan } from './plan-restore';
 
 const ec2 = createEc2Client();
@@ -18,8 +19,6 @@ export interface RestoreVerification {
   at: string;
 }
 
-const tagsOf = (rule: SavedRule) => JSON.stringify([...(rule.Tags ?? [])].filter((t) => !t.Key?.startsWith('aws:')).sort((a, b) => String(a.Key).localeCompare(String(b.Key))));
-
 /**
  * A fresh read of every group restored: each saved rule is there with its description and tags, and no
  * replacement rule of the restrict run remains. Otherwise VerificationFailedError.
@@ -32,10 +31,10 @@ export const handler = async ({ plan }: VerifyRestoredEvent): Promise<RestoreVer
   for (const g of groups) {
     const rules = now.get(g.groupId) ?? [];
     for (const saved of [...g.toAuthorize]) {
-      const match = rules.find((r) => sameRule(r, saved));
-      if (!match) problems.push(`${saved.SecurityGroupRuleId} of ${g.groupId} is not back`);
-      else if (match.Description !== saved.Description || tagsOf(match) !== tagsOf(saved)) problems.push(`${saved.SecurityGroupRuleId} of ${g.groupId} is back as ${match.SecurityGroupRuleId} with another description or tags`);
-      else ruleIds[saved.SecurityGroupRuleId] = match.SecurityGroupRuleId;
+      const back = backAs(saved, rules);
+      if (back.status === 'missing') problems.push(`${saved.SecurityGroupRuleId} of ${g.groupId} is not back`);
+      else if (back.status === 'changed') problems.push(`${saved.SecurityGroupRuleId} of ${g.groupId} is back as ${back.rule.SecurityGroupRuleId} with another description or tags`);
+      else ruleIds[saved.SecurityGroupRuleId] = back.rule.SecurityGroupRuleId;
     }
     const left = rules.filter((r) => tagValue(r.Tags, TAG.execution) === plan.restrictExecution);
     if (left.length > 0) problems.push(`replacement rules remain in ${g.groupId}: ${left.map((r) => r.SecurityGroupRuleId).join(', ')}`);

@@ -4,6 +4,7 @@ import { describeInstance, describeVolumes } from '../lib/ec2';
 import { commaList, jsonValue, readEnv } from '../lib/env';
 import { ResourceNotFoundError } from '../lib/errors';
 import { TAG, tagValue } from '../lib/tags';
+import { hygieneOf, regionOf, type HygieneFindings } from './lib/hygiene';
 import { DEFAULT_TRIAGE_POLICY, type TriageDecision, type TriagePolicy } from './lib/policy';
 
 const ec2 = createEc2Client();
@@ -27,6 +28,8 @@ export interface Assessment {
   unencryptedVolumes: string[];
   openSecurityGroups: { groupId: string; ports: string[] }[];
   principalAllowed: boolean;
+  /** IMDSv1 allowed, EBS encryption by default (tasks/triage/lib/hygiene.ts). */
+  hygiene?: Omit<HygieneFindings, 'remediations'>;
   /** The child workflows that apply, and whether triage starts them. */
   remediations: { workflow: string; decision: TriageDecision; reason: string; target: string }[];
 }
@@ -105,6 +108,8 @@ export const handler = async ({ instanceId, principalArn }: AssessInstanceEvent)
   }
   if (openSecurityGroups.length > 0 && !excluded) remediations.push(restriction(openSecurityGroups, instanceId));
   if (!principalAllowed && !excluded) remediations.push(await investigation(instance, instanceId, principalArn));
+  const { remediations: hygieneRemediations, ...hygiene } = await hygieneOf(ec2, instance, regionOf(), decisionOf);
+  if (!excluded) remediations.push(...hygieneRemediations);
 
-  return { instanceId, found: true, state: instance.State?.Name, excluded, unencryptedVolumes, openSecurityGroups, principalAllowed, remediations };
+  return { instanceId, found: true, state: instance.State?.Name, excluded, unencryptedVolumes, openSecurityGroups, principalAllowed, ...(Object.keys(hygiene).length > 0 ? { hygiene } : {}), remediations };
 };

@@ -6,11 +6,14 @@ import { jsonValue, readEnv } from '../lib/env';
 import { logger } from '../lib/logger';
 import { executionName } from '../lib/names';
 import { startProvenExecution } from '../lib/start-execution';
+import { allowedPortsSchema } from '../security-groups/lib/schema';
 
 const sfn = createSfnClient();
 /** Child workflows triage may start: workflow name -> state machine ARN. */
-const { CHILD_STATE_MACHINES: CHILDREN, FLOW_LOGS_DESTINATION } = readEnv({
+const { CHILD_STATE_MACHINES: CHILDREN, FLOW_LOGS_DESTINATION, RESTRICT_ALLOWED_PORTS } = readEnv({
   CHILD_STATE_MACHINES: jsonValue<Record<string, string>>({}),
+  /** CDK context triage.restrictSecurityGroups.allowedPorts (infra/workflows/triage-start-instances.ts): none by default. */
+  RESTRICT_ALLOWED_PORTS: z.pipe(jsonValue<unknown>([]), allowedPortsSchema),
   /** Where triage sends the flow logs it enables: `s3` (default) or `cloud-watch-logs`. */
   FLOW_LOGS_DESTINATION: z._default(z.string(), 's3'),
 });
@@ -49,8 +52,15 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
     case 'restrict-security-groups':
       // It has no approval gate: started without asking only when triage's policy said `auto`.
       if (decision !== 'auto') throw new InvalidInputError('restrict-security-groups has no approval gate: triage starts it under policy auto only');
-      // The groups of the instance's network interfaces.
-      return { instanceId: target };
+      // The groups of the instance's network interfaces; the ports the deployment keeps open (none by default: every world-open rule goes).
+      return { instanceId: target, ...(RESTRICT_ALLOWED_PORTS.length > 0 ? { allowedPorts: RESTRICT_ALLOWED_PORTS } : {}) };
+    case 'enforce-imdsv2':
+      // It has an approval gate: `approval` asks a person first. Software using IMDSv1 is left out by the child itself.
+      return { instanceIds: [target], ...(decision === 'approval' ? { approval: true } : {}) };
+    case 'enable-ebs-encryption-by-default':
+      // No approval gate: started under `auto` only; it keeps the region's current default key.
+      if (decision !== 'auto') throw new InvalidInputError('enable-ebs-encryption-by-default has no approval gate: triage starts it under policy auto only');
+      return {};
     default:
       throw new InvalidInputError(`triage does not know how to start ${workflow}`);
   }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { jsonSchemas } from '../../docs/generate';
 import { encryptVolumesInputSchema } from '../../tasks/ebs/lib/schema';
 import { blockSourceIpInputSchema, unblockSourceIpInputSchema } from '../../tasks/network/lib/block-schema';
+import { highCpuInputSchema } from '../../tasks/high-cpu/lib/schema';
 
 const docs = path.join(__dirname, '..', '..', 'docs');
 const workflows = Object.keys(jsonSchemas());
@@ -35,6 +36,7 @@ describe('encrypt-volumes examples', () => {
 describe.each([
   ['block-source-ip', blockSourceIpInputSchema],
   ['unblock-source-ip', unblockSourceIpInputSchema],
+  ['high-cpu', highCpuInputSchema],
 ] as const)('%s examples', (workflow, schema) => {
   it.each(readdirSync(path.join(docs, 'examples', workflow)))('%s is accepted by the first state', (file) => {
     const example = JSON.parse(readFileSync(path.join(docs, 'examples', workflow, file), 'utf8'));

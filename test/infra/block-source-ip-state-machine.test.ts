@@ -5,7 +5,7 @@ import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { States } from '../../workflows/block-source-ip';
 import { States as UnblockStates } from '../../workflows/unblock-source-ip';
 import { fakeArn, parseStateMachine, stateNamed, type ParsedStateMachine } from './definition';
-import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
 
 const RETRY = [
   { ErrorEquals: [...TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
@@ -93,17 +93,28 @@ describe('block-source-ip state machine', () => {
 });
 
 describe('unblock-source-ip state machine', () => {
+  it('hands stop-block-executions the ARN prefix of block-source-ip\'s executions (by name: a Ref would be a cycle)', () => {
+    const fn = Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'))
+      .find(([id, f]) => id.startsWith('UnblockSourceIp') && f.Metadata?.[HANDLER_METADATA] === UNBLOCK_SOURCE_IP_TASK_SPECS['stop-block-executions'].entry)?.[1];
+    expect((fn?.Properties.Environment as { Variables: Record<string, unknown> }).Variables.BLOCK_EXECUTION_ARN_PREFIX).toBe(
+      `arn:aws:states:${ENV.region}:${ENV.account}:execution:remediation-block-source-ip:`,
+    );
+  });
+
   it('is a Standard JSONPath machine with a 1-hour timeout', () => {
     expect(unblock.asl).toMatchObject({ StartAt: UnblockStates.validateInput, TimeoutSeconds: 3600, QueryLanguage: 'JSONPath' });
   });
 
-  it('removes, then verifies, then reports', () => {
+  it('removes, then verifies, then stops the block executions left with nothing to remove, then reports', () => {
     const P = 'UnblockSourceIp';
     expect(stateNamed(unblock.states, UnblockStates.removeBlocks)).toEqual(task(fnOf(P, UNBLOCK_SOURCE_IP_TASK_SPECS['remove-blocks'].entry), {
       Parameters: { 'plan.$': '$.plan' }, ResultPath: '$.work.removed', Next: UnblockStates.verifyUnblocked,
     }));
     expect(stateNamed(unblock.states, UnblockStates.verifyUnblocked)).toEqual(task(fnOf(P, UNBLOCK_SOURCE_IP_TASK_SPECS['verify-unblocked'].entry), {
-      Parameters: { 'unblock.$': '$.plan' }, ResultPath: '$.work.verified', Next: UnblockStates.buildReport,
+      Parameters: { 'unblock.$': '$.plan' }, ResultPath: '$.work.verified', Next: UnblockStates.stopBlockExecutions,
+    }));
+    expect(stateNamed(unblock.states, UnblockStates.stopBlockExecutions)).toEqual(task(fnOf(P, UNBLOCK_SOURCE_IP_TASK_SPECS['stop-block-executions'].entry), {
+      Parameters: { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan' }, ResultPath: '$.work.blockExecutions', Next: UnblockStates.buildReport,
     }));
     expect(stateNamed(unblock.states, UnblockStates.routeByPlan)).toEqual({
       Type: 'Choice', Choices: [{ Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: UnblockStates.buildReport }], Default: UnblockStates.removeBlocks,

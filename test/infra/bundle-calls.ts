@@ -4,6 +4,8 @@
 export const IAM_PREFIX: Record<string, string> = {
   ec2: 'ec2', kms: 'kms', ebs: 'ebs', s3: 's3', 'config-service': 'config', cloudtrail: 'cloudtrail',
   iam: 'iam', 'cloudwatch-logs': 'logs', sns: 'sns', sfn: 'states', dynamodb: 'dynamodb',
+  ssm: 'ssm',
+  cloudwatch: 'cloudwatch', 'auto-scaling': 'autoscaling',
 };
 
 /** Calls whose IAM action is named differently from the command. */

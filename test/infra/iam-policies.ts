@@ -101,3 +101,14 @@ export function mutatingActions(policy: RolePolicy): string[] {
   const actions = policy.Statement.filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
   return [...new Set(actions.filter((a) => !runtime.test(a) && !read.test(a)))].sort();
 }
+
+/**
+ * The mutating `actions` that lack an Allowed case, and those that lack a denied one, among `cases`
+ * ([what, request, expected decision]): both lists empty when every action a role may take is proven both ways.
+ */
+export function uncoveredActions(actions: readonly string[], cases: readonly (readonly [string, Request, Decision])[]): { notAllowed: string[]; notDenied: string[] } {
+  const covered = (decision: (d: Decision) => boolean) => new Set(cases.filter(([, , d]) => decision(d)).map(([, r]) => r.action));
+  const allowed = covered((d) => d === 'Allowed');
+  const denied = covered((d) => d !== 'Allowed');
+  return { notAllowed: actions.filter((a) => !allowed.has(a)), notDenied: actions.filter((a) => !denied.has(a)) };
+}

@@ -84,10 +84,11 @@ describe('the case table', () => {
     });
   });
 
-  it('only save-rules writes it, the restore planning reads it', () => {
+  it('only save-rules writes it, the restore planning reads it, the rollback marks its groups rolled back', () => {
     const tableActions = (prefix: Prefix, task: string) => fns.get(key(prefix, task))!.statements.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('dynamodb:'));
     expect(TASKS.filter(([p, t]) => tableActions(p, t).length > 0).map(([p, t]) => [p, t, tableActions(p, t)])).toEqual([
       ['RestrictSecurityGroups', 'save-rules', ['dynamodb:PutItem']],
+      ['RestrictSecurityGroups', 'finish-rollback', ['dynamodb:UpdateItem']],
       ['RestoreSecurityGroups', 'validate-restore-input', ['dynamodb:Query']],
       ['RestoreSecurityGroups', 'plan-restore', ['dynamodb:Query']],
     ]);

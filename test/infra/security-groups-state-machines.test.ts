@@ -16,6 +16,9 @@ const EXPECTED_RETRY = [
   { ErrorEquals: ['States.Timeout', 'Sandbox.Timedout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
 ];
 
+/** A failure once a rule may have changed: into the rollback, with the error kept for its report. */
+const TO_ROLLBACK = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: Restrict.rollBack }];
+
 let restrict: ParsedStateMachine;
 let restore: ParsedStateMachine;
 beforeAll(() => {
@@ -60,7 +63,9 @@ describe('restrict-security-groups state machine', () => {
       Type: 'Task', Parameters: { 'request.$': '$.request', 'execution.$': '$.execution', 'vpcId.$': '$.target' },
       ResultPath: '$.plan', TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Next: S.initWork,
     });
-    expect(stateNamed(restrict.states, S.initWork)).toEqual({ Type: 'Pass', Parameters: { replacements: [], revoked: [], verification: {} }, ResultPath: '$.work', Next: S.routeByPlan });
+    expect(stateNamed(restrict.states, S.initWork)).toEqual({
+      Type: 'Pass', Parameters: { replacements: [], revoked: [], verification: {}, rolledBack: { reauthorized: [], removedReplacements: [] }, rollbackErrors: {} }, ResultPath: '$.work', Next: S.routeByPlan,
+    });
     expect(stateNamed(restrict.states, S.routeByPlan)).toEqual({
       Type: 'Choice', Choices: [{ Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: S.buildReport }], Default: S.lockResources,
     });
@@ -73,20 +78,51 @@ describe('restrict-security-groups state machine', () => {
     });
     expect(task(restrict, Restrict.addReplacements)).toEqual({
       Type: 'Task', Parameters: { 'executionName.$': '$.execution.name', 'plan.$': '$.plan', 'replacementCidrs.$': '$.request.replacementCidrs' },
-      ResultPath: '$.work.replacements', TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Next: Restrict.revokeRules,
+      ResultPath: '$.work.replacements', TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Catch: TO_ROLLBACK, Next: Restrict.revokeRules,
     });
     expect(task(restrict, Restrict.revokeRules)).toEqual({
-      Type: 'Task', Parameters: { 'plan.$': '$.plan' }, ResultPath: '$.work.revoked', TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Next: Restrict.verifyRestricted,
+      Type: 'Task', Parameters: { 'plan.$': '$.plan' }, ResultPath: '$.work.revoked', TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Catch: TO_ROLLBACK, Next: Restrict.verifyRestricted,
     });
     expect(task(restrict, Restrict.verifyRestricted)).toEqual({
       Type: 'Task', Parameters: { 'request.$': '$.request', 'plan.$': '$.plan', 'replacements.$': '$.work.replacements' },
-      ResultPath: '$.work.verification', TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Next: S.buildReport,
+      ResultPath: '$.work.verification', TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Catch: TO_ROLLBACK, Next: S.buildReport,
     });
   });
 
-  it('has no Retry on States.ALL and no catch but the kit\'s around the remediation', () => {
+  it('has no Retry on States.ALL; besides the kit\'s catch, every step after SaveRules catches into the rollback', () => {
     for (const [, state] of restrict.states) for (const retry of state.Retry ?? []) expect(retry.ErrorEquals).not.toContain('States.ALL');
-    expect([...restrict.states].filter(([, s]) => s.Catch).map(([name]) => name)).toEqual([S.remediation]);
+    expect([...restrict.states].filter(([, s]) => s.Catch).map(([name]) => name).sort()).toEqual([
+      S.remediation, Restrict.addReplacements, Restrict.revokeRules, Restrict.verifyRestricted,
+      Restrict.rollBack, Restrict.finishRollback,
+    ].sort());
+    expect(stateNamed(restrict.states, Restrict.saveRules).Catch).toBeUndefined();
+  });
+
+  it('rolls back from the account, and goes on to the fresh read whatever the rollback step did', () => {
+    expect(stateNamed(restrict.states, S.initWork)).toMatchObject({ Parameters: { rolledBack: { reauthorized: [], removedReplacements: [] }, rollbackErrors: {} } });
+    expect(task(restrict, Restrict.rollBack)).toEqual({
+      Type: 'Task', Parameters: { 'executionName.$': '$.execution.name', 'plan.$': '$.plan' }, ResultPath: '$.work.rolledBack',
+      TimeoutSeconds: 60, Retry: EXPECTED_RETRY, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackErrors.rollBack', Next: Restrict.finishRollback }],
+      Next: Restrict.finishRollback,
+    });
+  });
+
+  it('ends FAILED: RemediationRolledBack when everything is back, RollbackFailedError otherwise, with the report as the cause', () => {
+    expect(task(restrict, Restrict.finishRollback)).toEqual({
+      Type: 'Task',
+      Parameters: {
+        'executionName.$': '$.execution.name', 'vpcId.$': '$.plan.vpcId', 'plan.$': '$.plan', 'error.$': '$.work.error',
+        'reauthorized.$': '$.work.rolledBack.reauthorized', 'removedReplacements.$': '$.work.rolledBack.removedReplacements', 'rollbackErrors.$': '$.work.rollbackErrors',
+      },
+      ResultPath: '$.work.rollback', TimeoutSeconds: 60, Retry: EXPECTED_RETRY,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackError', Next: Restrict.rollbackFailed }], Next: Restrict.routeRollbackOutcome,
+    });
+    expect(stateNamed(restrict.states, Restrict.routeRollbackOutcome)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.work.rollback.allRestored', BooleanEquals: true, Next: Restrict.rolledBack }], Default: Restrict.rollbackIncomplete,
+    });
+    expect(stateNamed(restrict.states, Restrict.rolledBack)).toEqual({ Type: 'Fail', Error: 'RemediationRolledBack', CausePath: '$.work.rollback.cause' });
+    expect(stateNamed(restrict.states, Restrict.rollbackIncomplete)).toEqual({ Type: 'Fail', Error: 'RollbackFailedError', CausePath: '$.work.rollback.cause' });
+    expect(stateNamed(restrict.states, Restrict.rollbackFailed)).toEqual({ Type: 'Fail', Error: 'RollbackFailedError', CausePath: '$.work.rollbackError.Cause' });
   });
 });
 

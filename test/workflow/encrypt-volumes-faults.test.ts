@@ -31,7 +31,8 @@ async function expectOriginalsRestored(seeded: SeededInstance, deleteOnTerminati
     expect(now.volume.VolumeId).toBe(volumeId);
     expect(now.volume.Encrypted).toBe(false);
     expect(now.deleteOnTermination).toBe(deleteOnTermination[device]);
-    expect(tag(now.volume.Tags, 'remediation:replaced-by')).toBeUndefined();
+    // none of the swap's retention tags is left (expire-retained must not take a restored original for a retained one)
+    for (const key of ['remediation:replaced-by', 'remediation:retain-until', 'remediation:replaced-on', 'remediation:workflow']) expect(tag(now.volume.Tags, key)).toBeUndefined();
   }
 }
 

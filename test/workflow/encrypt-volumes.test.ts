@@ -50,13 +50,17 @@ describe('encrypt-volumes on a running instance (copy strategy)', () => {
     expect((await volumeAt(h.seeder, seeded.instanceId, '/dev/sdg')).volume.VolumeId).toBe(seeded.volumes['/dev/sdg']);
     // the instance is running again
     expect(data.instance.State?.Name).toBe('running');
-    // originals are kept, detached, and point at their replacements
+    // originals are kept, detached, and point at their replacements and where they went (expire-retained checks both)
     for (const device of [seeded.rootDevice, '/dev/sdf']) {
       const original = await describeVolume(h.seeder, seeded.volumes[device] as string);
       const replacement = (await volumeAt(h.seeder, seeded.instanceId, device)).volume.VolumeId;
       expect(original.State).toBe('available');
       expect(tag(original.Tags, 'remediation:replaced-by')).toBe(replacement);
-      expect(tag(original.Tags, 'remediation:retain-until')).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(tag(original.Tags, 'remediation:replaced-on')).toBe(`${seeded.instanceId}:${device}`);
+      expect(tag(original.Tags, 'remediation:workflow')).toBe('encrypt-volumes');
+      // 30 days (the default retention.days) on, UTC (either side of a midnight the run may have crossed)
+      const in30Days = (at: number) => new Date(at + 30 * 86_400_000).toISOString().slice(0, 10);
+      expect([in30Days(Date.parse(execution.startDate)), in30Days(Date.now())]).toContain(tag(original.Tags, 'remediation:retain-until'));
     }
     // only the encrypted final copies remain as backups; intermediates were removed after verify
     const remaining = await snapshotsOf(h.seeder, execution.name);

@@ -43,6 +43,8 @@ describe('investigate-traffic against an emulated account', () => {
     expect(statesEntered(execution)).toEqual(['ValidateInput', 'PlanInvestigation', 'InitWork', 'RouteByPlan', 'AnalyseTraffic', 'RouteByBlock', 'BuildReport', 'Done']);
     const report = execution.output as InvestigationReport;
     expect(report).toMatchObject({ workflow: 'investigate-traffic', outcome: 'NO_ACTION', actions: [], target: cw.eniId, window: WINDOW });
+    // Named for its target, the first network interface (not "-account-").
+    expect(execution.name).toMatch(new RegExp(`^investigate-traffic-${cw.eniId}-\\d{8}T\\d{6}Z$`));
     expect(report.traffic).toMatchObject({
       recordsRead: 7, recordsMatched: 6, noData: 1, capHit: false,
       accepted: { flows: 4, packets: 50, bytes: 35000 }, rejected: { flows: 2, packets: 2, bytes: 80 },

@@ -9,7 +9,7 @@ beforeAll(async () => {
 afterAll(async () => h?.moto.stop());
 
 const ALLOWS: [number, string, string][] = [[100, 'allow', '0.0.0.0/0'], [101, 'allow', '::/0']];
-const REMOVE = ['PlanUnblock', 'InitWork', 'RouteByPlan', 'RemoveBlocks', 'VerifyUnblocked', 'BuildReport'];
+const REMOVE = ['PlanUnblock', 'InitWork', 'RouteByPlan', 'RemoveBlocks', 'VerifyUnblocked', 'StopBlockExecutions', 'BuildReport'];
 
 describe('unblock-source-ip, the expiry and the quota against an emulated account', () => {
   it('removes a block early by its execution name, an entry already missing counting as removed; a re-run is NO_ACTION', async () => {
@@ -34,6 +34,8 @@ describe('unblock-source-ip, the expiry and the quota against an emulated accoun
     expect(entries(nacl)).toEqual(ALLOWS);
     expect(blockTags(nacl)).toEqual({});
     expect(again.output).toMatchObject({ outcome: 'NO_ACTION', actions: [] });
+    // The block had already ended (locally its Wait is over at once): nothing to stop, no error.
+    expect((execution.output as { blockExecutions: unknown }).blockExecutions).toEqual([{ blockExecution: block.name, status: 'already-ended' }]);
     expect(mutatingCalls(again)).toEqual(withLockCalls('account'));
   });
 
@@ -102,5 +104,39 @@ describe('unblock-source-ip, the expiry and the quota against an emulated accoun
     const nacl = await h.nacl(n.naclId);
     expect(entries(nacl)).toEqual(ALLOWS);
     expect(blockTags(nacl)).toEqual({});
+  });
+
+  it('an early unblock of some entries leaves the block waiting; of the last one, stops it, naming the unblock', async () => {
+    // Prepare: a block still in its Wait (locally 60 s, unless something stops it).
+    const n = await h.network('10.34.0.0/16');
+    let waiting: () => void = () => undefined;
+    const inWait = new Promise<void>((resolve) => { waiting = resolve; });
+    const running = h.block({ cidrs: ['198.51.100.20/32', '198.51.100.21/32'], subnetIds: n.subnetIds }, {
+      waitMs: 60_000, onEvent: (e) => { if (e.type === 'StateEntered' && e.state === 'WaitUntilExpiry') waiting(); },
+    });
+    await inWait;
+    let ended = false;
+    void running.then(() => { ended = true; });
+
+    // Act
+    const some = await h.unblock({ cidrs: ['198.51.100.20/32'], naclIds: [n.naclId] });
+    const stillWaiting = !ended;
+    const rest = await h.unblock({ cidrs: ['198.51.100.21/32'], naclIds: [n.naclId] });
+    const block = await running;
+
+    // Assess
+    expect([some.status, rest.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect((some.output as { blockExecutions: unknown }).blockExecutions).toEqual([
+      { blockExecution: block.name, status: 'still-waiting', remaining: [{ naclId: n.naclId, cidr: '198.51.100.21/32' }] },
+    ]);
+    expect(stillWaiting).toBe(true);
+    expect((rest.output as { blockExecutions: unknown }).blockExecutions).toEqual([{ blockExecution: block.name, status: 'stopped' }]);
+    expect({ status: block.status, error: block.error, cause: block.cause }).toEqual({
+      status: 'ABORTED', error: 'UnblockedEarly',
+      cause: `every entry of this block was removed early by unblock-source-ip execution ${rest.name}: nothing is left for its expiry to remove`,
+    });
+    // It never woke: no removal of its own was started.
+    expect(statesEntered(block)).not.toContain('StartExpiry');
+    expect(entries(await h.nacl(n.naclId))).toEqual(ALLOWS);
   });
 });

@@ -60,6 +60,10 @@ export interface LockSteps {
    * the plan says PROCEED (e.g. `$.plan.volumes[*].volumeId`); `fn` tags them (tasks/lock/lock-resources.ts).
    */
   resources?: { fn: IFunction; path: string };
+  /** JSONPath of a boolean the validated input sets when this run changes nothing (refresh-ami's report): it takes no lock, as a plan. */
+  readOnlyPath?: string;
+  /** Release untags what carries the execution's lock tag even when the lock is account-level (spec `lock.untagResources`). */
+  untagResources?: true;
 }
 
 /** What the apply path is, once the plan says PROCEED: routes checked in order, then `otherwise`. */
@@ -213,7 +217,7 @@ function settleLoop(scope: Construct, settle: NonNullable<SkeletonProps['settleI
 
 /** The body inside one Parallel branch, between taking the lock and releasing it whatever the ending. */
 function lockedRemediation(scope: Construct, workflow: WorkflowName, lock: LockSteps, body: sfn.IChainable, afterRelease?: sfn.IChainable): sfn.IChainable {
-  const releasePayload = { 'lock.$': '$.lock', 'executionName.$': '$$.Execution.Name' };
+  const releasePayload = { 'lock.$': '$.lock', 'executionName.$': '$$.Execution.Name', ...(lock.untagResources ? { untagResources: true } : {}) };
   const remediation = new sfn.Parallel(scope, SkeletonStates.remediation, {
     comment: 'The remediation proper, under the lock: whatever its ending, the lock is released next.',
     resultPath: '$.result',
@@ -238,7 +242,8 @@ function lockedRemediation(scope: Construct, workflow: WorkflowName, lock: LockS
   const withoutLock = new sfn.Pass(scope, SkeletonStates.withoutLock, {
     comment: 'A plan changes nothing: it takes no lock.', result: sfn.Result.fromObject({ held: false }), resultPath: '$.lock',
   }).next(remediation);
+  const plan = sfn.Condition.stringEquals('$.request.mode', 'plan');
   return new sfn.Choice(scope, SkeletonStates.routeByMode)
-    .when(sfn.Condition.stringEquals('$.request.mode', 'plan'), withoutLock)
+    .when(lock.readOnlyPath ? sfn.Condition.or(plan, sfn.Condition.booleanEquals(lock.readOnlyPath, true)) : plan, withoutLock)
     .otherwise(acquire);
 }

@@ -1,11 +1,12 @@
 import type { EC2Client, Snapshot } from '@aws-sdk/client-ec2';
 import { findSnapshots } from '../../lib/ec2';
+import { retainDaysFromEnv } from '../../lib/retention';
 import { TAG } from '../../lib/tags';
 import type { ResourceTag } from '../../lib/types';
 import { WORKFLOW } from '../../lib/workflow-names';
 
-/** Days an original volume is kept after it was replaced. */
-export const RETAIN_DAYS = 30;
+/** Days an original volume (and what a rollback kept) is retained: the deployment's `retention.days`, read once at load. */
+export const RETAIN_DAYS = retainDaysFromEnv();
 
 export function remediationTags(executionName: string, extra: Record<string, string> = {}): ResourceTag[] {
   return [

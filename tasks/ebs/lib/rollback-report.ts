@@ -1,5 +1,5 @@
 import type { Instance, Volume } from '@aws-sdk/client-ec2';
-import { TAG, tagValue } from '../../lib/tags';
+import { ORIGINAL_RETENTION_KEYS, TAG, tagValue } from '../../lib/tags';
 import type { VolumeWork } from './types';
 
 /** One device as rollback left it, read from the account after every device was attempted. */
@@ -73,6 +73,7 @@ function whatToDo(d: DeviceReport, instanceId: string, instanceState: string, ta
   if (d.deleteOnTermination.now !== d.deleteOnTermination.expected) {
     steps.push(`set DeleteOnTermination=${d.deleteOnTermination.expected} for ${d.device}`);
   }
-  if (tagged) steps.push(`remove the tags ${TAG.replacedBy} and ${TAG.retainUntil} from ${d.originalVolumeId}`);
+  // Else expire-retained would take the original, back in use, for a retained one (it refuses what is attached, but the tags mislead).
+  if (tagged) steps.push(`remove the tags ${ORIGINAL_RETENTION_KEYS.join(', ')} from ${d.originalVolumeId}`);
   return steps.join('; then ');
 }

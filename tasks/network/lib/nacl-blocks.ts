@@ -82,6 +82,8 @@ export async function describeNacls(ec2: EC2Client, by: { naclIds?: string[]; su
 
 /** Where the unblock state machine's ARN reaches start-block-expiry. */
 export const UNBLOCK_ARN_ENV = 'UNBLOCK_STATE_MACHINE_ARN';
+/** Where the prefix of block-source-ip's execution ARNs (`...:execution:remediation-block-source-ip:`) reaches stop-block-executions. */
+export const BLOCK_EXECUTIONS_ENV = 'BLOCK_EXECUTION_ARN_PREFIX';
 
 /** NACL entry errors as EC2 names them. */
 export const ENTRY_MISSING = 'InvalidNetworkAclEntry.NotFound';

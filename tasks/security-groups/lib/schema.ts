@@ -15,6 +15,8 @@ const cidr = z.string().check(
   z.refine((c) => IPV4_CIDR.test(c) || (c.includes(':') && IPV6_CIDR.test(c)), 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8'),
   z.refine((c) => c !== '0.0.0.0/0' && c !== '::/0', 'must not be open to the world'),
 );
+/** World-open rules on these ports are kept: the input's allowedPorts, and triage's setting for the restrict runs it starts. */
+export const allowedPortsSchema = z.array(port).check(z.maxLength(100));
 const mode = z._default(z.enum(['apply', 'plan']), 'apply').check(z.describe('plan runs the read-only steps and reports what apply would do.'));
 const trigger = z._default(triggerSchema, { source: 'console' as const });
 
@@ -27,7 +29,7 @@ export const restrictSecurityGroupsInputSchema = z
     )),
     instanceId: z.optional(instanceId.check(z.describe("The groups of this instance's network interfaces."))),
     vpcId: z.optional(vpcId.check(z.describe('Every security group of this VPC.'))),
-    allowedPorts: z._default(z.array(port).check(z.maxLength(100)), []).check(
+    allowedPorts: z._default(allowedPortsSchema, []).check(
       z.describe('World-open rules whose ports all lie in this list are kept (e.g. [443] on a public load balancer).'),
     ),
     includeEgress: z._default(z.boolean(), false).check(z.describe('Also restrict world-open outbound rules.')),

@@ -1,4 +1,4 @@
-import { PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SavedRule } from './rules';
 
 /** Where the stack's security-group case table reaches the functions that save and read it. */
@@ -16,6 +16,8 @@ export interface SavedGroup {
   /** CIDRs restrict added in their place. */
   replacementCidrs: string[];
   savedAt: string;
+  /** Set when the restrict run put this group back itself (its rollback): restore then has nothing of it to undo. */
+  rolledBackAt?: string;
 }
 
 /**
@@ -48,9 +50,26 @@ export async function savedGroups(dynamodb: DynamoDBClient, table: string, restr
         restrictExecution, groupId: item[STORE_KEY.group]?.S ?? '', groupName: item.groupName?.S ?? '', vpcId: item.vpcId?.S ?? '',
         rules: JSON.parse(item.rules?.S ?? '[]') as SavedRule[], replacementCidrs: JSON.parse(item.replacementCidrs?.S ?? '[]') as string[],
         savedAt: item.savedAt?.S ?? '',
+        ...(item.rolledBackAt?.S ? { rolledBackAt: item.rolledBackAt.S } : {}),
       });
     }
     start = out.LastEvaluatedKey as Record<string, { S: string }> | undefined;
   } while (start);
   return groups;
+}
+
+/**
+ * Records on a saved group that its restrict run rolled it back (every saved rule back, every replacement gone),
+ * so a later restore-security-groups of that run is NO_ACTION rather than a second authorize. Only an item the
+ * run saved (the condition): a rollback never creates one.
+ */
+export async function markRolledBack(dynamodb: DynamoDBClient, table: string, restrictExecution: string, groupId: string, at: string): Promise<void> {
+  await dynamodb.send(new UpdateItemCommand({
+    TableName: table,
+    Key: { [STORE_KEY.execution]: { S: restrictExecution }, [STORE_KEY.group]: { S: groupId } },
+    UpdateExpression: 'SET rolledBackAt = :at',
+    ConditionExpression: 'attribute_exists(#e)',
+    ExpressionAttributeNames: { '#e': STORE_KEY.execution },
+    ExpressionAttributeValues: { ':at': { S: at } },
+  }));
 }

@@ -140,7 +140,7 @@ describe('finish-rollback', () => {
       attachedNow: { volumeId: NEW_DATA, instanceId: INSTANCE_ID }, newVolumeAttachedTo: { instanceId: INSTANCE_ID, device: '/dev/sdf' }, restored: false,
       error: { Error: 'NotRestored', Cause: 'the instance is running' },
       whatToDo: `detach ${NEW_DATA} from /dev/sdf of ${INSTANCE_ID}; the instance is running, stop it first; then attach ${DATA} at /dev/sdf of ${INSTANCE_ID}; `
-        + `then remove the tags remediation:replaced-by and remediation:retain-until from ${DATA}`,
+        + `then remove the tags remediation:replaced-by, remediation:retain-until, remediation:replaced-on, remediation:workflow from ${DATA}`,
     });
     expect(out.report.instance.restored).toBe(true);
   });

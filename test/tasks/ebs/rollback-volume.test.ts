@@ -136,7 +136,7 @@ describe('rollback-volume', () => {
     });
     expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, {
       Resources: [ORIGINAL],
-      Tags: [{ Key: 'remediation:replaced-by' }, { Key: 'remediation:retain-until' }],
+      Tags: [{ Key: 'remediation:replaced-by' }, { Key: 'remediation:retain-until' }, { Key: 'remediation:replaced-on' }, { Key: 'remediation:workflow' }],
     });
   });
 

@@ -79,7 +79,7 @@ describe('swap-volume', () => {
     expect(ec2).toHaveReceivedCommandWith(AttachVolumeCommand, { VolumeId: NEW, InstanceId: INSTANCE_ID, Device: '/dev/xvda' });
   });
 
-  it('once attached, restores DeleteOnTermination and tags the original with its replacement and retention date', async () => {
+  it('once attached, restores DeleteOnTermination and tags the original with its replacement, where it went, its retention date and the workflow', async () => {
     // Prepare
     given(ec2Volume(ORIGINAL, 'available'), ec2Volume(NEW, 'in-use', on('attached')));
     const justAfterMidnight = new Date('2026-03-01T00:05:00.000Z');
@@ -99,7 +99,10 @@ describe('swap-volume', () => {
     });
     expect(ec2).toHaveReceivedCommandWith(CreateTagsCommand, {
       Resources: [ORIGINAL],
-      Tags: [{ Key: 'remediation:replaced-by', Value: NEW }, { Key: 'remediation:retain-until', Value: '2026-03-31' }],
+      Tags: [
+        { Key: 'remediation:replaced-by', Value: NEW }, { Key: 'remediation:retain-until', Value: '2026-03-31' },
+        { Key: 'remediation:replaced-on', Value: `${INSTANCE_ID}:/dev/xvda` }, { Key: 'remediation:workflow', Value: 'encrypt-volumes' },
+      ],
     });
   });
 

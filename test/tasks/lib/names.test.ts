@@ -1,4 +1,4 @@
-import { MAX_EXECUTION_NAME_LENGTH, STATE_MACHINE_PREFIX, childExecutionName, executionName, stateMachineName } from '../../../tasks/lib/names';
+import { MAX_EXECUTION_NAME_LENGTH, STATE_MACHINE_PREFIX, childExecutionName, executionName, executionTarget, stateMachineName } from '../../../tasks/lib/names';
 
 const AT = new Date('2026-01-02T03:04:05.678Z');
 
@@ -62,5 +62,18 @@ describe('childExecutionName', () => {
     expect([a.length, b.length]).toEqual([MAX_EXECUTION_NAME_LENGTH, MAX_EXECUTION_NAME_LENGTH]);
     expect(a).not.toBe(b);
     for (const name of [a, b]) expect(name).toMatch(/^block-source-ip-manual-a+-[0-9a-f]{8}$/);
+  });
+});
+
+describe('executionTarget', () => {
+  it.each([
+    ['the instance', { instanceId: 'i-0abc', eniIds: ['eni-0abc'] }, 'i-0abc'],
+    ['the first network interface (investigate-traffic with eniIds)', { eniIds: ['eni-0first', 'eni-0second'] }, 'eni-0first'],
+    ['the event triage handles', { detail: { eventID: 'e0a1b2c3' } }, 'e0a1b2c3'],
+    ['the account, with none of these', { vpcId: 'vpc-0abc' }, 'account'],
+    ['the account, for an empty eniIds', { eniIds: [] }, 'account'],
+    ['the account, for a target that is not text', { instanceId: 42 }, 'account'],
+  ])('names an execution for %s', (_what, input, target) => {
+    expect(executionTarget(input)).toBe(target);
   });
 });

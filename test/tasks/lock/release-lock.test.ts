@@ -131,6 +131,21 @@ describe('release-lock', () => {
     expect(commands()).toEqual(['DeleteItem']);
   });
 
+  it('an account-level lock whose workflow tagged resources (untagResources: enforce-imdsv2) untags them too', async () => {
+    // Prepare
+    dynamodb.on(DeleteItemCommand).resolves({});
+    const accountLock: LockState = { held: true, key: '111122223333/us-east-1/enforce-imdsv2', holder: MINE_ARN, acquiredAt: NOW.toISOString() };
+    tagged([INSTANCE_ID, 'i-0fedcba9876543210'], []);
+
+    // Act
+    const out = await handler({ lock: accountLock, executionName: MINE.name, untagResources: true });
+
+    // Assess
+    expect(out).toMatchObject({ released: true, untagged: [INSTANCE_ID, 'i-0fedcba9876543210'] });
+    expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [INSTANCE_ID, 'i-0fedcba9876543210'], Tags: OUR_TAG });
+    expect(commands()).toEqual(['DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DeleteTags', 'DeleteItem']);
+  });
+
   it('without a held lock (plan mode: WithoutLock) does nothing', async () => {
     // Act
     const out = await release({ held: false });

@@ -42,10 +42,11 @@ const event = { workflow: 'encrypt-volumes', target: INSTANCE_ID, decision: 'aut
  * The handler reads CHILD_STATE_MACHINES once at module load, as in Lambda: load a fresh copy with it
  * set (or unset). Its SFN SDK and errors come from the same isolated registry as the handler.
  */
-async function loadWith(children: Record<string, string> | undefined): Promise<Loaded> {
+async function loadWith(children: Record<string, string> | undefined, restrictAllowedPorts?: string): Promise<Loaded> {
   const saved = process.env.CHILD_STATE_MACHINES;
   if (children === undefined) delete process.env.CHILD_STATE_MACHINES;
   else process.env.CHILD_STATE_MACHINES = JSON.stringify(children);
+  if (restrictAllowedPorts !== undefined) process.env.RESTRICT_ALLOWED_PORTS = restrictAllowedPorts;
   try {
     let loaded: Omit<Loaded, 'sfn'> | undefined;
     await jest.isolateModulesAsync(async () => {
@@ -59,6 +60,7 @@ async function loadWith(children: Record<string, string> | undefined): Promise<L
   } finally {
     if (saved === undefined) delete process.env.CHILD_STATE_MACHINES;
     else process.env.CHILD_STATE_MACHINES = saved;
+    delete process.env.RESTRICT_ALLOWED_PORTS;
   }
 }
 
@@ -280,5 +282,47 @@ describe('start-child and restrict-security-groups', () => {
     // Assess
     await expect(result).rejects.toMatchObject({ name: 'InvalidInputError', message: 'restrict-security-groups has no approval gate: triage starts it under policy auto only' });
     expect(t.sfn).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('start-child and the deployment\'s allowedPorts for restrict-security-groups (RESTRICT_ALLOWED_PORTS)', () => {
+  const RESTRICT_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-restrict-security-groups';
+  const restrict = { ...event, workflow: 'restrict-security-groups' };
+
+  it('hands the configured ports to the child\'s input, so world-open rules on them are kept', async () => {
+    // Prepare
+    const t = await loadWith({ 'restrict-security-groups': RESTRICT_ARN }, '[80,443]');
+    t.sfn.on(t.sdk.StartExecutionCommand).resolves({ executionArn: 'x' });
+
+    // Act
+    await t.handler(restrict);
+
+    // Assess
+    const sent = t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { input: string };
+    expect(JSON.parse(sent.input)).toMatchObject({ instanceId: INSTANCE_ID, allowedPorts: [80, 443] });
+    t.sfn.restore();
+  });
+
+  it('an empty list (the default) gives no allowedPorts, and only restrict gets them', async () => {
+    // Prepare
+    const none = await loadWith({ 'restrict-security-groups': RESTRICT_ARN }, '[]');
+    const set = await loadWith({ 'investigate-traffic': INVESTIGATE_ARN }, '[443]');
+    none.sfn.on(none.sdk.StartExecutionCommand).resolves({ executionArn: 'x' });
+    set.sfn.on(set.sdk.StartExecutionCommand).resolves({ executionArn: 'x' });
+
+    // Act
+    await none.handler(restrict);
+    await set.handler({ ...event, workflow: 'investigate-traffic' });
+
+    // Assess
+    const input = (t: Loaded) => JSON.parse((t.sfn.commandCalls(t.sdk.StartExecutionCommand)[0]?.args[0].input as { input: string }).input) as Record<string, unknown>;
+    expect(Object.keys(input(none)).sort()).toEqual(['instanceId', 'trigger']);
+    expect(Object.keys(input(set)).sort()).toEqual(['instanceId', 'trigger']);
+    none.sfn.restore();
+    set.sfn.restore();
+  });
+
+  it.each(['[70000]', '"443"', 'not json'])('a malformed value (%s) fails the function at load, naming the variable', async (value) => {
+    await expect(loadWith({ 'restrict-security-groups': RESTRICT_ARN }, value)).rejects.toThrow(/RESTRICT_ALLOWED_PORTS/);
   });
 });

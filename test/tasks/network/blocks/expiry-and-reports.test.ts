@@ -80,4 +80,19 @@ describe('build-unblock-report', () => {
       actions: [{ action: 'remove-deny-entry', resourceId: NACL, before: { cidr: '203.0.113.7/32', ruleNumber: 1 }, after: { entry: 'already-missing' } }],
     });
   });
+
+  it('names each block execution an early unblock stopped (an action) or left waiting (not an action)', async () => {
+    const blockExecutions = [
+      { blockExecution: 'block-a', status: 'stopped' as const },
+      { blockExecution: 'block-b', status: 'still-waiting' as const, remaining: [{ naclId: NACL, cidr: '192.0.2.9/32' }] },
+    ];
+    const out = await buildUnblockReport({
+      request: { cidrs: ['203.0.113.7/32'], naclIds: [NACL], onlyExpired: false, mode: 'apply', trigger: { source: 'console' } }, execution: EXECUTION,
+      plan: { outcome: 'PROCEED', naclIds: [NACL], remove: [], skipped: [] },
+      work: { removed: { removed: [], at: '2026-03-01T12:00:01.000Z' }, blockExecutions },
+    });
+
+    expect(out.blockExecutions).toEqual(blockExecutions);
+    expect(out.actions).toEqual([{ action: 'stop-block-execution', resourceId: 'block-a', before: { status: 'RUNNING' }, after: { status: 'ABORTED' }, at: '2026-03-01T12:00:01.000Z' }]);
+  });
 });

@@ -1,0 +1,5 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { withHooks } from '../client-hooks';
+
+/** One file per service, so a bundle loads only the SDK clients its handler uses. */
+export const createAutoScalingClient = (): AutoScalingClient => withHooks(new AutoScalingClient({}), 'autoscaling');

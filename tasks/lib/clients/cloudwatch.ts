@@ -1,0 +1,5 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { withHooks } from '../client-hooks';
+
+/** One file per service, so a bundle loads only the SDK clients its handler uses. */
+export const createCloudWatchClient = (): CloudWatchClient => withHooks(new CloudWatchClient({}), 'cloudwatch');

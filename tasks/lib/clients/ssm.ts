@@ -1,0 +1,5 @@
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { withHooks } from '../client-hooks';
+
+/** One file per service, so a bundle loads only the SDK clients its handler uses. */
+export const createSsmClient = (): SSMClient => withHooks(new SSMClient({}), 'ssm');
