@@ -181,10 +181,12 @@ export function synthesizeWorkflows(region = localRegion()): SynthesizedWorkflow
   const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { RemediationStack } = require('../infra/stack') as typeof import('../infra/stack');
-  // The local runner deploys nothing: CloudFormation's 500-resource limit is not its check (the infra tests keep it).
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], approval: { subscribers: [LOCAL_APPROVAL_SUBSCRIBER] }, '@aws-cdk/core:stackResourceLimit': 0 } });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { flattenStack } = require('../infra/flatten') as typeof import('../infra/flatten');
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], approval: { subscribers: [LOCAL_APPROVAL_SUBSCRIBER] } } });
   const stack = new RemediationStack(app, 'Local', { env: { account: LOCAL_ACCOUNT, region } });
-  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, CfnResource> };
+  // Every workflow is in a nested stack of its own: the runner reads them as the one template they deploy as.
+  const template = flattenStack(stack, app.synth().directory) as { Resources: Record<string, CfnResource> };
   const resources = template.Resources;
   const names = resolver(resources, region);
   const { resolve } = names;

@@ -1,8 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import { flattenStack } from '../../infra/flatten';
 import type { RemediationStack } from '../../infra/stack';
 import { CDK_CONTEXT, ENV } from './context';
 import { REMEDIATION_STACK, addRemediationStack, bundledApp, newOutdir, sharedOnce } from './shared-assembly';
@@ -26,7 +27,15 @@ export function synthRemediationStack(options: { bundle: boolean }): Synthesized
     ? bundledApp()
     : new App({ outdir: newOutdir(), context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
   const stack = addRemediationStack(app);
-  return { app, stack, template: Template.fromStack(stack) };
+  return { app, stack, template: flattenedTemplate(app, stack) };
+}
+
+/**
+ * The stack's template with its nested stacks' resources in it (infra/flatten.ts): what the tests assert on,
+ * as they did when every workflow was in one stack. The root's own template: `Template.fromStack(stack)`.
+ */
+export function flattenedTemplate(app: App, stack: Stack): Template {
+  return Template.fromJSON(flattenStack(stack, app.synth().directory));
 }
 
 /** The unbundled RemediationStack's template, for a test that reads only the template (no construct tree, no App). */
