@@ -19,7 +19,7 @@ export const MADE_ENV = 'REMEDIATION_TEST_MADE';
  *   others read (test/infra/shared-assembly.ts);
  * - esbuild run directly, not through npx, wherever CDK bundles (test/infra/direct-esbuild.ts);
  * - a folder where the local runner notes the definitions it has validated (local/validated.ts);
- * - one moto server per worker, started while the stack synthesizes, with only the AMI the tests
+ * - one moto server per worker, started while the stack synthesizes, with only the AMIs the tests
  *   launch (MOTO_AMIS_PATH, below).
  */
 export default async function globalSetup(globalConfig?: { maxWorkers?: number }): Promise<void> {
@@ -29,9 +29,11 @@ export default async function globalSetup(globalConfig?: { maxWorkers?: number }
   process.env.PATH = `${directEsbuild}${path.delimiter}${process.env.PATH ?? ''}`;
   // moto's default images bring 1,177 public snapshots into every region: each DescribeSnapshots then
   // filters them all (about 0.1 s a call, most of an encrypt-volumes run) and every RunInstances looks
-  // its image up among them. The tests launch one image (local/seed.ts SEED_AMI) and read only their own
-  // snapshots (OwnerIds self), so every moto of the run (the shared ones, and `remediate local up` in the
-  // CLI tests) loads just that image, as moto's own definition of it.
+  // its image up among them. The tests launch the seed's image (local/seed.ts SEED_AMI) and the public
+  // images refresh-ami's freshness test judges (an old AL2, AL2022, Ubuntu 16.04; moto's latest_amis, which
+  // its SSM parameters name, still load), and read only their own snapshots (OwnerIds self), so every moto
+  // of the run (the shared ones, and `remediate local up` in the CLI tests) loads just those images, as
+  // moto's own definitions of them.
   process.env.MOTO_AMIS_PATH ??= path.join(__dirname, 'fixtures', 'moto-amis.json');
   // One moto server per worker, reset between its files (local/shared-moto.ts): started here, where
   // they boot while the stack synthesizes.

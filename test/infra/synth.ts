@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -50,18 +50,22 @@ export interface SynthesizedTemplate {
  * file to ask synthesizes into the run's shared folder (test/infra/shared-assembly.ts); the others read
  * the template file. Without the global setup it is synthesized here, as synthRemediationStack does.
  */
+/** The flattened template's file in the shared folder. */
+const FLATTENED = `${REMEDIATION_STACK}.flattened.json`;
+
 export function sharedRemediationTemplate(): SynthesizedTemplate {
   const outdir = sharedOnce('unbundled', (dir) => {
     const app = new App({ outdir: dir, context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
-    addRemediationStack(app);
-    app.synth();
+    const stack = addRemediationStack(app);
+    // Every workflow is in a nested stack of its own: the tests read the one template they deploy as.
+    writeFileSync(path.join(dir, FLATTENED), JSON.stringify(flattenStack(stack, app.synth().directory)));
   });
   if (outdir === undefined) {
     const synth = synthRemediationStack({ bundle: false });
     removeAssembly(synth);
     return { template: synth.template, stackName: synth.stack.stackName };
   }
-  const template = JSON.parse(readFileSync(path.join(outdir, `${REMEDIATION_STACK}.template.json`), 'utf8')) as Record<string, unknown>;
+  const template = JSON.parse(readFileSync(path.join(outdir, FLATTENED), 'utf8')) as Record<string, unknown>;
   return { template: Template.fromJSON(template), stackName: REMEDIATION_STACK };
 }
 

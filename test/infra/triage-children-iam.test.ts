@@ -5,7 +5,7 @@ import { ENV, resourcesOf, sharedRemediationTemplate, type SynthesizedTemplate }
 // GIVEN triage's start-child role as the synthesized RemediationStack holds it, WHEN IAM (@cloud-copilot/iam-simulate)
 // sees a StartExecution, THEN only the child workflows triage may start are allowed: restrict-security-groups among
 // them, its restore (and every other machine) not.
-const CHILDREN = ['encrypt-volumes', 'enable-flow-logs', 'investigate-traffic', 'restrict-security-groups'];
+const CHILDREN = ['encrypt-volumes', 'enable-flow-logs', 'investigate-traffic', 'restrict-security-groups', 'enforce-imdsv2', 'enable-ebs-encryption-by-default'];
 
 let synth: SynthesizedTemplate;
 let policy: RolePolicy;
