@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import Table from 'cli-table3';
 import { HANDLER_METADATA, PROJECT_ROOT } from '../infra/constructs/task-function';
+import { flattenStack } from '../infra/flatten';
 import { RemediationStack } from '../infra/stack';
 import { startMoto, useEndpoint } from '../local/moto';
 import { synthesizeWorkflows } from '../local/definition';
@@ -82,7 +83,7 @@ function bundleFigures(): void {
     const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
     const stack = new RemediationStack(app, 'Bench', { env: { account: '123456789012', region: 'us-east-1' } });
     const assembly = app.synth();
-    const template = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
+    const template = flattenStack(stack, assembly.directory) as unknown as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
     const table = new Table({ head: ['task', 'bundle (bytes, minified)', 'module init (ms)', 'of which SDK/Powertools load', 'our code'], style: PLAIN });
     for (const resource of Object.values(template.Resources)) {
       const handler = resource.Metadata?.[HANDLER_METADATA];

@@ -1,4 +1,4 @@
-import { Aspects, CfnResource, Stack, Validations, type IAspect } from 'aws-cdk-lib';
+import { Aspects, CfnResource, Names, Stack, Validations, type IAspect } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 // cdk-nag's own flattening of a resource reference, so a finding id here is spelled exactly as the rule spells it.
@@ -27,7 +27,7 @@ export type AcceptedFinding =
 export interface AcceptsFindings {
   readonly acceptedFindings: readonly AcceptedFinding[];
 }
-const acceptsFindings = (c: IConstruct): c is IConstruct & AcceptsFindings => Array.isArray((c as Partial<AcceptsFindings>).acceptedFindings);
+export const acceptsFindings = (c: IConstruct): c is IConstruct & AcceptsFindings => Array.isArray((c as Partial<AcceptsFindings>).acceptedFindings);
 
 export const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 export const actionsOf = (s: ResolvedStatement): string[] => list(s.Action);
@@ -157,9 +157,40 @@ export class AcknowledgeAcceptedFindings implements IAspect {
         if (ok) used.add(entry.reason);
         return ok;
       }));
-      if (everyAccepted) Validations.of(node).acknowledge({ id: finding, reason: [...used].join(' ') });
+      if (!everyAccepted) continue;
+      for (const id of new Set([finding, crossStackSpelling(node, finding)])) Validations.of(node).acknowledge({ id, reason: [...used].join(' ') });
     }
   }
+}
+
+/**
+ * A finding as cdk-nag spells it once CDK has turned references to another stack's resources into parameters.
+ * Aspects run before that, so `<Bucket123.Arn>` of a root bucket in a workflow's nested stack is reported as
+ * `<referencetoRootBucket123Arn>` (aws-cdk-lib core/lib/private/refs.ts: `reference-to-` + the target's
+ * nodeUniqueId + the attribute, as a logical id). Same finding, same acknowledgement.
+ */
+function crossStackSpelling(node: IConstruct, finding: string): string {
+  const stack = Stack.of(node);
+  return finding.replace(/<([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?>/g, (whole, logicalId: string, attribute: string | undefined) => {
+    const target = resourcesByLogicalId(stack.node.root).get(logicalId)?.find((r) => Stack.of(r) !== stack);
+    if (!target || resourcesByLogicalId(stack.node.root).get(logicalId)?.some((r) => Stack.of(r) === stack)) return whole;
+    return `<${`referenceto${Names.nodeUniqueId(target.node)}${attribute ?? 'Ref'}`.replace(/[^A-Za-z0-9]/g, '')}>`;
+  });
+}
+
+const byLogicalId = new WeakMap<IConstruct, Map<string, CfnResource[]>>();
+function resourcesByLogicalId(root: IConstruct): Map<string, CfnResource[]> {
+  let found = byLogicalId.get(root);
+  if (!found) {
+    found = new Map();
+    for (const c of root.node.findAll()) {
+      if (!CfnResource.isCfnResource(c)) continue;
+      const id = Stack.of(c).resolve(c.logicalId) as string;
+      found.set(id, [...(found.get(id) ?? []), c]);
+    }
+    byLogicalId.set(root, found);
+  }
+  return found;
 }
 
 /** Adds the aspect to `scope` (a stack, or a test's small stack) with the kit's accepted findings and `extra`. */

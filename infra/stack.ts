@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
 import { WORKFLOWS } from '../workflows/registry';
 import { AUDIT_TRAIL_ACCEPTED_FINDINGS, AuditTrail } from './constructs/audit-trail';
-import { RemediationWorkflow } from './kit/remediation-workflow';
+import { nestedWorkflow } from './kit/nested-workflow';
 import { RemediationApprovers, requireApprovalSubscribers, subscribeApprovers, type ApprovalSettings } from './kit/approval';
 import { contextObject } from './kit/context';
 import { acknowledgeAcceptedFindings } from './nag';
@@ -18,7 +18,11 @@ const constructId = (name: string): string => {
   return entry.constructId;
 };
 
-/** The deployable product: one RemediationWorkflow per spec, the audit trail, and the accepted cdk-nag findings. */
+/**
+ * The deployable product: one RemediationWorkflow per spec, each in a nested stack of its own (nestedWorkflow:
+ * CloudFormation's 500 resources per stack), and in the root what the whole deployment shares: the lock table,
+ * the stack-owned buckets and tables, the approval topic and approvers' policy, the audit trail and the outputs.
+ */
 export class RemediationStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -26,32 +30,32 @@ export class RemediationStack extends Stack {
     const triageSettings = contextObject<Pick<TriageProps, 'policy' | 'allowedPrincipals' | 'restrictSecurityGroups'>>(this.node, 'triage');
     // Who is asked: CDK context `approval.subscribers`; a policy that asks nobody fails synthesis first (infra/kit/approval.ts).
     const approvers = requireApprovalSubscribers(triageSettings.policy, contextObject<ApprovalSettings>(this.node, 'approval'));
-    const encryptVolumes = new RemediationWorkflow(this, constructId(WORKFLOW.encryptVolumes), SPECS[WORKFLOW.encryptVolumes], {});
-    const flowLogs = new RemediationWorkflow(this, constructId(WORKFLOW.enableFlowLogs), SPECS[WORKFLOW.enableFlowLogs], {});
-    const config = new RemediationWorkflow(this, constructId(WORKFLOW.enableConfig), SPECS[WORKFLOW.enableConfig], {});
-    const cloudTrail = new RemediationWorkflow(this, constructId(WORKFLOW.enableCloudTrail), SPECS[WORKFLOW.enableCloudTrail], {});
-    const unblock = new RemediationWorkflow(this, constructId(WORKFLOW.unblockSourceIp), SPECS[WORKFLOW.unblockSourceIp], {});
-    const block = new RemediationWorkflow(this, constructId(WORKFLOW.blockSourceIp), SPECS[WORKFLOW.blockSourceIp], {
+    const encryptVolumes = nestedWorkflow(this, constructId(WORKFLOW.encryptVolumes), SPECS[WORKFLOW.encryptVolumes], {});
+    const flowLogs = nestedWorkflow(this, constructId(WORKFLOW.enableFlowLogs), SPECS[WORKFLOW.enableFlowLogs], {});
+    const config = nestedWorkflow(this, constructId(WORKFLOW.enableConfig), SPECS[WORKFLOW.enableConfig], {});
+    const cloudTrail = nestedWorkflow(this, constructId(WORKFLOW.enableCloudTrail), SPECS[WORKFLOW.enableCloudTrail], {});
+    const unblock = nestedWorkflow(this, constructId(WORKFLOW.unblockSourceIp), SPECS[WORKFLOW.unblockSourceIp], {});
+    const block = nestedWorkflow(this, constructId(WORKFLOW.blockSourceIp), SPECS[WORKFLOW.blockSourceIp], {
       unblockStateMachine: unblock.machine.stateMachine, approvalTopic: encryptVolumes.resources.approvalTopic,
       ...contextObject<{ approvalThreshold: number }>(this.node, 'blockSourceIp'),
     });
-    const investigate = new RemediationWorkflow(this, constructId(WORKFLOW.investigateTraffic), SPECS[WORKFLOW.investigateTraffic], {
+    const investigate = nestedWorkflow(this, constructId(WORKFLOW.investigateTraffic), SPECS[WORKFLOW.investigateTraffic], {
       flowLogsBucket: flowLogs.resources.bucket, flowLogsLogGroup: flowLogs.resources.logGroup, blockStateMachine: block.machine.stateMachine, ...contextObject<{ buckets: string[]; logGroups: string[] }>(this.node, 'investigateTraffic'),
     });
     subscribeApprovers(this, encryptVolumes.resources.approvalTopic, approvers);
     new RemediationApprovers(this, 'RemediationApprovers');
-    const restrict = new RemediationWorkflow(this, constructId(WORKFLOW.restrictSecurityGroups), SPECS[WORKFLOW.restrictSecurityGroups], {});
-    const ebsDefault = new RemediationWorkflow(this, constructId(WORKFLOW.enableEbsEncryptionByDefault), SPECS[WORKFLOW.enableEbsEncryptionByDefault], {});
-    const imds = new RemediationWorkflow(this, constructId(WORKFLOW.enforceImdsv2), SPECS[WORKFLOW.enforceImdsv2], { approvalTopic: encryptVolumes.resources.approvalTopic });
+    const restrict = nestedWorkflow(this, constructId(WORKFLOW.restrictSecurityGroups), SPECS[WORKFLOW.restrictSecurityGroups], {});
+    const ebsDefault = nestedWorkflow(this, constructId(WORKFLOW.enableEbsEncryptionByDefault), SPECS[WORKFLOW.enableEbsEncryptionByDefault], {});
+    const imds = nestedWorkflow(this, constructId(WORKFLOW.enforceImdsv2), SPECS[WORKFLOW.enforceImdsv2], { approvalTopic: encryptVolumes.resources.approvalTopic });
     // contain-principal's root notices and high-cpu's alarms go to the audit trail's topic, made below from every machine: read once it exists.
     const notifications: { trail?: AuditTrail } = {};
     // Before triage, which starts it.
     const containSettings = contextObject<{ protectedRoleArns: string[] }>(this.node, 'containPrincipal');
-    const contain = new RemediationWorkflow(this, constructId(WORKFLOW.containPrincipal), SPECS[WORKFLOW.containPrincipal], {
+    const contain = nestedWorkflow(this, constructId(WORKFLOW.containPrincipal), SPECS[WORKFLOW.containPrincipal], {
       notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...containSettings,
     });
-    const triage = new RemediationWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
+    const triage = nestedWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
       children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
         [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine, [WORKFLOW.enforceImdsv2]: imds.machine.stateMachine,
         [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine,
@@ -60,10 +64,10 @@ export class RemediationStack extends Stack {
       ...triageSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
     const securityGroups = [restrict,
-      new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
-    const expireRetained = new RemediationWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
-    const refreshAmi = new RemediationWorkflow(this, constructId(WORKFLOW.refreshAmi), SPECS[WORKFLOW.refreshAmi], {});
-    const highCpu = new RemediationWorkflow(this, constructId(WORKFLOW.highCpu), SPECS[WORKFLOW.highCpu], {
+      nestedWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
+    const expireRetained = nestedWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
+    const refreshAmi = nestedWorkflow(this, constructId(WORKFLOW.refreshAmi), SPECS[WORKFLOW.refreshAmi], {});
+    const highCpu = nestedWorkflow(this, constructId(WORKFLOW.highCpu), SPECS[WORKFLOW.highCpu], {
       alarmTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...contextObject<{ cooldownHours: number }>(this.node, 'highCpu'),
     });

@@ -1,7 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
 import { HANDLER_METADATA } from '../infra/constructs/task-function';
-import { RemediationStack } from '../infra/stack';
 import { STATE_MACHINE_PREFIX } from '../tasks/lib/names';
 import { LOCAL_ACCOUNT, LOCAL_REGION, localRegion } from './account';
 
@@ -177,11 +175,18 @@ export function synthesizeWorkflows(region = localRegion()): SynthesizedWorkflow
     if (cached.region === region) return cached;
   }
   // Locally nobody is mailed: the subscriber only satisfies the stack's rule (approval.subscribers); local runs answer in-process or with --local.
-  // The local runner executes definitions and deploys nothing: CloudFormation's 500-resource limit is not its check
-  // (the infra tests' synth keeps it), so a stack past it still runs locally.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], approval: { subscribers: [LOCAL_APPROVAL_SUBSCRIBER] }, '@aws-cdk/core:stackResourceLimit': 0 } });
+  // Loaded here, not at the top: a run that reads LOCAL_SYNTH_CACHE (every test file) never needs the
+  // stack's constructs, and loading infra/stack costs about a second each time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RemediationStack } = require('../infra/stack') as typeof import('../infra/stack');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { flattenStack } = require('../infra/flatten') as typeof import('../infra/flatten');
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], approval: { subscribers: [LOCAL_APPROVAL_SUBSCRIBER] } } });
   const stack = new RemediationStack(app, 'Local', { env: { account: LOCAL_ACCOUNT, region } });
-  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, CfnResource> };
+  // Every workflow is in a nested stack of its own: the runner reads them as the one template they deploy as.
+  const template = flattenStack(stack, app.synth().directory) as { Resources: Record<string, CfnResource> };
   const resources = template.Resources;
   const names = resolver(resources, region);
   const { resolve } = names;

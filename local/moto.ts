@@ -103,6 +103,50 @@ async function sharedMoto(dir: string, timeoutMs: number): Promise<MotoServer> {
   return { endpoint, port, stop: async () => undefined };
 }
 
+export interface PrestartedMotos {
+  /** Resolves once every server answers and has loaded EC2, each then recorded for its worker. */
+  ready: () => Promise<void>;
+  /** Stops them all (the caller failed before the run began). */
+  kill: () => void;
+}
+
+/**
+ * The test run's shared servers for jest workers 1..count (local/shared-moto.ts), spawned before this
+ * resolves but not waited for: they boot while the caller goes on (test/global-setup.ts synthesizes the
+ * stack meanwhile), so no worker waits for its server to start, nor pays for moto's first EC2 request
+ * (it loads the service's model: a second or more of moto's CPU). A worker's start finds its server as
+ * it finds one a previous file of that worker started.
+ */
+export async function prestartSharedMotos(dir: string, count: number, timeoutMs = 30_000): Promise<PrestartedMotos> {
+  if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
+  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+  const servers = ports.map((port) => {
+    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    child.unref();
+    return { child, port, endpoint: `http://127.0.0.1:${port}` };
+  });
+  const kill = () => servers.forEach(({ child }) => child.kill('SIGKILL'));
+  const ready = async () => {
+    try {
+      await Promise.all(servers.map(async ({ child, endpoint }) => {
+        await waitUntilReady(endpoint, child, timeoutMs);
+        await fetch(endpoint, { method: 'POST', body: 'Action=DescribeInstances&Version=2016-11-15', headers: EC2_WARM_UP_HEADERS });
+      }));
+    } catch (error) {
+      kill();
+      throw error;
+    }
+    servers.forEach(({ child, port }, i) => recordSharedMoto(dir, { pid: child.pid as number, port }, String(i + 1)));
+  };
+  return { ready, kill };
+}
+
+/** moto routes a request by the service its signature names; it checks no signature. */
+const EC2_WARM_UP_HEADERS = {
+  'Content-Type': 'application/x-www-form-urlencoded',
+  Authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
+};
+
 /** Points every SDK client created from now on at the emulator, with dummy credentials. */
 export function useEndpoint(endpoint: string, region = 'us-east-1'): void {
   process.env.AWS_ENDPOINT_URL = endpoint;

@@ -15,6 +15,7 @@ import { applyMetadataFilters, completeMetadataOptions, takeMetadataFilters } fr
 import { newAlarmsHaveInsufficientData, refuseWhatEc2RefusesOnInstanceTypes } from './emulation/instance-type';
 import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
+import { validatedBefore } from './validated';
 
 // Step Functions stops a Map's queued iterations once one fails; p-limit (used by
 // aws-local-stepfunctions) would still start them. Jest maps the module in its
@@ -173,6 +174,22 @@ function failedToStart(run: Omit<LocalExecution, 'status' | 'stopDate' | 'events
   return failed;
 }
 
+/** Validated once per definition: asl-validator compiles its schemas on each construction (~0.1 s); run() keeps no state. */
+const machines = new WeakMap<Record<string, unknown>, InstanceType<typeof StateMachine>>();
+function machineFor(local: LocalWorkflow): InstanceType<typeof StateMachine> {
+  let machine = machines.get(local.definition);
+  if (!machine) {
+    // Node timers cannot hold the real 30-day timeout; locally an execution gets at most an hour.
+    const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
+    // Hashed before the constructor validates it (asl-validator adds QueryLanguage to each state).
+    const validated = validatedBefore(definition);
+    machine = new StateMachine(definition as never, { validationOptions: validated.known ? { noValidate: true } : { checkPaths: true } });
+    validated.note();
+    machines.set(local.definition, machine);
+  }
+  return machine;
+}
+
 /** The names the CLI and triage give executions too (one function: tasks/lib/names.ts). */
 export { executionName as executionNameFor } from '../tasks/lib/names';
 
@@ -272,9 +289,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     removeHook();
     return failedToStart({ name, workflow, input, startDate, invocations, faults, children }, setupFailure, options);
   }
-  // Node timers cannot hold the real 30-day timeout; locally an execution gets at most an hour.
-  const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
-  const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true } });
+  const machine = machineFor(local);
   const executionArn = `arn:aws:states:${stack.region}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`;
   let stopped: { error: string; cause: string } | undefined;
   const execution = machine.run(input as never, {

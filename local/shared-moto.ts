@@ -16,7 +16,8 @@ interface Recorded {
   port: number;
 }
 
-const recordOf = (dir: string): string => path.join(dir, `worker-${process.env.JEST_WORKER_ID ?? process.pid}.json`);
+const thisWorker = (): string => process.env.JEST_WORKER_ID ?? String(process.pid);
+const recordOf = (dir: string, worker = thisWorker()): string => path.join(dir, `worker-${worker}.json`);
 
 /** This worker's server, reset to an empty account, if one is recorded and still answers. */
 export async function reuseSharedMoto(dir: string): Promise<{ port: number; endpoint: string } | undefined> {
@@ -32,8 +33,9 @@ export async function reuseSharedMoto(dir: string): Promise<{ port: number; endp
   }
 }
 
-export function recordSharedMoto(dir: string, server: Recorded): void {
-  writeFileSync(recordOf(dir), JSON.stringify(server));
+/** Records `server` as the shared one of `worker` (by default this process's jest worker). */
+export function recordSharedMoto(dir: string, server: Recorded, worker = thisWorker()): void {
+  writeFileSync(recordOf(dir, worker), JSON.stringify(server));
 }
 
 /** Every server the run's workers recorded (for the global teardown). */

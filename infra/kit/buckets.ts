@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { rootScopeOf } from './root';
 
 export interface StackOwnedBucketProps {
   /** Construct id of the bucket; its access-log bucket is `AccessLogs` beside it. */
@@ -25,7 +26,9 @@ export interface StackOwnedBucket {
  * service's policy on the main bucket stays exactly what that service requires. The buckets are created
  * directly in `scope` (not in a construct of their own), so their logical ids do not change.
  */
-export function stackOwnedBucket(scope: Construct, props: StackOwnedBucketProps): StackOwnedBucket {
+export function stackOwnedBucket(workflowScope: Construct, props: StackOwnedBucketProps): StackOwnedBucket {
+  // Audit data outlives any workflow: the buckets live in the root stack, never in a workflow's nested stack.
+  const scope = rootScopeOf(workflowScope);
   const stack = Stack.of(scope);
   const common = {
     encryption: s3.BucketEncryption.S3_MANAGED,

@@ -7,6 +7,7 @@ import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { LOCK_KEY, LOCK_TABLE_ENV } from '../../tasks/lock/lib/lock';
 import { ec2Describe, ec2TagKeysOnly } from './grants';
+import { rootStackOf } from './root';
 import type { TaskSpec } from './spec';
 
 /** The stack's one lock table (DESIGN.md "One at a time"), shared by every workflow. */
@@ -14,9 +15,9 @@ export class LockTable extends Construct {
   static readonly ID = 'Locks';
   readonly table: dynamodb.Table;
 
-  /** The stack's lock table, created on first use. */
+  /** The deployment's lock table, created on first use in the root stack (never in a workflow's nested stack). */
   static of(scope: Construct): LockTable {
-    const stack = Stack.of(scope);
+    const stack = rootStackOf(scope);
     return (stack.node.tryFindChild(LockTable.ID) as LockTable | undefined) ?? new LockTable(stack, LockTable.ID);
   }
 

@@ -4,6 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, buildContainPrincipalDefinition, type ContainPrincipalTask } from '../../workflows/contain-principal';
+import { rootStackOf } from '../kit/root';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';
 import {
   CONTAIN_PRINCIPAL_FINDINGS, PrincipalCaseTable, caseAccess, caseEnvironment, principalChange, principalRead,
@@ -60,7 +61,8 @@ export const CONTAIN_PRINCIPAL_TASK_SPECS: Record<ContainPrincipalTask, TaskSpec
 };
 
 const resourcesOf = (scope: Construct, props: ContainPrincipalProps): ContainPrincipalResources => ({
-  ...props, table: PrincipalCaseTable.of(scope).table, ownRolePrefix: `${Stack.of(scope).stackName}-`,
+  ...props, table: PrincipalCaseTable.of(scope).table, // The deployed (root) stack's name: every role of the deployment, nested stacks' included, starts with it.
+  ownRolePrefix: `${rootStackOf(scope).stackName}-`,
   approvalTopic: props.approvalTopic ?? new sns.Topic(scope, 'ApprovalRequests', { displayName: 'EC2 remediation: approval requests', enforceSSL: true }),
 });
 

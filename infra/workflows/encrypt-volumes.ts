@@ -11,6 +11,7 @@ import {
   kmsDescribeKey, kmsVia, statements,
 } from '../kit/grants';
 import { contextObject, retentionDays } from '../kit/context';
+import { rootScopeOf } from '../kit/root';
 import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
 
 export interface EncryptVolumesProps {
@@ -160,7 +161,8 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
 function resourcesOf(scope: Construct, props: EncryptVolumesProps): EncryptVolumesResources {
   return {
     restartRetry: restartRetryOf(scope, props),
-    approvalTopic: props.approvalTopic ?? new sns.Topic(scope, 'ApprovalRequests', { displayName: 'EC2 remediation: approval requests', enforceSSL: true }),
+    // The one approval topic (block-source-ip publishes to it too): in the root stack, never in this workflow's nested stack.
+    approvalTopic: props.approvalTopic ?? new sns.Topic(rootScopeOf(scope), 'ApprovalRequests', { displayName: 'EC2 remediation: approval requests', enforceSSL: true }),
     ...(props.approvalTimeout ? { approvalTimeout: props.approvalTimeout } : {}),
   };
 }

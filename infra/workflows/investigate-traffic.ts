@@ -73,7 +73,8 @@ export const investigateTrafficSpec = defineWorkflow<InvestigateTrafficTask, Inv
   resources: (_scope, props) => props,
   definition: (scope, fns, _resources, kit) => buildInvestigateTrafficDefinition(scope, fns, kit),
   acceptedFindings: [{
-    rule: /^AwsSolutions-IAM5\[Resource::(<[A-Za-z0-9]+\.Arn>|arn:(aws|<AWS::Partition>):s3:::[a-z0-9.-]+)\/(\*\/)?AWSLogs\/\*\]$/,
+    // The stack's bucket is in the root stack: in this workflow's nested stack its ARN is a parameter, <referenceto…Arn>.
+    rule: /^AwsSolutions-IAM5\[Resource::(<[A-Za-z0-9]+\.Arn>|<referenceto[A-Za-z0-9]+Arn>|arn:(aws|<AWS::Partition>):s3:::[a-z0-9.-]+)\/(\*\/)?AWSLogs\/\*\]$/,
     reason: 'investigate-traffic reads flow-log files, whose keys carry the account, region, date and flow log id: ' +
       'GetObject only under AWSLogs/ of the flow-log buckets (the stack\'s, and those named in CDK context).',
     statement: (s) => !list(s.Resource).some((r) => /AWSLogs\/\*/.test(typeof r === 'string' ? r : JSON.stringify(r))) ||

@@ -1,7 +1,8 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { rootStackOf } from '../kit/root';
 import { stackOwnedTable } from '../kit/tables';
 import { TAG } from '../../tasks/lib/tags';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
@@ -21,8 +22,9 @@ export class SecurityGroupCaseTable extends Construct {
   static readonly ID = 'SecurityGroupCases';
   readonly table: dynamodb.Table;
 
+  /** Shared by restrict and restore, each in its own nested stack: created once, in the root stack. */
   static of(scope: Construct): SecurityGroupCaseTable {
-    const stack = Stack.of(scope);
+    const stack = rootStackOf(scope);
     return (stack.node.tryFindChild(SecurityGroupCaseTable.ID) as SecurityGroupCaseTable | undefined) ?? new SecurityGroupCaseTable(stack, SecurityGroupCaseTable.ID);
   }
 

@@ -5,7 +5,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { NO_SUBSCRIBERS_MESSAGE, parseSubscriber, subscribeApprovers } from '../../infra/kit/approval';
 import { RemediationStack } from '../../infra/stack';
 import { TEST_APPROVAL_SUBSCRIBER } from './context';
-import { CDK_CONTEXT, ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { CDK_CONTEXT, ENV, resourcesOf, sharedRemediationTemplate, type SynthesizedTemplate } from './synth';
 
 const GIVEN_SUBSCRIBERS = ['secops@example.com', 'https://hooks.example.com/approvals', 'arn:aws:sqs:us-east-1:123456789012:approvals'];
 
@@ -53,11 +53,10 @@ describe('approval subscribers (CDK context approval.subscribers)', () => {
 });
 
 describe('the RemediationStack', () => {
-  let synth: Synthesized;
+  let synth: SynthesizedTemplate;
   beforeAll(() => {
-    synth = synthRemediationStack({ bundle: false });
+    synth = sharedRemediationTemplate();
   });
-  afterAll(() => removeAssembly(synth));
 
   it('subscribes the context\'s approvers to encrypt-volumes\' approval topic', () => {
     const topics = Object.keys(resourcesOf(synth.template, 'AWS::SNS::Topic')).filter((id) => id.includes('ApprovalRequests'));
@@ -71,7 +70,7 @@ describe('the RemediationStack', () => {
     const policies = Object.values(resourcesOf(synth.template, 'AWS::IAM::ManagedPolicy')).map((r) => r.Properties);
 
     expect(policies).toEqual([{
-      ManagedPolicyName: `${synth.stack.stackName}-RemediationApprovers`,
+      ManagedPolicyName: `${synth.stackName}-RemediationApprovers`,
       Description: 'Answer EC2 remediation approvals: read the waiting execution, send its task token answer',
       Path: '/',
       PolicyDocument: {

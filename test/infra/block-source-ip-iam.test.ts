@@ -1,7 +1,7 @@
 import { BLOCK_SOURCE_IP_TASK_SPECS } from '../../infra/workflows/block-source-ip';
 import { UNBLOCK_SOURCE_IP_TASK_SPECS } from '../../infra/workflows/unblock-source-ip';
 import { decide, mutatingActions, rolePoliciesByEntry, type Decision, type Request, type RolePolicy, uncoveredActions } from './iam-policies';
-import { ENV, removeAssembly, synthRemediationStack, type Synthesized } from './synth';
+import { ENV, sharedRemediationTemplate, type SynthesizedTemplate } from './synth';
 
 // GIVEN each block-source-ip / unblock-source-ip task role as synthesized, WHEN IAM (@cloud-copilot/iam-simulate)
 // sees one request, THEN entries change only on NACLs of this account and region and never on an excluded one,
@@ -75,7 +75,7 @@ const CASES: Record<string, Case[]> = {
 /** Roles that change nothing: no mutating action at all. */
 const READ_ONLY = [BLOCK_SOURCE_IP_TASK_SPECS['plan-block'].entry, BLOCK_SOURCE_IP_TASK_SPECS['verify-blocks'].entry, UNBLOCK_SOURCE_IP_TASK_SPECS['plan-unblock'].entry];
 
-let synth: Synthesized;
+let synth: SynthesizedTemplate;
 let block: Map<string, RolePolicy>;
 let unblock: Map<string, RolePolicy>;
 let unblockArn: string;
@@ -86,13 +86,12 @@ const policyOf = (entry: string): RolePolicy => {
 };
 
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: false });
+  synth = sharedRemediationTemplate();
   block = rolePoliciesByEntry(synth.template, 'BlockSourceIp', Object.values(BLOCK_SOURCE_IP_TASK_SPECS).map((s) => s.entry));
   unblock = rolePoliciesByEntry(synth.template, 'UnblockSourceIp', Object.values(UNBLOCK_SOURCE_IP_TASK_SPECS).map((s) => s.entry));
   const machines = synth.template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'remediation-unblock-source-ip' } });
   unblockArn = `arn:aws:states:${R}:${A}:stateMachine:${Object.keys(machines)[0]}`;
 });
-afterAll(() => removeAssembly(synth));
 
 describe.each(Object.keys(CASES))('the role of %s', (entry) => {
   const cases = CASES[entry]!;

@@ -5,14 +5,14 @@ import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { States } from '../../workflows/block-source-ip';
 import { States as UnblockStates } from '../../workflows/unblock-source-ip';
 import { fakeArn, parseStateMachine, stateNamed, type ParsedStateMachine } from './definition';
-import { ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { ENV, resourcesOf, sharedRemediationTemplate, type SynthesizedTemplate } from './synth';
 
 const RETRY = [
   { ErrorEquals: [...TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
   { ErrorEquals: ['States.Timeout', 'Sandbox.Timedout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
 ];
 
-let synth: Synthesized;
+let synth: SynthesizedTemplate;
 let block: ParsedStateMachine;
 let unblock: ParsedStateMachine;
 /** The function whose handler is `entry`, in the construct `prefix`, as the definition's fake ARN. */
@@ -26,11 +26,10 @@ const UNDO = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: S
 const task = (resource: string, fields: Record<string, unknown>) => ({ Type: 'Task', Resource: resource, Retry: RETRY, TimeoutSeconds: 60, ...fields });
 
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: false });
+  synth = sharedRemediationTemplate();
   block = parseStateMachine(synth.template, 'remediation-block-source-ip');
   unblock = parseStateMachine(synth.template, 'remediation-unblock-source-ip');
 });
-afterAll(() => removeAssembly(synth));
 
 describe('block-source-ip state machine', () => {
   it('is a Standard JSONPath machine with a 365-day timeout (an expiry is at most 364 days away)', () => {

@@ -1,7 +1,7 @@
 import { LOCK_RESOURCES_TASK_SPEC, LOCK_TASK_SPECS } from '../../infra/kit/lock';
 import { ENCRYPT_VOLUMES_TASK_SPECS } from '../../infra/workflows/encrypt-volumes';
 import { decide, mutatingActions, rolePoliciesByEntry, type Decision, type Request, type RolePolicy, uncoveredActions } from './iam-policies';
-import { ENV, removeAssembly, synthRemediationStack, type Synthesized } from './synth';
+import { ENV, sharedRemediationTemplate, type SynthesizedTemplate } from './synth';
 
 // GIVEN each task role's policy as the synthesized RemediationStack holds it, WHEN IAM (as
 // @cloud-copilot/iam-simulate evaluates it) sees one request, THEN it decides as DESIGN.md's
@@ -144,7 +144,7 @@ const CASES: Record<string, Case[]> = {
   [LOCK_RESOURCES_TASK_SPEC.entry]: LOCK_TAG_ONLY('ec2:CreateTags'),
 };
 
-let synth: Synthesized;
+let synth: SynthesizedTemplate;
 let policies: Map<string, RolePolicy>;
 let named: Record<string, string>;
 const policyOf = (entry: string): RolePolicy => {
@@ -162,7 +162,7 @@ const arnOfOnly = (type: string, part: string, arn: (id: string) => string): str
 };
 
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: false });
+  synth = sharedRemediationTemplate();
   named = {
     [TABLE]: arnOfOnly('AWS::DynamoDB::Table', 'Locks', (id) => `arn:aws:dynamodb:${R}:${A}:table/${id}`),
     [TOPIC]: arnOfOnly('AWS::SNS::Topic', 'Approval', (id) => `arn:aws:sns:${R}:${A}:${id}`),
@@ -170,7 +170,6 @@ beforeAll(() => {
   // The encrypt-volumes functions, the kit's lock functions among them (each workflow has its own, with the same grants).
   policies = rolePoliciesByEntry(synth.template, 'EncryptVolumes', Object.keys(CASES));
 });
-afterAll(() => removeAssembly(synth));
 
 describe.each(Object.keys(CASES))('the role of %s', (entry) => {
   const cases = CASES[entry]!;

@@ -1,6 +1,6 @@
 import { INVESTIGATE_TRAFFIC_TASK_SPECS } from '../../infra/workflows/investigate-traffic';
 import { decide, mutatingActions, rolePoliciesByEntry, type Decision, type Request, type RolePolicy } from './iam-policies';
-import { ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { ENV, resourcesOf, sharedRemediationTemplate, type SynthesizedTemplate } from './synth';
 
 // GIVEN each investigate-traffic task role's policy as the synthesized RemediationStack holds it, WHEN IAM
 // (as @cloud-copilot/iam-simulate evaluates it) sees one request, THEN it decides as a read-only workflow
@@ -19,17 +19,16 @@ const machineArn = (workflow: string) => {
 };
 const ENTRIES = Object.values(INVESTIGATE_TRAFFIC_TASK_SPECS).map((s) => s.entry);
 
-let synth: Synthesized;
+let synth: SynthesizedTemplate;
 let policies: Map<string, RolePolicy>;
 let bucket: string;
 let group: string;
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: false });
+  synth = sharedRemediationTemplate();
   policies = rolePoliciesByEntry(synth.template, 'InvestigateTraffic', ENTRIES);
   bucket = (Object.keys(resourcesOf(synth.template, 'AWS::S3::Bucket')).find((id) => id.startsWith('EnableFlowLogsFlowLogsBucket')) as string).toLowerCase();
   group = `arn:aws:logs:${R}:${A}:log-group:${Object.keys(resourcesOf(synth.template, 'AWS::Logs::LogGroup')).find((id) => id.startsWith('EnableFlowLogsFlowLogsGroup'))}`;
 });
-afterAll(() => removeAssembly(synth));
 
 const policy = (entry: string) => policies.get(entry) ?? (() => { throw new Error(`no role for ${entry}`); })();
 

@@ -37,6 +37,14 @@ describe('the RemediationStack', () => {
     }
   });
 
+  it('acknowledges, for every accepted finding, some resource of the tree, nested stacks included (none left dangling)', () => {
+    const acknowledged = synth.stack.node.findAll().flatMap((c) => c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.keys(m.data as Record<string, string>).map((id) => id.replace(/^annotation::/i, ''))));
+    const unused = ALL_ACCEPTED.filter((a) => !acknowledged.some((id) => (typeof a.rule === 'string' ? a.rule === id : a.rule.test(id))));
+    expect(unused.map((a) => String(a.rule))).toEqual([]);
+  });
+
   it('alarms on failed, timed-out and aborted executions', () => {
     const { logicalId } = parseStateMachine(synth.template, 'remediation-encrypt-volumes');
     const metric = (id: string, name: string) => ({

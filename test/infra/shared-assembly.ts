@@ -68,14 +68,25 @@ export function bundledApp(): SharedAssemblyApp {
  * validation runs there, as in `cdk synth`. Undefined when no shared folder was set up.
  */
 function sharedAssembly(build: (outdir: string) => void): cxapi.CloudAssembly | undefined {
+  const outdir = sharedOnce('assembly', build);
+  return outdir === undefined ? undefined : new cxapi.CloudAssembly(outdir);
+}
+
+/**
+ * The folder `build` fills, built once per run under `slot` of the shared folder by the first file that
+ * asks (a lock folder says who); the others wait for its marker. Undefined when no shared folder was set up.
+ */
+export function sharedOnce(slot: string, build: (outdir: string) => void): string | undefined {
   const root = process.env[SHARED_ASSEMBLY_ENV];
   if (!root) return undefined;
-  const outdir = path.join(root, 'assembly');
-  const ready = path.join(root, 'ready');
-  const failed = path.join(root, 'failed');
+  // The bundled assembly keeps the names it always had (assembly, lock, ready, failed).
+  const named = (what: string) => path.join(root, slot === 'assembly' ? what : `${slot}-${what}`);
+  const outdir = path.join(root, slot);
+  const ready = named('ready');
+  const failed = named('failed');
   let builder = false;
   try {
-    mkdirSync(path.join(root, 'lock'));
+    mkdirSync(named('lock'));
     builder = true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -91,11 +102,11 @@ function sharedAssembly(build: (outdir: string) => void): cxapi.CloudAssembly | 
   }
   const deadline = Date.now() + WAIT_MS;
   while (!existsSync(ready)) {
-    if (existsSync(failed)) throw new Error(`synthesizing the shared cloud assembly failed in another test file:\n${readFileSync(failed, 'utf8')}`);
-    if (Date.now() > deadline) throw new Error(`the shared cloud assembly in ${outdir} was not ready within ${WAIT_MS / 60_000} minutes`);
+    if (existsSync(failed)) throw new Error(`building the shared ${slot} failed in another test file:\n${readFileSync(failed, 'utf8')}`);
+    if (Date.now() > deadline) throw new Error(`the shared ${slot} in ${outdir} was not ready within ${WAIT_MS / 60_000} minutes`);
     sleep(100);
   }
-  return new cxapi.CloudAssembly(outdir);
+  return outdir;
 }
 
 /**

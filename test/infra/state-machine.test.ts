@@ -6,7 +6,7 @@ import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { ErrorNames, TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { States, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
 import { fakeArn, parseStateMachine, stateNamed, type AslState, type ParsedStateMachine } from './definition';
-import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { resourcesOf, sharedRemediationTemplate, type SynthesizedTemplate } from './synth';
 
 // Which function each Task state invokes (several states share one).
 const TASK_STATES: Record<string, EncryptVolumesTask> = {
@@ -103,15 +103,14 @@ const EXTRA_RETRY: Record<string, object[]> = {
   [States.startInstance]: [CAPACITY_RETRY], [States.restartAfterRollback]: [CAPACITY_RETRY], [States.rollbackVolume]: [BUSY_RETRY],
 };
 
-let synth: Synthesized;
+let synth: SynthesizedTemplate;
 let machine: ParsedStateMachine;
 const state = (name: string): AslState => stateNamed(machine.states, name);
 
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: false });
+  synth = sharedRemediationTemplate();
   machine = parseStateMachine(synth.template, 'remediation-encrypt-volumes');
 });
-afterAll(() => removeAssembly(synth));
 
 describe('Task states', () => {
   it('are exactly the expected ones (plus the approval gate), inside Maps included', () => {

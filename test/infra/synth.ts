@@ -1,11 +1,12 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import { flattenStack } from '../../infra/flatten';
 import type { RemediationStack } from '../../infra/stack';
 import { CDK_CONTEXT, ENV } from './context';
-import { addRemediationStack, bundledApp, newOutdir } from './shared-assembly';
+import { REMEDIATION_STACK, addRemediationStack, bundledApp, newOutdir, sharedOnce } from './shared-assembly';
 
 export { CDK_CONTEXT, ENV };
 
@@ -26,7 +27,46 @@ export function synthRemediationStack(options: { bundle: boolean }): Synthesized
     ? bundledApp()
     : new App({ outdir: newOutdir(), context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
   const stack = addRemediationStack(app);
-  return { app, stack, template: Template.fromStack(stack) };
+  return { app, stack, template: flattenedTemplate(app, stack) };
+}
+
+/**
+ * The stack's template with its nested stacks' resources in it (infra/flatten.ts): what the tests assert on,
+ * as they did when every workflow was in one stack. The root's own template: `Template.fromStack(stack)`.
+ */
+export function flattenedTemplate(app: App, stack: Stack): Template {
+  return Template.fromJSON(flattenStack(stack, app.synth().directory));
+}
+
+/** The unbundled RemediationStack's template, for a test that reads only the template (no construct tree, no App). */
+export interface SynthesizedTemplate {
+  template: Template;
+  stackName: string;
+}
+
+/**
+ * What `synthRemediationStack({ bundle: false })` gives as its template, synthesized once per test run and
+ * shared by every file that only reads it: each RemediationStack synthesis costs seconds of CPU. The first
+ * file to ask synthesizes into the run's shared folder (test/infra/shared-assembly.ts); the others read
+ * the template file. Without the global setup it is synthesized here, as synthRemediationStack does.
+ */
+/** The flattened template's file in the shared folder. */
+const FLATTENED = `${REMEDIATION_STACK}.flattened.json`;
+
+export function sharedRemediationTemplate(): SynthesizedTemplate {
+  const outdir = sharedOnce('unbundled', (dir) => {
+    const app = new App({ outdir: dir, context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
+    const stack = addRemediationStack(app);
+    // Every workflow is in a nested stack of its own: the tests read the one template they deploy as.
+    writeFileSync(path.join(dir, FLATTENED), JSON.stringify(flattenStack(stack, app.synth().directory)));
+  });
+  if (outdir === undefined) {
+    const synth = synthRemediationStack({ bundle: false });
+    removeAssembly(synth);
+    return { template: synth.template, stackName: synth.stack.stackName };
+  }
+  const template = JSON.parse(readFileSync(path.join(outdir, FLATTENED), 'utf8')) as Record<string, unknown>;
+  return { template: Template.fromJSON(template), stackName: REMEDIATION_STACK };
 }
 
 /** Removes the temporary cloud assembly (bundles included) that synthRemediationStack made. */

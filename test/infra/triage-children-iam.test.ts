@@ -1,6 +1,6 @@
 import { TRIAGE_TASK_SPECS } from '../../infra/workflows/triage-start-instances';
 import { actionsOf, decide, rolePoliciesByEntry, type RolePolicy } from './iam-policies';
-import { ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { ENV, resourcesOf, sharedRemediationTemplate, type SynthesizedTemplate } from './synth';
 
 // GIVEN triage's start-child role as the synthesized RemediationStack holds it, WHEN IAM (@cloud-copilot/iam-simulate)
 // sees a StartExecution, THEN only the child workflows triage may start are allowed: restrict-security-groups among
@@ -9,12 +9,12 @@ const CHILDREN = [
   'encrypt-volumes', 'enable-flow-logs', 'investigate-traffic', 'restrict-security-groups', 'enforce-imdsv2', 'enable-ebs-encryption-by-default', 'contain-principal',
 ];
 
-let synth: Synthesized;
+let synth: SynthesizedTemplate;
 let policy: RolePolicy;
 /** State machine name -> the ARN the policy's references resolve to (test/infra/iam-policies.ts: the logical id stands for the name). */
 let arnOf: Map<string, string>;
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: false });
+  synth = sharedRemediationTemplate();
   const entry = TRIAGE_TASK_SPECS['start-child'].entry;
   const found = rolePoliciesByEntry(synth.template, 'TriageStartInstances', [entry]).get(entry);
   if (!found) throw new Error(`no function runs ${entry}`);
@@ -22,7 +22,6 @@ beforeAll(() => {
   arnOf = new Map(Object.entries(resourcesOf(synth.template, 'AWS::StepFunctions::StateMachine'))
     .map(([logicalId, r]) => [String(r.Properties.StateMachineName), `arn:aws:states:${ENV.region}:${ENV.account}:stateMachine:${logicalId}`]));
 });
-afterAll(() => removeAssembly(synth));
 
 const arn = (workflow: string): string => {
   const found = arnOf.get(`remediation-${workflow}`);
