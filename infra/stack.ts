@@ -43,13 +43,6 @@ export class RemediationStack extends Stack {
     const restrict = new RemediationWorkflow(this, constructId(WORKFLOW.restrictSecurityGroups), SPECS[WORKFLOW.restrictSecurityGroups], {});
     const ebsDefault = new RemediationWorkflow(this, constructId(WORKFLOW.enableEbsEncryptionByDefault), SPECS[WORKFLOW.enableEbsEncryptionByDefault], {});
     const imds = new RemediationWorkflow(this, constructId(WORKFLOW.enforceImdsv2), SPECS[WORKFLOW.enforceImdsv2], { approvalTopic: encryptVolumes.resources.approvalTopic });
-    const triage = new RemediationWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
-      children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
-        [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine, [WORKFLOW.enforceImdsv2]: imds.machine.stateMachine,
-        [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine },
-      ourRoles: [encryptVolumes.functions['start-instance'].role],
-      ...triageSettings,
-    });
     const securityGroups = [restrict,
       new RemediationWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
     const expireRetained = new RemediationWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
@@ -59,6 +52,14 @@ export class RemediationStack extends Stack {
     const highCpu = new RemediationWorkflow(this, constructId(WORKFLOW.highCpu), SPECS[WORKFLOW.highCpu], {
       alarmTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...contextObject<{ cooldownHours: number }>(this.node, 'highCpu'),
+    });
+    // After high-cpu: its machine is one of triage's children.
+    const triage = new RemediationWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
+      children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
+        [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine, [WORKFLOW.enforceImdsv2]: imds.machine.stateMachine,
+        [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine, [WORKFLOW.highCpu]: highCpu.machine.stateMachine },
+      ourRoles: [encryptVolumes.functions['start-instance'].role],
+      ...triageSettings,
     });
     const contain = new RemediationWorkflow(this, constructId(WORKFLOW.containPrincipal), SPECS[WORKFLOW.containPrincipal], {
       notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,

@@ -12,6 +12,7 @@ import { START_INSTANCES_PATTERN, TRIAGE_COMMENT, buildTriageDefinition, type Tr
 import { allowedPortsSchema } from '../../tasks/security-groups/lib/schema';
 import { ConfigurationError } from '../kit/context';
 import { ec2Describe } from '../kit/grants';
+import { alarmArnPattern } from './high-cpu';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';
 
 
@@ -81,7 +82,9 @@ export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = 
   },
   'assess-instance': {
     entry: 'tasks/triage/assess-instance.ts',
-    grants: [ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeFlowLogs', 'GetEbsEncryptionByDefault')],
+    grants: [ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeFlowLogs', 'GetEbsEncryptionByDefault'),
+      // Whether the instance has high-cpu's alarm: that workflow's alarms only, by name prefix.
+      ({ scope }) => [new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarmArnPattern(scope)] })]],
     environment: ({ resources }) => ({
       ALLOWED_PRINCIPALS: (resources.allowedPrincipals ?? []).join(','),
       TRIAGE_POLICY: JSON.stringify(resources.policy ?? DEFAULT_TRIAGE_POLICY),

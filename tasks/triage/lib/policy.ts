@@ -7,6 +7,7 @@ export type TriageDecision = 'auto' | 'approval' | 'report';
 /** The workflows a triage policy (CDK context `triage.policy`) may name. */
 export const TRIAGE_POLICY_WORKFLOWS = [
   'encrypt-volumes', 'enable-flow-logs', 'investigate-traffic', 'restrict-security-groups', 'enforce-imdsv2', 'enable-ebs-encryption-by-default',
+  'high-cpu',
 ] as const;
 export type TriagePolicyWorkflow = (typeof TRIAGE_POLICY_WORKFLOWS)[number];
 export type TriagePolicy = Partial<Record<TriagePolicyWorkflow, TriageDecision>>;
@@ -20,4 +21,6 @@ export const DEFAULT_TRIAGE_POLICY: Record<TriagePolicyWorkflow, TriageDecision>
   'encrypt-volumes': 'approval', 'enable-flow-logs': 'auto', 'investigate-traffic': 'report', 'restrict-security-groups': 'report',
   // Enforcing IMDSv2 can break software; the EBS default changes every later launch in the region: reported until opted in.
   'enforce-imdsv2': 'report', 'enable-ebs-encryption-by-default': 'report',
+  // An alarm notifies the stack's topic for every instance it is put on: reported until opted in.
+  'high-cpu': 'report',
 };

@@ -1,3 +1,4 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client, Instance, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -9,6 +10,9 @@ interface Loaded {
   sdk: Sdk;
   handler: AssessInstance['handler'];
   ec2: AwsClientStub<EC2Client>;
+  cw: typeof import('@aws-sdk/client-cloudwatch');
+  /** Answers DescribeAlarms with high-cpu's alarm present unless a test says otherwise (ec2.reset leaves it). */
+  cloudwatch: AwsClientStub<CloudWatchClient>;
 }
 
 const ACCOUNT = '123456789012';
@@ -30,14 +34,17 @@ async function loadWith(env: Env): Promise<Loaded> {
     else process.env[key] = env[key];
   }
   try {
-    let loaded: Omit<Loaded, 'ec2'> | undefined;
+    let loaded: Omit<Loaded, 'ec2' | 'cloudwatch'> | undefined;
     await jest.isolateModulesAsync(async () => {
       const sdk = await import('@aws-sdk/client-ec2');
+      const cw = await import('@aws-sdk/client-cloudwatch');
       const { handler } = await import('../../../tasks/triage/assess-instance');
-      loaded = { sdk, handler };
+      loaded = { sdk, cw, handler };
     });
     if (!loaded) throw new Error('assess-instance did not load');
-    return { ...loaded, ec2: mockClient(loaded.sdk.EC2Client) };
+    const cloudwatch = mockClient(loaded.cw.CloudWatchClient);
+    cloudwatch.on(loaded.cw.DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: `remediation-high-cpu-${INSTANCE_ID}` }] });
+    return { ...loaded, ec2: mockClient(loaded.sdk.EC2Client), cloudwatch };
   } finally {
     for (const key of ENV_KEYS) {
       if (saved[key] === undefined) delete process.env[key];
@@ -96,9 +103,12 @@ describe('assess-instance with the default policy and no allow-list', () => {
       unencryptedVolumes: [ROOT_VOLUME],
       openSecurityGroups: [],
       principalAllowed: true,
+      hygiene: { cpuAlarm: true },
       remediations: [{ workflow: 'encrypt-volumes', decision: 'approval', reason: '1 unencrypted EBS volume(s)', target: INSTANCE_ID }],
     });
     expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeInstancesCommand, { InstanceIds: [INSTANCE_ID] });
+    // Only high-cpu's alarm of this instance, by its name.
+    expect(t.cloudwatch).toHaveReceivedCommandWith(t.cw.DescribeAlarmsCommand, { AlarmNames: [`remediation-high-cpu-${INSTANCE_ID}`], AlarmTypes: ['MetricAlarm'] });
     expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeVolumesCommand, { VolumeIds: [ROOT_VOLUME, DATA_VOLUME] });
     // No security groups: nothing to describe.
     expect(t.ec2).not.toHaveReceivedCommand(t.sdk.DescribeSecurityGroupsCommand);
@@ -454,5 +464,51 @@ describe('assess-instance and restrict-security-groups', () => {
     // Assess
     expect(excluded).toMatchObject({ excluded: true, openSecurityGroups: [{ groupId: OPEN }], remediations: [] });
     expect(closed).toMatchObject({ openSecurityGroups: [], remediations: [] });
+  });
+});
+
+describe('assess-instance and the CPU alarm (high-cpu)', () => {
+  const noAlarm = (t: Loaded) => t.cloudwatch.on(t.cw.DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+  const highCpuOf = (a: Awaited<ReturnType<AssessInstance['handler']>>) => a.remediations.filter((r) => r.workflow === 'high-cpu');
+
+  it.each([[undefined, 'report'], ['report', 'report'], ['approval', 'approval'], ['auto', 'auto']] as const)(
+    'an instance without the alarm: high-cpu under policy %s is %s', async (policy, decision) => {
+      const t = await loadWith(policy === undefined ? {} : { TRIAGE_POLICY: JSON.stringify({ 'high-cpu': policy }) });
+      try {
+        stubInstance(t, running(), { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });
+        noAlarm(t);
+        const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+        expect(assessment.hygiene).toEqual({ cpuAlarm: false });
+        expect(highCpuOf(assessment)).toEqual([{ workflow: 'high-cpu', decision, reason: `no CPU alarm (remediation-high-cpu-${INSTANCE_ID})`, target: INSTANCE_ID }]);
+      } finally {
+        t.ec2.restore();
+        t.cloudwatch.restore();
+      }
+    },
+  );
+
+  it('an excluded instance without the alarm: reported in hygiene, nothing proposed', async () => {
+    const t = await loadWith({ TRIAGE_POLICY: JSON.stringify({ 'high-cpu': 'auto' }) });
+    try {
+      stubInstance(t, running({ Tags: [{ Key: 'remediation:exclude', Value: 'true' }] }), { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });
+      noAlarm(t);
+      const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+      expect(assessment).toMatchObject({ excluded: true, hygiene: { cpuAlarm: false }, remediations: [] });
+    } finally {
+      t.ec2.restore();
+      t.cloudwatch.restore();
+    }
+  });
+
+  it('lets throttling of DescribeAlarms through with its name for Retry', async () => {
+    const t = await loadWith({});
+    try {
+      stubInstance(t, running());
+      t.cloudwatch.on(t.cw.DescribeAlarmsCommand).rejects(awsError('Throttling'));
+      await expect(t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE })).rejects.toMatchObject({ name: 'Throttling' });
+    } finally {
+      t.ec2.restore();
+      t.cloudwatch.restore();
+    }
   });
 });
