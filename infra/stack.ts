@@ -55,14 +55,6 @@ export class RemediationStack extends Stack {
       notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...containSettings,
     });
-    const triage = nestedWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
-      children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
-        [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine, [WORKFLOW.enforceImdsv2]: imds.machine.stateMachine,
-        [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine,
-        [WORKFLOW.containPrincipal]: contain.machine.stateMachine },
-      ourRoles: [encryptVolumes.functions['start-instance'].role],
-      ...triageSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
-    });
     const securityGroups = [restrict,
       nestedWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
     const expireRetained = nestedWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
@@ -70,6 +62,16 @@ export class RemediationStack extends Stack {
     const highCpu = nestedWorkflow(this, constructId(WORKFLOW.highCpu), SPECS[WORKFLOW.highCpu], {
       alarmTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...contextObject<{ cooldownHours: number }>(this.node, 'highCpu'),
+    });
+    // After high-cpu and contain-principal: their machines are among triage's children.
+    const triage = nestedWorkflow(this, constructId(WORKFLOW.triageStartInstances), SPECS[WORKFLOW.triageStartInstances], {
+      children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
+        [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine, [WORKFLOW.enforceImdsv2]: imds.machine.stateMachine,
+        [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine, [WORKFLOW.highCpu]: highCpu.machine.stateMachine,
+        [WORKFLOW.containPrincipal]: contain.machine.stateMachine },
+      // The roles that start instances in our workflows: encrypt-volumes' restart, high-cpu's start and its rollback's.
+      ourRoles: [encryptVolumes.functions['start-instance'].role, highCpu.functions['start-instance'].role, highCpu.functions['rollback-resize'].role],
+      ...triageSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
     const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain];
     for (const workflow of all) {

@@ -13,6 +13,7 @@ import { demoBlockSourceIp } from './demo/block-source-ip';
 import { demoSecurityGroups } from './demo/security-groups';
 import { demoRefreshAmi } from './demo/refresh-ami';
 import { demoHighCpu } from './demo/high-cpu';
+import { demoEnableEbsEncryptionByDefault, demoEnforceImdsv2 } from './demo/hygiene';
 import type { Volume } from '@aws-sdk/client-ec2';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { DemoProgress } from './demo/progress';
@@ -147,7 +148,8 @@ async function main(): Promise<number> {
     // 2. The account baseline: flow logs, Config and CloudTrail, which this account lacks.
     for (const [name, demo] of [['enable-flow-logs', demoEnableFlowLogs], ['enable-config', demoEnableConfig], ['enable-cloudtrail', demoEnableCloudTrail], ['investigate-traffic', demoInvestigateTraffic],
       ['restrict-security-groups -> restore-security-groups', demoSecurityGroups], ['block-source-ip -> unblock-source-ip', demoBlockSourceIp],
-      ['expire-retained', demoExpireRetained], ['refresh-ami', demoRefreshAmi], ['high-cpu', demoHighCpu]] as const) {
+      ['expire-retained', demoExpireRetained], ['refresh-ami', demoRefreshAmi], ['high-cpu', demoHighCpu],
+      ['enforce-imdsv2', demoEnforceImdsv2], ['enable-ebs-encryption-by-default', demoEnableEbsEncryptionByDefault]] as const) {
       console.log(`\n=== ${name} ===`);
       problems.push(...(await demo(runWorkflow)).map((p) => `${name}: ${p}`));
     }

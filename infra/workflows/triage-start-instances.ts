@@ -6,12 +6,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { stateMachineName } from '../../tasks/lib/names';
+import { rootStackOf } from '../kit/root';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { DEFAULT_TRIAGE_POLICY, type TriageDecision } from '../../tasks/triage/lib/policy';
 import { START_INSTANCES_PATTERN, TRIAGE_COMMENT, buildTriageDefinition, type TriageTask } from '../../workflows/triage-start-instances';
 import { allowedPortsSchema } from '../../tasks/security-groups/lib/schema';
 import { ConfigurationError } from '../kit/context';
 import { ec2Describe } from '../kit/grants';
+import { alarmArnPattern } from './high-cpu';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';
 
 
@@ -76,7 +78,8 @@ export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = 
       // Whether to start contain-principal for the event's principal: the allow-list, the policy, and never the stack's own roles.
       ALLOWED_PRINCIPALS: (resources.allowedPrincipals ?? []).join(','),
       TRIAGE_POLICY: JSON.stringify(resources.policy ?? DEFAULT_TRIAGE_POLICY),
-      OWN_ROLE_PREFIX: `${Stack.of(scope).stackName}-`,
+      // The root stack's name: every role of every nested stack is named after it (a nested stack's own name is longer).
+      OWN_ROLE_PREFIX: `${rootStackOf(scope).stackName}-`,
       PROTECTED_ROLE_ARNS: (resources.protectedRoleArns ?? []).join(','),
     }),
   },
@@ -88,7 +91,9 @@ export const TRIAGE_TASK_SPECS: Record<TriageTask, TaskSpec<TriageResources>> = 
   },
   'assess-instance': {
     entry: 'tasks/triage/assess-instance.ts',
-    grants: [ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeFlowLogs', 'GetEbsEncryptionByDefault')],
+    grants: [ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeFlowLogs', 'GetEbsEncryptionByDefault'),
+      // Whether the instance has high-cpu's alarm: that workflow's alarms only, by name prefix.
+      ({ scope }) => [new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarmArnPattern(scope)] })]],
     environment: ({ resources }) => ({
       ALLOWED_PRINCIPALS: (resources.allowedPrincipals ?? []).join(','),
       TRIAGE_POLICY: JSON.stringify(resources.policy ?? DEFAULT_TRIAGE_POLICY),

@@ -1,4 +1,5 @@
 import { DescribeFlowLogsCommand, paginateDescribeSecurityGroups, type Instance, type IpPermission } from '@aws-sdk/client-ec2';
+import { createCloudWatchClient } from '../lib/clients/cloudwatch';
 import { createEc2Client } from '../lib/clients/ec2';
 import { describeInstance, describeVolumes } from '../lib/ec2';
 import { commaList, jsonValue, readEnv } from '../lib/env';
@@ -9,6 +10,7 @@ import { hygieneOf, regionOf, type HygieneFindings } from './lib/hygiene';
 import { DEFAULT_TRIAGE_POLICY, type TriageDecision, type TriagePolicy } from './lib/policy';
 
 const ec2 = createEc2Client();
+const cloudwatch = createCloudWatchClient();
 /** Principals (ARN prefixes) allowed to start instances; others are a finding. */
 const { ALLOWED_PRINCIPALS, TRIAGE_POLICY: POLICY } = readEnv({
   ALLOWED_PRINCIPALS: commaList,
@@ -29,7 +31,7 @@ export interface Assessment {
   unencryptedVolumes: string[];
   openSecurityGroups: { groupId: string; ports: string[] }[];
   principalAllowed: boolean;
-  /** IMDSv1 allowed, EBS encryption by default (tasks/triage/lib/hygiene.ts). */
+  /** IMDSv1 allowed, EBS encryption by default, the CPU alarm (tasks/triage/lib/hygiene.ts). */
   hygiene?: Omit<HygieneFindings, 'remediations'>;
   /** The child workflows that apply, and whether triage starts them. */
   remediations: { workflow: string; decision: TriageDecision; reason: string; target: string }[];
@@ -109,7 +111,7 @@ export const handler = async ({ instanceId, principalArn }: AssessInstanceEvent)
   }
   if (openSecurityGroups.length > 0 && !excluded) remediations.push(restriction(openSecurityGroups, instanceId));
   if (!principalAllowed && !excluded) remediations.push(await investigation(instance, instanceId, principalArn));
-  const { remediations: hygieneRemediations, ...hygiene } = await hygieneOf(ec2, instance, regionOf(), decisionOf);
+  const { remediations: hygieneRemediations, ...hygiene } = await hygieneOf(ec2, instance, regionOf(), decisionOf, cloudwatch);
   if (!excluded) remediations.push(...hygieneRemediations);
 
   return { instanceId, found: true, state: instance.State?.Name, excluded, unencryptedVolumes, openSecurityGroups, principalAllowed, ...(Object.keys(hygiene).length > 0 ? { hygiene } : {}), remediations };

@@ -75,6 +75,10 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
       // No approval gate: started under `auto` only; it keeps the region's current default key.
       if (decision !== 'auto') throw new InvalidInputError('enable-ebs-encryption-by-default has no approval gate: triage starts it under policy auto only');
       return {};
+    case 'high-cpu':
+      // The alarm only, never a resize (that stops the instance: a person's call, started by hand). Its input takes
+      // `approval` for the alarm alone: `approval` asks a person before the alarm is put.
+      return { instanceId: target, resize: false, ...(decision === 'approval' ? { approval: true } : {}) };
     default:
       throw new InvalidInputError(`triage does not know how to start ${workflow}`);
   }

@@ -213,15 +213,19 @@ describe('the triage task functions', () => {
     expect(environmentOf('parse-start-event').STACK_ACCOUNT_ID).toBe('123456789012');
   });
 
-  it('assess-instance may only describe instances, volumes, security groups and flow logs, and read EBS encryption by default', () => {
+  it('assess-instance may only describe instances, volumes, security groups and flow logs, read EBS encryption by default, and read high-cpu\'s alarms', () => {
     // EC2 Describe* and GetEbsEncryptionByDefault support no resource-level permissions: '*' is the only choice.
-    expect(handlerGrants('assess-instance')).toEqual(['ec2:DescribeFlowLogs', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes', 'ec2:GetEbsEncryptionByDefault']
-      .map((action) => ({ effect: 'Allow', action, resources: ['*'], conditions: undefined })));
+    // DescribeAlarms does: high-cpu's alarms only, by their name prefix, in the stack's region.
+    expect(handlerGrants('assess-instance')).toEqual([
+      { effect: 'Allow', action: 'cloudwatch:DescribeAlarms', resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:remediation-high-cpu-*'], conditions: undefined },
+      ...['ec2:DescribeFlowLogs', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes', 'ec2:GetEbsEncryptionByDefault']
+        .map((action) => ({ effect: 'Allow', action, resources: ['*'], conditions: undefined })),
+    ]);
   });
 
   it('assess-instance has encrypt-volumes ask for approval, enables flow logs by itself, reports investigations and open groups, and allows everyone by default', () => {
     expect(environmentOf('assess-instance')).toMatchObject({
-      TRIAGE_POLICY: '{"encrypt-volumes":"approval","enable-flow-logs":"auto","investigate-traffic":"report","restrict-security-groups":"report","enforce-imdsv2":"report","enable-ebs-encryption-by-default":"report","contain-principal":"approval"}', ALLOWED_PRINCIPALS: '',
+      TRIAGE_POLICY: '{"encrypt-volumes":"approval","enable-flow-logs":"auto","investigate-traffic":"report","restrict-security-groups":"report","enforce-imdsv2":"report","enable-ebs-encryption-by-default":"report","contain-principal":"approval","high-cpu":"report"}', ALLOWED_PRINCIPALS: '',
     });
   });
 
@@ -363,7 +367,7 @@ describe('the triage bundles', () => {
     expect(Object.fromEntries(calls)).toEqual({
       'parse-start-event': [],
       'start-chunk-triages': ['states:StartExecution'],
-      'assess-instance': ['ec2:DescribeFlowLogs', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes', 'ec2:GetEbsEncryptionByDefault'],
+      'assess-instance': ['cloudwatch:DescribeAlarms', 'ec2:DescribeFlowLogs', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes', 'ec2:GetEbsEncryptionByDefault'],
       'start-child': ['states:StartExecution'],
       'build-triage-report': [],
     });

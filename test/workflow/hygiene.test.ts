@@ -1,4 +1,4 @@
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateTagsCommand, DisableEbsEncryptionByDefaultCommand, EC2Client, GetEbsEncryptionByDefaultCommand, ModifyInstanceMetadataOptionsCommand, type Instance,
 } from '@aws-sdk/client-ec2';
@@ -26,7 +26,7 @@ let awsManagedKey: string;
 beforeAll(async () => {
   // triage's policy (cdk.json context `triage.policy`), read when its handlers load: both hygiene entries opted in.
   process.env.TRIAGE_POLICY = JSON.stringify({
-    'encrypt-volumes': 'report', 'enable-flow-logs': 'report', 'enforce-imdsv2': 'auto', 'enable-ebs-encryption-by-default': 'auto',
+    'encrypt-volumes': 'report', 'enable-flow-logs': 'report', 'enforce-imdsv2': 'auto', 'enable-ebs-encryption-by-default': 'auto', 'high-cpu': 'auto',
   });
   h = await startHarness();
   ({ runWorkflow } = await import('../../local/runner'));
@@ -116,24 +116,37 @@ describe('enforce-imdsv2 rollback', () => {
 });
 
 describe('triage-start-instances with the hygiene entries on auto', () => {
-  it('reports IMDSv1 and EBS encryption by default off for the started instance, and starts both children with their input', async () => {
+  it('reports IMDSv1, EBS encryption by default off and no CPU alarm for the started instance, and starts the three children with their input', async () => {
     const { instanceId } = await h.seeder.createInstance({ name: 'hygiene' });
 
-    const parent = await runWorkflow('triage-start-instances', startInstancesEvent('iam-user', [instanceId]), { executionName: 'triage-hygiene-1', children: 'record' });
+    const typeBefore = (await h.seeder.describe(instanceId)).InstanceType;
+    // The children run (locally to their end, before the parent goes on): high-cpu's must parse triage's input and put the alarm.
+    const parent = await runWorkflow('triage-start-instances', startInstancesEvent('iam-user', [instanceId]), { executionName: 'triage-hygiene-1' });
 
     expect(parent.status).toBe('SUCCEEDED');
     const assessments = parent.events.filter((e) => e.state === 'AssessInstance' && (e.output as { assessment?: Assessment } | undefined)?.assessment)
       .map((e) => (e.output as { assessment: Assessment }).assessment);
-    expect(assessments.map((a) => a.hygiene)).toEqual([{ imdsV1Allowed: true, ebsEncryptionByDefault: false }]);
+    expect(assessments.map((a) => a.hygiene)).toEqual([{ imdsV1Allowed: true, ebsEncryptionByDefault: false, cpuAlarm: false }]);
     expect((parent.output as TriageReport).findings).toEqual(expect.arrayContaining([
       { instanceId, finding: 'allows IMDSv1 (HttpTokens optional) -> enforce-imdsv2', handling: 'started' },
       { instanceId, finding: 'EBS encryption by default is off in us-east-1: the next volume created is unencrypted -> enable-ebs-encryption-by-default', handling: 'started' },
+      { instanceId, finding: `no CPU alarm (remediation-high-cpu-${instanceId}) -> high-cpu`, handling: 'started' },
     ]));
-    // encrypt-volumes and enable-flow-logs are on report: only the two hygiene children were started.
-    const started = parent.startedNotRun ?? [];
-    expect(started.map((c) => [c.workflow, { ...(c.input as Record<string, unknown>), trigger: undefined }]).sort()).toEqual([
-      ['enable-ebs-encryption-by-default', { trigger: undefined }], ['enforce-imdsv2', { instanceIds: [instanceId], trigger: undefined }],
+    // encrypt-volumes and enable-flow-logs are on report: only the three hygiene children were started; high-cpu for the alarm alone.
+    const children = parent.children ?? [];
+    expect(children.map((c) => [c.workflow, c.status, { ...(c.input as Record<string, unknown>), trigger: undefined }]).sort()).toEqual([
+      ['enable-ebs-encryption-by-default', 'SUCCEEDED', { trigger: undefined }], ['enforce-imdsv2', 'SUCCEEDED', { instanceIds: [instanceId], trigger: undefined }],
+      ['high-cpu', 'SUCCEEDED', { instanceId, resize: false, trigger: undefined }],
     ]);
+    const highCpu = children.find((c) => c.workflow === 'high-cpu');
+    if (!highCpu) throw new Error('triage started no high-cpu child');
+    expect(highCpu.output).toMatchObject({ outcome: 'REMEDIATED', actions: [{ action: 'create-alarm', resourceId: `remediation-high-cpu-${instanceId}` }] });
+    expect(mutatingCalls(highCpu)).toEqual(withLockCalls('instance', 'cloudwatch:PutMetricAlarm'));
+    const alarms = await new CloudWatchClient({}).send(new DescribeAlarmsCommand({ AlarmNames: [`remediation-high-cpu-${instanceId}`] }));
+    expect(alarms.MetricAlarms?.map((a) => [a.MetricName, a.Dimensions])).toEqual([['CPUUtilization', [{ Name: 'InstanceId', Value: instanceId }]]]);
+    expect(await h.seeder.describe(instanceId)).toMatchObject({ InstanceType: typeBefore, State: { Name: 'running' } });
+    // The EBS cases below start from the region as AWS leaves it; the EBS child just changed it.
+    await resetRegion();
   });
 });
 

@@ -8,6 +8,7 @@ export type TriageDecision = 'auto' | 'approval' | 'report';
 export const TRIAGE_POLICY_WORKFLOWS = [
   'encrypt-volumes', 'enable-flow-logs', 'investigate-traffic', 'restrict-security-groups', 'enforce-imdsv2', 'enable-ebs-encryption-by-default',
   'contain-principal',
+  'high-cpu',
 ] as const;
 export type TriagePolicyWorkflow = (typeof TRIAGE_POLICY_WORKFLOWS)[number];
 export type TriagePolicy = Partial<Record<TriagePolicyWorkflow, TriageDecision>>;
@@ -23,6 +24,8 @@ export const DEFAULT_TRIAGE_POLICY: Record<TriagePolicyWorkflow, TriageDecision>
   'enforce-imdsv2': 'report', 'enable-ebs-encryption-by-default': 'report',
   // Deactivating a key or denying a role's sessions can stop production work: a person approves first (issue 10).
   'contain-principal': 'approval',
+  // An alarm notifies the stack's topic for every instance it is put on: reported until opted in.
+  'high-cpu': 'report',
 };
 
 /** The policy in force: the given entries, and the default for every workflow the given policy omits. */

@@ -1,76 +1,9 @@
-import type { EC2Client, Instance, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { Instance } from '@aws-sdk/client-ec2';
 import 'aws-sdk-client-mock-jest';
-import { INSTANCE_ID, awsError, instance } from '../../tasks/fixtures';
-
-type Sdk = typeof import('@aws-sdk/client-ec2');
-type AssessInstance = typeof import('../../../tasks/triage/assess-instance');
-interface Loaded {
-  sdk: Sdk;
-  handler: AssessInstance['handler'];
-  ec2: AwsClientStub<EC2Client>;
-}
-
-const ACCOUNT = '123456789012';
-const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
-const MALLORY = `arn:aws:iam::${ACCOUNT}:user/mallory`;
-const OPS_ADMIN = `arn:aws:iam::${ACCOUNT}:role/ops-admin`;
-const ENV_KEYS = ['ALLOWED_PRINCIPALS', 'TRIAGE_POLICY'] as const;
-type Env = Partial<Record<(typeof ENV_KEYS)[number], string>>;
-
-/**
- * The handler reads ALLOWED_PRINCIPALS and TRIAGE_POLICY once at module load, as in Lambda: load a
- * fresh copy with exactly `env` set. Its EC2 SDK comes from the same isolated registry, so the mock
- * and the commands the tests match on are that copy's.
- */
-async function loadWith(env: Env): Promise<Loaded> {
-  const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-  for (const key of ENV_KEYS) {
-    if (env[key] === undefined) delete process.env[key];
-    else process.env[key] = env[key];
-  }
-  try {
-    let loaded: Omit<Loaded, 'ec2'> | undefined;
-    await jest.isolateModulesAsync(async () => {
-      const sdk = await import('@aws-sdk/client-ec2');
-      const { handler } = await import('../../../tasks/triage/assess-instance');
-      loaded = { sdk, handler };
-    });
-    if (!loaded) throw new Error('assess-instance did not load');
-    return { ...loaded, ec2: mockClient(loaded.sdk.EC2Client) };
-  } finally {
-    for (const key of ENV_KEYS) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
-  }
-}
-
-const ROOT_VOLUME = 'vol-0aaaaaaaaaaaaaaa1';
-const DATA_VOLUME = 'vol-0aaaaaaaaaaaaaaa2';
-const running = (overrides: Partial<Instance> = {}): Instance => instance({
-  State: { Name: 'running' },
-  BlockDeviceMappings: [
-    { DeviceName: '/dev/xvda', Ebs: { VolumeId: ROOT_VOLUME } },
-    { DeviceName: '/dev/sdf', Ebs: { VolumeId: DATA_VOLUME } },
-  ],
-  SecurityGroups: [],
-  ...overrides,
-});
-const world = (protocol: string, from?: number, to?: number, v6 = false): IpPermission => ({
-  IpProtocol: protocol, FromPort: from, ToPort: to,
-  ...(v6 ? { Ipv6Ranges: [{ CidrIpv6: '::/0' }] } : { IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
-});
-const privateOnly = (protocol: string, from: number, to: number): IpPermission => ({
-  IpProtocol: protocol, FromPort: from, ToPort: to, IpRanges: [{ CidrIp: '10.0.0.0/8' }], Ipv6Ranges: [{ CidrIpv6: 'fd00::/8' }],
-});
-const group = (GroupId: string, IpPermissions: IpPermission[]): SecurityGroup => ({ GroupId, IpPermissions });
-
-/** DescribeInstances answers with `found`, DescribeVolumes with the root volume unencrypted and the data volume encrypted. */
-function stubInstance({ sdk, ec2 }: Loaded, found: Instance, encrypted: Record<string, boolean> = { [ROOT_VOLUME]: false, [DATA_VOLUME]: true }): void {
-  ec2.on(sdk.DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [found] }] });
-  ec2.on(sdk.DescribeVolumesCommand).resolves({ Volumes: Object.entries(encrypted).map(([VolumeId, Encrypted]) => ({ VolumeId, Encrypted })) });
-}
+import { INSTANCE_ID, awsError } from '../../tasks/fixtures';
+import {
+  ACCOUNT, ALICE, DATA_VOLUME, MALLORY, OPS_ADMIN, ROOT_VOLUME, group, loadWith, privateOnly, running, stubInstance, world, type Loaded,
+} from './assess-instance-loader';
 
 describe('assess-instance with the default policy and no allow-list', () => {
   let t: Loaded;
@@ -96,9 +29,12 @@ describe('assess-instance with the default policy and no allow-list', () => {
       unencryptedVolumes: [ROOT_VOLUME],
       openSecurityGroups: [],
       principalAllowed: true,
+      hygiene: { cpuAlarm: true },
       remediations: [{ workflow: 'encrypt-volumes', decision: 'approval', reason: '1 unencrypted EBS volume(s)', target: INSTANCE_ID }],
     });
     expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeInstancesCommand, { InstanceIds: [INSTANCE_ID] });
+    // Only high-cpu's alarm of this instance, by its name.
+    expect(t.cloudwatch).toHaveReceivedCommandWith(t.cw.DescribeAlarmsCommand, { AlarmNames: [`remediation-high-cpu-${INSTANCE_ID}`], AlarmTypes: ['MetricAlarm'] });
     expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeVolumesCommand, { VolumeIds: [ROOT_VOLUME, DATA_VOLUME] });
     // No security groups: nothing to describe.
     expect(t.ec2).not.toHaveReceivedCommand(t.sdk.DescribeSecurityGroupsCommand);
