@@ -95,6 +95,15 @@ export const HIGH_CPU_TASK_SPECS: Tasks = {
   'verify-approver': { entry: 'tasks/approval/verify-approver.ts', grants: [] },
 };
 
+/** The alarms of high-cpu's name prefix (one per instance, named at run time), for `actions` only. */
+export function alarmPrefixFinding(reason: string, actions: string[]): AcceptedFinding {
+  return {
+    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):cloudwatch:${REGION}:(<AWS::AccountId>|\\d{12}):alarm:${ALARM_NAME_PREFIX}\\*\\]$`),
+    reason,
+    statement: (s) => actionsOf(s).every((a) => actions.includes(a)),
+  };
+}
+
 export const HIGH_CPU_ACCEPTED_FINDINGS: AcceptedFinding[] = [
   {
     rule: /^AwsSolutions-IAM5\[Resource::\*\]$/,
@@ -102,11 +111,10 @@ export const HIGH_CPU_ACCEPTED_FINDINGS: AcceptedFinding[] = [
       + 'the preflight asks whether the instance is a group member.',
     statement: (s) => !list(s.Resource).includes('*') || actionsOf(s).every((a) => a === 'autoscaling:DescribeAutoScalingInstances' || NO_RESOURCE_LEVEL.test(a)),
   },
-  {
-    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):cloudwatch:${REGION}:(<AWS::AccountId>|\\d{12}):alarm:${ALARM_NAME_PREFIX}\\*\\]$`),
-    reason: `high-cpu names each alarm ${ALARM_NAME_PREFIX}<instanceId> from the input at run time; its roles read and write only alarms of that prefix.`,
-    statement: (s) => actionsOf(s).every((a) => ['cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'].includes(a)),
-  },
+  alarmPrefixFinding(
+    `high-cpu names each alarm ${ALARM_NAME_PREFIX}<instanceId> from the input at run time; its roles read and write only alarms of that prefix.`,
+    ['cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'],
+  ),
 ];
 
 /** high-cpu: the CPU alarm, and an approved, checked resize with rollback, one instance at a time. */

@@ -13,7 +13,7 @@ import { START_INSTANCES_PATTERN, TRIAGE_COMMENT, buildTriageDefinition, type Tr
 import { allowedPortsSchema } from '../../tasks/security-groups/lib/schema';
 import { ConfigurationError } from '../kit/context';
 import { ec2Describe } from '../kit/grants';
-import { alarmArnPattern } from './high-cpu';
+import { alarmArnPattern, alarmPrefixFinding } from './high-cpu';
 import { defineWorkflow, type TaskSpec } from '../kit/spec';
 
 
@@ -139,5 +139,8 @@ export const triageSpec = defineWorkflow<TriageTask, TriageResources, TriageProp
     reason: 'This queue is the dead-letter queue of the StartInstances rule\'s Step Functions target (DeadLetterConfig); ' +
       'a dead-letter queue needs no dead-letter queue of its own.',
     resource: (node) => node instanceof sqs.CfnQueue && node.node.scope?.node.id === 'DeadLetters',
-  }],
+  }, alarmPrefixFinding(
+    "assess-instance asks whether the started instance has high-cpu's alarm (named by its instance id); it may read only alarms of high-cpu's prefix.",
+    ['cloudwatch:DescribeAlarms'],
+  )],
 });
