@@ -167,7 +167,7 @@ async function main(): Promise<number> {
     console.error(`\nEND STATE WRONG:\n  ${problems.join('\n  ')}`);
     return 1;
   }
-  console.log('\nEnd state verified: every volume encrypted with its properties and tags, originals kept, instance running; flow logs, Config and CloudTrail on; a group restricted and restored exactly; a block removed early, its waiting execution stopped.');
+  console.log('\nEnd state verified: every volume encrypted with its properties and tags, originals kept, instance running; flow logs, Config and CloudTrail on; a group restricted and restored exactly; a block removed early, its waiting execution stopped; the expired originals removed with their encrypted copies kept; an AMI backup taken; a CPU alarm put and the instance resized; IMDSv2 required; EBS encryption by default on.');
   return 0;
 }
 
