@@ -31,6 +31,7 @@ export const States = {
   reportOnly: 'ReportOnly',
   routePrincipal: 'RoutePrincipal',
   startContainment: 'StartContainment',
+  routeChunks: 'RouteChunks',
   buildTriageReport: 'BuildTriageReport',
   done: 'Done',
 } as const;
@@ -91,14 +92,7 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
       },
     },
     resultPath: '$.facts.containmentChild',
-  }).next(report);
-  const routePrincipal = new sfn.Choice(scope, States.routePrincipal)
-    .when(sfn.Condition.and(
-      sfn.Condition.isPresent('$.facts.containment'),
-      sfn.Condition.not(sfn.Condition.stringEquals('$.facts.containment.decision', 'report')),
-    ), startContainment)
-    .otherwise(report);
-  assessInstances.next(routePrincipal);
+  });
 
   // The other chunks of a large event, each its own triage execution. The task reads the event from the
   // context object (at the top level: in a Map iteration aws-local-stepfunctions gives $$.Execution.Input
@@ -107,6 +101,17 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
     payload: { 'event.$': '$$.Execution.Input', 'parentExecution.$': '$$.Execution.Id' }, resultPath: sfn.JsonPath.DISCARD,
   });
   startChunkTriages.next(assessInstances);
+  assessInstances.next(report);
+  const routeChunks = new sfn.Choice(scope, States.routeChunks)
+    .when(sfn.Condition.isPresent('$.facts.childTriages[0]'), startChunkTriages)
+    .otherwise(assessInstances);
+  // The principal first: an assessment that fails (an instance that cannot be read) never keeps a stolen key active.
+  const routePrincipal = new sfn.Choice(scope, States.routePrincipal)
+    .when(sfn.Condition.and(
+      sfn.Condition.isPresent('$.facts.containment'),
+      sfn.Condition.not(sfn.Condition.stringEquals('$.facts.containment.decision', 'report')),
+    ), startContainment.next(routeChunks))
+    .otherwise(routeChunks);
 
   // The facts replace the event: nothing after this state grows with the event's size.
   return lambdaTask(scope, States.parseStartEvent, fns['parse-start-event'], { payload: { 'event.$': '$$.Execution.Input' } })
@@ -117,6 +122,5 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
         sfn.Condition.booleanEquals('$.facts.attemptFailed', true),
         sfn.Condition.isPresent('$.facts.refused'),
       ), report)
-      .when(sfn.Condition.isPresent('$.facts.childTriages[0]'), startChunkTriages)
-      .otherwise(assessInstances));
+      .otherwise(routePrincipal));
 }

@@ -271,7 +271,7 @@ describe('the triage state machine', () => {
 
   it('goes straight to the report for failed attempts, our own starts and refused events (another account or region, no instance list); starts the other chunks of a large event first', () => {
     const route = state(States.routeEvent);
-    expect(route.Default).toBe(States.assessInstances);
+    expect(route.Default).toBe(States.routePrincipal);
     expect(route.Choices).toEqual([{
       Or: [
         { Variable: '$.facts.startedByUs', BooleanEquals: true },
@@ -279,7 +279,11 @@ describe('the triage state machine', () => {
         { Variable: '$.facts.refused', IsPresent: true },
       ],
       Next: States.buildTriageReport,
-    }, { Variable: '$.facts.childTriages[0]', IsPresent: true, Next: States.startChunkTriages }]);
+    }]);
+    expect(state(States.routeChunks)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.facts.childTriages[0]', IsPresent: true, Next: States.startChunkTriages }], Default: States.assessInstances,
+    });
+    expect(state(States.assessInstances).Next).toBe(States.buildTriageReport);
   });
 
   it('replaces the event by its facts: nothing after ParseStartEvent grows with the event', () => {
@@ -294,15 +298,14 @@ describe('the triage state machine', () => {
     });
   });
 
-  it('after the assessments, starts contain-principal once for the event\'s principal unless there is none to contain or the policy decided report', () => {
-    expect(state(States.assessInstances).Next).toBe(States.routePrincipal);
+  it('before the assessments, starts contain-principal once for the event\'s principal unless there is none to contain or the policy decided report', () => {
     expect(state(States.routePrincipal)).toEqual({
       Type: 'Choice',
       Choices: [{
         And: [{ Variable: '$.facts.containment', IsPresent: true }, { Not: { Variable: '$.facts.containment.decision', StringEquals: 'report' } }],
         Next: States.startContainment,
       }],
-      Default: States.buildTriageReport,
+      Default: States.routeChunks,
     });
   });
 
@@ -314,7 +317,7 @@ describe('the triage state machine', () => {
       'caseId.$': '$.facts.containment.caseId', 'parentStartTime.$': '$$.Execution.StartTime', 'caller.$': '$.facts.containment.caller',
       input: { trigger: { source: 'eventbridge', 'principal.$': '$.facts.principal.arn', 'eventId.$': '$.facts.eventId', 'parentExecution.$': '$$.Execution.Id' } },
     });
-    expect([task.ResultPath, task.Next]).toEqual(['$.facts.containmentChild', States.buildTriageReport]);
+    expect([task.ResultPath, task.Next]).toEqual(['$.facts.containmentChild', States.routeChunks]);
   });
 
   it('starts a child unless the policy decided report', () => {

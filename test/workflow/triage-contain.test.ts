@@ -3,7 +3,7 @@ import type { TriageReport } from '../../tasks/triage/build-triage-report';
 import type { LocalExecution } from '../../local/runner';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
 import { States } from '../../workflows/triage-start-instances';
-import { statesEntered } from './harness';
+import { expectBefore, statesEntered } from './harness';
 import { startInstancesEvent } from './triage-harness';
 
 const ALICE = 'arn:aws:iam::123456789012:user/alice';
@@ -63,6 +63,8 @@ describe('triage-start-instances and contain-principal', () => {
     expect([first.status, first.error, first.cause]).toEqual(["SUCCEEDED", undefined, undefined]);
     expect(statesEntered(first).filter((s) => s === States.assessInstance)).toHaveLength(2);
     expect(statesEntered(first).filter((s) => s === States.startContainment)).toHaveLength(1);
+    // The principal before the instances: an assessment that fails cannot keep the key active.
+    expectBefore(statesEntered(first), States.startContainment, States.assessInstances);
     expect(first.children?.map((c) => [c.workflow, c.name])).toEqual([['contain-principal', `contain-principal-${CASE_ID}`]]);
     const child = first.children?.[0] as LocalExecution;
     expect(child.input).toMatchObject({
