@@ -28,7 +28,7 @@ export const States = {
   startInstance: 'StartInstance', checkInstanceStarted: 'CheckInstanceStarted', routeInstanceStarted: 'RouteInstanceStarted', waitInstanceStarted: 'WaitInstanceStarted',
   checkStatusChecks: 'CheckStatusChecks', routeStatusChecks: 'RouteStatusChecks', waitStatusChecks: 'WaitStatusChecks',
   stopFailed: 'StopFailed', startFailed: 'StartFailed', statusChecksFailed: 'StatusChecksFailed',
-  verify: 'VerifyHighCpu',
+  verify: 'VerifyHighCpu', verifyResize: 'VerifyResize',
   rollbackResize: 'RollbackResize', routeRollbackResize: 'RouteRollbackResize', waitRollbackResize: 'WaitRollbackResize',
   buildRollbackReport: 'BuildRollbackReport', describeRolledBack: 'DescribeRolledBack', rolledBack: 'RolledBack',
   describeRollbackFailed: 'DescribeRollbackFailed', rollbackFailed: 'RollbackFailed',
@@ -42,8 +42,8 @@ const poll = (key: (typeof POLLS)[number]) => `$.work.polls.${key}`;
 
 export const COMMENT = [
   'Ensures a CloudWatch CPU alarm (remediation-high-cpu-<instanceId>) on one EC2 instance and, with "resize": true or a targetType,',
-  'resizes it after a compatibility preflight and a person\'s approval: stop, change type, start, status checks; a failed start restores the',
-  'original type. Input such as {"instanceId": "i-0123456789abcdef0", "resize": true} (schema: docs/schemas/high-cpu.json; try "mode": "plan" first).',
+  'resizes it after a compatibility preflight and a person\'s approval: stop, change type, start, status checks, verify; any failure after the',
+  'stop restores the original type. Input such as {"instanceId": "i-0123456789abcdef0", "resize": true} (schema: docs/schemas/high-cpu.json; try "mode": "plan" first).',
 ].join(' ');
 
 const REPORT_PAYLOAD = { 'request.$': '$.request', 'execution.$': '$.execution', 'plan.$': '$.plan', 'work.$': '$.work' };
@@ -63,7 +63,7 @@ export function buildHighCpuDefinition(scope: Construct, fns: Record<HighCpuTask
   });
 }
 
-/** [PutAlarm] -> [stop -> wait stopped] -> ModifyInstanceType -> [start -> wait running -> status checks ok] -> verify -> report. */
+/** [PutAlarm] -> [stop -> wait stopped] -> ModifyInstanceType -> [start -> wait running -> status checks ok] -> verify -> report (alarm only: verify -> report). */
 function applyPath(scope: Construct, fns: Record<HighCpuTask, IFunction>, report: sfn.IChainable): sfn.IChainable {
   const instanceId = { 'instanceId.$': '$.plan.instanceId' };
   const rollback = rollbackPath(scope, fns);
@@ -73,11 +73,15 @@ function applyPath(scope: Construct, fns: Record<HighCpuTask, IFunction>, report
     parameters: { 'Error.$': `${poll(key)}.error.Error`, 'Cause.$': `${poll(key)}.error.Cause` }, resultPath: '$.work.error',
   }).next(rollback);
 
-  const verify = lambdaTask(scope, States.verify, fns.verify, { payload: { 'plan.$': '$.plan' }, resultPath: '$.work.verification' }).next(report);
+  const verifyTask = (id: string) => lambdaTask(scope, id, fns.verify, { payload: { 'plan.$': '$.plan' }, resultPath: '$.work.verification' });
+  // Alarm only: nothing to undo, a verify failure is the run's (VerificationFailedError).
+  const verify = verifyTask(States.verify).next(report);
+  // After a resize: a verify failure puts the original type back like any other failure after the stop.
+  const verifyResize = guard(verifyTask(States.verifyResize)).next(report);
   const statusChecks = pollLoop(scope, { check: States.checkStatusChecks, route: States.routeStatusChecks, wait: States.waitStatusChecks },
     fns['check-status-checks'], { ...instanceId, 'poll.$': poll('statusChecks') }, poll('statusChecks'), failed(States.statusChecksFailed, 'statusChecks'));
   guard(statusChecks.check);
-  statusChecks.route.otherwise(verify);
+  statusChecks.route.otherwise(verifyResize);
   const started = pollLoop(scope, { check: States.checkInstanceStarted, route: States.routeInstanceStarted, wait: States.waitInstanceStarted },
     fns['check-instance-state'], { ...instanceId, desired: 'running', 'poll.$': poll('started') }, poll('started'), failed(States.startFailed, 'started'));
   guard(started.check);
@@ -89,7 +93,7 @@ function applyPath(scope: Construct, fns: Record<HighCpuTask, IFunction>, report
     payload: { ...instanceId, 'from.$': '$.plan.resize.from', 'to.$': '$.plan.resize.to' }, resultPath: '$.work.resize',
   })).next(new sfn.Choice(scope, States.routeAfterModify)
     .when(sfn.Condition.booleanEquals('$.plan.resize.wasRunning', true), start)
-    .otherwise(verify));
+    .otherwise(verifyResize));
   const stopped = pollLoop(scope, { check: States.checkInstanceStopped, route: States.routeInstanceStopped, wait: States.waitInstanceStopped },
     fns['check-instance-state'], { ...instanceId, desired: 'stopped', 'poll.$': poll('stopped') }, poll('stopped'), failed(States.stopFailed, 'stopped'));
   guard(stopped.check);
@@ -109,9 +113,9 @@ function applyPath(scope: Construct, fns: Record<HighCpuTask, IFunction>, report
 }
 
 /**
- * After any failure of the resize: put the original type back and the instance in its prior state (RollbackResize
- * polls until it is), then fail RemediationRolledBack with the report. A rollback that fails: RollbackFailedError
- * naming what is left and what to do.
+ * After any failure of the resize, its verify included: put the original type back and the instance in its prior
+ * state (RollbackResize polls until it is), then fail RemediationRolledBack with the report. A rollback that fails:
+ * RollbackFailedError naming what is left and what to do.
  */
 function rollbackPath(scope: Construct, fns: Record<HighCpuTask, IFunction>): sfn.IChainable {
   const rolledBack = lambdaTask(scope, States.buildRollbackReport, fns['build-report'], {

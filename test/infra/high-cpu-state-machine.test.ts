@@ -86,12 +86,27 @@ describe('the resize', () => {
         { Variable: '$.work.polls.statusChecks.status', StringEquals: 'pending', Next: States.waitStatusChecks },
         { Variable: '$.work.polls.statusChecks.status', StringEquals: 'error', Next: States.statusChecksFailed },
       ],
-      Default: States.verify,
+      Default: States.verifyResize,
     });
     expect(state(States.statusChecksFailed)).toEqual({
       Type: 'Pass', Parameters: { 'Error.$': '$.work.polls.statusChecks.error.Error', 'Cause.$': '$.work.polls.statusChecks.error.Cause' },
       ResultPath: '$.work.error', Next: States.rollbackResize,
     });
+  });
+});
+
+describe('the verify', () => {
+  const payload = { Parameters: { 'plan.$': '$.plan' }, ResultPath: '$.work.verification', Next: States.buildReport };
+
+  it('of the alarm alone has nothing to undo: its failure is the run\'s', () => {
+    expect(state(States.verify)).toEqual(task('verify', payload));
+  });
+
+  it('after a resize, of a running or a stopped instance, rolls the resize back when it fails', () => {
+    expect(state(States.routeAfterModify)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.plan.resize.wasRunning', BooleanEquals: true, Next: States.startInstance }], Default: States.verifyResize,
+    });
+    expect(state(States.verifyResize)).toEqual(task('verify', { ...payload, Catch: ROLLBACK }));
   });
 });
 

@@ -93,7 +93,7 @@ describe('high-cpu against an emulated account', () => {
     ]);
     const path = statesEntered(execution);
     expectBefore(path, States.requestApproval, States.stopInstance);
-    expectBefore(path, States.checkStatusChecks, States.verify);
+    expectBefore(path, States.checkStatusChecks, States.verifyResize);
     expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'sns:Publish', 'cloudwatch:PutMetricAlarm', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags', 'ec2:StartInstances'));
 
     const again = await run({ instanceId, resize: true });
@@ -119,6 +119,30 @@ describe('high-cpu against an emulated account', () => {
       States.rollbackResize, States.routeRollbackResize, States.buildRollbackReport, States.describeRolledBack, States.rolledBack));
     expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'cloudwatch:PutMetricAlarm', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags',
       'ec2:StartInstances', 'ec2:ModifyInstanceAttribute', 'ec2:StartInstances'));
+  });
+
+  it('a verify that finds the resized instance not as before: the resize is rolled back, FAILED RemediationRolledBack naming the verify error', async () => {
+    const { instanceId } = await seeder.createInstance({ name: 'cpu-verify-fails' });
+    // The verify's read, the first DescribeInstances after the status checks, finds the instance stopping (as after a crash at boot).
+    const stoppingAtVerify = { state: 'stopping' as const, polls: 1, since: 'DescribeInstanceStatus' };
+
+    const execution = await run({ instanceId, targetType: 't3.small', approval: false }, { faults: { instanceState: stoppingAtVerify } });
+
+    expect({ status: execution.status, error: execution.error }).toEqual({ status: 'FAILED', error: 'RemediationRolledBack' });
+    const instance = await seeder.describe(instanceId);
+    expect({ type: instance.InstanceType, state: instance.State?.Name }).toEqual({ type: 't3.micro', state: 'running' });
+    const report = JSON.parse(execution.cause ?? '{}') as HighCpuReport;
+    expect(report.rolledBack).toMatchObject({
+      error: 'VerificationFailedError', restored: ['stop (it ran as t3.small)', 'type t3.small -> t3.micro', 'start as t3.micro'],
+      alarmKept: true, instanceType: 't3.micro', state: 'running',
+    });
+    expect(report.rolledBack?.cause).toContain(`${instanceId} is stopping, not running as before the resize`);
+    expect(statesEntered(execution)).toEqual(lockedFailure(...PLAN, States.routeByAlarm, States.putAlarm, States.routeByResize, ...RESIZE,
+      States.checkInstanceStarted, States.routeInstanceStarted, States.checkStatusChecks, States.routeStatusChecks, States.verifyResize,
+      ...[1, 2, 3].flatMap(() => [States.rollbackResize, States.routeRollbackResize, States.waitRollbackResize]),
+      States.rollbackResize, States.routeRollbackResize, States.buildRollbackReport, States.describeRolledBack, States.rolledBack));
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance', 'cloudwatch:PutMetricAlarm', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute', 'ec2:CreateTags',
+      'ec2:StartInstances', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute', 'ec2:StartInstances'));
   });
 
   it('an instance an operator excluded while the approval was open is not stopped: PlanChangedError, nothing changed', async () => {
