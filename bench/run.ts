@@ -12,7 +12,8 @@ import { synthesizeWorkflows } from '../local/definition';
 import { DATA_PROFILE, MAX_VOLUMES_PER_EXECUTION, STATE_PROFILE } from '../tasks/lib/polling';
 import { States } from '../workflows/encrypt-volumes';
 import { COPY_RUN_OF_RUNNING_INSTANCE, HISTORY_LIMIT, checksFor, countRun, worstCaseChecks } from './history-model';
-import { measureRun, printDowntimeTables, type MeasuredRun } from './downtime-tables';
+import { printDowntimeTables } from './downtime-tables';
+import { measureRun, type MeasuredRun } from './window-calls';
 import { testSuiteFigures } from './test-suite';
 
 const PLAIN = { head: [], border: [] };
