@@ -7,7 +7,6 @@ const PLAIN = { head: [], border: [] };
 /** verify-swap's task timeout (workflows/encrypt-volumes.ts): a listing longer than this cannot finish in one attempt. */
 const VERIFY_TIMEOUT_SECONDS = 14 * 60;
 
-
 function mainTable(): Table.Table {
   const table = new Table({
     head: ['volume', 'churn', 'copy (ours)', 'copy, compare moved out', 'direct', 'volume-copy', 'stop-first', 'volume-copy init after start (h)', 'lazy load after start, others (h)'],
