@@ -8,7 +8,7 @@ import { HANDLER_METADATA, PROJECT_ROOT } from '../infra/constructs/task-functio
 import { flattenStack } from '../infra/flatten';
 import { RemediationStack } from '../infra/stack';
 import { startMoto, useEndpoint } from '../local/moto';
-import { synthesizeWorkflows } from '../local/definition';
+import { LOCAL_APPROVAL_SUBSCRIBER, synthesizeWorkflows } from '../local/definition';
 import { DATA_PROFILE, MAX_VOLUMES_PER_EXECUTION, STATE_PROFILE } from '../tasks/lib/polling';
 import { States } from '../workflows/encrypt-volumes';
 import { COPY_RUN_OF_RUNNING_INSTANCE, HISTORY_LIMIT, checksFor, countRun, worstCaseChecks } from './history-model';
@@ -96,7 +96,8 @@ function sdkModulesOf(bundle: string): string[] {
 function bundleFigures(): void {
   const outdir = mkdtempSync(path.join(tmpdir(), 'remediation-bench-'));
   try {
-    const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+    // The stack refuses an approval policy nobody receives; the bench only reads its bundles.
+    const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, approval: { subscribers: [LOCAL_APPROVAL_SUBSCRIBER] } } });
     const stack = new RemediationStack(app, 'Bench', { env: { account: '123456789012', region: 'us-east-1' } });
     const assembly = app.synth();
     const template = flattenStack(stack, assembly.directory) as unknown as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
