@@ -8,16 +8,23 @@ import { HANDLER_METADATA, PROJECT_ROOT } from '../infra/constructs/task-functio
 import { flattenStack } from '../infra/flatten';
 import { RemediationStack } from '../infra/stack';
 import { startMoto, useEndpoint } from '../local/moto';
-import { synthesizeWorkflows } from '../local/definition';
+import { LOCAL_APPROVAL_SUBSCRIBER, synthesizeWorkflows } from '../local/definition';
 import { DATA_PROFILE, MAX_VOLUMES_PER_EXECUTION, STATE_PROFILE } from '../tasks/lib/polling';
 import { States } from '../workflows/encrypt-volumes';
 import { COPY_RUN_OF_RUNNING_INSTANCE, HISTORY_LIMIT, checksFor, countRun, worstCaseChecks } from './history-model';
+import { printDowntimeTables } from './downtime-tables';
+import { measureRun, type MeasuredRun } from './window-calls';
 import { testSuiteFigures } from './test-suite';
 
 const PLAIN = { head: [], border: [] };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-async function executionFigures(): Promise<void> {
+interface ExecutionFigures {
+  happyPath: { volumes: number; transitions: number }[];
+  measured: MeasuredRun[];
+}
+
+async function executionFigures(): Promise<ExecutionFigures> {
   const moto = await startMoto();
   try {
     useEndpoint(moto.endpoint);
@@ -52,6 +59,15 @@ async function executionFigures(): Promise<void> {
       console.log(`Marginal cost of one more volume: ${((large.transitions - small.transitions) / 8).toFixed(1)} transitions, ` +
         `${((large.invocations - small.invocations) / 8).toFixed(1)} Lambda invocations`);
     }
+    // One volume per strategy: its calls in the downtime window and in total, for the downtime tables.
+    const measured: MeasuredRun[] = [];
+    for (const strategy of ['copy', 'direct'] as const) {
+      const seeded = await seeder.createInstance({ name: `bench-window-${strategy}` });
+      const execution = await runWorkflow('encrypt-volumes', { instanceId: seeded.instanceId, allowStop: true, strategy });
+      if (execution.status !== 'SUCCEEDED') throw new Error(`bench ${strategy} run failed: ${execution.error} ${execution.cause}`);
+      measured.push(measureRun(strategy, 1, execution));
+    }
+    return { happyPath: Object.entries(perVolume).map(([volumes, r]) => ({ volumes: Number(volumes), transitions: r.transitions })), measured };
   } finally {
     await moto.stop();
   }
@@ -80,7 +96,8 @@ function sdkModulesOf(bundle: string): string[] {
 function bundleFigures(): void {
   const outdir = mkdtempSync(path.join(tmpdir(), 'remediation-bench-'));
   try {
-    const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+    // The stack refuses an approval policy nobody receives; the bench only reads its bundles.
+    const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, approval: { subscribers: [LOCAL_APPROVAL_SUBSCRIBER] } } });
     const stack = new RemediationStack(app, 'Bench', { env: { account: '123456789012', region: 'us-east-1' } });
     const assembly = app.synth();
     const template = flattenStack(stack, assembly.directory) as unknown as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
@@ -127,36 +144,11 @@ function historyFigures(): void {
   console.log(table.toString());
 }
 
-/** Downtime = the steps between stop and start and the data each moves, at a snapshot rate of 100 MiB/s. */
-function downtimeModel(): void {
-  const GIB = 500;
-  const CHANGED = GIB * 0.01;
-  const rate = 100 / 1024; // GiB per second
-  const minutes = (gib: number) => ((gib / rate) / 60).toFixed(1);
-  const rows: [string, string, number][] = [
-    ['copy (ours)', 'final snapshot of blocks changed since the pre-copy', CHANGED],
-    ['copy (ours)', 'encrypted copy of that final snapshot (incremental on the pre-copy copy)', CHANGED],
-    ['copy (ours)', 'CreateVolume from the copy (available at once; blocks load lazily)', 0],
-    ['direct (ours)', 'final snapshot of blocks changed since the pre-copy', CHANGED],
-    ['direct (ours)', 'CreateVolume Encrypted from it (available at once; blocks load lazily)', 0],
-    ['stop first', 'full snapshot after the stop', GIB],
-    ['stop first', 'full encrypted copy', GIB],
-    ['stop first', 'CreateVolume from the copy', 0],
-  ];
-  const table = new Table({ head: ['sequence', 'step while stopped', 'GiB moved', 'minutes at 100 MiB/s'], style: PLAIN });
-  for (const [sequence, step, gib] of rows) table.push([sequence, step, gib, minutes(gib)]);
-  const total = (s: string) => rows.filter((r) => r[0] === s).reduce((sum, r) => sum + r[2], 0);
-  console.log(`\nDowntime model: ${GIB} GiB volume, 1% of blocks changed since the pre-copy (plus stop, swap and start, the same for all)`);
-  console.log(table.toString());
-  console.log(`Data moved while stopped: copy ${total('copy (ours)')} GiB, direct ${total('direct (ours)')} GiB, stop-first ${total('stop first')} GiB.`);
-  console.log('Assumption: EBS copies the final snapshot incrementally on the earlier encrypted copy (same key and lineage); where it does not, copy moves the full volume while stopped and direct is the faster choice.');
-}
-
 async function main(): Promise<void> {
-  await executionFigures();
+  const { happyPath, measured } = await executionFigures();
   bundleFigures();
   historyFigures();
-  downtimeModel();
+  printDowntimeTables(happyPath, measured);
   testSuiteFigures();
 }
 
