@@ -7,7 +7,7 @@ import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { LOCK_KEY, LOCK_TABLE_ENV } from '../../tasks/lock/lib/lock';
 import { ec2Describe, ec2TagKeysOnly } from './grants';
-import { rootStackOf } from './root';
+import { rootSingleton } from './root';
 import type { TaskSpec } from './spec';
 
 /** The stack's one lock table (DESIGN.md "One at a time"), shared by every workflow. */
@@ -17,8 +17,7 @@ export class LockTable extends Construct {
 
   /** The deployment's lock table, created on first use in the root stack (never in a workflow's nested stack). */
   static of(scope: Construct): LockTable {
-    const stack = rootStackOf(scope);
-    return (stack.node.tryFindChild(LockTable.ID) as LockTable | undefined) ?? new LockTable(stack, LockTable.ID);
+    return rootSingleton(scope, LockTable.ID, (root, id) => new LockTable(root, id));
   }
 
   private constructor(scope: Construct, id: string) {

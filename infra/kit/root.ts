@@ -10,6 +10,15 @@ export function rootStackOf(scope: IConstruct): Stack {
 }
 
 /**
+ * The construct with `id` directly under the root stack, made by `create` the first time anyone asks: the tables
+ * the whole deployment shares (locks, cases) exist once, whichever nested stack's workflow asks for them.
+ */
+export function rootSingleton<T extends Construct>(scope: IConstruct, id: string, create: (root: Stack, id: string) => T): T {
+  const root = rootStackOf(scope);
+  return (root.node.tryFindChild(id) as T | undefined) ?? create(root, id);
+}
+
+/**
  * Where a singleton the whole deployment shares (a stack-owned bucket, the approval topic) is created when
  * a workflow in a nested stack asks for it: in the root stack, at the same path relative to its stack as
  * `scope`, so its logical id is the one it had before workflows were nested (a retained bucket keeps its

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { CASE_KEY, CASE_TABLE_ENV } from '../../tasks/principal/lib/case-store';
 import { SERVICE_LINKED_PATH, SSO_RESERVED_PATH, SSO_ROLE_PREFIX } from '../../tasks/principal/lib/principal';
 import { TAG } from '../../tasks/lib/tags';
-import { rootStackOf } from '../kit/root';
+import { rootSingleton } from '../kit/root';
 import { stackOwnedTable } from '../kit/tables';
 import type { Grant } from '../kit/spec';
 import { list, type AcceptedFinding } from '../nag';
@@ -22,8 +22,7 @@ export class PrincipalCaseTable extends Construct {
 
   static of(scope: Construct): PrincipalCaseTable {
     // A case table the deployment keeps: in the root stack, never in the workflow's nested stack.
-    const stack = rootStackOf(scope);
-    return (stack.node.tryFindChild(PrincipalCaseTable.ID) as PrincipalCaseTable | undefined) ?? new PrincipalCaseTable(stack, PrincipalCaseTable.ID);
+    return rootSingleton(scope, PrincipalCaseTable.ID, (root, id) => new PrincipalCaseTable(root, id));
   }
 
   private constructor(scope: Construct, id: string) {

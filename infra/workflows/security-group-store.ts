@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { rootStackOf } from '../kit/root';
+import { rootSingleton } from '../kit/root';
 import { stackOwnedTable } from '../kit/tables';
 import { TAG } from '../../tasks/lib/tags';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
@@ -24,8 +24,7 @@ export class SecurityGroupCaseTable extends Construct {
 
   /** Shared by restrict and restore, each in its own nested stack: created once, in the root stack. */
   static of(scope: Construct): SecurityGroupCaseTable {
-    const stack = rootStackOf(scope);
-    return (stack.node.tryFindChild(SecurityGroupCaseTable.ID) as SecurityGroupCaseTable | undefined) ?? new SecurityGroupCaseTable(stack, SecurityGroupCaseTable.ID);
+    return rootSingleton(scope, SecurityGroupCaseTable.ID, (root, id) => new SecurityGroupCaseTable(root, id));
   }
 
   private constructor(scope: Construct, id: string) {
