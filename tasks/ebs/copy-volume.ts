@@ -6,12 +6,6 @@ import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
 
-/**
- * EC2's refusal while copies are in flight (one per source volume, five per region): the state machine
- * queues on it (a Retry with backoff and a bounded budget, workflows/encrypt-volumes.ts), never this task.
- */
-export const COPY_VOLUMES_LIMIT_EXCEEDED = 'CopyVolumesLimitExceeded';
-
 export interface CopyVolumeEvent {
   volume: VolumeWork;
   executionName: string;
@@ -22,6 +16,7 @@ export interface CopyVolumeEvent {
  * The `volume-copy` strategy's replacement: an encrypted EC2 CopyVolumes of the stopped original, no snapshot.
  * CopyVolumes defaults to gp2 and copies no tags, so type, size, IOPS, throughput and multi-attach are passed
  * as the plan read them, and the tags are ours plus the source's own. Idempotent by tags and ClientToken.
+ * CopyVolumesLimitExceeded (tasks/ebs/lib/volume-copy.ts) is left to the state machine, which queues on it.
  */
 export const handler = async ({ volume, executionName, kmsKeyArn }: CopyVolumeEvent): Promise<VolumeWork> => {
   const existing = await findReplacement(ec2, executionName, volume.volumeId);
