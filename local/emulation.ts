@@ -8,6 +8,7 @@ import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsCall } from '../tasks/lib/client-hooks';
 import { refuseDuplicateRules } from './emulation/duplicate-rules';
 import { createImage } from './emulation/images';
+import { copyVolumes, describedVolumeStatus, describedVolumes } from './emulation/copy-volumes';
 
 /** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
 export function awsError(name: string, message: string): Error {
@@ -80,6 +81,19 @@ export class Emulation {
   /** EC2 CreateImage: duplicate names refused, snapshot tags applied (local/emulation/images.ts). */
   async createImage(call: AwsCall): Promise<unknown> {
     return createImage(this.ec2, call, awsError);
+  }
+
+  /** EC2 CopyVolumes (moto lacks it): local/emulation/copy-volumes.ts. */
+  async copyVolumes(call: AwsCall): Promise<unknown> {
+    return copyVolumes(this.ec2, call.input as never, awsError);
+  }
+
+  /** What moto answers about volumes, with the copies' states and initialization as EC2 reports them. */
+  volumeCopyStates(call: AwsCall, output: unknown): unknown {
+    if (call.service !== 'ec2') return output;
+    if (call.command === 'DescribeVolumes') return describedVolumes(output as never);
+    if (call.command === 'DescribeVolumeStatus') return describedVolumeStatus(output as never);
+    return output;
   }
 
   /** EC2's refusals that moto does not make: attaching to a used device, across zones, or an in-use volume; detaching a running instance's root. */
