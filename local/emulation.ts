@@ -8,7 +8,7 @@ import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsCall } from '../tasks/lib/client-hooks';
 import { refuseDuplicateRules } from './emulation/duplicate-rules';
 import { createImage } from './emulation/images';
-import { copyVolumes, describedVolumeStatus, describedVolumes } from './emulation/copy-volumes';
+import { copyVolumes, describeVolumeStatus, describedVolumes } from './emulation/copy-volumes';
 
 /** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
 export function awsError(name: string, message: string): Error {
@@ -88,12 +88,14 @@ export class Emulation {
     return copyVolumes(this.ec2, call.input as never, awsError);
   }
 
-  /** What moto answers about volumes, with the copies' states and initialization as EC2 reports them. */
+  /** EC2 DescribeVolumeStatus (moto answers 500), with the copies' initialization. */
+  async describeVolumeStatus(call: AwsCall): Promise<unknown> {
+    return describeVolumeStatus(this.ec2, call.input as never, awsError);
+  }
+
+  /** What moto answers about volumes, with the copies' `creating` state and source as EC2 reports them. */
   volumeCopyStates(call: AwsCall, output: unknown): unknown {
-    if (call.service !== 'ec2') return output;
-    if (call.command === 'DescribeVolumes') return describedVolumes(output as never);
-    if (call.command === 'DescribeVolumeStatus') return describedVolumeStatus(output as never);
-    return output;
+    return call.service === 'ec2' && call.command === 'DescribeVolumes' ? describedVolumes(output as never) : output;
   }
 
   /** EC2's refusals that moto does not make: attaching to a used device, across zones, or an in-use volume; detaching a running instance's root. */

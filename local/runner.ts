@@ -220,6 +220,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     if (call.service === 'sfn' && call.command === 'StopExecution') return stopExecution(call.input);
     if (call.service === 'ec2' && call.command === 'CreateImage') return faults.after(call, await emulation.createImage(call));
     if (call.service === 'ec2' && call.command === 'CopyVolumes') return faults.after(call, await emulation.copyVolumes(call));
+    if (call.service === 'ec2' && call.command === 'DescribeVolumeStatus') return faults.after(call, await emulation.describeVolumeStatus(call));
     if (call.service === 'iam' && call.command === 'CreateServiceLinkedRole') return faults.after(call, await emulation.createServiceLinkedRole(call.input, next));
     if (call.service === 'config' && call.command === 'DescribeDeliveryChannelStatus') return faults.after(call, await emulation.describeDeliveryChannelStatus(call.input));
     if (call.service === 'config' && call.command === 'DescribeConfigurationRecorderStatus') return faults.after(call, await emulation.recorderStatus(await next()));

@@ -1,5 +1,5 @@
 import {
-  CreateVolumeCommand, DescribeVolumesCommand, type CopyVolumesCommandInput, type DescribeVolumeStatusCommandOutput,
+  CreateVolumeCommand, DescribeVolumesCommand, type CopyVolumesCommandInput, type DescribeVolumeStatusCommandInput, type VolumeStatusItem,
   type DescribeVolumesCommandOutput, type EC2Client, type Volume,
 } from '@aws-sdk/client-ec2';
 import { COPIES_IN_FLIGHT_PER_REGION, COPY_VOLUMES_LIMIT_EXCEEDED } from '../../tasks/ebs/lib/volume-copy';
@@ -89,24 +89,34 @@ export function describedVolumes(output: DescribeVolumesCommandOutput): Describe
   return output;
 }
 
-/** DescribeVolumeStatus: a copy's `initialization-state` detail and InitializationStatusDetails (type volume-copy, progress, time left). */
-export function describedVolumeStatus(output: DescribeVolumeStatusCommandOutput): DescribeVolumeStatusCommandOutput {
+/**
+ * EC2 DescribeVolumeStatus by volume id (moto 5.2.1 answers HTTP 500): each volume `ok`, and a copy's
+ * `initialization-state` detail and InitializationStatusDetails (type volume-copy, progress, time left).
+ */
+export async function describeVolumeStatus(ec2: EC2Client, input: DescribeVolumeStatusCommandInput, refuse: Refuse): Promise<unknown> {
+  const ids = input.VolumeIds ?? [];
+  const volumes = ids.length > 0 ? await existing(ec2, ids) : [];
+  const missing = ids.find((id) => !volumes.some((v) => v.VolumeId === id));
+  if (missing) throw refuse('InvalidVolume.NotFound', `The volume '${missing}' does not exist.`);
   const now = volumeCopies.now();
-  for (const item of output.VolumeStatuses ?? []) {
-    const copy = volumeCopies.copies.get(item.VolumeId as string);
-    if (!copy) continue;
-    const span = Math.max(1, initializedAt(copy) - copy.createdAt);
-    const done = now >= initializedAt(copy);
-    const status = item.VolumeStatus ?? {};
-    status.Details = [...(status.Details ?? []).filter((d) => d.Name !== 'initialization-state'), { Name: 'initialization-state', Status: done ? 'completed' : 'initializing' }];
-    item.VolumeStatus = status;
-    item.InitializationStatusDetails = {
-      InitializationType: 'volume-copy',
-      Progress: done ? 100 : Math.floor((100 * (now - copy.createdAt)) / span),
-      EstimatedTimeToCompleteInSeconds: done ? 0 : Math.ceil((initializedAt(copy) - now) / 1000),
+  const VolumeStatuses = volumes.map((volume): VolumeStatusItem => {
+    const copy = volumeCopies.copies.get(volume.VolumeId as string);
+    const done = !copy || now >= initializedAt(copy);
+    const item: VolumeStatusItem = {
+      VolumeId: volume.VolumeId, AvailabilityZone: volume.AvailabilityZone,
+      VolumeStatus: { Status: 'ok', Details: [{ Name: 'io-enabled', Status: 'passed' }, { Name: 'initialization-state', Status: done ? 'completed' : 'initializing' }] },
     };
-  }
-  return output;
+    if (copy) {
+      const span = Math.max(1, initializedAt(copy) - copy.createdAt);
+      item.InitializationStatusDetails = {
+        InitializationType: 'volume-copy',
+        Progress: done ? 100 : Math.floor((100 * (now - copy.createdAt)) / span),
+        EstimatedTimeToCompleteInSeconds: done ? 0 : Math.ceil((initializedAt(copy) - now) / 1000),
+      };
+    }
+    return item;
+  });
+  return { VolumeStatuses, $metadata: {} };
 }
 
 /** Copies still initializing whose volume still exists (a test may have reset the emulator since). */

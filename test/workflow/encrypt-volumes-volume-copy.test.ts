@@ -1,0 +1,124 @@
+import { States } from '../../workflows/encrypt-volumes';
+import type { Report } from '../../tasks/ebs/build-report';
+import type { RollbackReport } from '../../tasks/ebs/finish-rollback';
+import type { InitializationReport } from '../../tasks/ebs/volume-initialization';
+import { COPY_VOLUMES_LIMIT_EXCEEDED } from '../../tasks/ebs/lib/volume-copy';
+import type { SeededInstance } from '../../local/seed';
+import { describeVolume, expectBefore, expectEach, snapshotsOf, startHarness, statesEntered, tag, volumeAt, type Harness } from './harness';
+
+let h: Harness;
+let keyArn: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  keyArn = await h.seeder.createKey('alias/volume-copy-test');
+});
+afterAll(() => h.moto.stop());
+
+const server = (name: string) => h.seeder.createInstance({
+  name,
+  dataVolumes: [
+    { device: '/dev/sdf', sizeGiB: 100, volumeType: 'gp3', iops: 4000, throughput: 250, tags: [{ Key: 'app', Value: 'billing' }] },
+    { device: '/dev/sdg', sizeGiB: 20, volumeType: 'io1', iops: 500 },
+  ],
+});
+const apply = (seeded: SeededInstance) => ({ instanceId: seeded.instanceId, allowStop: true, kmsKeyId: keyArn, strategy: 'volume-copy' });
+const devicesOf = (seeded: SeededInstance) => [seeded.rootDevice, '/dev/sdf', '/dev/sdg'];
+
+describe('encrypt-volumes, volume-copy strategy', () => {
+  it('stops, copies each volume encrypted (no snapshot), swaps, verifies, restarts, keeps the originals and reports initialization', async () => {
+    // GIVEN a running instance with a gp2 root, a tuned gp3 and an io1 data volume, all unencrypted
+    const seeded = await server('vc-apply');
+    const before = Object.fromEntries(await Promise.all(devicesOf(seeded).map(async (d) => [d, (await volumeAt(h.seeder, seeded.instanceId, d)).volume] as const)));
+
+    // WHEN
+    const execution = await h.run(apply(seeded));
+
+    // THEN every device holds an encrypted copy with the original's type, size, IOPS and throughput
+    expect(execution.status).toBe('SUCCEEDED');
+    for (const device of devicesOf(seeded)) {
+      const { volume, instance } = await volumeAt(h.seeder, seeded.instanceId, device);
+      const original = before[device];
+      expect(volume.VolumeId).not.toBe(original?.VolumeId);
+      expect(volume).toMatchObject({
+        Encrypted: true, KmsKeyId: keyArn, Size: original?.Size, VolumeType: original?.VolumeType, AvailabilityZone: original?.AvailabilityZone,
+        ...(original?.VolumeType === 'gp2' ? {} : { Iops: original?.Iops }),
+        ...(original?.VolumeType === 'gp3' ? { Throughput: original.Throughput } : {}),
+      });
+      expect(volume.SnapshotId ?? '').toBe('');
+      expect(tag(volume.Tags, 'remediation:execution')).toBe(execution.name);
+      expect(tag(volume.Tags, 'remediation:phase')).toBe('replacement');
+      expect(instance.State?.Name).toBe('running');
+      // the original is retained, detached, with the retention tags
+      const kept = await describeVolume(h.seeder, original?.VolumeId as string);
+      expect(kept.State).toBe('available');
+      expect(tag(kept.Tags, 'remediation:replaced-by')).toBe(volume.VolumeId);
+      expect(tag(kept.Tags, 'remediation:replaced-on')).toBe(`${seeded.instanceId}:${device}`);
+      expect(tag(kept.Tags, 'remediation:retain-until')).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
+    // the source's own tags were copied by us (CopyVolumes copies none)
+    expect(tag((await volumeAt(h.seeder, seeded.instanceId, '/dev/sdf')).volume.Tags, 'app')).toBe('billing');
+    // no snapshot at all, and none of the snapshot states ran
+    expect(await snapshotsOf(h.seeder, execution.name)).toEqual([]);
+    expect(execution.faults.callLog.filter((c) => /Snapshot/.test(c) && !/Describe/.test(c))).toEqual([]);
+    const path = statesEntered(execution);
+    expect(path).not.toContain(States.preCopySnapshots);
+    expect(path).not.toContain(States.finalSnapshots);
+    expectBefore(path, States.checkInstanceStopped, States.copyVolumes);
+    expectBefore(path, States.swapVolumes, States.readVolumeInitialization);
+    expectBefore(path, States.verifySwap, States.startInstance);
+    // the report names each copy's source and its initialization (read once, not waited for)
+    const report = execution.output as Report;
+    expect(report.outcome).toBe('REMEDIATED');
+    const replaced = report.actions.filter((a) => a.action === 'replace-volume');
+    expect(replaced.map((a) => (a.after as { copiedFromVolume?: string }).copiedFromVolume).sort())
+      .toEqual(devicesOf(seeded).map((d) => before[d]?.VolumeId).sort());
+    const initialization = report.initialization as InitializationReport;
+    expect(initialization.volumes.map((v) => v.device).sort()).toEqual(devicesOf(seeded).sort());
+    expectEach(initialization.volumes, (v) => v.initializationType === 'volume-copy' && ['initializing', 'completed'].includes(v.state));
+  });
+
+  it('queues a copy EC2 refuses for the limit of copies in flight (CopyVolumesLimitExceeded), then completes', async () => {
+    // GIVEN EC2 refuses the first two CopyVolumes calls: too many copies in flight
+    const seeded = await server('vc-queue');
+    const limit = { command: 'CopyVolumes', from: 1, to: 2, errorName: COPY_VOLUMES_LIMIT_EXCEEDED, message: '5 volume copies are in progress (injected)' };
+
+    // WHEN
+    const execution = await h.run(apply(seeded), { faults: { failCalls: [limit] } });
+
+    // THEN the state machine retried (queued), nothing failed, every device is encrypted
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.events.filter((e) => e.type === 'StateRetried' && e.state === States.copyVolume)).toHaveLength(2);
+    for (const device of devicesOf(seeded)) expect((await volumeAt(h.seeder, seeded.instanceId, device)).volume.Encrypted).toBe(true);
+  });
+
+  it('rolls back a failure after the stop: originals reattached, instance restarted, the encrypted copies kept tagged rolled-back', async () => {
+    // GIVEN the second attach of a copy fails
+    const seeded = await server('vc-rollback');
+    const attachFails = { command: 'AttachVolume', nth: 2, errorName: 'IncorrectState', message: 'Volume is in an incorrect state (injected)' };
+
+    // WHEN
+    const execution = await h.run(apply(seeded), { faults: { failCall: attachFails } });
+
+    // THEN
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('RemediationRolledBack');
+    const report = JSON.parse(execution.cause as string) as RollbackReport;
+    expect(report.devices.map((d) => d.restored)).toEqual([true, true, true]);
+    for (const [device, volumeId] of Object.entries(seeded.volumes)) {
+      expect((await volumeAt(h.seeder, seeded.instanceId, device)).volume.VolumeId).toBe(volumeId);
+    }
+    expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
+    // every copy this run made is encrypted, detached and marked for expire-retained; no snapshot exists
+    const copies = report.devices.map((d) => d.newVolumeId as string);
+    expect(copies).toHaveLength(3);
+    for (const id of copies) {
+      const copy = await describeVolume(h.seeder, id);
+      expect(copy).toMatchObject({ Encrypted: true, State: 'available' });
+      expect(tag(copy.Tags, 'remediation:rolled-back')).toBe('true');
+      expect(tag(copy.Tags, 'remediation:retain-until')).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
+    expect(report.cleanup.tagged.sort()).toEqual([...copies].sort());
+    expect(await snapshotsOf(h.seeder, execution.name)).toEqual([]);
+  });
+});
