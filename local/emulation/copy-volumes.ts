@@ -95,9 +95,10 @@ export function describedVolumes(output: DescribeVolumesCommandOutput): Describe
  */
 export async function describeVolumeStatus(ec2: EC2Client, input: DescribeVolumeStatusCommandInput, refuse: Refuse): Promise<unknown> {
   const ids = input.VolumeIds ?? [];
-  const volumes = ids.length > 0 ? await existing(ec2, ids) : [];
-  const missing = ids.find((id) => !volumes.some((v) => v.VolumeId === id));
+  const found = ids.length > 0 ? await existing(ec2, ids) : [];
+  const missing = ids.find((id) => !found.some((v) => v.VolumeId === id));
   if (missing) throw refuse('InvalidVolume.NotFound', `The volume '${missing}' does not exist.`);
+  const volumes = ids.map((id) => found.find((v) => v.VolumeId === id) as Volume);
   const now = volumeCopies.now();
   const VolumeStatuses = volumes.map((volume): VolumeStatusItem => {
     const copy = volumeCopies.copies.get(volume.VolumeId as string);
