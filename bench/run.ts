@@ -61,7 +61,7 @@ async function executionFigures(): Promise<ExecutionFigures> {
     }
     // One volume per strategy: its calls in the downtime window and in total, for the downtime tables.
     const measured: MeasuredRun[] = [];
-    for (const strategy of ['copy', 'direct'] as const) {
+    for (const strategy of ['copy', 'direct', 'volume-copy'] as const) {
       const seeded = await seeder.createInstance({ name: `bench-window-${strategy}` });
       const execution = await runWorkflow('encrypt-volumes', { instanceId: seeded.instanceId, allowStop: true, strategy });
       if (execution.status !== 'SUCCEEDED') throw new Error(`bench ${strategy} run failed: ${execution.error} ${execution.cause}`);
