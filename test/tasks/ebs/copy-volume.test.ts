@@ -58,7 +58,7 @@ describe('copy-volume', () => {
     });
   });
 
-  it('passes a gp2 volume's type explicitly too, and neither IOPS nor throughput (gp2 derives them from size)', async () => {
+  it('passes the type of a gp2 volume explicitly too, and neither IOPS nor throughput (gp2 derives them from size)', async () => {
     // Prepare
     const gp2 = volumeWork({ volumeType: 'gp2', iops: undefined, throughput: undefined });
 
