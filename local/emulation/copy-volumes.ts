@@ -71,8 +71,9 @@ export async function copyVolumes(ec2: EC2Client, input: CopyVolumesCommandInput
     ...(input.ClientToken ? { token: input.ClientToken } : {}),
   };
   volumeCopies.copies.set(copy.volumeId, copy);
-  const { $metadata: _, ...volume } = out;
-  return { Volumes: [{ ...volume, State: 'creating', SourceVolumeId: copy.sourceVolumeId }], $metadata: {} };
+  const volume: Record<string, unknown> = { ...out, State: 'creating', SourceVolumeId: copy.sourceVolumeId };
+  delete volume.$metadata;
+  return { Volumes: [volume], $metadata: {} };
 }
 
 /** DescribeVolumes: a copy is `creating` at its first read, and names its source (SourceVolumeId). */

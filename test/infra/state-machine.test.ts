@@ -399,7 +399,7 @@ describe('the volume-copy branch', () => {
     expect(state(States.routeAfterSwap)).toEqual({
       Type: 'Choice', Choices: [{ Variable: '$.request.strategy', StringEquals: 'volume-copy', Next: States.readVolumeInitialization }], Default: States.verifySwap,
     });
-    const { Resource: _, Retry: __, ...read } = state(States.readVolumeInitialization);
+    const read = Object.fromEntries(Object.entries(state(States.readVolumeInitialization)).filter(([key]) => key !== 'Resource' && key !== 'Retry'));
     expect(read).toEqual({
       Type: 'Task', Parameters: { 'volumes.$': '$.work.volumes' }, ResultPath: '$.work.initialization', TimeoutSeconds: 60, Next: States.verifySwap,
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.initializationError', Next: States.verifySwap }],
