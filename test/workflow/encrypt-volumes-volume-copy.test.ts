@@ -1,10 +1,10 @@
-import { States } from '../../workflows/encrypt-volumes';
+import { COPY_QUEUE_RETRY, States } from '../../workflows/encrypt-volumes';
 import type { Report } from '../../tasks/ebs/build-report';
 import type { RollbackReport } from '../../tasks/ebs/finish-rollback';
 import type { InitializationReport } from '../../tasks/ebs/volume-initialization';
 import { COPY_VOLUMES_LIMIT_EXCEEDED } from '../../tasks/ebs/lib/volume-copy';
 import type { SeededInstance } from '../../local/seed';
-import { describeVolume, expectBefore, expectEach, snapshotsOf, startHarness, statesEntered, tag, volumeAt, type Harness } from './harness';
+import { describeVolume, expectBefore, expectEach, mutatingCalls, snapshotsOf, startHarness, statesEntered, tag, volumeAt, withLockCalls, type Harness } from './harness';
 
 let h: Harness;
 let keyArn: string;
@@ -15,8 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.moto.stop());
 
-const server = (name: string) => h.seeder.createInstance({
+const server = (name: string, state: 'running' | 'stopped' = 'running') => h.seeder.createInstance({
   name,
+  state,
   dataVolumes: [
     { device: '/dev/sdf', sizeGiB: 100, volumeType: 'gp3', iops: 4000, throughput: 250, tags: [{ Key: 'app', Value: 'billing' }] },
     { device: '/dev/sdg', sizeGiB: 20, volumeType: 'io1', iops: 500 },
@@ -120,5 +121,57 @@ describe('encrypt-volumes, volume-copy strategy', () => {
     }
     expect(report.cleanup.tagged.sort()).toEqual([...copies].sort());
     expect(await snapshotsOf(h.seeder, execution.name)).toEqual([]);
+  });
+
+  it('on a stopped instance: copies without a stop or a start, the instance stays stopped; a re-run finds nothing to do', async () => {
+    // GIVEN a stopped instance
+    const seeded = await server('vc-stopped', 'stopped');
+
+    // WHEN
+    const execution = await h.run(apply(seeded));
+    const again = await h.run(apply(seeded));
+
+    // THEN
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.faults.callLog).not.toContain('ec2:StopInstances');
+    expect(execution.faults.callLog).not.toContain('ec2:StartInstances');
+    expect(execution.faults.callLog.filter((c) => c === 'ec2:CopyVolumes')).toHaveLength(3);
+    for (const device of devicesOf(seeded)) expect((await volumeAt(h.seeder, seeded.instanceId, device)).volume.Encrypted).toBe(true);
+    expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('stopped');
+    expect((again.output as Report).outcome).toBe('NO_ACTION');
+    expect(mutatingCalls(again)).toEqual(withLockCalls('instance'));
+  });
+
+  it('plan mode changes nothing', async () => {
+    const seeded = await server('vc-plan');
+
+    const execution = await h.run({ ...apply(seeded), mode: 'plan' });
+
+    expect((execution.output as Report).outcome).toBe('PLANNED');
+    expect(mutatingCalls(execution)).toEqual([]);
+  });
+
+  it('a queue that outlasts its budget rolls back: originals in place, instance restarted, no copy made', async () => {
+    // GIVEN EC2 refuses every CopyVolumes: copies stay in flight elsewhere for longer than the queue's budget
+    const seeded = await server('vc-queue-spent');
+    const limit = { command: 'CopyVolumes', errorName: COPY_VOLUMES_LIMIT_EXCEEDED, message: 'in progress (injected)' };
+
+    // WHEN
+    const execution = await h.run(apply(seeded), { faults: { failCalls: [limit] } });
+
+    // THEN
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('RemediationRolledBack');
+    const report = JSON.parse(execution.cause as string) as RollbackReport;
+    expect(report.error.Error).toBe(COPY_VOLUMES_LIMIT_EXCEEDED);
+    // a copy queued for its whole budget (8 retries), no more, then the Map failed into rollback
+    const retries = execution.events.filter((e) => e.type === 'StateRetried' && e.state === States.copyVolume)
+      .reduce<Record<string, number>>((byItem, e) => ({ ...byItem, [String(e.index)]: (byItem[String(e.index)] ?? 0) + 1 }), {});
+    expect(Math.max(...Object.values(retries))).toBe(COPY_QUEUE_RETRY.maxAttempts);
+    for (const [device, volumeId] of Object.entries(seeded.volumes)) {
+      expect((await volumeAt(h.seeder, seeded.instanceId, device)).volume.VolumeId).toBe(volumeId);
+    }
+    expect((await h.seeder.describe(seeded.instanceId)).State?.Name).toBe('running');
+    expect(report.cleanup.kept).toEqual([]);
   });
 });
