@@ -66,7 +66,11 @@ const swapGrants = (tagAction: 'CreateTags' | 'DeleteTags'): Grant[] => [
 
 /**
  * volume-copy's CopyVolumes: the copy (a new volume) only encrypted and tagged as ours with the lock tag, as
- * CreateVolume; the source only a volume that carries the lock (and, by the Deny, is not excluded).
+ * CreateVolume; the source only a volume that carries the lock (and, by the Deny, is not excluded). As for
+ * CreateVolume, `ec2:Encrypted` is read as the volume's own attribute (the copy: true; an unencrypted source:
+ * false, so only the lock statement admits it). Not yet checked against the Service Authorization Reference's
+ * CopyVolumes entry: if EC2 presents the request's Encrypted for the source too, the first statement alone
+ * would admit an unlocked source with our request tags (the exclude Deny still holds).
  */
 const copyVolumesGrants: Grant[] = [
   statements((scope) => [

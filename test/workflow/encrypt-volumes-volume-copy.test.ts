@@ -4,12 +4,15 @@ import type { RollbackReport } from '../../tasks/ebs/finish-rollback';
 import type { InitializationReport } from '../../tasks/ebs/volume-initialization';
 import { COPY_VOLUMES_LIMIT_EXCEEDED } from '../../tasks/ebs/lib/volume-copy';
 import type { SeededInstance } from '../../local/seed';
+import { volumeCopies } from '../../local/emulation/copy-volumes';
 import { describeVolume, expectBefore, expectEach, mutatingCalls, snapshotsOf, startHarness, statesEntered, tag, volumeAt, withLockCalls, type Harness } from './harness';
 
 let h: Harness;
 let keyArn: string;
 
 beforeAll(async () => {
+  // Copies initialize in 1 ms per GiB here, so one test's copies are no longer in flight (EC2 takes five) when the next begins.
+  volumeCopies.msPerGiB = 1;
   h = await startHarness();
   keyArn = await h.seeder.createKey('alias/volume-copy-test');
 });
