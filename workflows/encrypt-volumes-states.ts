@@ -44,6 +44,8 @@ export const States = {
   // volume-copy (workflows/encrypt-volumes-volume-copy.ts)
   routeStrategyBeforeStop: 'RouteStrategyBeforeStop', routeStrategyAfterStop: 'RouteStrategyAfterStop',
   copyVolumes: 'CopyVolumes', copyVolume: 'CopyVolume', routeAfterSwap: 'RouteAfterSwap', readVolumeInitialization: 'ReadVolumeInitialization',
+  routeAfterRelease: 'RouteAfterRelease', waitVolumeInitialization: 'WaitVolumeInitialization',
+  checkVolumeInitialization: 'CheckVolumeInitialization', routeVolumeInitialization: 'RouteVolumeInitialization',
   routeAfterVerify: 'RouteAfterVerify',
   startInstance: 'StartInstance',
   checkInstanceStarted: 'CheckInstanceStarted', routeInstanceStarted: 'RouteInstanceStarted', waitInstanceStarted: 'WaitInstanceStarted',

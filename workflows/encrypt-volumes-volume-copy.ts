@@ -1,7 +1,8 @@
 /**
  * The `volume-copy` strategy's own states (the branch points are in workflows/encrypt-volumes.ts):
  * after the stop, one encrypted CopyVolumes per volume, queued while EC2 has too many copies in flight;
- * after the swap, one read of the copies' initialization for the report.
+ * after the swap, a first read of the copies' initialization for the report; after the lock is released, the
+ * initialization followed until every copy has initialized or the budget of reads is spent.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -34,10 +35,30 @@ export function copyVolumesMap(scope: Construct, fns: Record<EncryptVolumesTask,
   }).itemProcessor(copy);
 }
 
-/** After the swap: with volume-copy, read the initialization (reported only: its failure is recorded, never rolled back); then `verify`. */
+/** After the swap: with volume-copy, the first read of the initialization (reported only: its failure is recorded, never rolled back); then `verify`. */
 export function afterSwap(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>, verify: sfn.IChainable): sfn.Choice {
   const read = lambdaTask(scope, States.readVolumeInitialization, fns['volume-initialization'], {
     payload: { 'volumes.$': '$.work.volumes' }, resultPath: '$.work.initialization',
   }).addCatch(verify, { resultPath: '$.work.initializationError' });
   return new sfn.Choice(scope, States.routeAfterSwap).when(isVolumeCopy, read.next(verify)).otherwise(verify);
+}
+
+/**
+ * After ReleaseLock (the instance started, the cleanup done, the lock released; the state is the report):
+ * while the report's initialization is `initializing`, WaitVolumeInitialization (the read's waitSeconds) ->
+ * CheckVolumeInitialization (the read before it in, the next read out, over `$.initialization`) ->
+ * RouteVolumeInitialization; then Done with the final read in the report. A read that keeps failing ends
+ * the follow-up, recorded as `initializationFollowError`: the remediation itself has succeeded.
+ */
+export function followInitialization(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>): sfn.Choice {
+  const done = new sfn.Succeed(scope, States.done);
+  const initializing = sfn.Condition.stringEquals('$.initialization.status', 'initializing');
+  const wait = new sfn.Wait(scope, States.waitVolumeInitialization, { time: sfn.WaitTime.secondsPath('$.initialization.waitSeconds') });
+  const check = lambdaTask(scope, States.checkVolumeInitialization, fns['volume-initialization'], {
+    payload: { 'previous.$': '$.initialization' }, resultPath: '$.initialization',
+  }).addCatch(done, { resultPath: '$.initializationFollowError' });
+  wait.next(check).next(new sfn.Choice(scope, States.routeVolumeInitialization).when(initializing, wait).otherwise(done));
+  return new sfn.Choice(scope, States.routeAfterRelease)
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.initialization.status'), initializing), wait)
+    .otherwise(done);
 }

@@ -8,7 +8,7 @@ import { remediationSkeleton, type KitSteps } from './lib/skeleton';
 import { lambdaTask, pollLoop } from './lib/steps';
 import { POLLS, States, poll, type EncryptVolumesTask, type PollKey } from './encrypt-volumes-states';
 import { DEFAULT_RESTART_RETRY, capacityRetry, cleanupLoop, rollbackPath, type RestartRetry } from './encrypt-volumes-rollback';
-import { afterSwap, copyVolumesMap, isVolumeCopy } from './encrypt-volumes-volume-copy';
+import { afterSwap, copyVolumesMap, followInitialization, isVolumeCopy } from './encrypt-volumes-volume-copy';
 
 export { ENCRYPT_VOLUMES_TASKS, States, type EncryptVolumesTask } from './encrypt-volumes-states';
 export { BUSY_RETRY, DEFAULT_RESTART_RETRY, type RestartRetry } from './encrypt-volumes-rollback';
@@ -52,6 +52,8 @@ export function buildEncryptVolumesDefinition(
   return remediationSkeleton(scope, {
     workflow: WORKFLOW_NAME,
     ...(kit.lock ? { lock: kit.lock } : {}),
+    // volume-copy: the copies' initialization is followed after the lock is released (never under it).
+    ...(kit.lock ? { afterRelease: followInitialization(scope, fns) } : {}),
     validateInput: fns['validate-input'], preflight: fns.preflight, buildReport: fns['build-report'],
     // Triage starts it right after StartInstances: wait out `pending` (and `stopping`) before preflight judges the state.
     settleInstance: { check: fns['check-instance-settled'], instanceIdPath: '$.request.instanceId' },

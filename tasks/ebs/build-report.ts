@@ -50,8 +50,14 @@ export interface Report extends WorkflowReport {
   cleanup?: { deleted: string[]; kept: string[]; tagged: string[]; unsettled: string[]; error?: { Error: string; Cause: string } };
   notRestarted?: NotRestarted;
   approval?: ApprovalRecord;
-  /** volume-copy: the copies initialize in the background at reduced performance; reported, not waited for. */
+  /**
+   * volume-copy: the copies initialize in the background at reduced performance. The first read (after the swap)
+   * is here; after the lock is released the workflow replaces it with each later read (CheckVolumeInitialization),
+   * so the execution's output carries the last one.
+   */
   initialization?: InitializationReport | { error: { Error: string; Cause: string } };
+  /** Set by the state machine when a later read kept failing: the follow-up ended there (the remediation succeeded). */
+  initializationFollowError?: { Error: string; Cause: string };
 }
 
 /** The execution's output: what was planned, what changed (before/after) and the verify result. */

@@ -137,8 +137,9 @@ describe('build-report', () => {
     // Prepare
     const copied = { ...volume, finalSnapshotId: undefined, finalCopyId: undefined };
     const initialization = {
-      readAt: '2026-03-01T11:45:30.000Z', note: 'reduced performance until initialized',
-      volumes: [{ device: '/dev/xvda', volumeId: NEW, state: 'initializing' as const, initializationType: 'volume-copy', progressPercent: 10 }],
+      status: 'initializing' as const, startedAt: '2026-03-01T11:45:30.000Z', readAt: '2026-03-01T11:45:30.000Z', checks: 1, maxChecks: 13, waitSeconds: 60,
+      note: 'reduced performance until initialized',
+      volumes: [{ device: '/dev/xvda', volumeId: NEW, sizeGiB: 8, state: 'initializing' as const, initializationType: 'volume-copy', progressPercent: 10 }],
     };
     const work: BuildReportEvent['work'] = { volumes: [copied], swaps: [swap], initialization };
 
