@@ -42,6 +42,7 @@ const TASK_STATES: Record<string, EncryptVolumesTask> = {
   [States.requestApprovalVerifyApprover]: 'verify-approver',
   [States.copyVolume]: 'copy-volume',
   [States.readVolumeInitialization]: 'volume-initialization',
+  [States.checkVolumeInitialization]: 'volume-initialization',
 };
 // The kit's lock steps around the workflow's own, and the function each invokes.
 const LOCK_TASK_STATES: Record<string, LockTask> = {
@@ -175,7 +176,7 @@ describe('Catch', () => {
     const catching = [...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name]) => name);
     expect(catching.sort()).toEqual([
       ...GUARDED, ...Object.keys(AFTER_VERIFY), ...Object.keys(AFTER_SWAP), ...Object.keys(ROLLBACK), States.requestApproval, States.requestApprovalVerifyApprover, States.preflightAfterApproval,
-      SkeletonStates.remediation,
+      SkeletonStates.remediation, States.checkVolumeInitialization,
     ].sort());
   });
 });
@@ -313,7 +314,7 @@ describe('Maps and end states', () => {
 
   it('every Wait waits the seconds the check it returns to computed', () => {
     const waits = [...machine.states].filter(([, s]) => s.Type === 'Wait');
-    expect(waits.length).toBe(13);
+    expect(waits.length).toBe(14);
     for (const [name, wait] of waits) {
       const check = state(wait.Next ?? '');
       expect({ name, ...wait }).toEqual({ name, Type: 'Wait', SecondsPath: `${check.ResultPath}.waitSeconds`, Next: wait.Next });
@@ -403,6 +404,39 @@ describe('the volume-copy branch', () => {
     expect(read).toEqual({
       Type: 'Task', Parameters: { 'volumes.$': '$.work.volumes' }, ResultPath: '$.work.initialization', TimeoutSeconds: 60, Next: States.verifySwap,
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.initializationError', Next: States.verifySwap }],
+    });
+  });
+});
+
+describe('following the initialization after the lock is released', () => {
+  it('ReleaseLock -> RouteAfterRelease: a report whose initialization is still initializing waits and reads again; any other goes to Done', () => {
+    expect(state(SkeletonStates.releaseLock).Next).toBe(States.routeAfterRelease);
+    expect(state(States.routeAfterRelease)).toEqual({
+      Type: 'Choice',
+      Choices: [{
+        And: [{ Variable: '$.initialization.status', IsPresent: true }, { Variable: '$.initialization.status', StringEquals: 'initializing' }],
+        Next: States.waitVolumeInitialization,
+      }],
+      Default: States.done,
+    });
+    expect(state(States.done)).toEqual({ Type: 'Succeed' });
+  });
+
+  it('WaitVolumeInitialization -> CheckVolumeInitialization -> RouteVolumeInitialization: the read\'s own interval, the next read over the last', () => {
+    expect(state(States.waitVolumeInitialization)).toEqual({ Type: 'Wait', SecondsPath: '$.initialization.waitSeconds', Next: States.checkVolumeInitialization });
+    const { Resource, Retry, ...check } = state(States.checkVolumeInitialization);
+    expect(Resource).toEqual(state(States.readVolumeInitialization).Resource);
+    expect(Retry).toEqual(EXPECTED_RETRY);
+    expect(check).toEqual({
+      Type: 'Task', Parameters: { 'previous.$': '$.initialization' }, ResultPath: '$.initialization', TimeoutSeconds: 60,
+      Next: States.routeVolumeInitialization,
+      // a read that keeps failing ends the follow-up: the remediation has already succeeded
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.initializationFollowError', Next: States.done }],
+    });
+    expect(state(States.routeVolumeInitialization)).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.initialization.status', StringEquals: 'initializing', Next: States.waitVolumeInitialization }],
+      Default: States.done,
     });
   });
 });
