@@ -93,9 +93,17 @@ export function describedVolumes(output: DescribeVolumesCommandOutput): Describe
 /**
  * EC2 DescribeVolumeStatus by volume id (moto 5.2.1 answers HTTP 500): each volume `ok`, and a copy's
  * `initialization-state` detail and InitializationStatusDetails (type volume-copy, progress, time left).
+ * One page (no NextToken): the workflow asks by id, at most 40 volumes.
  */
 export async function describeVolumeStatus(ec2: EC2Client, input: DescribeVolumeStatusCommandInput, refuse: Refuse): Promise<unknown> {
   const ids = input.VolumeIds ?? [];
+  // As EC2 documents MaxResults: 5 to 1,000, and never in the same call as VolumeIds.
+  if (input.MaxResults !== undefined && ids.length > 0) {
+    throw refuse('InvalidParameterCombination', 'The parameter MaxResults cannot be used with the parameter VolumeIds');
+  }
+  if (input.MaxResults !== undefined && (input.MaxResults < 5 || input.MaxResults > 1000)) {
+    throw refuse('InvalidParameterValue', `Value (${input.MaxResults}) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+  }
   const found = ids.length > 0 ? await existing(ec2, ids) : [];
   const missing = ids.find((id) => !found.some((v) => v.VolumeId === id));
   if (missing) throw refuse('InvalidVolume.NotFound', `The volume '${missing}' does not exist.`);

@@ -97,4 +97,14 @@ describe('CopyVolumes emulation (moto lacks CopyVolumes)', () => {
     expect(after.VolumeStatuses[0]?.InitializationStatusDetails?.Progress).toBe(100);
     await expect(describeVolumeStatus(ec2, { VolumeIds: ['vol-0123456789abcdef9'] }, awsError)).rejects.toMatchObject({ name: 'InvalidVolume.NotFound' });
   });
+
+  it('DescribeVolumeStatus refuses MaxResults with VolumeIds, and outside 5 to 1,000, as EC2 documents (moto would not say)', async () => {
+    const id = await source(10);
+
+    await expect(describeVolumeStatus(ec2, { VolumeIds: [id], MaxResults: 10 }, awsError)).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+    await expect(describeVolumeStatus(ec2, { MaxResults: 4 }, awsError)).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(describeVolumeStatus(ec2, { MaxResults: 1001 }, awsError)).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    // the form the handler sends: by id, MaxResults left out (the paginator sets the key, undefined)
+    await expect(describeVolumeStatus(ec2, { VolumeIds: [id], MaxResults: undefined }, awsError)).resolves.toMatchObject({ VolumeStatuses: [{ VolumeId: id }] });
+  });
 });
