@@ -5,6 +5,7 @@ import type { InitializationReport } from '../../tasks/ebs/volume-initialization
 import { COPY_VOLUMES_LIMIT_EXCEEDED } from '../../tasks/ebs/lib/volume-copy';
 import type { SeededInstance } from '../../local/seed';
 import { volumeCopies } from '../../local/emulation/copy-volumes';
+import { SkeletonStates } from '../../workflows/lib/skeleton';
 import { describeVolume, expectBefore, expectEach, mutatingCalls, snapshotsOf, startHarness, statesEntered, tag, volumeAt, withLockCalls, type Harness } from './harness';
 
 let h: Harness;
@@ -26,17 +27,35 @@ const server = (name: string, state: 'running' | 'stopped' = 'running') => h.see
     { device: '/dev/sdg', sizeGiB: 20, volumeType: 'io1', iops: 500 },
   ],
 });
+/**
+ * Runs `fn` with the emulation's clock a day behind (every copy made here has initialized once the real clock is
+ * back, so the next test finds none in flight) and 20 s further on at each read of it: copies of 100 GiB at
+ * 1 s per GiB are still initializing at the first read after the swap, and initialized a few reads later.
+ */
+async function onSteppedClock<T>(fn: () => Promise<T>): Promise<T> {
+  const real = { now: volumeCopies.now, msPerGiB: volumeCopies.msPerGiB };
+  let t = Date.now() - 86_400_000;
+  volumeCopies.now = () => (t += 20_000);
+  volumeCopies.msPerGiB = 1000;
+  try {
+    return await fn();
+  } finally {
+    Object.assign(volumeCopies, real);
+  }
+}
+const exitsOf = (execution: { events: { type: string; state?: string; output?: unknown }[] }, state: string) =>
+  execution.events.filter((e) => e.type === 'StateExited' && e.state === state).map((e) => e.output as Record<string, unknown>);
 const apply = (seeded: SeededInstance) => ({ instanceId: seeded.instanceId, allowStop: true, kmsKeyId: keyArn, strategy: 'volume-copy' });
 const devicesOf = (seeded: SeededInstance) => [seeded.rootDevice, '/dev/sdf', '/dev/sdg'];
 
 describe('encrypt-volumes, volume-copy strategy', () => {
-  it('stops, copies each volume encrypted (no snapshot), swaps, verifies, restarts, keeps the originals and reports initialization', async () => {
-    // GIVEN a running instance with a gp2 root, a tuned gp3 and an io1 data volume, all unencrypted
+  it('stops, copies each volume encrypted (no snapshot), swaps, verifies, restarts, keeps the originals, then follows the initialization unlocked', async () => {
+    // GIVEN a running instance with a gp2 root, a tuned gp3 and an io1 data volume, all unencrypted; copies initialize over minutes
     const seeded = await server('vc-apply');
     const before = Object.fromEntries(await Promise.all(devicesOf(seeded).map(async (d) => [d, (await volumeAt(h.seeder, seeded.instanceId, d)).volume] as const)));
 
     // WHEN
-    const execution = await h.run(apply(seeded));
+    const execution = await onSteppedClock(() => h.run(apply(seeded)));
 
     // THEN every device holds an encrypted copy with the original's type, size, IOPS and throughput
     expect(execution.status).toBe('SUCCEEDED');
@@ -77,23 +96,45 @@ describe('encrypt-volumes, volume-copy strategy', () => {
     const replaced = report.actions.filter((a) => a.action === 'replace-volume');
     expect(replaced.map((a) => (a.after as { copiedFromVolume?: string }).copiedFromVolume).sort())
       .toEqual(devicesOf(seeded).map((d) => before[d]?.VolumeId).sort());
+    // the first read, right after the swap, finds the 100 GiB copy initializing
+    const [first] = exitsOf(execution, States.readVolumeInitialization).map((o) => (o.work as { initialization: InitializationReport }).initialization);
+    expect(first?.status).toBe('initializing');
+    expect(first?.volumes.find((v) => v.device === '/dev/sdf')).toMatchObject({ state: 'initializing', initializationType: 'volume-copy' });
+    // followed after the instance is running and the lock released: read again until every copy has initialized
+    expectBefore(path, States.checkInstanceStarted, SkeletonStates.releaseLock);
+    expectBefore(path, SkeletonStates.releaseLock, States.checkVolumeInitialization);
+    const reads = exitsOf(execution, States.checkVolumeInitialization).map((o) => (o.initialization as InitializationReport).status);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.slice(0, -1)).toEqual(reads.slice(0, -1).map(() => 'initializing'));
+    expect(reads.at(-1)).toBe('completed');
+    expect(execution.faults.callLog.slice(execution.faults.callLog.lastIndexOf('dynamodb:DeleteItem'))).toEqual(['dynamodb:DeleteItem', ...reads.map(() => 'ec2:DescribeVolumeStatus')]);
+    // the output carries the last read: each copy completed, with when it was first seen so
     const initialization = report.initialization as InitializationReport;
+    expect(initialization).toMatchObject({ status: 'completed', checks: reads.length + 1 });
     expect(initialization.volumes.map((v) => v.device).sort()).toEqual(devicesOf(seeded).sort());
-    expectEach(initialization.volumes, (v) => v.initializationType === 'volume-copy' && ['initializing', 'completed'].includes(v.state));
+    expectEach(initialization.volumes, (v) => v.initializationType === 'volume-copy' && v.state === 'completed' && typeof v.completedAt === 'string');
   });
 
-  it('queues a copy EC2 refuses for the limit of copies in flight (CopyVolumesLimitExceeded), then completes', async () => {
-    // GIVEN EC2 refuses the first two CopyVolumes calls: too many copies in flight
+  it('queues a copy EC2 refuses for the limit of copies in flight (CopyVolumesLimitExceeded), then completes; a follow-up read refused ends the follow-up only', async () => {
+    // GIVEN EC2 refuses the first two CopyVolumes calls (too many copies in flight), and every read of the initialization after the first
     const seeded = await server('vc-queue');
     const limit = { command: 'CopyVolumes', from: 1, to: 2, errorName: COPY_VOLUMES_LIMIT_EXCEEDED, message: '5 volume copies are in progress (injected)' };
+    const refused = { command: 'DescribeVolumeStatus', from: 2, errorName: 'UnauthorizedOperation', message: 'not authorized (injected)' };
 
     // WHEN
-    const execution = await h.run(apply(seeded), { faults: { failCalls: [limit] } });
+    const execution = await onSteppedClock(() => h.run(apply(seeded), { faults: { failCalls: [limit, refused] } }));
 
     // THEN the state machine retried (queued), nothing failed, every device is encrypted
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.events.filter((e) => e.type === 'StateRetried' && e.state === States.copyVolume)).toHaveLength(2);
     for (const device of devicesOf(seeded)) expect((await volumeAt(h.seeder, seeded.instanceId, device)).volume.Encrypted).toBe(true);
+    // the one follow-up read failed (not retried: not transient): recorded, the last good read kept, the lock long released
+    const report = execution.output as Report;
+    expect(report.outcome).toBe('REMEDIATED');
+    expect(report.initializationFollowError?.Error).toBe('UnauthorizedOperation');
+    expect((report.initialization as InitializationReport).status).toBe('initializing');
+    expect(execution.faults.callLog.filter((c) => c === 'ec2:DescribeVolumeStatus')).toHaveLength(2);
+    expectBefore(statesEntered(execution), SkeletonStates.releaseLock, States.checkVolumeInitialization);
   });
 
   it('rolls back a failure after the stop: originals reattached, instance restarted, the encrypted copies kept tagged rolled-back', async () => {
