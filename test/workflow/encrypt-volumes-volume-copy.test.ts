@@ -29,13 +29,14 @@ const server = (name: string, state: 'running' | 'stopped' = 'running') => h.see
 });
 /**
  * Runs `fn` with the emulation's clock a day behind (every copy made here has initialized once the real clock is
- * back, so the next test finds none in flight) and 20 s further on at each read of it: copies of 100 GiB at
- * 1 s per GiB are still initializing at the first read after the swap, and initialized a few reads later.
+ * back, so the next test finds none in flight) and 10 s further on at each read of it: a copy of 100 GiB at
+ * 1 s per GiB is still initializing at the first read after the swap (the three copies and that read take at
+ * most 7 reads of the clock), and initialized a few reads later, inside its budget of 13.
  */
 async function onSteppedClock<T>(fn: () => Promise<T>): Promise<T> {
   const real = { now: volumeCopies.now, msPerGiB: volumeCopies.msPerGiB };
   let t = Date.now() - 86_400_000;
-  volumeCopies.now = () => (t += 20_000);
+  volumeCopies.now = () => (t += 10_000);
   volumeCopies.msPerGiB = 1000;
   try {
     return await fn();
@@ -193,6 +194,8 @@ describe('encrypt-volumes, volume-copy strategy', () => {
 
     expect((execution.output as Report).outcome).toBe('PLANNED');
     expect(mutatingCalls(execution)).toEqual([]);
+    expect(statesEntered(execution).slice(-3)).toEqual([SkeletonStates.releaseLock, States.routeAfterRelease, States.done]);
+    expect(execution.faults.callLog).not.toContain('ec2:DescribeVolumeStatus');
   });
 
   it('a queue that outlasts its budget rolls back: originals in place, instance restarted, no copy made', async () => {
