@@ -77,7 +77,8 @@ function kitComparePlans(kit: KitSteps) {
 
 /**
  * Pre-copy (if running) -> stop -> final snapshots -> new volumes -> swap -> verify -> start -> cleanup -> report; rollback on failure.
- * volume-copy: stop -> CopyVolumes -> the same wait, swap, verify and after (branch points: RouteStrategyBeforeStop, RouteStrategyAfterStop, RouteAfterSwap).
+ * volume-copy: stop -> CopyVolumes -> the same wait, swap, verify and after (branch points: RouteStrategyBeforeStop, RouteStrategyAfterStop, RouteAfterSwap;
+ * after ReleaseLock, RouteAfterRelease follows the initialization).
  */
 function applyPath(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>, buildReport: sfn.IChainable, restartRetry: RestartRetry): sfn.IChainable {
   const ctx = { 'executionName.$': '$.execution.name' };
