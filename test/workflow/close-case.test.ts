@@ -53,6 +53,13 @@ describe('close-case, then expire-retained, against an emulated account', () => 
     expect(mutatingCalls(execution)).toEqual(withLockCalls('account'));
     expect(statesEntered(execution)).toEqual(lockedFailure(States.planClosure));
     expect(tag(await tagsOf(seeded.evidence!), 'remediation:case-closed')).toBeUndefined();
+
+    // Meanwhile expire-retained lists the open case's snapshot as refused (it has no retain-until yet) and keeps it.
+    const expiry = await run('expire-retained', { mode: 'plan', trigger: { source: 'cli' } });
+
+    expect((expiry.output as { refused: { resourceId: string; reason: string }[] }).refused).toContainEqual(expect.objectContaining({
+      resourceId: seeded.evidence, reason: `forensic snapshot of case ${CASE}: its case is not closed (no remediation:case-closed); deleted only once close-case has closed it and its retention has passed`,
+    }));
   });
 
   it('once released: plan changes nothing; apply marks the open snapshot closed (never the held one); a re-run is NO_ACTION', async () => {

@@ -26,11 +26,14 @@ export function judge(view: AccountView, now: Date, max = MAX_DELETIONS): Expiry
     const retainUntil = tagValue(resource.Tags, TAG.retainUntil) ?? '';
     const item: Retained = { resourceId, resourceType, kind, retainUntil };
     const passed = retentionPassed(retainUntil, now);
-    if (passed === false) notYetDue.push({ resourceId, retainUntil });
+    // An open case's forensic snapshot is kept whatever its retain-until says (it has none until close-case sets one).
+    const open = kind === 'forensic-snapshot' ? openCase(resource.Tags) : undefined;
+    if (open) refused.push({ ...item, reason: commonRefusal(resource.Tags) ?? open });
+    else if (passed === false) notYetDue.push({ resourceId, retainUntil });
     else if (passed === undefined) refused.push({ ...item, reason: `${TAG.retainUntil}=${JSON.stringify(retainUntil)} is not a date` });
     else {
-      const reason = commonRefusal(resource.Tags) ?? (kind === 'forensic-snapshot' ? openCase(resource.Tags)
-        : kind === 'unknown-volume' ? `neither ${TAG.replacedBy} nor ${TAG.rolledBack}=true: why it was kept is unknown` : undefined);
+      const reason = commonRefusal(resource.Tags)
+        ?? (kind === 'unknown-volume' ? `neither ${TAG.replacedBy} nor ${TAG.rolledBack}=true: why it was kept is unknown` : undefined);
       if (!reason) return [{ item, resource }];
       refused.push({ ...item, reason });
     }

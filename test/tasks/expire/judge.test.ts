@@ -130,6 +130,17 @@ describe('judge: a forensic snapshot (isolate-instance)', () => {
     } });
   });
 
+  it('is refused while its case is open without any retain-until (as isolate-instance leaves it): listed, never taken for a bad date', () => {
+    const s = forensic('snap-0fresh', {});
+
+    const out = judge({ retainedVolumes: [], retainedSnapshots: [s], relatedVolumes: [], lineageSnapshots: [] }, NOW);
+
+    expect([out.delete, out.notYetDue, out.refused]).toEqual([[], [], [{
+      resourceId: 'snap-0fresh', resourceType: 'snapshot', kind: 'forensic-snapshot', retainUntil: '',
+      reason: 'forensic snapshot of case case-7: its case is not closed (no remediation:case-closed); deleted only once close-case has closed it and its retention has passed',
+    }]]);
+  });
+
   it('goes once its case is closed and its retain-until has passed, with why and its description; not before; never on hold', () => {
     const closed = forensic('snap-0closed', { 'remediation:case-closed': CLOSED, 'remediation:retain-until': '2026-02-14' });
     const early = forensic('snap-0early', { 'remediation:case-closed': CLOSED, 'remediation:retain-until': '2026-03-15' });
