@@ -55,6 +55,7 @@ export class RemediationStack extends Stack {
       notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...containSettings,
     });
+    const closeCase = nestedWorkflow(this, constructId(WORKFLOW.closeCase), SPECS[WORKFLOW.closeCase], { approvalTopic: encryptVolumes.resources.approvalTopic });
     const securityGroups = [restrict,
       nestedWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
     const expireRetained = nestedWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
@@ -73,7 +74,7 @@ export class RemediationStack extends Stack {
       ourRoles: [encryptVolumes.functions['start-instance'].role, highCpu.functions['start-instance'].role, highCpu.functions['rollback-resize'].role],
       ...triageSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain];
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain, closeCase];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;

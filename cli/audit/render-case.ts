@@ -54,5 +54,13 @@ export function caseText(view: CaseView): string {
     lines.push(`  ${view.release.command}`, `  input: ${JSON.stringify(view.release.input)}`,
       '  reactivates exactly the keys this case deactivated; the session deny stays until the stolen sessions have expired, then the release removes it.');
   }
+  lines.push('', 'Closure');
+  const closure = view.closure;
+  if (closure.closed) {
+    lines.push(`  closed at ${closure.closedAt} by ${closure.execution}: ${closure.reason}`,
+      `  forensic snapshots marked: ${closure.snapshots.join(', ') || 'none'} (expire-retained deletes them once their retain-until has passed)`);
+  } else {
+    lines.push('  not closed: its forensic snapshots are kept whatever their retain-until says', `  ${closure.command}`);
+  }
   return lines.join('\n');
 }
