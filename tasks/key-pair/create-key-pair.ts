@@ -20,7 +20,8 @@ const { [KEY_PAIR_KMS_KEY_ENV]: KMS_KEY } = readEnv({ [KEY_PAIR_KMS_KEY_ENV]: re
 export interface CreateKeyPairEvent {
   plan: RotationPlan;
   executionName: string;
-  caseId?: string;
+  /** The request: its caseId, when given, is tagged on the new key pair. */
+  request: { caseId?: string };
 }
 
 export interface CreatedKeyPair {
@@ -41,7 +42,7 @@ export interface CreatedKeyPair {
  * tags. A retry finds the key pair this execution imported; one that finds none makes a fresh key and overwrites the
  * parameter, so the stored private key always matches the key pair EC2 has.
  */
-export const handler = async ({ plan, executionName, caseId }: CreateKeyPairEvent): Promise<CreatedKeyPair> => {
+export const handler = async ({ plan, executionName, request }: CreateKeyPairEvent): Promise<CreatedKeyPair> => {
   const keyName = plan.newKeyName as string;
   const parameterName = plan.parameterName as string;
   const at = new Date().toISOString();
@@ -60,7 +61,7 @@ export const handler = async ({ plan, executionName, caseId }: CreateKeyPairEven
   }));
   const tags: ResourceTag[] = [
     { Key: TAG.workflow, Value: WORKFLOW.rotateKeyPair }, { Key: TAG.execution, Value: executionName },
-    ...(caseId ? [{ Key: TAG.case, Value: caseId }] : []),
+    ...(request.caseId ? [{ Key: TAG.case, Value: request.caseId }] : []),
   ];
   const imported = await ec2.send(new ImportKeyPairCommand({
     KeyName: keyName, PublicKeyMaterial: Buffer.from(key.publicKey), TagSpecifications: [{ ResourceType: 'key-pair', Tags: tags }],
