@@ -3,14 +3,13 @@ import { readEnv, requiredString } from '../lib/env';
 import { reportAction, reportHeader } from '../lib/report';
 import type { ExecutionFacts, ReportAction, WorkflowReport } from '../lib/types';
 import { WORKFLOW } from '../lib/workflow-names';
+import { KEY_PAIR_READER_ROLE_ENV } from './lib/env';
 import type { CreatedKeyPair } from './create-key-pair';
 import type { OldKeyPairDeleted } from './delete-old-key-pair';
 import type { OldKeyPair, RotationPlan } from './lib/plan';
 import type { RotateKeyPairInput } from './lib/schema';
 import type { KeyPairVerified } from './verify-key-pair';
 
-/** The role that alone may read the private keys (infra/workflows/rotate-key-pair-grants.ts KeyPairVault). */
-export const KEY_PAIR_READER_ROLE_ENV = 'KEY_PAIR_READER_ROLE_ARN';
 const { [KEY_PAIR_READER_ROLE_ENV]: READER_ROLE } = readEnv({ [KEY_PAIR_READER_ROLE_ENV]: requiredString });
 
 export interface BuildRotateReportEvent {

@@ -31,7 +31,8 @@ export const handler = async ({ plan }: DeleteOldKeyPairEvent): Promise<OldKeyPa
   if (current.KeyPairId !== old.keyPairId) {
     throw new InstanceChangedError(`key pair ${old.keyName} is now ${current.KeyPairId}, not the ${old.keyPairId} the plan read: left as it is`);
   }
-  await ec2.send(new DeleteKeyPairCommand({ KeyPairId: old.keyPairId }));
+  // By name, having just checked its id: moto 5.2.1 ignores DeleteKeyPair by KeyPairId (answers true, deletes nothing).
+  await ec2.send(new DeleteKeyPairCommand({ KeyName: old.keyName }));
   logger.info('old key pair deleted', { keyName: old.keyName, keyPairId: old.keyPairId });
   return { deleted: old, deletedNow: true, at };
 };

@@ -40,7 +40,8 @@ export const handler = async ({ plan, executionName, error, restored }: RemoveNe
   const name = plan.parameterName as string;
   const found = await findKeyPair(ec2, keyName);
   const ours = found !== undefined && tagValue(found.Tags, TAG.execution) === executionName;
-  if (ours) await ec2.send(new DeleteKeyPairCommand({ KeyPairId: found.KeyPairId }));
+  // By name (found and checked as ours just now): moto 5.2.1 ignores DeleteKeyPair by KeyPairId.
+  if (ours) await ec2.send(new DeleteKeyPairCommand({ KeyName: keyName }));
   const parameterDeleted = await ssm.send(new DeleteParameterCommand({ Name: name })).then(() => true, (e: unknown) => {
     if (awsErrorName(e) === 'ParameterNotFound') return false;
     throw e;
