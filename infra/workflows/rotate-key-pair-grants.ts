@@ -9,10 +9,17 @@ import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { EXCLUDED, ec2Arn } from '../kit/grants';
 import { rootSingleton, rootStackOf } from '../kit/root';
 import type { Grant } from '../kit/spec';
-import { list, type AcceptedFinding } from '../nag';
+import { list, type AcceptedFinding, type AcceptsFindings } from '../nag';
 
 /** The readers' role is `<root stack>-KeyPairReaders`: the README names it. */
 export const KEY_PAIR_READERS_SUFFIX = 'KeyPairReaders';
+
+/** The private keys' parameters are named at run time, one per instance and key, under one path: the workflow writes them, KeyPairReaders reads them. */
+const PARAMETER_FINDING: AcceptedFinding = {
+  rule: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):ssm:.*:parameter\/remediation\/key-pairs\/\*\]$/,
+  reason: 'One SecureString per rotated key, under /remediation/key-pairs/<instance>/<key name>, named at run time: rotate-key-pair puts and (in rollback) deletes them, KeyPairReaders reads them.',
+  statement: (s) => list(s.Action).every((a) => /^ssm:(PutParameter|DeleteParameter|GetParameters?)$/.test(String(a))),
+};
 
 /** KMS actions of key administration: everything but using the key (no Encrypt, Decrypt, ReEncrypt, GenerateDataKey). */
 const KEY_ADMINISTRATION = [
@@ -34,8 +41,9 @@ export const keyPairParameterArn = (scope: Construct): string => {
  * the role reads the parameters under /remediation/key-pairs/. No other principal can decrypt (the key policy grants
  * kms:Decrypt to no one else, so no IAM policy can), the workflow's own roles included.
  */
-export class KeyPairVault extends Construct {
+export class KeyPairVault extends Construct implements AcceptsFindings {
   static readonly ID = 'KeyPairVault';
+  readonly acceptedFindings = [PARAMETER_FINDING];
   readonly key: kms.Key;
   readonly readers: iam.Role;
 
@@ -127,6 +135,7 @@ export const ssmRead = (...actions: string[]): Grant<RotateKeyPairResources> => 
   new iam.PolicyStatement({ actions: actions.map((a) => `ssm:${a}`), resources: ['*'] }),
 ];
 
+// SendCommand on instance/* (locked, not excluded) is covered by the kit's instance/volume/snapshot finding.
 export const ROTATE_KEY_PAIR_FINDINGS: AcceptedFinding[] = [
   {
     rule: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):ec2:.*:key-pair\/\*\]$/,
@@ -134,16 +143,7 @@ export const ROTATE_KEY_PAIR_FINDINGS: AcceptedFinding[] = [
       'named by the instance at run time; key pairs under remediation:exclude=true are explicitly denied, the rollback deletes only key pairs with its own tag.',
     statement: (s) => s.Effect === 'Deny' || list(s.Action).every((a) => /^ec2:(ImportKeyPair|CreateTags|DeleteKeyPair)$/.test(String(a))),
   },
-  {
-    rule: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):ec2:.*:instance\/\*\]$/,
-    reason: 'Run Command goes to the instance the run holds: SendCommand requires the remediation:lock tag and is denied on remediation:exclude=true.',
-    statement: (s) => s.Effect === 'Deny' || list(s.Action).every((a) => a === 'ssm:SendCommand'),
-  },
-  {
-    rule: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):ssm:.*:parameter\/remediation\/key-pairs\/\*\]$/,
-    reason: 'One SecureString per rotated key, under /remediation/key-pairs/<instance>/<key name>: named at run time.',
-    statement: (s) => list(s.Action).every((a) => /^ssm:(PutParameter|DeleteParameter|GetParameters?)$/.test(String(a))),
-  },
+  PARAMETER_FINDING,
   {
     rule: /^AwsSolutions-IAM5\[Resource::\*\]$/,
     reason: 'SSM DescribeInstanceInformation and GetCommandInvocation support no resource-level permissions; the Deny of reading parameters back is on every resource.',

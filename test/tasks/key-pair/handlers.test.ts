@@ -1,5 +1,5 @@
 import { EXECUTION, INSTANCE, KMS_KEY, NEW_KEY, NEW_NAME, OLD_KEY, OLD_KEY_PAIR, PARAMETER, READER_ROLE, created, rotationPlan } from './fixtures';
-import { DeleteKeyPairCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, EC2Client, ImportKeyPairCommand, type Instance } from '@aws-sdk/client-ec2';
+import { DeleteKeyPairCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, EC2Client, ImportKeyPairCommand, type Instance, type KeyPairInfo } from '@aws-sdk/client-ec2';
 import { DeleteParameterCommand, DescribeInstanceInformationCommand, GetCommandInvocationCommand, PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -24,7 +24,7 @@ beforeEach(() => {
 
 const request = (over: Record<string, unknown> = {}) => rotateKeyPairInputSchema.parse({ instanceId: INSTANCE, rotateKeyPair: true, ...over });
 const instance = (over: Partial<Instance> = {}): Instance => ({ InstanceId: INSTANCE, KeyName: 'ops', State: { Name: 'running' }, Tags: [], ...over });
-const keyPairInfo = (over: Record<string, unknown> = {}) => ({
+const keyPairInfo = (over: Partial<KeyPairInfo> = {}): KeyPairInfo => ({
   KeyName: 'ops', KeyPairId: OLD_KEY_PAIR.keyPairId, KeyFingerprint: 'aa:bb', KeyType: 'rsa', PublicKey: `${OLD_KEY.publicKey}\n`, Tags: [], ...over,
 });
 const online = { InstanceInformationList: [{ InstanceId: INSTANCE, PingStatus: 'Online' as const, PlatformType: 'Linux' as const }] };
