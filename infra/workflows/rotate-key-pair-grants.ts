@@ -9,7 +9,7 @@ import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { EXCLUDED, ec2Arn } from '../kit/grants';
 import { rootSingleton, rootStackOf } from '../kit/root';
 import type { Grant } from '../kit/spec';
-import { list, type AcceptedFinding, type AcceptsFindings } from '../nag';
+import { NO_RESOURCE_LEVEL, list, type AcceptedFinding, type AcceptsFindings } from '../nag';
 
 /** The readers' role is `<root stack>-KeyPairReaders`: the README names it. */
 export const KEY_PAIR_READERS_SUFFIX = 'KeyPairReaders';
@@ -147,6 +147,7 @@ export const ROTATE_KEY_PAIR_FINDINGS: AcceptedFinding[] = [
   {
     rule: /^AwsSolutions-IAM5\[Resource::\*\]$/,
     reason: 'SSM DescribeInstanceInformation and GetCommandInvocation support no resource-level permissions; the Deny of reading parameters back is on every resource.',
-    statement: (s) => s.Effect === 'Deny' || list(s.Action).every((a) => /^ssm:(DescribeInstanceInformation|GetCommandInvocation)$/.test(String(a))),
+    // The stack merges statements on '*': EC2 Describe* (the kit's) may share one with these.
+    statement: (s) => list(s.Action).every((a) => NO_RESOURCE_LEVEL.test(String(a)) || /^ssm:(DescribeInstanceInformation|GetCommandInvocation)$/.test(String(a))),
   },
 ];

@@ -13,7 +13,7 @@ describe('accepted wildcards: key pairs, the key-pair parameters, SSM reads (Sen
     expect(findings([
       allow(['ec2:ImportKeyPair', 'ec2:CreateTags'], [KEY_PAIRS]), allow(['ec2:DeleteKeyPair'], [KEY_PAIRS]),
       allow(['ssm:SendCommand'], [INSTANCES]), allow(['ssm:PutParameter', 'ssm:DeleteParameter'], [PARAMETERS]),
-      allow(['ssm:DescribeInstanceInformation'], ['*']), allow(['ssm:GetCommandInvocation'], ['*']),
+      allow(['ssm:DescribeInstanceInformation', 'ec2:DescribeInstances', 'ec2:DescribeKeyPairs'], ['*']), allow(['ssm:GetCommandInvocation'], ['*']),
     ])).toEqual([]);
   });
 
