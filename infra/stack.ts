@@ -84,6 +84,8 @@ export class RemediationStack extends Stack {
         value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${machine.stateMachineArn}`,
       });
     }
+    // Who alone may read the private keys rotate-key-pair stores (README "Rotating an instance's SSH key pair").
+    new CfnOutput(this, 'KeyPairReadersRoleArn', { value: rotateKeyPair.resources.vault.readers.roleArn });
     // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
     const audit = contextObject<{ retentionDays: logs.RetentionDays; notificationEmail: string }>(this.node, 'audit');
     notifications.trail = new AuditTrail(this, 'Audit', {

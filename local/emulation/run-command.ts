@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DescribeInstancesCommand, DescribeKeyPairsCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
@@ -36,6 +36,11 @@ const homeOf = (instanceId: string): string => path.join(sandboxRoot(), instance
 export function sandboxAuthorizedKeys(instanceId: string): string | undefined {
   const file = path.join(homeOf(instanceId), '.ssh', 'authorized_keys');
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+/** Removes this emulator's sandboxes (a test's afterAll; `remediate local` keeps them with the emulator). */
+export function removeSandboxes(): void {
+  rmSync(sandboxRoot(), { recursive: true, force: true });
 }
 
 async function instanceOf(instanceId: string): Promise<Instance | undefined> {

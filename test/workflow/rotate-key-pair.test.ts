@@ -14,18 +14,22 @@ let moto: MotoServer;
 let ec2: EC2Client;
 let run: (input: Record<string, unknown>, options?: RunOptions) => Promise<LocalExecution>;
 let sandboxAuthorizedKeys: (instanceId: string) => string | undefined;
+let removeSandboxes: () => void;
 const LINUX_AMI = 'ami-760aaa0f'; // moto's amzn-ami-hvm (its default ami-12c6146b is a Windows image)
 
 beforeAll(async () => {
   moto = await startMoto();
   useEndpoint(moto.endpoint);
   const { runWorkflow } = await import('../../local/runner');
-  ({ sandboxAuthorizedKeys } = await import('../../local/emulation/run-command'));
+  ({ sandboxAuthorizedKeys, removeSandboxes } = await import('../../local/emulation/run-command'));
   run = (input, options) => runWorkflow('rotate-key-pair', input, options);
   ec2 = new EC2Client({});
   await new IAMClient({}).send(new CreateInstanceProfileCommand({ InstanceProfileName: 'ssm-managed' }));
 });
-afterAll(async () => moto?.stop());
+afterAll(async () => {
+  removeSandboxes?.();
+  await moto?.stop();
+});
 
 /** A key pair imported as a person would, and an instance launched with it (with an instance profile: SSM-managed). */
 async function instanceWithKey(keyName: string, managed: boolean): Promise<{ instanceId: string; old: KeyPairInfo }> {
@@ -118,5 +122,40 @@ describe('rotate-key-pair against an emulated account', () => {
     expect((await keyPair('ops-fails'))?.KeyPairId).toBe(old.KeyPairId);
     // The rotate script had run (its changes stay on a failure): the restore put the original file back.
     expect(sandboxAuthorizedKeys(instanceId)).toBe(`${(old.PublicKey as string).trim()} ops-fails\n`);
+  });
+});
+
+describe('the Run Command emulation (moto lacks it), as AWS documents it', () => {
+  const call = (command: string, input: Record<string, unknown>) => ({ service: 'ssm', command, input });
+
+  it('an instance is managed only when running, not Windows and with an instance profile; SendCommand refuses the others', async () => {
+    const { RunCommandEmulation } = await import('../../local/emulation/run-command');
+    const emulation = new RunCommandEmulation();
+    const { instanceId: managed } = await instanceWithKey('emu-managed', true);
+    const { instanceId: bare } = await instanceWithKey('emu-bare', false);
+
+    const info = await emulation.answer(call('DescribeInstanceInformation', { Filters: [{ Key: 'InstanceIds', Values: [managed, bare] }] })) as { InstanceInformationList: { InstanceId: string; PingStatus: string; PlatformType: string }[] };
+
+    expect(info.InstanceInformationList.map((i) => [i.InstanceId, i.PingStatus, i.PlatformType])).toEqual([[managed, 'Online', 'Linux']]);
+    await expect(emulation.answer(call('SendCommand', { DocumentName: 'AWS-RunShellScript', InstanceIds: [bare], Parameters: { commands: ['true'] } })))
+      .rejects.toMatchObject({ name: 'InvalidInstanceId' });
+  });
+
+  it('runs the script against the seeded sandbox: InProgress first, then its end with exit code and output; unknown commands do not exist', async () => {
+    const { RunCommandEmulation } = await import('../../local/emulation/run-command');
+    const emulation = new RunCommandEmulation([2]);
+    const { instanceId, old } = await instanceWithKey('emu-run', true);
+    const send = async (commands: string[]) => ((await emulation.answer(call('SendCommand', { DocumentName: 'AWS-RunShellScript', InstanceIds: [instanceId], Parameters: { commands } }))) as { Command: { CommandId: string } }).Command.CommandId;
+    const get = (CommandId: string) => emulation.answer(call('GetCommandInvocation', { CommandId, InstanceId: instanceId })) as Promise<{ Status: string; ResponseCode: number; StandardOutputContent: string }>;
+
+    const ok = await send(['cat "$(getent passwd ec2-user | cut -d: -f6)/.ssh/authorized_keys"']);
+    const failing = await send(['echo ran']);
+
+    expect(await get(ok)).toMatchObject({ Status: 'InProgress', ResponseCode: -1 });
+    expect(await get(ok)).toMatchObject({ Status: 'Success', ResponseCode: 0, StandardOutputContent: `${(old.PublicKey as string).trim()} emu-run\n` });
+    await get(failing);
+    // The fault plan's second command ran (its output is there) and then reports Failed.
+    expect(await get(failing)).toMatchObject({ Status: 'Failed', ResponseCode: 1, StandardOutputContent: 'ran\n' });
+    await expect(get('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({ name: 'InvocationDoesNotExist' });
   });
 });

@@ -72,8 +72,8 @@ describe('plan-key-rotation', () => {
     ssm.on(DescribeInstanceInformationCommand).resolvesOnce({ InstanceInformationList: [] })
       .resolves({ InstanceInformationList: [{ InstanceId: INSTANCE, PingStatus: 'ConnectionLost', PlatformType: 'Linux' }] });
 
-    for (const _ of [1, 2]) {
-      const out = await run();
+    const outs = [await run(), await run()];
+    for (const out of outs) {
       expect(out).toMatchObject({ outcome: 'NO_ACTION', ssmManaged: false, reason: expect.stringContaining('rotation is manual') });
       expect(out.manualSteps?.[out.manualSteps.length - 1]).toBe("The instance's KeyName metadata stays ops: EC2 cannot change it");
     }
