@@ -5,7 +5,8 @@ import type { Construct } from 'constructs';
 import { KEY_PAIR_KMS_KEY_ENV, KEY_PAIR_READER_ROLE_ENV } from '../../tasks/key-pair/lib/env';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, buildRotateKeyPairDefinition, type RotateKeyPairTask } from '../../workflows/rotate-key-pair';
-import { ec2Describe } from '../kit/grants';
+import { denyOnExcluded, ec2Describe, ec2TagKeysOnly } from '../kit/grants';
+import { TAG } from '../../tasks/lib/tags';
 import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
 import {
   KeyPairVault, ROTATE_KEY_PAIR_FINDINGS, deleteOldKeyPair, importKeyPair, putPrivateKey, removeNewKeyPair, sendKeyCommand, ssmRead,
@@ -17,6 +18,10 @@ export interface RotateKeyPairProps {
   approvalTopic?: sns.ITopic;
 }
 
+/** The rotated instance (locked, not excluded) records which key pair it no longer trusts: that one tag key only. */
+const tagRotatedInstance: Grant<RotateKeyPairResources> = (ctx) => [
+  ...ec2TagKeysOnly('CreateTags', ['instance'], [TAG.keyRotated], { locked: true })(ctx), ...denyOnExcluded(['CreateTags'], ['instance'])(ctx),
+];
 const describeKeyPairs = ec2Describe('DescribeKeyPairs') as Grant<RotateKeyPairResources>;
 
 /** Which tasks call which APIs. The infra tests check each against the calls in the handler's bundle. */
@@ -31,10 +36,13 @@ export const ROTATE_KEY_PAIR_TASK_SPECS: Record<RotateKeyPairTask, TaskSpec<Rota
     environment: ({ resources }) => ({ [KEY_PAIR_KMS_KEY_ENV]: resources.vault.key.keyArn }),
     grants: [describeKeyPairs, importKeyPair, putPrivateKey],
   },
-  'send-key-command': { entry: 'tasks/key-pair/send-key-command.ts', grants: [sendKeyCommand] },
+  'send-key-command': { entry: 'tasks/key-pair/send-key-command.ts', grants: [ec2Describe('DescribeInstances') as Grant<RotateKeyPairResources>, sendKeyCommand] },
   'check-key-command': { entry: 'tasks/key-pair/check-key-command.ts', grants: [ssmRead('GetCommandInvocation')] },
   'verify-key-pair': { entry: 'tasks/key-pair/verify-key-pair.ts', grants: [describeKeyPairs] },
-  'delete-old-key-pair': { entry: 'tasks/key-pair/delete-old-key-pair.ts', grants: [describeKeyPairs, deleteOldKeyPair] },
+  'delete-old-key-pair': {
+    entry: 'tasks/key-pair/delete-old-key-pair.ts',
+    grants: [ec2Describe('DescribeKeyPairs', 'DescribeInstances') as Grant<RotateKeyPairResources>, deleteOldKeyPair, tagRotatedInstance],
+  },
   'remove-new-key-pair': { entry: 'tasks/key-pair/remove-new-key-pair.ts', grants: [describeKeyPairs, removeNewKeyPair] },
   'build-rotate-report': {
     entry: 'tasks/key-pair/build-rotate-report.ts',

@@ -34,6 +34,8 @@ export interface RotateReport extends WorkflowReport {
   privateKey?: { parameterName: string; type: 'SecureString'; kmsKeyArn: string; readableBy: string };
   /** EC2 keeps an instance's KeyName for its life: it goes on naming the old key pair. */
   note?: string;
+  /** The old key pair kept: these instances were launched with it too; rotate each, the last rotation deletes it. */
+  oldKeyPairKeptFor?: string[];
   approval?: ApprovalRecord;
 }
 
@@ -54,7 +56,7 @@ export const handler = async ({ request, execution, plan, work }: BuildRotateRep
     actions.push(reportAction('replace-authorized-keys', `${target}:~${plan.osUser}/.ssh/authorized_keys`, verified.at,
       { key: plan.oldKeyPair?.keyFingerprint }, { key: created?.keyFingerprint, onInstance: verified.onInstance }));
   }
-  if (deletedOld) {
+  if (deletedOld && !deletedOld.keptFor) {
     actions.push(reportAction('delete-key-pair', deletedOld.deleted.keyName, deletedOld.at,
       { keyPairId: deletedOld.deleted.keyPairId, keyFingerprint: deletedOld.deleted.keyFingerprint, publicKey: deletedOld.deleted.publicKey }, { present: false }));
   }
@@ -68,6 +70,7 @@ export const handler = async ({ request, execution, plan, work }: BuildRotateRep
       privateKey: { parameterName: created.parameterName, type: 'SecureString' as const, kmsKeyArn: created.kmsKeyArn, readableBy: READER_ROLE },
     } : {}),
     ...(header.outcome === 'REMEDIATED' ? { note: keyNameNote(plan) } : {}),
+    ...(deletedOld?.keptFor ? { oldKeyPairKeptFor: deletedOld.keptFor } : {}),
     ...(work.approval ? { approval: work.approval } : {}),
     actions,
   };

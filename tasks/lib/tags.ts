@@ -17,6 +17,8 @@ export const TAG = {
   hold: 'remediation:hold',
   /** On a forensic snapshot: the case it belongs to (isolate-instance). */
   case: 'remediation:case',
+  /** On an instance whose authorized_keys rotate-key-pair rotated: the id of the key pair it replaced (its KeyName still names it). */
+  keyRotated: 'remediation:key-rotated',
 } as const;
 
 /**

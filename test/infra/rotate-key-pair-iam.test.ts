@@ -25,6 +25,7 @@ const DOCUMENT = `arn:aws:ssm:${R}::document/AWS-RunShellScript`;
 const PARAMETER = `arn:aws:ssm:${R}:${A}:parameter/remediation/key-pairs/i-0123456789abcdef0/ops-rotated-case-1`;
 const VIA_SSM = { 'kms:ViaService': `ssm.${R}.amazonaws.com`, 'kms:CallerAccount': A };
 const KEY = 'arn:aws:kms:<vault key>';
+const EC2_LOCKED = { 'aws:ResourceTag/remediation:lock': 'rotate-key-pair-i-0123456789abcdef0-20261201T120000Z' };
 const LOCKED = { 'ssm:resourceTag/remediation:lock': 'rotate-key-pair-i-0123456789abcdef0-20261201T120000Z' };
 
 type Case = [what: string, request: Request, expected: Decision];
@@ -59,6 +60,10 @@ const CASES: Record<string, Case[]> = {
     ['DeleteKeyPair of one tagged remediation:exclude=true', req('ec2:DeleteKeyPair', KEY_PAIR, { 'aws:ResourceTag/remediation:exclude': 'true' }), 'ExplicitlyDenied'],
     ['DeleteKeyPair in another account', req('ec2:DeleteKeyPair', `arn:aws:ec2:${R}:444455556666:key-pair/ops`), 'ImplicitlyDenied'],
     ['ImportKeyPair', req('ec2:ImportKeyPair', KEY_PAIR, { 'aws:RequestTag/remediation:workflow': 'rotate-key-pair' }), 'ImplicitlyDenied'],
+    ['CreateTags remediation:key-rotated on the locked instance', req('ec2:CreateTags', INSTANCE, { ...EC2_LOCKED, 'aws:TagKeys': ['remediation:key-rotated'] }), 'Allowed'],
+    ['CreateTags of another key on the locked instance', req('ec2:CreateTags', INSTANCE, { ...EC2_LOCKED, 'aws:TagKeys': ['remediation:lock'] }), 'ImplicitlyDenied'],
+    ['CreateTags remediation:key-rotated on an instance no run holds', req('ec2:CreateTags', INSTANCE, { 'aws:TagKeys': ['remediation:key-rotated'] }), 'ImplicitlyDenied'],
+    ['CreateTags on a locked instance tagged remediation:exclude=true', req('ec2:CreateTags', INSTANCE, { ...EC2_LOCKED, 'aws:TagKeys': ['remediation:key-rotated'], 'aws:ResourceTag/remediation:exclude': 'true' }), 'ExplicitlyDenied'],
   ],
   [E('remove-new-key-pair')]: [
     ['DeleteKeyPair of a key pair this workflow imported', req('ec2:DeleteKeyPair', KEY_PAIR, { 'aws:ResourceTag/remediation:workflow': 'rotate-key-pair' }), 'Allowed'],

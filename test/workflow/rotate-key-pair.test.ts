@@ -1,11 +1,11 @@
-import { DescribeKeyPairsCommand, EC2Client, ImportKeyPairCommand, RunInstancesCommand, type KeyPairInfo } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeKeyPairsCommand, EC2Client, ImportKeyPairCommand, RunInstancesCommand, type KeyPairInfo } from '@aws-sdk/client-ec2';
 import { CreateInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { LocalExecution, RunOptions } from '../../local/runner';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
 import { generateSshKey, publicKeyBody } from '../../tasks/key-pair/lib/openssh';
 import { States } from '../../workflows/rotate-key-pair';
-import { locked, lockedFailure, mutatingCalls, statesEntered, tag, withLockCalls } from './harness';
+import { locked, lockedFailure, mutatingCalls, planned as plannedPath, statesEntered, tag, withLockCalls } from './harness';
 
 // GIVEN an emulated account (moto) with a Linux instance launched with a key pair, WHEN rotate-key-pair runs through the
 // local runner, THEN the account's end state is asserted: key pairs in EC2, the SecureString parameter, and the instance's
@@ -34,11 +34,11 @@ afterAll(async () => {
 /** A key pair imported as a person would, and an instance launched with it (with an instance profile: SSM-managed). */
 async function instanceWithKey(keyName: string, managed: boolean): Promise<{ instanceId: string; old: KeyPairInfo }> {
   await ec2.send(new ImportKeyPairCommand({ KeyName: keyName, PublicKeyMaterial: Buffer.from(generateSshKey(2048).publicKey) }));
-  const launched = await ec2.send(new RunInstancesCommand({
-    ImageId: LINUX_AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: keyName, ...(managed ? { IamInstanceProfile: { Name: 'ssm-managed' } } : {}),
-  }));
-  return { instanceId: launched.Instances?.[0]?.InstanceId as string, old: (await keyPair(keyName)) as KeyPairInfo };
+  return { instanceId: await launch(keyName, managed), old: (await keyPair(keyName)) as KeyPairInfo };
 }
+const launch = async (keyName: string, managed: boolean): Promise<string> => (await ec2.send(new RunInstancesCommand({
+  ImageId: LINUX_AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: keyName, ...(managed ? { IamInstanceProfile: { Name: 'ssm-managed' } } : {}),
+}))).Instances?.[0]?.InstanceId as string;
 const keyPair = async (name: string): Promise<KeyPairInfo | undefined> =>
   ec2.send(new DescribeKeyPairsCommand({ KeyNames: [name], IncludePublicKey: true })).then((o) => o.KeyPairs?.[0], () => undefined);
 const parameters = async (instanceId: string) =>
@@ -71,6 +71,11 @@ describe('rotate-key-pair against an emulated account', () => {
   it('rotates: new key pair and its SecureString, authorized_keys replaced, the old key pair deleted; a re-run is NO_ACTION', async () => {
     const { instanceId, old } = await instanceWithKey('ops', true);
     const input = { instanceId, rotateKeyPair: true, caseId: 'case-17' };
+    const planned = await run({ ...input, mode: 'plan' });
+    expect(planned.status).toBe('SUCCEEDED');
+    expect(planned.output).toMatchObject({ outcome: 'PLANNED', planned: { newKeyName: 'ops-rotated-case-17', parameterName: `/remediation/key-pairs/${instanceId}/ops-rotated-case-17`, osUser: 'ec2-user' } });
+    expect(statesEntered(planned)).toEqual(plannedPath(...PLAN, States.buildReport));
+    expect(mutatingCalls(planned)).toEqual([]);
 
     const execution = await run(input);
 
@@ -99,6 +104,21 @@ describe('rotate-key-pair against an emulated account', () => {
     expect(again.status).toBe('SUCCEEDED');
     expect((again.output as Report).outcome).toBe('NO_ACTION');
     expect(mutatingCalls(again)).toEqual(withLockCalls('instance'));
+  });
+
+  it('a key pair other instances were launched with too is kept until the last of them is rotated', async () => {
+    const { instanceId: first } = await instanceWithKey('shared', true);
+    const second = await launch('shared', true);
+
+    const one = await run({ instanceId: first, rotateKeyPair: true });
+    expect(one.output).toMatchObject({ outcome: 'REMEDIATED', oldKeyPairKeptFor: [second] });
+    expect(await keyPair('shared')).toBeDefined();
+
+    const two = await run({ instanceId: second, rotateKeyPair: true });
+    expect((two.output as Report).actions.map((a) => a.action)).toContain('delete-key-pair');
+    expect(await keyPair('shared')).toBeUndefined();
+    const firstTags = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [first] }))).Reservations?.[0]?.Instances?.[0]?.Tags;
+    expect(tag(firstTags, 'remediation:key-rotated')).toMatch(/^key-/);
   });
 
   it('a command that fails rolls back: authorized_keys restored, new key pair and parameter removed, the old key pair kept', async () => {

@@ -1,5 +1,5 @@
 import { EXECUTION, INSTANCE, KMS_KEY, NEW_KEY, NEW_NAME, OLD_KEY, OLD_KEY_PAIR, PARAMETER, READER_ROLE, created, rotationPlan } from './fixtures';
-import { DeleteKeyPairCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, EC2Client, ImportKeyPairCommand, type Instance, type KeyPairInfo } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteKeyPairCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, EC2Client, ImportKeyPairCommand, type Instance, type KeyPairInfo } from '@aws-sdk/client-ec2';
 import { DeleteParameterCommand, DescribeInstanceInformationCommand, GetCommandInvocationCommand, PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -131,6 +131,7 @@ describe('send-key-command', () => {
   const event = { kind: 'rotate' as const, plan: rotationPlan(), created, executionName: EXECUTION.name };
 
   it('sends the script through AWS-RunShellScript to the one instance, with timeouts', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance()] }] });
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
 
     expect(await sendCommand(event)).toMatchObject({ kind: 'rotate', commandId: 'cmd-1', instanceId: INSTANCE });
@@ -140,7 +141,24 @@ describe('send-key-command', () => {
     expect(input?.Parameters?.commands?.join('\n')).toContain(`getent passwd 'ec2-user'`);
   });
 
+  it('before the rotate command re-reads the instance: excluded, stopped or under another key pair since the plan: InstanceChangedError, nothing sent', async () => {
+    ec2.on(DescribeInstancesCommand)
+      .resolvesOnce({ Reservations: [{ Instances: [instance({ Tags: [{ Key: 'remediation:exclude', Value: 'true' }] })] }] })
+      .resolvesOnce({ Reservations: [{ Instances: [instance({ State: { Name: 'stopped' } })] }] })
+      .resolvesOnce({ Reservations: [{ Instances: [instance({ KeyName: 'other' })] }] });
+
+    for (const changed of ['tagged remediation:exclude=true', 'now stopped', 'launched with other']) {
+      await expect(sendCommand(event)).rejects.toMatchObject({ name: 'InstanceChangedError', message: expect.stringContaining(changed) });
+    }
+    expect(ssm).not.toHaveReceivedCommand(SendCommandCommand);
+    // The verify and restore commands change nothing on their own: sent without the re-read.
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-2' } });
+    expect(await sendCommand({ ...event, kind: 'restore' })).toMatchObject({ commandId: 'cmd-2' });
+    expect(ec2).toHaveReceivedCommandTimes(DescribeInstancesCommand, 3);
+  });
+
   it('SSM refusing the instance: PreconditionFailedError; a throttle is thrown for Retry', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance()] }] });
     ssm.on(SendCommandCommand).rejectsOnce(awsError('InvalidInstanceId', 'not in a valid state')).rejects(awsError('ThrottlingException'));
 
     await expect(sendCommand(event)).rejects.toMatchObject({ name: 'PreconditionFailedError' });
@@ -197,13 +215,29 @@ describe('delete-old-key-pair', () => {
   it('deletes the key pair the plan read; already gone (a retry): done; re-created under the name: InstanceChangedError, nothing deleted', async () => {
     ec2.on(DescribeKeyPairsCommand).resolvesOnce({ KeyPairs: [keyPairInfo()] }).rejectsOnce(notFound()).resolves({ KeyPairs: [keyPairInfo({ KeyPairId: 'key-someone-else' })] });
     ec2.on(DeleteKeyPairCommand).resolves({});
+    ec2.on(CreateTagsCommand).resolves({});
+    // Another instance launched with it, already rotated (its tag names this key pair): no reason to keep it.
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance(), instance({ InstanceId: 'i-0fedcba9876543210', Tags: [{ Key: 'remediation:key-rotated', Value: OLD_KEY_PAIR.keyPairId }] })] }] });
 
     expect(await deleteOld({ plan: rotationPlan() })).toMatchObject({ deleted: OLD_KEY_PAIR, deletedNow: true });
+    expect(ec2).toHaveReceivedCommandWith(CreateTagsCommand, { Resources: [INSTANCE], Tags: [{ Key: 'remediation:key-rotated', Value: OLD_KEY_PAIR.keyPairId }] });
+    expect(ec2).toHaveReceivedCommandWith(DescribeInstancesCommand, { Filters: [
+      { Name: 'key-name', Values: ['ops'] }, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+    ] });
     expect(ec2).toHaveReceivedCommandTimes(DeleteKeyPairCommand, 1);
     expect(ec2).toHaveReceivedCommandWith(DeleteKeyPairCommand, { KeyName: 'ops' });
     expect(await deleteOld({ plan: rotationPlan() })).toMatchObject({ deletedNow: false });
     await expect(deleteOld({ plan: rotationPlan() })).rejects.toMatchObject({ name: 'InstanceChangedError' });
     expect(ec2).toHaveReceivedCommandTimes(DeleteKeyPairCommand, 1);
+  });
+
+  it('other live instances launched with it: kept (their rotation needs its public key), and named', async () => {
+    ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [keyPairInfo()] });
+    ec2.on(CreateTagsCommand).resolves({});
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance(), instance({ InstanceId: 'i-0fedcba9876543210' })] }] });
+
+    expect(await deleteOld({ plan: rotationPlan() })).toMatchObject({ deletedNow: false, keptFor: ['i-0fedcba9876543210'] });
+    expect(ec2).not.toHaveReceivedCommand(DeleteKeyPairCommand);
   });
 });
 
@@ -259,6 +293,9 @@ describe('build-rotate-report', () => {
     const manual = await report({ ...base, plan: rotationPlan({ outcome: 'NO_ACTION', ssmManaged: false, manualSteps: ['step'], reason: 'manual' }), work: {} });
     expect(manual).toMatchObject({ outcome: 'NO_ACTION', manualSteps: ['step'], reason: 'manual', actions: [] });
     expect(manual.note).toBeUndefined();
+    const kept = await report({ ...base, plan: rotationPlan(), work: { created, deletedOld: { deleted: OLD_KEY_PAIR, deletedNow: false, keptFor: ['i-0fedcba9876543210'], at: created.at } } });
+    expect(kept.oldKeyPairKeptFor).toEqual(['i-0fedcba9876543210']);
+    expect(kept.actions.map((a) => a.action)).toEqual(['import-key-pair', 'put-private-key-parameter']);
     const planned = await report({ ...base, plan: rotationPlan({ outcome: 'PLANNED' }), work: {} });
     expect(planned.planned).toEqual({ newKeyName: NEW_NAME, parameterName: PARAMETER, osUser: 'ec2-user' });
   });
