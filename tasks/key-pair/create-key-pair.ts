@@ -54,7 +54,7 @@ export const handler = async ({ plan, executionName, request }: CreateKeyPairEve
       parameterName, kmsKeyArn: KMS_KEY, created: false, at,
     };
   }
-  const key = generateSshKey();
+  const key = generateSshKey(keyName);
   await ssm.send(new PutParameterCommand({
     Name: parameterName, Value: key.privateKeyPem, Type: 'SecureString', KeyId: KMS_KEY, Overwrite: true,
     Description: `Private key of EC2 key pair ${keyName} (${plan.instanceId}), made by ${executionName}`,

@@ -33,7 +33,7 @@ afterAll(async () => {
 
 /** A key pair imported as a person would, and an instance launched with it (with an instance profile: SSM-managed). */
 async function instanceWithKey(keyName: string, managed: boolean): Promise<{ instanceId: string; old: KeyPairInfo }> {
-  await ec2.send(new ImportKeyPairCommand({ KeyName: keyName, PublicKeyMaterial: Buffer.from(generateSshKey(2048).publicKey) }));
+  await ec2.send(new ImportKeyPairCommand({ KeyName: keyName, PublicKeyMaterial: Buffer.from(generateSshKey().publicKey) }));
   return { instanceId: await launch(keyName, managed), old: (await keyPair(keyName)) as KeyPairInfo };
 }
 const launch = async (keyName: string, managed: boolean): Promise<string> => (await ec2.send(new RunInstancesCommand({

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 
 /** An SSH string (RFC 4251 section 5): a 4-byte big-endian length, then the bytes. */
 const sshString = (bytes: Buffer): Buffer => {
@@ -7,35 +7,59 @@ const sshString = (bytes: Buffer): Buffer => {
   return Buffer.concat([length, bytes]);
 };
 
-/** An SSH mpint: big-endian, with a leading zero byte when the high bit is set (the number is positive). */
-const mpint = (base64url: string): Buffer => {
-  const raw = Buffer.from(base64url, 'base64url');
-  return sshString(raw[0] !== undefined && raw[0] >= 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw);
+const ED25519 = Buffer.from('ssh-ed25519');
+const u32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
 };
 
-/** `ssh-rsa AAAA...` (RFC 4253 section 6.6) from an RSA public key. */
+/** The public key blob (RFC 8709): string "ssh-ed25519", string the 32-byte key. */
+const ed25519Blob = (publicKey: Buffer): Buffer => Buffer.concat([sshString(ED25519), sshString(publicKey)]);
+
+/** `ssh-ed25519 AAAA...` from an Ed25519 public key. */
 export function openSshPublicKey(publicKey: KeyObject): string {
   const jwk = publicKey.export({ format: 'jwk' });
-  if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e) throw new Error('only RSA public keys are converted');
-  const blob = Buffer.concat([sshString(Buffer.from('ssh-rsa')), mpint(jwk.e), mpint(jwk.n)]);
-  return `ssh-rsa ${blob.toString('base64')}`;
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.x) throw new Error('only Ed25519 public keys are converted');
+  return `ssh-ed25519 ${ed25519Blob(Buffer.from(jwk.x, 'base64url')).toString('base64')}`;
+}
+
+/**
+ * The OpenSSH private key file (PROTOCOL.key, "openssh-key-v1", unencrypted): what ssh, ssh-keygen and PuTTYgen read.
+ * Node exports Ed25519 private keys only as PKCS#8, which OpenSSH before 8.x does not read.
+ */
+function openSshPrivateKey(privateKey: KeyObject, comment: string): string {
+  const jwk = privateKey.export({ format: 'jwk' });
+  if (!jwk.d || !jwk.x) throw new Error('not an Ed25519 private key');
+  const seed = Buffer.from(jwk.d, 'base64url');
+  const pub = Buffer.from(jwk.x, 'base64url');
+  const check = randomBytes(4);
+  const body = Buffer.concat([check, check, sshString(ED25519), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(Buffer.from(comment))]);
+  // Padded with 1, 2, 3, ... to the cipher's block size (8 for "none").
+  const padding = Buffer.from(Array.from({ length: (8 - (body.length % 8)) % 8 }, (_, i) => i + 1));
+  const file = Buffer.concat([
+    Buffer.from('openssh-key-v1\0'), sshString(Buffer.from('none')), sshString(Buffer.from('none')), sshString(Buffer.alloc(0)), u32(1),
+    sshString(ed25519Blob(pub)), sshString(Buffer.concat([body, padding])),
+  ]);
+  const lines = file.toString('base64').match(/.{1,70}/g) ?? [];
+  return ['-----BEGIN OPENSSH PRIVATE KEY-----', ...lines, '-----END OPENSSH PRIVATE KEY-----', ''].join('\n');
 }
 
 export interface GeneratedKey {
-  /** OpenSSH public key line (`ssh-rsa <base64>`), what ImportKeyPair and authorized_keys take. */
+  /** OpenSSH public key line (`ssh-ed25519 <base64>`), what ImportKeyPair and authorized_keys take. */
   publicKey: string;
-  /** PEM (PKCS#1, `BEGIN RSA PRIVATE KEY`): what every ssh client and PuTTYgen read. */
+  /** The OpenSSH private key file (`BEGIN OPENSSH PRIVATE KEY`). */
   privateKeyPem: string;
 }
 
 /**
- * A new RSA key, made in the Lambda: the private key never passes through EC2 (CreateKeyPair would return it in
- * EC2's answer, lost for good if that answer is). RSA rather than ed25519: EC2 imports both, but a PKCS#8 ed25519 key
- * is not read by older ssh clients; 3072 bits is NIST's 128-bit level, as ed25519.
+ * A new Ed25519 key, made in the Lambda: the private key never passes through EC2 (CreateKeyPair would return it in
+ * EC2's answer, lost for good if that answer is). Ed25519: EC2 imports it for Linux instances, OpenSSH 6.5+ and
+ * PuTTY read it, and it is made in microseconds (an RSA 3072 key takes seconds of a small Lambda's CPU).
  */
-export function generateSshKey(bits = 3072): GeneratedKey {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 0x10001 });
-  return { publicKey: openSshPublicKey(publicKey), privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs1' }).toString() };
+export function generateSshKey(comment = 'rotate-key-pair'): GeneratedKey {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  return { publicKey: openSshPublicKey(publicKey), privateKeyPem: openSshPrivateKey(privateKey, comment) };
 }
 
 /** The base64 body of an OpenSSH public key line (`[options] type body [comment]`): what identifies the key in authorized_keys. */

@@ -43,7 +43,7 @@ export function newKeyNameFor(oldName: string, startTime: string, caseId?: strin
 /** What a person does when the instance is not SSM-managed (nothing can reach its authorized_keys). */
 export function manualRotationSteps(instanceId: string, keyName: string, osUser: string): string[] {
   return [
-    `Create a key on your workstation: ssh-keygen -t rsa -b 3072 -f ./${keyName}-rotated -C ${keyName}-rotated`,
+    `Create a key on your workstation: ssh-keygen -t ed25519 -f ./${keyName}-rotated -C ${keyName}-rotated`,
     `Import its public key: aws ec2 import-key-pair --key-name ${keyName}-rotated --public-key-material fileb://./${keyName}-rotated.pub`,
     `Log in to ${instanceId} as ${osUser} (with the old key, EC2 Instance Connect or the serial console) and back up ~/.ssh/authorized_keys: cp -p ~/.ssh/authorized_keys ~/.ssh/authorized_keys.bak`,
     `Append the new public key to ~/.ssh/authorized_keys and delete the line holding the old one (ssh-keygen -lf ~/.ssh/authorized_keys shows each key's fingerprint); log in with the new key before closing the old session`,

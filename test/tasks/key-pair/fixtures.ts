@@ -9,8 +9,8 @@ import type { RotationPlan } from '../../../tasks/key-pair/lib/plan';
 export const INSTANCE = 'i-0123456789abcdef0';
 export const EXECUTION = { name: 'rotate-key-pair-i-0123456789abcdef0-20261201T120000Z', startTime: '2026-12-01T12:00:00.000Z' };
 /** Two keys, made once for the file (RSA generation takes a moment). */
-export const OLD_KEY = generateSshKey(2048);
-export const NEW_KEY = generateSshKey(2048);
+export const OLD_KEY = generateSshKey();
+export const NEW_KEY = generateSshKey();
 export const OLD_KEY_PAIR = { keyName: 'ops', keyPairId: 'key-0123456789abcdef0', keyFingerprint: 'aa:bb', keyType: 'rsa', publicKey: OLD_KEY.publicKey };
 export const NEW_NAME = 'ops-rotated-20261201T120000Z';
 export const PARAMETER = `/remediation/key-pairs/${INSTANCE}/${NEW_NAME}`;

@@ -109,7 +109,7 @@ describe('create-key-pair', () => {
     ] }]);
     expect(Buffer.from(imported?.PublicKeyMaterial as Uint8Array).toString()).toBe(out.publicKey);
     const stored = ssm.commandCalls(PutParameterCommand)[0]?.args[0].input.Value;
-    expect(stored).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+    expect(stored).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
     expect(out).toMatchObject({ keyName: NEW_NAME, keyPairId: 'key-new', parameterName: PARAMETER, kmsKeyArn: KMS_KEY, created: true });
     // The put came before the import: a private key is never lost behind a key pair.
     expect(order).toEqual(['PutParameter', 'ImportKeyPair']);

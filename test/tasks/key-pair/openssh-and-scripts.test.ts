@@ -9,17 +9,17 @@ import { EXECUTION, NEW_KEY, NEW_NAME, OLD_KEY } from './fixtures';
 const sshKeygen = (...args: string[]) => spawnSync('ssh-keygen', args, { encoding: 'utf8' });
 
 describe('generateSshKey', () => {
-  it('makes an OpenSSH public key and a PEM private key that ssh-keygen reads as one pair', () => {
+  it('makes an OpenSSH public key and an OpenSSH private key file that ssh-keygen reads as one pair', () => {
     // Act
-    const key = generateSshKey();
+    const key = generateSshKey('ops-rotated');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kp-'));
     try {
       writeFileSync(path.join(dir, 'id'), key.privateKeyPem, { mode: 0o600 });
       writeFileSync(path.join(dir, 'id.pub'), `${key.publicKey}\n`);
-      // Assess: ssh-keygen derives the same public key from the private one, and reads the public key as RSA 3072.
-      expect(sshKeygen('-y', '-f', path.join(dir, 'id')).stdout.trim()).toBe(key.publicKey);
+      // Assess: ssh-keygen derives the same public key from the private one (comment included), and reads it as ED25519.
+      expect(sshKeygen('-y', '-f', path.join(dir, 'id')).stdout.trim()).toBe(`${key.publicKey} ops-rotated`);
       const listed = sshKeygen('-l', '-f', path.join(dir, 'id.pub')).stdout;
-      expect(listed).toMatch(/^3072 SHA256:/);
+      expect(listed).toMatch(/^256 SHA256:\S+ no comment \(ED25519\)/);
       expect(listed).toContain(sha256Fingerprint(key.publicKey));
     } finally {
       rmSync(dir, { recursive: true, force: true });
