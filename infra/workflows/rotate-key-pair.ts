@@ -29,7 +29,7 @@ export const ROTATE_KEY_PAIR_TASK_SPECS: Record<RotateKeyPairTask, TaskSpec<Rota
   'validate-rotate-input': { entry: 'tasks/key-pair/validate-rotate-input.ts', grants: [] },
   'plan-key-rotation': {
     entry: 'tasks/key-pair/plan-key-rotation.ts',
-    grants: [ec2Describe('DescribeInstances', 'DescribeKeyPairs') as Grant<RotateKeyPairResources>, ssmRead('DescribeInstanceInformation')],
+    grants: [ec2Describe('DescribeInstances', 'DescribeKeyPairs', 'DescribeImages') as Grant<RotateKeyPairResources>, ssmRead('DescribeInstanceInformation')],
   },
   'create-key-pair': {
     entry: 'tasks/key-pair/create-key-pair.ts',

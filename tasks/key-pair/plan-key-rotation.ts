@@ -1,13 +1,14 @@
+import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { createEc2Client } from '../lib/clients/ec2';
 import { createSsmClient } from '../lib/clients/ssm';
 import { describeInstance } from '../lib/ec2';
-import { PreconditionFailedError } from '../lib/errors';
+import { PreconditionFailedError, awsErrorName } from '../lib/errors';
 import { TAG, tagValue } from '../lib/tags';
 import type { ExecutionFacts } from '../lib/types';
 import { asOldKeyPair, findKeyPair } from './lib/key-pairs';
 import { manualRotationSteps, newKeyNameFor, parameterName, type RotationPlan } from './lib/plan';
-import type { RotateKeyPairInput } from './lib/schema';
+import { defaultOsUser, type RotateKeyPairInput } from './lib/schema';
 
 const ec2 = createEc2Client();
 const ssm = createSsmClient();
@@ -15,6 +16,16 @@ const ssm = createSsmClient();
 export interface PlanKeyRotationEvent {
   request: RotateKeyPairInput;
   execution: ExecutionFacts;
+}
+
+/** The AMI's default login (the AMI may be gone: ec2-user). */
+async function amiUser(client: EC2Client, imageId: string | undefined): Promise<string> {
+  if (!imageId) return defaultOsUser(undefined);
+  const image = await client.send(new DescribeImagesCommand({ ImageIds: [imageId] })).then((o) => o.Images?.[0], (error: unknown) => {
+    if (/^InvalidAMIID\./.test(awsErrorName(error) ?? '')) return undefined;
+    throw error;
+  });
+  return defaultOsUser(image);
 }
 
 /** Whether SSM can run a command there now: registered, agent Online, Linux (AWS-RunShellScript). */
@@ -29,11 +40,12 @@ async function ssmManaged(client: SSMClient, instanceId: string): Promise<boolea
  * NO_ACTION; not SSM-managed: NO_ACTION with the manual steps; rotateKeyPair not true: NO_ACTION, reported.
  */
 export const handler = async ({ request, execution }: PlanKeyRotationEvent): Promise<RotationPlan> => {
-  const { instanceId, osUser } = request;
+  const { instanceId } = request;
   const instance = await describeInstance(ec2, instanceId);
   if (tagValue(instance.Tags, TAG.exclude)?.toLowerCase() === 'true') throw new PreconditionFailedError(`${instanceId} is tagged ${TAG.exclude}=true`);
   const state = instance.State?.Name;
   if (state === 'terminated' || state === 'shutting-down') throw new PreconditionFailedError(`${instanceId} is ${state}`);
+  const osUser = request.osUser ?? (await amiUser(ec2, instance.ImageId));
   const base = { target: instanceId, instanceId, osUser, ...(instance.Platform ? { platform: instance.Platform } : {}) };
   const keyName = instance.KeyName;
   if (!keyName) return { ...base, outcome: 'NO_ACTION', ssmManaged: false, reason: 'the instance was launched without a key pair' };

@@ -10,7 +10,9 @@ describe('rotate-key-pair examples', () => {
     expect(parsed.error?.issues).toBeUndefined();
   });
 
-  it('without rotateKeyPair the run only reports, as ec2-user', () => {
-    expect(rotateKeyPairInputSchema.parse(JSON.parse(readFileSync(path.join(dir, 'report-only.json'), 'utf8')))).toMatchObject({ rotateKeyPair: false, osUser: 'ec2-user', mode: 'apply' });
+  it('without rotateKeyPair the run only reports (osUser then comes from the AMI)', () => {
+    const parsed = rotateKeyPairInputSchema.parse(JSON.parse(readFileSync(path.join(dir, 'report-only.json'), 'utf8')));
+    expect(parsed).toMatchObject({ rotateKeyPair: false, mode: 'apply' });
+    expect(parsed.osUser).toBeUndefined();
   });
 });

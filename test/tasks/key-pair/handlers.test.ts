@@ -1,5 +1,5 @@
 import { EXECUTION, INSTANCE, KMS_KEY, NEW_KEY, NEW_NAME, OLD_KEY, OLD_KEY_PAIR, PARAMETER, READER_ROLE, created, rotationPlan } from './fixtures';
-import { CreateTagsCommand, DeleteKeyPairCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, EC2Client, ImportKeyPairCommand, type Instance, type KeyPairInfo } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteKeyPairCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, EC2Client, ImportKeyPairCommand, type Instance, type KeyPairInfo } from '@aws-sdk/client-ec2';
 import { DeleteParameterCommand, DescribeInstanceInformationCommand, GetCommandInvocationCommand, PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -33,7 +33,8 @@ const notFound = () => awsError('InvalidKeyPair.NotFound', "The key pair 'x' doe
 describe('validate-rotate-input', () => {
   it('fills the defaults (report only, ec2-user) and refuses an unsafe osUser, naming the field', async () => {
     const ok = await validate({ input: { instanceId: INSTANCE }, execution: EXECUTION });
-    expect(ok.request).toMatchObject({ instanceId: INSTANCE, rotateKeyPair: false, osUser: 'ec2-user', mode: 'apply', approval: false });
+    expect(ok.request).toMatchObject({ instanceId: INSTANCE, rotateKeyPair: false, mode: 'apply', approval: false });
+    expect(ok.request.osUser).toBeUndefined();
     await expect(validate({ input: { instanceId: INSTANCE, osUser: 'root; rm' }, execution: EXECUTION })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('osUser') });
     await expect(validate({ input: { instanceId: 'vol-1' }, execution: EXECUTION })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('instanceId') });
   });
@@ -55,6 +56,21 @@ describe('plan-key-rotation', () => {
     expect((await run({ mode: 'plan' })).outcome).toBe('PLANNED');
     expect(await run({ caseId: 'case-9' })).toMatchObject({ newKeyName: 'ops-rotated-case-9', parameterName: `/remediation/key-pairs/${INSTANCE}/ops-rotated-case-9` });
     expect(await run({ rotateKeyPair: false })).toMatchObject({ outcome: 'NO_ACTION', reason: 'rotateKeyPair is not true: reported only' });
+  });
+
+  it("osUser by the AMI when not given (Ubuntu: ubuntu; an AMI gone: ec2-user); given, as given; a throttle on the AMI is thrown", async () => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance({ ImageId: 'ami-0123456789abcdef0' })] }] });
+    ec2.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [keyPairInfo()] });
+    ssm.on(DescribeInstanceInformationCommand).resolves(online);
+    ec2.on(DescribeImagesCommand)
+      .resolvesOnce({ Images: [{ Name: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20240101' }] })
+      .rejectsOnce(awsError('InvalidAMIID.NotFound'))
+      .rejects(awsError('RequestLimitExceeded'));
+
+    expect((await run()).osUser).toBe('ubuntu');
+    expect((await run()).osUser).toBe('ec2-user');
+    expect((await run({ osUser: 'admin' })).osUser).toBe('admin');
+    await expect(run()).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
   });
 
   it('no key pair at launch, or the key pair gone: NO_ACTION without asking SSM', async () => {
