@@ -23,6 +23,8 @@ export const States = {
   requestApproval: SkeletonStates.requestApproval,
   createKeyPair: 'CreateKeyPair',
   sendRotateCommand: 'SendRotateCommand',
+  routeRotateSendFailure: 'RouteRotateSendFailure',
+  rotateMaybeSent: 'RotateMaybeSent',
   checkRotateCommand: 'CheckRotateCommand',
   routeRotateCommand: 'RouteRotateCommand',
   waitRotateCommand: 'WaitRotateCommand',
@@ -102,7 +104,12 @@ function applyPath(scope: Construct, fns: Record<RotateKeyPairTask, IFunction>, 
   const create = lambdaTask(scope, States.createKeyPair, fns['create-key-pair'], {
     payload: { 'plan.$': '$.plan', 'executionName.$': '$$.Execution.Name', 'request.$': '$.request' }, resultPath: WORK.created,
   }).addCatch(rollback, onError);
-  const sendRotate = send(States.sendRotateCommand, 'rotate', WORK.rotateCommand).addCatch(rollback, onError);
+  // A send that failed may still have reached the instance (a lost answer): unless it was refused before anything was
+  // sent (the re-check, or SSM refusing the instance), the rollback restores the backup too (a no-op without one).
+  const sendFailed = new sfn.Choice(scope, States.routeRotateSendFailure)
+    .when(sfn.Condition.or(...[ErrorNames.instanceChanged, ErrorNames.preconditionFailed].map((e) => sfn.Condition.stringEquals(`${WORK.error}.Error`, e))), rollback)
+    .otherwise(new sfn.Pass(scope, States.rotateMaybeSent, { result: sfn.Result.fromObject({ maybeSent: true }), resultPath: WORK.rotateCommand }).next(rollback));
+  const sendRotate = send(States.sendRotateCommand, 'rotate', WORK.rotateCommand).addCatch(sendFailed, onError);
   const rotate = poll({ check: States.checkRotateCommand, route: States.routeRotateCommand, wait: States.waitRotateCommand, failed: States.rotateCommandFailed }, WORK.rotateCommand, WORK.rotatePoll);
   const sendVerify = send(States.sendVerifyCommand, 'verify', WORK.verifyCommand).addCatch(rollback, onError);
   const verifyOnInstance = poll({ check: States.checkVerifyCommand, route: States.routeVerifyCommand, wait: States.waitVerifyCommand, failed: States.verifyCommandFailed }, WORK.verifyCommand, WORK.verifyPoll);

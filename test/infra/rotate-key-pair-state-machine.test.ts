@@ -38,7 +38,7 @@ describe('rotate-key-pair state machine', () => {
   it('sends the rotate command, then polls it: Wait by the SecondsPath the check computes, error to rollback, completed on to verify', () => {
     expect(state(States.sendRotateCommand)).toEqual(invoke('send-key-command', {
       Parameters: { kind: 'rotate', 'plan.$': '$.plan', 'created.$': '$.work.created', 'executionName.$': '$$.Execution.Name' },
-      ResultPath: '$.work.rotateCommand', Catch: TO_ROLLBACK, Next: States.checkRotateCommand,
+      ResultPath: '$.work.rotateCommand', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.routeRotateSendFailure }], Next: States.checkRotateCommand,
     }));
     expect(state(States.checkRotateCommand)).toEqual(invoke('check-key-command', {
       Parameters: { 'command.$': '$.work.rotateCommand', 'poll.$': '$.work.rotatePoll' },
@@ -56,6 +56,18 @@ describe('rotate-key-pair state machine', () => {
     expect(state(States.rotateCommandFailed)).toEqual({
       Type: 'Pass', Parameters: { 'Error.$': '$.work.rotatePoll.error.Error', 'Cause.$': '$.work.rotatePoll.error.Cause' }, ResultPath: '$.work.error', Next: States.routeRollback,
     });
+  });
+
+  it('a rotate send that failed after it may have reached the instance is restored too; one refused before sending is not', () => {
+    expect(state(States.routeRotateSendFailure)).toEqual({
+      Type: 'Choice',
+      Choices: [{ Or: [
+        { Variable: '$.work.error.Error', StringEquals: ErrorNames.instanceChanged },
+        { Variable: '$.work.error.Error', StringEquals: ErrorNames.preconditionFailed },
+      ], Next: States.routeRollback }],
+      Default: States.rotateMaybeSent,
+    });
+    expect(state(States.rotateMaybeSent)).toEqual({ Type: 'Pass', Result: { maybeSent: true }, ResultPath: '$.work.rotateCommand', Next: States.routeRollback });
   });
 
   it('every poll loop starts from an empty poll state', () => {

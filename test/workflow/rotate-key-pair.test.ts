@@ -145,6 +145,26 @@ describe('rotate-key-pair against an emulated account', () => {
   });
 });
 
+describe('rotate-key-pair when the rotate command ran but its answer was lost', () => {
+  it('rolls back as if it had run: the backup restored, the new key pair removed', async () => {
+    const { instanceId, old } = await instanceWithKey('ops-lost', true);
+
+    const execution = await run({ instanceId, rotateKeyPair: true }, { faults: { noAnswerAfterSuccessOnce: ['SendCommand'] } });
+
+    expect(execution.error).toBe('RemediationRolledBack');
+    // The rotate command reached the instance (the emulation ran it) and only its answer was lost.
+    expect(execution.faults.injected.filter((f) => f.fault === 'no-answer').length).toBe(1);
+    const path = statesEntered(execution);
+    expect(path.slice(path.indexOf(States.sendRotateCommand))).toEqual([
+      States.sendRotateCommand, States.routeRotateSendFailure, States.rotateMaybeSent, States.routeRollback, States.sendRestoreCommand,
+      ...poll(States.checkRestoreCommand, States.routeRestoreCommand, States.waitRestoreCommand), States.removeNewKeyPair, States.describeRollback, States.rolledBack,
+      'ReleaseLockAfterFailure', 'Failed',
+    ]);
+    expect(sandboxAuthorizedKeys(instanceId)).toBe(`${(old.PublicKey as string).trim()} ops-lost\n`);
+    expect((await keyPair('ops-lost'))?.KeyPairId).toBe(old.KeyPairId);
+  });
+});
+
 describe('the Run Command emulation (moto lacks it), as AWS documents it', () => {
   const call = (command: string, input: Record<string, unknown>) => ({ service: 'ssm', command, input });
 
