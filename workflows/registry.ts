@@ -14,6 +14,7 @@ import { enforceImdsv2InputSchema } from '../tasks/imds/lib/schema';
 import { highCpuInputSchema } from '../tasks/high-cpu/lib/schema';
 import { containPrincipalInputSchema } from '../tasks/principal/lib/schema';
 import { closeCaseInputSchema } from '../tasks/case/lib/schema';
+import { rotateKeyPairInputSchema } from '../tasks/key-pair/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -50,6 +51,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.highCpu, constructId: 'HighCpu', schema: highCpuInputSchema, targetField: 'instanceId' },
   { name: WORKFLOW.containPrincipal, constructId: 'ContainPrincipal', schema: containPrincipalInputSchema },
   { name: WORKFLOW.closeCase, constructId: 'CloseCase', schema: closeCaseInputSchema },
+  { name: WORKFLOW.rotateKeyPair, constructId: 'RotateKeyPair', schema: rotateKeyPairInputSchema, targetField: 'instanceId' },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

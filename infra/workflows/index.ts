@@ -15,6 +15,7 @@ import { enforceImdsv2Spec } from './enforce-imdsv2';
 import { highCpuSpec } from './high-cpu';
 import { containPrincipalSpec } from './contain-principal';
 import { closeCaseSpec } from './close-case';
+import { rotateKeyPairSpec } from './rotate-key-pair';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -37,4 +38,5 @@ export const SPECS = {
   'high-cpu': highCpuSpec,
   'contain-principal': containPrincipalSpec,
   'close-case': closeCaseSpec,
+  'rotate-key-pair': rotateKeyPairSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -21,6 +21,8 @@ export const TAG = {
   isolated: 'remediation:isolated',
   /** On a forensic snapshot: when its case was closed (ISO time, close-case); expire-retained deletes it only with this tag. */
   caseClosed: 'remediation:case-closed',
+  /** On an instance whose authorized_keys rotate-key-pair rotated: the id of the key pair it replaced (its KeyName still names it). */
+  keyRotated: 'remediation:key-rotated',
 } as const;
 
 /**

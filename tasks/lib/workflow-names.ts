@@ -18,6 +18,7 @@ export const WORKFLOW = {
   highCpu: 'high-cpu',
   containPrincipal: 'contain-principal',
   closeCase: 'close-case',
+  rotateKeyPair: 'rotate-key-pair',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];
