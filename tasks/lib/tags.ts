@@ -17,6 +17,8 @@ export const TAG = {
   hold: 'remediation:hold',
   /** On a forensic snapshot: the case it belongs to (isolate-instance). */
   case: 'remediation:case',
+  /** On an instance while isolate-instance holds it isolated: the case id (release removes it; close-case refuses while it is there). */
+  isolated: 'remediation:isolated',
 } as const;
 
 /**
