@@ -55,6 +55,9 @@ export class RemediationStack extends Stack {
       notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...containSettings,
     });
+    const isolate = nestedWorkflow(this, constructId(WORKFLOW.isolateInstance), SPECS[WORKFLOW.isolateInstance], {
+      blockStateMachine: block.machine.stateMachine, approvalTopic: encryptVolumes.resources.approvalTopic, ...containSettings,
+    });
     const securityGroups = [restrict,
       nestedWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
     const expireRetained = nestedWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
@@ -73,7 +76,7 @@ export class RemediationStack extends Stack {
       ourRoles: [encryptVolumes.functions['start-instance'].role, highCpu.functions['start-instance'].role, highCpu.functions['rollback-resize'].role],
       ...triageSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain];
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain, isolate];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;

@@ -9,12 +9,15 @@ import type { Restored } from './lib/restore';
 import type { ForensicSnapshots } from './snapshot-instance';
 import type { IsolationVerified } from './verify-isolation';
 
+type Steps = { steps: StepRecord[] };
+
 export interface BuildIsolateReportEvent {
   request: IsolateInput;
   execution: ExecutionFacts;
   plan: IsolationPlan;
   work: {
-    snapshots?: ForensicSnapshots; steps?: { steps: StepRecord[] }[]; moves?: StepRecord[][]; restored?: { restored: Restored[] };
+    snapshots?: ForensicSnapshots; protected?: Steps; removed?: Steps; untracked?: StepRecord[]; isolated?: StepRecord[];
+    profile?: Steps; block?: Steps; tagged?: Steps; restored?: { restored: Restored[] };
     verified?: IsolationVerified; approval?: ApprovalRecord;
   };
 }
@@ -38,7 +41,10 @@ export interface IsolateReport extends WorkflowReport {
 /** The execution's output: each step as recorded (before/after), the key pair, what is kept and how to release. */
 export const handler = async ({ request, execution, plan, work }: BuildIsolateReportEvent): Promise<IsolateReport> => {
   const header = reportHeader(WORKFLOW.isolateInstance, plan.target, request, execution, plan.outcome);
-  const steps = [...(work.steps ?? []).flatMap((s) => s.steps), ...(work.moves ?? []).flat()];
+  const steps = [
+    ...[work.protected, work.removed].flatMap((s) => s?.steps ?? []), ...(work.untracked ?? []), ...(work.isolated ?? []),
+    ...[work.profile, work.block, work.tagged].flatMap((s) => s?.steps ?? []),
+  ];
   const applied = header.outcome === 'REMEDIATED';
   const snapshots = work.verified?.snapshotIds ?? work.snapshots?.snapshotIds;
   return {
