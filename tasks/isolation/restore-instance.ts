@@ -31,10 +31,11 @@ export interface RestoredInstance { restored: Restored[]; error?: string; cause?
  */
 export const handler = async ({ plan, executionName, reason, error }: RestoreInstanceEvent): Promise<RestoredInstance> => {
   const record = await readInstanceCase(dynamodb, TABLE, plan.caseId, plan.instanceId);
-  if (!record) {
-    if (reason === 'rollback') return { restored: [], error: ErrorNames.remediationRolledBack, cause: `${error?.Error}: ${error?.Cause} (nothing had been changed)` };
-    throw new ResourceNotFoundError(`no record of ${plan.instanceId} in case ${plan.caseId}`);
+  // A case another execution holds (SaveCase refused this one) is not this run's to undo.
+  if (reason === 'rollback' && record?.isolateExecution !== executionName) {
+    return { restored: [], error: ErrorNames.remediationRolledBack, cause: `${error?.Error}: ${error?.Cause} (nothing had been changed)` };
   }
+  if (!record) throw new ResourceNotFoundError(`no record of ${plan.instanceId} in case ${plan.caseId}`);
   // A retry after a lost answer: what is already back in place is not undone twice.
   const now = await readInstanceState(clients, plan.instanceId);
   const restored = await restoreFromCase(clients, record, (step) =>
