@@ -1,6 +1,7 @@
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { QueryCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  AssociateIamInstanceProfileCommand, CreateKeyPairCommand, CreateSecurityGroupCommand, DescribeIamInstanceProfileAssociationsCommand, DescribeInstanceAttributeCommand,
+  AssociateIamInstanceProfileCommand, CreateKeyPairCommand, CreateLaunchTemplateCommand, CreateSecurityGroupCommand, DescribeIamInstanceProfileAssociationsCommand, DescribeInstanceAttributeCommand,
   DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVpcsCommand, EC2Client, RunInstancesCommand, type IpPermission,
 } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -32,6 +33,10 @@ export interface IsolateHarness {
   /** An instance in the default VPC with a key pair, two groups, an instance profile and a target group registration on port 8080. */
   instance: (name: string) => Promise<{ instanceId: string; roleName: string; targetGroupArn: string; groupIds: string[] }>;
   view: (instanceId: string, targetGroupArn: string) => Promise<AccountView>;
+  /** An Auto Scaling group of one instance (from a launch template); its instance id. */
+  autoScalingGroup: (name: string) => Promise<string>;
+  /** The group's desired capacity and each instance's lifecycle state. */
+  groupView: (name: string) => Promise<{ desired?: number; instances: Record<string, string> }>;
   /** Each rule as `<protocol> <cidr>`. */
   groupsTagged: (kind: 'untracked' | 'empty') => Promise<{ groupId: string; ingress: string[]; egress: string[] }[]>;
   snapshotsOfCase: (caseId: string) => Promise<string[]>;
@@ -49,7 +54,20 @@ export async function startIsolateHarness(): Promise<IsolateHarness> {
   const elbv2 = new ElasticLoadBalancingV2Client({});
   const iam = new IAMClient({});
   const dynamodb = new DynamoDBClient({});
+  const autoScaling = new AutoScalingClient({});
+  const groupView = async (name: string) => {
+    const group = (await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
+    return { desired: group?.DesiredCapacity, instances: Object.fromEntries((group?.Instances ?? []).map((i) => [i.InstanceId, i.LifecycleState])) };
+  };
   return {
+    groupView,
+    autoScalingGroup: async (name) => {
+      const template = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${name}-lt`, LaunchTemplateData: { ImageId: SEED_AMI, InstanceType: 't3.micro' } }))).LaunchTemplate?.LaunchTemplateId;
+      await autoScaling.send(new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: name, MinSize: 0, MaxSize: 2, DesiredCapacity: 1, LaunchTemplate: { LaunchTemplateId: template }, AvailabilityZones: [SEED_AZ],
+      }));
+      return Object.keys((await groupView(name)).instances)[0] as string;
+    },
     moto, ec2,
     run: (input, options) => runWorkflow('isolate-instance', input, options),
     instance: async (name) => {

@@ -68,4 +68,40 @@ describe('isolate-instance against an emulated account', () => {
     const releasedAgain = await h.run({ release: { caseId: 'case-web' } });
     expect(releasedAgain.output).toMatchObject({ outcome: 'NO_ACTION' });
   });
+
+  it('puts an Auto Scaling member in standby (desired capacity down) and release brings it back InService', async () => {
+    // Prepare
+    const instanceId = await h.autoScalingGroup('workers');
+    expect(await h.groupView('workers')).toEqual({ desired: 1, instances: { [instanceId]: 'InService' } });
+
+    // Act
+    const isolated = await h.run({ instanceId, caseId: 'case-workers', untrackedWaitSeconds: 0 });
+    // Assess
+    expect([isolated.status, isolated.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(await h.groupView('workers')).toEqual({ desired: 0, instances: { [instanceId]: 'Standby' } });
+
+    // Act
+    const released = await h.run({ release: { caseId: 'case-workers' } });
+    // Assess
+    expect([released.status, released.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(await h.groupView('workers')).toEqual({ desired: 1, instances: { [instanceId]: 'InService' } });
+  });
+
+  it('a failure mid-isolation rolls back what was changed from the case record and ends RemediationRolledBack', async () => {
+    // Prepare
+    const { instanceId, targetGroupArn } = await h.instance('db');
+    const before = await h.view(instanceId, targetGroupArn);
+
+    // Act: the move to the empty group fails (the untracked move before it succeeded)
+    const failed = await h.run({ instanceId, caseId: 'case-db', untrackedWaitSeconds: 0 }, {
+      faults: { failCall: { command: 'ModifyNetworkInterfaceAttribute', nth: 2, errorName: 'InvalidGroup.NotFound', message: 'the group went away' } },
+    });
+
+    // Assess: everything put back (groups, protection, target group, profile never touched), the snapshot kept
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toBe('RemediationRolledBack');
+    expect(failed.cause).toContain('the group went away');
+    expect(await h.view(instanceId, targetGroupArn)).toEqual(before);
+    expect(await h.snapshotsOfCase('case-db')).toHaveLength(1);
+  });
 });
