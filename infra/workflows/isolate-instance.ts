@@ -29,7 +29,7 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
   'plan-isolation': {
     entry: 'tasks/isolation/plan-isolation.ts',
     environment: (ctx) => ({ ...caseEnvironment(ctx), ISOLATE_OWN_ROLE_PREFIX: ctx.resources.ownRolePrefix, ISOLATE_OWN_ROLE_ARNS: (ctx.resources.protectedRoleArns ?? []).join(',') }),
-    grants: [READ_INSTANCE, principalRead<IsolateInstanceResources>(['GetRole', 'ListRolePolicies'], ['role']), ({ scope }) => {
+    grants: [READ_INSTANCE, principalRead<IsolateInstanceResources>(['GetRole'], ['role']), ({ scope }) => {
       const s = Stack.of(scope);
       return [new iam.PolicyStatement({ actions: ['iam:GetInstanceProfile'], resources: [`arn:${s.partition}:iam::${s.account}:instance-profile/*`] })];
     }, caseAccess('GetItem')],

@@ -1,8 +1,7 @@
-import { GetInstanceProfileCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { GetInstanceProfileCommand, GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { PreconditionFailedError } from '../../lib/errors';
 import { TAG, tagValue } from '../../lib/tags';
 import type { Outcome } from '../../lib/types';
-import { readIamState } from '../../principal/lib/iam-state';
 import { refuseProtected, type Protection } from '../../principal/lib/principal';
 import { stepsNewestFirst, type InstanceCase } from './case-store';
 import type { InstanceState } from './instance-state';
@@ -40,8 +39,9 @@ async function profileRoleOf(iam: IAMClient, profileArn: string, caseId: string,
   const role = profile?.Roles?.[0];
   if (!role?.RoleName || !role.Arn) return undefined;
   const principal = { kind: 'role' as const, partition: role.Arn.split(':')[1] ?? 'aws', account: role.Arn.split(':')[4] ?? '', arn: role.Arn, name: role.RoleName };
-  const state = await readIamState(iam, principal);
-  refuseProtected(principal, state.path, state.tags, protection);
+  // GetInstanceProfile's roles carry no tags: GetRole has them (remediation:exclude) and the path.
+  const { Role: current } = await iam.send(new GetRoleCommand({ RoleName: role.RoleName }));
+  refuseProtected(principal, current?.Path ?? role.Path ?? '/', current?.Tags ?? [], protection);
   return { name: role.RoleName, arn: role.Arn, policyName: isolatePolicyName(caseId) };
 }
 
