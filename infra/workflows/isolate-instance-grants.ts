@@ -11,7 +11,7 @@ import { EXCLUDED, LOCKED, ec2Arn } from '../kit/grants';
 import { rootSingleton } from '../kit/root';
 import { stackOwnedTable } from '../kit/tables';
 import type { Grant } from '../kit/spec';
-import { list, type AcceptedFinding } from '../nag';
+import { NO_RESOURCE_LEVEL, list, type AcceptedFinding } from '../nag';
 
 /**
  * The stack's instance case table: one item per isolated instance of a case (case id, instance id) with the instance's
@@ -123,5 +123,7 @@ export const ISOLATE_INSTANCE_FINDINGS: AcceptedFinding[] = [{
   reason: 'isolate-instance acts on an instance known only at run time and on what it has (volumes, ENIs, Auto Scaling group, target groups, '
     + 'profile role): mutating EC2 calls are on the locked instance or our tagged groups, with Denies on remediation:exclude=true and protected roles; '
     + 'Describe calls support no resource-level permissions.',
-  statement: (s) => s.Effect === 'Deny' || list(s.Action).every((a) => /^(ec2|autoscaling|elasticloadbalancing|iam):[A-Za-z]+$/.test(String(a))),
+  // CDK merges the Describe statements on '*' with the runtime's (X-Ray): those are the kit's no-resource-level actions.
+  statement: (s) => s.Effect === 'Deny' || list(s.Action).every((a) => NO_RESOURCE_LEVEL.test(String(a))
+    || /^(ec2|iam):[A-Za-z]+$|^autoscaling:(Describe[A-Za-z]+|EnterStandby|ExitStandby|DetachInstances|AttachInstances)$|^elasticloadbalancing:(Describe[A-Za-z]+|(Der|R)egisterTargets)$/.test(String(a))),
 }];
