@@ -18,12 +18,13 @@ export const VPC = 'vpc-0123456789abcdef0';
 export const TG = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/web/0123456789abcdef`;
 export const PROFILE = `arn:aws:iam::${ACCOUNT}:instance-profile/web`;
 
-export const state = (overrides: Partial<InstanceState> = {}): InstanceState => ({
+/** An instance's state; an override of undefined removes the field (as readInstanceState leaves it out). */
+export const state = (overrides: Partial<InstanceState> = {}): InstanceState => JSON.parse(JSON.stringify({
   instanceId: INSTANCE, state: 'running', vpcId: VPC, keyName: 'web-key', tags: [{ Key: 'Name', Value: 'web' }], volumeIds: ['vol-0123456789abcdef0'],
   enis: [{ networkInterfaceId: ENI, vpcId: VPC, groupIds: ['sg-0000000000000000a', 'sg-0000000000000000b'] }],
   profile: { associationId: 'iip-assoc-0123456789abcdef0', arn: PROFILE }, protection: { termination: false, stop: false },
   autoScaling: { groupName: 'workers', lifecycleState: 'InService' }, targetGroups: [{ targetGroupArn: TG, port: 8080 }], ...overrides,
-});
+})) as InstanceState;
 
 export const plan = (overrides: Partial<IsolationPlan> = {}): IsolationPlan => ({
   outcome: 'PROCEED', action: 'isolate', target: INSTANCE, caseId: CASE, instanceId: INSTANCE, keyName: 'web-key', state: state(), vpcIds: [VPC],
