@@ -5,6 +5,7 @@ import type { Outcome } from '../../lib/types';
 import { refuseProtected, type Protection } from '../../principal/lib/principal';
 import { stepsNewestFirst, type InstanceCase } from './case-store';
 import type { InstanceState } from './instance-state';
+import { KEPT_STEPS } from './restore';
 import type { IsolateInput } from './schema';
 
 /** The inline deny isolate-instance puts on the profile's role: one per case (contain-principal's are `remediation-contain-`). */
@@ -78,7 +79,7 @@ export function planReleaseOf(mode: 'apply' | 'plan', record: InstanceCase, stat
   const base = { action: 'release' as const, target: record.instanceId, caseId: record.caseId, instanceId: record.instanceId, state, vpcIds: [],
     ...(record.prior.keyName ? { keyName: record.prior.keyName } : {}) };
   if (record.releasedAt) return { ...base, outcome: 'NO_ACTION', steps: [], reason: `released at ${record.releasedAt} by ${record.releaseExecution}` };
-  const steps = stepsNewestFirst(record).filter((s) => s.action !== 'create-forensic-snapshots' && s.action !== 'put-session-deny' && s.action !== 'start-block-source-ip')
+  const steps = stepsNewestFirst(record).filter((s) => !KEPT_STEPS.includes(s.action))
     .map((s) => `undo ${s.action} on ${s.resourceId}`);
   return { ...base, outcome: outcomeOf(mode, true), steps: [...steps, `keep forensic snapshots ${record.snapshotIds.join(', ') || '(none)'} and the session deny`] };
 }
