@@ -17,14 +17,19 @@ import { handler as removeFromService } from '../../../tasks/isolation/remove-fr
 import { handler as ensureGroups } from '../../../tasks/isolation/ensure-isolation-groups';
 import { handler as move } from '../../../tasks/isolation/move-network-interface';
 import { handler as revoke } from '../../../tasks/isolation/revoke-instance-profile';
+import { handler as startBlock } from '../../../tasks/isolation/start-source-block';
+import { handler as tagIsolated } from '../../../tasks/isolation/tag-isolated';
+import { CreateTagsCommand } from '@aws-sdk/client-ec2';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
 const ec2 = mockClient(EC2Client);
 const dynamodb = mockClient(DynamoDBClient);
 const autoScaling = mockClient(AutoScalingClient);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const iam = mockClient(IAMClient);
+const sfn = mockClient(SFNClient);
 beforeEach(() => {
-  for (const m of [ec2, dynamodb, autoScaling, elbv2, iam]) m.reset();
+  for (const m of [ec2, dynamodb, autoScaling, elbv2, iam, sfn]) m.reset();
   dynamodb.on(PutItemCommand).resolves({}).on(UpdateItemCommand).resolves({});
 });
 const recordedSteps = () => dynamodb.commandCalls(UpdateItemCommand).map((c) => Object.values(c.args[0].input.ExpressionAttributeNames ?? {})[0]);
@@ -167,3 +172,24 @@ describe('revoke-instance-profile', () => {
   });
 });
 
+
+describe('start-source-block', () => {
+  it('starts block-source-ip for the address as a /32, named after the case; a second start finds the first', async () => {
+    sfn.on(StartExecutionCommand).resolvesOnce({ executionArn: 'arn:x' }).rejects(awsError('ExecutionAlreadyExists'));
+    const first = await startBlock({ plan: plan(), source: '203.0.113.7', executionName: EXECUTION });
+    const again = await startBlock({ plan: plan(), source: '203.0.113.0/24', executionName: EXECUTION });
+    const input = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(input?.name).toBe(`${CASE}-block`);
+    expect(JSON.parse(input?.input ?? '{}')).toMatchObject({ cidrs: ['203.0.113.7/32'], instanceId: INSTANCE });
+    expect([first.steps[0]?.resourceId, again.steps[0]?.resourceId]).toEqual(['203.0.113.7/32', '203.0.113.0/24']);
+  });
+});
+
+describe('tag-isolated', () => {
+  it('tags the instance with the case and records it', async () => {
+    ec2.on(CreateTagsCommand).resolves({});
+    const out = await tagIsolated({ plan: plan() });
+    expect(ec2).toHaveReceivedCommandWith(CreateTagsCommand, { Resources: [INSTANCE], Tags: [{ Key: 'remediation:isolated', Value: CASE }] });
+    expect(out.steps[0]?.action).toBe('tag-isolated');
+  });
+});
