@@ -9,6 +9,7 @@ import type { AwsCall } from '../tasks/lib/client-hooks';
 import { refuseDuplicateRules } from './emulation/duplicate-rules';
 import { createImage } from './emulation/images';
 import { copyVolumes, describeVolumeStatus, describedVolumes } from './emulation/copy-volumes';
+import { primaryInterfaceGroupsFollow } from './emulation/interface-groups';
 
 /** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
 export function awsError(name: string, message: string): Error {
@@ -76,6 +77,11 @@ export class Emulation {
       VolumeSize: snapshot.VolumeSize,
       $metadata: {},
     };
+  }
+
+  /** After a call moto answered: what EC2 would also have changed (local/emulation/interface-groups.ts). */
+  async followUp(call: AwsCall): Promise<void> {
+    await primaryInterfaceGroupsFollow(this.ec2, call);
   }
 
   /** EC2 CreateImage: duplicate names refused, snapshot tags applied (local/emulation/images.ts). */

@@ -235,6 +235,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     await refuseWhatEc2RefusesOnInstanceTypes(call);
     const metadataFilters = takeMetadataFilters(call);
     const answer = emulation.volumeCopyStates(call, await next());
+    await emulation.followUp(call);
     const output = applyMetadataFilters(call.service === 'cloudwatch' && call.command === 'DescribeAlarms' ? newAlarmsHaveInsufficientData(answer) : answer, metadataFilters);
     await faults.operate(call);
     return faults.after(call, output);

@@ -15,6 +15,7 @@ import { highCpuInputSchema } from '../tasks/high-cpu/lib/schema';
 import { containPrincipalInputSchema } from '../tasks/principal/lib/schema';
 import { closeCaseInputSchema } from '../tasks/case/lib/schema';
 import { rotateKeyPairInputSchema } from '../tasks/key-pair/lib/schema';
+import { isolateInstanceInputSchema } from '../tasks/isolation/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -52,6 +53,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.containPrincipal, constructId: 'ContainPrincipal', schema: containPrincipalInputSchema },
   { name: WORKFLOW.closeCase, constructId: 'CloseCase', schema: closeCaseInputSchema },
   { name: WORKFLOW.rotateKeyPair, constructId: 'RotateKeyPair', schema: rotateKeyPairInputSchema, targetField: 'instanceId' },
+  { name: WORKFLOW.isolateInstance, constructId: 'IsolateInstance', schema: isolateInstanceInputSchema, targetField: 'instanceId' },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

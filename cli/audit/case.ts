@@ -1,6 +1,7 @@
 import { toAuditRecord, type AuditRecord } from './model';
 import type { ExecutionDetail, ExecutionSource } from './source';
 import type { CaseRecord } from '../../tasks/principal/lib/case-store';
+import type { InstanceCase } from '../../tasks/isolation/lib/case-store';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 
 /** What `remediate case <id>` shows: the executions of the case, the event behind it, the record, how to release. */
@@ -18,6 +19,8 @@ export interface CaseView {
    * the command that closes it (expire-retained deletes the snapshots only once closed and their retention has passed).
    */
   closure: { closed: true; closedAt: string; execution: string; reason: string; snapshots: string[] } | { closed: false; input: { caseId: string; reason: string }; command: string };
+  /** isolate-instance's records of the case, one per instance, each with its release. */
+  instances?: { record: InstanceCase; release: { input: { release: { caseId: string }; instanceId: string }; command: string } }[];
 }
 
 const CASE_PREFIX = 'case-';
@@ -62,8 +65,10 @@ function evidenceOf(input: Record<string, unknown>): CaseView['evidence'] {
  * and every contain-principal execution that opened (`caseId`) or released (`release.caseId`) it.
  */
 export async function collectCase(
-  source: ExecutionSource, caseId: string, readRecord: (caseId: string) => Promise<CaseRecord | undefined | string>, options: { since?: Date; local?: boolean } = {},
+  source: ExecutionSource, caseId: string, readRecord: (caseId: string) => Promise<CaseRecord | undefined | string>,
+  options: { since?: Date; local?: boolean; readInstances?: (caseId: string) => Promise<InstanceCase[]> } = {},
 ): Promise<CaseView> {
+  const instanceRecords = options.readInstances ? await options.readInstances(caseId) : [];
   const eventId = caseId.startsWith(CASE_PREFIX) ? caseId.slice(CASE_PREFIX.length) : undefined;
   const triage = eventId
     ? (await describeAll(source, WORKFLOW.triageStartInstances, options.since)).filter((e) => (parse(e.input).detail as { eventID?: unknown } | undefined)?.eventID === eventId)
@@ -73,6 +78,12 @@ export async function collectCase(
     return input.caseId === caseId || (input.release as { caseId?: unknown } | undefined)?.caseId === caseId;
   });
   const closes = (await describeAll(source, WORKFLOW.closeCase, options.since)).filter((e) => parse(e.input).caseId === caseId);
+  // isolate-instance's executions of the case (its opening one and any release), when it isolated something.
+  const isolate = instanceRecords.length === 0 ? [] : (await describeAll(source, WORKFLOW.isolateInstance, options.since)).filter((e) => {
+    const input = parse(e.input);
+    return input.caseId === caseId || (input.release as { caseId?: unknown } | undefined)?.caseId === caseId;
+  });
+  contain.push(...isolate);
   const known = new Set([...triage, ...contain, ...closes].map((e) => e.executionArn));
   const childArns = triage.flatMap((e) => ((parse(e.output).actions ?? []) as { action?: string; resourceId?: string }[]))
     .filter((a) => a.action === 'start-execution' && typeof a.resourceId === 'string' && !known.has(a.resourceId)).map((a) => a.resourceId as string);
@@ -88,8 +99,12 @@ export async function collectCase(
     if (found.releasedAt) release.releasedAt = found.releasedAt;
     if (found.releaseExecution) release.releaseExecution = found.releaseExecution;
   }
+  const instances = instanceRecords.map((record) => {
+    const input = { release: { caseId }, instanceId: record.instanceId };
+    return { record, release: { input, command: `remediate start isolate-instance${options.local ? ' --local' : ''} --input '${JSON.stringify(input)}' --wait` } };
+  });
   return {
-    caseId, timeline, release, closure: closureOf(closes, caseId, options.local),
+    caseId, timeline, release, closure: closureOf(closes, caseId, options.local), ...(instances.length > 0 ? { instances } : {}),
     ...(evidence ? { evidence } : opened ? { evidence: { eventId: eventId ?? '-', instances: [], ...principalOfInput(parse(opened.input)) } } : {}),
     ...(typeof found === 'object' ? { record: found } : { recordNote: found ?? `no case ${caseId} in the case table: nothing was contained (yet)` }),
   };

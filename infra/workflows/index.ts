@@ -16,6 +16,7 @@ import { highCpuSpec } from './high-cpu';
 import { containPrincipalSpec } from './contain-principal';
 import { closeCaseSpec } from './close-case';
 import { rotateKeyPairSpec } from './rotate-key-pair';
+import { isolateInstanceSpec } from './isolate-instance';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -39,4 +40,5 @@ export const SPECS = {
   'contain-principal': containPrincipalSpec,
   'close-case': closeCaseSpec,
   'rotate-key-pair': rotateKeyPairSpec,
+  'isolate-instance': isolateInstanceSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

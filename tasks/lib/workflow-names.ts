@@ -19,6 +19,7 @@ export const WORKFLOW = {
   containPrincipal: 'contain-principal',
   closeCase: 'close-case',
   rotateKeyPair: 'rotate-key-pair',
+  isolateInstance: 'isolate-instance',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];
