@@ -97,7 +97,7 @@ describe('the skeleton\'s lock states (encrypt-volumes)', () => {
   it('ReleaseLock hands on the branch\'s report; ReleaseLockAfterFailure keeps the failure for Failed', () => {
     expect(state(S.releaseLock)).toEqual({
       Type: 'Task', Resource: kitFunction('EncryptVolumes', 'release-lock'), Parameters: RELEASE_PAYLOAD,
-      ResultPath: null, OutputPath: '$.result[0]', TimeoutSeconds: 60, Retry: RETRY, Next: S.done,
+      ResultPath: null, OutputPath: '$.result[0]', TimeoutSeconds: 60, Retry: RETRY, Next: 'RouteAfterRelease',
     });
     expect(state(S.done)).toEqual({ Type: 'Succeed' });
     expect(state(S.releaseLockAfterFailure)).toEqual({

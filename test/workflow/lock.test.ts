@@ -138,7 +138,10 @@ describe('one remediation per instance at a time', () => {
     // Assess
     expect(execution.status).toBe('SUCCEEDED');
     expect((execution.output as Report).outcome).toBe('PLANNED');
-    expect(statesEntered(execution)).toEqual(planned(...SETTLED_AT_ONCE, States.preflight, States.initWork, States.routeByPlan, States.buildReport));
+    // encrypt-volumes routes after the release (volume-copy's initialization follow-up); a plan goes straight to Done.
+    const expected = planned(...SETTLED_AT_ONCE, States.preflight, States.initWork, States.routeByPlan, States.buildReport);
+    expected.splice(expected.length - 1, 0, States.routeAfterRelease);
+    expect(statesEntered(execution)).toEqual(expected);
     expect(lockOf(execution)).toBeUndefined();
     expect(mutatingCalls(execution)).toEqual([]);
     expect(execution.faults.callLog.filter((c) => c.startsWith('dynamodb:'))).toEqual([]);
