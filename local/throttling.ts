@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AwsCall } from '../tasks/lib/client-hooks';
+import { SDK_RETRY } from '../tasks/lib/clients/retry';
 
 /**
  * Throttling injected at a rate per action, as a busy account sees it: `{ CreateSnapshot: 0.05, '*': 0.05 }` throttles
@@ -49,6 +50,13 @@ export function throttleError(service: string): Error {
     $metadata: { httpStatusCode: status, attempts: 1 },
   });
 }
+
+/**
+ * The SDK's attempts per call in the handlers: 5 (adaptive retry), 1 for the creates sent once through
+ * `createEc2Client({ sdkRetries: false })` (tasks/ebs/create-snapshot.ts, copy-snapshot.ts).
+ */
+const SENT_ONCE = new Set(['ec2:CreateSnapshot', 'ec2:CopySnapshot']);
+export const handlerSdkAttempts = (call: AwsCall): number => (SENT_ONCE.has(`${call.service}:${call.command}`) ? 1 : SDK_RETRY.maxAttempts);
 
 export class Throttler {
   /** By `service:Action`. */
