@@ -1,0 +1,38 @@
+import { startMoto, useEndpoint } from '../local/moto';
+import { fleetReport, type FleetFigures, type FleetSimulationOptions } from './fleet-simulation';
+
+/** The full run `npm run bench` makes (issue 12: 1,000 instances × 2 volumes, 5% of calls throttled). */
+export const FULL_FLEET: FleetSimulationOptions = { instances: 1000, concurrency: 16, rates: { '*': 0.05 }, seed: 1 };
+
+/** One fleet simulation on a moto server of its own. */
+export async function runFleetSimulation(options: FleetSimulationOptions): Promise<FleetFigures> {
+  const moto = await startMoto();
+  try {
+    useEndpoint(moto.endpoint);
+    const { AccountSeeder } = await import('../local/seed');
+    const { runWorkflow, localWorkflows } = await import('../local/runner');
+    const { simulateFleet } = await import('./fleet-simulation');
+    localWorkflows();
+    return await simulateFleet(new AccountSeeder(), runWorkflow, options);
+  } finally {
+    await moto.stop();
+  }
+}
+
+if (require.main === module) {
+  const [instances, concurrency] = process.argv.slice(2).map(Number);
+  const options = { ...FULL_FLEET, ...(instances ? { instances } : {}), ...(concurrency ? { concurrency } : {}) };
+  let last = 0;
+  runFleetSimulation({
+    ...options,
+    onProgress: (done, total) => {
+      if (done === total || done - last >= Math.max(1, Math.floor(total / 10))) {
+        last = done;
+        console.log(`  ${done}/${total} children done (${new Date().toISOString()})`);
+      }
+    },
+  }).then((figures) => console.log(fleetReport(figures)), (error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
