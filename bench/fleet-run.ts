@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { startMoto, useEndpoint } from '../local/moto';
 import { fleetReport, type FleetFigures, type FleetSimulationOptions } from './fleet-simulation';
 
@@ -17,6 +18,16 @@ export async function runFleetSimulation(options: FleetSimulationOptions): Promi
   } finally {
     await moto.stop();
   }
+}
+
+/**
+ * `npm run bench`'s fleet figures: the simulation in a process of its own (the handlers there point at its own moto
+ * server). FLEET_INSTANCES and FLEET_CONCURRENCY change the size (default: the full 1,000 × 2 at 16).
+ */
+export function fleetSimulationFigures(): void {
+  console.log(`\nFleet simulation (bench/fleet-simulation.ts), ${process.env.FLEET_INSTANCES ?? FULL_FLEET.instances} instances; progress every 10%`);
+  const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), __filename, process.env.FLEET_INSTANCES ?? '', process.env.FLEET_CONCURRENCY ?? ''], { stdio: 'inherit' });
+  if (run.status !== 0) throw new Error(`the fleet simulation failed (exit ${run.status})`);
 }
 
 if (require.main === module) {

@@ -15,6 +15,7 @@ import { COPY_RUN_OF_RUNNING_INSTANCE, HISTORY_LIMIT, checksFor, countRun, worst
 import { printDowntimeTables } from './downtime-tables';
 import { measureRun, type MeasuredRun } from './window-calls';
 import { testSuiteFigures } from './test-suite';
+import { fleetSimulationFigures } from './fleet-run';
 
 const PLAIN = { head: [], border: [] };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -150,6 +151,7 @@ async function main(): Promise<void> {
   historyFigures();
   printDowntimeTables(happyPath, measured);
   testSuiteFigures();
+  fleetSimulationFigures();
 }
 
 main().catch((error: Error) => {
