@@ -1,5 +1,6 @@
 import { paginateDescribeInstances, paginateDescribeVolumes, type EC2Client } from '@aws-sdk/client-ec2';
 import type { LocalExecution, RunOptions } from '../local/runner';
+import { installClientHook } from '../tasks/lib/client-hooks';
 import type { AccountSeeder } from '../local/seed';
 import { handlerSdkAttempts, type ThrottleCount } from '../local/throttling';
 import { TRANSIENT_ERRORS } from '../tasks/lib/errors';
@@ -48,6 +49,8 @@ export interface FleetFigures {
   failedToThrottling: number;
   calls: { total: number; perItem: number; perAction: Record<string, number> };
   throttles: { throttled: number; toStateMachine: number; perAction: Record<string, ThrottleCount>; stateRetries: number };
+  /** Milliseconds spent in each action's calls (emulation and moto), summed over the fleet: where the local run's time goes. */
+  callMs: Record<string, number>;
   /** The emulated account afterwards: instances still holding an unencrypted volume, and those not running. */
   endState: { unencryptedAttached: number; notRunning: number };
 }
@@ -139,6 +142,16 @@ export async function simulateFleet(seeder: AccountSeeder, runChild: RunChild, o
   const seedSeconds = (performance.now() - seedStarted) / 1000;
 
   const results: ChildResult[] = [];
+  const callMs: Record<string, number> = {};
+  const removeTimer = installClientHook(async (call, next) => {
+    const t = performance.now();
+    try {
+      return await next();
+    } finally {
+      const key = `${call.service}:${call.command}`;
+      callMs[key] = (callMs[key] ?? 0) + performance.now() - t;
+    }
+  });
   const started = performance.now();
   await runChildren(
     runChild,
@@ -149,7 +162,7 @@ export async function simulateFleet(seeder: AccountSeeder, runChild: RunChild, o
       results.push(resultOf(execution, input.instanceId as string));
       options.onProgress?.(results.length, instanceIds.length);
     },
-  );
+  ).finally(removeTimer);
   const wallSeconds = (performance.now() - started) / 1000;
 
   const outcomes: Record<string, number> = {};
@@ -187,6 +200,7 @@ export async function simulateFleet(seeder: AccountSeeder, runChild: RunChild, o
       perAction: throttlesPerAction,
       stateRetries: results.reduce((a, r) => a + r.retries, 0),
     },
+    callMs,
     endState: await endStateOf(seeder.ec2, instanceIds),
   };
 }
@@ -204,10 +218,11 @@ export function fleetReport(f: FleetFigures): string {
     `  API calls: ${f.calls.total} (${f.calls.perItem.toFixed(1)} per item)`,
     `  throttles injected: ${f.throttles.throttled} attempts; absorbed by the SDK's retries: ${f.throttles.throttled - f.throttles.toStateMachine}; ` +
       `reached the state machine (every SDK attempt throttled, or a create sent once): ${f.throttles.toStateMachine}, absorbed by ${f.throttles.stateRetries} state retries`,
-    '  per action (calls per item, throttled attempts, to the state machine):',
+    '  per action (calls per item, throttled attempts, to the state machine, ms per call locally):',
     ...Object.entries(f.calls.perAction).sort(([, a], [, b]) => b - a).map(([action, n]) => {
       const t = f.throttles.perAction[action];
-      return `    ${action.padEnd(40)} ${(n / Math.max(1, f.instances)).toFixed(2).padStart(7)} ${String(t?.throttled ?? 0).padStart(7)} ${String(t?.toStateMachine ?? 0).padStart(6)}`;
+      const ms = (f.callMs[action] ?? 0) / n;
+      return `    ${action.padEnd(40)} ${(n / Math.max(1, f.instances)).toFixed(2).padStart(7)} ${String(t?.throttled ?? 0).padStart(7)} ${String(t?.toStateMachine ?? 0).padStart(6)} ${ms.toFixed(0).padStart(6)}`;
     }),
   ];
   for (const child of f.lost.slice(0, 10)) lines.push(`  lost: ${child.instanceId} ${child.status} ${child.outcome ?? ''} ${child.error ?? ''} ${child.cause ?? ''}`.slice(0, 300));
