@@ -205,6 +205,34 @@ export async function simulateFleet(seeder: AccountSeeder, runChild: RunChild, o
   };
 }
 
+/** EC2's token-bucket refill per account and region as issue 12 cites them: mutating calls 5/s, Describe* 10/s (unfiltered; filtered ones refill faster). */
+export const EC2_REFILL_PER_SECOND = { mutating: 5, describe: 10 };
+
+const isEc2Read = (action: string) => /^ec2:(Describe|Get|List)/.test(action);
+const isEc2Mutating = (action: string) => action.startsWith('ec2:') && !isEc2Read(action);
+
+/**
+ * A measured run scaled to a fleet of `instances`: what grows linearly with the items (calls, throttles), and the floor
+ * EC2's refill rates put under the wall time on AWS. Not the local wall time: moto scans its whole account on each
+ * filtered Describe*, so a local run grows faster than linearly with the fleet.
+ */
+export function extrapolate(f: FleetFigures, instances: number) {
+  const perItem = (n: number) => (n / Math.max(1, f.instances)) * instances;
+  const sum = (pick: (action: string) => boolean) => Object.entries(f.calls.perAction).filter(([a]) => pick(a)).reduce((a, [, n]) => a + n, 0);
+  const mutating = perItem(sum(isEc2Mutating));
+  const reads = perItem(sum(isEc2Read));
+  return {
+    instances,
+    calls: perItem(f.calls.total),
+    ec2Mutating: mutating,
+    ec2Reads: reads,
+    throttled: perItem(f.throttles.throttled),
+    toStateMachine: perItem(f.throttles.toStateMachine),
+    /** Seconds: the busier of EC2's two buckets, all items' calls at its refill rate. */
+    refillFloorSeconds: Math.max(mutating / EC2_REFILL_PER_SECOND.mutating, reads / EC2_REFILL_PER_SECOND.describe),
+  };
+}
+
 /** The figures as the bench prints them. */
 export function fleetReport(f: FleetFigures): string {
   const pct = (rate: number) => `${(rate * 100).toFixed(1)}%`;
@@ -225,6 +253,15 @@ export function fleetReport(f: FleetFigures): string {
       return `    ${action.padEnd(40)} ${(n / Math.max(1, f.instances)).toFixed(2).padStart(7)} ${String(t?.throttled ?? 0).padStart(7)} ${String(t?.toStateMachine ?? 0).padStart(6)} ${ms.toFixed(0).padStart(6)}`;
     }),
   ];
+  if (f.instances < 1000) {
+    const x = extrapolate(f, 1000);
+    lines.push(
+      `  extrapolated to 1,000 instances × 2 volumes (per-item figures of this run × 1,000; not measured): ${Math.round(x.calls)} API calls ` +
+        `(${Math.round(x.ec2Mutating)} EC2 mutating, ${Math.round(x.ec2Reads)} EC2 Describe*), ${Math.round(x.throttled)} throttled attempts, ` +
+        `${Math.round(x.toStateMachine)} to the state machine; EC2's refill (${EC2_REFILL_PER_SECOND.mutating}/s mutating, ${EC2_REFILL_PER_SECOND.describe}/s Describe*) ` +
+        `puts at least ${(x.refillFloorSeconds / 60).toFixed(0)} min under the run on AWS`,
+    );
+  }
   for (const child of f.lost.slice(0, 10)) lines.push(`  lost: ${child.instanceId} ${child.status} ${child.outcome ?? ''} ${child.error ?? ''} ${child.cause ?? ''}`.slice(0, 300));
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import { fleetReport, type FleetFigures } from '../../bench/fleet-simulation';
+import { EC2_REFILL_PER_SECOND, extrapolate, fleetReport, type FleetFigures } from '../../bench/fleet-simulation';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
 
 // CI-sized: 4 instances × 2 volumes, 4 at a time, 30% of attempts throttled (far above the bench's 5%, so that
@@ -45,5 +45,20 @@ describe('fleet simulation under throttling', () => {
     const report = fleetReport(figures);
     expect(report).toContain('items lost: 0, failed to throttling: 0 (target 0)');
     expect(report).toContain('4 instances × 2 volumes (8 volumes)');
+    expect(report).toContain('extrapolated to 1,000 instances × 2 volumes');
+  });
+
+  it('extrapolates per-item figures to a fleet, and the floor EC2\'s refill rates put under it', () => {
+    // Act
+    const x = extrapolate(figures, 1000);
+
+    // Assess
+    const perAction = Object.entries(figures.calls.perAction);
+    const mutating = perAction.filter(([a]) => a.startsWith('ec2:') && !/^ec2:(Describe|Get|List)/.test(a)).reduce((n, [, c]) => n + c, 0);
+    expect(x.calls).toBe(figures.calls.total * 250);
+    expect(x.ec2Mutating).toBe(mutating * 250);
+    expect(x.toStateMachine).toBe(figures.throttles.toStateMachine * 250);
+    expect(x.refillFloorSeconds).toBeGreaterThanOrEqual(x.ec2Mutating / EC2_REFILL_PER_SECOND.mutating);
+    expect(x.refillFloorSeconds).toBeGreaterThanOrEqual(x.ec2Reads / EC2_REFILL_PER_SECOND.describe);
   });
 });
