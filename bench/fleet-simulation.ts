@@ -70,14 +70,15 @@ export async function runChildren(
   runChild: RunChild,
   inputs: Record<string, unknown>[],
   concurrency: number,
-  options: RunOptions,
+  optionsFor: (index: number) => RunOptions,
   onDone: (execution: LocalExecution, input: Record<string, unknown>) => void,
 ): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < inputs.length) {
-      const input = inputs[next++] as Record<string, unknown>;
-      onDone(await runChild('encrypt-volumes', input, options), input);
+      const index = next++;
+      const input = inputs[index] as Record<string, unknown>;
+      onDone(await runChild('encrypt-volumes', input, optionsFor(index)), input);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, inputs.length)) }, worker));
@@ -157,7 +158,8 @@ export async function simulateFleet(seeder: AccountSeeder, runChild: RunChild, o
     runChild,
     instanceIds.map((instanceId) => ({ instanceId, allowStop: true })),
     options.concurrency,
-    { faults: { throttle: { rates, seed, sdkAttempts: handlerSdkAttempts } } },
+    // A seed per item: children make identical calls (DescribeKey of the same key), which one seed would throttle alike in every child.
+    (index) => ({ faults: { throttle: { rates, seed: seed * 1_000_003 + index, sdkAttempts: handlerSdkAttempts } } }),
     (execution, input) => {
       results.push(resultOf(execution, input.instanceId as string));
       options.onProgress?.(results.length, instanceIds.length);
