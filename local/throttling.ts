@@ -5,8 +5,9 @@ import { SDK_RETRY } from '../tasks/lib/clients/retry';
 /**
  * Throttling injected at a rate per action, as a busy account sees it: `{ CreateSnapshot: 0.05, '*': 0.05 }` throttles
  * 5% of the attempts of CreateSnapshot and of every other action ('*': the rate of actions not named; none: 0).
- * Deterministic: whether an attempt is throttled is a hash of the seed, the call (service, action, input), which
- * time the same call is made and the attempt, so the same run throttles the same attempts however runs interleave.
+ * Deterministic: whether an attempt is throttled is a hash of the seed, the action, which of this run's calls of
+ * that action it is and the attempt (not the input: moto's resource ids differ from run to run), so a run with the
+ * same seed draws the same throttles. Give each run of a fleet its own seed (bench/fleet-simulation.ts does).
  */
 export interface ThrottlePlan {
   rates: Record<string, number>;
@@ -70,12 +71,11 @@ export class Throttler {
     const rate = this.plan.rates[call.command] ?? this.plan.rates['*'] ?? 0;
     if (rate <= 0) return;
     const key = `${call.service}:${call.command}`;
-    const identity = `${key} ${stableInput(call.input)}`;
-    const occurrence = (this.seen.get(identity) ?? 0) + 1;
-    this.seen.set(identity, occurrence);
+    const occurrence = (this.seen.get(key) ?? 0) + 1;
+    this.seen.set(key, occurrence);
     const attempts = Math.max(1, this.plan.sdkAttempts?.(call) ?? 1);
     let throttled = 0;
-    while (throttled < attempts && draw(this.plan.seed ?? 1, identity, occurrence, throttled + 1) < rate) throttled++;
+    while (throttled < attempts && draw(this.plan.seed ?? 1, key, occurrence, throttled + 1) < rate) throttled++;
     if (throttled === 0) return;
     const count = this.counts.get(key) ?? { throttled: 0, toStateMachine: 0 };
     count.throttled += throttled;
@@ -85,15 +85,7 @@ export class Throttler {
   }
 }
 
-/** A number in [0, 1) from the seed, the call, its occurrence and the attempt. */
-function draw(seed: number, identity: string, occurrence: number, attempt: number): number {
-  return createHash('sha256').update(`${seed}|${identity}|${occurrence}|${attempt}`).digest().readUInt32BE(0) / 2 ** 32;
-}
-
-function stableInput(input: Record<string, unknown>): string {
-  try {
-    return JSON.stringify(input);
-  } catch {
-    return Object.keys(input).join(',');
-  }
+/** A number in [0, 1) from the seed, the action, which of its calls this is and the attempt. */
+function draw(seed: number, key: string, occurrence: number, attempt: number): number {
+  return createHash('sha256').update(`${seed}|${key}|${occurrence}|${attempt}`).digest().readUInt32BE(0) / 2 ** 32;
 }
