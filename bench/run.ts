@@ -16,6 +16,7 @@ import { INITIALIZATION_PROFILE } from '../tasks/ebs/lib/volume-copy';
 import { printDowntimeTables } from './downtime-tables';
 import { measureRun, type MeasuredRun } from './window-calls';
 import { testSuiteFigures } from './test-suite';
+import { fleetSimulationFigures } from './fleet-run';
 
 const PLAIN = { head: [], border: [] };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
   historyFigures();
   printDowntimeTables(happyPath, measured);
   testSuiteFigures();
+  fleetSimulationFigures();
 }
 
 main().catch((error: Error) => {

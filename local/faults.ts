@@ -2,6 +2,7 @@ import type { AwsCall } from '../tasks/lib/client-hooks';
 import { awsError } from './emulation';
 import { InstanceOperator, type InstanceStateFault, type OperatorAction } from './operator';
 import { PendingMetadataOptions } from './emulation/instance-metadata';
+import { Throttler, type ThrottleCount, type ThrottlePlan } from './throttling';
 
 /** Slow and failing AWS behaviour that moto cannot show, injected per run. */
 export interface FaultPlan {
@@ -9,6 +10,8 @@ export interface FaultPlan {
   throttleEachCallOnce?: boolean;
   /** DescribeSnapshots reports each snapshot `pending` for this many polls (progress rising), then the truth. */
   snapshotPendingPolls?: number;
+  /** Throttling at a rate per action (local/throttling.ts), deterministic with a seed; counted per action in `throttles`. */
+  throttle?: ThrottlePlan;
   /** Snapshots never complete: the poll budget must run out. */
   snapshotsNeverComplete?: boolean;
   /** DescribeSnapshots reports every snapshot in state `error`. */
@@ -76,6 +79,7 @@ export class FaultLayer {
   private readonly imagePolls = new Map<string, number>();
   private late?: { call?: AwsCall; read: Deferred; landed: Deferred };
 
+  private readonly throttler?: Throttler;
   private readonly operator: InstanceOperator;
   private readonly pendingMetadata: PendingMetadataOptions;
 
@@ -83,6 +87,12 @@ export class FaultLayer {
     this.operator = new InstanceOperator(plan.operator ?? [], plan.instanceState, this.injected);
     this.pendingMetadata = new PendingMetadataOptions(plan.metadataOptionsPendingPolls ?? 0, this.injected);
     if (plan.landsLate) this.late = { read: deferred(), landed: deferred() };
+    if (plan.throttle) this.throttler = new Throttler(plan.throttle);
+  }
+
+  /** Throttles injected by `throttle`, by `service:Action`: how many attempts, and how many calls every SDK attempt failed. */
+  get throttles(): Record<string, ThrottleCount> {
+    return Object.fromEntries(this.throttler?.counts ?? []);
   }
 
   /** Runs once moto has answered (before `after`): what someone else does to the account at that moment. */
@@ -100,6 +110,12 @@ export class FaultLayer {
       this.throttled.add(key);
       this.injected.push({ fault: 'throttle', command: key });
       throw awsError(call.service === 'ec2' ? 'RequestLimitExceeded' : 'ThrottlingException', 'Rate exceeded (injected)');
+    }
+    try {
+      this.throttler?.attempt(call);
+    } catch (error) {
+      this.injected.push({ fault: 'throttle', command: key });
+      throw error;
     }
     const fail = this.plan.failCall;
     if (fail && fail.command === call.command && fail.nth === count) {

@@ -1,4 +1,5 @@
 import './polyfills';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../infra/constructs/task-function';
@@ -199,12 +200,25 @@ export { executionName as executionNameFor } from '../tasks/lib/names';
  * emulator named by AWS_ENDPOINT_URL, through the emulation and fault layer.
  */
 export async function runWorkflow(workflow: string, input: Record<string, unknown>, options: RunOptions = {}): Promise<LocalExecution> {
+  const run = Symbol(workflow);
+  return runScope.run([...(runScope.getStore() ?? []), run], () => runInScope(run, workflow, input, options));
+}
+
+/**
+ * The runs a call is made for: its own and, for a child, its parents' (a child runs inside its parent's
+ * StartExecution). A run's hook handles only its own calls, so runs side by side (the fleet simulation,
+ * bench/fleet-simulation.ts) keep their own emulation and faults; a child's calls pass through its parents' hooks as before.
+ */
+const runScope = new AsyncLocalStorage<readonly symbol[]>();
+
+async function runInScope(run: symbol, workflow: string, input: Record<string, unknown>, options: RunOptions): Promise<LocalExecution> {
   const local = localWorkflows()[workflow];
   if (!local) throw new Error(`unknown workflow ${workflow}`);
   const emulation = new Emulation();
   const faults = new FaultLayer(options.faults);
   const runCommand = new RunCommandEmulation(options.faults?.commandFailsAfterRunning);
   const removeHook = installClientHook(async (call, next) => {
+    if (!(runScope.getStore() ?? []).includes(run)) return next();
     const awsManagedEbsKey = async () => (await emulation.ebsDefaultKmsKeyId()).KmsKeyId;
     if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return accountSettingsCall(call, next, awsManagedEbsKey);
     faults.before(call);

@@ -7,7 +7,7 @@ import { logger } from '../lib/logger';
 import type { ExecutionFacts } from '../lib/types';
 import type { UnblockPlan } from './lib/block-types';
 import type { UnblockSourceIpInput } from './lib/block-schema';
-import { BLOCK_EXECUTIONS_ENV, describeNacls, managedBlocks } from './lib/nacl-blocks';
+import { BLOCK_EXECUTIONS_ENV, describeManagedNacls, managedBlocks } from './lib/nacl-blocks';
 
 const ec2 = createEc2Client();
 const sfn = createSfnClient();
@@ -41,7 +41,7 @@ export interface BlockExecutionOutcome {
 export const handler = async ({ request, execution, plan }: StopBlockExecutionsEvent): Promise<BlockExecutionOutcome[]> => {
   const named = [...new Set(plan.remove.map((b) => b.execution))];
   if (request.onlyExpired || named.length === 0) return [];
-  const held = (await describeNacls(ec2, {})).flatMap(managedBlocks);
+  const held = (await describeManagedNacls(ec2)).flatMap(managedBlocks);
   const outcomes: BlockExecutionOutcome[] = [];
   for (const blockExecution of named) {
     const remaining = held.filter((b) => b.execution === blockExecution).map((b) => ({ naclId: b.naclId, cidr: b.cidr }));

@@ -1,4 +1,4 @@
-import { DescribeFlowLogsCommand, paginateDescribeSecurityGroups, type Instance, type IpPermission } from '@aws-sdk/client-ec2';
+import { paginateDescribeFlowLogs, paginateDescribeSecurityGroups, type Instance, type IpPermission } from '@aws-sdk/client-ec2';
 import { createCloudWatchClient } from '../lib/clients/cloudwatch';
 import { createEc2Client } from '../lib/clients/ec2';
 import { describeInstance, describeVolumes } from '../lib/ec2';
@@ -42,8 +42,11 @@ const openToWorld = (p: IpPermission) =>
 const portsOf = (p: IpPermission) => (p.IpProtocol === '-1' ? 'all' : `${p.IpProtocol}/${p.FromPort}-${p.ToPort}`);
 
 async function hasActiveFlowLog(resourceIds: string[]): Promise<boolean> {
-  const out = await ec2.send(new DescribeFlowLogsCommand({ Filter: [{ Name: 'resource-id', Values: resourceIds }] }));
-  return (out.FlowLogs ?? []).some((f) => f.FlowLogStatus === 'ACTIVE');
+  // Every page: EC2 may answer a filtered call with a short (even empty) page and a NextToken.
+  for await (const page of paginateDescribeFlowLogs({ client: ec2 }, { Filter: [{ Name: 'resource-id', Values: resourceIds }] })) {
+    if ((page.FlowLogs ?? []).some((f) => f.FlowLogStatus === 'ACTIVE')) return true;
+  }
+  return false;
 }
 
 const decisionOf = (workflow: keyof typeof DEFAULT_TRIAGE_POLICY): TriageDecision => POLICY[workflow] ?? DEFAULT_TRIAGE_POLICY[workflow];

@@ -1,5 +1,5 @@
 import {
-  DescribeImagesCommand, DescribeInstanceAttributeCommand, DescribeInstanceTypeOfferingsCommand, paginateDescribeInstanceTypes,
+  DescribeImagesCommand, DescribeInstanceAttributeCommand, paginateDescribeInstanceTypeOfferings, paginateDescribeInstanceTypes,
   type DescribeInstanceTypesCommandInput, type EC2Client, type Instance, type InstanceTypeInfo, type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { DescribeAutoScalingInstancesCommand, type AutoScalingClient } from '@aws-sdk/client-auto-scaling';
@@ -57,10 +57,7 @@ export async function planResize(ec2: EC2Client, autoscaling: AutoScalingClient,
   const image = instance.ImageId ? (await ec2.send(new DescribeImagesCommand({ ImageIds: [instance.ImageId] }))).Images?.[0] : undefined;
   const problems = incompatibilities(instance, image, current, target);
   const az = instance.Placement?.AvailabilityZone as string;
-  const offered = await ec2.send(new DescribeInstanceTypeOfferingsCommand({
-    LocationType: 'availability-zone', Filters: [{ Name: 'location', Values: [az] }, { Name: 'instance-type', Values: [to] }],
-  }));
-  if (!(offered.InstanceTypeOfferings ?? []).some((o) => o.InstanceType === to)) problems.push(`${to} is not offered in ${az}`);
+  if (!(await offeredIn(ec2, az, to))) problems.push(`${to} is not offered in ${az}`);
   if (problems.length > 0) throw new PreconditionFailedError(`not resizing ${id} from ${from} to ${to}: ${problems.join('; ')}`);
   return {
     ...base, change: 'resize', to,
@@ -68,4 +65,13 @@ export async function planResize(ec2: EC2Client, autoscaling: AutoScalingClient,
       `architecture ${image?.Architecture ?? instance.Architecture ?? ''}`, `virtualization ${instance.VirtualizationType ?? ''}`,
       'ENA and NVMe', 'network cards and interfaces', `offered in ${az}`],
   };
+}
+
+/** Whether the type is offered in the zone: every page of the filtered offerings (a filtered page may be short and carry a NextToken). */
+async function offeredIn(ec2: EC2Client, az: string, type: string): Promise<boolean> {
+  const pages = paginateDescribeInstanceTypeOfferings({ client: ec2 }, {
+    LocationType: 'availability-zone', Filters: [{ Name: 'location', Values: [az] }, { Name: 'instance-type', Values: [type] }],
+  });
+  for await (const page of pages) if ((page.InstanceTypeOfferings ?? []).some((o) => o.InstanceType === type)) return true;
+  return false;
 }

@@ -1,9 +1,10 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { withHooks } from '../client-hooks';
+import { SDK_RETRY } from './retry';
 
 /** One file per service, so a bundle loads only the SDK clients its handler uses. */
 export const createEc2Client = (options: Ec2ClientOptions = {}): EC2Client =>
-  withHooks(new EC2Client(options.sdkRetries === false ? { maxAttempts: 1 } : {}), 'ec2');
+  withHooks(new EC2Client(options.sdkRetries === false ? { maxAttempts: 1 } : { ...SDK_RETRY }), 'ec2');
 
 export interface Ec2ClientOptions {
   /**

@@ -72,10 +72,17 @@ export function freeRuleNumbers(nacl: NetworkAcl, direction: Direction, count: n
   return free;
 }
 
+/** The NACLs that hold a block this product manages (a block tag, whatever its CIDR): filtered, not every NACL of the account. */
+export async function describeManagedNacls(ec2: EC2Client): Promise<NetworkAcl[]> {
+  return describeNacls(ec2, { tagKeyPattern: `${BLOCK_TAG_PREFIX}*` });
+}
+
 /** The NACLs by id, or those associated with the subnets (one NACL serves every subnet associated with it). */
-export async function describeNacls(ec2: EC2Client, by: { naclIds?: string[]; subnetIds?: string[] }): Promise<NetworkAcl[]> {
+export async function describeNacls(ec2: EC2Client, by: { naclIds?: string[]; subnetIds?: string[]; tagKeyPattern?: string }): Promise<NetworkAcl[]> {
   const nacls: NetworkAcl[] = [];
-  const input = by.naclIds ? { NetworkAclIds: by.naclIds } : by.subnetIds ? { Filters: [{ Name: 'association.subnet-id', Values: by.subnetIds }] } : {};
+  const input = by.naclIds ? { NetworkAclIds: by.naclIds }
+    : by.subnetIds ? { Filters: [{ Name: 'association.subnet-id', Values: by.subnetIds }] }
+    : by.tagKeyPattern ? { Filters: [{ Name: 'tag-key', Values: [by.tagKeyPattern] }] } : {};
   for await (const page of paginateDescribeNetworkAcls({ client: ec2 }, input)) nacls.push(...(page.NetworkAcls ?? []));
   return nacls;
 }

@@ -121,6 +121,20 @@ describe('high-cpu preflight: the resize', () => {
     });
   });
 
+  it('finds the zone\'s offering on a later page of the filtered offerings', async () => {
+    // Prepare: the first page is empty and carries a NextToken, as EC2 may answer a filtered call.
+    account(cpuInstance());
+    ec2.on(DescribeInstanceTypeOfferingsCommand).resolvesOnce({ InstanceTypeOfferings: [], NextToken: 'page-2' })
+      .resolvesOnce({ InstanceTypeOfferings: [{ InstanceType: 't3.small', Location: 'us-east-1a' }] });
+
+    // Act
+    const out = await handler(context({ resize: true }));
+
+    // Assess
+    expect(out).toMatchObject({ outcome: 'PROCEED', resize: { change: 'resize', to: 't3.small' } });
+    expect(ec2).toHaveReceivedCommandWith(DescribeInstanceTypeOfferingsCommand, { NextToken: 'page-2' });
+  });
+
   it('refuses a type that does not exist and the top of a family', async () => {
     account(cpuInstance());
     ec2.on(DescribeInstanceTypesCommand, { InstanceTypes: ['t3.micro', 't3.bogus' as never] }).rejects(awsError('InvalidInstanceType'));

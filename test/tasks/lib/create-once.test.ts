@@ -43,6 +43,6 @@ describe('createEc2Client', () => {
 
     // Assess
     expect(once).toBe(1);
-    expect(usual).toBe(3);
+    expect(usual).toBe(5);
   });
 });

@@ -272,6 +272,20 @@ describe('assess-instance and the VPC flow logs', () => {
     expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeFlowLogsCommand, { Filter: [{ Name: 'resource-id', Values: ['vpc-0123456789abcdef0'] }] });
   });
 
+  it('reads every page of flow logs: the active one on a later page counts', async () => {
+    // Prepare: a filtered call's first page is empty and carries a NextToken, as EC2 may answer.
+    stubInstance(t, running({ VpcId: 'vpc-0123456789abcdef0' }), { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });
+    t.ec2.on(t.sdk.DescribeFlowLogsCommand).resolvesOnce({ FlowLogs: [], NextToken: 'page-2' })
+      .resolvesOnce({ FlowLogs: [{ FlowLogId: 'fl-1', FlowLogStatus: 'ACTIVE' }] });
+
+    // Act
+    const assessment = await t.handler({ instanceId: INSTANCE_ID, principalArn: ALICE });
+
+    // Assess
+    expect(assessment.remediations).toEqual([]);
+    expect(t.ec2).toHaveReceivedCommandWith(t.sdk.DescribeFlowLogsCommand, { Filter: [{ Name: 'resource-id', Values: ['vpc-0123456789abcdef0'] }], NextToken: 'page-2' });
+  });
+
   it('proposes nothing for a VPC whose flow log is active', async () => {
     // Prepare
     stubInstance(t, running({ VpcId: 'vpc-0123456789abcdef0' }), { [ROOT_VOLUME]: true, [DATA_VOLUME]: true });

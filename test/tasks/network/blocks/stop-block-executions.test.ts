@@ -43,6 +43,8 @@ describe('stop-block-executions', () => {
       cause: `every entry of this block was removed early by unblock-source-ip execution ${UNBLOCK.name}: nothing is left for its expiry to remove`,
     }]);
     expect(sfn).toHaveReceivedCommandTimes(DescribeExecutionCommand, 1);
+    // Only the NACLs that carry a block tag are read, never every NACL of the account.
+    expect(ec2.commandCalls(DescribeNetworkAclsCommand).map((c) => c.args[0].input)).toEqual([{ Filters: [{ Name: 'tag-key', Values: ['remediation:block:*'] }] }]);
   });
 
   it.each([
