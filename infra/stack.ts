@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
 import { WORKFLOWS } from '../workflows/registry';
 import { AUDIT_TRAIL_ACCEPTED_FINDINGS, AuditTrail } from './constructs/audit-trail';
+import { FailedAttemptAlerts, failedAttemptsSettings } from './constructs/failed-attempt-alerts';
 import { nestedWorkflow } from './kit/nested-workflow';
 import { RemediationApprovers, requireApprovalSubscribers, subscribeApprovers, type ApprovalSettings } from './kit/approval';
 import { contextObject } from './kit/context';
@@ -90,6 +91,11 @@ export class RemediationStack extends Stack {
       deadLetterQueues: [triage.resources.deadLetterQueue],
       ...(audit.retentionDays ? { retention: audit.retentionDays } : {}),
       ...(audit.notificationEmail ? { notificationEmail: audit.notificationEmail } : {}),
+    });
+    // Refused EC2 calls: alerts per source IP, and contain-principal at CDK context failedAttempts' threshold (issue 10 items 4, 5).
+    new FailedAttemptAlerts(this, 'FailedAttemptAlerts', {
+      topic: notifications.trail.topic, containStateMachine: contain.machine.stateMachine, settings: failedAttemptsSettings(this.node),
+      ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
     acknowledgeAcceptedFindings(this, AUDIT_TRAIL_ACCEPTED_FINDINGS);
   }
