@@ -23,7 +23,7 @@ export const FAILED_ATTEMPT_HANDLER = 'tasks/alerts/failed-attempt.ts';
 export function failedAttemptsSettings(node: Node): FailedAttemptsSettings {
   const parsed = failedAttemptsSettingsSchema.safeParse(contextObject(node, 'failedAttempts'));
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(object)'}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown keys ${i.keys.join(', ')}` : `${i.path.join('.') || '(object)'}: ${i.message}`)).join('; ');
     throw new ConfigurationError(`CDK context failedAttempts is invalid (${problems}); expected e.g. {"threshold": 5, "windowMinutes": 10, "alertWindowMinutes": 60, "policy": "approval"}`);
   }
   return parsed.data;
