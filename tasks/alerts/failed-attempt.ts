@@ -13,7 +13,7 @@ import { containInputOf } from '../principal/lib/triage-input';
 import { caseIdOf, refusal } from '../triage/lib/containment';
 import type { TriageDecision } from '../triage/lib/policy';
 import {
-  DEFAULT_FAILED_ATTEMPTS, failedAttemptEventSchema, failedAttemptsSettingsSchema, shellQuote, windowStart, type FailedAttemptEvent,
+  DEFAULT_FAILED_ATTEMPTS, failedAttemptEventSchema, failedAttemptsSettingsSchema, shellQuote, windowStart, type FailedAttemptEvent, type FailedAttemptsSettings,
 } from './lib/failed-attempts';
 
 const env = readEnv({
@@ -28,7 +28,6 @@ const env = readEnv({
   /** CDK context containPrincipal.protectedRoleArns. */
   PROTECTED_ROLE_ARNS: commaList,
 });
-const settings = failedAttemptsSettingsSchema.parse(env.FAILED_ATTEMPTS);
 const ddb = createDynamoDbClient();
 const sns = createSnsClient();
 const sfn = createSfnClient();
@@ -74,7 +73,7 @@ async function claim(pk: string, sk: string, eventId: string, now: Date, minutes
 }
 
 /** Records this refused call (idempotent by event id) and counts the principal's refused calls in the sliding window. */
-async function countFailures(principalArn: string, at: Date, eventId: string): Promise<number> {
+async function countFailures(settings: FailedAttemptsSettings, principalArn: string, at: Date, eventId: string): Promise<number> {
   const pk = `principal#${principalArn}`;
   await ddb.send(new PutItemCommand({
     TableName: env.ALERT_TABLE_NAME,
@@ -117,7 +116,7 @@ export function containCommands(event: FailedAttemptEvent, approval: boolean): {
   };
 }
 
-function message(event: FailedAttemptEvent, outcome: FailedAttemptOutcome): { subject: string; body: string } {
+function message(settings: FailedAttemptsSettings, event: FailedAttemptEvent, outcome: FailedAttemptOutcome): { subject: string; body: string } {
   const { detail } = event;
   const id = detail.userIdentity;
   const lines = [
@@ -148,7 +147,7 @@ function message(event: FailedAttemptEvent, outcome: FailedAttemptOutcome): { su
 }
 
 /** Starts contain-principal once per principal per alert window, under the policy; never for a principal it must not contain. */
-async function onThreshold(event: FailedAttemptEvent, principal: { type: string; arn: string }, at: Date): Promise<FailedAttemptOutcome['threshold']> {
+async function onThreshold(settings: FailedAttemptsSettings, event: FailedAttemptEvent, principal: { type: string; arn: string }, at: Date): Promise<FailedAttemptOutcome['threshold']> {
   const refused = refusal(principal.arn, principal.type, {
     allowedPrincipals: [], decision: settings.policy, ownRoleArns: env.PROTECTED_ROLE_ARNS, ownRolePrefix: env.OWN_ROLE_PREFIX, account: env.STACK_ACCOUNT_ID,
   });
@@ -165,21 +164,21 @@ async function onThreshold(event: FailedAttemptEvent, principal: { type: string;
   return { ...base, containment: 'started', executionArn: started.executionArn };
 }
 
-/** EventBridge target: a refused EC2 call. Alerts once per source IP per window; N refusals in M minutes start contain-principal. */
-export const handler = async (raw: unknown): Promise<FailedAttemptOutcome> => {
+/** The handler under the given settings (CDK context failedAttempts; the tests try each policy). */
+export const failedAttemptHandler = (settings: FailedAttemptsSettings) => async (raw: unknown): Promise<FailedAttemptOutcome> => {
   const event = parseOrThrow(failedAttemptEventSchema, raw);
   const { detail } = event;
   const principal = principalOfEvent(event);
   const at = new Date(detail.eventTime);
   const sourceIp = detail.sourceIPAddress ?? 'unknown';
-  const failures = await countFailures(principal.arn, at, detail.eventID);
-  const threshold = failures >= settings.threshold ? await onThreshold(event, principal, at) : { reached: false };
+  const failures = await countFailures(settings, principal.arn, at, detail.eventID);
+  const threshold = failures >= settings.threshold ? await onThreshold(settings, event, principal, at) : { reached: false };
   const ipFirst = await claim(`ip#${sourceIp}`, `window#${windowStart(at, settings.alertWindowMinutes)}`, detail.eventID, at, settings.alertWindowMinutes);
   const outcome: FailedAttemptOutcome = { eventId: detail.eventID, principalArn: principal.arn, sourceIp, alert: 'rate-limited', failures, threshold };
   // The threshold's notice is never held back: it comes once per principal per window anyway.
   const newThreshold = threshold.reached && 'containment' in threshold && threshold.containment !== 'already-started';
   if (ipFirst || newThreshold) {
-    const { subject, body } = message(event, outcome);
+    const { subject, body } = message(settings, event, outcome);
     const out = await sns.send(new PublishCommand({ TopicArn: env.NOTIFICATION_TOPIC_ARN, Subject: subject, Message: body }));
     outcome.alert = 'published';
     if (out.MessageId) outcome.messageId = out.MessageId;
@@ -187,3 +186,6 @@ export const handler = async (raw: unknown): Promise<FailedAttemptOutcome> => {
   logger.info('refused EC2 call', { eventId: detail.eventID, principal: principal.arn, sourceIp, alert: outcome.alert, failures, threshold });
   return outcome;
 };
+
+/** EventBridge target: a refused EC2 call. Alerts once per source IP per window; N refusals in M minutes start contain-principal. */
+export const handler = failedAttemptHandler(failedAttemptsSettingsSchema.parse(env.FAILED_ATTEMPTS));

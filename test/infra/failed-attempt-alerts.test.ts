@@ -46,7 +46,8 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 const fn = () => {
   const fns = Object.values(resourcesOf(template, 'AWS::Lambda::Function'));
   expect(fns).toHaveLength(1);
-  return fns[0]!;
+  const { Properties, Metadata } = fns[0]!;
+  return { Properties: Properties as { Environment: { Variables: Record<string, unknown> } }, Metadata: Metadata ?? {} };
 };
 const logicalIdOf = (type: string): string => {
   const ids = Object.keys(resourcesOf(template, type));
