@@ -83,19 +83,19 @@ export class RemediationStack extends Stack {
         value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${machine.stateMachineArn}`,
       });
     }
+    // Refused EC2 calls: alerts per source IP, and contain-principal at CDK context failedAttempts' threshold (issue 10 items 4, 5).
+    const failedAttempts = new FailedAttemptAlerts(this, 'FailedAttemptAlerts', {
+      notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), containStateMachine: contain.machine.stateMachine,
+      settings: failedAttemptsSettings(this.node), ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
+    });
     // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
     const audit = contextObject<{ retentionDays: logs.RetentionDays; notificationEmail: string }>(this.node, 'audit');
     notifications.trail = new AuditTrail(this, 'Audit', {
       machines: all.map((w) => w.machine),
       workflowAlarmPrefixes: [ALARM_NAME_PREFIX],
-      deadLetterQueues: [triage.resources.deadLetterQueue],
+      deadLetterQueues: [triage.resources.deadLetterQueue, failedAttempts.deadLetterQueue],
       ...(audit.retentionDays ? { retention: audit.retentionDays } : {}),
       ...(audit.notificationEmail ? { notificationEmail: audit.notificationEmail } : {}),
-    });
-    // Refused EC2 calls: alerts per source IP, and contain-principal at CDK context failedAttempts' threshold (issue 10 items 4, 5).
-    new FailedAttemptAlerts(this, 'FailedAttemptAlerts', {
-      topic: notifications.trail.topic, containStateMachine: contain.machine.stateMachine, settings: failedAttemptsSettings(this.node),
-      ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
     acknowledgeAcceptedFindings(this, AUDIT_TRAIL_ACCEPTED_FINDINGS);
   }

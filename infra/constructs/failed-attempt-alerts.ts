@@ -3,7 +3,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type Node } from 'constructs';
@@ -51,7 +50,8 @@ export class FailedAttemptTable extends Construct {
 }
 
 export interface FailedAttemptAlertsProps {
-  topic: sns.ITopic;
+  /** The notifications topic (the audit trail's: given lazily, as the trail is made after the workflows). */
+  notificationTopicArn: string;
   containStateMachine: sfn.IStateMachine;
   settings: FailedAttemptsSettings;
   /** CDK context containPrincipal.protectedRoleArns: never contained. */
@@ -81,12 +81,12 @@ export class FailedAttemptAlerts extends Construct implements AcceptsFindings {
       entry: FAILED_ATTEMPT_HANDLER,
       statements: [
         new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [this.table.tableArn] }),
-        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.notificationTopicArn] }),
         new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [props.containStateMachine.stateMachineArn] }),
       ],
       environment: {
         ALERT_TABLE_NAME: this.table.tableName,
-        NOTIFICATION_TOPIC_ARN: props.topic.topicArn,
+        NOTIFICATION_TOPIC_ARN: props.notificationTopicArn,
         CONTAIN_STATE_MACHINE_ARN: props.containStateMachine.stateMachineArn,
         FAILED_ATTEMPTS: JSON.stringify(props.settings),
         STACK_ACCOUNT_ID: Stack.of(this).account,

@@ -3,7 +3,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
@@ -33,7 +32,7 @@ beforeAll(() => {
   const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
   const stack = new Stack(app, STACK, { env: ENV });
   new FailedAttemptAlerts(stack, 'FailedAttemptAlerts', {
-    topic: sns.Topic.fromTopicArn(stack, 'Topic', TOPIC), containStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Contain', CONTAIN),
+    notificationTopicArn: TOPIC, containStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Contain', CONTAIN),
     settings: SETTINGS, protectedRoleArns: [`arn:aws:iam::${A}:role/break-glass`],
   });
   template = Template.fromStack(stack);
