@@ -30,7 +30,10 @@ export class RemediationStack extends Stack {
     // What triage starts by itself and what it only reports: CDK context `triage` (see cdk.json).
     const triageSettings = contextObject<Pick<TriageProps, 'policy' | 'allowedPrincipals' | 'restrictSecurityGroups'>>(this.node, 'triage');
     // Who is asked: CDK context `approval.subscribers`; a policy that asks nobody fails synthesis first (infra/kit/approval.ts).
-    const approvers = requireApprovalSubscribers(triageSettings.policy, contextObject<ApprovalSettings>(this.node, 'approval'));
+    // failedAttempts.policy "approval" starts contain-principal asking a person too: someone must be asked.
+    const failedAttemptSettings = failedAttemptsSettings(this.node);
+    const approvers = requireApprovalSubscribers(failedAttemptSettings.policy === 'approval' ? { ...triageSettings.policy, 'contain-principal': 'approval' } : triageSettings.policy,
+      contextObject<ApprovalSettings>(this.node, 'approval'));
     const encryptVolumes = nestedWorkflow(this, constructId(WORKFLOW.encryptVolumes), SPECS[WORKFLOW.encryptVolumes], {});
     const flowLogs = nestedWorkflow(this, constructId(WORKFLOW.enableFlowLogs), SPECS[WORKFLOW.enableFlowLogs], {});
     const config = nestedWorkflow(this, constructId(WORKFLOW.enableConfig), SPECS[WORKFLOW.enableConfig], {});
@@ -86,7 +89,7 @@ export class RemediationStack extends Stack {
     // Refused EC2 calls: alerts per source IP, and contain-principal at CDK context failedAttempts' threshold (issue 10 items 4, 5).
     const failedAttempts = new FailedAttemptAlerts(this, 'FailedAttemptAlerts', {
       notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), containStateMachine: contain.machine.stateMachine,
-      settings: failedAttemptsSettings(this.node), ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
+      settings: failedAttemptSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
     // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
     const audit = contextObject<{ retentionDays: logs.RetentionDays; notificationEmail: string }>(this.node, 'audit');
