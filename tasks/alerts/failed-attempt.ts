@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 import { createDynamoDbClient } from '../lib/clients/dynamodb';
@@ -80,7 +80,7 @@ async function countFailures(settings: FailedAttemptsSettings, principalArn: str
     Item: { pk: { S: pk }, sk: { S: `attempt#${at.toISOString()}#${eventId}` }, eventId: { S: eventId }, expiresAt: { N: expiresAt(at, settings.windowMinutes) } },
   }));
   let count = 0;
-  let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+  let start: Record<string, AttributeValue> | undefined;
   do {
     const out = await ddb.send(new QueryCommand({
       TableName: env.ALERT_TABLE_NAME,
