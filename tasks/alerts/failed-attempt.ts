@@ -106,8 +106,10 @@ const principalOfEvent = ({ detail: { userIdentity: id } }: FailedAttemptEvent) 
 /** The contain-principal input and the two commands that start it: the product's CLI and the AWS CLI. */
 export function containCommands(event: FailedAttemptEvent, approval: boolean): { input: Record<string, unknown>; remediate: string; awsCli: string } {
   const { detail } = event;
+  // No trigger: whoever runs the command is it (remediate start adds it, proven); the case id names the event.
   const input = containInputOf({ principal: principalOfEvent(event), ...(detail.userIdentity.accessKeyId ? { accessKeyId: detail.userIdentity.accessKeyId } : {}) },
-    caseIdOf(detail.eventID), { source: 'cli', eventId: detail.eventID }, approval);
+    caseIdOf(detail.eventID), { source: 'cli' }, approval);
+  delete input.trigger;
   const json = shellQuote(JSON.stringify(input));
   return {
     input,
@@ -138,7 +140,8 @@ function message(settings: FailedAttemptsSettings, event: FailedAttemptEvent, ou
           : 'the policy is report: contain-principal was not started; the commands below would start it';
     lines.push('', `THRESHOLD REACHED: ${what}.`);
   }
-  if (!threshold.refused) {
+  // Not when contain-principal was started for this principal in this window: the commands would open a second case.
+  if (!threshold.refused && threshold.containment !== 'started' && threshold.containment !== 'already-started') {
     const commands = containCommands(event, true);
     lines.push('', 'To contain the principal (it asks a person before any change; drop "approval" to act at once):', commands.remediate, '', 'or with the AWS CLI:', commands.awsCli);
   }

@@ -105,6 +105,8 @@ describe('the contain commands', () => {
     const { input, remediate } = containCommands(failedAttemptEventSchema.parse(event), true);
     const parsed = containPrincipalInputSchema.parse(input);
     expect(parsed).toMatchObject({ caseId: `case-${event.detail.eventID}`, approval: true, accessKeyId: event.detail.userIdentity.accessKeyId, mode: 'apply' });
+    // Whoever runs the command is its trigger (remediate start adds it).
+    expect(input).not.toHaveProperty('trigger');
     expect(JSON.parse(remediate.split(' --input ')[1]!.slice(1, -1))).toEqual(input);
   });
 });
@@ -128,6 +130,8 @@ describe('at the threshold (3 in 10 minutes here)', () => {
     });
     expect(published()[0]?.Subject).toBe('Threshold reached: refused StartInstances by mallory from 203.0.113.10');
     expect(published()[0]?.Message).toContain('THRESHOLD REACHED: contain-principal was started (it asks a person before any change)');
+    // Started: no commands that would open a second case.
+    expect(published()[0]?.Message).not.toContain('remediate start');
   });
 
   it('the threshold notice is published even when the source IP is rate-limited', async () => {
