@@ -1,5 +1,6 @@
 import { DATA_PROFILE, STATE_PROFILE } from '../tasks/lib/polling';
 import { checksFor } from './history-model';
+import { INITIALIZATION_PROFILE } from '../tasks/ebs/lib/volume-copy';
 
 /**
  * Downtime model for one volume of one stopped instance, per sequence. A model, not a measurement: every
@@ -125,7 +126,7 @@ export function downtime(sequence: Sequence, sizeGiB: number, churn: number, ver
   const init = seconds(sizeGiB, a.initializationMiBps);
   // CopyVolumes' initialization is followed with DescribeVolumeStatus; snapshot-restored volumes load lazily, unpolled.
   add('background', sequence === 'volume-copy' ? 'initialization (DescribeVolumeStatus polls)' : 'lazy loading from S3 on first read', init,
-    sequence === 'volume-copy' ? dataPolls(sizeGiB, init) : 0);
+    sequence === 'volume-copy' ? checksFor(INITIALIZATION_PROFILE, sizeGiB, init) : 0);
 
   const sum = (phase: Step['phase'] | undefined, key: 'seconds' | 'calls') =>
     steps.filter((s) => phase === undefined || s.phase === phase).reduce((total, s) => total + s[key], 0);

@@ -1,6 +1,7 @@
 import type { LocalWorkflow } from '../local/definition';
 import { CLEANUP_PROFILE, DATA_PROFILE, SETTLE_PROFILE, STATE_PROFILE, SWAP_PROFILE, advancePoll, pollBudget, type PollProfile } from '../tasks/lib/polling';
 import type { PollState } from '../tasks/lib/types';
+import { INITIALIZATION_PROFILE } from '../tasks/ebs/lib/volume-copy';
 
 /**
  * How many history events a run writes, counted on the synthesized definition itself: the poll loops
@@ -27,6 +28,8 @@ export const CHECK_PROFILES: Record<string, { profile: PollProfile; perGiB: bool
   'tasks/ebs/swap-volume.ts': { profile: SWAP_PROFILE, perGiB: false },
   'tasks/ebs/rollback-volume.ts': { profile: SWAP_PROFILE, perGiB: false },
   'tasks/ebs/cleanup-created.ts': { profile: CLEANUP_PROFILE, perGiB: false },
+  // The handler sizes its budget from the largest copy; the model's total GiB can only overstate it.
+  'tasks/ebs/volume-initialization.ts': { profile: INITIALIZATION_PROFILE, perGiB: true },
 };
 
 interface ChoiceRule {
@@ -234,4 +237,11 @@ export const COPY_RUN_OF_RUNNING_INSTANCE: RunScenario['facts'] = {
   '$.plan.needsStop': true,
   '$.request.strategy': 'copy',
   '$.plan.instance.wasRunning': true,
+};
+
+/** The same run with the volume-copy strategy, the report's first read finding a copy still initializing. */
+export const VOLUME_COPY_RUN_OF_RUNNING_INSTANCE: RunScenario['facts'] = {
+  ...COPY_RUN_OF_RUNNING_INSTANCE,
+  '$.request.strategy': 'volume-copy',
+  '$.initialization.status': 'initializing',
 };

@@ -11,7 +11,8 @@ import { startMoto, useEndpoint } from '../local/moto';
 import { LOCAL_APPROVAL_SUBSCRIBER, synthesizeWorkflows } from '../local/definition';
 import { DATA_PROFILE, MAX_VOLUMES_PER_EXECUTION, STATE_PROFILE } from '../tasks/lib/polling';
 import { States } from '../workflows/encrypt-volumes';
-import { COPY_RUN_OF_RUNNING_INSTANCE, HISTORY_LIMIT, checksFor, countRun, worstCaseChecks } from './history-model';
+import { COPY_RUN_OF_RUNNING_INSTANCE, HISTORY_LIMIT, VOLUME_COPY_RUN_OF_RUNNING_INSTANCE, checksFor, countRun, worstCaseChecks } from './history-model';
+import { INITIALIZATION_PROFILE } from '../tasks/ebs/lib/volume-copy';
 import { printDowntimeTables } from './downtime-tables';
 import { measureRun, type MeasuredRun } from './window-calls';
 import { testSuiteFigures } from './test-suite';
@@ -61,7 +62,7 @@ async function executionFigures(): Promise<ExecutionFigures> {
     }
     // One volume per strategy: its calls in the downtime window and in total, for the downtime tables.
     const measured: MeasuredRun[] = [];
-    for (const strategy of ['copy', 'direct'] as const) {
+    for (const strategy of ['copy', 'direct', 'volume-copy'] as const) {
       const seeded = await seeder.createInstance({ name: `bench-window-${strategy}` });
       const execution = await runWorkflow('encrypt-volumes', { instanceId: seeded.instanceId, allowStop: true, strategy });
       if (execution.status !== 'SUCCEEDED') throw new Error(`bench ${strategy} run failed: ${execution.error} ${execution.cause}`);
@@ -140,6 +141,19 @@ function historyFigures(): void {
   const table = new Table({ head: ['scenario', 'history events', `share of ${HISTORY_LIMIT}`], style: PLAIN });
   table.push([`16 TiB volume, 48 h snapshot + 48 h copy, polls ${phases.join('/')}`, realistic.events, `${((100 * realistic.events) / HISTORY_LIMIT).toFixed(1)}%`]);
   table.push([`${MAX_VOLUMES_PER_EXECUTION} x 16 TiB, every poll budget exhausted`, worst.events, `${((100 * worst.events) / HISTORY_LIMIT).toFixed(1)}%`]);
+  // volume-copy: no snapshot loops; the initialization (47 h for 16 TiB at 100 MiB/s) followed after the lock is released.
+  const initializationReads = checksFor(INITIALIZATION_PROFILE, TIB16, 47 * H);
+  const volumeCopy = countRun(workflow, {
+    volumes: 1,
+    facts: VOLUME_COPY_RUN_OF_RUNNING_INSTANCE,
+    checks: (loop) => (loop.wait === States.waitVolumeInitialization ? initializationReads : loop.wait === States.waitVolumes ? checksFor(DATA_PROFILE, 0, 300)
+      : loop.wait in stateSeconds ? checksFor(STATE_PROFILE, 0, stateSeconds[loop.wait] as number, false) : 3),
+  });
+  const volumeCopyWorst = countRun(workflow, {
+    volumes: MAX_VOLUMES_PER_EXECUTION, facts: VOLUME_COPY_RUN_OF_RUNNING_INSTANCE, checks: worstCaseChecks(MAX_VOLUMES_PER_EXECUTION * TIB16),
+  });
+  table.push([`volume-copy, 16 TiB, 47 h initialization followed in ${initializationReads} reads`, volumeCopy.events, `${((100 * volumeCopy.events) / HISTORY_LIMIT).toFixed(1)}%`]);
+  table.push([`volume-copy, ${MAX_VOLUMES_PER_EXECUTION} x 16 TiB, every budget exhausted`, volumeCopyWorst.events, `${((100 * volumeCopyWorst.events) / HISTORY_LIMIT).toFixed(1)}%`]);
   console.log('\nExecution history budget');
   console.log(table.toString());
 }

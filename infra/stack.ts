@@ -59,6 +59,12 @@ export class RemediationStack extends Stack {
       notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), approvalTopic: encryptVolumes.resources.approvalTopic,
       ...containSettings,
     });
+    const closeCase = nestedWorkflow(this, constructId(WORKFLOW.closeCase), SPECS[WORKFLOW.closeCase], { approvalTopic: encryptVolumes.resources.approvalTopic });
+    // Started by isolate-instance (rotateKeyPair: true) or by hand; its private keys' vault is the root's KeyPairVault.
+    const rotateKeyPair = nestedWorkflow(this, constructId(WORKFLOW.rotateKeyPair), SPECS[WORKFLOW.rotateKeyPair], { approvalTopic: encryptVolumes.resources.approvalTopic });
+    const isolate = nestedWorkflow(this, constructId(WORKFLOW.isolateInstance), SPECS[WORKFLOW.isolateInstance], {
+      blockStateMachine: block.machine.stateMachine, approvalTopic: encryptVolumes.resources.approvalTopic, ...containSettings,
+    });
     const securityGroups = [restrict,
       nestedWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];
     const expireRetained = nestedWorkflow(this, constructId(WORKFLOW.expireRetained), SPECS[WORKFLOW.expireRetained], {});
@@ -77,7 +83,7 @@ export class RemediationStack extends Stack {
       ourRoles: [encryptVolumes.functions['start-instance'].role, highCpu.functions['start-instance'].role, highCpu.functions['rollback-resize'].role],
       ...triageSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain];
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain, closeCase, rotateKeyPair, isolate];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;
@@ -91,6 +97,8 @@ export class RemediationStack extends Stack {
       notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), containStateMachine: contain.machine.stateMachine,
       settings: failedAttemptSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
+    // Who alone may read the private keys rotate-key-pair stores (README "Rotating an instance's SSH key pair").
+    new CfnOutput(this, 'KeyPairReadersRoleArn', { value: rotateKeyPair.resources.vault.readers.roleArn });
     // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
     const audit = contextObject<{ retentionDays: logs.RetentionDays; notificationEmail: string }>(this.node, 'audit');
     notifications.trail = new AuditTrail(this, 'Audit', {

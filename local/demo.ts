@@ -9,6 +9,7 @@ import { demoEnableConfig } from './demo/enable-config';
 import { demoEnableFlowLogs } from './demo/enable-flow-logs';
 import { demoInvestigateTraffic } from './demo/investigate-traffic';
 import { demoExpireRetained } from './demo/expire-retained';
+import { demoCloseCase } from './demo/close-case';
 import { demoBlockSourceIp } from './demo/block-source-ip';
 import { demoSecurityGroups } from './demo/security-groups';
 import { demoRefreshAmi } from './demo/refresh-ami';
@@ -148,7 +149,7 @@ async function main(): Promise<number> {
     // 2. The account baseline: flow logs, Config and CloudTrail, which this account lacks.
     for (const [name, demo] of [['enable-flow-logs', demoEnableFlowLogs], ['enable-config', demoEnableConfig], ['enable-cloudtrail', demoEnableCloudTrail], ['investigate-traffic', demoInvestigateTraffic],
       ['restrict-security-groups -> restore-security-groups', demoSecurityGroups], ['block-source-ip -> unblock-source-ip', demoBlockSourceIp],
-      ['expire-retained', demoExpireRetained], ['refresh-ami', demoRefreshAmi], ['high-cpu', demoHighCpu],
+      ['expire-retained', demoExpireRetained], ['close-case -> expire-retained', demoCloseCase], ['refresh-ami', demoRefreshAmi], ['high-cpu', demoHighCpu],
       ['enforce-imdsv2', demoEnforceImdsv2], ['enable-ebs-encryption-by-default', demoEnableEbsEncryptionByDefault]] as const) {
       console.log(`\n=== ${name} ===`);
       problems.push(...(await demo(runWorkflow)).map((p) => `${name}: ${p}`));

@@ -8,6 +8,8 @@ import { CloudTrailClient, GetTrailCommand } from '@aws-sdk/client-cloudtrail';
 import type { AwsCall } from '../tasks/lib/client-hooks';
 import { refuseDuplicateRules } from './emulation/duplicate-rules';
 import { createImage } from './emulation/images';
+import { copyVolumes, describeVolumeStatus, describedVolumes } from './emulation/copy-volumes';
+import { primaryInterfaceGroupsFollow } from './emulation/interface-groups';
 
 /** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
 export function awsError(name: string, message: string): Error {
@@ -77,9 +79,29 @@ export class Emulation {
     };
   }
 
+  /** After a call moto answered: what EC2 would also have changed (local/emulation/interface-groups.ts). */
+  async followUp(call: AwsCall): Promise<void> {
+    await primaryInterfaceGroupsFollow(this.ec2, call);
+  }
+
   /** EC2 CreateImage: duplicate names refused, snapshot tags applied (local/emulation/images.ts). */
   async createImage(call: AwsCall): Promise<unknown> {
     return createImage(this.ec2, call, awsError);
+  }
+
+  /** EC2 CopyVolumes (moto lacks it): local/emulation/copy-volumes.ts. */
+  async copyVolumes(call: AwsCall): Promise<unknown> {
+    return copyVolumes(this.ec2, call.input as never, awsError);
+  }
+
+  /** EC2 DescribeVolumeStatus (moto answers 500), with the copies' initialization. */
+  async describeVolumeStatus(call: AwsCall): Promise<unknown> {
+    return describeVolumeStatus(this.ec2, call.input as never, awsError);
+  }
+
+  /** What moto answers about volumes, with the copies' `creating` state and source as EC2 reports them. */
+  volumeCopyStates(call: AwsCall, output: unknown): unknown {
+    return call.service === 'ec2' && call.command === 'DescribeVolumes' ? describedVolumes(output as never) : output;
   }
 
   /** EC2's refusals that moto does not make: attaching to a used device, across zones, or an in-use volume; detaching a running instance's root. */

@@ -44,6 +44,9 @@ export interface FaultPlan {
   imagesFail?: boolean;
   /** Each instance changed by ModifyInstanceMetadataOptions reports its options `pending` for this many DescribeInstances by id. */
   metadataOptionsPendingPolls?: number;
+  // --- SSM Run Command (rotate-key-pair; local/emulation/run-command.ts) ---
+  /** The nth SendCommand of the run (1-based) runs its script, whose changes stay, and then reports Failed. */
+  commandFailsAfterRunning?: number[];
 }
 
 export interface FailCalls {

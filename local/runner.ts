@@ -13,6 +13,7 @@ import { refuseWhatEc2RefusesOnNacls } from './nacl-emulation';
 import { accountSettingsCall } from './emulation/account-settings';
 import { applyMetadataFilters, completeMetadataOptions, takeMetadataFilters } from './emulation/instance-metadata';
 import { newAlarmsHaveInsufficientData, refuseWhatEc2RefusesOnInstanceTypes } from './emulation/instance-type';
+import { RunCommandEmulation } from './emulation/run-command';
 import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
 import { validatedBefore } from './validated';
@@ -202,6 +203,7 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
   if (!local) throw new Error(`unknown workflow ${workflow}`);
   const emulation = new Emulation();
   const faults = new FaultLayer(options.faults);
+  const runCommand = new RunCommandEmulation(options.faults?.commandFailsAfterRunning);
   const removeHook = installClientHook(async (call, next) => {
     const awsManagedEbsKey = async () => (await emulation.ebsDefaultKmsKeyId()).KmsKeyId;
     if (call.service === 'ec2' && call.command === 'GetEbsDefaultKmsKeyId') return accountSettingsCall(call, next, awsManagedEbsKey);
@@ -218,7 +220,11 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     if (call.service === 'sfn' && call.command === 'StartExecution') return faults.after(call, await startChild(call.input, options, children, startedNotRun));
     if (call.service === 'sfn' && call.command === 'DescribeExecution') return describeExecution(call.input);
     if (call.service === 'sfn' && call.command === 'StopExecution') return stopExecution(call.input);
+    const ssmAnswer = await runCommand.answer(call);
+    if (ssmAnswer !== undefined) return faults.after(call, ssmAnswer);
     if (call.service === 'ec2' && call.command === 'CreateImage') return faults.after(call, await emulation.createImage(call));
+    if (call.service === 'ec2' && call.command === 'CopyVolumes') return faults.after(call, await emulation.copyVolumes(call));
+    if (call.service === 'ec2' && call.command === 'DescribeVolumeStatus') return faults.after(call, await emulation.describeVolumeStatus(call));
     if (call.service === 'iam' && call.command === 'CreateServiceLinkedRole') return faults.after(call, await emulation.createServiceLinkedRole(call.input, next));
     if (call.service === 'config' && call.command === 'DescribeDeliveryChannelStatus') return faults.after(call, await emulation.describeDeliveryChannelStatus(call.input));
     if (call.service === 'config' && call.command === 'DescribeConfigurationRecorderStatus') return faults.after(call, await emulation.recorderStatus(await next()));
@@ -228,7 +234,8 @@ export async function runWorkflow(workflow: string, input: Record<string, unknow
     await completeMetadataOptions(call);
     await refuseWhatEc2RefusesOnInstanceTypes(call);
     const metadataFilters = takeMetadataFilters(call);
-    const answer = await next();
+    const answer = emulation.volumeCopyStates(call, await next());
+    await emulation.followUp(call);
     const output = applyMetadataFilters(call.service === 'cloudwatch' && call.command === 'DescribeAlarms' ? newAlarmsHaveInsufficientData(answer) : answer, metadataFilters);
     await faults.operate(call);
     return faults.after(call, output);

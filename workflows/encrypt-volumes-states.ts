@@ -10,6 +10,7 @@ export const ENCRYPT_VOLUMES_TASKS = [
   'check-instance-state', 'create-volume', 'check-volumes', 'swap-volume', 'verify-swap', 'start-instance',
   'cleanup-created', 'build-report', 'rollback-volume', 'finish-rollback', 'request-approval', 'verify-approver',
   'recheck-instance', 'check-instance-settled',
+  'copy-volume', 'volume-initialization',
 ] as const;
 export type EncryptVolumesTask = (typeof ENCRYPT_VOLUMES_TASKS)[number];
 
@@ -40,6 +41,11 @@ export const States = {
   checkVolumes: 'CheckVolumes', routeVolumes: 'RouteVolumes', waitVolumes: 'WaitVolumes',
   swapVolumes: 'SwapVolumes', swapVolume: 'SwapVolume', routeSwap: 'RouteSwap', waitSwap: 'WaitSwap', volumeSwapped: 'VolumeSwapped',
   verifySwap: 'VerifySwap',
+  // volume-copy (workflows/encrypt-volumes-volume-copy.ts)
+  routeStrategyBeforeStop: 'RouteStrategyBeforeStop', routeStrategyAfterStop: 'RouteStrategyAfterStop',
+  copyVolumes: 'CopyVolumes', copyVolume: 'CopyVolume', routeAfterSwap: 'RouteAfterSwap', readVolumeInitialization: 'ReadVolumeInitialization',
+  routeAfterRelease: 'RouteAfterRelease', waitVolumeInitialization: 'WaitVolumeInitialization',
+  checkVolumeInitialization: 'CheckVolumeInitialization', routeVolumeInitialization: 'RouteVolumeInitialization',
   routeAfterVerify: 'RouteAfterVerify',
   startInstance: 'StartInstance',
   checkInstanceStarted: 'CheckInstanceStarted', routeInstanceStarted: 'RouteInstanceStarted', waitInstanceStarted: 'WaitInstanceStarted',

@@ -8,9 +8,11 @@ import { remediationSkeleton, type KitSteps } from './lib/skeleton';
 import { lambdaTask, pollLoop } from './lib/steps';
 import { POLLS, States, poll, type EncryptVolumesTask, type PollKey } from './encrypt-volumes-states';
 import { DEFAULT_RESTART_RETRY, capacityRetry, cleanupLoop, rollbackPath, type RestartRetry } from './encrypt-volumes-rollback';
+import { afterSwap, copyVolumesMap, followInitialization, isVolumeCopy } from './encrypt-volumes-volume-copy';
 
 export { ENCRYPT_VOLUMES_TASKS, States, type EncryptVolumesTask } from './encrypt-volumes-states';
 export { BUSY_RETRY, DEFAULT_RESTART_RETRY, type RestartRetry } from './encrypt-volumes-rollback';
+export { COPY_QUEUE_RETRY } from './encrypt-volumes-volume-copy';
 
 export const WORKFLOW_NAME = WORKFLOW.encryptVolumes;
 
@@ -50,6 +52,8 @@ export function buildEncryptVolumesDefinition(
   return remediationSkeleton(scope, {
     workflow: WORKFLOW_NAME,
     ...(kit.lock ? { lock: kit.lock } : {}),
+    // volume-copy: the copies' initialization is followed after the lock is released (never under it).
+    ...(kit.lock ? { afterRelease: followInitialization(scope, fns) } : {}),
     validateInput: fns['validate-input'], preflight: fns.preflight, buildReport: fns['build-report'],
     // Triage starts it right after StartInstances: wait out `pending` (and `stopping`) before preflight judges the state.
     settleInstance: { check: fns['check-instance-settled'], instanceIdPath: '$.request.instanceId' },
@@ -71,7 +75,11 @@ function kitComparePlans(kit: KitSteps) {
   return kit.comparePlans;
 }
 
-/** Pre-copy (if running) -> stop -> final snapshots -> new volumes -> swap -> verify -> start -> cleanup -> report; rollback on failure. */
+/**
+ * Pre-copy (if running) -> stop -> final snapshots -> new volumes -> swap -> verify -> start -> cleanup -> report; rollback on failure.
+ * volume-copy: stop -> CopyVolumes -> the same wait, swap, verify and after (branch points: RouteStrategyBeforeStop, RouteStrategyAfterStop, RouteAfterSwap;
+ * after ReleaseLock, RouteAfterRelease follows the initialization).
+ */
 function applyPath(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>, buildReport: sfn.IChainable, restartRetry: RestartRetry): sfn.IChainable {
   const ctx = { 'executionName.$': '$.execution.name' };
   const instanceId = { 'instanceId.$': '$.request.instanceId' };
@@ -145,18 +153,20 @@ function applyPath(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>,
   const swapVolumes = guard(new sfn.Map(scope, States.swapVolumes, {
     itemsPath: '$.work.volumes', maxConcurrency: 1, resultPath: '$.work.swaps',
     itemSelector: { 'volume.$': '$$.Map.Item.Value', 'instanceId.$': '$.request.instanceId', poll: {} },
-  }).itemProcessor(swapVolume)).next(verify);
+  }).itemProcessor(swapVolume)).next(afterSwap(scope, fns, verify));
 
   const volumes = pollLoop(scope, { check: States.checkVolumes, route: States.routeVolumes, wait: States.waitVolumes },
     fns['check-volumes'], { 'volumes.$': '$.work.volumes', 'poll.$': poll('volumes') }, poll('volumes'), rollbackVolumes);
   guard(volumes.check);
   volumes.route.otherwise(swapVolumes);
   const createVolumes = volumeMap(States.createVolumes, States.createEncryptedVolume, fns['create-volume'], { 'strategy.$': '$.request.strategy', 'kmsKeyArn.$': '$.plan.kmsKeyArn' }).next(volumes.check);
+  // volume-copy: no snapshot at all; the copies are made after the stop, then the same wait, swap and verify.
+  const copyVolumes = guard(copyVolumesMap(scope, fns, MAP_CONCURRENCY)).next(volumes.check);
 
   // After the stop (or on an instance that was stopped): nothing may have changed since, before the final snapshots.
   const takeFinalSnapshots = guard(lambdaTask(scope, States.recheckBeforeFinalSnapshots, fns['recheck-instance'], {
     payload: { ...instanceId, 'volumes.$': '$.work.volumes', next: 'the final snapshots' }, resultPath: '$.work.recheck',
-  })).next(snapshotPhase('final', createVolumes));
+  })).next(new sfn.Choice(scope, States.routeStrategyAfterStop).when(isVolumeCopy, copyVolumes).otherwise(snapshotPhase('final', createVolumes)));
 
   const stopped = pollLoop(scope, { check: States.checkInstanceStopped, route: States.routeInstanceStopped, wait: States.waitInstanceStopped },
     fns['check-instance-state'], { ...instanceId, desired: 'stopped', 'poll.$': poll('stopped') }, poll('stopped'), rollbackVolumes);
@@ -167,6 +177,7 @@ function applyPath(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>,
   const takePreCopySnapshots = snapshotPhase('pre-copy', stopInstance);
 
   return new sfn.Choice(scope, States.routeByInstanceState)
-    .when(sfn.Condition.booleanEquals('$.plan.needsStop', true), takePreCopySnapshots)
+    .when(sfn.Condition.booleanEquals('$.plan.needsStop', true),
+      new sfn.Choice(scope, States.routeStrategyBeforeStop).when(isVolumeCopy, stopInstance).otherwise(takePreCopySnapshots))
     .otherwise(takeFinalSnapshots);
 }

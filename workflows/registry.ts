@@ -13,6 +13,9 @@ import { enableEbsEncryptionByDefaultInputSchema } from '../tasks/ebs-default/li
 import { enforceImdsv2InputSchema } from '../tasks/imds/lib/schema';
 import { highCpuInputSchema } from '../tasks/high-cpu/lib/schema';
 import { containPrincipalInputSchema } from '../tasks/principal/lib/schema';
+import { closeCaseInputSchema } from '../tasks/case/lib/schema';
+import { rotateKeyPairInputSchema } from '../tasks/key-pair/lib/schema';
+import { isolateInstanceInputSchema } from '../tasks/isolation/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -48,6 +51,9 @@ export const WORKFLOWS = [
   { name: WORKFLOW.enforceImdsv2, constructId: 'EnforceImdsv2', schema: enforceImdsv2InputSchema },
   { name: WORKFLOW.highCpu, constructId: 'HighCpu', schema: highCpuInputSchema, targetField: 'instanceId' },
   { name: WORKFLOW.containPrincipal, constructId: 'ContainPrincipal', schema: containPrincipalInputSchema },
+  { name: WORKFLOW.closeCase, constructId: 'CloseCase', schema: closeCaseInputSchema },
+  { name: WORKFLOW.rotateKeyPair, constructId: 'RotateKeyPair', schema: rotateKeyPairInputSchema, targetField: 'instanceId' },
+  { name: WORKFLOW.isolateInstance, constructId: 'IsolateInstance', schema: isolateInstanceInputSchema, targetField: 'instanceId' },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

@@ -1,6 +1,7 @@
 import { toAuditRecord, type AuditRecord } from './model';
 import type { ExecutionDetail, ExecutionSource } from './source';
 import type { CaseRecord } from '../../tasks/principal/lib/case-store';
+import type { InstanceCase } from '../../tasks/isolation/lib/case-store';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 
 /** What `remediate case <id>` shows: the executions of the case, the event behind it, the record, how to release. */
@@ -13,6 +14,13 @@ export interface CaseView {
   record?: CaseRecord;
   recordNote?: string;
   release: { input: { release: { caseId: string } }; command: string; releasedAt?: string; releaseExecution?: string };
+  /**
+   * Whether the case is closed, from the close-case execution that marked its forensic snapshots (its report); not closed:
+   * the command that closes it (expire-retained deletes the snapshots only once closed and their retention has passed).
+   */
+  closure: { closed: true; closedAt: string; execution: string; reason: string; snapshots: string[] } | { closed: false; input: { caseId: string; reason: string }; command: string };
+  /** isolate-instance's records of the case, one per instance, each with its release. */
+  instances?: { record: InstanceCase; release: { input: { release: { caseId: string }; instanceId: string }; command: string } }[];
 }
 
 const CASE_PREFIX = 'case-';
@@ -57,8 +65,10 @@ function evidenceOf(input: Record<string, unknown>): CaseView['evidence'] {
  * and every contain-principal execution that opened (`caseId`) or released (`release.caseId`) it.
  */
 export async function collectCase(
-  source: ExecutionSource, caseId: string, readRecord: (caseId: string) => Promise<CaseRecord | undefined | string>, options: { since?: Date; local?: boolean } = {},
+  source: ExecutionSource, caseId: string, readRecord: (caseId: string) => Promise<CaseRecord | undefined | string>,
+  options: { since?: Date; local?: boolean; readInstances?: (caseId: string) => Promise<InstanceCase[]> } = {},
 ): Promise<CaseView> {
+  const instanceRecords = options.readInstances ? await options.readInstances(caseId) : [];
   const eventId = caseId.startsWith(CASE_PREFIX) ? caseId.slice(CASE_PREFIX.length) : undefined;
   const triage = eventId
     ? (await describeAll(source, WORKFLOW.triageStartInstances, options.since)).filter((e) => (parse(e.input).detail as { eventID?: unknown } | undefined)?.eventID === eventId)
@@ -67,11 +77,18 @@ export async function collectCase(
     const input = parse(e.input);
     return input.caseId === caseId || (input.release as { caseId?: unknown } | undefined)?.caseId === caseId;
   });
-  const known = new Set([...triage, ...contain].map((e) => e.executionArn));
+  const closes = (await describeAll(source, WORKFLOW.closeCase, options.since)).filter((e) => parse(e.input).caseId === caseId);
+  // isolate-instance's executions of the case (its opening one and any release), when it isolated something.
+  const isolate = instanceRecords.length === 0 ? [] : (await describeAll(source, WORKFLOW.isolateInstance, options.since)).filter((e) => {
+    const input = parse(e.input);
+    return input.caseId === caseId || (input.release as { caseId?: unknown } | undefined)?.caseId === caseId;
+  });
+  contain.push(...isolate);
+  const known = new Set([...triage, ...contain, ...closes].map((e) => e.executionArn));
   const childArns = triage.flatMap((e) => ((parse(e.output).actions ?? []) as { action?: string; resourceId?: string }[]))
     .filter((a) => a.action === 'start-execution' && typeof a.resourceId === 'string' && !known.has(a.resourceId)).map((a) => a.resourceId as string);
   const children = await Promise.all([...new Set(childArns)].map((arn) => source.describe(arn)));
-  const timeline = [...triage, ...contain, ...children].map(toAuditRecord).sort((a, b) => a.startDate.getTime() - b.startDate.getTime());
+  const timeline = [...triage, ...contain, ...closes, ...children].map(toAuditRecord).sort((a, b) => a.startDate.getTime() - b.startDate.getTime());
   const firstTriage = triage.sort((a, b) => a.startDate.getTime() - b.startDate.getTime())[0];
   const opened = contain.find((e) => parse(e.input).caseId === caseId);
   const evidence = firstTriage ? evidenceOf(parse(firstTriage.input)) : undefined;
@@ -82,8 +99,12 @@ export async function collectCase(
     if (found.releasedAt) release.releasedAt = found.releasedAt;
     if (found.releaseExecution) release.releaseExecution = found.releaseExecution;
   }
+  const instances = instanceRecords.map((record) => {
+    const input = { release: { caseId }, instanceId: record.instanceId };
+    return { record, release: { input, command: `remediate start isolate-instance${options.local ? ' --local' : ''} --input '${JSON.stringify(input)}' --wait` } };
+  });
   return {
-    caseId, timeline, release,
+    caseId, timeline, release, closure: closureOf(closes, caseId, options.local), ...(instances.length > 0 ? { instances } : {}),
     ...(evidence ? { evidence } : opened ? { evidence: { eventId: eventId ?? '-', instances: [], ...principalOfInput(parse(opened.input)) } } : {}),
     ...(typeof found === 'object' ? { record: found } : { recordNote: found ?? `no case ${caseId} in the case table: nothing was contained (yet)` }),
   };
@@ -94,3 +115,16 @@ const principalOfInput = (input: Record<string, unknown>) => ({
   ...(typeof input.principalType === 'string' ? { principalType: input.principalType } : {}),
   ...(typeof input.accessKeyId === 'string' ? { accessKeyId: input.accessKeyId } : {}),
 });
+
+/** The first close-case execution that closed the case (a later one finds it closed: NO_ACTION), or how to close it. */
+function closureOf(closes: ExecutionDetail[], caseId: string, local?: boolean): CaseView['closure'] {
+  const closed = closes.filter((e) => e.status === 'SUCCEEDED' && parse(e.output).outcome === 'REMEDIATED')
+    .sort((a, b) => a.startDate.getTime() - b.startDate.getTime())[0];
+  if (closed) {
+    const report = parse(closed.output);
+    const snapshots = ((report.actions ?? []) as { resourceId?: string }[]).map((a) => a.resourceId).filter((id): id is string => typeof id === 'string');
+    return { closed: true, closedAt: String(report.closedAt), execution: closed.name, reason: String(report.reason), snapshots };
+  }
+  const input = { caseId, reason: '<why the case is closed>' };
+  return { closed: false, input, command: `remediate start close-case${local ? ' --local' : ''} --input '${JSON.stringify(input)}' --wait` };
+}

@@ -48,11 +48,27 @@ export function caseText(view: CaseView): string {
       lines.push(table.toString());
     }
   }
+  for (const { record: r, release } of view.instances ?? []) {
+    lines.push('', `Isolated instance ${r.instanceId}`, `  saved ${r.savedAt} by ${r.isolateExecution}; key pair ${r.prior.keyName ?? '-'}; forensic snapshots ${r.snapshotIds.join(', ') || '-'}`,
+      `  before     groups ${r.prior.enis.map((e) => `${e.networkInterfaceId}: ${e.groupIds.join(' ')}`).join('; ') || '-'}; profile ${r.prior.profile?.arn ?? '-'}`);
+    const table = new Table({ head: ['step', 'resource', 'before', 'after', 'at'], style: PLAIN, chars: COMPACT });
+    for (const s of Object.values(r.steps).sort((a, b) => a.at.localeCompare(b.at))) table.push([s.action, s.resourceId, JSON.stringify(s.before ?? {}), JSON.stringify(s.after ?? {}), s.at]);
+    lines.push(table.toString());
+    lines.push(r.releasedAt ? `  released at ${r.releasedAt} by ${r.releaseExecution ?? '-'}` : `  release: ${release.command} (keeps the snapshots and the session deny)`);
+  }
   lines.push('', 'Release');
   if (view.release.releasedAt) lines.push(`  released at ${view.release.releasedAt} by ${view.release.releaseExecution ?? '-'}`);
   else {
     lines.push(`  ${view.release.command}`, `  input: ${JSON.stringify(view.release.input)}`,
       '  reactivates exactly the keys this case deactivated; the session deny stays until the stolen sessions have expired, then the release removes it.');
+  }
+  lines.push('', 'Closure');
+  const closure = view.closure;
+  if (closure.closed) {
+    lines.push(`  closed at ${closure.closedAt} by ${closure.execution}: ${closure.reason}`,
+      `  forensic snapshots marked: ${closure.snapshots.join(', ') || 'none'} (expire-retained deletes them once their retain-until has passed)`);
+  } else {
+    lines.push('  not closed: its forensic snapshots are kept whatever their retain-until says', `  ${closure.command}`);
   }
   return lines.join('\n');
 }

@@ -88,6 +88,7 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
   common(program.command('case <caseId>'))
     .description('one case (case-<CloudTrail event id>): its executions, the event, what was changed (case record), how to release')
     .option('--case-table <name>', 'the stack\'s PrincipalCases table (default: PRINCIPAL_CASE_TABLE_NAME; --local: the local stack\'s)')
+    .option('--instance-case-table <name>', 'the stack\'s InstanceCases table (default: INSTANCE_CASE_TABLE_NAME; --local: the local stack\'s)')
     .option('--since <date|age>', 'only executions started at or after (2026-11-01, 24h, 7d)')
     .action(run((caseId: string, options: CaseOptions) => caseCommand(caseId, options, deps)));
 

@@ -57,12 +57,15 @@ const iamArn = (scope: Construct, resource: string): string => {
 };
 
 /** Reads of any user or role of this account: the plan must read a protected principal to refuse it. */
-export const principalRead = (actions: string[], kinds: ('user' | 'role')[]): Grant<ContainPrincipalResources> => ({ scope }) => [
+export const principalRead = <R = ContainPrincipalResources>(actions: string[], kinds: ('user' | 'role')[]): Grant<R> => ({ scope }) => [
   new iam.PolicyStatement({ actions: actions.map((a) => `iam:${a}`), resources: kinds.map((k) => iamArn(scope, `${k}/*`)) }),
 ];
 
+/** What the protected roles are computed from (isolate-instance's resources have them too). */
+export type ProtectedRoles = Pick<ContainPrincipalResources, 'ownRolePrefix' | 'protectedRoleArns'>;
+
 /** The roles the product must never change: service-linked, Identity Center's, and the stack's own. */
-export const protectedRoleArns = (scope: Construct, resources: ContainPrincipalResources): string[] => [
+export const protectedRoleArns = (scope: Construct, resources: ProtectedRoles): string[] => [
   iamArn(scope, `role${SERVICE_LINKED_PATH}*`), iamArn(scope, `role${SSO_RESERVED_PATH}*`), iamArn(scope, `role/*${SSO_ROLE_PREFIX}*`),
   iamArn(scope, `role/${resources.ownRolePrefix}*`), iamArn(scope, `role/*/${resources.ownRolePrefix}*`), ...(resources.protectedRoleArns ?? []),
 ];
@@ -72,7 +75,7 @@ export const protectedRoleArns = (scope: Construct, resources: ContainPrincipalR
  * on any user or role tagged remediation:exclude=true. IAM has no condition key for an inline policy's name: which
  * policy is put or deleted is the handler's choice (docs/iam-conditions.md).
  */
-export const principalChange = (actions: string[], kinds: ('user' | 'role')[]): Grant<ContainPrincipalResources> => ({ scope, resources }) => {
+export const principalChange = <R extends ProtectedRoles = ContainPrincipalResources>(actions: string[], kinds: ('user' | 'role')[]): Grant<R> => ({ scope, resources }) => {
   const iamActions = actions.map((a) => `iam:${a}`);
   const targets = kinds.map((k) => iamArn(scope, `${k}/*`));
   const roleActions = iamActions.filter((a) => a.endsWith('RolePolicy'));

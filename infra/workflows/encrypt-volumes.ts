@@ -7,7 +7,7 @@ import { RETAIN_DAYS_ENV } from '../../tasks/lib/retention';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, DEFAULT_RESTART_RETRY, buildEncryptVolumesDefinition, type EncryptVolumesTask, type RestartRetry } from '../../workflows/encrypt-volumes';
 import {
-  denyInstanceAttributes, denyOnExcluded, ec2Arn, ec2CreateEncrypted, ec2Describe, ec2OnLocked, ec2SnapshotOfLocked, ec2TagKeysOnly, ec2TagOnCreate,
+  LOCKED, denyInstanceAttributes, denyOnExcluded, ec2Arn, ec2CreateEncrypted, ec2Describe, ec2OnLocked, ec2SnapshotOfLocked, ec2TagKeysOnly, ec2TagOnCreate,
   kmsDescribeKey, kmsVia, statements,
 } from '../kit/grants';
 import { contextObject, retentionDays } from '../kit/context';
@@ -64,6 +64,31 @@ const swapGrants = (tagAction: 'CreateTags' | 'DeleteTags'): Grant[] => [
   kmsVia('ec2', KMS_TO_ATTACH),
 ];
 
+/**
+ * volume-copy's CopyVolumes: the copy (a new volume) only encrypted and tagged as ours with the lock tag, as
+ * CreateVolume; the source only a volume that carries the lock (and, by the Deny, is not excluded). As for
+ * CreateVolume, `ec2:Encrypted` is read as the volume's own attribute (the copy: true; an unencrypted source:
+ * false, so only the lock statement admits it). Not yet checked against the Service Authorization Reference's
+ * CopyVolumes entry: if EC2 presents the request's Encrypted for the source too, the first statement alone
+ * would admit an unlocked source with our request tags (the exclude Deny still holds).
+ */
+const copyVolumesGrants: Grant[] = [
+  statements((scope) => [
+    new iam.PolicyStatement({
+      actions: ['ec2:CopyVolumes'],
+      resources: [ec2Arn(scope, 'volume')],
+      conditions: {
+        Bool: { 'ec2:Encrypted': 'true' },
+        StringEquals: { [`aws:RequestTag/${TAG.workflow}`]: WORKFLOW.encryptVolumes },
+        Null: { [`aws:RequestTag/${TAG.lock}`]: 'false' },
+      },
+    }),
+    new iam.PolicyStatement({ actions: ['ec2:CopyVolumes'], resources: [ec2Arn(scope, 'volume')], conditions: LOCKED }),
+  ]),
+  denyOnExcluded(['CopyVolumes'], ['volume']),
+  ec2TagOnCreate('CopyVolumes', 'volume'),
+];
+
 type Tasks = Record<EncryptVolumesTask, TaskSpec<EncryptVolumesResources>>;
 
 /** Which tasks call which APIs. The infra tests check each against the calls in the handler's bundle. */
@@ -102,6 +127,8 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
     ],
   },
   'check-volumes': { entry: 'tasks/ebs/check-volumes.ts', grants: [ec2Describe('DescribeVolumes')] },
+  'copy-volume': { entry: 'tasks/ebs/copy-volume.ts', grants: [ec2Describe('DescribeVolumes'), ...copyVolumesGrants, kmsVia('ec2', KMS_FOR_EBS)] },
+  'volume-initialization': { entry: 'tasks/ebs/volume-initialization.ts', grants: [ec2Describe('DescribeVolumeStatus')] },
   'swap-volume': {
     entry: 'tasks/ebs/swap-volume.ts',
     environment: ({ scope }) => ({ [RETAIN_DAYS_ENV]: String(retentionDays(scope.node)) }),

@@ -20,7 +20,8 @@ const HELD = { StringEqualsIgnoreCase: { [`aws:ResourceTag/${TAG.hold}`]: 'true'
 
 /**
  * Deleting only what a remediation retained: resources carrying `remediation:workflow` (ours) and `remediation:retain-until`;
- * an explicit Deny where an operator put a hold or an exclusion, or while another remediation holds the lock tag.
+ * an explicit Deny where an operator put a hold or an exclusion, while another remediation holds the lock tag, and (snapshots)
+ * on a forensic snapshot of a case that is not closed.
  */
 const deleteRetained = (action: 'DeleteVolume' | 'DeleteSnapshot', type: Ec2ResourceType): Grant => ({ scope }) => {
   const resources = [ec2Arn(scope, type)];
@@ -32,8 +33,15 @@ const deleteRetained = (action: 'DeleteVolume' | 'DeleteSnapshot', type: Ec2Reso
     new iam.PolicyStatement({ effect: iam.Effect.DENY, actions, resources, conditions: HELD }),
     new iam.PolicyStatement({ effect: iam.Effect.DENY, actions, resources, conditions: EXCLUDED }),
     new iam.PolicyStatement({ effect: iam.Effect.DENY, actions, resources, conditions: { Null: { [`aws:ResourceTag/${TAG.lock}`]: 'false' } } }),
+    ...(type === 'snapshot' ? [OPEN_CASE_DENY(actions, resources)] : []),
   ];
 };
+
+/** A forensic snapshot (`remediation:case`) whose case close-case has not closed (no `remediation:case-closed`): never deleted. */
+const OPEN_CASE_DENY = (actions: string[], resources: string[]): iam.PolicyStatement => new iam.PolicyStatement({
+  effect: iam.Effect.DENY, actions, resources,
+  conditions: { Null: { [`aws:ResourceTag/${TAG.case}`]: 'false', [`aws:ResourceTag/${TAG.caseClosed}`]: 'true' } },
+});
 
 const READS = ec2Describe('DescribeVolumes', 'DescribeSnapshots');
 

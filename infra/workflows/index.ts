@@ -14,6 +14,9 @@ import { enableEbsEncryptionByDefaultSpec } from './enable-ebs-encryption-by-def
 import { enforceImdsv2Spec } from './enforce-imdsv2';
 import { highCpuSpec } from './high-cpu';
 import { containPrincipalSpec } from './contain-principal';
+import { closeCaseSpec } from './close-case';
+import { rotateKeyPairSpec } from './rotate-key-pair';
+import { isolateInstanceSpec } from './isolate-instance';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -35,4 +38,7 @@ export const SPECS = {
   'enforce-imdsv2': enforceImdsv2Spec,
   'high-cpu': highCpuSpec,
   'contain-principal': containPrincipalSpec,
+  'close-case': closeCaseSpec,
+  'rotate-key-pair': rotateKeyPairSpec,
+  'isolate-instance': isolateInstanceSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

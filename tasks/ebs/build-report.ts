@@ -7,6 +7,7 @@ import type { InstanceChange } from '../instance/stop-instance';
 import type { SwapState } from './swap-volume';
 import type { CleanupResult } from './cleanup-created';
 import type { Verification } from './verify-swap';
+import type { InitializationReport } from './volume-initialization';
 import { reportHeader, reportOutcome } from '../lib/report';
 import type { ApprovalRecord } from '../approval/verify-approver';
 
@@ -27,6 +28,9 @@ export interface BuildReportEvent {
     startError?: { Error?: string; Cause?: string };
     /** Who approved (input approval: true), verified by RequestApprovalVerifyApprover. */
     approval?: ApprovalRecord;
+    /** volume-copy: the copies' initialization as read right after the swap (ReadVolumeInitialization). */
+    initialization?: InitializationReport;
+    initializationError?: { Error?: string; Cause?: string };
   };
 }
 
@@ -46,6 +50,14 @@ export interface Report extends WorkflowReport {
   cleanup?: { deleted: string[]; kept: string[]; tagged: string[]; unsettled: string[]; error?: { Error: string; Cause: string } };
   notRestarted?: NotRestarted;
   approval?: ApprovalRecord;
+  /**
+   * volume-copy: the copies initialize in the background at reduced performance. The first read (after the swap)
+   * is here; after the lock is released the workflow replaces it with each later read (CheckVolumeInitialization),
+   * so the execution's output carries the last one.
+   */
+  initialization?: InitializationReport | { error: { Error: string; Cause: string } };
+  /** Set by the state machine when a later read kept failing: the follow-up ended there (the remediation succeeded). */
+  initializationFollowError?: { Error: string; Cause: string };
 }
 
 /** The execution's output: what was planned, what changed (before/after) and the verify result. */
@@ -59,7 +71,7 @@ export const handler = async ({ request, execution, plan, work }: BuildReportEve
       needsStop: plan.needsStop,
       kmsKeyArn: plan.kmsKeyArn,
     },
-    actions: outcome === 'REMEDIATED' ? actionsOf(plan, work) : [],
+    actions: outcome === 'REMEDIATED' ? actionsOf(request, plan, work) : [],
   };
   if (work.verification) report.verification = work.verification;
   if (work.cleanup?.deleted || work.cleanupError?.Error) {
@@ -80,10 +92,12 @@ export const handler = async ({ request, execution, plan, work }: BuildReportEve
     };
   }
   if (work.approval) report.approval = work.approval;
+  if (work.initialization) report.initialization = work.initialization;
+  else if (work.initializationError?.Error) report.initialization = { error: { Error: work.initializationError.Error, Cause: work.initializationError.Cause ?? '' } };
   return report;
 };
 
-function actionsOf(plan: Plan, work: BuildReportEvent['work']): ReportAction[] {
+function actionsOf(request: EncryptVolumesInput, plan: Plan, work: BuildReportEvent['work']): ReportAction[] {
   const actions: ReportAction[] = [];
   const instanceId = plan.instance.instanceId;
   if (work.stop) {
@@ -100,7 +114,7 @@ function actionsOf(plan: Plan, work: BuildReportEvent['work']): ReportAction[] {
         device: swap.device,
         encrypted: true,
         kmsKeyId: plan.kmsKeyArn,
-        fromSnapshot: volume?.finalCopyId ?? volume?.finalSnapshotId,
+        ...(request.strategy === 'volume-copy' ? { copiedFromVolume: swap.volumeId } : { fromSnapshot: volume?.finalCopyId ?? volume?.finalSnapshotId }),
         originalRetained: { [TAG.replacedBy]: swap.newVolumeId },
       },
       at: swap.at,

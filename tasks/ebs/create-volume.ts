@@ -1,16 +1,13 @@
-import { createHash } from 'node:crypto';
 import { CreateVolumeCommand, type CreateVolumeCommandInput, type VolumeType } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
-import { findVolumes } from '../lib/ec2';
 import { PreconditionFailedError } from '../lib/errors';
-import { TAG } from '../lib/tags';
 import { logger } from '../lib/logger';
 import type { Strategy } from './lib/schema';
-import { createdByFilters, createdResourceTags } from './lib/created';
+import { findReplacement, replacementTags, replacementToken } from './lib/created';
 import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
-export const REPLACEMENT_PHASE = 'replacement';
+export { REPLACEMENT_PHASE } from './lib/created';
 
 export interface CreateVolumeEvent {
   volume: VolumeWork;
@@ -28,9 +25,7 @@ export interface CreateVolumeEvent {
 export const handler = async ({ volume, strategy, executionName, kmsKeyArn }: CreateVolumeEvent): Promise<VolumeWork> => {
   const snapshotId = strategy === 'copy' ? volume.finalCopyId : volume.finalSnapshotId;
   if (!snapshotId) throw new PreconditionFailedError(`no final snapshot recorded for ${volume.volumeId}`);
-  const existing = (await findVolumes(ec2, createdByFilters(executionName, REPLACEMENT_PHASE, volume.volumeId))).find(
-    (v) => v.State !== 'error' && v.State !== 'deleting' && v.State !== 'deleted',
-  );
+  const existing = await findReplacement(ec2, executionName, volume.volumeId);
   if (existing?.VolumeId) {
     logger.info('replacement volume already exists', { volumeId: existing.VolumeId });
     return { ...volume, newVolumeId: existing.VolumeId };
@@ -44,14 +39,8 @@ export const handler = async ({ volume, strategy, executionName, kmsKeyArn }: Cr
     // Always explicit: a volume restored from an encrypted copy then carries the requested key for certain.
     Encrypted: true,
     KmsKeyId: kmsKeyArn,
-    ClientToken: createHash('sha256').update(`${executionName}/${volume.volumeId}`).digest('hex').slice(0, 64),
-    TagSpecifications: [
-      {
-        ResourceType: 'volume',
-        // The lock tag too: the swap (and its undo) may attach only what the lock holds; ReleaseLock removes it.
-        Tags: [...createdResourceTags(volume.tags, executionName, REPLACEMENT_PHASE, volume.volumeId), { Key: TAG.lock, Value: executionName }],
-      },
-    ],
+    ClientToken: replacementToken(executionName, volume.volumeId),
+    TagSpecifications: [{ ResourceType: 'volume', Tags: replacementTags(volume, executionName) }],
   };
   if (volume.iops !== undefined) input.Iops = volume.iops;
   if (volume.throughput !== undefined) input.Throughput = volume.throughput;

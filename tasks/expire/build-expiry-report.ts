@@ -22,8 +22,9 @@ export interface ExpiryReport extends WorkflowReport {
   forensicSnapshots: string;
 }
 
-export const FORENSIC_NOTE = `Snapshots tagged ${TAG.case} (forensic, isolate-instance) are never deleted yet: they may go only once their case is `
-  + 'closed, and there is no case store to say so. They are listed under refused when their retention has passed.';
+export const FORENSIC_NOTE = `Snapshots tagged ${TAG.case} (forensic, isolate-instance) are deleted only once their case is closed: close-case `
+  + `tags them ${TAG.caseClosed} and ${TAG.retainUntil}, and they go after that date unless on hold. An open case's snapshots are listed `
+  + 'under refused when they carry a retain-until that has passed.';
 
 /**
  * The report: one action per deletion with the resource's full description before it (tags included) and why it

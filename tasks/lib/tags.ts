@@ -17,6 +17,12 @@ export const TAG = {
   hold: 'remediation:hold',
   /** On a forensic snapshot: the case it belongs to (isolate-instance). */
   case: 'remediation:case',
+  /** On an instance while isolate-instance holds it isolated: the case id (release removes it; close-case refuses while it is there). */
+  isolated: 'remediation:isolated',
+  /** On a forensic snapshot: when its case was closed (ISO time, close-case); expire-retained deletes it only with this tag. */
+  caseClosed: 'remediation:case-closed',
+  /** On an instance whose authorized_keys rotate-key-pair rotated: the id of the key pair it replaced (its KeyName still names it). */
+  keyRotated: 'remediation:key-rotated',
 } as const;
 
 /**

@@ -17,6 +17,9 @@ export const WORKFLOW = {
   enforceImdsv2: 'enforce-imdsv2',
   highCpu: 'high-cpu',
   containPrincipal: 'contain-principal',
+  closeCase: 'close-case',
+  rotateKeyPair: 'rotate-key-pair',
+  isolateInstance: 'isolate-instance',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];

@@ -39,6 +39,10 @@ const CONTAIN = run('contain-principal', CONTAIN_NAME, '2026-11-27T10:17:00Z', {
   { workflow: 'contain-principal', outcome: 'REMEDIATED', actions: [] });
 const ENCRYPT = run('encrypt-volumes', 'encrypt-volumes-x', '2026-11-27T10:16:30Z', { instanceId: INSTANCES[0] }, undefined, 'FAILED');
 const RELEASE = run('contain-principal', 'contain-principal-release-1', '2026-11-27T11:00:00Z', { release: { caseId: CASE_ID } }, { workflow: 'contain-principal', outcome: 'REMEDIATED', actions: [] });
+const CLOSE = run('close-case', 'close-case-1', '2026-11-28T09:00:00Z', { caseId: CASE_ID, reason: 'investigation INC-1 done' }, {
+  workflow: 'close-case', outcome: 'REMEDIATED', caseId: CASE_ID, reason: 'investigation INC-1 done', closedAt: '2026-11-28T09:00:05Z',
+  actions: [{ action: 'close-case-snapshot', resourceId: 'snap-0a1b2c3d4e5f60718' }],
+});
 const OTHER = run('triage-start-instances', 'triage-2', '2026-11-27T10:20:00Z', event('another-event'), { outcome: 'NO_ACTION', actions: [] });
 
 /** The case record as contain-principal's save-case and apply-containment leave it (tasks/principal/lib/case-store.ts). */
@@ -59,7 +63,7 @@ const dynamodb = mockClient(DynamoDBClient);
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'remediate-case-test-'));
-  for (const execution of [TRIAGE, CONTAIN, ENCRYPT, RELEASE, OTHER]) saveExecution(execution, dir);
+  for (const execution of [TRIAGE, CONTAIN, ENCRYPT, RELEASE, OTHER, CLOSE]) saveExecution(execution, dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => {
@@ -81,7 +85,9 @@ describe('remediate case --local', () => {
       ['encrypt-volumes', 'FAILED', 'encrypt-volumes-x'],
       ['contain-principal', 'SUCCEEDED', CONTAIN_NAME],
       ['contain-principal', 'SUCCEEDED', 'contain-principal-release-1'],
+      ['close-case', 'SUCCEEDED', 'close-case-1'],
     ]);
+    expect(shown.out).toContain('Closure\n  closed at 2026-11-28T09:00:05Z by close-case-1: investigation INC-1 done\n  forensic snapshots marked: snap-0a1b2c3d4e5f60718 ');
     expect(shown.out).toContain(`  principal  ${ALICE} (IAMUser)\n  key used   ${KEY}\n  source IP  203.0.113.10\n  instances  ${INSTANCES.join(', ')}`);
     expect(rows.filter((r) => r.length === 5)).toEqual([
       ['action', 'resource', 'before', 'after', 'at'],
@@ -97,7 +103,8 @@ describe('remediate case --local', () => {
 
     const view = JSON.parse((await local([CASE_ID, '--json'])).out) as CaseView;
 
-    expect(view.timeline.map((r) => r.name)).toEqual(['triage-1', 'encrypt-volumes-x', CONTAIN_NAME, 'contain-principal-release-1']);
+    expect(view.timeline.map((r) => r.name)).toEqual(['triage-1', 'encrypt-volumes-x', CONTAIN_NAME, 'contain-principal-release-1', 'close-case-1']);
+    expect(view.closure).toEqual({ closed: true, closedAt: '2026-11-28T09:00:05Z', execution: 'close-case-1', reason: 'investigation INC-1 done', snapshots: ['snap-0a1b2c3d4e5f60718'] });
     expect(view.evidence).toEqual({ eventId: EVENT_ID, eventTime: '2026-11-27T10:15:30Z', principal: ALICE, principalType: 'IAMUser', accessKeyId: KEY, sourceIp: '203.0.113.10', instances: INSTANCES });
     expect(view.release).toEqual({
       input: { release: { caseId: CASE_ID } }, command: `remediate start contain-principal --local --input '{"release":{"caseId":"${CASE_ID}"}}' --wait`,
@@ -114,6 +121,7 @@ describe('remediate case --local', () => {
     expect(none.code).toBe(0);
     expect(none.out).toContain('no execution of this case in our state machines');
     expect(none.out).toContain('no case case-unknown-event in the case table: nothing was contained (yet)');
+    expect(none.out).toContain(`Closure\n  not closed: its forensic snapshots are kept whatever their retain-until says\n  remediate start close-case --local --input '{"caseId":"case-unknown-event","reason":"<why the case is closed>"}' --wait`);
     expect(bad).toMatchObject({ code: 2, err: expect.stringContaining('expected a case id such as case-<CloudTrail event id>') });
   });
 });
@@ -142,6 +150,7 @@ describe('remediate case (AWS)', () => {
     expect(view.timeline.map((r) => [r.workflow, r.name])).toEqual([['triage-start-instances', 'triage-1'], ['encrypt-volumes', 'encrypt-volumes-x'], ['contain-principal', CONTAIN_NAME]]);
     expect(view.recordNote).toBe('the case table is unknown: give --case-table <name> (the stack\'s PrincipalCases table) or set PRINCIPAL_CASE_TABLE_NAME');
     expect(view.release.command).toBe(`remediate start contain-principal --input '{"release":{"caseId":"${CASE_ID}"}}' --wait`);
+    expect(view.closure).toEqual({ closed: false, input: { caseId: CASE_ID, reason: '<why the case is closed>' }, command: `remediate start close-case --input '{"caseId":"${CASE_ID}","reason":"<why the case is closed>"}' --wait` });
     expect(sfn).toHaveReceivedCommandTimes(ListExecutionsCommand, 2);
   });
 });

@@ -6,6 +6,7 @@ export const IAM_PREFIX: Record<string, string> = {
   iam: 'iam', 'cloudwatch-logs': 'logs', sns: 'sns', sfn: 'states', dynamodb: 'dynamodb',
   ssm: 'ssm',
   cloudwatch: 'cloudwatch', 'auto-scaling': 'autoscaling',
+  'elastic-load-balancing-v2': 'elasticloadbalancing',
 };
 
 /** Calls whose IAM action is named differently from the command. */

@@ -15,6 +15,8 @@ const { account: A, region: R } = ENV;
 const VOLUME = `arn:aws:ec2:${R}:${A}:volume/vol-0123456789abcdef0`;
 const SNAPSHOT = `arn:aws:ec2:${R}::snapshot/snap-0123456789abcdef0`;
 const RETAINED = { 'aws:ResourceTag/remediation:workflow': 'encrypt-volumes', 'aws:ResourceTag/remediation:retain-until': '2026-01-01' };
+const FORENSIC_OPEN = { 'aws:ResourceTag/remediation:workflow': 'isolate-instance', 'aws:ResourceTag/remediation:case': 'case-7', 'aws:ResourceTag/remediation:retain-until': '2026-01-01' };
+const FORENSIC_CLOSED = { ...FORENSIC_OPEN, 'aws:ResourceTag/remediation:case-closed': '2025-12-01T00:00:00.000Z' };
 const RUNTIME = /^(logs:(CreateLogStream|PutLogEvents)|xray:.*)$/;
 
 type Case = [what: string, request: Request, expected: Decision];
@@ -31,6 +33,9 @@ const deleteCases = (action: string, resource: string): Case[] => [
 const DELETE_EXPIRED = EXPIRE_RETAINED_TASK_SPECS['delete-expired'].entry;
 const CASES: Case[] = [
   ...deleteCases('ec2:DeleteVolume', VOLUME), ...deleteCases('ec2:DeleteSnapshot', SNAPSHOT),
+  ['ec2:DeleteSnapshot of a forensic snapshot whose case is closed', { action: 'ec2:DeleteSnapshot', resource: SNAPSHOT, context: FORENSIC_CLOSED }, 'Allowed'],
+  ['ec2:DeleteSnapshot of a forensic snapshot whose case is open', { action: 'ec2:DeleteSnapshot', resource: SNAPSHOT, context: FORENSIC_OPEN }, 'ExplicitlyDenied'],
+  ['ec2:DeleteSnapshot of a closed case\'s snapshot on hold', { action: 'ec2:DeleteSnapshot', resource: SNAPSHOT, context: { ...FORENSIC_CLOSED, 'aws:ResourceTag/remediation:hold': 'true' } }, 'ExplicitlyDenied'],
   ['ec2:CreateTags (never called) on a retained volume', { action: 'ec2:CreateTags', resource: VOLUME, context: RETAINED }, 'ImplicitlyDenied'],
   ['ec2:DetachVolume of a retained volume', { action: 'ec2:DetachVolume', resource: VOLUME, context: RETAINED }, 'ImplicitlyDenied'],
 ];

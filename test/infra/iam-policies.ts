@@ -30,6 +30,7 @@ const ARN_OF_TYPE: Record<string, (logicalId: string) => string> = {
   // Unnamed buckets: the logical id stands for the name (test/infra/investigate-traffic-iam.test.ts).
   'AWS::S3::Bucket': (id) => `arn:aws:s3:::${id.toLowerCase()}`,
   'AWS::StepFunctions::StateMachine': (id) => `arn:aws:states:${ENV.region}:${ENV.account}:stateMachine:${id}`,
+  'AWS::KMS::Key': (id) => `arn:aws:kms:${ENV.region}:${ENV.account}:key/${id}`,
 };
 
 /** A Ref / Fn::GetAtt Arn / Fn::Join of the template, as the ARN it stands for. */

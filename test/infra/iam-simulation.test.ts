@@ -120,6 +120,20 @@ const CASES: Record<string, Case[]> = {
     ['ec2:CreateTags on an existing volume', req('ec2:CreateTags', VOLUME, { ...LOCKED, 'aws:TagKeys': ['remediation:lock'] }), 'ImplicitlyDenied'],
     ...kmsCases(['kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']),
   ],
+  // volume-copy: the copy is authorized as a new volume (encrypted, our tags, the lock tag), the source as a locked volume.
+  [ENCRYPT_VOLUMES_TASK_SPECS['copy-volume'].entry]: [
+    ['ec2:CopyVolumes into an encrypted copy with our tags and the lock tag', req('ec2:CopyVolumes', NEW_VOLUME, { ...ENCRYPTED_OURS, 'aws:RequestTag/remediation:lock': EXECUTION }), 'Allowed'],
+    ['ec2:CopyVolumes into an unencrypted copy', req('ec2:CopyVolumes', NEW_VOLUME, { ...ENCRYPTED_OURS, 'ec2:Encrypted': 'false', 'aws:RequestTag/remediation:lock': EXECUTION }), 'ImplicitlyDenied'],
+    ['ec2:CopyVolumes without the lock tag on the copy', req('ec2:CopyVolumes', NEW_VOLUME, ENCRYPTED_OURS), 'ImplicitlyDenied'],
+    ['ec2:CopyVolumes without our tags on the copy', req('ec2:CopyVolumes', NEW_VOLUME, { 'ec2:Encrypted': 'true', 'aws:RequestTag/remediation:lock': EXECUTION }), 'ImplicitlyDenied'],
+    ['ec2:CopyVolumes of an unencrypted source that carries the lock', req('ec2:CopyVolumes', VOLUME, { ...LOCKED, 'ec2:Encrypted': 'false' }), 'Allowed'],
+    ['ec2:CopyVolumes of an unencrypted source without the lock', req('ec2:CopyVolumes', VOLUME, { ...OUR_REQUEST_TAGS, 'ec2:Encrypted': 'false' }), 'ImplicitlyDenied'],
+    ['ec2:CopyVolumes of a locked source tagged remediation:exclude=true', req('ec2:CopyVolumes', VOLUME, { ...EXCLUDED, 'ec2:Encrypted': 'false' }), 'ExplicitlyDenied'],
+    ['ec2:CreateTags on a volume, while CopyVolumes creates it', req('ec2:CreateTags', NEW_VOLUME, { 'ec2:CreateAction': 'CopyVolumes' }), 'Allowed'],
+    ['ec2:CreateTags on an existing volume', req('ec2:CreateTags', VOLUME, { ...LOCKED, 'aws:TagKeys': ['remediation:workflow'] }), 'ImplicitlyDenied'],
+    ['ec2:CreateVolume (not its task)', req('ec2:CreateVolume', NEW_VOLUME, { ...ENCRYPTED_OURS, 'aws:RequestTag/remediation:lock': EXECUTION }), 'ImplicitlyDenied'],
+    ...kmsCases(['kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']),
+  ],
   [ENCRYPT_VOLUMES_TASK_SPECS['cleanup-created'].entry]: [
     ['ec2:DeleteSnapshot of a snapshot of ours', req('ec2:DeleteSnapshot', SNAPSHOT, OURS), 'Allowed'],
     ['ec2:DeleteSnapshot of a snapshot not of ours', req('ec2:DeleteSnapshot', SNAPSHOT), 'ImplicitlyDenied'],

@@ -40,6 +40,9 @@ const TASK_STATES: Record<string, EncryptVolumesTask> = {
   [States.cleanupAfterRollback]: 'cleanup-created',
   [States.finishRollback]: 'finish-rollback',
   [States.requestApprovalVerifyApprover]: 'verify-approver',
+  [States.copyVolume]: 'copy-volume',
+  [States.readVolumeInitialization]: 'volume-initialization',
+  [States.checkVolumeInitialization]: 'volume-initialization',
 };
 // The kit's lock steps around the workflow's own, and the function each invokes.
 const LOCK_TASK_STATES: Record<string, LockTask> = {
@@ -67,8 +70,12 @@ const GUARDED = [
   States.preCopySnapshots, States.checkPreCopySnapshots, States.preCopyEncrypt, States.checkPreCopyEncrypt,
   States.stopInstance, States.checkInstanceStopped, States.recheckBeforeFinalSnapshots, States.finalSnapshots, States.checkFinalSnapshots,
   States.finalEncrypt, States.checkFinalEncrypt, States.createVolumes, States.checkVolumes, States.swapVolumes,
-  States.verifySwap,
+  States.verifySwap, States.copyVolumes,
 ];
+// volume-copy's initialization read after the swap: reported only, never a reason to roll back.
+const AFTER_SWAP: Record<string, { ResultPath: string; Next: string }> = {
+  [States.readVolumeInitialization]: { ResultPath: '$.work.initializationError', Next: States.verifySwap },
+};
 // After verify: a failure to start or to clean up never rolls the verified swap back.
 const AFTER_VERIFY: Record<string, { ResultPath: string; Next: string }> = {
   [States.startInstance]: { ResultPath: '$.work.startError', Next: States.cleanupCreated },
@@ -99,7 +106,10 @@ const CAPACITY_RETRY = {
 };
 // A volume still settling while an original is put back.
 const BUSY_RETRY = { ErrorEquals: ['IncorrectState', 'VolumeInUse'], IntervalSeconds: 5, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' };
+// CopyVolumes refused for the copies in flight: queued, about 27 minutes at most.
+const COPY_QUEUE_RETRY = { ErrorEquals: ['CopyVolumesLimitExceeded'], IntervalSeconds: 30, MaxAttempts: 8, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: 'FULL' };
 const EXTRA_RETRY: Record<string, object[]> = {
+  [States.copyVolume]: [COPY_QUEUE_RETRY],
   [States.startInstance]: [CAPACITY_RETRY], [States.restartAfterRollback]: [CAPACITY_RETRY], [States.rollbackVolume]: [BUSY_RETRY],
 };
 
@@ -149,6 +159,10 @@ describe('Catch', () => {
     expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ...AFTER_VERIFY[name] }]);
   });
 
+  it.each(Object.keys(AFTER_SWAP))('%s records any error and goes on to verify, never to rollback', (name) => {
+    expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ...AFTER_SWAP[name] }]);
+  });
+
   it.each(Object.keys(ROLLBACK))('%s records any error and rollback goes on', (name) => {
     expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ...ROLLBACK[name] }]);
   });
@@ -161,8 +175,8 @@ describe('Catch', () => {
   it('no other state catches', () => {
     const catching = [...machine.states].filter(([, s]) => s.Catch !== undefined).map(([name]) => name);
     expect(catching.sort()).toEqual([
-      ...GUARDED, ...Object.keys(AFTER_VERIFY), ...Object.keys(ROLLBACK), States.requestApproval, States.requestApprovalVerifyApprover, States.preflightAfterApproval,
-      SkeletonStates.remediation,
+      ...GUARDED, ...Object.keys(AFTER_VERIFY), ...Object.keys(AFTER_SWAP), ...Object.keys(ROLLBACK), States.requestApproval, States.requestApprovalVerifyApprover, States.preflightAfterApproval,
+      SkeletonStates.remediation, States.checkVolumeInitialization,
     ].sort());
   });
 });
@@ -300,7 +314,7 @@ describe('Maps and end states', () => {
 
   it('every Wait waits the seconds the check it returns to computed', () => {
     const waits = [...machine.states].filter(([, s]) => s.Type === 'Wait');
-    expect(waits.length).toBe(13);
+    expect(waits.length).toBe(14);
     for (const [name, wait] of waits) {
       const check = state(wait.Next ?? '');
       expect({ name, ...wait }).toEqual({ name, Type: 'Wait', SecondsPath: `${check.ResultPath}.waitSeconds`, Next: wait.Next });
@@ -338,11 +352,14 @@ describe('paths', () => {
     });
   });
 
-  it('RouteByInstanceState: a needed stop takes pre-copy snapshots, otherwise final snapshots', () => {
+  it('RouteByInstanceState: a needed stop takes pre-copy snapshots (volume-copy: none, straight to the stop), otherwise final snapshots', () => {
     const route = state(States.routeByInstanceState);
     expect({ Choices: route.Choices, Default: route.Default }).toEqual({
-      Choices: [{ Variable: '$.plan.needsStop', BooleanEquals: true, Next: States.preCopySnapshots }],
+      Choices: [{ Variable: '$.plan.needsStop', BooleanEquals: true, Next: States.routeStrategyBeforeStop }],
       Default: States.recheckBeforeFinalSnapshots,
+    });
+    expect(state(States.routeStrategyBeforeStop)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.request.strategy', StringEquals: 'volume-copy', Next: States.stopInstance }], Default: States.preCopySnapshots,
     });
   });
 
@@ -356,6 +373,71 @@ describe('paths', () => {
     const targets = [...machine.states.values()].flatMap((s) => [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next),
       ...(s.Catch ?? []).map((c) => c.Next)]).filter((t): t is string => typeof t === 'string');
     expect(targets.filter((t) => !machine.states.has(t))).toEqual([]);
+  });
+});
+
+describe('the volume-copy branch', () => {
+  it('CopyVolumes: a Map of CopyVolume over the volumes, guarded by rollback, then the same wait for available volumes', () => {
+    const { ItemProcessor, ...map } = state(States.copyVolumes) as AslState & { ItemProcessor: { StartAt: string } };
+    expect(map).toEqual({
+      Type: 'Map', ItemsPath: '$.work.volumes', MaxConcurrency: 10, ResultPath: '$.work.volumes',
+      ItemSelector: { 'volume.$': '$$.Map.Item.Value', 'executionName.$': '$.execution.name', 'kmsKeyArn.$': '$.plan.kmsKeyArn' },
+      Next: States.checkVolumes,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.rollbackVolumes }],
+    });
+    expect(ItemProcessor.StartAt).toBe(States.copyVolume);
+  });
+
+  it('CopyVolume: one call per volume, queued on CopyVolumesLimitExceeded after the transient retries', () => {
+    const { Resource, ...copy } = state(States.copyVolume);
+    expect(Resource).toBe(fakeArn(Object.keys(resourcesOf(synth.template, 'AWS::Lambda::Function'))
+      .find((id) => resourcesOf(synth.template, 'AWS::Lambda::Function')[id]?.Metadata?.[HANDLER_METADATA] === 'tasks/ebs/copy-volume.ts') as string));
+    expect(copy).toEqual({ Type: 'Task', TimeoutSeconds: 60, End: true, Retry: [...EXPECTED_RETRY, COPY_QUEUE_RETRY] });
+  });
+
+  it('after the swap, volume-copy reads the initialization (its failure recorded), then verify; the others go straight to verify', () => {
+    expect(state(States.swapVolumes).Next).toBe(States.routeAfterSwap);
+    expect(state(States.routeAfterSwap)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.request.strategy', StringEquals: 'volume-copy', Next: States.readVolumeInitialization }], Default: States.verifySwap,
+    });
+    const read = Object.fromEntries(Object.entries(state(States.readVolumeInitialization)).filter(([key]) => key !== 'Resource' && key !== 'Retry'));
+    expect(read).toEqual({
+      Type: 'Task', Parameters: { 'volumes.$': '$.work.volumes' }, ResultPath: '$.work.initialization', TimeoutSeconds: 60, Next: States.verifySwap,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.initializationError', Next: States.verifySwap }],
+    });
+  });
+});
+
+describe('following the initialization after the lock is released', () => {
+  it('ReleaseLock -> RouteAfterRelease: a report whose initialization is still initializing waits and reads again; any other goes to Done', () => {
+    expect(state(SkeletonStates.releaseLock).Next).toBe(States.routeAfterRelease);
+    expect(state(States.routeAfterRelease)).toEqual({
+      Type: 'Choice',
+      Choices: [{
+        And: [{ Variable: '$.initialization.status', IsPresent: true }, { Variable: '$.initialization.status', StringEquals: 'initializing' }],
+        Next: States.waitVolumeInitialization,
+      }],
+      Default: States.done,
+    });
+    expect(state(States.done)).toEqual({ Type: 'Succeed' });
+  });
+
+  it('WaitVolumeInitialization -> CheckVolumeInitialization -> RouteVolumeInitialization: the read\'s own interval, the next read over the last', () => {
+    expect(state(States.waitVolumeInitialization)).toEqual({ Type: 'Wait', SecondsPath: '$.initialization.waitSeconds', Next: States.checkVolumeInitialization });
+    const { Resource, Retry, ...check } = state(States.checkVolumeInitialization);
+    expect(Resource).toEqual(state(States.readVolumeInitialization).Resource);
+    expect(Retry).toEqual(EXPECTED_RETRY);
+    expect(check).toEqual({
+      Type: 'Task', Parameters: { 'previous.$': '$.initialization' }, ResultPath: '$.initialization', TimeoutSeconds: 60,
+      Next: States.routeVolumeInitialization,
+      // a read that keeps failing ends the follow-up: the remediation has already succeeded
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.initializationFollowError', Next: States.done }],
+    });
+    expect(state(States.routeVolumeInitialization)).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.initialization.status', StringEquals: 'initializing', Next: States.waitVolumeInitialization }],
+      Default: States.done,
+    });
   });
 });
 
@@ -428,10 +510,13 @@ describe('re-checks', () => {
     expect(taskJson(States.recheckBeforeFinalSnapshots)).toEqual({
       Type: 'Task',
       Parameters: { 'instanceId.$': '$.request.instanceId', 'volumes.$': '$.work.volumes', next: 'the final snapshots' },
-      ResultPath: '$.work.recheck', TimeoutSeconds: 60, Next: States.finalSnapshots,
+      ResultPath: '$.work.recheck', TimeoutSeconds: 60, Next: States.routeStrategyAfterStop,
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.rollbackVolumes }],
     });
     expect(state(States.routeInstanceStopped).Default).toBe(States.recheckBeforeFinalSnapshots);
+    expect(state(States.routeStrategyAfterStop)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.request.strategy', StringEquals: 'volume-copy', Next: States.copyVolumes }], Default: States.finalSnapshots,
+    });
   });
 
   it('only StopInstance stops the instance, entered from the end of the pre-copy phase alone: nothing goes back to it', () => {
@@ -440,7 +525,7 @@ describe('re-checks', () => {
       .includes(States.stopInstance)).map(([name]) => name);
 
     expect(stopping).toEqual([States.stopInstance]);
-    expect(leadingToStop.sort()).toEqual([States.routePreCopyEncrypt, States.routePreCopySnapshots].sort());
+    expect(leadingToStop.sort()).toEqual([States.routePreCopyEncrypt, States.routePreCopySnapshots, States.routeStrategyBeforeStop].sort());
     expect(state(States.stopInstance).Next).toBe(States.checkInstanceStopped);
   });
 });

@@ -99,7 +99,7 @@ describe('expire-retained against an emulated account', () => {
     expect(reason(seeded.replacementUnencrypted)).toMatch(/^its replacement vol-[0-9a-f]+ is not encrypted$/);
     expect(reason(seeded.onHold)).toBe('tagged remediation:hold=true: kept until a person removes the hold');
     expect(reason(seeded.lastCopy)).toMatch(/^the last encrypted copy of vol-0fedcba9876543210's data \(vol-0fedcba9876543210 no longer exists; taken .+\): never deleted$/);
-    expect(reason(seeded.forensic)).toMatch(/^forensic snapshot of case case-42: deleted only once its case is closed/);
+    expect(reason(seeded.forensic)).toMatch(/^forensic snapshot of case case-42: its case is not closed \(no remediation:case-closed\)/);
     expect(report.actions).toEqual([]);
     expect(await Promise.all([...SAFE(), ...REFUSED()].map(exists))).toEqual([...SAFE(), ...REFUSED()].map(() => true));
     expect(mutatingCalls(execution)).toEqual([]);

@@ -1,8 +1,10 @@
 import { synthesizeWorkflows } from '../../local/definition';
 import { CLEANUP_PROFILE, DATA_PROFILE, EVENTS_PER_POLL, MAX_VOLUMES_PER_EXECUTION, SETTLE_PROFILE, STATE_PROFILE, SWAP_PROFILE, pollBudget } from '../../tasks/lib/polling';
 import { States } from '../../workflows/encrypt-volumes';
+import { SkeletonStates } from '../../workflows/lib/skeleton';
+import { INITIALIZATION_PROFILE } from '../../tasks/ebs/lib/volume-copy';
 import {
-  CHECK_PROFILES, COPY_RUN_OF_RUNNING_INSTANCE, HISTORY_LIMIT, budgetOf, checksFor, countRun, loopEvents, pollLoopsOf, waitStatesOf, worstCaseChecks,
+  CHECK_PROFILES, COPY_RUN_OF_RUNNING_INSTANCE, HISTORY_LIMIT, VOLUME_COPY_RUN_OF_RUNNING_INSTANCE, budgetOf, checksFor, countRun, loopEvents, pollLoopsOf, waitStatesOf, worstCaseChecks,
   type PollLoop,
 } from '../../bench/history-model';
 import { expectEach } from './harness';
@@ -98,6 +100,43 @@ describe("one execution's history stays inside Step Functions' 25,000-event limi
     expect(loopEvents({ eventsPerRound: EVENTS_PER_POLL }, 200)).toBe(200 * 7 + 199 * 2);
     expect(run.end).toBe(States.done);
     expect(run.events).toBeLessThan(HISTORY_LIMIT * 0.8);
+  });
+
+  it('volume-copy: a 16 TiB copy initializing for 47 h is followed after the lock is released in under 60 reads, under 1,000 events in all', () => {
+    // GIVEN the copy available in 5 minutes, a stop of 2 and a start of 1, and initialization at 100 MiB/s (47 h) with progress figures
+    const checks = (loop: PollLoop): number => {
+      if (loop.wait === States.waitVolumeInitialization) return checksFor(INITIALIZATION_PROFILE, TIB16, 47 * HOUR);
+      if (loop.wait === States.waitVolumes) return checksFor(DATA_PROFILE, 0, 300);
+      if (loop.wait === States.waitInstanceStopped) return checksFor(STATE_PROFILE, 0, 120, false);
+      if (loop.wait === States.waitInstanceStarted) return checksFor(STATE_PROFILE, 0, 60, false);
+      return loop.wait === States.waitSwap ? 3 : 2;
+    };
+
+    // WHEN
+    const run = countRun(workflow, { volumes: 1, facts: VOLUME_COPY_RUN_OF_RUNNING_INSTANCE, checks });
+
+    // THEN no snapshot loop, the follow-up last, after the lock is released; the whole run far inside the limit
+    expect(run.loops.map((l) => l.loop.wait)).toEqual([
+      States.waitInstanceSettled, States.waitInstanceStopped, States.waitVolumes, States.waitSwap, States.waitInstanceStarted, States.waitCleanupCreated,
+      States.waitVolumeInitialization,
+    ]);
+    expect(run.path.indexOf(SkeletonStates.releaseLock)).toBeLessThan(run.path.indexOf(States.checkVolumeInitialization));
+    expect(run.path.indexOf(States.checkInstanceStarted)).toBeLessThan(run.path.indexOf(SkeletonStates.releaseLock));
+    const follow = run.loops.find((l) => l.loop.wait === States.waitVolumeInitialization);
+    expect(follow?.checks).toBeLessThan(60);
+    expect(follow?.checks).toBeLessThan(pollBudget(INITIALIZATION_PROFILE, TIB16));
+    expect(run.end).toBe(States.done);
+    expect(run.events).toBeLessThan(HISTORY_LIMIT * 0.04);
+  });
+
+  it('volume-copy, the worst case: every budget exhausted on 40 x 16 TiB, the follow-up\'s 150 reads included, still fits', () => {
+    const run = countRun(workflow, {
+      volumes: MAX_VOLUMES_PER_EXECUTION, facts: VOLUME_COPY_RUN_OF_RUNNING_INSTANCE, checks: worstCaseChecks(MAX_VOLUMES_PER_EXECUTION * TIB16),
+    });
+
+    expect(run.loops.filter((l) => l.loop.wait === States.waitVolumeInitialization).map((l) => l.checks)).toEqual([INITIALIZATION_PROFILE.maxPolls]);
+    expect(run.end).toBe(States.done);
+    expect(run.events).toBeLessThan(HISTORY_LIMIT * 0.5);
   });
 
   it('a typical 2-volume run on a responsive account writes under 300 events', () => {

@@ -11,7 +11,7 @@ const kmsKeyId = z.string().check(
   ),
 );
 
-export const STRATEGIES = ['copy', 'direct'] as const;
+export const STRATEGIES = ['copy', 'direct', 'volume-copy'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export const encryptVolumesInputSchema = z
@@ -27,7 +27,7 @@ export const encryptVolumesInputSchema = z
       ),
     ),
     strategy: z._default(z.enum(STRATEGIES), 'copy').check(
-      z.describe('copy: snapshot, encrypted CopySnapshot, volume from the copy. direct: volume with Encrypted from the snapshot.'),
+      z.describe('copy: snapshot, encrypted CopySnapshot, volume from the copy. direct: volume with Encrypted from the snapshot. volume-copy: after the stop, an encrypted EC2 CopyVolumes of each volume (no snapshot; the copy initializes in the background at reduced performance).'),
     ),
     allowStop: z._default(z.boolean(), false).check(z.describe('A running instance is stopped (and restarted) only when true.')),
     approval: z._default(z.boolean(), false).check(

@@ -4,7 +4,7 @@ import { TAG, tagValue } from '../../lib/tags';
 
 /** What the safety checks read: everything carrying retain-until, and what its data lives on besides. */
 export interface AccountView {
-  /** Volumes and (own) snapshots tagged `remediation:retain-until`, whatever the date. */
+  /** Volumes and (own) snapshots tagged `remediation:retain-until`, whatever the date, and (own) forensic snapshots (`remediation:case`). */
   retainedVolumes: Volume[];
   retainedSnapshots: Snapshot[];
   /** The volumes named by those: replacements (`replaced-by`) and sources (`source-volume`), those that still exist. */
@@ -25,7 +25,12 @@ const unique = (ids: (string | undefined)[]): string[] => [...new Set(ids.filter
 /** Every page of each read: the retained resources by tag key, then the volumes and snapshots their data depends on. */
 export async function readAccount(ec2: EC2Client): Promise<AccountView> {
   const retained: Filter[] = [{ Name: 'tag-key', Values: [TAG.retainUntil] }];
-  const [retainedVolumes, retainedSnapshots] = await Promise.all([findVolumes(ec2, retained), findSnapshots(ec2, retained)]);
+  // Forensic snapshots too: an open case's carry no retain-until, and are listed as refused. (Two reads, not one filter
+  // with both keys: moto 5.2.1 does not OR a tag-key filter's values as EC2 does.)
+  const [retainedVolumes, kept, forensic] = await Promise.all([
+    findVolumes(ec2, retained), findSnapshots(ec2, retained), findSnapshots(ec2, [{ Name: 'tag-key', Values: [TAG.case] }]),
+  ]);
+  const retainedSnapshots = [...kept, ...forensic.filter((f) => !kept.some((k) => k.SnapshotId === f.SnapshotId))];
   const lineages = unique([
     ...retainedVolumes.map((v) => (tagValue(v.Tags, TAG.replacedBy) ? v.VolumeId : tagValue(v.Tags, TAG.sourceVolume))),
     ...retainedSnapshots.map((s) => tagValue(s.Tags, TAG.sourceVolume)),

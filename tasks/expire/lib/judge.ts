@@ -26,12 +26,14 @@ export function judge(view: AccountView, now: Date, max = MAX_DELETIONS): Expiry
     const retainUntil = tagValue(resource.Tags, TAG.retainUntil) ?? '';
     const item: Retained = { resourceId, resourceType, kind, retainUntil };
     const passed = retentionPassed(retainUntil, now);
-    if (passed === false) notYetDue.push({ resourceId, retainUntil });
+    // An open case's forensic snapshot is kept whatever its retain-until says (it has none until close-case sets one).
+    const open = kind === 'forensic-snapshot' ? openCase(resource.Tags) : undefined;
+    if (open) refused.push({ ...item, reason: commonRefusal(resource.Tags) ?? open });
+    else if (passed === false) notYetDue.push({ resourceId, retainUntil });
     else if (passed === undefined) refused.push({ ...item, reason: `${TAG.retainUntil}=${JSON.stringify(retainUntil)} is not a date` });
     else {
-      const reason = commonRefusal(resource.Tags) ?? (kind === 'forensic-snapshot'
-        ? `forensic snapshot of case ${tagValue(resource.Tags, TAG.case)}: deleted only once its case is closed, and there is no case store yet to say so`
-        : kind === 'unknown-volume' ? `neither ${TAG.replacedBy} nor ${TAG.rolledBack}=true: why it was kept is unknown` : undefined);
+      const reason = commonRefusal(resource.Tags)
+        ?? (kind === 'unknown-volume' ? `neither ${TAG.replacedBy} nor ${TAG.rolledBack}=true: why it was kept is unknown` : undefined);
       if (!reason) return [{ item, resource }];
       refused.push({ ...item, reason });
     }
@@ -41,8 +43,13 @@ export function judge(view: AccountView, now: Date, max = MAX_DELETIONS): Expiry
   const snapshots = view.retainedSnapshots.flatMap((s) => due(s, s.SnapshotId as string, 'snapshot', kindOfSnapshot(s)));
 
   const relatedVolume = (id: string | undefined) => (id ? view.relatedVolumes.find((v) => v.VolumeId === id) : undefined);
-  const snapshotVerdicts = judgeSnapshots(snapshots, view.lineageSnapshots, (lineage) => relatedVolume(lineage));
-  const deletions: Deletion[] = [...snapshotVerdicts.delete];
+  // Evidence of a closed case, not a copy kept for a volume's data: it goes once its case's retention has passed.
+  const closedCase = snapshots.filter((c) => c.item.kind === 'forensic-snapshot');
+  const snapshotVerdicts = judgeSnapshots(snapshots.filter((c) => c.item.kind !== 'forensic-snapshot'), view.lineageSnapshots, (lineage) => relatedVolume(lineage));
+  const deletions: Deletion[] = [...closedCase.map(({ item, resource }) => ({
+    ...item, why: `its case ${tagValue(resource.Tags, TAG.case) as string} was closed at ${tagValue(resource.Tags, TAG.caseClosed) as string} and its retention has passed`,
+    before: describedAs(resource),
+  })), ...snapshotVerdicts.delete];
   refused.push(...snapshotVerdicts.refused);
   const deleting = (id: string) => deletions.some((d) => d.resourceId === id);
   /** Encrypted, completed snapshots of a lineage that this run leaves in place. */
@@ -102,3 +109,7 @@ function originalVerdict(original: Volume, replacement: Volume | undefined, copi
   if (!copy) return { reason: `no encrypted snapshot of its data is left (${TAG.sourceVolume}=${original.VolumeId as string})` };
   return { why: `its replacement ${replacementId} is encrypted and in use at ${device} of ${instanceId}; ${copy.SnapshotId as string} keeps an encrypted copy of its data` };
 }
+
+/** Why a forensic snapshot is kept: its case is not closed (close-case sets `remediation:case-closed`). */
+const openCase = (tags: Snapshot['Tags']): string | undefined => (tagValue(tags, TAG.caseClosed) ? undefined
+  : `forensic snapshot of case ${tagValue(tags, TAG.case) as string}: its case is not closed (no ${TAG.caseClosed}); deleted only once close-case has closed it and its retention has passed`);

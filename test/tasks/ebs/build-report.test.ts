@@ -133,6 +133,38 @@ describe('build-report', () => {
     expect(report).not.toHaveProperty('verification');
   });
 
+  it('volume-copy: names the source volume (no snapshot) and reports the initialization read after the swap', async () => {
+    // Prepare
+    const copied = { ...volume, finalSnapshotId: undefined, finalCopyId: undefined };
+    const initialization = {
+      status: 'initializing' as const, startedAt: '2026-03-01T11:45:30.000Z', readAt: '2026-03-01T11:45:30.000Z', checks: 1, maxChecks: 13, waitSeconds: 60,
+      note: 'reduced performance until initialized',
+      volumes: [{ device: '/dev/xvda', volumeId: NEW, sizeGiB: 8, state: 'initializing' as const, initializationType: 'volume-copy', progressPercent: 10 }],
+    };
+    const work: BuildReportEvent['work'] = { volumes: [copied], swaps: [swap], initialization };
+
+    // Act
+    const report = await handler({ ...base, request: { ...base.request, strategy: 'volume-copy' }, work });
+
+    // Assess
+    expect(report.actions[0]?.after).toEqual({
+      volumeId: NEW, device: '/dev/xvda', encrypted: true, kmsKeyId: KEY_ARN, copiedFromVolume: ORIGINAL, originalRetained: { 'remediation:replaced-by': NEW },
+    });
+    expect(report.initialization).toEqual(initialization);
+  });
+
+  it('volume-copy: reports a failed initialization read as an error beside the swap, which stands', async () => {
+    // Act
+    const report = await handler({
+      ...base, request: { ...base.request, strategy: 'volume-copy' },
+      work: { volumes: [volume], swaps: [swap], initializationError: { Error: 'UnauthorizedOperation', Cause: 'no' } },
+    });
+
+    // Assess
+    expect(report.outcome).toBe('REMEDIATED');
+    expect(report.initialization).toEqual({ error: { Error: 'UnauthorizedOperation', Cause: 'no' } });
+  });
+
   it('reports NO_ACTION with no actions', async () => {
     // Prepare
     const noAction: Plan = { ...plan, volumes: [], needsStop: false, kmsKeyArn: '', outcome: 'NO_ACTION' };

@@ -101,7 +101,7 @@ describe('judge: snapshots', () => {
     ['pending', { State: 'pending' as const }, 'is pending: still being created'],
     ['without a source volume', { Tags: retained({ 'remediation:rolled-back': 'true' }) }, 'carries no remediation:source-volume: whose data it holds is unknown'],
     ['forensic', { Tags: retained({ 'remediation:case': 'case-7', 'remediation:source-volume': ORIGINAL }) },
-      'forensic snapshot of case case-7: deleted only once its case is closed, and there is no case store yet to say so'],
+      'forensic snapshot of case case-7: its case is not closed (no remediation:case-closed); deleted only once close-case has closed it and its retention has passed'],
     ['unencrypted with no encrypted copy anywhere', { Encrypted: false }, 'no encrypted copy of vol-0gone0000000001\'s data would be left (vol-0gone0000000001 no longer exists)'],
   ])('are refused when %s', (_case, overrides, reason) => {
     const s = rolledBack('snap-0x', 'vol-0gone0000000001', overrides);
@@ -113,6 +113,48 @@ describe('judge: snapshots', () => {
     const failed = rolledBack('snap-0failed', 'vol-0gone0000000001', { State: 'error' });
 
     expect(reasons({ retainedVolumes: [], retainedSnapshots: [failed], relatedVolumes: [], lineageSnapshots: [] })).toEqual({ delete: ['snap-0failed'], refused: {} });
+  });
+});
+
+describe('judge: a forensic snapshot (isolate-instance)', () => {
+  const CLOSED = '2026-01-15T10:00:00.000Z';
+  const forensic = (id: string, t: Record<string, string>) => snap(id, {
+    Tags: tags({ 'remediation:workflow': 'isolate-instance', 'remediation:execution': 'isolate-instance-i-1-x', 'remediation:case': 'case-7', ...t }),
+  });
+
+  it('is refused while its case is open, even long past its retain-until', () => {
+    const s = forensic('snap-0open', { 'remediation:retain-until': '2025-01-01' });
+
+    expect(reasons({ retainedVolumes: [], retainedSnapshots: [s], relatedVolumes: [], lineageSnapshots: [] })).toEqual({ delete: [], refused: {
+      'snap-0open': 'forensic snapshot of case case-7: its case is not closed (no remediation:case-closed); deleted only once close-case has closed it and its retention has passed',
+    } });
+  });
+
+  it('is refused while its case is open without any retain-until (as isolate-instance leaves it): listed, never taken for a bad date', () => {
+    const s = forensic('snap-0fresh', {});
+
+    const out = judge({ retainedVolumes: [], retainedSnapshots: [s], relatedVolumes: [], lineageSnapshots: [] }, NOW);
+
+    expect([out.delete, out.notYetDue, out.refused]).toEqual([[], [], [{
+      resourceId: 'snap-0fresh', resourceType: 'snapshot', kind: 'forensic-snapshot', retainUntil: '',
+      reason: 'forensic snapshot of case case-7: its case is not closed (no remediation:case-closed); deleted only once close-case has closed it and its retention has passed',
+    }]]);
+  });
+
+  it('goes once its case is closed and its retain-until has passed, with why and its description; not before; never on hold', () => {
+    const closed = forensic('snap-0closed', { 'remediation:case-closed': CLOSED, 'remediation:retain-until': '2026-02-14' });
+    const early = forensic('snap-0early', { 'remediation:case-closed': CLOSED, 'remediation:retain-until': '2026-03-15' });
+    const held = forensic('snap-0held', { 'remediation:case-closed': CLOSED, 'remediation:retain-until': '2026-02-14', 'remediation:hold': 'true' });
+
+    const out = judge({ retainedVolumes: [], retainedSnapshots: [closed, early, held], relatedVolumes: [], lineageSnapshots: [] }, NOW);
+
+    expect(out.delete).toEqual([{
+      resourceId: 'snap-0closed', resourceType: 'snapshot', kind: 'forensic-snapshot', retainUntil: '2026-02-14',
+      why: `its case case-7 was closed at ${CLOSED} and its retention has passed`,
+      before: expect.objectContaining({ SnapshotId: 'snap-0closed', Tags: expect.arrayContaining([{ Key: 'remediation:case-closed', Value: CLOSED }]) }),
+    }]);
+    expect(out.refused).toEqual([{ resourceId: 'snap-0held', resourceType: 'snapshot', kind: 'forensic-snapshot', retainUntil: '2026-02-14', reason: 'tagged remediation:hold=true: kept until a person removes the hold' }]);
+    expect(out.notYetDue).toEqual([{ resourceId: 'snap-0early', retainUntil: '2026-03-15' }]);
   });
 });
 

@@ -16,6 +16,7 @@ function givenSafeOriginal(): void {
   ec2.on(DescribeVolumesCommand, { Filters: [{ Name: 'volume-id', Values: [ORIGINAL, REPLACEMENT] }] }).resolves({ Volumes: view.relatedVolumes });
   ec2.on(DescribeSnapshotsCommand, { OwnerIds: ['self'], Filters: [{ Name: 'tag-key', Values: ['remediation:retain-until'] }] }).resolves({ Snapshots: [] });
   ec2.on(DescribeSnapshotsCommand, { OwnerIds: ['self'], Filters: [{ Name: 'tag:remediation:source-volume', Values: [ORIGINAL] }] }).resolves({ Snapshots: view.lineageSnapshots });
+  ec2.on(DescribeSnapshotsCommand, { OwnerIds: ['self'], Filters: [{ Name: 'tag-key', Values: ['remediation:case'] }] }).resolves({ Snapshots: [] });
 }
 
 beforeEach(() => {
@@ -71,11 +72,14 @@ describe('readAccount', () => {
     const b = vol('vol-0b00000000000001', 'available');
     ec2.on(DescribeVolumesCommand, { Filters: [{ Name: 'tag-key', Values: ['remediation:retain-until'] }] })
       .resolvesOnce({ Volumes: [a], NextToken: 'page-2' }).resolvesOnce({ Volumes: [b] });
-    ec2.on(DescribeSnapshotsCommand).resolvesOnce({ Snapshots: [snap('snap-01')], NextToken: 'page-2' }).resolvesOnce({ Snapshots: [snap(KEPT_COPY)] });
+    ec2.on(DescribeSnapshotsCommand, { Filters: [{ Name: 'tag-key', Values: ['remediation:retain-until'] }] })
+      .resolvesOnce({ Snapshots: [snap('snap-01')], NextToken: 'page-2' }).resolvesOnce({ Snapshots: [snap(KEPT_COPY)] });
+    // Forensic snapshots (remediation:case), with or without retain-until: each listed once.
+    ec2.on(DescribeSnapshotsCommand, { Filters: [{ Name: 'tag-key', Values: ['remediation:case'] }] }).resolves({ Snapshots: [snap('snap-01'), snap('snap-0case')] });
 
     const view = await readAccount(new EC2Client({}));
 
-    expect([view.retainedVolumes, view.retainedSnapshots.map((s) => s.SnapshotId)]).toEqual([[a, b], ['snap-01', KEPT_COPY]]);
+    expect([view.retainedVolumes, view.retainedSnapshots.map((s) => s.SnapshotId)]).toEqual([[a, b], ['snap-01', KEPT_COPY, 'snap-0case']]);
     expect(ec2).toHaveReceivedCommandWith(DescribeSnapshotsCommand, { OwnerIds: ['self'], NextToken: 'page-2' });
     expect(ec2).toHaveReceivedCommandTimes(DescribeVolumesCommand, 2);
   });

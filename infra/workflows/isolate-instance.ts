@@ -1,0 +1,92 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { TAG } from '../../tasks/lib/tags';
+import { WORKFLOW } from '../../tasks/lib/workflow-names';
+import { COMMENT, buildIsolateInstanceDefinition, type IsolateInstanceTask } from '../../workflows/isolate-instance';
+import { ec2TagKeysOnly } from '../kit/grants';
+import { rootStackOf } from '../kit/root';
+import { defineWorkflow, type TaskSpec } from '../kit/spec';
+import { principalChange, principalRead } from './contain-principal-grants';
+import {
+  ISOLATE_INSTANCE_FINDINGS, InstanceCaseTable, caseAccess, caseEnvironment, describe, forensicSnapshots, isolationGroups, moveInterfaces,
+  onLockedInstance, passProfileRole, serviceMembership, type IsolateInstanceProps, type IsolateInstanceResources,
+} from './isolate-instance-grants';
+
+type Spec = TaskSpec<IsolateInstanceResources>;
+/** What readInstanceState calls (tasks/isolation/lib/instance-state.ts). */
+const READ_INSTANCE = describe(
+  'ec2:DescribeInstances', 'ec2:DescribeIamInstanceProfileAssociations', 'ec2:DescribeInstanceAttribute',
+  'autoscaling:DescribeAutoScalingInstances', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
+);
+const lockedTag = (action: 'CreateTags' | 'DeleteTags') => (ctx: Parameters<ReturnType<typeof ec2TagKeysOnly>>[0]) =>
+  ec2TagKeysOnly(action, ['instance'], [TAG.isolated], { locked: true })(ctx);
+
+/** Which tasks call which APIs. The infra tests check each against the calls in the handler's bundle. */
+export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
+  'validate-isolate-input': { entry: 'tasks/isolation/validate-isolate-input.ts', environment: caseEnvironment, grants: [caseAccess('Query')] },
+  'plan-isolation': {
+    entry: 'tasks/isolation/plan-isolation.ts',
+    environment: (ctx) => ({ ...caseEnvironment(ctx), ISOLATE_OWN_ROLE_PREFIX: ctx.resources.ownRolePrefix, ISOLATE_OWN_ROLE_ARNS: (ctx.resources.protectedRoleArns ?? []).join(',') }),
+    grants: [READ_INSTANCE, principalRead<IsolateInstanceResources>(['GetRole'], ['role']), ({ scope }) => {
+      const s = Stack.of(scope);
+      return [new iam.PolicyStatement({ actions: ['iam:GetInstanceProfile'], resources: [`arn:${s.partition}:iam::${s.account}:instance-profile/*`] })];
+    }, caseAccess('GetItem')],
+  },
+  'snapshot-instance': {
+    entry: 'tasks/isolation/snapshot-instance.ts', environment: caseEnvironment,
+    grants: [forensicSnapshots, onLockedInstance('GetConsoleOutput'), describe('ec2:DescribeSnapshots'), caseAccess('PutItem', 'UpdateItem')],
+  },
+  'check-forensic-snapshots': { entry: 'tasks/isolation/check-forensic-snapshots.ts', grants: [describe('ec2:DescribeSnapshots')] },
+  'protect-instance': { entry: 'tasks/isolation/protect-instance.ts', environment: caseEnvironment, grants: [onLockedInstance('ModifyInstanceAttribute'), caseAccess('UpdateItem')] },
+  'remove-from-service': {
+    entry: 'tasks/isolation/remove-from-service.ts', environment: caseEnvironment,
+    grants: [serviceMembership(['EnterStandby', 'DetachInstances'], ['DeregisterTargets']), caseAccess('UpdateItem')],
+  },
+  'ensure-isolation-groups': { entry: 'tasks/isolation/ensure-isolation-groups.ts', grants: [describe('ec2:DescribeSecurityGroups'), isolationGroups] },
+  'move-network-interface': { entry: 'tasks/isolation/move-network-interface.ts', environment: caseEnvironment, grants: [moveInterfaces, caseAccess('UpdateItem')] },
+  'revoke-instance-profile': {
+    entry: 'tasks/isolation/revoke-instance-profile.ts', environment: caseEnvironment,
+    grants: [onLockedInstance('DisassociateIamInstanceProfile'), principalChange<IsolateInstanceResources>(['PutRolePolicy'], ['role']), caseAccess('UpdateItem')],
+  },
+  'start-source-block': {
+    entry: 'tasks/isolation/start-source-block.ts',
+    environment: (ctx) => ({ ...caseEnvironment(ctx), BLOCK_STATE_MACHINE_ARN: ctx.resources.blockStateMachine?.stateMachineArn ?? 'none' }),
+    grants: [({ resources }) => (resources.blockStateMachine ? [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [resources.blockStateMachine.stateMachineArn] })] : []),
+      caseAccess('UpdateItem')],
+  },
+  'tag-isolated': { entry: 'tasks/isolation/tag-isolated.ts', environment: caseEnvironment, grants: [lockedTag('CreateTags'), caseAccess('UpdateItem')] },
+  'verify-isolation': { entry: 'tasks/isolation/verify-isolation.ts', environment: caseEnvironment, grants: [READ_INSTANCE, caseAccess('GetItem')] },
+  'restore-instance': {
+    entry: 'tasks/isolation/restore-instance.ts', environment: caseEnvironment,
+    grants: [READ_INSTANCE, onLockedInstance('ModifyInstanceAttribute', 'AssociateIamInstanceProfile'), passProfileRole, moveInterfaces, lockedTag('DeleteTags'),
+      serviceMembership(['ExitStandby', 'AttachInstances'], ['RegisterTargets']), caseAccess('GetItem', 'UpdateItem')],
+  },
+  'build-isolate-report': { entry: 'tasks/isolation/build-isolate-report.ts', grants: [] },
+  'request-approval': {
+    entry: 'tasks/approval/request-approval.ts',
+    grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [resources.approvalTopic.topicArn] })]],
+    environment: ({ resources }) => ({ APPROVAL_TOPIC_ARN: resources.approvalTopic.topicArn }),
+  },
+  'verify-approver': { entry: 'tasks/approval/verify-approver.ts', grants: [] },
+};
+
+const resourcesOf = (scope: Construct, props: IsolateInstanceProps): IsolateInstanceResources => ({
+  ...props, table: InstanceCaseTable.of(scope).table, ownRolePrefix: `${rootStackOf(scope).stackName}-`,
+  approvalTopic: props.approvalTopic ?? new sns.Topic(scope, 'ApprovalRequests', { displayName: 'EC2 remediation: approval requests', enforceSSL: true }),
+});
+
+/** isolate-instance: evidence first, then the instance cut off step by step, each recorded; release puts it back. */
+export const isolateInstanceSpec = defineWorkflow<IsolateInstanceTask, IsolateInstanceResources, IsolateInstanceProps>({
+  name: WORKFLOW.isolateInstance,
+  comment: COMMENT,
+  // Snapshots of large volumes (DATA_PROFILE's budget), the untracked wait (at most an hour) and an approval.
+  timeout: Duration.hours(30),
+  tasks: ISOLATE_INSTANCE_TASK_SPECS,
+  resources: resourcesOf,
+  definition: (scope, fns, _resources, kit) => buildIsolateInstanceDefinition(scope, fns, kit),
+  lock: { targetPath: '$.instanceId' },
+  acceptedFindings: ISOLATE_INSTANCE_FINDINGS,
+  approval: true,
+});

@@ -1,0 +1,70 @@
+import type { ApprovalRecord } from '../approval/verify-approver';
+import { reportAction, reportHeader } from '../lib/report';
+import type { ExecutionFacts, WorkflowReport } from '../lib/types';
+import { WORKFLOW } from '../lib/workflow-names';
+import type { StepRecord } from './lib/case-store';
+import type { IsolationPlan } from './lib/plan';
+import type { IsolateInput } from './lib/schema';
+import type { Restored } from './lib/restore';
+import type { ForensicSnapshots } from './snapshot-instance';
+import type { IsolationVerified } from './verify-isolation';
+
+type Steps = { steps: StepRecord[] };
+
+export interface BuildIsolateReportEvent {
+  request: IsolateInput;
+  execution: ExecutionFacts;
+  plan: IsolationPlan;
+  work: {
+    snapshots?: ForensicSnapshots; protected?: Steps; removed?: Steps; untracked?: StepRecord[]; isolated?: StepRecord[];
+    profile?: Steps; block?: Steps; tagged?: Steps; restored?: { restored: Restored[] };
+    verified?: IsolationVerified; approval?: ApprovalRecord;
+  };
+}
+
+export interface IsolateReport extends WorkflowReport {
+  caseId: string;
+  /** The instance's key pair: rotate-key-pair rotates it; this workflow only reports it. */
+  keyPair: { name: string; rotation: string } | null;
+  /** plan mode: every step apply would take. */
+  planned?: string[];
+  reason?: string;
+  forensicSnapshots?: string[];
+  consoleOutput?: ForensicSnapshots['consoleOutput'];
+  /** What release keeps, and why. */
+  kept?: string[];
+  releaseWith?: { release: { caseId: string }; instanceId: string };
+  verified?: IsolationVerified;
+  approval?: ApprovalRecord;
+}
+
+/** The execution's output: each step as recorded (before/after), the key pair, what is kept and how to release. */
+export const handler = async ({ request, execution, plan, work }: BuildIsolateReportEvent): Promise<IsolateReport> => {
+  const header = reportHeader(WORKFLOW.isolateInstance, plan.target, request, execution, plan.outcome);
+  const steps = [
+    ...[work.protected, work.removed].flatMap((s) => s?.steps ?? []), ...(work.untracked ?? []), ...(work.isolated ?? []),
+    ...[work.profile, work.block, work.tagged].flatMap((s) => s?.steps ?? []),
+  ];
+  const applied = header.outcome === 'REMEDIATED';
+  const snapshots = work.verified?.snapshotIds ?? work.snapshots?.snapshotIds;
+  return {
+    ...header,
+    caseId: plan.caseId,
+    keyPair: plan.keyName ? { name: plan.keyName, rotation: `not rotated here: start rotate-key-pair for ${plan.instanceId}, or rotate ${plan.keyName} by hand` } : null,
+    ...(plan.outcome === 'PLANNED' ? { planned: plan.steps } : {}),
+    ...(plan.reason ? { reason: plan.reason } : {}),
+    ...(snapshots ? { forensicSnapshots: snapshots } : {}),
+    ...(work.snapshots ? { consoleOutput: work.snapshots.consoleOutput } : {}),
+    ...(applied ? {
+      kept: ['forensic snapshots (until close-case closes the case)',
+        "the session deny on the profile's role (credentials issued before the isolation may still be in use elsewhere)"],
+    } : {}),
+    ...(applied && plan.action === 'isolate' ? { releaseWith: { release: { caseId: plan.caseId }, instanceId: plan.instanceId } } : {}),
+    ...(work.verified ? { verified: work.verified } : {}),
+    ...(work.approval ? { approval: work.approval } : {}),
+    actions: [
+      ...steps.map((s) => reportAction(s.action, s.resourceId, s.at, s.before, s.after)),
+      ...(work.restored?.restored ?? []).map((r) => reportAction(r.action, r.resourceId, r.at)),
+    ],
+  };
+};

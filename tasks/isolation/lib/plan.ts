@@ -1,0 +1,85 @@
+import { GetInstanceProfileCommand, GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { PreconditionFailedError } from '../../lib/errors';
+import { TAG, tagValue } from '../../lib/tags';
+import type { Outcome } from '../../lib/types';
+import { refuseProtected, type Protection } from '../../principal/lib/principal';
+import { stepsNewestFirst, type InstanceCase } from './case-store';
+import type { InstanceState } from './instance-state';
+import { KEPT_STEPS } from './restore';
+import type { IsolateInput } from './schema';
+
+/** The inline deny isolate-instance puts on the profile's role: one per case (contain-principal's are `remediation-contain-`). */
+export const ISOLATE_POLICY_PREFIX = 'remediation-isolate-';
+export const isolatePolicyName = (caseId: string): string => `${ISOLATE_POLICY_PREFIX}${caseId}`;
+
+/** What preflight decided: read-only, and exactly what apply (or release) will do, step by step. */
+export interface IsolationPlan {
+  outcome: Outcome;
+  action: 'isolate' | 'release';
+  target: string;
+  caseId: string;
+  instanceId: string;
+  /** Reported for the key pair's rotation (rotate-key-pair), which this workflow does not do. */
+  keyName?: string;
+  state: InstanceState;
+  /** One VPC per entry: where the untracked and empty groups are found or made. */
+  vpcIds: string[];
+  /** The profile's role, whose older sessions are denied (none: no profile, or revokeProfileSessions false). */
+  profileRole?: { name: string; arn: string; policyName: string };
+  /** Every step, in order, as a person reads the plan. */
+  steps: string[];
+  /** Why there is nothing to do. */
+  reason?: string;
+}
+
+const outcomeOf = (mode: 'apply' | 'plan', todo: boolean): Outcome => (!todo ? 'NO_ACTION' : mode === 'plan' ? 'PLANNED' : 'PROCEED');
+
+/** The role behind an instance profile, refused when contain-principal would refuse it (service-linked, SSO, our own, excluded). */
+async function profileRoleOf(iam: IAMClient, profileArn: string, caseId: string, protection: Protection): Promise<IsolationPlan['profileRole']> {
+  const { InstanceProfile: profile } = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileArn.split('/').pop() as string }));
+  const role = profile?.Roles?.[0];
+  if (!role?.RoleName || !role.Arn) return undefined;
+  const principal = { kind: 'role' as const, partition: role.Arn.split(':')[1] ?? 'aws', account: role.Arn.split(':')[4] ?? '', arn: role.Arn, name: role.RoleName };
+  // GetInstanceProfile's roles carry no tags: GetRole has them (remediation:exclude) and the path.
+  const { Role: current } = await iam.send(new GetRoleCommand({ RoleName: role.RoleName }));
+  refuseProtected(principal, current?.Path ?? role.Path ?? '/', current?.Tags ?? [], protection);
+  return { name: role.RoleName, arn: role.Arn, policyName: isolatePolicyName(caseId) };
+}
+
+/** The isolation plan: refused (excluded, terminated, not in a VPC) before any change; NO_ACTION when already isolated. */
+export async function planIsolate(request: IsolateInput, caseId: string, state: InstanceState, iam: IAMClient, protection: Protection): Promise<IsolationPlan> {
+  const { instanceId } = state;
+  if (tagValue(state.tags, TAG.exclude)?.toLowerCase() === 'true') throw new PreconditionFailedError(`${instanceId} is tagged ${TAG.exclude}=true: isolate it by hand if needed`);
+  if (state.state === 'terminated' || state.state === 'shutting-down') throw new PreconditionFailedError(`${instanceId} is ${state.state}: nothing to isolate`);
+  if (!state.vpcId) throw new PreconditionFailedError(`${instanceId} is not in a VPC: security groups cannot isolate it`);
+  const isolatedBy = tagValue(state.tags, TAG.isolated);
+  const base = { action: 'isolate' as const, target: instanceId, caseId, instanceId, ...(state.keyName ? { keyName: state.keyName } : {}), state };
+  if (isolatedBy) return { ...base, outcome: 'NO_ACTION', vpcIds: [], steps: [], reason: `already isolated (${TAG.isolated}=${isolatedBy})` };
+  const profileRole = request.revokeProfileSessions && state.profile ? await profileRoleOf(iam, state.profile.arn, caseId, protection) : undefined;
+  const vpcIds = [...new Set(state.enis.map((e) => e.vpcId))].sort();
+  const steps = [
+    `snapshot volumes ${state.volumeIds.join(', ') || '(none)'} (CreateSnapshots, tagged ${TAG.case}=${caseId}) and record the instance metadata and console output`,
+    `turn on termination protection (now ${state.protection.termination}) and stop protection (now ${state.protection.stop})`,
+    ...(state.autoScaling ? [`${request.autoScaling === 'detach' ? 'detach from' : 'put in standby in'} Auto Scaling group ${state.autoScaling.groupName}`] : []),
+    ...state.targetGroups.map((t) => `deregister from target group ${t.targetGroupArn}${t.port !== undefined ? ` (port ${t.port})` : ''}`),
+    ...state.enis.map((e) => `${e.networkInterfaceId}: save groups ${e.groupIds.join(', ')}, move to the untracked group of ${e.vpcId}`),
+    `wait ${request.untrackedWaitSeconds} s so that open connections become untracked`,
+    ...state.enis.map((e) => `${e.networkInterfaceId}: move to the empty isolation group of ${e.vpcId}`),
+    ...(state.profile ? [`disassociate instance profile ${state.profile.arn}`] : []),
+    ...(profileRole ? [`deny sessions of role ${profileRole.name} issued before now (inline policy ${profileRole.policyName}; kept after release)`] : []),
+    ...(request.blockSourceIp ? [`start block-source-ip for ${request.blockSourceIp}`] : []),
+    `tag the instance ${TAG.isolated}=${caseId}`,
+    ...(state.keyName ? [`key pair ${state.keyName}: not rotated here (rotate-key-pair rotates it)`] : []),
+  ];
+  return { ...base, outcome: outcomeOf(request.mode, true), vpcIds, ...(profileRole ? { profileRole } : {}), steps };
+}
+
+/** The release plan from the case record: the recorded steps undone, newest first; NO_ACTION once released. */
+export function planReleaseOf(mode: 'apply' | 'plan', record: InstanceCase, state: InstanceState): IsolationPlan {
+  const base = { action: 'release' as const, target: record.instanceId, caseId: record.caseId, instanceId: record.instanceId, state, vpcIds: [],
+    ...(record.prior.keyName ? { keyName: record.prior.keyName } : {}) };
+  if (record.releasedAt) return { ...base, outcome: 'NO_ACTION', steps: [], reason: `released at ${record.releasedAt} by ${record.releaseExecution}` };
+  const steps = stepsNewestFirst(record).filter((s) => !KEPT_STEPS.includes(s.action))
+    .map((s) => `undo ${s.action} on ${s.resourceId}`);
+  return { ...base, outcome: outcomeOf(mode, true), steps: [...steps, `keep forensic snapshots ${record.snapshotIds.join(', ') || '(none)'} and the session deny`] };
+}

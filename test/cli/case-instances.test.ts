@@ -1,0 +1,48 @@
+import { collectCase } from '../../cli/audit/case';
+import { caseText } from '../../cli/audit/render-case';
+import type { ExecutionDetail, ExecutionSource } from '../../cli/audit/source';
+import type { InstanceCase } from '../../tasks/isolation/lib/case-store';
+
+// GIVEN a case with an isolate-instance record (and its execution), WHEN `remediate case` collects and renders it, THEN
+// the view carries the instance's record and its release, and the timeline its execution.
+const CASE_ID = 'case-e0a1b2c3-1111-4222-8333-444455556666';
+const INSTANCE = 'i-0a1b2c3d4e5f60718';
+const ISOLATE: ExecutionDetail = {
+  executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation-isolate-instance:iso-1', stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-isolate-instance',
+  name: 'iso-1', status: 'SUCCEEDED', startDate: new Date('2026-11-27T10:17:00Z'), input: JSON.stringify({ instanceId: INSTANCE, caseId: CASE_ID }),
+};
+const RECORD: InstanceCase = {
+  caseId: CASE_ID, instanceId: INSTANCE, isolateExecution: 'iso-1', savedAt: '2026-11-27T10:17:05Z', consoleOutput: {}, snapshotIds: ['snap-0123456789abcdef0'],
+  prior: { instanceId: INSTANCE, state: 'running', vpcId: 'vpc-1', keyName: 'web-key', tags: [], volumeIds: ['vol-1'], enis: [{ networkInterfaceId: 'eni-1', vpcId: 'vpc-1', groupIds: ['sg-a'] }],
+    protection: { termination: false, stop: false }, targetGroups: [] },
+  steps: { 'move-to-isolation-group:eni-1': { action: 'move-to-isolation-group', resourceId: 'eni-1', at: '2026-11-27T10:20:00Z', before: { groupIds: ['sg-a'] }, after: { groupIds: ['sg-e'] } } },
+};
+const source = (listed: string[]): ExecutionSource => ({
+  kind: 'local',
+  listExecutions: async ({ workflow }: { workflow: string }) => { listed.push(workflow); return workflow === 'isolate-instance' ? [ISOLATE] : []; },
+  describe: async () => ISOLATE,
+} as unknown as ExecutionSource);
+
+describe('remediate case: isolated instances', () => {
+  it('shows each instance record of the case, its steps and how to release it; its execution is in the timeline', async () => {
+    const listed: string[] = [];
+    const view = await collectCase(source(listed), CASE_ID, async () => undefined, { readInstances: async () => [RECORD], local: true });
+
+    expect(view.instances).toEqual([{ record: RECORD, release: {
+      input: { release: { caseId: CASE_ID }, instanceId: INSTANCE },
+      command: `remediate start isolate-instance --local --input '${JSON.stringify({ release: { caseId: CASE_ID }, instanceId: INSTANCE })}' --wait`,
+    } }]);
+    expect(view.timeline.map((r) => r.name)).toEqual(['iso-1']);
+    const text = caseText(view);
+    expect(text).toContain(`Isolated instance ${INSTANCE}`);
+    expect(text).toContain('move-to-isolation-group');
+    expect(text).toContain('keeps the snapshots and the session deny');
+  });
+
+  it('no instance record: no isolate-instance lookup, no section', async () => {
+    const listed: string[] = [];
+    const view = await collectCase(source(listed), CASE_ID, async () => undefined, { readInstances: async () => [] });
+    expect(view.instances).toBeUndefined();
+    expect(listed).not.toContain('isolate-instance');
+  });
+});

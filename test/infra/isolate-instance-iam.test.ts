@@ -1,0 +1,175 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { HANDLER_METADATA } from '../../infra/constructs/task-function';
+import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
+import { ISOLATE_INSTANCE_TASK_SPECS, isolateInstanceSpec } from '../../infra/workflows/isolate-instance';
+import { sdkCallsOf } from './bundle-calls';
+import { decide, mutatingActions, rolePoliciesByEntry, uncoveredActions, type Decision, type Request, type RolePolicy } from './iam-policies';
+import { LOCK_TASKS, PLAN_CHECK_TASKS, kitTaskOf, planCheckTaskOf } from './kit-functions';
+import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
+
+// GIVEN isolate-instance's construct alone in a stack (its functions bundled), WHEN IAM (@cloud-copilot/iam-simulate) sees
+// one request made by a task role as synthesized, THEN instance changes need the lock tag and never touch what is tagged
+// remediation:exclude=true, groups are created only with our tags, the session deny never lands on a protected role; and
+// each role holds exactly the calls its bundle makes (plus the tagging and PassRole those calls need).
+const { account: A, region: R } = ENV;
+const STACK = 'IsolateTest';
+const INSTANCE = `arn:aws:ec2:${R}:${A}:instance/i-0123456789abcdef0`;
+const ENI = `arn:aws:ec2:${R}:${A}:network-interface/eni-0123456789abcdef0`;
+const GROUP = `arn:aws:ec2:${R}:${A}:security-group/sg-0123456789abcdef0`;
+const SNAPSHOT = `arn:aws:ec2:${R}::snapshot/snap-0123456789abcdef0`;
+const ASG = `arn:aws:autoscaling:${R}:${A}:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/workers`;
+const TG = `arn:aws:elasticloadbalancing:${R}:${A}:targetgroup/web/0123456789abcdef`;
+const ROLE = `arn:aws:iam::${A}:role/app-role`;
+const BLOCK = `arn:aws:states:${R}:${A}:stateMachine:block-source-ip`;
+const TABLE = 'arn:aws:dynamodb:<case table>';
+const LOCKED = { 'aws:ResourceTag/remediation:lock': 'isolate-instance-i-0-20260101T000000Z' };
+const EXCLUDED = { ...LOCKED, 'aws:ResourceTag/remediation:exclude': 'true' };
+const OURS = { 'aws:ResourceTag/remediation:workflow': 'isolate-instance' };
+
+type Case = [what: string, request: Request, expected: Decision];
+const req = (action: string, resource: string, context: Request['context'] = {}): Request => ({ action, resource, context });
+const onInstance = (action: string): Case[] => [
+  [`${action} on the locked instance`, req(action, INSTANCE, LOCKED), 'Allowed'],
+  [`${action} on an instance nobody locked`, req(action, INSTANCE), 'ImplicitlyDenied'],
+  [`${action} on a locked instance tagged remediation:exclude=true`, req(action, INSTANCE, EXCLUDED), 'ExplicitlyDenied'],
+];
+const onEni = (action: string): Case[] => [
+  [`${action} on an ENI`, req(action, ENI), 'Allowed'],
+  [`${action} on an ENI tagged remediation:exclude=true`, req(action, ENI, { 'aws:ResourceTag/remediation:exclude': 'true' }), 'ExplicitlyDenied'],
+];
+const membership = (action: string, resource: string): Case[] => [
+  [`${action} in this account`, req(action, resource), 'Allowed'],
+  [`${action} on one tagged remediation:exclude=true`, req(action, resource, { 'aws:ResourceTag/remediation:exclude': 'true' }), 'ExplicitlyDenied'],
+];
+const table = (action: string): Case[] => [[`${action} on the case table`, req(action, TABLE), 'Allowed'],
+  [`${action} on another table`, req(action, `arn:aws:dynamodb:${R}:${A}:table/Locks`), 'ImplicitlyDenied']];
+const E = (task: keyof typeof ISOLATE_INSTANCE_TASK_SPECS) => ISOLATE_INSTANCE_TASK_SPECS[task].entry;
+
+const CASES: Record<string, Case[]> = {
+  [E('validate-isolate-input')]: table('dynamodb:Query'),
+  [E('snapshot-instance')]: [
+    ...onInstance('ec2:CreateSnapshots'),
+    ['ec2:CreateSnapshots into snapshots tagged as ours', req('ec2:CreateSnapshots', SNAPSHOT, { 'aws:RequestTag/remediation:workflow': 'isolate-instance' }), 'Allowed'],
+    ['ec2:CreateSnapshots into untagged snapshots', req('ec2:CreateSnapshots', SNAPSHOT), 'ImplicitlyDenied'],
+    ['ec2:CreateTags on a snapshot being created', req('ec2:CreateTags', SNAPSHOT, { 'ec2:CreateAction': 'CreateSnapshots' }), 'Allowed'],
+    ['ec2:CreateTags on an existing snapshot', req('ec2:CreateTags', SNAPSHOT), 'ImplicitlyDenied'],
+    ...table('dynamodb:PutItem'), ...table('dynamodb:UpdateItem'),
+  ],
+  [E('protect-instance')]: [...onInstance('ec2:ModifyInstanceAttribute'), ...table('dynamodb:UpdateItem')],
+  [E('remove-from-service')]: [
+    ...membership('autoscaling:EnterStandby', ASG), ...membership('autoscaling:DetachInstances', ASG), ...membership('elasticloadbalancing:DeregisterTargets', TG),
+    ['autoscaling:ExitStandby (release only)', req('autoscaling:ExitStandby', ASG), 'ImplicitlyDenied'], ...table('dynamodb:UpdateItem'),
+  ],
+  [E('ensure-isolation-groups')]: [
+    ['ec2:CreateSecurityGroup with our tags', req('ec2:CreateSecurityGroup', GROUP, { 'aws:RequestTag/remediation:workflow': 'isolate-instance' }), 'Allowed'],
+    ['ec2:CreateSecurityGroup without them', req('ec2:CreateSecurityGroup', GROUP), 'ImplicitlyDenied'],
+    ['ec2:CreateTags on a group being created', req('ec2:CreateTags', GROUP, { 'ec2:CreateAction': 'CreateSecurityGroup' }), 'Allowed'],
+    ['ec2:CreateTags on an existing group', req('ec2:CreateTags', GROUP), 'ImplicitlyDenied'],
+    ...['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupEgress'].flatMap((a): Case[] => [
+      [`${a} on our isolation group`, req(a, GROUP, OURS), 'Allowed'], [`${a} on anyone else's group`, req(a, GROUP), 'ImplicitlyDenied']]),
+  ],
+  [E('move-network-interface')]: [...onEni('ec2:ModifyNetworkInterfaceAttribute'), ...table('dynamodb:UpdateItem')],
+  [E('revoke-instance-profile')]: [
+    ...onInstance('ec2:DisassociateIamInstanceProfile'),
+    ['iam:PutRolePolicy on the profile\'s role', req('iam:PutRolePolicy', ROLE), 'Allowed'],
+    ['iam:PutRolePolicy on a service-linked role', req('iam:PutRolePolicy', `arn:aws:iam::${A}:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX`), 'ExplicitlyDenied'],
+    ["iam:PutRolePolicy on this stack's own role", req('iam:PutRolePolicy', `arn:aws:iam::${A}:role/${STACK}-IsolateInstanceplanisolationServiceRole-ABC`), 'ExplicitlyDenied'],
+    ['iam:PutRolePolicy on a role from CDK context', req('iam:PutRolePolicy', `arn:aws:iam::${A}:role/break-glass`), 'ExplicitlyDenied'],
+    ['iam:PutRolePolicy on a role tagged remediation:exclude=true', req('iam:PutRolePolicy', ROLE, { 'iam:ResourceTag/remediation:exclude': 'true' }), 'ExplicitlyDenied'],
+    ...table('dynamodb:UpdateItem'),
+  ],
+  [E('start-source-block')]: [
+    ['states:StartExecution of block-source-ip', req('states:StartExecution', BLOCK), 'Allowed'],
+    ['states:StartExecution of another machine', req('states:StartExecution', `arn:aws:states:${R}:${A}:stateMachine:other`), 'ImplicitlyDenied'],
+    ...table('dynamodb:UpdateItem'),
+  ],
+  [E('tag-isolated')]: [
+    ['ec2:CreateTags remediation:isolated on the locked instance', req('ec2:CreateTags', INSTANCE, { ...LOCKED, 'aws:TagKeys': ['remediation:isolated'] }), 'Allowed'],
+    ['ec2:CreateTags of another key', req('ec2:CreateTags', INSTANCE, { ...LOCKED, 'aws:TagKeys': ['Name'] }), 'ImplicitlyDenied'],
+    ...table('dynamodb:UpdateItem'),
+  ],
+  [E('restore-instance')]: [
+    ...onInstance('ec2:ModifyInstanceAttribute'), ...onInstance('ec2:AssociateIamInstanceProfile'), ...onEni('ec2:ModifyNetworkInterfaceAttribute'),
+    ['iam:PassRole to EC2', req('iam:PassRole', ROLE, { 'iam:PassedToService': 'ec2.amazonaws.com' }), 'Allowed'],
+    ['iam:PassRole to Lambda', req('iam:PassRole', ROLE, { 'iam:PassedToService': 'lambda.amazonaws.com' }), 'ImplicitlyDenied'],
+    ['ec2:DeleteTags remediation:isolated on the locked instance', req('ec2:DeleteTags', INSTANCE, { ...LOCKED, 'aws:TagKeys': ['remediation:isolated'] }), 'Allowed'],
+    ['ec2:DeleteTags of another key', req('ec2:DeleteTags', INSTANCE, { ...LOCKED, 'aws:TagKeys': ['Name'] }), 'ImplicitlyDenied'],
+    ...membership('autoscaling:ExitStandby', ASG), ...membership('autoscaling:AttachInstances', ASG), ...membership('elasticloadbalancing:RegisterTargets', TG),
+    ...table('dynamodb:UpdateItem'),
+  ],
+};
+const READ_ONLY = [E('plan-isolation'), E('check-forensic-snapshots'), E('verify-isolation'), E('build-isolate-report'), E('verify-approver')];
+/** Granted beside a bundle's own calls: tags in the create call, and PassRole for the profile EC2 re-associates. */
+const IMPLIED: Record<string, string[]> = { [E('snapshot-instance')]: ['ec2:CreateTags'], [E('ensure-isolation-groups')]: ['ec2:CreateTags'], [E('restore-instance')]: ['iam:PassRole'] };
+
+let outdir: string;
+let policies: Map<string, RolePolicy>;
+let tableArn: string;
+const fns = new Map<string, { statements: { Effect: string; Action: string | string[] }[]; bundle: string }>();
+const policyOf = (entry: string): RolePolicy => {
+  const policy = policies.get(entry);
+  if (!policy) throw new Error(`no function runs ${entry}`);
+  return policy;
+};
+
+beforeAll(() => {
+  outdir = mkdtempSync(path.join(os.tmpdir(), 'isolate-instance-infra-test-'));
+  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+  const stack = new Stack(app, STACK, { env: ENV });
+  new RemediationWorkflow(stack, 'IsolateInstance', isolateInstanceSpec, {
+    blockStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Block', BLOCK), protectedRoleArns: [`arn:aws:iam::${A}:role/break-glass`],
+  });
+  const template = Template.fromStack(stack);
+  const assembly = app.synth().directory;
+  policies = rolePoliciesByEntry(template, 'IsolateInstance', Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry));
+  tableArn = `arn:aws:dynamodb:${R}:${A}:table/${Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table')).find((id) => id.startsWith('InstanceCases'))}`;
+  const iamPolicies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
+  for (const resource of Object.values(resourcesOf(template, 'AWS::Lambda::Function'))) {
+    const entry = String(resource.Metadata?.[HANDLER_METADATA]);
+    const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = iamPolicies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Effect: string; Action: string | string[] }[] }).Statement);
+    const bundle = readFileSync(path.join(assembly, String(resource.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8');
+    fns.set(kitTaskOf(entry) ?? planCheckTaskOf(entry) ?? entry, { statements, bundle });
+  }
+});
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const RUNTIME = /^(logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords))$/;
+const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+it("there is one function per task, and the kit's lock and plan-check functions beside them", () => {
+  expect([...fns.keys()].sort()).toEqual([...Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry), ...LOCK_TASKS, ...PLAN_CHECK_TASKS].sort());
+});
+
+describe.each(Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry))('the role of %s', (entry) => {
+  it('holds exactly the actions its bundle calls', () => {
+    const { statements, bundle } = fns.get(entry)!;
+    const granted = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)).filter((a) => !RUNTIME.test(a));
+    expect([...new Set(granted)].sort()).toEqual([...sdkCallsOf(bundle), ...(IMPLIED[entry] ?? [])].sort());
+  });
+});
+
+describe.each(Object.keys(CASES))('IAM decides for the role of %s', (entry) => {
+  const cases = CASES[entry]!;
+  it.each(cases)('%s', async (_what, request, expected) => {
+    expect(await decide(policyOf(entry), { ...request, resource: request.resource === TABLE ? tableArn : request.resource })).toBe(expected);
+  });
+  it('has an allowed and a denied case for every action it may take that changes something', () => {
+    const actions = mutatingActions(policyOf(entry));
+    expect(actions.length).toBeGreaterThan(0);
+    expect(uncoveredActions(actions, cases)).toEqual({ notAllowed: [], notDenied: [] });
+  });
+});
+
+describe.each(READ_ONLY)('the role of %s', (entry) => {
+  it('may change nothing', () => {
+    expect(mutatingActions(policyOf(entry))).toEqual([]);
+  });
+});

@@ -1,0 +1,90 @@
+import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
+import { ISOLATE_INSTANCE_TASKS, States, buildIsolateInstanceDefinition } from '../../workflows/isolate-instance';
+import type { AslState } from './definition';
+import { fastDefinition, standIn } from './fast-definition';
+
+// GIVEN the isolate-instance definition from its own builder on a bare stack (stand-in functions), WHEN its states are
+// rendered, THEN the key states' JSON is exactly what the workflow promises. Milliseconds: no app synthesis.
+const RETRY = [
+  { ErrorEquals: [...TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
+  { ErrorEquals: ['States.Timeout', 'Sandbox.Timedout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
+];
+const ROLLBACK_CATCH = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.rollbackIsolation }];
+let states: Map<string, AslState>;
+beforeAll(() => {
+  ({ states } = fastDefinition(ISOLATE_INSTANCE_TASKS, buildIsolateInstanceDefinition, { targetPath: '$.instanceId', comparePlans: true, ttlSeconds: 108000 }));
+});
+const state = (name: string): AslState => {
+  const found = states.get(name);
+  if (!found) throw new Error(`no state ${name}`);
+  return found;
+};
+const invoke = (task: string, fields: Record<string, unknown>) => ({ Type: 'Task', Resource: standIn(task), Retry: RETRY, TimeoutSeconds: 60, ...fields });
+
+describe('isolate-instance state machine', () => {
+  it('locks on the instance ValidateInput names (a release: the case record\'s instance)', () => {
+    expect(state('AcquireLock')).toMatchObject({ Parameters: expect.objectContaining({ 'target.$': '$.instanceId', workflow: 'isolate-instance', ttlSeconds: 108000 }) });
+  });
+
+  it('routes a release to ReleaseIsolation, everything else to the forensic snapshots', () => {
+    expect(state(States.routeByAction)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.plan.action', StringEquals: 'release', Next: States.releaseIsolation }], Default: States.snapshotInstance,
+    });
+  });
+
+  it('waits for the snapshots with a Wait whose seconds the check computes, failures into the rollback', () => {
+    expect(state(States.waitForensicSnapshots)).toEqual({ Type: 'Wait', SecondsPath: '$.work.snapshotPoll.waitSeconds', Next: States.checkForensicSnapshots });
+    expect(state(States.routeForensicSnapshots)).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.work.snapshotPoll.status', StringEquals: 'pending', Next: States.waitForensicSnapshots },
+        { Variable: '$.work.snapshotPoll.status', StringEquals: 'error', Next: States.describeSnapshotFailure },
+      ],
+      Default: States.protectInstance,
+    });
+  });
+
+  it('keeps the ENIs in the untracked group for untrackedWaitSeconds (a Wait state, no sleep in a Lambda)', () => {
+    expect(state(States.waitUntracked)).toEqual({ Type: 'Wait', SecondsPath: '$.request.untrackedWaitSeconds', Next: States.moveToIsolationGroups });
+  });
+
+  it('moves every ENI (a Map over the ENIs with their groups), failures into the rollback', () => {
+    const map = state(States.moveToIsolationGroups) as Record<string, unknown> & { ItemProcessor: { StartAt: string; States: Record<string, unknown> } };
+    expect(map).toMatchObject({
+      Type: 'Map', ItemsPath: '$.work.groups.enis', MaxConcurrency: 4, ResultPath: '$.work.isolated', Next: States.revokeInstanceProfile,
+      ItemSelector: { 'eni.$': '$$.Map.Item.Value', 'caseId.$': '$.plan.caseId', 'instanceId.$': '$.plan.instanceId', to: 'empty' },
+      Catch: ROLLBACK_CATCH,
+    });
+    expect(map.ItemProcessor.StartAt).toBe(States.moveToIsolationGroup);
+    expect(map.ItemProcessor.States[States.moveToIsolationGroup]).toEqual(invoke('move-network-interface', { End: true }));
+    expect(state(States.moveToUntrackedGroups)).toMatchObject({ ItemSelector: { to: 'untracked' }, Next: States.waitUntracked, Catch: ROLLBACK_CATCH });
+  });
+
+  it.each([States.snapshotInstance, States.protectInstance, States.removeFromService, States.ensureIsolationGroups, States.revokeInstanceProfile,
+    States.startSourceBlock, States.tagIsolated, States.verifyIsolation, States.checkForensicSnapshots])('%s is caught into the rollback', (name) => {
+    expect(state(name).Catch).toEqual(ROLLBACK_CATCH);
+  });
+
+  it('rolls back from the case record and fails with the error the rollback names (RemediationRolledBack or RollbackFailedError)', () => {
+    expect(state(States.rollbackIsolation)).toEqual(invoke('restore-instance', {
+      Parameters: { 'plan.$': '$.plan', 'executionName.$': '$$.Execution.Name', reason: 'rollback', 'error.$': '$.work.error' },
+      ResultPath: '$.work.rollback', Next: States.isolationRolledBack,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.rollbackError', Next: States.rollbackFailed }],
+    }));
+    expect(state(States.isolationRolledBack)).toEqual({ Type: 'Fail', ErrorPath: '$.work.rollback.error', CausePath: '$.work.rollback.cause' });
+    expect(state(States.rollbackFailed)).toEqual({ Type: 'Fail', Error: 'RollbackFailedError', CausePath: '$.work.rollbackError.Cause' });
+  });
+
+  it('starts block-source-ip only when the input names a source', () => {
+    expect(state(States.routeBySourceBlock)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.request.blockSourceIp', IsPresent: true, Next: States.startSourceBlock }], Default: States.tagIsolated,
+    });
+  });
+
+  it('a release restores, then verify re-reads the instance', () => {
+    expect(state(States.releaseIsolation)).toEqual(invoke('restore-instance', {
+      Parameters: { 'plan.$': '$.plan', 'executionName.$': '$$.Execution.Name', reason: 'release' }, ResultPath: '$.work.restored', Next: States.verifyRelease,
+    }));
+    expect(state(States.verifyRelease)).toEqual(invoke('verify-isolation', { Parameters: { 'plan.$': '$.plan' }, ResultPath: '$.work.verified', Next: States.buildReport }));
+  });
+});

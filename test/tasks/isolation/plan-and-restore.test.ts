@@ -1,0 +1,185 @@
+import { CASE, ENI, EXECUTION, INSTANCE, PROFILE, TG, caseItem, plan, state } from './fixtures';
+import { AttachInstancesCommand, AutoScalingClient, DescribeAutoScalingInstancesCommand, ExitStandbyCommand } from '@aws-sdk/client-auto-scaling';
+import { DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  AssociateIamInstanceProfileCommand, DeleteTagsCommand, DescribeIamInstanceProfileAssociationsCommand, DescribeInstanceAttributeCommand, DescribeInstancesCommand,
+  EC2Client, ModifyInstanceAttributeCommand, ModifyNetworkInterfaceAttributeCommand,
+} from '@aws-sdk/client-ec2';
+import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetInstanceProfileCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { awsError } from '../fixtures';
+import { handler as planIsolation } from '../../../tasks/isolation/plan-isolation';
+import { handler as validate } from '../../../tasks/isolation/validate-isolate-input';
+import { handler as restore } from '../../../tasks/isolation/restore-instance';
+import { handler as verify } from '../../../tasks/isolation/verify-isolation';
+import { handler as report } from '../../../tasks/isolation/build-isolate-report';
+import { isolateInstanceInputSchema } from '../../../tasks/isolation/lib/schema';
+import type { StepRecord } from '../../../tasks/isolation/lib/case-store';
+
+const ec2 = mockClient(EC2Client);
+const dynamodb = mockClient(DynamoDBClient);
+const autoScaling = mockClient(AutoScalingClient);
+const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const iam = mockClient(IAMClient);
+const ROLE_ARN = 'arn:aws:iam::111122223333:role/web-role';
+const execution = { name: EXECUTION, startTime: '2026-12-01T12:00:00.000Z' };
+const request = (input: Record<string, unknown> = { instanceId: INSTANCE }) => isolateInstanceInputSchema.parse(input);
+
+/** The account as readInstanceState sees it: `s` (Name tag plus `tags`). */
+function account(s = state(), options: { roleTags?: { Key: string; Value: string }[]; rolePath?: string } = {}) {
+  ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{
+    InstanceId: INSTANCE, State: { Name: s.state as never }, VpcId: s.vpcId, KeyName: s.keyName, Tags: s.tags,
+    BlockDeviceMappings: s.volumeIds.map((v) => ({ Ebs: { VolumeId: v } })),
+    NetworkInterfaces: s.enis.map((e) => ({ NetworkInterfaceId: e.networkInterfaceId, VpcId: e.vpcId, Groups: e.groupIds.map((g) => ({ GroupId: g })) })),
+  }] }] });
+  ec2.on(DescribeIamInstanceProfileAssociationsCommand).resolves({ IamInstanceProfileAssociations: s.profile ? [{ AssociationId: s.profile.associationId, IamInstanceProfile: { Arn: s.profile.arn } }] : [] });
+  ec2.on(DescribeInstanceAttributeCommand, { Attribute: 'disableApiTermination' }).resolves({ DisableApiTermination: { Value: s.protection.termination } });
+  ec2.on(DescribeInstanceAttributeCommand, { Attribute: 'disableApiStop' }).resolves({ DisableApiStop: { Value: s.protection.stop } });
+  autoScaling.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: s.autoScaling ? [{ AutoScalingGroupName: s.autoScaling.groupName, LifecycleState: s.autoScaling.lifecycleState } as never] : [] });
+  elbv2.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [{ TargetGroupArn: TG, TargetType: 'instance', VpcId: s.vpcId }] });
+  elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: s.targetGroups.map((t) => ({ Target: { Id: INSTANCE, Port: t.port } })) });
+  iam.on(GetInstanceProfileCommand).resolves({ InstanceProfile: { Roles: [{ RoleName: 'web-role', Arn: ROLE_ARN, Path: options.rolePath ?? '/' }] } as never });
+  iam.on(GetRoleCommand).resolves({ Role: { RoleName: 'web-role', Arn: ROLE_ARN, Path: options.rolePath ?? '/', Tags: options.roleTags ?? [] } as never });
+}
+beforeEach(() => {
+  for (const m of [ec2, dynamodb, autoScaling, elbv2, iam]) m.reset();
+  dynamodb.on(UpdateItemCommand).resolves({});
+});
+
+describe('plan-isolation', () => {
+  it('plans every step from what it read, names the key pair and the profile\'s role; plan mode: PLANNED', async () => {
+    account();
+    const out = await planIsolation({ request: request({ instanceId: INSTANCE, mode: 'plan' }), caseId: CASE, instanceId: INSTANCE });
+    expect(out).toMatchObject({ outcome: 'PLANNED', action: 'isolate', keyName: 'web-key', state: state(), vpcIds: [state().vpcId],
+      profileRole: { name: 'web-role', arn: ROLE_ARN, policyName: `remediation-isolate-${CASE}` } });
+    expect(out.steps).toHaveLength(11);
+    expect(out.steps[0]).toMatch(/^snapshot volumes vol-0123456789abcdef0/);
+  });
+
+  it('an instance already isolated: NO_ACTION', async () => {
+    account(state({ tags: [{ Key: 'remediation:isolated', Value: 'case-0' }] }));
+    expect(await planIsolation({ request: request(), caseId: CASE, instanceId: INSTANCE })).toMatchObject({ outcome: 'NO_ACTION', reason: 'already isolated (remediation:isolated=case-0)' });
+  });
+
+  it.each([
+    ['an excluded instance', state({ tags: [{ Key: 'remediation:exclude', Value: 'TRUE' }] }), {}],
+    ['a terminated instance', state({ state: 'terminated' }), {}],
+    ['a profile role that is service-linked', state(), { rolePath: '/aws-service-role/x.amazonaws.com/' }],
+    ['a profile role tagged excluded', state(), { roleTags: [{ Key: 'remediation:exclude', Value: 'true' }] }],
+  ])('refuses %s before any change (PreconditionFailedError)', async (_what, s, options) => {
+    account(s, options);
+    await expect(planIsolation({ request: request(), caseId: CASE, instanceId: INSTANCE })).rejects.toMatchObject({ name: 'PreconditionFailedError' });
+  });
+
+  it('an instance EC2 does not know: ResourceNotFoundError', async () => {
+    ec2.on(DescribeInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
+    await expect(planIsolation({ request: request(), caseId: CASE, instanceId: INSTANCE })).rejects.toMatchObject({ name: 'ResourceNotFoundError' });
+  });
+
+  it('a release of a released case: NO_ACTION', async () => {
+    account();
+    dynamodb.on(GetItemCommand).resolves({ Item: caseItem({ releasedAt: '2026-12-02T00:00:00.000Z' }) });
+    expect(await planIsolation({ request: request({ release: { caseId: CASE } }), caseId: CASE, instanceId: INSTANCE })).toMatchObject({ outcome: 'NO_ACTION', action: 'release' });
+  });
+});
+
+describe('validate-isolate-input', () => {
+  const event = (input: unknown) => ({ input, execution });
+  it('the case id defaults to the execution name', async () => {
+    expect(await validate(event({ instanceId: INSTANCE }))).toMatchObject({ caseId: EXECUTION, instanceId: INSTANCE });
+  });
+  it('a release finds its instance in the case; a case of two instances needs instanceId', async () => {
+    dynamodb.on(QueryCommand).resolvesOnce({ Items: [caseItem()] }).resolves({ Items: [caseItem(), { ...caseItem(), instanceId: { S: 'i-0fedcba9876543210' } }] });
+    expect(await validate(event({ release: { caseId: CASE } }))).toMatchObject({ caseId: CASE, instanceId: INSTANCE });
+    await expect(validate(event({ release: { caseId: CASE } }))).rejects.toMatchObject({ name: 'InvalidInputError' });
+  });
+  it('a bad field: InvalidInputError naming it', async () => {
+    await expect(validate(event({ instanceId: 'web' }))).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('instanceId') });
+  });
+});
+
+const step = (action: string, resourceId: string, at: string, before?: Record<string, unknown>): StepRecord => ({ action, resourceId, at, ...(before ? { before } : {}) });
+const ALL_STEPS = {
+  a: step('create-forensic-snapshots', INSTANCE, '2026-12-01T12:00:01Z'),
+  b: step('enable-protection', INSTANCE, '2026-12-01T12:00:02Z', { termination: false, stop: false }),
+  c: step('enter-standby', 'workers', '2026-12-01T12:00:03Z'),
+  d: step('deregister-target', TG, '2026-12-01T12:00:04Z', { targetGroupArn: TG, port: 8080 }),
+  e: step('move-to-untracked-group', ENI, '2026-12-01T12:00:05Z'),
+  f: step('move-to-isolation-group', ENI, '2026-12-01T12:00:06Z'),
+  g: step('disassociate-instance-profile', INSTANCE, '2026-12-01T12:00:07Z', { arn: PROFILE }),
+  h: step('put-session-deny', ROLE_ARN, '2026-12-01T12:00:08Z'),
+  i: step('tag-isolated', INSTANCE, '2026-12-01T12:00:09Z'),
+};
+
+describe('restore-instance', () => {
+  beforeEach(() => {
+    account(state({ profile: undefined, tags: [{ Key: 'remediation:isolated', Value: CASE }] }));
+    dynamodb.on(GetItemCommand).resolves({ Item: caseItem({ steps: ALL_STEPS }) });
+    for (const c of [AssociateIamInstanceProfileCommand, DeleteTagsCommand, ModifyInstanceAttributeCommand, ModifyNetworkInterfaceAttributeCommand]) ec2.on(c as never).resolves({});
+    autoScaling.on(ExitStandbyCommand).resolves({});
+    elbv2.on(RegisterTargetsCommand).resolves({});
+  });
+
+  it('release undoes every recorded step newest first from the saved state, the ENI once; keeps snapshots and the deny', async () => {
+    const out = await restore({ plan: plan({ action: 'release' }), executionName: 'release-1', reason: 'release' });
+    expect(out.restored.map((r) => r.action)).toEqual(['undo-tag-isolated', 'undo-disassociate-instance-profile', 'undo-move-to-isolation-group',
+      'undo-deregister-target', 'undo-enter-standby', 'undo-enable-protection']);
+    expect(ec2).toHaveReceivedCommandWith(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: ENI, Groups: state().enis[0]!.groupIds });
+    expect(ec2).toHaveReceivedCommandWith(AssociateIamInstanceProfileCommand, { InstanceId: INSTANCE, IamInstanceProfile: { Arn: PROFILE } });
+    expect(elbv2).toHaveReceivedCommandWith(RegisterTargetsCommand, { TargetGroupArn: TG, Targets: [{ Id: INSTANCE, Port: 8080 }] });
+    expect(ec2.commandCalls(ModifyInstanceAttributeCommand).map((c) => c.args[0].input)).toEqual([
+      { InstanceId: INSTANCE, DisableApiTermination: { Value: false } }, { InstanceId: INSTANCE, DisableApiStop: { Value: false } }]);
+    expect(autoScaling.commandCalls(AttachInstancesCommand)).toHaveLength(0);
+    expect(dynamodb.commandCalls(UpdateItemCommand)[0]?.args[0].input.UpdateExpression).toMatch(/^SET releasedAt/);
+  });
+
+  it('rollback: everything put back is RemediationRolledBack; one undo failing is RollbackFailedError naming it', async () => {
+    const error = { Error: 'VerificationFailedError', Cause: 'x' };
+    expect(await restore({ plan: plan(), executionName: EXECUTION, reason: 'rollback', error })).toMatchObject({ error: 'RemediationRolledBack' });
+    elbv2.on(RegisterTargetsCommand).rejects(awsError('TargetGroupNotFound', 'gone'));
+    const failed = await restore({ plan: plan(), executionName: EXECUTION, reason: 'rollback', error });
+    expect(failed).toMatchObject({ error: 'RollbackFailedError', cause: expect.stringContaining(`undo-deregister-target ${TG}`) });
+    expect(failed.restored).toHaveLength(6);
+  });
+
+  it('rollback of a case another execution holds changes nothing', async () => {
+    expect(await restore({ plan: plan(), executionName: 'someone-else', reason: 'rollback', error: { Error: 'PreconditionFailedError', Cause: 'held' } }))
+      .toEqual({ restored: [], error: 'RemediationRolledBack', cause: 'PreconditionFailedError: held (nothing had been changed)' });
+    expect(ec2.commandCalls(ModifyNetworkInterfaceAttributeCommand)).toHaveLength(0);
+  });
+});
+
+describe('verify-isolation', () => {
+  it('passes when every ENI is in its empty group alone, and names what is not isolated otherwise', async () => {
+    dynamodb.on(GetItemCommand).resolves({ Item: caseItem() });
+    const isolated = state({ enis: [{ ...state().enis[0]!, groupIds: ['sg-e'] }], profile: undefined, protection: { termination: true, stop: true },
+      autoScaling: { groupName: 'workers', lifecycleState: 'Standby' }, targetGroups: [], tags: [{ Key: 'remediation:isolated', Value: CASE }] });
+    account(isolated);
+    const enis = [{ ...state().enis[0]!, untrackedGroupId: 'sg-u', emptyGroupId: 'sg-e' }];
+    expect(await verify({ plan: plan(), enis })).toMatchObject({ state: isolated, snapshotIds: ['snap-0123456789abcdef0'] });
+    account(state({ profile: undefined }));
+    await expect(verify({ plan: plan(), enis })).rejects.toMatchObject({ name: 'VerificationFailedError', message: expect.stringContaining('not the isolation group sg-e') });
+  });
+
+  it('a release: back exactly as the case record says it was', async () => {
+    dynamodb.on(GetItemCommand).resolves({ Item: caseItem() });
+    account();
+    await expect(verify({ plan: plan({ action: 'release' }) })).resolves.toMatchObject({ state: state() });
+    account(state({ targetGroups: [] }));
+    await expect(verify({ plan: plan({ action: 'release' }) })).rejects.toMatchObject({ name: 'VerificationFailedError', message: expect.stringContaining(`not registered again in ${TG}`) });
+  });
+});
+
+describe('build-isolate-report', () => {
+  it('reports each step with before/after, the key pair (not rotated), what is kept, and how to release', async () => {
+    const out = await report({ request: request(), execution, plan: plan(), work: { protected: { steps: [ALL_STEPS.b] }, isolated: [ALL_STEPS.f], snapshots: { snapshotIds: ['snap-1'], consoleOutput: { available: true } } } });
+    expect(out).toMatchObject({
+      workflow: 'isolate-instance', outcome: 'REMEDIATED', caseId: CASE, keyPair: { name: 'web-key' }, forensicSnapshots: ['snap-1'],
+      releaseWith: { release: { caseId: CASE }, instanceId: INSTANCE },
+    });
+    expect(out.actions.map((a) => a.action)).toEqual(['enable-protection', 'move-to-isolation-group']);
+    expect(out.kept).toHaveLength(2);
+  });
+});
+

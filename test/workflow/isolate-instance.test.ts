@@ -1,0 +1,107 @@
+import { startIsolateHarness, type IsolateHarness } from './isolate-instance-harness';
+
+// moto enforces no IAM policy and no connection tracking: these tests show the account's state (groups, profile,
+// protection, target registrations, tags, snapshots, the case record), not that traffic or stolen credentials are refused.
+let h: IsolateHarness;
+beforeAll(async () => {
+  h = await startIsolateHarness();
+});
+afterAll(async () => h?.moto.stop());
+
+type Report = { outcome: string; caseId: string; keyPair: { name: string } | null; planned?: string[]; forensicSnapshots?: string[]; actions: { action: string }[] };
+
+describe('isolate-instance against an emulated account', () => {
+  it('plans without a change, isolates, a re-run is NO_ACTION, and release puts the instance back exactly (snapshots and session deny kept)', async () => {
+    // Prepare
+    const { instanceId, roleName, targetGroupArn, groupIds } = await h.instance('web');
+    const before = await h.view(instanceId, targetGroupArn);
+    expect(before).toMatchObject({ keyName: 'web-key', targets: [`${instanceId}:8080`] });
+    expect(Object.values(before.enis)).toEqual([groupIds]);
+
+    // Act: plan
+    const plan = await h.run({ instanceId, caseId: 'case-web', mode: 'plan' });
+    // Assess: every step listed, nothing changed (no snapshot, no group)
+    expect(plan.status).toBe('SUCCEEDED');
+    const planned = plan.output as Report;
+    expect(planned).toMatchObject({ outcome: 'PLANNED', keyPair: { name: 'web-key' } });
+    expect(planned.planned?.length).toBeGreaterThanOrEqual(8);
+    expect(await h.view(instanceId, targetGroupArn)).toEqual(before);
+    expect(await h.snapshotsOfCase('case-web')).toEqual([]);
+    expect(await h.groupsTagged('empty')).toEqual([]);
+
+    // Act: isolate
+    const isolated = await h.run({ instanceId, caseId: 'case-web', untrackedWaitSeconds: 5 });
+    // Assess
+    expect([isolated.status, isolated.error, isolated.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    const report = isolated.output as Report;
+    expect(report).toMatchObject({ outcome: 'REMEDIATED', caseId: 'case-web', keyPair: { name: 'web-key' } });
+    const [empty] = await h.groupsTagged('empty');
+    expect(empty).toMatchObject({ ingress: [], egress: [] });
+    const [untracked] = await h.groupsTagged('untracked');
+    expect(untracked).toMatchObject({ ingress: ['-1 0.0.0.0/0', '-1 ::/0'], egress: ['-1 0.0.0.0/0', '-1 ::/0'] });
+    const after = await h.view(instanceId, targetGroupArn);
+    expect(after).toEqual({
+      ...before, enis: Object.fromEntries(Object.keys(before.enis).map((eni) => [eni, [empty?.groupId]])),
+      tags: { ...before.tags, 'remediation:isolated': 'case-web' }, profileArn: undefined, termination: true, stop: true, targets: [],
+    });
+    const snapshots = await h.snapshotsOfCase('case-web');
+    expect(snapshots).toHaveLength(1);
+    expect(report.forensicSnapshots).toEqual(snapshots);
+    expect(await h.rolePolicies(roleName)).toEqual(['remediation-isolate-case-web']);
+    const [item] = await h.caseItems('case-web');
+    expect(JSON.parse((item?.prior as { S: string }).S)).toMatchObject({ instanceId, keyName: 'web-key', targetGroups: [{ targetGroupArn, port: 8080 }] });
+
+    // Act: again
+    const again = await h.run({ instanceId, caseId: 'case-web-again' });
+    expect(again.output).toMatchObject({ outcome: 'NO_ACTION' });
+
+    // Act: release
+    const released = await h.run({ release: { caseId: 'case-web' } });
+    // Assess: exactly as before, apart from the snapshots and the deny, which stay
+    expect(released.status).toBe('SUCCEEDED');
+    expect(released.output).toMatchObject({ outcome: 'REMEDIATED' });
+    expect(await h.view(instanceId, targetGroupArn)).toEqual(before);
+    expect(await h.snapshotsOfCase('case-web')).toEqual(snapshots);
+    expect(await h.rolePolicies(roleName)).toEqual(['remediation-isolate-case-web']);
+
+    // Act: release again
+    const releasedAgain = await h.run({ release: { caseId: 'case-web' } });
+    expect(releasedAgain.output).toMatchObject({ outcome: 'NO_ACTION' });
+  });
+
+  it('puts an Auto Scaling member in standby (desired capacity down) and release brings it back InService', async () => {
+    // Prepare
+    const instanceId = await h.autoScalingGroup('workers');
+    expect(await h.groupView('workers')).toEqual({ desired: 1, instances: { [instanceId]: 'InService' } });
+
+    // Act
+    const isolated = await h.run({ instanceId, caseId: 'case-workers', untrackedWaitSeconds: 0 });
+    // Assess
+    expect([isolated.status, isolated.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(await h.groupView('workers')).toEqual({ desired: 0, instances: { [instanceId]: 'Standby' } });
+
+    // Act
+    const released = await h.run({ release: { caseId: 'case-workers' } });
+    // Assess
+    expect([released.status, released.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(await h.groupView('workers')).toEqual({ desired: 1, instances: { [instanceId]: 'InService' } });
+  });
+
+  it('a failure mid-isolation rolls back what was changed from the case record and ends RemediationRolledBack', async () => {
+    // Prepare
+    const { instanceId, targetGroupArn } = await h.instance('db');
+    const before = await h.view(instanceId, targetGroupArn);
+
+    // Act: the move to the empty group fails (the untracked move before it succeeded)
+    const failed = await h.run({ instanceId, caseId: 'case-db', untrackedWaitSeconds: 0 }, {
+      faults: { failCall: { command: 'ModifyNetworkInterfaceAttribute', nth: 2, errorName: 'InvalidGroup.NotFound', message: 'the group went away' } },
+    });
+
+    // Assess: everything put back (groups, protection, target group, profile never touched), the snapshot kept
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toBe('RemediationRolledBack');
+    expect(failed.cause).toContain('the group went away');
+    expect(await h.view(instanceId, targetGroupArn)).toEqual(before);
+    expect(await h.snapshotsOfCase('case-db')).toHaveLength(1);
+  });
+});
