@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { WORKFLOW } from '../tasks/lib/workflow-names';
 import { WORKFLOWS } from '../workflows/registry';
 import { AUDIT_TRAIL_ACCEPTED_FINDINGS, AuditTrail } from './constructs/audit-trail';
+import { FailedAttemptAlerts, failedAttemptsSettings } from './constructs/failed-attempt-alerts';
 import { nestedWorkflow } from './kit/nested-workflow';
 import { RemediationApprovers, requireApprovalSubscribers, subscribeApprovers, type ApprovalSettings } from './kit/approval';
 import { contextObject } from './kit/context';
@@ -29,7 +30,10 @@ export class RemediationStack extends Stack {
     // What triage starts by itself and what it only reports: CDK context `triage` (see cdk.json).
     const triageSettings = contextObject<Pick<TriageProps, 'policy' | 'allowedPrincipals' | 'restrictSecurityGroups'>>(this.node, 'triage');
     // Who is asked: CDK context `approval.subscribers`; a policy that asks nobody fails synthesis first (infra/kit/approval.ts).
-    const approvers = requireApprovalSubscribers(triageSettings.policy, contextObject<ApprovalSettings>(this.node, 'approval'));
+    // failedAttempts.policy "approval" starts contain-principal asking a person too: someone must be asked.
+    const failedAttemptSettings = failedAttemptsSettings(this.node);
+    const approvers = requireApprovalSubscribers(failedAttemptSettings.policy === 'approval' ? { ...triageSettings.policy, 'contain-principal': 'approval' } : triageSettings.policy,
+      contextObject<ApprovalSettings>(this.node, 'approval'));
     const encryptVolumes = nestedWorkflow(this, constructId(WORKFLOW.encryptVolumes), SPECS[WORKFLOW.encryptVolumes], {});
     const flowLogs = nestedWorkflow(this, constructId(WORKFLOW.enableFlowLogs), SPECS[WORKFLOW.enableFlowLogs], {});
     const config = nestedWorkflow(this, constructId(WORKFLOW.enableConfig), SPECS[WORKFLOW.enableConfig], {});
@@ -88,6 +92,11 @@ export class RemediationStack extends Stack {
         value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${machine.stateMachineArn}`,
       });
     }
+    // Refused EC2 calls: alerts per source IP, and contain-principal at CDK context failedAttempts' threshold (issue 10 items 4, 5).
+    const failedAttempts = new FailedAttemptAlerts(this, 'FailedAttemptAlerts', {
+      notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), containStateMachine: contain.machine.stateMachine,
+      settings: failedAttemptSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
+    });
     // Who alone may read the private keys rotate-key-pair stores (README "Rotating an instance's SSH key pair").
     new CfnOutput(this, 'KeyPairReadersRoleArn', { value: rotateKeyPair.resources.vault.readers.roleArn });
     // CDK context `audit`: { "retentionDays": 3653, "notificationEmail": "secops@example.com" } (both optional).
@@ -95,7 +104,7 @@ export class RemediationStack extends Stack {
     notifications.trail = new AuditTrail(this, 'Audit', {
       machines: all.map((w) => w.machine),
       workflowAlarmPrefixes: [ALARM_NAME_PREFIX],
-      deadLetterQueues: [triage.resources.deadLetterQueue],
+      deadLetterQueues: [triage.resources.deadLetterQueue, failedAttempts.deadLetterQueue],
       ...(audit.retentionDays ? { retention: audit.retentionDays } : {}),
       ...(audit.notificationEmail ? { notificationEmail: audit.notificationEmail } : {}),
     });

@@ -46,9 +46,11 @@ describe('approval subscribers (CDK context approval.subscribers)', () => {
   it('a policy that never asks for approval needs no subscriber', () => {
     const context = { ...CDK_CONTEXT, approval: {}, triage: { policy: { 'encrypt-volumes': 'report', 'enable-flow-logs': 'auto', 'contain-principal': 'report' } }, [cxapi.BUNDLING_STACKS]: [] };
 
-    const stack = new RemediationStack(new App({ context }), 'NoApproval', { env: ENV });
+    const stack = new RemediationStack(new App({ context: { ...context, failedAttempts: { policy: 'report' } } }), 'NoApproval', { env: ENV });
 
     expect(resourcesOf(Template.fromStack(stack), 'AWS::SNS::Subscription')).toEqual({});
+    // failedAttempts.policy approval (its default) starts contain-principal asking a person: someone must be subscribed.
+    expect(() => new RemediationStack(new App({ context }), 'FailedAttemptsAsk', { env: ENV })).toThrow(NO_SUBSCRIBERS_MESSAGE(['contain-principal']));
   });
 });
 

@@ -34,7 +34,7 @@ const SERVICE_LINKED = /:role\/aws-service-role\//;
 const IDENTITY_CENTER = /:role\/(aws-reserved\/sso\.amazonaws\.com\/.*|.*\/)?AWSReservedSSO_/;
 
 /** Why contain-principal must not or cannot act on this principal (it would refuse it too), or undefined. */
-function refusal(arn: string, type: string, settings: ContainmentSettings): string | undefined {
+export function refusal(arn: string, type: string, settings: ContainmentSettings): string | undefined {
   let account: string;
   try {
     ({ account } = principalOf(arn, type));
