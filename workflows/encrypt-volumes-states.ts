@@ -10,6 +10,7 @@ export const ENCRYPT_VOLUMES_TASKS = [
   'check-instance-state', 'create-volume', 'check-volumes', 'swap-volume', 'verify-swap', 'start-instance',
   'cleanup-created', 'build-report', 'rollback-volume', 'finish-rollback', 'request-approval', 'verify-approver',
   'recheck-instance', 'check-instance-settled',
+  'compare-blocks',
 ] as const;
 export type EncryptVolumesTask = (typeof ENCRYPT_VOLUMES_TASKS)[number];
 
@@ -40,6 +41,9 @@ export const States = {
   checkVolumes: 'CheckVolumes', routeVolumes: 'RouteVolumes', waitVolumes: 'WaitVolumes',
   swapVolumes: 'SwapVolumes', swapVolume: 'SwapVolume', routeSwap: 'RouteSwap', waitSwap: 'WaitSwap', volumeSwapped: 'VolumeSwapped',
   verifySwap: 'VerifySwap',
+  // Block comparisons of the copy strategy (workflows/encrypt-volumes-block-compare.ts)
+  comparePreCopyBlocks: 'ComparePreCopyBlocks', comparePreCopyPair: 'ComparePreCopyPair', routePreCopyPair: 'RoutePreCopyPair', preCopyPairCompared: 'PreCopyPairCompared',
+  compareFinalBlocks: 'CompareFinalBlocks', compareFinalPair: 'CompareFinalPair', routeFinalPair: 'RouteFinalPair', finalPairCompared: 'FinalPairCompared',
   routeAfterVerify: 'RouteAfterVerify',
   startInstance: 'StartInstance',
   checkInstanceStarted: 'CheckInstanceStarted', routeInstanceStarted: 'RouteInstanceStarted', waitInstanceStarted: 'WaitInstanceStarted',
