@@ -10,6 +10,8 @@ const ebs = createEbsClient();
 /** Pages one invocation reads (both sides together): 2,000 at ~0.2 s a page is ~7 minutes, well inside the function's timeout. */
 const env = readEnv({ [PAGE_BUDGET_ENV]: z.string().check(z.regex(/^[1-9][0-9]*$/, 'is not a positive integer')) });
 const pageBudget = Number(env[PAGE_BUDGET_ENV]);
+/** And at most this long reading (the function's timeout is 13 minutes), should EBS answer more slowly than assumed. */
+const TIME_BUDGET_MS = 6 * 60 * 1000;
 /** The EBS direct APIs refuse (no permission, a key they cannot use, no such lineage): recorded, not fatal. */
 const UNAVAILABLE = new Set(['AccessDeniedException', 'ValidationException', 'UnsupportedOperationException']);
 
@@ -39,7 +41,7 @@ export const handler = async ({ volume, phase }: CompareBlocksEvent): Promise<Vo
   const listings = listingsOf(volume, phase, check.method);
   if (!listings) throw new VerificationFailedError(`${volume.device}: no ${phase} snapshot and encrypted copy recorded to compare`);
   try {
-    const step = await compareListings(ebs, listings[0], listings[1], check.nextIndex, pageBudget, check.method === 'changed');
+    const step = await compareListings(ebs, listings[0], listings[1], check.nextIndex, pageBudget, check.method === 'changed', Date.now() + TIME_BUDGET_MS);
     if (step.mismatch && check.method === 'changed' && step.mismatch.source === undefined) {
       return { ...volume, [field]: fallback(check, `the copy's lineage lists block ${step.mismatch.index} changed, the source's does not`) };
     }

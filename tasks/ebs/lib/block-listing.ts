@@ -48,10 +48,10 @@ interface Side { listing: Listing; token?: string; started: boolean; ended: bool
  * Only the index reached is carried between invocations (both sides restart there with StartingBlockIndex),
  * never a block list, so the state machine's payload stays small whatever the volume size. An empty page
  * (EBS may return fewer blocks than asked, even none) moves the token on and is read past.
- * `tolerateCopyOnly`: a copy-side entry with both tokens that the source lacks is counted, not a mismatch.
+ * `deadline` (epoch ms) bounds the time as the budget bounds the pages. `tolerateCopyOnly`: a copy-side entry with both tokens that the source lacks is counted, not a mismatch.
  */
 export async function compareListings(
-  ebs: EBSClient, source: Listing, copy: Listing, start: number, pageBudget: number, tolerateCopyOnly = false,
+  ebs: EBSClient, source: Listing, copy: Listing, start: number, pageBudget: number, tolerateCopyOnly = false, deadline = Infinity,
 ): Promise<StepResult> {
   const sides: Side[] = [source, copy].map((listing) => ({ listing, started: false, ended: false, frontier: start - 1, buffer: [] }));
   const [a, b] = sides as [Side, Side];
@@ -59,7 +59,8 @@ export async function compareListings(
   let compared = 0;
   let copyOnly = 0;
   let nextIndex = start;
-  while (!(a.ended && b.ended) && (pages < pageBudget || nextIndex === start)) {
+  // Past the budget (pages, or time if EBS answers slowly) only until some progress is made, so every invocation moves on.
+  while (!(a.ended && b.ended) && ((pages < pageBudget && Date.now() < deadline) || nextIndex === start)) {
     const side = !a.ended && (b.ended || a.frontier <= b.frontier) ? a : b;
     const page = await readPage(ebs, side.listing, start, side.started ? side.token : undefined);
     pages += 1;
