@@ -77,7 +77,8 @@ const seconds = (gib: number, mibps: number) => (gib * 1024) / mibps;
 const dataPolls = (gib: number, work: number) => checksFor(DATA_PROFILE, gib, work);
 const statePolls = (work: number) => checksFor(STATE_PROFILE, 0, work, false);
 
-export function downtime(sequence: Sequence, sizeGiB: number, churn: number, verify: VerifyPlacement = 'in-window', a: Assumptions = ASSUMPTIONS): Downtime {
+/** `verify` defaults to the workflow as built: the comparison moved out of the window (tasks/ebs/compare-blocks.ts); 'in-window' is the sequence before it. */
+export function downtime(sequence: Sequence, sizeGiB: number, churn: number, verify: VerifyPlacement = 'moved-out', a: Assumptions = ASSUMPTIONS): Downtime {
   const changed = sizeGiB * churn;
   const steps: Step[] = [];
   const add = (phase: Step['phase'], step: string, s: number, calls: number) => steps.push({ step, seconds: s, calls, phase });

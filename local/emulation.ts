@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient, paginateListAliases } from '@aws-sdk/client-kms';
 import { ConfigServiceClient, DescribeDeliveryChannelsCommand, type DeliveryChannel } from '@aws-sdk/client-config-service';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -10,6 +9,7 @@ import { refuseDuplicateRules } from './emulation/duplicate-rules';
 import { createImage } from './emulation/images';
 import { copyVolumes, describeVolumeStatus, describedVolumes } from './emulation/copy-volumes';
 import { primaryInterfaceGroupsFollow } from './emulation/interface-groups';
+import { SnapshotBlocks } from './emulation/snapshot-blocks';
 
 /** An error shaped like the SDK's service exceptions, so handlers and ErrorEquals see the real name. */
 export function awsError(name: string, message: string): Error {
@@ -27,8 +27,6 @@ export class Emulation {
   private readonly ec2 = new EC2Client({});
   private readonly kms = new KMSClient({});
   private defaultKeyArn?: string;
-  /** Blocks a snapshot reports; a fault can make an encrypted copy disagree with its source. */
-  readonly blockCountOverrides = new Map<string, number>();
 
   /**
    * EC2 GetEbsDefaultKmsKeyId (moto lacks it). EC2 creates the AWS-managed EBS key on first use and answers
@@ -60,23 +58,11 @@ export class Emulation {
     return key?.Arn as string;
   }
 
-  /**
-   * EBS direct ListSnapshotBlocks for EC2-made snapshots (moto only knows StartSnapshot ones). Written blocks are
-   * derived from the source volume, so a snapshot and its encrypted copy agree, as they do in AWS.
-   */
-  async listSnapshotBlocks(input: Record<string, unknown>): Promise<unknown> {
-    const snapshotId = input.SnapshotId as string;
-    const out = await this.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
-    const snapshot = out.Snapshots?.[0];
-    if (!snapshot) throw awsError('ResourceNotFoundException', `snapshot ${snapshotId} not found`);
-    const digest = createHash('sha256').update(snapshot.VolumeId ?? snapshotId).digest();
-    const count = this.blockCountOverrides.get(snapshotId) ?? 1 + (digest.readUInt16BE(0) % Math.max(1, (snapshot.VolumeSize ?? 1) * 8));
-    return {
-      Blocks: Array.from({ length: count }, (_, i) => ({ BlockIndex: i * 3, BlockToken: `token-${snapshotId}-${i}` })),
-      BlockSize: 524288,
-      VolumeSize: snapshot.VolumeSize,
-      $metadata: {},
-    };
+  /** EBS direct ListSnapshotBlocks and ListChangedBlocks (moto lacks them for EC2 snapshots): local/emulation/snapshot-blocks.ts. */
+  readonly snapshotBlocks: SnapshotBlocks;
+
+  constructor(faults: { copyLosesBlock?: string; blockPageSize?: number } = {}) {
+    this.snapshotBlocks = new SnapshotBlocks(this.ec2, awsError, { ...(faults.copyLosesBlock ? { copyLosesBlock: faults.copyLosesBlock } : {}), ...(faults.blockPageSize ? { pageSize: faults.blockPageSize } : {}) });
   }
 
   /** After a call moto answered: what EC2 would also have changed (local/emulation/interface-groups.ts). */

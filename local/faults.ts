@@ -45,6 +45,11 @@ export interface FaultPlan {
   imagePendingPolls?: number;
   /** DescribeImages by image id reports each image of ours `failed` (EC2's StateReason as CreateImage failures give it). */
   imagesFail?: boolean;
+  // --- EBS direct APIs (local/emulation/snapshot-blocks.ts) ---
+  /** The encrypted copy of this phase (`pre-copy-encrypted`, `final-encrypted`) lacks its source's last written block. */
+  copyLosesBlock?: string;
+  /** ListSnapshotBlocks/ListChangedBlocks answer at most this many blocks a page (EBS may return fewer than MaxResults). */
+  blockPageSize?: number;
   /** Each instance changed by ModifyInstanceMetadataOptions reports its options `pending` for this many DescribeInstances by id. */
   metadataOptionsPendingPolls?: number;
   // --- SSM Run Command (rotate-key-pair; local/emulation/run-command.ts) ---

@@ -214,7 +214,7 @@ const runScope = new AsyncLocalStorage<readonly symbol[]>();
 async function runInScope(run: symbol, workflow: string, input: Record<string, unknown>, options: RunOptions): Promise<LocalExecution> {
   const local = localWorkflows()[workflow];
   if (!local) throw new Error(`unknown workflow ${workflow}`);
-  const emulation = new Emulation();
+  const emulation = new Emulation(options.faults);
   const faults = new FaultLayer(options.faults);
   const runCommand = new RunCommandEmulation(options.faults?.commandFailsAfterRunning);
   const removeHook = installClientHook(async (call, next) => {
@@ -225,7 +225,8 @@ async function runInScope(run: symbol, workflow: string, input: Record<string, u
     await faults.hold(call);
     const setting = await accountSettingsCall(call, next, awsManagedEbsKey);
     if (setting !== undefined) return faults.after(call, setting);
-    if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return emulation.listSnapshotBlocks(call.input);
+    if (call.service === 'ebs' && call.command === 'ListSnapshotBlocks') return faults.after(call, await emulation.snapshotBlocks.listSnapshotBlocks(call.input));
+    if (call.service === 'ebs' && call.command === 'ListChangedBlocks') return faults.after(call, await emulation.snapshotBlocks.listChangedBlocks(call.input));
     // An identity proof (tasks/lib/identity/proof.ts): moto checks no signature; local/identities.ts does.
     if (call.service === 'sts' && call.command === 'GetCallerIdentity' && 'url' in call.input) {
       return faults.after(call, await presignedCallerIdentity(call.input as { url: string; headers: Record<string, string> }));
@@ -251,6 +252,7 @@ async function runInScope(run: symbol, workflow: string, input: Record<string, u
     const answer = emulation.volumeCopyStates(call, await next());
     await emulation.followUp(call);
     const output = applyMetadataFilters(call.service === 'cloudwatch' && call.command === 'DescribeAlarms' ? newAlarmsHaveInsufficientData(answer) : answer, metadataFilters);
+    emulation.snapshotBlocks.noteCreated(call, output);
     await faults.operate(call);
     return faults.after(call, output);
   });

@@ -11,6 +11,7 @@ export const ENCRYPT_VOLUMES_TASKS = [
   'cleanup-created', 'build-report', 'rollback-volume', 'finish-rollback', 'request-approval', 'verify-approver',
   'recheck-instance', 'check-instance-settled',
   'copy-volume', 'volume-initialization',
+  'compare-blocks',
 ] as const;
 export type EncryptVolumesTask = (typeof ENCRYPT_VOLUMES_TASKS)[number];
 
@@ -46,6 +47,9 @@ export const States = {
   copyVolumes: 'CopyVolumes', copyVolume: 'CopyVolume', routeAfterSwap: 'RouteAfterSwap', readVolumeInitialization: 'ReadVolumeInitialization',
   routeAfterRelease: 'RouteAfterRelease', waitVolumeInitialization: 'WaitVolumeInitialization',
   checkVolumeInitialization: 'CheckVolumeInitialization', routeVolumeInitialization: 'RouteVolumeInitialization',
+  // Block comparisons of the copy strategy (workflows/encrypt-volumes-block-compare.ts)
+  comparePreCopyBlocks: 'ComparePreCopyBlocks', comparePreCopyPair: 'ComparePreCopyPair', routePreCopyPair: 'RoutePreCopyPair', preCopyPairCompared: 'PreCopyPairCompared',
+  compareFinalBlocks: 'CompareFinalBlocks', compareFinalPair: 'CompareFinalPair', routeFinalPair: 'RouteFinalPair', finalPairCompared: 'FinalPairCompared',
   routeAfterVerify: 'RouteAfterVerify',
   startInstance: 'StartInstance',
   checkInstanceStarted: 'CheckInstanceStarted', routeInstanceStarted: 'RouteInstanceStarted', waitInstanceStarted: 'WaitInstanceStarted',

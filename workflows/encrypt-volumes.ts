@@ -7,6 +7,7 @@ import { WORKFLOW } from '../tasks/lib/workflow-names';
 import { remediationSkeleton, type KitSteps } from './lib/skeleton';
 import { lambdaTask, pollLoop } from './lib/steps';
 import { POLLS, States, poll, type EncryptVolumesTask, type PollKey } from './encrypt-volumes-states';
+import { compareBlocksMap } from './encrypt-volumes-block-compare';
 import { DEFAULT_RESTART_RETRY, capacityRetry, cleanupLoop, rollbackPath, type RestartRetry } from './encrypt-volumes-rollback';
 import { afterSwap, copyVolumesMap, followInitialization, isVolumeCopy } from './encrypt-volumes-volume-copy';
 
@@ -104,7 +105,8 @@ function applyPath(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>,
   const snapshotPhase = (phase: 'pre-copy' | 'final', then: sfn.IChainable) => {
     const n = SNAPSHOT_PHASES[phase];
     const copies = snapshotLoop(n.copyLoop, n.copyField, n.copyPoll);
-    copies.route.otherwise(then);
+    // The copy strategy compares each snapshot with its encrypted copy once both are complete.
+    copies.route.otherwise(guard(compareBlocksMap(scope, fns['compare-blocks'], phase)).next(then));
     const copy = volumeMap(n.copyMap, n.copyTask, fns['copy-snapshot'], { phase, 'kmsKeyArn.$': '$.plan.kmsKeyArn' }).next(copies.check);
     const snapshots = snapshotLoop(n.snapshotLoop, n.snapshotField, n.snapshotPoll);
     snapshots.route.when(sfn.Condition.and(isDone(n.snapshotPoll), isCopy), copy).otherwise(then);
@@ -137,7 +139,7 @@ function applyPath(scope: Construct, fns: Record<EncryptVolumesTask, IFunction>,
     .next(started.check);
   const verify = guard(lambdaTask(scope, States.verifySwap, fns['verify-swap'], {
     payload: { ...instanceId, 'kmsKeyArn.$': '$.plan.kmsKeyArn', 'strategy.$': '$.request.strategy', 'volumes.$': '$.work.volumes' },
-    resultPath: '$.work.verification', timeout: Duration.minutes(14),
+    resultPath: '$.work.verification',
   })).next(new sfn.Choice(scope, States.routeAfterVerify)
     .when(sfn.Condition.booleanEquals('$.plan.instance.wasRunning', true), startInstance)
     .otherwise(cleanup.check));

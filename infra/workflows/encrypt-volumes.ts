@@ -4,6 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ORIGINAL_RETENTION_KEYS, TAG } from '../../tasks/lib/tags';
 import { RETAIN_DAYS_ENV } from '../../tasks/lib/retention';
+import { PAGE_BUDGET_ENV } from '../../tasks/ebs/lib/block-listing';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, DEFAULT_RESTART_RETRY, buildEncryptVolumesDefinition, type EncryptVolumesTask, type RestartRetry } from '../../workflows/encrypt-volumes';
 import {
@@ -88,6 +89,8 @@ const copyVolumesGrants: Grant[] = [
   denyOnExcluded(['CopyVolumes'], ['volume']),
   ec2TagOnCreate('CopyVolumes', 'volume'),
 ];
+/** EBS direct API pages one compare-blocks invocation reads: ~7 minutes at the bench's assumed 0.2 s a page. */
+export const PAGES_PER_INVOCATION = 2000;
 
 type Tasks = Record<EncryptVolumesTask, TaskSpec<EncryptVolumesResources>>;
 
@@ -135,11 +138,14 @@ export const ENCRYPT_VOLUMES_TASK_SPECS: Tasks = {
     // DescribeInstances: the re-check before each detach.
     grants: [ec2Describe('DescribeInstances', 'DescribeVolumes'), ...swapGrants('CreateTags')],
   },
-  'verify-swap': {
-    entry: 'tasks/ebs/verify-swap.ts',
+  // Re-reads the instance and the new volumes; the block comparisons ran before (compare-blocks).
+  'verify-swap': { entry: 'tasks/ebs/verify-swap.ts', grants: [ec2Describe('DescribeInstances', 'DescribeVolumes')] },
+  // EBS direct API listings of our snapshots (the copies' key through EBS); a page budget per invocation.
+  'compare-blocks': {
+    entry: 'tasks/ebs/compare-blocks.ts',
+    environment: () => ({ [PAGE_BUDGET_ENV]: String(PAGES_PER_INVOCATION) }),
     grants: [
-      ec2Describe('DescribeInstances', 'DescribeVolumes'),
-      statements((scope) => [new iam.PolicyStatement({ actions: ['ebs:ListSnapshotBlocks'], resources: [ec2Arn(scope, 'snapshot')] })]),
+      statements((scope) => [new iam.PolicyStatement({ actions: ['ebs:ListSnapshotBlocks', 'ebs:ListChangedBlocks'], resources: [ec2Arn(scope, 'snapshot')] })]),
       kmsVia('ebs', ['Decrypt', 'DescribeKey']),
     ],
     // Lambda gives up (13 min) before the state's 14-minute timeout, so the error is the function's own.

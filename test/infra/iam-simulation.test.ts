@@ -158,6 +158,23 @@ const CASES: Record<string, Case[]> = {
   [LOCK_RESOURCES_TASK_SPEC.entry]: LOCK_TAG_ONLY('ec2:CreateTags'),
 };
 
+// Read-only roles with a scoped read: the EBS direct APIs on snapshots only, their key only through EBS.
+const VIA_EBS = { 'kms:ViaService': `ebs.${R}.amazonaws.com`, 'kms:CallerAccount': A };
+const READ_CASES: Record<string, Case[]> = {
+  [ENCRYPT_VOLUMES_TASK_SPECS['compare-blocks'].entry]: [
+    ['ebs:ListSnapshotBlocks of a snapshot', req('ebs:ListSnapshotBlocks', SNAPSHOT), 'Allowed'],
+    ['ebs:ListChangedBlocks of a snapshot', req('ebs:ListChangedBlocks', NEW_SNAPSHOT), 'Allowed'],
+    ['ebs:ListChangedBlocks of a snapshot in another region', req('ebs:ListChangedBlocks', 'arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0'), 'ImplicitlyDenied'],
+    ['ebs:GetSnapshotBlock (reading data)', req('ebs:GetSnapshotBlock', SNAPSHOT), 'ImplicitlyDenied'],
+    ['kms:Decrypt through EBS', req('kms:Decrypt', KEY, VIA_EBS), 'Allowed'],
+    ['kms:Decrypt called directly', req('kms:Decrypt', KEY, { 'kms:CallerAccount': A }), 'ImplicitlyDenied'],
+  ],
+  [ENCRYPT_VOLUMES_TASK_SPECS['verify-swap'].entry]: [
+    ['ebs:ListSnapshotBlocks (no longer verify\'s)', req('ebs:ListSnapshotBlocks', SNAPSHOT), 'ImplicitlyDenied'],
+    ['kms:Decrypt through EBS (no longer verify\'s)', req('kms:Decrypt', KEY, VIA_EBS), 'ImplicitlyDenied'],
+  ],
+};
+
 let synth: SynthesizedTemplate;
 let policies: Map<string, RolePolicy>;
 let named: Record<string, string>;
@@ -182,7 +199,7 @@ beforeAll(() => {
     [TOPIC]: arnOfOnly('AWS::SNS::Topic', 'Approval', (id) => `arn:aws:sns:${R}:${A}:${id}`),
   };
   // The encrypt-volumes functions, the kit's lock functions among them (each workflow has its own, with the same grants).
-  policies = rolePoliciesByEntry(synth.template, 'EncryptVolumes', Object.keys(CASES));
+  policies = rolePoliciesByEntry(synth.template, 'EncryptVolumes', [...Object.keys(CASES), ...Object.keys(READ_CASES)]);
 });
 
 describe.each(Object.keys(CASES))('the role of %s', (entry) => {
@@ -196,5 +213,11 @@ describe.each(Object.keys(CASES))('the role of %s', (entry) => {
     const actions = mutatingActions(policyOf(entry));
     expect(actions.length).toBeGreaterThan(0);
     expect(uncoveredActions(actions, cases)).toEqual({ notAllowed: [], notDenied: [] });
+  });
+});
+
+describe.each(Object.keys(READ_CASES))('the read-only role of %s', (entry) => {
+  it.each(READ_CASES[entry]!)('%s: %s', async (_what, request, expected) => {
+    expect(await decide(policyOf(entry), withNames(request))).toBe(expected);
   });
 });

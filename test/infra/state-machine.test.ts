@@ -43,6 +43,8 @@ const TASK_STATES: Record<string, EncryptVolumesTask> = {
   [States.copyVolume]: 'copy-volume',
   [States.readVolumeInitialization]: 'volume-initialization',
   [States.checkVolumeInitialization]: 'volume-initialization',
+  [States.comparePreCopyPair]: 'compare-blocks',
+  [States.compareFinalPair]: 'compare-blocks',
 };
 // The kit's lock steps around the workflow's own, and the function each invokes.
 const LOCK_TASK_STATES: Record<string, LockTask> = {
@@ -70,7 +72,7 @@ const GUARDED = [
   States.preCopySnapshots, States.checkPreCopySnapshots, States.preCopyEncrypt, States.checkPreCopyEncrypt,
   States.stopInstance, States.checkInstanceStopped, States.recheckBeforeFinalSnapshots, States.finalSnapshots, States.checkFinalSnapshots,
   States.finalEncrypt, States.checkFinalEncrypt, States.createVolumes, States.checkVolumes, States.swapVolumes,
-  States.verifySwap, States.copyVolumes,
+  States.verifySwap, States.copyVolumes, States.comparePreCopyBlocks, States.compareFinalBlocks,
 ];
 // volume-copy's initialization read after the swap: reported only, never a reason to roll back.
 const AFTER_SWAP: Record<string, { ResultPath: string; Next: string }> = {
@@ -133,7 +135,8 @@ describe('Task states', () => {
   });
 
   it.each(TASKS)('%s has its timeout', (name) => {
-    expect(state(name).TimeoutSeconds).toBe(name === States.verifySwap ? 840 : 60);
+    // The block comparisons page for minutes (their function gives up at 13); every other task is short.
+    expect(state(name).TimeoutSeconds).toBe(name === States.comparePreCopyPair || name === States.compareFinalPair ? 840 : 60);
   });
 
   it.each(TASKS)('%s invokes the function of its task', (name) => {
@@ -441,6 +444,31 @@ describe('following the initialization after the lock is released', () => {
   });
 });
 
+describe('block comparisons (copy strategy)', () => {
+  const stripped = (name: string) => Object.fromEntries(Object.entries(state(name)).filter(([key]) => key !== 'Resource' && key !== 'Retry'));
+  it.each([
+    [States.comparePreCopyBlocks, States.comparePreCopyPair, States.routePreCopyPair, States.preCopyPairCompared, 'pre-copy', 'preCopyBlocks', States.stopInstance],
+    [States.compareFinalBlocks, States.compareFinalPair, States.routeFinalPair, States.finalPairCompared, 'final', 'finalBlocks', States.createVolumes],
+  ])('%s: a Map per volume, guarded by rollback, loops %s while pending, then goes on', (map, task, route, done, phase, field, next) => {
+    const { ItemProcessor, ...rest } = state(map) as AslState & { ItemProcessor: { StartAt: string } };
+    expect(rest).toEqual({
+      Type: 'Map', ItemsPath: '$.work.volumes', MaxConcurrency: 10, ResultPath: '$.work.volumes', ItemSelector: { 'volume.$': '$$.Map.Item.Value' },
+      Next: next, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.rollbackVolumes }],
+    });
+    expect(ItemProcessor.StartAt).toBe(task);
+    expect(stripped(task)).toEqual({ Type: 'Task', Parameters: { 'volume.$': '$.volume', phase }, ResultPath: '$.volume', TimeoutSeconds: 840, Next: route });
+    expect(state(task).Retry).toEqual(EXPECTED_RETRY);
+    expect(state(route)).toEqual({ Type: 'Choice', Choices: [{ Variable: `$.volume.${field}.status`, StringEquals: 'pending', Next: task }], Default: done });
+    expect(state(done)).toEqual({ Type: 'Pass', OutputPath: '$.volume', End: true });
+  });
+
+  it('the copies\' poll loops end in the comparisons; verify no longer lists blocks (60 s)', () => {
+    expect(state(States.routePreCopyEncrypt).Default).toBe(States.comparePreCopyBlocks);
+    expect(state(States.routeFinalEncrypt).Default).toBe(States.compareFinalBlocks);
+    expect(state(States.verifySwap).TimeoutSeconds).toBe(60);
+  });
+});
+
 describe('state machine resource', () => {
   it('times out after 30 days', () => {
     expect(machine.asl.TimeoutSeconds).toBe(30 * 24 * 3600);
@@ -525,7 +553,8 @@ describe('re-checks', () => {
       .includes(States.stopInstance)).map(([name]) => name);
 
     expect(stopping).toEqual([States.stopInstance]);
-    expect(leadingToStop.sort()).toEqual([States.routePreCopyEncrypt, States.routePreCopySnapshots, States.routeStrategyBeforeStop].sort());
+    // direct: after the pre-copy snapshots; copy: after the pre-copy pair's block comparison; volume-copy: its branch point
+    expect(leadingToStop.sort()).toEqual([States.comparePreCopyBlocks, States.routePreCopySnapshots, States.routeStrategyBeforeStop].sort());
     expect(state(States.stopInstance).Next).toBe(States.checkInstanceStopped);
   });
 });

@@ -72,7 +72,14 @@ describe('encrypt-volumes on a running instance (copy strategy)', () => {
     expectBefore(path, States.preCopySnapshots, States.stopInstance);
     expectBefore(path, States.checkInstanceStopped, States.finalSnapshots);
     expectBefore(path, States.verifySwap, States.startInstance);
-    expect(report.verification?.blockComparisons.map((c) => c.status)).toEqual(['matched', 'matched']);
+    expect(report.verification?.blockComparisons.map((c) => [c.status, c.method])).toEqual([['matched', 'changed'], ['matched', 'changed']]);
+    // the full listing ran before the stop; inside the window only the changed blocks were listed
+    const calls = execution.faults.callLog;
+    const window = calls.slice(calls.indexOf('ec2:StopInstances'), calls.indexOf('ec2:StartInstances'));
+    expectBefore(path, States.comparePreCopyPair, States.stopInstance);
+    expect(calls.slice(0, calls.indexOf('ec2:StopInstances'))).toContain('ebs:ListSnapshotBlocks');
+    expect(window).not.toContain('ebs:ListSnapshotBlocks');
+    expect(window.filter((c) => c === 'ebs:ListChangedBlocks')).toHaveLength(4);
   });
 
   it('re-run after success finds nothing to do', async () => {
@@ -118,6 +125,8 @@ describe('encrypt-volumes variants', () => {
     expect(root.volume.Encrypted).toBe(true);
     expect(root.instance.State?.Name).toBe('stopped');
     expect(execution.faults.callLog).not.toContain('ec2:StartInstances');
+    // no pre-copy pair: the final pair is compared in full
+    expect((execution.output as Report).verification?.blockComparisons.map((c) => [c.status, c.method])).toEqual([['matched', 'full'], ['matched', 'full']]);
   });
 
   it('volumeIds limits the work to the listed volumes', async () => {

@@ -139,12 +139,13 @@ describe("one execution's history stays inside Step Functions' 25,000-event limi
     expect(run.events).toBeLessThan(HISTORY_LIMIT * 0.5);
   });
 
-  it('a typical 2-volume run on a responsive account writes under 300 events', () => {
+  // 341 since the copy strategy compares blocks in two Maps of its own (before the stop, and the changed blocks after).
+  it('a typical 2-volume run on a responsive account writes under 350 events', () => {
     const checks = (loop: PollLoop) => (loop.wait === States.waitSwap ? 3 : 1);
 
     const run = countRun(workflow, { volumes: 2, facts: COPY_RUN_OF_RUNNING_INSTANCE, checks });
 
     expect(run.end).toBe(States.done);
-    expect(run.events).toBeLessThan(300);
+    expect(run.events).toBeLessThan(350);
   });
 });

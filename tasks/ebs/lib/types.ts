@@ -23,6 +23,23 @@ export interface VolumeWork extends VolumePlan {
   finalSnapshotId?: string;
   finalCopyId?: string;
   newVolumeId?: string;
+  /** The pre-copy snapshot against its encrypted copy, compared before the stop (tasks/ebs/compare-blocks.ts). */
+  preCopyBlocks?: BlockCheck;
+  /** The final snapshot against its encrypted copy: only the changes since the pre-copy pair where that pair matched. */
+  finalBlocks?: BlockCheck;
+}
+
+/** A block comparison in progress or done: only counts and where to go on, never block lists (payload limit). */
+export interface BlockCheck {
+  status: 'pending' | 'matched' | 'skipped';
+  /** full: every written block of both snapshots; changed: ListChangedBlocks since the pre-copy pair, on both lineages. */
+  method: 'full' | 'changed';
+  nextIndex: number;
+  /** Entries compared (written blocks, or changed blocks) on each side. */
+  blocks: number;
+  pages: number;
+  invocations: number;
+  reason?: string;
 }
 
 export interface InstanceFacts {
