@@ -13,6 +13,7 @@ import { enableEbsEncryptionByDefaultInputSchema } from '../tasks/ebs-default/li
 import { enforceImdsv2InputSchema } from '../tasks/imds/lib/schema';
 import { highCpuInputSchema } from '../tasks/high-cpu/lib/schema';
 import { containPrincipalInputSchema } from '../tasks/principal/lib/schema';
+import { fleetInputSchema } from '../tasks/fleet/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -48,6 +49,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.enforceImdsv2, constructId: 'EnforceImdsv2', schema: enforceImdsv2InputSchema },
   { name: WORKFLOW.highCpu, constructId: 'HighCpu', schema: highCpuInputSchema, targetField: 'instanceId' },
   { name: WORKFLOW.containPrincipal, constructId: 'ContainPrincipal', schema: containPrincipalInputSchema },
+  { name: WORKFLOW.fleet, constructId: 'Fleet', schema: fleetInputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

@@ -14,6 +14,7 @@ import { enableEbsEncryptionByDefaultSpec } from './enable-ebs-encryption-by-def
 import { enforceImdsv2Spec } from './enforce-imdsv2';
 import { highCpuSpec } from './high-cpu';
 import { containPrincipalSpec } from './contain-principal';
+import { fleetSpec } from './fleet';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -35,4 +36,5 @@ export const SPECS = {
   'enforce-imdsv2': enforceImdsv2Spec,
   'high-cpu': highCpuSpec,
   'contain-principal': containPrincipalSpec,
+  fleet: fleetSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -17,6 +17,7 @@ export const WORKFLOW = {
   enforceImdsv2: 'enforce-imdsv2',
   highCpu: 'high-cpu',
   containPrincipal: 'contain-principal',
+  fleet: 'fleet',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];

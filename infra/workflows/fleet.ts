@@ -1,0 +1,55 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { FLEET_BUCKET_ENV, RUNS_PREFIX } from '../../tasks/fleet/lib/manifest';
+import { WORKFLOW } from '../../tasks/lib/workflow-names';
+import { FLEET_COMMENT, buildFleetDefinition, type FleetResources, type FleetTask } from '../../workflows/fleet';
+import { stackOwnedBucket } from '../kit/buckets';
+import { ec2Describe } from '../kit/grants';
+import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
+
+export type FleetProps = Pick<FleetResources, 'children'>;
+
+/** Objects of fleet runs only (`runs/<fleet execution>/...`): what each task reads or writes. */
+const runObjects = (bucket: s3.IBucket): string => bucket.arnForObjects(`${RUNS_PREFIX}/*`);
+const s3Runs = (...actions: string[]): Grant<FleetResources> => ({ resources }) => [
+  new iam.PolicyStatement({ actions: actions.map((a) => `s3:${a}`), resources: [runObjects(resources.bucket)] }),
+];
+const bucketEnv = ({ resources }: { resources: FleetResources }) => ({ [FLEET_BUCKET_ENV]: resources.bucket.bucketName });
+
+export const FLEET_TASK_SPECS: Record<FleetTask, TaskSpec<FleetResources>> = {
+  'validate-fleet-input': { entry: 'tasks/fleet/validate-fleet-input.ts', grants: [] },
+  'select-targets': {
+    entry: 'tasks/fleet/select-targets.ts',
+    // Describe* with filters (tags, ids), paginated; the plan manifest it applies (GetObject) and the items manifest it writes.
+    grants: [ec2Describe('DescribeInstances', 'DescribeVpcs', 'DescribeSecurityGroups'), s3Runs('GetObject', 'PutObject')],
+    environment: bucketEnv,
+    timeout: Duration.minutes(4),
+  },
+  // The ResultWriter files it reads; the summary and plan manifest it writes.
+  'summarize-fleet': { entry: 'tasks/fleet/summarize-fleet.ts', grants: [s3Runs('GetObject', 'PutObject')], environment: bucketEnv, timeout: Duration.minutes(4) },
+};
+
+/**
+ * The fleet: one parent execution per fleet run over one child workflow's state machine (workflows/fleet.ts). It
+ * takes no lock of its own: every child takes its target's. The state machine's role gets from CDK what the
+ * Distributed Map and the `.sync:2` starts need (StartExecution on the four children, Describe/StopExecution on
+ * their executions, the managed EventBridge rule, and StartExecution on itself for the Map Run).
+ */
+export const fleetSpec = defineWorkflow<FleetTask, FleetResources, FleetProps>({
+  name: WORKFLOW.fleet,
+  comment: FLEET_COMMENT,
+  // encrypt-volumes' children may take 30 days; a fleet of them as long, as the Map waits for its last child.
+  timeout: Duration.days(31),
+  tasks: FLEET_TASK_SPECS,
+  resources: (scope, props) => ({
+    ...props,
+    bucket: stackOwnedBucket(scope, {
+      id: 'Bucket',
+      accessLogPrefix: 'fleet-bucket/',
+      lifecycleRules: [{ id: 'expire-fleet-runs', prefix: `${RUNS_PREFIX}/`, expiration: Duration.days(400) }],
+      accessLogs: { lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }] },
+    }).bucket,
+  }),
+  definition: (scope, fns, resources) => buildFleetDefinition(scope, fns, resources),
+});
