@@ -3,7 +3,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import type { Construct } from 'constructs';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
 import { FLEET_CHILD_WORKFLOWS, type FleetChildWorkflow } from '../tasks/fleet/lib/children';
 import { lambdaTask } from './lib/steps';
 
@@ -80,7 +81,11 @@ export function buildFleetDefinition(scope: Construct, fns: Record<FleetTask, IF
     route.when(sfn.Condition.stringEquals('$.workflow', workflow), start);
   }
 
-  const map = new sfn.DistributedMap(scope, FleetStates.fleetMap, {
+  // ResultWriterV2 is rendered only under its feature flag (ResultWriter, its predecessor, is deprecated): set on the
+  // Map's own scope, so the flag changes nothing else of the stack.
+  const mapScope = new Construct(scope, 'FleetMapScope');
+  mapScope.node.setContext(cxapi.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
+  const map = new sfn.DistributedMap(mapScope, FleetStates.fleetMap, {
     comment: 'One child execution per item of the manifest SelectTargets wrote; results to the fleet bucket.',
     itemReader: new sfn.S3JsonItemReader({ bucket: resources.bucket, key: sfn.JsonPath.stringAt('$.selection.itemsKey') }),
     maxConcurrencyPath: '$.selection.maxConcurrency',
