@@ -85,7 +85,8 @@ export async function runDistributedMap(state: State, input: unknown, ctx: MapRu
   const todo = items.map((_, i) => i).filter((i) => !entries[i]);
   const runOne = async (index: number) => {
     const item = items[index];
-    const prior = previous.get(JSON.stringify(item));
+    // An item that never started (PENDING) starts now as a first run; one that failed is redriven.
+    const prior = previous.get(JSON.stringify(item))?.Status === 'FAILED' ? previous.get(JSON.stringify(item)) : undefined;
     const redriveCount = prior ? (prior.RedriveCount ?? 0) + 1 : 0;
     const name = prior?.Name ?? `${createHash('sha256').update(`${mapRunArn}/${index}`).digest('hex').slice(0, 32)}`;
     const itemInput = item;
@@ -146,7 +147,10 @@ export async function runMapItem(
   Machine: LocalMachine, processor: State, input: unknown, item: { name: string; redriveCount: number; executionArn: string },
   startChild: (params: { StateMachineArn: string; Name: string; Input: unknown }) => Promise<SyncChild>,
 ): ReturnType<RunItem> {
-  const states = processor.States as Record<string, State>;
+  // Node timers cannot hold a 30-day task timeout (the runner caps executions at an hour likewise).
+  const states = Object.fromEntries(Object.entries(processor.States as Record<string, State>).map(([name, state]) => [
+    name, state.TimeoutSeconds === undefined ? state : { ...state, TimeoutSeconds: Math.min(Number(state.TimeoutSeconds), 3600) },
+  ]));
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of Object.entries(states)) {
     if (state.Type !== 'Task' || !START_SYNC.test(String(state.Resource))) continue;

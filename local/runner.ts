@@ -192,7 +192,8 @@ function machineFor(local: LocalWorkflow, startAt?: string): InstanceType<typeof
     const definition = { ...runnable, ...(startAt ? { StartAt: startAt } : {}), TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
     // Hashed before the constructor validates it (asl-validator adds QueryLanguage to each state).
     const validated = validatedBefore(definition);
-    machine = new StateMachine(definition as never, { validationOptions: validated.known ? { noValidate: true } : { checkPaths: true } });
+    // A redrive's definition starts at a later state, leaving the first ones unreachable: validated as the original was.
+    machine = new StateMachine(definition as never, { validationOptions: validated.known || startAt ? { noValidate: true } : { checkPaths: true } });
     validated.note();
     if (!startAt) machines.set(local.definition, machine);
   }
