@@ -7,6 +7,7 @@ import { FLEET_COMMENT, buildFleetDefinition, type FleetResources, type FleetTas
 import { stackOwnedBucket } from '../kit/buckets';
 import { ec2Describe } from '../kit/grants';
 import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
+import { actionsOf } from '../nag';
 
 export type FleetProps = Pick<FleetResources, 'children'>;
 
@@ -52,4 +53,18 @@ export const fleetSpec = defineWorkflow<FleetTask, FleetResources, FleetProps>({
     }).bucket,
   }),
   definition: (scope, fns, resources) => buildFleetDefinition(scope, fns, resources),
+  acceptedFindings: [{
+    rule: /^AwsSolutions-IAM5\[Resource::<[^>]*FleetBucket[^>]*Arn>\/runs\/\*\]$/,
+    reason: 'select-targets and summarize-fleet read and write the objects of fleet runs (runs/<fleet execution>/...), whose names the run makes up.',
+    statement: (s) => actionsOf(s).every((a) => a === 's3:GetObject' || a === 's3:PutObject'),
+  }, {
+    rule: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::<[^>]*FleetBucket[^>]*Ref>\/\*\]$/,
+    reason: "CDK's grant for the Distributed Map's ItemReader (S3JsonItemReader): GetObject on the fleet bucket, which holds nothing but fleet runs.",
+    statement: (s) => actionsOf(s).every((a) => a === 's3:GetObject'),
+  }, {
+    rule: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):states:[^:]+:[^:]+:execution:.+\]$/,
+    reason: "CDK's grants for the .sync:2 child starts and the Distributed Map's own child executions: Describe/StopExecution on " +
+      'the executions of the four child state machines (and of the fleet itself), whose names are made per run.',
+    statement: (s) => actionsOf(s).every((a) => ['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution'].includes(a)),
+  }],
 });
