@@ -1,4 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { stateMachineName } from '../../tasks/lib/names';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { FLEET_BUCKET_ENV, RUNS_PREFIX } from '../../tasks/fleet/lib/manifest';
@@ -10,6 +13,19 @@ import { defineWorkflow, type Grant, type TaskSpec } from '../kit/spec';
 import { actionsOf } from '../nag';
 
 export type FleetProps = Pick<FleetResources, 'children'>;
+
+/**
+ * The children as the fleet's own stack names them (`remediation-<workflow>`, as triage names itself), not by a
+ * reference into their nested stacks: the state machine role's grants then read `execution:remediation-<workflow>*`
+ * literally (and cdk-nag sees the ids the acknowledgements name). The fleet's stack deploys after theirs.
+ */
+function childrenByName(scope: Construct, children: FleetProps['children']): FleetResources['children'] {
+  const stack = Stack.of(scope);
+  return Object.fromEntries(Object.entries(children).map(([workflow, child]) => {
+    if (Stack.of(child.machine) !== stack) stack.addDependency(Stack.of(child.machine));
+    return [workflow, { ...child, machine: sfn.StateMachine.fromStateMachineName(scope, `Child-${workflow}`, stateMachineName(workflow)) }];
+  })) as FleetResources['children'];
+}
 
 /** Objects of fleet runs only (`runs/<fleet execution>/...`): what each task reads or writes. */
 const runObjects = (bucket: s3.IBucket): string => bucket.arnForObjects(`${RUNS_PREFIX}/*`);
@@ -44,7 +60,7 @@ export const fleetSpec = defineWorkflow<FleetTask, FleetResources, FleetProps>({
   timeout: Duration.days(31),
   tasks: FLEET_TASK_SPECS,
   resources: (scope, props) => ({
-    ...props,
+    children: childrenByName(scope, props.children),
     bucket: stackOwnedBucket(scope, {
       id: 'Bucket',
       accessLogPrefix: 'fleet-bucket/',
@@ -58,9 +74,10 @@ export const fleetSpec = defineWorkflow<FleetTask, FleetResources, FleetProps>({
     reason: 'select-targets and summarize-fleet read and write the objects of fleet runs (runs/<fleet execution>/...), whose names the run makes up.',
     statement: (s) => actionsOf(s).every((a) => a === 's3:GetObject' || a === 's3:PutObject'),
   }, {
-    rule: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::<[^>]*FleetBucket[^>]*Ref>\/\*\]$/,
-    reason: "CDK's grant for the Distributed Map's ItemReader (S3JsonItemReader): GetObject on the fleet bucket, which holds nothing but fleet runs.",
-    statement: (s) => actionsOf(s).every((a) => a === 's3:GetObject'),
+    rule: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::<[^>]*FleetBucket[^>]*>\/\*\]$/,
+    reason: "CDK's grants for the Distributed Map's ItemReader (GetObject) and ResultWriterV2 (PutObject, GetObject, multipart " +
+      'upload parts and abort) on the fleet bucket, which holds nothing but fleet runs.',
+    statement: (s) => actionsOf(s).every((a) => ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'].includes(a)),
   }, {
     rule: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):states:[^:]+:[^:]+:execution:.+\]$/,
     reason: "CDK's grants for the .sync:2 child starts and the Distributed Map's own child executions: Describe/StopExecution on " +
