@@ -22,7 +22,7 @@ export type FleetProps = Pick<FleetResources, 'children'>;
 function childrenByName(scope: Construct, children: FleetProps['children']): FleetResources['children'] {
   const stack = Stack.of(scope);
   return Object.fromEntries(Object.entries(children).map(([workflow, child]) => {
-    if (Stack.of(child.machine) !== stack) stack.addDependency(Stack.of(child.machine));
+    if (Stack.of(child.machine) !== stack) stack.addStackDependency(Stack.of(child.machine));
     return [workflow, { ...child, machine: sfn.StateMachine.fromStateMachineName(scope, `Child-${workflow}`, stateMachineName(workflow)) }];
   })) as FleetResources['children'];
 }
