@@ -83,7 +83,16 @@ export class RemediationStack extends Stack {
       ourRoles: [encryptVolumes.functions['start-instance'].role, highCpu.functions['start-instance'].role, highCpu.functions['rollback-resize'].role],
       ...triageSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
-    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain, closeCase, rotateKeyPair, isolate];
+    // After its four children: their machines (and total timeouts) are what the fleet starts.
+    const fleet = nestedWorkflow(this, constructId(WORKFLOW.fleet), SPECS[WORKFLOW.fleet], {
+      children: {
+        [WORKFLOW.encryptVolumes]: { machine: encryptVolumes.machine.stateMachine, timeout: SPECS[WORKFLOW.encryptVolumes].timeout },
+        [WORKFLOW.enableFlowLogs]: { machine: flowLogs.machine.stateMachine, timeout: SPECS[WORKFLOW.enableFlowLogs].timeout },
+        [WORKFLOW.enforceImdsv2]: { machine: imds.machine.stateMachine, timeout: SPECS[WORKFLOW.enforceImdsv2].timeout },
+        [WORKFLOW.restrictSecurityGroups]: { machine: restrict.machine.stateMachine, timeout: SPECS[WORKFLOW.restrictSecurityGroups].timeout },
+      },
+    });
+    const all = [encryptVolumes, flowLogs, config, cloudTrail, triage, investigate, ...securityGroups, block, unblock, expireRetained, refreshAmi, ebsDefault, imds, highCpu, contain, closeCase, rotateKeyPair, isolate, fleet];
     for (const workflow of all) {
       const machine = workflow.machine.stateMachine;
       const outputId = workflow.node.id;

@@ -220,6 +220,8 @@ export function synthesizeWorkflows(region = localRegion()): SynthesizedWorkflow
     collectTaskResources(definition.States as Record<string, Record<string, unknown>>, resourcesByState, callbacks);
     const handlers: Record<string, string> = {};
     for (const [state, arn] of Object.entries(resourcesByState)) {
+      // Service integrations (the fleet's StartExecution .sync:2) are no functions: the runner emulates them.
+      if (arn.startsWith('arn:aws:states:::')) continue;
       const handler = handlerOf.get(arn);
       if (!handler) throw new Error(`state ${state} calls ${arn}, which has no ${HANDLER_METADATA} metadata`);
       handlers[state] = handler;

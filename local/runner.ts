@@ -18,6 +18,7 @@ import { RunCommandEmulation } from './emulation/run-command';
 import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
 import { validatedBefore } from './validated';
+import { runDistributedMap, runMapItem, withEmulatedDistributedMaps, type SyncChild } from './distributed-map';
 
 // Step Functions stops a Map's queued iterations once one fails; p-limit (used by
 // aws-local-stepfunctions) would still start them. Jest maps the module in its
@@ -67,6 +68,8 @@ export interface LocalExecution {
   faults: FaultLayer;
   /** Executions this one started (StartExecution), run locally to their end. */
   children?: LocalExecution[];
+  /** Times RedriveExecution redrove it (runWorkflow's `redrive`). */
+  redriveCount?: number;
   /** With `children: 'record'`: executions this one started, accepted but not run. */
   startedNotRun?: { workflow: string; name: string; input: unknown }[];
 }
@@ -98,6 +101,11 @@ export interface RunOptions {
    * parent alone, say triage's 12,000-instance event). Default `run`.
    */
   children?: 'run' | 'record';
+  /**
+   * Redrive this FAILED execution, as RedriveExecution does: same name, from the state that failed, with that
+   * state's input; a Distributed Map there reruns only its failed and not-started items (local/distributed-map.ts).
+   */
+  redrive?: LocalExecution;
 }
 
 export type { ApprovalAnswer, ApprovalRequest };
@@ -178,16 +186,18 @@ function failedToStart(run: Omit<LocalExecution, 'status' | 'stopDate' | 'events
 
 /** Validated once per definition: asl-validator compiles its schemas on each construction (~0.1 s); run() keeps no state. */
 const machines = new WeakMap<Record<string, unknown>, InstanceType<typeof StateMachine>>();
-function machineFor(local: LocalWorkflow): InstanceType<typeof StateMachine> {
-  let machine = machines.get(local.definition);
+function machineFor(local: LocalWorkflow, startAt?: string): InstanceType<typeof StateMachine> {
+  const { definition: runnable } = withEmulatedDistributedMaps(local.definition);
+  let machine = startAt ? undefined : machines.get(local.definition);
   if (!machine) {
     // Node timers cannot hold the real 30-day timeout; locally an execution gets at most an hour.
-    const definition = { ...local.definition, TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
+    const definition = { ...runnable, ...(startAt ? { StartAt: startAt } : {}), TimeoutSeconds: Math.min(Number(local.definition.TimeoutSeconds ?? 3600), 3600) };
     // Hashed before the constructor validates it (asl-validator adds QueryLanguage to each state).
     const validated = validatedBefore(definition);
-    machine = new StateMachine(definition as never, { validationOptions: validated.known ? { noValidate: true } : { checkPaths: true } });
+    // A redrive's definition starts at a later state, leaving the first ones unreachable: validated as the original was.
+    machine = new StateMachine(definition as never, { validationOptions: validated.known || startAt ? { noValidate: true } : { checkPaths: true } });
     validated.note();
-    machines.set(local.definition, machine);
+    if (!startAt) machines.set(local.definition, machine);
   }
   return machine;
 }
@@ -260,7 +270,7 @@ async function runInScope(run: symbol, workflow: string, input: Record<string, u
   const invocations: Record<string, number> = {};
   const children: LocalExecution[] = [];
   const startedNotRun: NonNullable<LocalExecution['startedNotRun']> = [];
-  const events: LocalEvent[] = [];
+  const events: LocalEvent[] = options.redrive ? [...options.redrive.events, { at: new Date().toISOString(), type: 'ExecutionRedriven', execution: options.redrive.name }] : [];
   const taskResourceLocalHandlers: Record<string, Handler> = {};
   // A run that cannot start (emulator gone, a handler that fails to load) still gets its name and a FAILED record.
   let setupFailure: Error | undefined;
@@ -288,6 +298,12 @@ async function runInScope(run: symbol, workflow: string, input: Record<string, u
         }
         : invoke;
     }
+    for (const [state, map] of Object.entries(withEmulatedDistributedMaps(local.definition).maps)) {
+      taskResourceLocalHandlers[state] = (mapInput) => runDistributedMap(map, mapInput, {
+        executionArn, stateName: state, ...(options.redrive ? { redriveCount: redriveCount } : {}),
+        runItem: (processor, itemInput, item) => runMapItem(StateMachine as never, processor, itemInput, item, (params) => syncChild(params, options, children)),
+      });
+    }
   } catch (error) {
     setupFailure = error as Error;
   }
@@ -297,11 +313,13 @@ async function runInScope(run: symbol, workflow: string, input: Record<string, u
   // Named for what it acts on (tasks/lib/names.ts executionTarget).
   const target = executionTarget(input);
   const at = new Date();
-  let name = options.executionName ?? executionName(workflow, target, at);
+  let name = options.redrive?.name ?? options.executionName ?? executionName(workflow, target, at);
+  const redriveCount = options.redrive ? ((options.redrive as { redriveCount?: number }).redriveCount ?? 0) + 1 : 0;
+  const redriven = options.redrive ? redriveStart(options.redrive) : undefined;
   // Step Functions refuses a second execution with the same name, and names have one-second resolution:
   // a later run in the same second is numbered instead of waiting for the clock.
-  for (let sequence = 2; !options.executionName && usedNames.has(name); sequence++) name = executionName(workflow, target, at, sequence);
-  if (usedNames.has(name)) {
+  for (let sequence = 2; !options.executionName && !options.redrive && usedNames.has(name); sequence++) name = executionName(workflow, target, at, sequence);
+  if (usedNames.has(name) && !options.redrive) {
     // The hook must not outlive a run that never starts: later SDK calls would go through its faults.
     removeHook();
     throw awsError('ExecutionAlreadyExists', `Execution already exists: ${name}`);
@@ -312,10 +330,10 @@ async function runInScope(run: symbol, workflow: string, input: Record<string, u
     removeHook();
     return failedToStart({ name, workflow, input, startDate, invocations, faults, children }, setupFailure, options);
   }
-  const machine = machineFor(local);
+  const machine = machineFor(local, redriven?.state);
   const executionArn = `arn:aws:states:${stack.region}:${LOCAL_ACCOUNT}:execution:${local.stateMachineName}:${name}`;
   let stopped: { error: string; cause: string } | undefined;
-  const execution = machine.run(input as never, {
+  const execution = machine.run((redriven ? redriven.input : input) as never, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
     context: {
       Execution: {
@@ -323,6 +341,7 @@ async function runInScope(run: symbol, workflow: string, input: Record<string, u
         Name: name,
         Input: input,
         StartTime: startDate,
+        RedriveCount: redriveCount,
         RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
       },
       Task: { Token: taskToken(name) },
@@ -366,9 +385,35 @@ async function runInScope(run: symbol, workflow: string, input: Record<string, u
   executionEnded(executionArn, result.status);
   await collecting;
   const finished: LocalExecution = {
-    name, workflow, input, ...result, startDate, stopDate: new Date().toISOString(), events, invocations, faults, children,
+    name, workflow, input, ...result, startDate, ...(redriveCount ? { redriveCount } : {}), stopDate: new Date().toISOString(), events, invocations, faults, children,
     ...(options.children === 'record' ? { startedNotRun } : {}),
   };
   options.store?.(finished);
   return finished;
+}
+
+/** Where a redrive starts: the top-level state the execution failed in, and that state's input. */
+function redriveStart(previous: LocalExecution): { state: string; input: unknown } {
+  if (previous.status === 'SUCCEEDED') throw awsError('ExecutionNotRedrivable', `Execution ${previous.name} SUCCEEDED: only a failed or aborted execution can be redriven`);
+  const entered = previous.events.filter((e) => e.type === 'StateEntered' && !e.parent && e.state);
+  const last = entered[entered.length - 1];
+  if (!last?.state) throw awsError('ExecutionNotRedrivable', `Execution ${previous.name} failed before its first state`);
+  return { state: last.state, input: last.input };
+}
+
+/** StartExecution `.sync:2` of one of our state machines, run locally to its end: what the task waits for. */
+async function syncChild(params: { StateMachineArn: string; Name: string; Input: unknown }, parent: RunOptions, children: LocalExecution[]): Promise<SyncChild> {
+  const workflow = params.StateMachineArn.split(`:stateMachine:${STATE_MACHINE_PREFIX}`)[1];
+  if (!workflow || !localWorkflows()[workflow]) throw awsError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${params.StateMachineArn}'`);
+  if (usedNames.has(params.Name)) throw awsError('StepFunctions.ExecutionAlreadyExistsException', `Execution Already Exists: '${params.Name}'`);
+  const input = typeof params.Input === 'string' ? JSON.parse(params.Input) as Record<string, unknown> : params.Input as Record<string, unknown>;
+  const child = await runWorkflow(workflow, input, {
+    executionName: params.Name, ...(parent.store ? { store: parent.store } : {}), ...(parent.onEvent ? { onEvent: parent.onEvent } : {}),
+  });
+  children.push(child);
+  return {
+    status: child.status, name: child.name, executionArn: `${params.StateMachineArn.replace(':stateMachine:', ':execution:')}:${child.name}`,
+    startDate: child.startDate, stopDate: child.stopDate,
+    ...(child.output !== undefined ? { output: child.output } : {}), ...(child.error ? { error: child.error } : {}), ...(child.cause !== undefined ? { cause: child.cause } : {}),
+  };
 }

@@ -16,6 +16,7 @@ import { containPrincipalInputSchema } from '../tasks/principal/lib/schema';
 import { closeCaseInputSchema } from '../tasks/case/lib/schema';
 import { rotateKeyPairInputSchema } from '../tasks/key-pair/lib/schema';
 import { isolateInstanceInputSchema } from '../tasks/isolation/lib/schema';
+import { fleetInputSchema } from '../tasks/fleet/lib/schema';
 
 export interface WorkflowEntry {
   name: WorkflowName;
@@ -54,6 +55,7 @@ export const WORKFLOWS = [
   { name: WORKFLOW.closeCase, constructId: 'CloseCase', schema: closeCaseInputSchema },
   { name: WORKFLOW.rotateKeyPair, constructId: 'RotateKeyPair', schema: rotateKeyPairInputSchema, targetField: 'instanceId' },
   { name: WORKFLOW.isolateInstance, constructId: 'IsolateInstance', schema: isolateInstanceInputSchema, targetField: 'instanceId' },
+  { name: WORKFLOW.fleet, constructId: 'Fleet', schema: fleetInputSchema },
 ] as const satisfies readonly WorkflowEntry[];
 
 /** The workflows people start (console, CLI), with their input schemas. */

@@ -17,6 +17,7 @@ import { containPrincipalSpec } from './contain-principal';
 import { closeCaseSpec } from './close-case';
 import { rotateKeyPairSpec } from './rotate-key-pair';
 import { isolateInstanceSpec } from './isolate-instance';
+import { fleetSpec } from './fleet';
 
 /**
  * Each workflow's spec, by the name workflows/registry.ts gives it (which also holds its schema and construct id);
@@ -41,4 +42,5 @@ export const SPECS = {
   'close-case': closeCaseSpec,
   'rotate-key-pair': rotateKeyPairSpec,
   'isolate-instance': isolateInstanceSpec,
+  fleet: fleetSpec,
 } as const satisfies Record<WorkflowName, { name: WorkflowName }>;

@@ -20,6 +20,7 @@ export const WORKFLOW = {
   closeCase: 'close-case',
   rotateKeyPair: 'rotate-key-pair',
   isolateInstance: 'isolate-instance',
+  fleet: 'fleet',
 } as const;
 
 export type WorkflowName = (typeof WORKFLOW)[keyof typeof WORKFLOW];
