@@ -7,6 +7,7 @@ import { ENV, resourcesOf, sharedRemediationTemplate, type SynthesizedTemplate }
 // them, contain-principal (issue 10) and high-cpu (the alarm) too, its restore (and every other machine) not.
 const CHILDREN = [
   'encrypt-volumes', 'enable-flow-logs', 'investigate-traffic', 'restrict-security-groups', 'enforce-imdsv2', 'enable-ebs-encryption-by-default', 'contain-principal', 'high-cpu',
+  'isolate-instance',
 ];
 
 let synth: SynthesizedTemplate;

@@ -79,14 +79,16 @@ export interface InstanceIsolation {
 
 /**
  * Isolation follows the containment finding: the same condition (a principal not on the allow-list) and the same
- * refusals (the stack's own roles, service-linked and Identity Center roles, other accounts): reported, never started.
+ * refusals (the stack's own roles, service-linked and Identity Center roles, other accounts, and root): reported, never started.
  * `settings.decision` is the policy's isolate-instance entry.
  */
 export function isolationOf(principal: { arn: string; type: string }, eventId: string, settings: ContainmentSettings): InstanceIsolation | undefined {
   if (principalAllowed(settings.allowedPrincipals, principal.arn)) return undefined;
   const base = { workflow: 'isolate-instance' as const, caseId: caseIdOf(eventId) };
   const reason = `started by ${principal.arn}, who is not on the allow-list`;
-  const refused = refusal(principal.arn, principal.type, settings);
+  const refused = principal.type === 'Root'
+    ? 'the root user started it: contain-principal only notifies, and a person decides on the instance (isolate-instance by hand)'
+    : refusal(principal.arn, principal.type, settings);
   if (refused) return { ...base, decision: 'report', reason: `${reason}; not isolated: ${refused}` };
   return { ...base, decision: settings.decision, reason };
 }
