@@ -325,7 +325,7 @@ describe('the triage state machine', () => {
       'instanceId.$': '$$.Map.Item.Value', 'isolation.$': '$.facts.isolation', 'principal.$': '$.facts.principal.arn', 'eventId.$': '$.facts.eventId',
       'parentExecution.$': '$$.Execution.Id', 'parentStartTime.$': '$$.Execution.StartTime',
     });
-    expect(map.ItemProcessor.StartAt).toBe(States.startIsolation);
+    expect(map.ItemProcessor?.StartAt).toBe(States.startIsolation);
   });
 
   it('StartIsolation starts isolate-instance for the instance under the case, with the trigger of the other children', () => {

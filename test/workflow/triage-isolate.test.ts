@@ -63,7 +63,7 @@ describe('triage-start-instances, contain-principal and isolate-instance', () =>
     const after = await h.view(instanceId, targetGroupArn);
     expect(after.tags).toEqual({ ...before.tags, 'remediation:isolated': CASE_ID });
     expect(after.enis).toEqual(Object.fromEntries(Object.keys(before.enis).map((eni) => [eni, [empty[0]?.groupId]])));
-    expect((await h.caseItems(CASE_ID)).map((i) => i.instanceId?.S)).toEqual([instanceId]);
+    expect((await h.caseItems(CASE_ID)).map((i) => (i.instanceId as { S?: string } | undefined)?.S)).toEqual([instanceId]);
 
     // AND the report names both starts under the case
     const report = triage.output as TriageReport;
