@@ -90,7 +90,7 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
 
 /** Named by the parent's start time (not now): a retried start finds the child the first attempt started. */
 export const childName = (workflow: string, target: string, parentStartTime: string, caseId?: string): string => {
-  // One isolation per instance of the case: `case-<eventId>-<instanceId>` (61 characters at most; Step Functions allows 80).
+  // One isolation per instance of the case: `case-<eventId>-<instanceId>` (at most 69 characters: triage takes event ids of at most 44 and instance ids of 19; Step Functions allows 80).
   if (caseId && workflow === 'isolate-instance') return `${caseId}-${target}`;
   return caseId ? `${workflow}-${caseId}` : executionName(workflow, target, parentStartTime);
 };

@@ -28,6 +28,7 @@ const event = {
 
 let sdk: Sdk;
 let handler: StartChild['handler'];
+let childName: StartChild['childName'];
 let InvalidInputError: typeof import('../../../tasks/lib/errors').InvalidInputError;
 let sfn: AwsClientStub<SFNClient>;
 beforeAll(async () => {
@@ -36,7 +37,7 @@ beforeAll(async () => {
   process.env.CHILD_STATE_MACHINES = JSON.stringify({ 'contain-principal': CONTAIN_ARN, 'isolate-instance': ISOLATE_ARN });
   await jest.isolateModulesAsync(async () => {
     sdk = await import('@aws-sdk/client-sfn');
-    ({ handler } = await import('../../../tasks/triage/start-child'));
+    ({ handler, childName } = await import('../../../tasks/triage/start-child'));
     ({ InvalidInputError } = await import('../../../tasks/lib/errors'));
   });
   if (saved === undefined) delete process.env.CHILD_STATE_MACHINES;
@@ -139,6 +140,11 @@ describe('start-child and isolate-instance', () => {
 
     expect(sentInput()).toMatchObject({ approval: false, caseId: CASE_ID, instanceId: INSTANCE });
     expect(again).toMatchObject({ name: ISOLATE_NAME, executionArn: ISOLATE_EXECUTION, alreadyStarted: true });
+  });
+
+  it('the longest name triage can give fits Step Functions\' 80 characters (event ids of 44, instance ids of 19 characters)', () => {
+    const name = childName('isolate-instance', 'i-0123456789abcdef0', event.parentStartTime, `case-${'e'.repeat(44)}`);
+    expect([name, name.length]).toEqual([`case-${'e'.repeat(44)}-i-0123456789abcdef0`, 69]);
   });
 
   it('refuses without the case id, starting nothing', async () => {
