@@ -78,7 +78,8 @@ export class RemediationStack extends Stack {
       children: { [WORKFLOW.encryptVolumes]: encryptVolumes.machine.stateMachine, [WORKFLOW.enableFlowLogs]: flowLogs.machine.stateMachine, [WORKFLOW.investigateTraffic]: investigate.machine.stateMachine,
         [WORKFLOW.restrictSecurityGroups]: restrict.machine.stateMachine, [WORKFLOW.enforceImdsv2]: imds.machine.stateMachine,
         [WORKFLOW.enableEbsEncryptionByDefault]: ebsDefault.machine.stateMachine, [WORKFLOW.highCpu]: highCpu.machine.stateMachine,
-        [WORKFLOW.containPrincipal]: contain.machine.stateMachine },
+        [WORKFLOW.containPrincipal]: contain.machine.stateMachine,
+        [WORKFLOW.isolateInstance]: isolate.machine.stateMachine },
       // The roles that start instances in our workflows: encrypt-volumes' restart, high-cpu's start and its rollback's.
       ourRoles: [encryptVolumes.functions['start-instance'].role, highCpu.functions['start-instance'].role, highCpu.functions['rollback-resize'].role],
       ...triageSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),

@@ -15,6 +15,7 @@ import { demoSecurityGroups } from './demo/security-groups';
 import { demoRefreshAmi } from './demo/refresh-ami';
 import { demoHighCpu } from './demo/high-cpu';
 import { demoEnableEbsEncryptionByDefault, demoEnforceImdsv2 } from './demo/hygiene';
+import { demoWholeCase } from './demo/whole-case';
 import type { Volume } from '@aws-sdk/client-ec2';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { DemoProgress } from './demo/progress';
@@ -150,7 +151,8 @@ async function main(): Promise<number> {
     for (const [name, demo] of [['enable-flow-logs', demoEnableFlowLogs], ['enable-config', demoEnableConfig], ['enable-cloudtrail', demoEnableCloudTrail], ['investigate-traffic', demoInvestigateTraffic],
       ['restrict-security-groups -> restore-security-groups', demoSecurityGroups], ['block-source-ip -> unblock-source-ip', demoBlockSourceIp],
       ['expire-retained', demoExpireRetained], ['close-case -> expire-retained', demoCloseCase], ['refresh-ami', demoRefreshAmi], ['high-cpu', demoHighCpu],
-      ['enforce-imdsv2', demoEnforceImdsv2], ['enable-ebs-encryption-by-default', demoEnableEbsEncryptionByDefault]] as const) {
+      ['enforce-imdsv2', demoEnforceImdsv2], ['enable-ebs-encryption-by-default', demoEnableEbsEncryptionByDefault],
+      ['whole case: triage -> contain-principal + isolate-instance -> release', demoWholeCase]] as const) {
       console.log(`\n=== ${name} ===`);
       problems.push(...(await demo(runWorkflow)).map((p) => `${name}: ${p}`));
     }

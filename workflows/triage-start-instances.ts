@@ -31,6 +31,9 @@ export const States = {
   reportOnly: 'ReportOnly',
   routePrincipal: 'RoutePrincipal',
   startContainment: 'StartContainment',
+  routeIsolation: 'RouteIsolation',
+  isolateInstances: 'IsolateInstances',
+  startIsolation: 'StartIsolation',
   routeChunks: 'RouteChunks',
   buildTriageReport: 'BuildTriageReport',
   done: 'Done',
@@ -94,6 +97,28 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
     resultPath: '$.facts.containmentChild',
   });
 
+  // Then each instance of this execution: isolate-instance, named by the case and the instance (a second delivery starts none).
+  const isolateInstances = new sfn.Map(scope, States.isolateInstances, {
+    itemsPath: '$.facts.instanceIds',
+    maxConcurrency: 5,
+    itemSelector: {
+      'instanceId.$': '$$.Map.Item.Value', 'isolation.$': '$.facts.isolation', 'principal.$': '$.facts.principal.arn', 'eventId.$': '$.facts.eventId',
+      'parentExecution.$': '$$.Execution.Id', 'parentStartTime.$': '$$.Execution.StartTime',
+    },
+    resultPath: '$.facts.isolationChildren',
+  }).itemProcessor(lambdaTask(scope, States.startIsolation, fns['start-child'], {
+    payload: {
+      'workflow.$': '$.isolation.workflow',
+      'target.$': '$.instanceId',
+      'decision.$': '$.isolation.decision',
+      'caseId.$': '$.isolation.caseId',
+      'parentStartTime.$': '$.parentStartTime',
+      input: {
+        trigger: { source: 'eventbridge', 'principal.$': '$.principal', 'eventId.$': '$.eventId', 'parentExecution.$': '$.parentExecution' },
+      },
+    },
+  }));
+
   // The other chunks of a large event, each its own triage execution. The task reads the event from the
   // context object (at the top level: in a Map iteration aws-local-stepfunctions gives $$.Execution.Input
   // the iteration's input), so the list never enters the state; its counts are dropped (the names are in facts).
@@ -105,13 +130,21 @@ export function buildTriageDefinition(scope: Construct, fns: Record<TriageTask, 
   const routeChunks = new sfn.Choice(scope, States.routeChunks)
     .when(sfn.Condition.isPresent('$.facts.childTriages[0]'), startChunkTriages)
     .otherwise(assessInstances);
+  // After the principal, before the assessments: the instances it started are isolated even if one cannot be assessed.
+  isolateInstances.next(routeChunks);
+  const routeIsolation = new sfn.Choice(scope, States.routeIsolation)
+    .when(sfn.Condition.and(
+      sfn.Condition.isPresent('$.facts.isolation'),
+      sfn.Condition.not(sfn.Condition.stringEquals('$.facts.isolation.decision', 'report')),
+    ), isolateInstances)
+    .otherwise(routeChunks);
   // The principal first: an assessment that fails (an instance that cannot be read) never keeps a stolen key active.
   const routePrincipal = new sfn.Choice(scope, States.routePrincipal)
     .when(sfn.Condition.and(
       sfn.Condition.isPresent('$.facts.containment'),
       sfn.Condition.not(sfn.Condition.stringEquals('$.facts.containment.decision', 'report')),
-    ), startContainment.next(routeChunks))
-    .otherwise(routeChunks);
+    ), startContainment.next(routeIsolation))
+    .otherwise(routeIsolation);
 
   // The facts replace the event: nothing after this state grows with the event's size.
   return lambdaTask(scope, States.parseStartEvent, fns['parse-start-event'], { payload: { 'event.$': '$$.Execution.Input' } })

@@ -8,7 +8,7 @@ export const TRIAGE_WORKFLOW = 'triage-start-instances';
 
 export interface BuildTriageReportEvent {
   /** With the contain-principal child StartContainment started, when it ran. */
-  facts: StartEventFacts & { containmentChild?: ChildExecution };
+  facts: StartEventFacts & { containmentChild?: ChildExecution; isolationChildren?: ChildExecution[] };
   execution: ExecutionFacts;
   /** Per instance: its assessment and the children started for it (absent when triage stopped early). */
   instances?: { assessment: Assessment; children: ChildExecution[] }[];
@@ -71,6 +71,13 @@ export const handler = async ({ facts, execution, instances = [] }: BuildTriageR
   }
   if (containmentChild) {
     actions.push({ action: 'start-execution', resourceId: containmentChild.executionArn, after: { workflow: containmentChild.workflow, name: containmentChild.name }, at: containmentChild.at });
+  }
+  // The instances the principal started: isolate-instance per instance, after the containment and under the same case.
+  const { isolation, isolationChildren = [] } = facts;
+  for (const instanceId of isolation ? facts.instanceIds : []) {
+    const child = isolationChildren.find((c) => c.target === instanceId);
+    findings.push({ instanceId, finding: `${isolation?.reason} -> ${isolation?.workflow} (case ${isolation?.caseId})`, handling: child ? 'started' : 'reported' });
+    if (child) actions.push({ action: 'start-execution', resourceId: child.executionArn, after: { workflow: child.workflow, name: child.name }, at: child.at });
   }
   // Only the listed ones are named (never the whole event); the count says how many there were.
   if ((facts.attemptFailed || facts.startedByUs) && facts.instanceCount > facts.instanceIds.length) {

@@ -3,7 +3,7 @@ import { commaList, jsonValue, readEnv, requiredString } from '../lib/env';
 import { InvalidInputError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import { WORKFLOW } from '../lib/workflow-names';
-import { caseIdOf, containmentOf, type PrincipalContainment } from './lib/containment';
+import { caseIdOf, containmentOf, isolationOf, type InstanceIsolation, type PrincipalContainment } from './lib/containment';
 import { DEFAULT_TRIAGE_POLICY, effectivePolicy, type TriagePolicy } from './lib/policy';
 import {
   TRIAGE_CHUNK_SIZE, checkInstanceIds, chunkCount, chunkExecutionName, chunkOf, instanceIdsOf, parseStartInstancesEvent, type StartInstancesEvent,
@@ -38,6 +38,8 @@ export interface StartEventFacts {
   caseId: string;
   /** The event's principal, when not on the allow-list: contain-principal (only chunk 0 decides, once per event). */
   containment?: PrincipalContainment;
+  /** The same principal: isolate-instance for each instance of this execution (every chunk decides for its own instances). */
+  isolation?: InstanceIsolation;
   sourceIp: string;
   /** How many distinct instances the event names. */
   instanceCount: number;
@@ -87,9 +89,12 @@ export const handler = async ({ event }: { event: unknown }): Promise<StartEvent
   const chunks = triageChunk ? 1 : chunkCount(ids);
   const principal = { type: identity.type, arn: issuer ?? identity.arn ?? identity.invokedBy ?? 'unknown' };
   // One decision per event: a chunk (triageChunk) leaves it to the execution that split the event.
+  const policy = effectivePolicy(TRIAGE_POLICY);
+  const settings = { allowedPrincipals: ALLOWED_PRINCIPALS, ownRoleArns: [...OUR_ROLE_ARNS, ...PROTECTED_ROLE_ARNS], ownRolePrefix: OWN_ROLE_PREFIX, account: STACK_ACCOUNT_ID };
   const containment = acting && !triageChunk ? containmentOf(principal, identity.accessKeyId, detail.eventID, {
-    allowedPrincipals: ALLOWED_PRINCIPALS, decision: effectivePolicy(TRIAGE_POLICY)['contain-principal'], ownRoleArns: [...OUR_ROLE_ARNS, ...PROTECTED_ROLE_ARNS], ownRolePrefix: OWN_ROLE_PREFIX, account: STACK_ACCOUNT_ID,
+    ...settings, decision: policy['contain-principal'],
   }) : undefined;
+  const isolation = acting ? isolationOf(principal, detail.eventID, { ...settings, decision: policy['isolate-instance'] }) : undefined;
   const facts: StartEventFacts = {
     eventId: detail.eventID,
     eventTime: detail.eventTime,
@@ -112,6 +117,7 @@ export const handler = async ({ event }: { event: unknown }): Promise<StartEvent
   if (detail.errorCode) facts.error = { code: detail.errorCode, message: detail.errorMessage ?? '' };
   if (refused) facts.refused = refused;
   if (containment) facts.containment = containment;
+  if (isolation) facts.isolation = isolation;
   logger.info('StartInstances event', { eventId: facts.eventId, instances: ids.length, chunk: facts.chunk, failed: attemptFailed, refused });
   return facts;
 };

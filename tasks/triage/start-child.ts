@@ -55,6 +55,10 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
       if (!event.caller || !event.caseId) throw new InvalidInputError('contain-principal needs the caller and the case id');
       return containInputOf(event.caller, event.caseId, event.input.trigger as Trigger, decision === 'approval');
     }
+    case 'isolate-instance':
+      // It has an approval gate: `approval` publishes the plan and waits for a person before the snapshots and the moves.
+      if (!event.caseId) throw new InvalidInputError('isolate-instance needs the case id');
+      return { instanceId: target, caseId: event.caseId, approval: decision === 'approval' };
     case 'encrypt-volumes':
       return { instanceId: target, ...(decision === 'auto' ? { allowStop: true } : { approval: true }) };
     case 'enable-flow-logs':
@@ -85,8 +89,11 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
 }
 
 /** Named by the parent's start time (not now): a retried start finds the child the first attempt started. */
-export const childName = (workflow: string, target: string, parentStartTime: string, caseId?: string): string =>
-  (caseId ? `${workflow}-${caseId}` : executionName(workflow, target, parentStartTime));
+export const childName = (workflow: string, target: string, parentStartTime: string, caseId?: string): string => {
+  // One isolation per instance of the case: `case-<eventId>-<instanceId>` (at most 69 characters: triage takes event ids of at most 44 and instance ids of 19; Step Functions allows 80).
+  if (caseId && workflow === 'isolate-instance') return `${caseId}-${target}`;
+  return caseId ? `${workflow}-${caseId}` : executionName(workflow, target, parentStartTime);
+};
 
 /** The function's own credentials (Lambda's environment): what the child's identity proof is signed with. */
 const credentials = fromEnv();

@@ -37,14 +37,14 @@ describe('approval subscribers (CDK context approval.subscribers)', () => {
   it('synthesis fails with what to set when the triage policy asks for approval and nobody is subscribed', () => {
     const noSubscribers = { ...CDK_CONTEXT, approval: { subscribers: [] }, [cxapi.BUNDLING_STACKS]: [] };
 
-    expect(() => new RemediationStack(new App({ context: noSubscribers }), 'NoApprovers', { env: ENV })).toThrow(NO_SUBSCRIBERS_MESSAGE(['encrypt-volumes', 'contain-principal']));
+    expect(() => new RemediationStack(new App({ context: noSubscribers }), 'NoApprovers', { env: ENV })).toThrow(NO_SUBSCRIBERS_MESSAGE(['encrypt-volumes', 'contain-principal', 'isolate-instance']));
     const cdkJson: Record<string, unknown> = { ...noSubscribers };
     delete cdkJson.approval; // cdk.json as committed: no approval key at all
     expect(() => new RemediationStack(new App({ context: cdkJson }), 'CdkJsonAsIs', { env: ENV })).toThrow(/CDK context approval\.subscribers is empty/);
   });
 
   it('a policy that never asks for approval needs no subscriber', () => {
-    const context = { ...CDK_CONTEXT, approval: {}, triage: { policy: { 'encrypt-volumes': 'report', 'enable-flow-logs': 'auto', 'contain-principal': 'report' } }, [cxapi.BUNDLING_STACKS]: [] };
+    const context = { ...CDK_CONTEXT, approval: {}, triage: { policy: { 'encrypt-volumes': 'report', 'enable-flow-logs': 'auto', 'contain-principal': 'report', 'isolate-instance': 'report' } }, [cxapi.BUNDLING_STACKS]: [] };
 
     const stack = new RemediationStack(new App({ context: { ...context, failedAttempts: { policy: 'report' } } }), 'NoApproval', { env: ENV });
 

@@ -4,9 +4,11 @@ import { ENV, resourcesOf, sharedRemediationTemplate, type SynthesizedTemplate }
 
 // GIVEN triage's start-child role as the synthesized RemediationStack holds it, WHEN IAM (@cloud-copilot/iam-simulate)
 // sees a StartExecution, THEN only the child workflows triage may start are allowed: restrict-security-groups among
-// them, contain-principal (issue 10) and high-cpu (the alarm) too, its restore (and every other machine) not.
+// them, contain-principal and isolate-instance (issue 10) and high-cpu (the alarm) too, its restore (and every other
+// machine: isolate's rotate-key-pair, close-case) not.
 const CHILDREN = [
   'encrypt-volumes', 'enable-flow-logs', 'investigate-traffic', 'restrict-security-groups', 'enforce-imdsv2', 'enable-ebs-encryption-by-default', 'contain-principal', 'high-cpu',
+  'isolate-instance',
 ];
 
 let synth: SynthesizedTemplate;
@@ -43,7 +45,7 @@ describe('the role of triage start-child', () => {
   });
 
   it.each([...CHILDREN.map((w) => [w, 'Allowed'] as const),
-    ...['restore-security-groups', 'block-source-ip', 'triage-start-instances'].map((w) => [w, 'ImplicitlyDenied'] as const)])(
+    ...['restore-security-groups', 'block-source-ip', 'triage-start-instances', 'rotate-key-pair', 'close-case'].map((w) => [w, 'ImplicitlyDenied'] as const)])(
     'StartExecution of %s: %s', async (workflow, expected) => {
       expect(await decide(policy, { action: 'states:StartExecution', resource: arn(workflow) })).toBe(expected);
     },

@@ -52,6 +52,7 @@ const TASK_STATES: Record<string, TriageTask> = {
   [States.assessInstance]: 'assess-instance',
   [States.startChild]: 'start-child',
   [States.startContainment]: 'start-child',
+  [States.startIsolation]: 'start-child',
   [States.buildTriageReport]: 'build-triage-report',
 };
 
@@ -225,7 +226,7 @@ describe('the triage task functions', () => {
 
   it('assess-instance has encrypt-volumes ask for approval, enables flow logs by itself, reports investigations and open groups, and allows everyone by default', () => {
     expect(environmentOf('assess-instance')).toMatchObject({
-      TRIAGE_POLICY: '{"encrypt-volumes":"approval","enable-flow-logs":"auto","investigate-traffic":"report","restrict-security-groups":"report","enforce-imdsv2":"report","enable-ebs-encryption-by-default":"report","contain-principal":"approval","high-cpu":"report"}', ALLOWED_PRINCIPALS: '',
+      TRIAGE_POLICY: '{"encrypt-volumes":"approval","enable-flow-logs":"auto","investigate-traffic":"report","restrict-security-groups":"report","enforce-imdsv2":"report","enable-ebs-encryption-by-default":"report","contain-principal":"approval","high-cpu":"report","isolate-instance":"approval"}', ALLOWED_PRINCIPALS: '',
     });
   });
 
@@ -305,8 +306,36 @@ describe('the triage state machine', () => {
         And: [{ Variable: '$.facts.containment', IsPresent: true }, { Not: { Variable: '$.facts.containment.decision', StringEquals: 'report' } }],
         Next: States.startContainment,
       }],
+      Default: States.routeIsolation,
+    });
+  });
+
+  it('after the principal and before the assessments, isolates each instance of this execution unless there is no finding or the policy decided report', () => {
+    expect(state(States.routeIsolation)).toEqual({
+      Type: 'Choice',
+      Choices: [{
+        And: [{ Variable: '$.facts.isolation', IsPresent: true }, { Not: { Variable: '$.facts.isolation.decision', StringEquals: 'report' } }],
+        Next: States.isolateInstances,
+      }],
       Default: States.routeChunks,
     });
+    const map = state(States.isolateInstances);
+    expect([map.Type, map.ItemsPath, map.MaxConcurrency, map.ResultPath, map.Next]).toEqual(['Map', '$.facts.instanceIds', 5, '$.facts.isolationChildren', States.routeChunks]);
+    expect(map.ItemSelector).toEqual({
+      'instanceId.$': '$$.Map.Item.Value', 'isolation.$': '$.facts.isolation', 'principal.$': '$.facts.principal.arn', 'eventId.$': '$.facts.eventId',
+      'parentExecution.$': '$$.Execution.Id', 'parentStartTime.$': '$$.Execution.StartTime',
+    });
+    expect(map.ItemProcessor?.StartAt).toBe(States.startIsolation);
+  });
+
+  it('StartIsolation starts isolate-instance for the instance under the case, with the trigger of the other children', () => {
+    const task = state(States.startIsolation);
+    expect(task.Parameters).toEqual({
+      'workflow.$': '$.isolation.workflow', 'target.$': '$.instanceId', 'decision.$': '$.isolation.decision', 'caseId.$': '$.isolation.caseId',
+      'parentStartTime.$': '$.parentStartTime',
+      input: { trigger: { source: 'eventbridge', 'principal.$': '$.principal', 'eventId.$': '$.eventId', 'parentExecution.$': '$.parentExecution' } },
+    });
+    expect([task.Type, task.End, task.ResultPath]).toEqual(['Task', true, undefined]);
   });
 
   it('StartContainment names the case and the caller, and keeps the child in the facts for the report', () => {
@@ -317,7 +346,7 @@ describe('the triage state machine', () => {
       'caseId.$': '$.facts.containment.caseId', 'parentStartTime.$': '$$.Execution.StartTime', 'caller.$': '$.facts.containment.caller',
       input: { trigger: { source: 'eventbridge', 'principal.$': '$.facts.principal.arn', 'eventId.$': '$.facts.eventId', 'parentExecution.$': '$$.Execution.Id' } },
     });
-    expect([task.ResultPath, task.Next]).toEqual(['$.facts.containmentChild', States.routeChunks]);
+    expect([task.ResultPath, task.Next]).toEqual(['$.facts.containmentChild', States.routeIsolation]);
   });
 
   it('starts a child unless the policy decided report', () => {

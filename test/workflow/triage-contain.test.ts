@@ -37,7 +37,7 @@ afterAll(async () => {
  * requires must see its client hook, and its record of used execution names is the one Step Functions keeps).
  */
 async function triageUnder(policy: Record<string, string>, runs: { event: Record<string, unknown>; name: string }[]): Promise<LocalExecution[]> {
-  process.env.TRIAGE_POLICY = JSON.stringify({ 'encrypt-volumes': 'report', 'enable-flow-logs': 'report', ...policy });
+  process.env.TRIAGE_POLICY = JSON.stringify({ 'encrypt-volumes': 'report', 'enable-flow-logs': 'report', 'isolate-instance': 'report', ...policy });
   const executions: LocalExecution[] = [];
   await jest.isolateModulesAsync(async () => {
     const { runWorkflow } = await import('../../local/runner');

@@ -9,7 +9,7 @@ beforeAll(async () => {
   moto = await startMoto();
   useEndpoint(moto.endpoint);
   // A deployment that investigates unexpected starts by itself, and only reports the rest.
-  process.env.TRIAGE_POLICY = JSON.stringify({ 'encrypt-volumes': 'report', 'enable-flow-logs': 'report', 'investigate-traffic': 'auto', 'contain-principal': 'report' });
+  process.env.TRIAGE_POLICY = JSON.stringify({ 'encrypt-volumes': 'report', 'enable-flow-logs': 'report', 'investigate-traffic': 'auto', 'contain-principal': 'report', 'isolate-instance': 'report' });
   process.env.ALLOWED_PRINCIPALS = OPS_ROLE;
 });
 afterAll(async () => {

@@ -8,7 +8,7 @@ beforeAll(async () => {
   moto = await startMoto();
   useEndpoint(moto.endpoint);
   // The default for investigate-traffic (report): the policy does not name it.
-  process.env.TRIAGE_POLICY = JSON.stringify({ 'encrypt-volumes': 'report', 'enable-flow-logs': 'report', 'contain-principal': 'report' });
+  process.env.TRIAGE_POLICY = JSON.stringify({ 'encrypt-volumes': 'report', 'enable-flow-logs': 'report', 'contain-principal': 'report', 'isolate-instance': 'report' });
   process.env.ALLOWED_PRINCIPALS = OPS_ROLE;
 });
 afterAll(async () => {

@@ -67,3 +67,28 @@ export function containmentOf(
   if (refused) return { ...base, decision: 'report', reason: `${reason}; not contained: ${refused}` };
   return { ...base, decision: settings.decision, reason };
 }
+
+/** What triage does about each started instance of the same event: isolate-instance, under its own policy entry. */
+export interface InstanceIsolation {
+  workflow: 'isolate-instance';
+  decision: TriageDecision;
+  reason: string;
+  /** The same case as contain-principal's: one case id links triage, both children and their case records. */
+  caseId: string;
+}
+
+/**
+ * Isolation follows the containment finding: the same condition (a principal not on the allow-list) and the same
+ * refusals (the stack's own roles, service-linked and Identity Center roles, other accounts, and root): reported, never started.
+ * `settings.decision` is the policy's isolate-instance entry.
+ */
+export function isolationOf(principal: { arn: string; type: string }, eventId: string, settings: ContainmentSettings): InstanceIsolation | undefined {
+  if (principalAllowed(settings.allowedPrincipals, principal.arn)) return undefined;
+  const base = { workflow: 'isolate-instance' as const, caseId: caseIdOf(eventId) };
+  const reason = `started by ${principal.arn}, who is not on the allow-list`;
+  const refused = principal.type === 'Root'
+    ? 'the root user started it: contain-principal only notifies, and a person decides on the instance (isolate-instance by hand)'
+    : refusal(principal.arn, principal.type, settings);
+  if (refused) return { ...base, decision: 'report', reason: `${reason}; not isolated: ${refused}` };
+  return { ...base, decision: settings.decision, reason };
+}

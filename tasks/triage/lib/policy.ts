@@ -9,6 +9,7 @@ export const TRIAGE_POLICY_WORKFLOWS = [
   'encrypt-volumes', 'enable-flow-logs', 'investigate-traffic', 'restrict-security-groups', 'enforce-imdsv2', 'enable-ebs-encryption-by-default',
   'contain-principal',
   'high-cpu',
+  'isolate-instance',
 ] as const;
 export type TriagePolicyWorkflow = (typeof TRIAGE_POLICY_WORKFLOWS)[number];
 export type TriagePolicy = Partial<Record<TriagePolicyWorkflow, TriageDecision>>;
@@ -26,6 +27,8 @@ export const DEFAULT_TRIAGE_POLICY: Record<TriagePolicyWorkflow, TriageDecision>
   'contain-principal': 'approval',
   // An alarm notifies the stack's topic for every instance it is put on: reported until opted in.
   'high-cpu': 'report',
+  // Snapshots, protection and moving every ENI to the empty group cut the instance off: a person approves first (issue 10).
+  'isolate-instance': 'approval',
 };
 
 /** The policy in force: the given entries, and the default for every workflow the given policy omits. */

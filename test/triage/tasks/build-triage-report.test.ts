@@ -100,6 +100,29 @@ describe('build-triage-report', () => {
     ]);
   });
 
+  it('reports isolate-instance per instance after the containment, started or reported, under the same case', async () => {
+    // Prepare
+    const caseId = `case-${EVENT_ID}`;
+    const isolation = { workflow: 'isolate-instance' as const, decision: 'auto' as const, caseId, reason: `started by ${ALICE}, who is not on the allow-list` };
+    const isolateArn = `arn:aws:states:us-east-1:123456789012:execution:remediation-isolate-instance:${caseId}-${INSTANCE_ID}`;
+    const isolated: ChildExecution = { workflow: 'isolate-instance', target: INSTANCE_ID, executionArn: isolateArn, name: `${caseId}-${INSTANCE_ID}`, alreadyStarted: false, at: child.at };
+    const two = { ...facts, instanceCount: 2, instanceIds: [INSTANCE_ID, OTHER_INSTANCE_ID] };
+
+    // Act: one of the two started (the other's start is not in the facts), then the policy report
+    const started = await handler(event({ facts: { ...two, isolation, isolationChildren: [isolated] } }));
+    const reported = await handler(event({ facts: { ...two, isolation: { ...isolation, decision: 'report' } } }));
+
+    // Assess
+    const finding = `started by ${ALICE}, who is not on the allow-list -> isolate-instance (case ${caseId})`;
+    expect(started.outcome).toBe('REMEDIATED');
+    expect(started.actions).toEqual([{ action: 'start-execution', resourceId: isolateArn, after: { workflow: 'isolate-instance', name: `${caseId}-${INSTANCE_ID}` }, at: child.at }]);
+    expect(started.findings).toEqual([
+      { instanceId: INSTANCE_ID, finding, handling: 'started' }, { instanceId: OTHER_INSTANCE_ID, finding, handling: 'reported' },
+    ]);
+    expect([reported.outcome, reported.actions]).toEqual(['NO_ACTION', []]);
+    expect(reported.findings.map((f) => f.handling)).toEqual(['reported', 'reported']);
+  });
+
   it('counts a child a retry found already started as started', async () => {
     // Prepare
     const instances = [{ assessment: assessment({ remediations: [encryptVolumes('auto')] }), children: [{ ...child, alreadyStarted: true }] }];

@@ -114,3 +114,46 @@ describe('parse-start-event: the principal behind an unexpected start', () => {
     expect((await handler({ event: fixture('aws-service') })).containment).toMatchObject({ decision: 'report', target: 'ssm.amazonaws.com' });
   });
 });
+
+describe('parse-start-event: isolating the instances of an unexpected start', () => {
+  const ISOLATE = { workflow: 'isolate-instance', caseId: CASE_ID, reason: `started by ${ALICE}, who is not on the allow-list` };
+
+  it('the same finding isolates the instances under the same case, asking for approval by default; auto and report follow the policy', async () => {
+    expect((await (await loadWith(ALLOW_DEPLOY))({ event: fixture('iam-user') })).isolation).toEqual({ ...ISOLATE, decision: 'approval' });
+    for (const decision of ['auto', 'report'] as const) {
+      const handler = await loadWith({ ...ALLOW_DEPLOY, TRIAGE_POLICY: JSON.stringify({ 'isolate-instance': decision }) });
+      const facts = await handler({ event: fixture('iam-user') });
+      expect(facts.isolation).toEqual({ ...ISOLATE, decision });
+      // The containment keeps its own entry (its default here).
+      expect(facts.containment?.decision).toBe('approval');
+    }
+  });
+
+  it('a chunk isolates its own instances (the containment stays with the execution that split the event); an allowed principal none', async () => {
+    const handler = await loadWith({ ...ALLOW_DEPLOY, TRIAGE_POLICY: JSON.stringify({ 'isolate-instance': 'auto' }) });
+    const chunk = { ...fixture('iam-user'), triageChunk: { index: 1, of: 2, parentExecution: 'arn:aws:states:us-east-1:123456789012:execution:remediation-triage-start-instances:p' } };
+
+    const facts = await handler({ event: chunk });
+
+    expect(facts).not.toHaveProperty('containment');
+    expect(facts.isolation).toEqual({ ...ISOLATE, decision: 'auto' });
+    expect((await (await loadWith({}))({ event: fixture('iam-user') }))).not.toHaveProperty('isolation');
+  });
+
+  it('reports, never starts, isolation for the stack\'s own roles, root, an AWS service, a failed attempt and another account\'s event', async () => {
+    const handler = await loadWith({ ...ALLOW_DEPLOY, OWN_ROLE_PREFIX: 'Ec2RemediationStack-', TRIAGE_POLICY: JSON.stringify({ 'isolate-instance': 'auto' }) });
+    const stackRole = fixture('assumed-role');
+    (stackRole.detail.userIdentity as { sessionContext: { sessionIssuer: { arn: string } } }).sessionContext.sessionIssuer.arn = `arn:aws:iam::${ACCOUNT}:role/Ec2RemediationStack-X`;
+    const foreign = fixture('iam-user');
+    foreign.account = '210987654321';
+
+    const own = (await handler({ event: stackRole })).isolation;
+    const root = (await handler({ event: fixture('root') })).isolation;
+    const service = (await handler({ event: fixture('aws-service') })).isolation;
+
+    expect([own?.decision, root?.decision, service?.decision]).toEqual(['report', 'report', 'report']);
+    expect(own?.reason).toContain("not isolated: arn:aws:iam::123456789012:role/Ec2RemediationStack-X is one of this stack's own roles");
+    expect(root?.reason).toContain('not isolated: the root user started it');
+    for (const event of [fixture('failed-attempt'), foreign]) expect(await handler({ event })).not.toHaveProperty('isolation');
+  });
+});
