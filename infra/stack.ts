@@ -64,6 +64,7 @@ export class RemediationStack extends Stack {
     const rotateKeyPair = nestedWorkflow(this, constructId(WORKFLOW.rotateKeyPair), SPECS[WORKFLOW.rotateKeyPair], { approvalTopic: encryptVolumes.resources.approvalTopic });
     const isolate = nestedWorkflow(this, constructId(WORKFLOW.isolateInstance), SPECS[WORKFLOW.isolateInstance], {
       blockStateMachine: block.machine.stateMachine, approvalTopic: encryptVolumes.resources.approvalTopic, ...containSettings,
+      rotateStateMachine: rotateKeyPair.machine.stateMachine,
     });
     const securityGroups = [restrict,
       nestedWorkflow(this, constructId(WORKFLOW.restoreSecurityGroups), SPECS[WORKFLOW.restoreSecurityGroups], {})];

@@ -12,7 +12,7 @@ export const WORKFLOW_NAME = WORKFLOW.isolateInstance;
 export const ISOLATE_INSTANCE_TASKS = [
   'validate-isolate-input', 'plan-isolation', 'snapshot-instance', 'check-forensic-snapshots', 'protect-instance', 'remove-from-service',
   'ensure-isolation-groups', 'move-network-interface', 'revoke-instance-profile', 'start-source-block', 'tag-isolated', 'verify-isolation',
-  'restore-instance', 'build-isolate-report', 'request-approval', 'verify-approver',
+  'restore-instance', 'build-isolate-report', 'request-approval', 'verify-approver', 'start-key-rotation',
 ] as const;
 export type IsolateInstanceTask = (typeof ISOLATE_INSTANCE_TASKS)[number];
 
@@ -44,6 +44,9 @@ export const States = {
   releaseIsolation: 'ReleaseIsolation',
   verifyRelease: 'VerifyRelease',
   buildReport: SkeletonStates.buildReport,
+  routeByKeyRotation: 'RouteByKeyRotation',
+  startKeyRotation: 'StartKeyRotation',
+  done: SkeletonStates.done,
 } as const;
 
 export const COMMENT = [
@@ -59,12 +62,20 @@ export const COMMENT = [
  * -> MoveToUntrackedGroups (Map) -> WaitUntracked -> MoveToIsolationGroups (Map) -> RevokeInstanceProfile
  * -> [StartSourceBlock] -> TagIsolated -> VerifyIsolation; release: ReleaseIsolation -> VerifyRelease; -> BuildReport.
  * Any failure after the first change: RollbackIsolation puts back what the case record says was changed.
+ * After ReleaseLock: RouteByKeyRotation -> [StartKeyRotation: rotate-key-pair, which takes the instance's lock itself] -> Done.
  */
 export function buildIsolateInstanceDefinition(scope: Construct, fns: Record<IsolateInstanceTask, IFunction>, kit: KitSteps = {}): sfn.IChainable {
   if (!kit.comparePlans) throw new Error(`${WORKFLOW_NAME} has an approval gate: its spec needs approval: true`);
+  // The report is the state after ReleaseLock: it names the child only when the isolation was made and verified.
+  const done = new sfn.Succeed(scope, States.done);
+  const afterRelease = new sfn.Choice(scope, States.routeByKeyRotation)
+    .when(sfn.Condition.isPresent('$.keyRotation.start'), lambdaTask(scope, States.startKeyRotation, fns['start-key-rotation'], {
+      payload: { 'start.$': '$.keyRotation.start', 'executionName.$': '$$.Execution.Name' }, resultPath: '$.keyRotation.started',
+    }).next(done))
+    .otherwise(done);
   return remediationSkeleton(scope, {
     workflow: WORKFLOW_NAME,
-    ...(kit.lock ? { lock: kit.lock } : {}),
+    ...(kit.lock ? { lock: kit.lock, afterRelease } : {}),
     validateInput: fns['validate-isolate-input'], preflight: fns['plan-isolation'], buildReport: fns['build-isolate-report'],
     preflightState: States.planIsolation,
     preflightPayload: { 'request.$': '$.request', 'caseId.$': '$.caseId', 'instanceId.$': '$.instanceId' },

@@ -61,8 +61,8 @@ function evidenceOf(input: Record<string, unknown>): CaseView['evidence'] {
 }
 
 /**
- * The case: triage executions whose event is the case's (`case-<eventId>`), the children their reports list as started,
- * and every contain-principal execution that opened (`caseId`) or released (`release.caseId`) it.
+ * The case: triage executions whose event is the case's (`case-<eventId>`), the children their reports (and the instance
+ * case records) list as started, and every contain-principal execution that opened (`caseId`) or released (`release.caseId`) it.
  */
 export async function collectCase(
   source: ExecutionSource, caseId: string, readRecord: (caseId: string) => Promise<CaseRecord | undefined | string>,
@@ -87,6 +87,9 @@ export async function collectCase(
   const known = new Set([...triage, ...contain, ...closes].map((e) => e.executionArn));
   const childArns = triage.flatMap((e) => ((parse(e.output).actions ?? []) as { action?: string; resourceId?: string }[]))
     .filter((a) => a.action === 'start-execution' && typeof a.resourceId === 'string' && !known.has(a.resourceId)).map((a) => a.resourceId as string);
+  // isolate-instance's children (block-source-ip, rotate-key-pair), as its case record names them.
+  childArns.push(...instanceRecords.flatMap((r) => Object.values(r.steps)).map((s) => s.after?.executionArn)
+    .filter((arn): arn is string => typeof arn === 'string' && !known.has(arn)));
   const children = await Promise.all([...new Set(childArns)].map((arn) => source.describe(arn)));
   const timeline = [...triage, ...contain, ...closes, ...children].map(toAuditRecord).sort((a, b) => a.startDate.getTime() - b.startDate.getTime());
   const firstTriage = triage.sort((a, b) => a.startDate.getTime() - b.startDate.getTime())[0];

@@ -37,6 +37,8 @@ export class InstanceCaseTable extends Construct {
 export interface IsolateInstanceProps {
   /** block-source-ip's machine: input blockSourceIp starts it. */
   blockStateMachine?: sfn.IStateMachine;
+  /** rotate-key-pair, started after the isolation with rotateKeyPair: true. */
+  rotateStateMachine?: sfn.IStateMachine;
   /** Roles of our own that CloudFormation did not name `<stack>-...` (CDK context `containPrincipal.protectedRoleArns`). */
   protectedRoleArns?: string[];
   approvalTopic?: sns.ITopic;

@@ -23,6 +23,12 @@ const READ_INSTANCE = describe(
 const lockedTag = (action: 'CreateTags' | 'DeleteTags') => (ctx: Parameters<ReturnType<typeof ec2TagKeysOnly>>[0]) =>
   ec2TagKeysOnly(action, ['instance'], [TAG.isolated], { locked: true })(ctx);
 
+/** states:StartExecution on that one child state machine only (none given: no grant, and the task's start fails). */
+const startChild = (machine: 'blockStateMachine' | 'rotateStateMachine') => ({ resources }: { resources: IsolateInstanceResources }) => {
+  const child = resources[machine];
+  return child ? [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [child.stateMachineArn] })] : [];
+};
+
 /** Which tasks call which APIs. The infra tests check each against the calls in the handler's bundle. */
 export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
   'validate-isolate-input': { entry: 'tasks/isolation/validate-isolate-input.ts', environment: caseEnvironment, grants: [caseAccess('Query')] },
@@ -53,8 +59,7 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
   'start-source-block': {
     entry: 'tasks/isolation/start-source-block.ts',
     environment: (ctx) => ({ ...caseEnvironment(ctx), BLOCK_STATE_MACHINE_ARN: ctx.resources.blockStateMachine?.stateMachineArn ?? 'none' }),
-    grants: [({ resources }) => (resources.blockStateMachine ? [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [resources.blockStateMachine.stateMachineArn] })] : []),
-      caseAccess('UpdateItem')],
+    grants: [startChild('blockStateMachine'), caseAccess('UpdateItem')],
   },
   'tag-isolated': { entry: 'tasks/isolation/tag-isolated.ts', environment: caseEnvironment, grants: [lockedTag('CreateTags'), caseAccess('UpdateItem')] },
   'verify-isolation': { entry: 'tasks/isolation/verify-isolation.ts', environment: caseEnvironment, grants: [READ_INSTANCE, caseAccess('GetItem')] },
@@ -64,6 +69,11 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
       serviceMembership(['ExitStandby', 'AttachInstances'], ['RegisterTargets']), caseAccess('GetItem', 'UpdateItem')],
   },
   'build-isolate-report': { entry: 'tasks/isolation/build-isolate-report.ts', grants: [] },
+  'start-key-rotation': {
+    entry: 'tasks/isolation/start-key-rotation.ts',
+    environment: (ctx) => ({ ...caseEnvironment(ctx), ROTATE_STATE_MACHINE_ARN: ctx.resources.rotateStateMachine?.stateMachineArn ?? 'none' }),
+    grants: [startChild('rotateStateMachine'), caseAccess('UpdateItem')],
+  },
   'request-approval': {
     entry: 'tasks/approval/request-approval.ts',
     grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [resources.approvalTopic.topicArn] })]],

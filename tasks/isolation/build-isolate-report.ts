@@ -7,6 +7,7 @@ import type { IsolationPlan } from './lib/plan';
 import type { IsolateInput } from './lib/schema';
 import type { Restored } from './lib/restore';
 import type { ForensicSnapshots } from './snapshot-instance';
+import type { KeyRotationStart } from './start-key-rotation';
 import type { IsolationVerified } from './verify-isolation';
 
 type Steps = { steps: StepRecord[] };
@@ -24,8 +25,10 @@ export interface BuildIsolateReportEvent {
 
 export interface IsolateReport extends WorkflowReport {
   caseId: string;
-  /** The instance's key pair: rotate-key-pair rotates it; this workflow only reports it. */
+  /** The instance's key pair: rotate-key-pair rotates it (rotateKeyPair: true starts it after the lock is released). */
   keyPair: { name: string; rotation: string } | null;
+  /** rotateKeyPair, isolated and verified: what the step after ReleaseLock starts (`started` once it has). */
+  keyRotation?: { start: KeyRotationStart; started?: { executionArn: string; name: string; keyName: string } };
   /** plan mode: every step apply would take. */
   planned?: string[];
   reason?: string;
@@ -36,6 +39,11 @@ export interface IsolateReport extends WorkflowReport {
   releaseWith?: { release: { caseId: string }; instanceId: string };
   verified?: IsolationVerified;
   approval?: ApprovalRecord;
+}
+
+function rotationOf(plan: IsolationPlan, applied: boolean): string {
+  if (!plan.keyRotation) return `not rotated here: start rotate-key-pair for ${plan.instanceId}, or rotate ${plan.keyName} by hand`;
+  return `${applied ? 'starts' : 'would start'} rotate-key-pair ${plan.keyRotation.name} once the lock is released; release does not undo it`;
 }
 
 /** The execution's output: each step as recorded (before/after), the key pair, what is kept and how to release. */
@@ -50,7 +58,9 @@ export const handler = async ({ request, execution, plan, work }: BuildIsolateRe
   return {
     ...header,
     caseId: plan.caseId,
-    keyPair: plan.keyName ? { name: plan.keyName, rotation: `not rotated here: start rotate-key-pair for ${plan.instanceId}, or rotate ${plan.keyName} by hand` } : null,
+    keyPair: plan.keyName ? { name: plan.keyName, rotation: rotationOf(plan, applied) } : null,
+    ...(applied && plan.action === 'isolate' && plan.keyRotation && plan.keyName
+      ? { keyRotation: { start: { caseId: plan.caseId, instanceId: plan.instanceId, keyName: plan.keyName, name: plan.keyRotation.name } } } : {}),
     ...(plan.outcome === 'PLANNED' ? { planned: plan.steps } : {}),
     ...(plan.reason ? { reason: plan.reason } : {}),
     ...(snapshots ? { forensicSnapshots: snapshots } : {}),

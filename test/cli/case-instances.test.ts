@@ -17,10 +17,13 @@ const RECORD: InstanceCase = {
     protection: { termination: false, stop: false }, targetGroups: [] },
   steps: { 'move-to-isolation-group:eni-1': { action: 'move-to-isolation-group', resourceId: 'eni-1', at: '2026-11-27T10:20:00Z', before: { groupIds: ['sg-a'] }, after: { groupIds: ['sg-e'] } } },
 };
+const ROTATE: ExecutionDetail = {
+  ...ISOLATE, executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation-rotate-key-pair:keys-1', name: 'keys-1', startDate: new Date('2026-11-27T10:30:00Z'),
+};
 const source = (listed: string[]): ExecutionSource => ({
   kind: 'local',
   listExecutions: async ({ workflow }: { workflow: string }) => { listed.push(workflow); return workflow === 'isolate-instance' ? [ISOLATE] : []; },
-  describe: async () => ISOLATE,
+  describe: async (arn: string) => (arn === ROTATE.executionArn ? ROTATE : ISOLATE),
 } as unknown as ExecutionSource);
 
 describe('remediate case: isolated instances', () => {
@@ -37,6 +40,13 @@ describe('remediate case: isolated instances', () => {
     expect(text).toContain(`Isolated instance ${INSTANCE}`);
     expect(text).toContain('move-to-isolation-group');
     expect(text).toContain('keeps the snapshots and the session deny');
+  });
+
+  it('the rotate-key-pair child the case record names is in the timeline', async () => {
+    const rotated: InstanceCase = { ...RECORD, steps: { ...RECORD.steps,
+      'start-rotate-key-pair:web-key': { action: 'start-rotate-key-pair', resourceId: 'web-key', at: '2026-11-27T10:30:00Z', after: { executionArn: ROTATE.executionArn } } } };
+    const view = await collectCase(source([]), CASE_ID, async () => undefined, { readInstances: async () => [rotated], local: true });
+    expect(view.timeline.map((r) => r.name)).toEqual(['iso-1', 'keys-1']);
   });
 
   it('no instance record: no isolate-instance lookup, no section', async () => {

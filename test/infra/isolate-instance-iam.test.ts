@@ -27,6 +27,7 @@ const ASG = `arn:aws:autoscaling:${R}:${A}:autoScalingGroup:11111111-2222-3333-4
 const TG = `arn:aws:elasticloadbalancing:${R}:${A}:targetgroup/web/0123456789abcdef`;
 const ROLE = `arn:aws:iam::${A}:role/app-role`;
 const BLOCK = `arn:aws:states:${R}:${A}:stateMachine:block-source-ip`;
+const ROTATE = `arn:aws:states:${R}:${A}:stateMachine:rotate-key-pair`;
 const TABLE = 'arn:aws:dynamodb:<case table>';
 const LOCKED = { 'aws:ResourceTag/remediation:lock': 'isolate-instance-i-0-20260101T000000Z' };
 const EXCLUDED = { ...LOCKED, 'aws:ResourceTag/remediation:exclude': 'true' };
@@ -89,6 +90,11 @@ const CASES: Record<string, Case[]> = {
     ['states:StartExecution of another machine', req('states:StartExecution', `arn:aws:states:${R}:${A}:stateMachine:other`), 'ImplicitlyDenied'],
     ...table('dynamodb:UpdateItem'),
   ],
+  [E('start-key-rotation')]: [
+    ['states:StartExecution of rotate-key-pair', req('states:StartExecution', ROTATE), 'Allowed'],
+    ['states:StartExecution of block-source-ip', req('states:StartExecution', BLOCK), 'ImplicitlyDenied'],
+    ...table('dynamodb:UpdateItem'),
+  ],
   [E('tag-isolated')]: [
     ['ec2:CreateTags remediation:isolated on the locked instance', req('ec2:CreateTags', INSTANCE, { ...LOCKED, 'aws:TagKeys': ['remediation:isolated'] }), 'Allowed'],
     ['ec2:CreateTags of another key', req('ec2:CreateTags', INSTANCE, { ...LOCKED, 'aws:TagKeys': ['Name'] }), 'ImplicitlyDenied'],
@@ -123,7 +129,8 @@ beforeAll(() => {
   const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
   const stack = new Stack(app, STACK, { env: ENV });
   new RemediationWorkflow(stack, 'IsolateInstance', isolateInstanceSpec, {
-    blockStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Block', BLOCK), protectedRoleArns: [`arn:aws:iam::${A}:role/break-glass`],
+    blockStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Block', BLOCK), rotateStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Rotate', ROTATE),
+    protectedRoleArns: [`arn:aws:iam::${A}:role/break-glass`],
   });
   const template = Template.fromStack(stack);
   const assembly = app.synth().directory;

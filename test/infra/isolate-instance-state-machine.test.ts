@@ -81,6 +81,17 @@ describe('isolate-instance state machine', () => {
     });
   });
 
+  it('after ReleaseLock, starts rotate-key-pair only when the report names one to start (rotateKeyPair, isolated and verified)', () => {
+    expect(state('ReleaseLock')).toMatchObject({ Next: States.routeByKeyRotation });
+    expect(state(States.routeByKeyRotation)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.keyRotation.start', IsPresent: true, Next: States.startKeyRotation }], Default: States.done,
+    });
+    expect(state(States.startKeyRotation)).toEqual(invoke('start-key-rotation', {
+      Parameters: { 'start.$': '$.keyRotation.start', 'executionName.$': '$$.Execution.Name' }, ResultPath: '$.keyRotation.started', Next: States.done,
+    }));
+    expect(state(States.done)).toEqual({ Type: 'Succeed' });
+  });
+
   it('a release restores, then verify re-reads the instance', () => {
     expect(state(States.releaseIsolation)).toEqual(invoke('restore-instance', {
       Parameters: { 'plan.$': '$.plan', 'executionName.$': '$$.Execution.Name', reason: 'release' }, ResultPath: '$.work.restored', Next: States.verifyRelease,

@@ -1,3 +1,4 @@
+import { DescribeKeyPairsCommand } from '@aws-sdk/client-ec2';
 import { startIsolateHarness, type IsolateHarness } from './isolate-instance-harness';
 
 // moto enforces no IAM policy and no connection tracking: these tests show the account's state (groups, profile,
@@ -67,6 +68,38 @@ describe('isolate-instance against an emulated account', () => {
     // Act: release again
     const releasedAgain = await h.run({ release: { caseId: 'case-web' } });
     expect(releasedAgain.output).toMatchObject({ outcome: 'NO_ACTION' });
+  });
+
+  it('rotateKeyPair: plan lists the child and starts nothing; apply starts rotate-key-pair after the lock, which finds the isolated instance unmanaged: manual', async () => {
+    // Prepare
+    const { instanceId } = await h.instance('keys');
+    const name = `case-keys-${instanceId}-keys`;
+
+    // Act: plan
+    const plan = await h.run({ instanceId, caseId: 'case-keys', rotateKeyPair: true, mode: 'plan' });
+    // Assess: listed, nothing started
+    expect(plan.output).toMatchObject({ outcome: 'PLANNED', keyPair: { name: 'keys-key', rotation: `would start rotate-key-pair ${name} once the lock is released; release does not undo it` } });
+    expect((plan.output as Report).planned).toContain(`after the lock is released: start rotate-key-pair ${name} for key pair keys-key (not undone by release)`);
+    expect(plan.children).toEqual([]);
+
+    // Act: apply
+    const isolated = await h.run({ instanceId, caseId: 'case-keys', rotateKeyPair: true, untrackedWaitSeconds: 0 });
+    // Assess: isolated, then the child ran under its own lock with the case and the parent; the profile is gone, so SSM cannot
+    // reach the instance: the child reports the manual steps and the old key pair stays (README: rotation after isolation)
+    expect([isolated.status, isolated.error]).toEqual(['SUCCEEDED', undefined]);
+    const [child] = isolated.children ?? [];
+    expect(child).toMatchObject({
+      workflow: 'rotate-key-pair', name, status: 'SUCCEEDED',
+      input: { instanceId, caseId: 'case-keys', rotateKeyPair: true, trigger: { source: 'eventbridge', parentExecution: isolated.name } },
+      output: { outcome: 'NO_ACTION', keyName: 'keys-key', ssmManaged: false },
+    });
+    expect((child?.output as { manualSteps?: string[] }).manualSteps?.length).toBeGreaterThan(0);
+    expect(isolated.output).toMatchObject({ outcome: 'REMEDIATED', keyRotation: { started: { name, keyName: 'keys-key', executionArn: expect.stringMatching(new RegExp(`:${name}$`)) } } });
+    const keyPairs = (await h.ec2.send(new DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: ['keys-key*'] }] }))).KeyPairs ?? [];
+    expect(keyPairs.map((k) => k.KeyName)).toEqual(['keys-key']);
+    const [item] = await h.caseItems('case-keys');
+    const steps = (item?.steps as { M: Record<string, { S: string }> }).M;
+    expect(JSON.parse(steps['start-rotate-key-pair:keys-key']?.S ?? '{}')).toMatchObject({ action: 'start-rotate-key-pair', after: { executionArn: expect.stringMatching(new RegExp(`:${name}$`)) } });
   });
 
   it('puts an Auto Scaling member in standby (desired capacity down) and release brings it back InService', async () => {

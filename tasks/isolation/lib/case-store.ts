@@ -21,6 +21,7 @@ export const STEP = {
   sessionDeny: 'put-session-deny',
   tagIsolated: 'tag-isolated',
   blockSource: 'start-block-source-ip',
+  rotateKeyPair: 'start-rotate-key-pair',
 } as const;
 
 /** One step as made: `before` is what release puts back. */

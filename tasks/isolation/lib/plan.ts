@@ -19,8 +19,10 @@ export interface IsolationPlan {
   target: string;
   caseId: string;
   instanceId: string;
-  /** Reported for the key pair's rotation (rotate-key-pair), which this workflow does not do. */
+  /** Reported for the key pair's rotation (rotate-key-pair). */
   keyName?: string;
+  /** rotateKeyPair with a key pair: the rotate-key-pair execution started after the lock is released. */
+  keyRotation?: { name: string };
   state: InstanceState;
   /** One VPC per entry: where the untracked and empty groups are found or made. */
   vpcIds: string[];
@@ -31,6 +33,9 @@ export interface IsolationPlan {
   /** Why there is nothing to do. */
   reason?: string;
 }
+
+/** The rotate-key-pair child's execution name: deterministic (from the case), at most 80 characters. */
+export const keyRotationName = (caseId: string, instanceId: string): string => `${caseId.slice(0, 80 - instanceId.length - 6)}-${instanceId}-keys`;
 
 const outcomeOf = (mode: 'apply' | 'plan', todo: boolean): Outcome => (!todo ? 'NO_ACTION' : mode === 'plan' ? 'PLANNED' : 'PROCEED');
 
@@ -57,6 +62,7 @@ export async function planIsolate(request: IsolateInput, caseId: string, state: 
   if (isolatedBy) return { ...base, outcome: 'NO_ACTION', vpcIds: [], steps: [], reason: `already isolated (${TAG.isolated}=${isolatedBy})` };
   const profileRole = request.revokeProfileSessions && state.profile ? await profileRoleOf(iam, state.profile.arn, caseId, protection) : undefined;
   const vpcIds = [...new Set(state.enis.map((e) => e.vpcId))].sort();
+  const keyRotation = request.rotateKeyPair && state.keyName ? { name: keyRotationName(caseId, instanceId) } : undefined;
   const steps = [
     `snapshot volumes ${state.volumeIds.join(', ') || '(none)'} (CreateSnapshots, tagged ${TAG.case}=${caseId}) and record the instance metadata and console output`,
     `turn on termination protection (now ${state.protection.termination}) and stop protection (now ${state.protection.stop})`,
@@ -69,9 +75,11 @@ export async function planIsolate(request: IsolateInput, caseId: string, state: 
     ...(profileRole ? [`deny sessions of role ${profileRole.name} issued before now (inline policy ${profileRole.policyName}; kept after release)`] : []),
     ...(request.blockSourceIp ? [`start block-source-ip for ${request.blockSourceIp}`] : []),
     `tag the instance ${TAG.isolated}=${caseId}`,
-    ...(state.keyName ? [`key pair ${state.keyName}: not rotated here (rotate-key-pair rotates it)`] : []),
+    ...(!state.keyName ? [] : keyRotation
+      ? [`after the lock is released: start rotate-key-pair ${keyRotation.name} for key pair ${state.keyName} (not undone by release)`]
+      : [`key pair ${state.keyName}: not rotated here (rotateKeyPair: true, or rotate-key-pair, rotates it)`]),
   ];
-  return { ...base, outcome: outcomeOf(request.mode, true), vpcIds, ...(profileRole ? { profileRole } : {}), steps };
+  return { ...base, outcome: outcomeOf(request.mode, true), vpcIds, ...(profileRole ? { profileRole } : {}), ...(keyRotation ? { keyRotation } : {}), steps };
 }
 
 /** The release plan from the case record: the recorded steps undone, newest first; NO_ACTION once released. */

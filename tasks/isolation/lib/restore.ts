@@ -7,8 +7,11 @@ import { STEP, stepsNewestFirst, type InstanceCase, type StepRecord } from './ca
 export interface RestoreClients { ec2: EC2Client; autoScaling: AutoScalingClient; elbv2: ElasticLoadBalancingV2Client }
 export interface Restored { action: string; resourceId: string; at: string; error?: string }
 
-/** What is never undone: the evidence, the session deny (stolen role credentials may outlive the release) and the NACL block (it expires by itself). */
-export const KEPT_STEPS: readonly string[] = [STEP.snapshots, STEP.sessionDeny, STEP.blockSource];
+/**
+ * What is never undone: the evidence, the session deny (stolen role credentials may outlive the release), the NACL block
+ * (it expires by itself) and a key rotation (the old key is gone by design).
+ */
+export const KEPT_STEPS: readonly string[] = [STEP.snapshots, STEP.sessionDeny, STEP.blockSource, STEP.rotateKeyPair];
 
 /** The undo of one recorded step, from what the case record says was there before. */
 function undo(c: RestoreClients, record: InstanceCase, step: StepRecord): (() => Promise<unknown>) | undefined {

@@ -21,6 +21,8 @@ export const isolateInstanceInputSchema = z
     untrackedWaitSeconds: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(UNTRACKED_WAIT_MAX_SECONDS)), 180)
       .check(z.describe('Seconds the ENIs stay in the untracked group, so open tracked connections become untracked, before the empty group.')),
     blockSourceIp: z.optional(cidrOrIp.check(z.describe('Also deny this source at the subnets\' NACLs (/32 for an address): starts block-source-ip named after the case.'))),
+    rotateKeyPair: z._default(z.boolean(), false)
+      .check(z.describe('true: once the isolation is verified and the lock released, start rotate-key-pair for the instance\'s key pair (named <caseId>-<instanceId>-keys). The isolated instance cannot reach SSM: rotate-key-pair then reports the manual steps (README).')),
     revokeProfileSessions: z._default(z.boolean(), true)
       .check(z.describe("Put the session deny (aws:TokenIssueTime before now) on the instance profile's role: the credentials already on the instance stop working.")),
     approval: z._default(z.boolean(), false).check(z.describe('true: publish the plan and wait for a person to approve before any change (triage\'s policy "approval" sets it).')),
@@ -29,8 +31,8 @@ export const isolateInstanceInputSchema = z
   })
   .check(
     z.refine((i) => i.release !== undefined || i.instanceId !== undefined, 'instanceId: give the instance to isolate, or release'),
-    z.refine((i) => i.release === undefined || (i.caseId === undefined && i.blockSourceIp === undefined),
-      'release: takes no caseId or blockSourceIp (the case record holds what was done)'),
+    z.refine((i) => i.release === undefined || (i.caseId === undefined && i.blockSourceIp === undefined && !i.rotateKeyPair),
+      'release: takes no caseId, blockSourceIp or rotateKeyPair (the case record holds what was done)'),
     z.describe('Input of the isolate-instance workflow.'),
   );
 

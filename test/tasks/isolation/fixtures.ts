@@ -4,6 +4,7 @@ export const ACCOUNT = '111122223333';
 Object.assign(process.env, {
   INSTANCE_CASE_TABLE_NAME: TABLE, ISOLATE_OWN_ROLE_PREFIX: 'RemediationStack-', ISOLATE_OWN_ROLE_ARNS: `arn:aws:iam::${ACCOUNT}:role/break-glass`,
   BLOCK_STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:remediation-block-source-ip`,
+  ROTATE_STATE_MACHINE_ARN: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:remediation-rotate-key-pair`,
 });
 
 import type { InstanceCase } from '../../../tasks/isolation/lib/case-store';

@@ -57,6 +57,15 @@ describe('plan-isolation', () => {
     expect(out.steps[0]).toMatch(/^snapshot volumes vol-0123456789abcdef0/);
   });
 
+  it('rotateKeyPair with a key pair: plans the rotate-key-pair child after the lock, named after the case and the instance', async () => {
+    account();
+    const out = await planIsolation({ request: request({ instanceId: INSTANCE, rotateKeyPair: true }), caseId: CASE, instanceId: INSTANCE });
+    expect(out.keyRotation).toEqual({ name: `${CASE}-${INSTANCE}-keys` });
+    expect(out.steps.at(-1)).toBe(`after the lock is released: start rotate-key-pair ${CASE}-${INSTANCE}-keys for key pair web-key (not undone by release)`);
+    account(state({ keyName: undefined }));
+    expect((await planIsolation({ request: request({ instanceId: INSTANCE, rotateKeyPair: true }), caseId: CASE, instanceId: INSTANCE })).keyRotation).toBeUndefined();
+  });
+
   it('an instance already isolated: NO_ACTION', async () => {
     account(state({ tags: [{ Key: 'remediation:isolated', Value: 'case-0' }] }));
     expect(await planIsolation({ request: request(), caseId: CASE, instanceId: INSTANCE })).toMatchObject({ outcome: 'NO_ACTION', reason: 'already isolated (remediation:isolated=case-0)' });
@@ -96,6 +105,8 @@ describe('validate-isolate-input', () => {
   });
   it('a bad field: InvalidInputError naming it', async () => {
     await expect(validate(event({ instanceId: 'web' }))).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('instanceId') });
+    await expect(validate(event({ instanceId: INSTANCE, rotateKeyPair: 'yes' }))).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('rotateKeyPair') });
+    await expect(validate(event({ release: { caseId: CASE }, rotateKeyPair: true }))).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('rotateKeyPair') });
   });
 });
 
@@ -110,6 +121,7 @@ const ALL_STEPS = {
   g: step('disassociate-instance-profile', INSTANCE, '2026-12-01T12:00:07Z', { arn: PROFILE }),
   h: step('put-session-deny', ROLE_ARN, '2026-12-01T12:00:08Z'),
   i: step('tag-isolated', INSTANCE, '2026-12-01T12:00:09Z'),
+  j: step('start-rotate-key-pair', 'web-key', '2026-12-01T12:00:10Z'),
 };
 
 describe('restore-instance', () => {
@@ -180,6 +192,17 @@ describe('build-isolate-report', () => {
     });
     expect(out.actions.map((a) => a.action)).toEqual(['enable-protection', 'move-to-isolation-group']);
     expect(out.kept).toHaveLength(2);
+    expect(out.keyRotation).toBeUndefined();
+  });
+
+  it('rotateKeyPair: names the child to start after the lock once isolated; a plan only lists it', async () => {
+    const keyRotation = { name: `${CASE}-${INSTANCE}-keys` };
+    const applied = await report({ request: request({ instanceId: INSTANCE, rotateKeyPair: true }), execution, plan: plan({ keyRotation }), work: {} });
+    expect(applied.keyRotation).toEqual({ start: { caseId: CASE, instanceId: INSTANCE, keyName: 'web-key', name: keyRotation.name } });
+    expect(applied.keyPair?.rotation).toBe(`starts rotate-key-pair ${keyRotation.name} once the lock is released; release does not undo it`);
+    const planned = await report({ request: request({ instanceId: INSTANCE, rotateKeyPair: true, mode: 'plan' }), execution, plan: plan({ outcome: 'PLANNED', keyRotation }), work: {} });
+    expect(planned.keyRotation).toBeUndefined();
+    expect(planned.keyPair?.rotation).toMatch(/^would start rotate-key-pair/);
   });
 });
 
