@@ -35,7 +35,7 @@ export interface ParsedStateMachine {
 /** The ARN a `{"Fn::GetAtt": [logicalId, "Arn"]}` in the definition stands for. */
 export const fakeArn = (logicalId: string): string => `arn:aws:lambda:us-east-1:123456789012:function:${logicalId}`;
 
-/** The definition as plain JSON text: Join parts concatenated, GetAtt ...Arn replaced by `fakeArn`. */
+/** The definition as plain JSON text: Join parts concatenated, GetAtt ...Arn replaced by `fakeArn`, a resource's Ref by its logical id. */
 export function resolveDefinitionString(definition: unknown): string {
   if (typeof definition === 'string') return definition;
   const join = (definition as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
@@ -45,7 +45,10 @@ export function resolveDefinitionString(definition: unknown): string {
     const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
     if (getAtt && getAtt[1] === 'Arn') return fakeArn(getAtt[0]);
     // A service integration's resource (e.g. lambda:invoke.waitForTaskToken) names the partition.
-    if ((part as { Ref?: string }).Ref === 'AWS::Partition') return 'aws';
+    const ref = (part as { Ref?: string }).Ref;
+    if (ref === 'AWS::Partition') return 'aws';
+    // A resource's name (the fleet's bucket in its ItemReader/ResultWriter): its logical id stands for it.
+    if (typeof ref === 'string' && !ref.startsWith('AWS::')) return ref;
     throw new Error(`unexpected part in DefinitionString: ${JSON.stringify(part)}`);
   }).join('');
 }

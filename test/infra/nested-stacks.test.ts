@@ -47,8 +47,8 @@ describe('the RemediationStack as nested stacks', () => {
   it('keeps what the deployment shares in the root: the lock and the case tables, the stack-owned buckets, the approval topic and approvers', () => {
     const types = Object.values(root.Resources).map((r) => r.Type).filter((t) => t !== NESTED_STACK);
     expect(ofType(root, 'AWS::DynamoDB::Table').map(([id]) => id.replace(/Table[0-9A-F]{8}$/, '')).sort()).toEqual(['FailedAttempts', 'InstanceCases', 'Locks', 'PrincipalCases', 'SecurityGroupCases']);
-    // flow logs, Config and CloudTrail: each bucket and its access-log bucket.
-    expect(types.filter((t) => t === 'AWS::S3::Bucket')).toHaveLength(6);
+    // flow logs, Config, CloudTrail and the fleet's results: each bucket and its access-log bucket.
+    expect(types.filter((t) => t === 'AWS::S3::Bucket')).toHaveLength(8);
     expect(Object.keys(root.Resources).filter((id) => id.startsWith('EncryptVolumesApprovalRequests') && root.Resources[id]?.Type === 'AWS::SNS::Topic')).toHaveLength(1);
     expect(types.filter((t) => t === 'AWS::IAM::ManagedPolicy')).toHaveLength(1);
     for (const { template } of nested) expect(ofType(template, 'AWS::S3::Bucket').length + ofType(template, 'AWS::DynamoDB::Table').length).toBe(0);

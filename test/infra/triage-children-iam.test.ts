@@ -71,7 +71,7 @@ describe('the role of triage assess-instance and CloudWatch alarms', () => {
 describe("triage's own starts, in the nested deployment", () => {
   const parseEnvironment = (): Record<string, unknown> => {
     const functions = Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function'));
-    const parse = functions.filter((f) => (f.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.OWN_ROLE_PREFIX !== undefined);
+    const parse = functions.filter((f) => (f.Metadata as { 'remediation:handler'?: string } | undefined)?.['remediation:handler'] === 'tasks/triage/parse-start-event.ts');
     expect(parse).toHaveLength(1);
     return (parse[0]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
   };
