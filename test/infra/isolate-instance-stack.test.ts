@@ -1,14 +1,11 @@
 import { HANDLER_METADATA } from '../../infra/constructs/task-function';
-import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { resourcesOf, sharedRemediationTemplate } from './synth';
 
 // GIVEN the whole RemediationStack (the shared synthesis), WHEN isolate-instance's start-key-rotation function is read,
 // THEN it names rotate-key-pair's own state machine and may start that one only (infra/stack.ts passes it).
 interface Statement { Effect: string; Action: string | string[]; Resource: unknown }
-let synth: Synthesized;
-beforeAll(() => {
-  synth = synthRemediationStack({ bundle: true });
-});
-afterAll(() => removeAssembly(synth));
+// The run's one unbundled, flattened synthesis (test/infra/synth.ts): what is read here needs no bundle.
+const synth = sharedRemediationTemplate();
 
 it("start-key-rotation starts rotate-key-pair's state machine only, named by the environment it reads", () => {
   const rotateMachine = Object.entries(resourcesOf(synth.template, 'AWS::StepFunctions::StateMachine'))
