@@ -34,6 +34,8 @@ export interface CliDeps {
   callerPrincipal?: () => Promise<string | undefined>;
   /** Signs identity proofs (cli/identity.ts; default: the caller's credentials, or the local identity). */
   proofSigner?: ProofSigner;
+  /** `fleet status`: draw the progress bar (default: whether stdout is a terminal); otherwise one line per change. */
+  isTTY?: boolean;
   /** Between DescribeExecution polls of `start --wait` (default 5 s). */
   pollIntervalMs?: number;
   now?: () => Date;
@@ -96,11 +98,15 @@ export async function useLocalEnvironment(options: Pick<CommonOptions, 'region'>
   return endpoint ? { region, endpoint } : { region };
 }
 
+/** The Step Functions client of AWS commands: deps.sfn, else one for the region. */
+export function sfnFor(options: CommonOptions, deps: CliDeps): SFNClient {
+  const region = resolveRegion(options);
+  return deps.sfn ?? (region ? withHooks(new SFNClient({ region }), 'sfn') : createSfnClient());
+}
+
 export function sourceFor(options: CommonOptions, deps: CliDeps): ExecutionSource {
   if (options.local) return new LocalExecutionSource(deps.localDir, deps.runWorkflow);
-  const region = resolveRegion(options);
-  const sfn = deps.sfn ?? (region ? withHooks(new SFNClient({ region }), 'sfn') : createSfnClient());
-  return new AwsExecutionSource(sfn);
+  return new AwsExecutionSource(sfnFor(options, deps));
 }
 
 export function archiveFor(options: CommonOptions, deps: CliDeps): ExecutionArchive | undefined {
