@@ -55,7 +55,6 @@ function selectorOf(options: FleetOptions, mode: FleetMode): FleetInput['selecto
     options.manifest !== undefined ? { manifest: options.manifest } : undefined,
   ].filter((s) => s !== undefined);
   const flags = mode === 'plan' ? '--tag, --instance, --vpc or --group' : '--manifest, --tag, --instance, --vpc or --group';
-  if (mode === 'plan' && options.manifest !== undefined) throw new CliError('fleet plan takes no --manifest: a manifest is what a plan writes (apply it with `remediate fleet apply --manifest`)', 2);
   if (given.length !== 1) throw new CliError(`fleet ${mode}: give exactly one selector: ${flags}`, 2);
   return given[0] as FleetInput['selector'];
 }
