@@ -109,7 +109,7 @@ export class FleetProgressView {
   private bar?: SingleBar;
   private last?: string;
 
-  constructor(private readonly io: Io, private readonly tty: boolean) {}
+  constructor(private readonly io: Io, private readonly tty: boolean, private readonly stream: NodeJS.WritableStream = process.stdout) {}
 
   update(p: FleetProgress): void {
     if (!this.tty) {
@@ -120,7 +120,7 @@ export class FleetProgressView {
     }
     const payload = { done: p.done, running: p.running, failed: p.failed };
     if (!this.bar) {
-      this.bar = new SingleBar({ format: 'fleet [{bar}] {value}/{total} | done {done} | running {running} | failed {failed}', hideCursor: true });
+      this.bar = new SingleBar({ format: 'fleet [{bar}] {value}/{total} | done {done} | running {running} | failed {failed}', hideCursor: true, stream: this.stream });
       this.bar.start(p.total, p.done + p.failed, payload);
     } else {
       this.bar.setTotal(p.total);

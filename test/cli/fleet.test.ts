@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import {
   DescribeExecutionCommand,
   DescribeMapRunCommand,
@@ -10,6 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { FleetReport } from '../../tasks/fleet/summarize-fleet';
+import { FleetProgressView } from '../../cli/commands/fleet';
 import { ALICE, NOW, cli, tableRows, testProof } from './cli';
 
 // `remediate fleet plan|apply|status` against (mocked) AWS: the flags become exactly the fleet's input, bad flags are
@@ -93,6 +95,13 @@ describe('remediate fleet plan|apply: the fleet input', () => {
     expect(run.err).toContain(message);
     expect(sfn.calls()).toHaveLength(0);
   });
+  it('plan takes no --manifest (a manifest is what a plan writes)', async () => {
+    const run = await cli(['fleet', 'plan', '--workflow', 'encrypt-volumes', '--manifest', MANIFEST]);
+
+    expect(run.code).toBe(1);
+    expect(run.err).toContain("unknown option '--manifest'");
+    expect(sfn.calls()).toHaveLength(0);
+  });
 });
 
 describe('remediate fleet status', () => {
@@ -152,14 +161,6 @@ describe('remediate fleet status', () => {
     ]);
   });
 
-  it('plan takes no --manifest (a manifest is what a plan writes)', async () => {
-    const run = await cli(['fleet', 'plan', '--workflow', 'encrypt-volumes', '--manifest', MANIFEST]);
-
-    expect(run.code).toBe(1);
-    expect(run.err).toContain("unknown option '--manifest'");
-    expect(sfn.calls()).toHaveLength(0);
-  });
-
   it('refuses an execution of another workflow', async () => {
     const other = 'arn:aws:states:us-east-1:123456789012:execution:remediation-encrypt-volumes:encrypt-volumes-i-1-x';
     sfn.on(DescribeExecutionCommand, { executionArn: other }).resolves({ ...execution('encrypt-volumes-i-1-x', 'SUCCEEDED'), executionArn: other, stateMachineArn: other.replace(':execution:', ':stateMachine:').replace(/:encrypt-volumes-i-1-x$/, '') });
@@ -168,5 +169,25 @@ describe('remediate fleet status', () => {
 
     expect(run.code).toBe(2);
     expect(run.err).toContain('is not a fleet run');
+  });
+});
+
+describe('fleet progress on a terminal', () => {
+  it('draws a cli-progress bar of finished items with done / running / failed, and nothing on the line output', async () => {
+    const written: string[] = [];
+    const lines: string[] = [];
+    const tty = Object.assign(new PassThrough(), { isTTY: true, columns: 120 });
+    tty.on('data', (chunk: Buffer) => written.push(chunk.toString()));
+    const view = new FleetProgressView({ out: (t) => lines.push(t), err: () => undefined, now: () => NOW }, true, tty);
+
+    view.update({ total: 4, done: 1, running: 2, failed: 0, pending: 1 });
+    view.update({ total: 4, done: 3, running: 0, failed: 1, pending: 0 });
+    view.stop();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(lines).toEqual([]);
+    const text = written.join('');
+    expect(text).toContain('1/4 | done 1 | running 2 | failed 0');
+    expect(text).toContain('4/4 | done 3 | running 0 | failed 1');
   });
 });
