@@ -1,19 +1,29 @@
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DescribeMapRunCommand, ListMapRunsCommand, type MapRunItemCounts, type SFNClient } from '@aws-sdk/client-sfn';
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import { checkChildInput } from '../../tasks/fleet/validate-fleet-input';
 import { FLEET_CHILD_WORKFLOWS } from '../../tasks/fleet/lib/children';
+import { FLEET_BUCKET_ENV, readJson, resultsPrefix } from '../../tasks/fleet/lib/manifest';
+import { readFleetResults, type FleetCounts, type FleetFailure, type ResultWriterManifest } from '../../tasks/fleet/lib/results';
 import { fleetInputSchema, type FleetInput } from '../../tasks/fleet/lib/schema';
 import type { FleetReport } from '../../tasks/fleet/summarize-fleet';
+import { createS3Client } from '../../tasks/lib/clients/s3';
+import { withHooks } from '../../tasks/lib/client-hooks';
 import { InvalidInputError } from '../../tasks/lib/errors';
 import { parseOrThrow } from '../../tasks/lib/validation';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMPACT, PLAIN } from '../audit/render';
 import type { ExecutionDetail } from '../audit/source';
-import { CliError, callerOf, executionName, ioOf, sfnFor, signerOf, sourceFor, type CliDeps, type CommonOptions, type Io } from './context';
+import { CliError, callerOf, executionName, ioOf, resolveRegion, sfnFor, signerOf, sourceFor, type CliDeps, type CommonOptions, type Io } from './context';
 import { checkEmulator, readInput } from './start';
 
-export interface FleetOptions extends CommonOptions {
+export interface FleetStatusOptions extends CommonOptions {
+  /** The stack's fleet bucket, to read a failed run's ResultWriter files (default: FLEET_BUCKET; --local: the local stack's). */
+  fleetBucket?: string;
+}
+
+export interface FleetOptions extends FleetStatusOptions {
   workflow?: string;
   /** `key=v1,v2`, repeatable: targets carrying every tag (any of its values). */
   tag?: string[];
@@ -133,27 +143,67 @@ export class FleetProgressView {
   }
 }
 
+/** What the summary table shows: a run's report, or for a run that failed past its tolerance its ResultWriter files. */
+export interface FleetSummary {
+  title: string;
+  counts: FleetCounts;
+  failures: FleetFailure[];
+  excluded?: string[];
+  missing?: string[];
+  summary?: string;
+  planManifest?: string;
+  childWorkflow: string;
+}
+
+export const summaryOfReport = (report: FleetReport): FleetSummary => ({
+  ...report, title: `fleet ${report.mode} of ${report.childWorkflow}: ${report.outcome}`,
+});
+
 /** The summary table: counts per outcome (each child error apart), then the failures with their causes. */
-export function fleetSummaryText(report: FleetReport): string {
+export function fleetSummaryText(report: FleetSummary): string {
   const counts = new Table({ head: ['outcome', 'children'], style: PLAIN, chars: COMPACT });
   const { counts: c } = report;
   counts.push(['REMEDIATED', c.REMEDIATED], ['NO_ACTION', c.NO_ACTION], ['PLANNED', c.PLANNED]);
   for (const [error, n] of Object.entries(c.FAILED).sort(([a], [b]) => a.localeCompare(b))) counts.push([`FAILED (${error})`, n]);
   counts.push(['PENDING (not run)', c.PENDING], ['total', c.total]);
-  const lines = [
-    `fleet ${report.mode} of ${report.childWorkflow}: ${report.outcome}`,
-    counts.toString(),
-  ];
+  const lines = [report.title, counts.toString()];
   if (report.failures.length > 0) {
     const failures = new Table({ head: ['target', 'error', 'cause'], style: PLAIN, chars: COMPACT, colWidths: [null, null, 80], wordWrap: true } as never);
     for (const f of report.failures) failures.push([f.target, f.error, f.cause]);
     lines.push(`Failures (${report.failures.length})`, failures.toString());
   }
-  if (report.excluded.length > 0) lines.push(`excluded (remediation:exclude=true): ${report.excluded.join(', ')}`);
-  if (report.missing.length > 0) lines.push(`not found: ${report.missing.join(', ')}`);
-  lines.push(`summary: ${report.summary}`);
+  if (report.excluded?.length) lines.push(`excluded (remediation:exclude=true): ${report.excluded.join(', ')}`);
+  if (report.missing?.length) lines.push(`not found: ${report.missing.join(', ')}`);
+  if (report.summary) lines.push(`summary: ${report.summary}`);
   if (report.planManifest) lines.push(`plan manifest: ${report.planManifest}`, `apply it: remediate fleet apply --workflow ${report.childWorkflow} --manifest ${report.planManifest}`);
   return lines.join('\n');
+}
+
+/**
+ * A run that failed at FleetMap (past its tolerance) wrote no summary: its Map Run's ResultWriter files under
+ * `runs/<execution>/results/<map run id>/` hold each child's outcome (the latest Map Run's, after a redrive).
+ */
+async function failedRunSummary(detail: ExecutionDetail, options: FleetStatusOptions, deps: CliDeps): Promise<FleetSummary | undefined> {
+  let bucket = options.fleetBucket ?? process.env[FLEET_BUCKET_ENV];
+  if (!bucket && options.local) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    bucket = await (require('../../local/fleet') as typeof import('../../local/fleet')).localFleetBucket();
+  }
+  if (!bucket) return undefined;
+  const region = resolveRegion(options);
+  const s3 = deps.s3 ?? (region && !options.local ? withHooks(new S3Client({ region }), 's3') : createS3Client());
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${resultsPrefix(detail.name)}/` }));
+  const latest = (listed.Contents ?? [])
+    .filter((o) => o.Key?.endsWith('/manifest.json'))
+    .sort((a, b) => (a.LastModified?.getTime() ?? 0) - (b.LastModified?.getTime() ?? 0))
+    .pop();
+  if (!latest?.Key) return undefined;
+  const results = await readFleetResults(s3, await readJson<ResultWriterManifest>(s3, bucket, latest.Key));
+  const request = JSON.parse(detail.input ?? '{}') as Partial<FleetInput>;
+  return {
+    title: `fleet ${request.mode ?? 'apply'} of ${request.workflow ?? '?'}: ${detail.status} (from s3://${bucket}/${latest.Key})`,
+    counts: results.counts, failures: results.failures, childWorkflow: request.workflow ?? '?',
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -173,7 +223,7 @@ const reportOf = (detail: ExecutionDetail): FleetReport | undefined => {
 };
 
 /** Follows a fleet run (AWS: polls its Map Run while RUNNING) and prints its summary; exit 0 when it succeeded. */
-async function followFleet(execution: string, options: CommonOptions, deps: CliDeps): Promise<number> {
+async function followFleet(execution: string, options: FleetStatusOptions, deps: CliDeps): Promise<number> {
   const io = ioOf(deps);
   const source = sourceFor(options, deps);
   const view = new FleetProgressView(io, !options.json && (deps.isTTY ?? Boolean(process.stdout.isTTY)));
@@ -192,14 +242,19 @@ async function followFleet(execution: string, options: CommonOptions, deps: CliD
     view.stop();
   }
   const report = reportOf(detail);
+  const results = !report && detail.status !== 'SUCCEEDED' ? await failedRunSummary(detail, options, deps) : undefined;
   if (options.json) {
-    io.out(JSON.stringify({ executionArn: detail.executionArn, status: detail.status, ...(progress ? { progress } : {}), ...(report ? { report } : {}), ...(detail.error ? { error: detail.error, cause: detail.cause } : {}) }, null, 2));
+    io.out(JSON.stringify({
+      executionArn: detail.executionArn, status: detail.status, ...(progress ? { progress } : {}), ...(report ? { report } : {}),
+      ...(results ? { results: { counts: results.counts, failures: results.failures } } : {}), ...(detail.error ? { error: detail.error, cause: detail.cause } : {}),
+    }, null, 2));
   } else {
     io.out(`${detail.name}: ${detail.status}`);
-    if (report) io.out(fleetSummaryText(report));
-    if (detail.error) {
-      io.out(`error: ${detail.error}${detail.cause ? `\ncause: ${detail.cause}` : ''}`);
-      if (detail.error === 'States.ExceedToleratedFailureThreshold') io.out('The Map Run\'s results are in the fleet bucket (runs/<execution>/results/); RedriveExecution reruns its failed and not-started items.');
+    if (detail.error) io.out(`error: ${detail.error}${detail.cause ? `\ncause: ${detail.cause}` : ''}`);
+    const summary = report ? summaryOfReport(report) : results;
+    if (summary) io.out(fleetSummaryText(summary));
+    if (detail.error === 'States.ExceedToleratedFailureThreshold') {
+      io.out(`RedriveExecution reruns its failed and not-started items${results ? '' : ' (their results: the fleet bucket\'s runs/<execution>/results/; --fleet-bucket to read them)'}.`);
     }
   }
   return detail.status === 'SUCCEEDED' ? 0 : 1;
@@ -232,4 +287,4 @@ export async function fleetStartCommand(mode: FleetMode, options: FleetOptions, 
 }
 
 /** `remediate fleet status <execution>`: the live progress of a fleet run, then its summary table. */
-export const fleetStatusCommand = (execution: string, options: CommonOptions, deps: CliDeps): Promise<number> => followFleet(execution, options, deps);
+export const fleetStatusCommand = (execution: string, options: FleetStatusOptions, deps: CliDeps): Promise<number> => followFleet(execution, options, deps);

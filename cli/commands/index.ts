@@ -7,7 +7,7 @@ import { caseCommand, type CaseOptions } from './case';
 import { approvalAnswerCommand, approvalCommand, type ApprovalOptions } from './approval';
 import { CliError, ioOf, resolveRegion, useLocalEnvironment, type CliDeps, type CommonOptions } from './context';
 import { exportCommand, type ExportOptions } from './export';
-import { fleetStartCommand, fleetStatusCommand, type FleetOptions } from './fleet';
+import { fleetStartCommand, fleetStatusCommand, type FleetOptions, type FleetStatusOptions } from './fleet';
 import { historyCommand, type HistoryOptions } from './history';
 import { localDownCommand, localStatusCommand, localUpCommand, type LocalUpOptions } from './local';
 import { showCommand } from './show';
@@ -131,7 +131,8 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
     .option('--manifest <s3-uri>', 'the plan manifest a `fleet plan` wrote');
   common(fleet.command('status <execution>'))
     .description('a fleet run (name or ARN): live progress (done / running / failed) while it runs, then its summary table')
-    .action(run((execution: string, options: CommonOptions) => fleetStatusCommand(execution, options, deps)));
+    .option('--fleet-bucket <name>', 'the stack\'s fleet bucket, for the results of a run that failed past its tolerance (default: FLEET_BUCKET; --local: the local stack\'s)')
+    .action(run((execution: string, options: FleetStatusOptions) => fleetStatusCommand(execution, options, deps)));
 
   const local = program.command('local').description('the local emulator (moto) that --local commands run against');
   local.command('up')

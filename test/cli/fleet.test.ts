@@ -8,6 +8,7 @@ import {
   StartExecutionCommand,
   type DescribeExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { FleetReport } from '../../tasks/fleet/summarize-fleet';
@@ -159,6 +160,42 @@ describe('remediate fleet status', () => {
     expect(failed.out.split('\n').slice(0, 3)).toEqual([
       `${APPLY_NAME}: FAILED`, 'error: States.ExceedToleratedFailureThreshold', 'cause: The specified tolerated failure threshold was exceeded',
     ]);
+  });
+
+  it('a run failed past its tolerance: the counts and failures from its latest Map Run\'s ResultWriter files (--fleet-bucket)', async () => {
+    const s3 = mockClient(S3Client);
+    const bucket = 'remediation-fleet-123456789012';
+    const results = `runs/${APPLY_NAME}/results`;
+    const body = (value: unknown) => ({ Body: { transformToString: async () => JSON.stringify(value) } }) as never;
+    sfn.on(DescribeExecutionCommand, { executionArn: arn }).resolves(execution(APPLY_NAME, 'FAILED', {
+      input: JSON.stringify({ workflow: 'encrypt-volumes', mode: 'apply' }), error: 'States.ExceedToleratedFailureThreshold', cause: 'exceeded',
+    }));
+    sfn.on(ListMapRunsCommand).resolves({ mapRuns: [] });
+    s3.on(ListObjectsV2Command, { Bucket: bucket, Prefix: `${results}/` }).resolves({ Contents: [
+      { Key: `${results}/new-run/manifest.json`, LastModified: new Date('2026-11-27T12:10:00Z') },
+      { Key: `${results}/new-run/FAILED_0.json`, LastModified: new Date('2026-11-27T12:10:00Z') },
+      { Key: `${results}/old-run/manifest.json`, LastModified: new Date('2026-11-27T12:05:00Z') },
+    ] });
+    s3.on(GetObjectCommand, { Bucket: bucket, Key: `${results}/new-run/manifest.json` }).resolves(body({
+      DestinationBucket: bucket, MapRunArn: MAP_RUN, ResultFiles: { FAILED: [{ Key: `${results}/new-run/FAILED_0.json`, Size: 1 }], PENDING: [{ Key: `${results}/new-run/PENDING_0.json`, Size: 1 }] },
+    }));
+    s3.on(GetObjectCommand, { Bucket: bucket, Key: `${results}/new-run/FAILED_0.json` }).resolves(body([{
+      ExecutionArn: 'item-1', Input: JSON.stringify({ target: 'i-0000000000000000a' }), Status: 'FAILED', Error: 'States.TaskFailed',
+      Cause: JSON.stringify({ Error: 'RemediationRolledBack', Cause: 'no capacity', ExecutionArn: 'child-1' }),
+    }]));
+    s3.on(GetObjectCommand, { Bucket: bucket, Key: `${results}/new-run/PENDING_0.json` }).resolves(body([{ ExecutionArn: 'item-2', Input: '{}', Status: 'PENDING' }]));
+
+    const run = await cli(['fleet', 'status', APPLY_NAME, '--fleet-bucket', bucket], { isTTY: false, s3: new S3Client({}) });
+    s3.restore();
+
+    expect(run.err).toBe('');
+    expect(run.code).toBe(1);
+    expect(run.out.split('\n')[3]).toBe(`fleet apply of encrypt-volumes: FAILED (from s3://${bucket}/${results}/new-run/manifest.json)`);
+    expect(tableRows(run.out)).toEqual([
+      ['outcome', 'children'], ['REMEDIATED', '0'], ['NO_ACTION', '0'], ['PLANNED', '0'], ['FAILED (RemediationRolledBack)', '1'], ['PENDING (not run)', '1'], ['total', '2'],
+      ['target', 'error', 'cause'], ['i-0000000000000000a', 'RemediationRolledBack', 'no capacity'],
+    ]);
+    expect(run.out.split('\n').pop()).toBe('RedriveExecution reruns its failed and not-started items.');
   });
 
   it('refuses an execution of another workflow', async () => {
