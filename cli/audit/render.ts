@@ -4,9 +4,9 @@ import { errorOf } from './model';
 import { trafficSection } from './render-traffic';
 import type { AuditEvent } from './source';
 
-const PLAIN = { head: [], border: [] };
+export const PLAIN = { head: [], border: [] };
 /** No rule between rows: long timelines stay readable. */
-const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+export const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
 /** 2026-11-27T12:00:05Z */
 export const utc = (date: Date | undefined) => (date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');

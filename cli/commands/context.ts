@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { LOCAL_REGION } from '../../local/account';
 import { emulatorStateFile, runningEmulator } from '../../local/emulator';
@@ -34,6 +35,10 @@ export interface CliDeps {
   callerPrincipal?: () => Promise<string | undefined>;
   /** Signs identity proofs (cli/identity.ts; default: the caller's credentials, or the local identity). */
   proofSigner?: ProofSigner;
+  /** S3 client of `fleet status` (a failed run's ResultWriter files; default: createS3Client, or one for --region). */
+  s3?: S3Client;
+  /** `fleet status`: draw the progress bar (default: whether stdout is a terminal); otherwise one line per change. */
+  isTTY?: boolean;
   /** Between DescribeExecution polls of `start --wait` (default 5 s). */
   pollIntervalMs?: number;
   now?: () => Date;
@@ -96,11 +101,15 @@ export async function useLocalEnvironment(options: Pick<CommonOptions, 'region'>
   return endpoint ? { region, endpoint } : { region };
 }
 
+/** The Step Functions client of AWS commands: deps.sfn, else one for the region. */
+export function sfnFor(options: CommonOptions, deps: CliDeps): SFNClient {
+  const region = resolveRegion(options);
+  return deps.sfn ?? (region ? withHooks(new SFNClient({ region }), 'sfn') : createSfnClient());
+}
+
 export function sourceFor(options: CommonOptions, deps: CliDeps): ExecutionSource {
   if (options.local) return new LocalExecutionSource(deps.localDir, deps.runWorkflow);
-  const region = resolveRegion(options);
-  const sfn = deps.sfn ?? (region ? withHooks(new SFNClient({ region }), 'sfn') : createSfnClient());
-  return new AwsExecutionSource(sfn);
+  return new AwsExecutionSource(sfnFor(options, deps));
 }
 
 export function archiveFor(options: CommonOptions, deps: CliDeps): ExecutionArchive | undefined {

@@ -7,6 +7,7 @@ import { caseCommand, type CaseOptions } from './case';
 import { approvalAnswerCommand, approvalCommand, type ApprovalOptions } from './approval';
 import { CliError, ioOf, resolveRegion, useLocalEnvironment, type CliDeps, type CommonOptions } from './context';
 import { exportCommand, type ExportOptions } from './export';
+import { fleetStartCommand, fleetStatusCommand, type FleetOptions, type FleetStatusOptions } from './fleet';
 import { historyCommand, type HistoryOptions } from './history';
 import { localDownCommand, localStatusCommand, localUpCommand, type LocalUpOptions } from './local';
 import { showCommand } from './show';
@@ -110,6 +111,28 @@ export function buildProgram(deps: CliDeps, result: { code: number }): Command {
     .option('--reason <text>', 'why, kept in the execution history and the report')
     .option('--as <name>', AS_HELP)
     .action(run((execution: string, options: ApprovalOptions) => approvalAnswerCommand(execution, options, deps)));
+
+  const fleet = program.command('fleet').description('one fleet run (workflow `fleet`): a child execution per target, plan first, then apply the reviewed manifest');
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const fleetRun = (command: Command, mode: 'plan' | 'apply') =>
+    common(command)
+      .option('--workflow <workflow>', 'the child workflow: encrypt-volumes, enable-flow-logs, enforce-imdsv2 or restrict-security-groups')
+      .option('--tag <key=v1,v2>', 'targets carrying this tag with one of these values (repeatable: every tag must match)', collect)
+      .option('--instance <ids...>', 'these instances')
+      .option('--vpc <ids...>', 'these VPCs (enable-flow-logs)')
+      .option('--group <ids...>', 'these security groups (restrict-security-groups)')
+      .option('--input <file|json>', "the child's own input (its schema, without its target, mode and trigger)")
+      .option('--max-concurrency <n>', 'children at once (default: derived from the EC2 API refill rates)')
+      .option('--tolerated-failure-percentage <p>', 'percentage of children that may fail before the run stops (default 0)')
+      .option('--wait', 'follow the run (progress bar) and end with its summary (always, with --local)')
+      .action(run((options: FleetOptions) => fleetStartCommand(mode, options, deps)));
+  fleetRun(fleet.command('plan'), 'plan').description('plan the fleet: every child in plan mode (nothing changes); prints the plan manifest to apply');
+  fleetRun(fleet.command('apply'), 'apply').description('apply: exactly a reviewed plan\'s targets (--manifest s3://...), or the selected targets')
+    .option('--manifest <s3-uri>', 'the plan manifest a `fleet plan` wrote');
+  common(fleet.command('status <execution>'))
+    .description('a fleet run (name or ARN): live progress (done / running / failed) while it runs, then its summary table')
+    .option('--fleet-bucket <name>', 'the stack\'s fleet bucket, for the results of a run that failed past its tolerance (default: FLEET_BUCKET; --local: the local stack\'s)')
+    .action(run((execution: string, options: FleetStatusOptions) => fleetStatusCommand(execution, options, deps)));
 
   const local = program.command('local').description('the local emulator (moto) that --local commands run against');
   local.command('up')

@@ -16,7 +16,7 @@ export interface StartOptions extends CommonOptions {
   wait?: boolean;
 }
 
-function readInput(text: string | undefined): Record<string, unknown> {
+export function readInput(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
   const raw = text.trimStart().startsWith('{') || !existsSync(text) ? text : readFileSync(text, 'utf8');
   let value: unknown;
@@ -74,7 +74,7 @@ async function follow(source: ExecutionSource, executionArn: string, io: Io, pol
 }
 
 /** Local runs need an emulator that answers: refused before an execution is named. */
-async function checkEmulator(): Promise<void> {
+export async function checkEmulator(): Promise<void> {
   const endpoint = process.env.AWS_ENDPOINT_URL;
   if (!endpoint) throw new CliError(NO_ENDPOINT_MESSAGE);
   if (!(await motoAnswers(endpoint))) throw new CliError(`--local: no emulator answers at ${endpoint} (AWS_ENDPOINT_URL); start one with \`remediate local up\``);
