@@ -62,7 +62,7 @@ export const handler = async ({ request, execution }: PlanKeyRotationEvent): Pro
     };
   }
   if (!oldKeyPair.publicKey) throw new PreconditionFailedError(`EC2 returned no public key for ${keyName}: its line in authorized_keys cannot be found`);
-  const newKeyName = newKeyNameFor(keyName, execution.startTime, request.caseId);
+  const newKeyName = newKeyNameFor(keyName, instanceId, execution.startTime, request.caseId);
   const plan = { ...base, keyName, oldKeyPair, ssmManaged: true, newKeyName, parameterName: parameterName(instanceId, newKeyName) };
   if (!request.rotateKeyPair) return { ...plan, outcome: 'NO_ACTION', reason: 'rotateKeyPair is not true: reported only' };
   return { ...plan, outcome: request.mode === 'plan' ? 'PLANNED' : 'PROCEED' };

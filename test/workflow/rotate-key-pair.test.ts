@@ -73,7 +73,7 @@ describe('rotate-key-pair against an emulated account', () => {
     const input = { instanceId, rotateKeyPair: true, caseId: 'case-17' };
     const planned = await run({ ...input, mode: 'plan' });
     expect(planned.status).toBe('SUCCEEDED');
-    expect(planned.output).toMatchObject({ outcome: 'PLANNED', planned: { newKeyName: 'ops-rotated-case-17', parameterName: `/remediation/key-pairs/${instanceId}/ops-rotated-case-17`, osUser: 'ec2-user' } });
+    expect(planned.output).toMatchObject({ outcome: 'PLANNED', planned: { newKeyName: `ops-rotated-${instanceId}-case-17`, parameterName: `/remediation/key-pairs/${instanceId}/ops-rotated-${instanceId}-case-17`, osUser: 'ec2-user' } });
     expect(statesEntered(planned)).toEqual(plannedPath(...PLAN, States.buildReport));
     expect(mutatingCalls(planned)).toEqual([]);
 
@@ -82,18 +82,18 @@ describe('rotate-key-pair against an emulated account', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(statesEntered(execution)).toEqual(locked(...PLAN, ...ROTATE, States.verifyKeyPair, States.deleteOldKeyPair, States.buildReport));
     const report = execution.output as Report;
-    expect(report).toMatchObject({ outcome: 'REMEDIATED', keyName: 'ops', newKeyPair: { keyName: 'ops-rotated-case-17' }, privateKey: { parameterName: `/remediation/key-pairs/${instanceId}/ops-rotated-case-17` } });
+    expect(report).toMatchObject({ outcome: 'REMEDIATED', keyName: 'ops', newKeyPair: { keyName: `ops-rotated-${instanceId}-case-17` }, privateKey: { parameterName: `/remediation/key-pairs/${instanceId}/ops-rotated-${instanceId}-case-17` } });
     expect(report.actions.map((a) => a.action)).toEqual(['import-key-pair', 'put-private-key-parameter', 'replace-authorized-keys', 'delete-key-pair']);
     expect(report.note).toContain("KeyName metadata stays ops");
     // EC2: the old key pair is gone, the new one is there with our tags.
     expect(await keyPair('ops')).toBeUndefined();
-    const created = await keyPair('ops-rotated-case-17');
+    const created = await keyPair(`ops-rotated-${instanceId}-case-17`);
     expect(tag(created?.Tags, 'remediation:workflow')).toBe('rotate-key-pair');
     expect(tag(created?.Tags, 'remediation:execution')).toBe(execution.name);
     expect(tag(created?.Tags, 'remediation:case')).toBe('case-17');
     // SSM: one SecureString under the instance's path, encrypted with the stack's key.
     const stored = await parameters(instanceId);
-    expect(stored.map((p) => [p.Name, p.Type])).toEqual([[`/remediation/key-pairs/${instanceId}/ops-rotated-case-17`, 'SecureString']]);
+    expect(stored.map((p) => [p.Name, p.Type])).toEqual([[`/remediation/key-pairs/${instanceId}/ops-rotated-${instanceId}-case-17`, 'SecureString']]);
     expect(stored[0]?.KeyId).toMatch(/^arn:aws:kms:[a-z0-9-]+:123456789012:key\/KeyPairVaultKey/);
     // The instance: the new key in authorized_keys, the old one gone.
     const keys = sandboxAuthorizedKeys(instanceId) as string;

@@ -34,10 +34,14 @@ export interface RotationPlan {
 export const PARAMETER_ROOT = '/remediation/key-pairs';
 export const parameterName = (instanceId: string, keyName: string): string => `${PARAMETER_ROOT}/${instanceId}/${keyName}`;
 
-/** `<old name>-rotated-<yyyymmddThhmmssZ>` from the execution's start (or `-<case id>`): the same in every retry of one execution. */
-export function newKeyNameFor(oldName: string, startTime: string, caseId?: string): string {
+/**
+ * `<old name>-rotated-<instance id>-<yyyymmddThhmmssZ>` from the execution's start (or `-<case id>`): the same in every
+ * retry of one execution. The instance id keeps apart two instances launched with one key pair and rotated in the same
+ * second, or in one case (triage isolates every instance of an event under one case id).
+ */
+export function newKeyNameFor(oldName: string, instanceId: string, startTime: string, caseId?: string): string {
   const suffix = caseId ?? startTime.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${oldName.replace(/-rotated-[A-Za-z0-9_-]+$/, '')}-rotated-${suffix}`.slice(0, 255);
+  return `${oldName.replace(/-rotated-[A-Za-z0-9_-]+$/, '')}-rotated-${instanceId}-${suffix}`.slice(0, 255);
 }
 
 /** What a person does when the instance is not SSM-managed (nothing can reach its authorized_keys). */

@@ -12,7 +12,7 @@ export const EXECUTION = { name: 'rotate-key-pair-i-0123456789abcdef0-20261201T1
 export const OLD_KEY = generateSshKey();
 export const NEW_KEY = generateSshKey();
 export const OLD_KEY_PAIR = { keyName: 'ops', keyPairId: 'key-0123456789abcdef0', keyFingerprint: 'aa:bb', keyType: 'rsa', publicKey: OLD_KEY.publicKey };
-export const NEW_NAME = 'ops-rotated-20261201T120000Z';
+export const NEW_NAME = `ops-rotated-${INSTANCE}-20261201T120000Z`;
 export const PARAMETER = `/remediation/key-pairs/${INSTANCE}/${NEW_NAME}`;
 
 export const rotationPlan = (overrides: Partial<RotationPlan> = {}): RotationPlan => ({

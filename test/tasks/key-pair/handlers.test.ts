@@ -54,7 +54,7 @@ describe('plan-key-rotation', () => {
     expect(ec2).toHaveReceivedCommandWith(DescribeKeyPairsCommand, { KeyNames: ['ops'], IncludePublicKey: true });
     expect(ssm).toHaveReceivedCommandWith(DescribeInstanceInformationCommand, { Filters: [{ Key: 'InstanceIds', Values: [INSTANCE] }] });
     expect((await run({ mode: 'plan' })).outcome).toBe('PLANNED');
-    expect(await run({ caseId: 'case-9' })).toMatchObject({ newKeyName: 'ops-rotated-case-9', parameterName: `/remediation/key-pairs/${INSTANCE}/ops-rotated-case-9` });
+    expect(await run({ caseId: 'case-9' })).toMatchObject({ newKeyName: `ops-rotated-${INSTANCE}-case-9`, parameterName: `/remediation/key-pairs/${INSTANCE}/ops-rotated-${INSTANCE}-case-9` });
     expect(await run({ rotateKeyPair: false })).toMatchObject({ outcome: 'NO_ACTION', reason: 'rotateKeyPair is not true: reported only' });
   });
 
