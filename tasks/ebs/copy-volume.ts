@@ -1,7 +1,7 @@
-import { CopyVolumesCommand, type CopyVolumesCommandInput, type VolumeType } from '@aws-sdk/client-ec2';
+import { CopyVolumesCommand, type CopyVolumesCommandInput } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { logger } from '../lib/logger';
-import { findReplacement, replacementTags, replacementToken } from './lib/created';
+import { findReplacement, replacementRequest } from './lib/created';
 import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
@@ -24,18 +24,7 @@ export const handler = async ({ volume, executionName, kmsKeyArn }: CopyVolumeEv
     logger.info('volume copy already exists', { volumeId: existing.VolumeId });
     return { ...volume, newVolumeId: existing.VolumeId };
   }
-  const input: CopyVolumesCommandInput = {
-    SourceVolumeId: volume.volumeId,
-    VolumeType: volume.volumeType as VolumeType,
-    Size: volume.sizeGiB,
-    MultiAttachEnabled: volume.multiAttachEnabled,
-    Encrypted: true,
-    KmsKeyId: kmsKeyArn,
-    ClientToken: replacementToken(executionName, volume.volumeId),
-    TagSpecifications: [{ ResourceType: 'volume', Tags: replacementTags(volume, executionName) }],
-  };
-  if (volume.iops !== undefined) input.Iops = volume.iops;
-  if (volume.throughput !== undefined) input.Throughput = volume.throughput;
+  const input: CopyVolumesCommandInput = { SourceVolumeId: volume.volumeId, ...replacementRequest(volume, executionName, kmsKeyArn) };
   const out = await ec2.send(new CopyVolumesCommand(input));
   const newVolumeId = out.Volumes?.[0]?.VolumeId;
   logger.info('volume copy requested', { volumeId: newVolumeId, from: volume.volumeId });

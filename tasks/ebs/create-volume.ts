@@ -1,9 +1,9 @@
-import { CreateVolumeCommand, type CreateVolumeCommandInput, type VolumeType } from '@aws-sdk/client-ec2';
+import { CreateVolumeCommand, type CreateVolumeCommandInput } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { PreconditionFailedError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { Strategy } from './lib/schema';
-import { findReplacement, replacementTags, replacementToken } from './lib/created';
+import { findReplacement, replacementRequest } from './lib/created';
 import type { VolumeWork } from './lib/types';
 
 const ec2 = createEc2Client();
@@ -33,17 +33,9 @@ export const handler = async ({ volume, strategy, executionName, kmsKeyArn }: Cr
   const input: CreateVolumeCommandInput = {
     SnapshotId: snapshotId,
     AvailabilityZone: volume.availabilityZone,
-    VolumeType: volume.volumeType as VolumeType,
-    Size: volume.sizeGiB,
-    MultiAttachEnabled: volume.multiAttachEnabled,
-    // Always explicit: a volume restored from an encrypted copy then carries the requested key for certain.
-    Encrypted: true,
-    KmsKeyId: kmsKeyArn,
-    ClientToken: replacementToken(executionName, volume.volumeId),
-    TagSpecifications: [{ ResourceType: 'volume', Tags: replacementTags(volume, executionName) }],
+    // Encrypted always explicit: a volume restored from an encrypted copy then carries the requested key for certain.
+    ...replacementRequest(volume, executionName, kmsKeyArn),
   };
-  if (volume.iops !== undefined) input.Iops = volume.iops;
-  if (volume.throughput !== undefined) input.Throughput = volume.throughput;
   const out = await ec2.send(new CreateVolumeCommand(input));
   logger.info('replacement volume requested', { volumeId: out.VolumeId, from: snapshotId, strategy });
   return { ...volume, newVolumeId: out.VolumeId };

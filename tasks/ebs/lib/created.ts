@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EC2Client, Snapshot, Volume } from '@aws-sdk/client-ec2';
+import type { EC2Client, Snapshot, Volume, VolumeType } from '@aws-sdk/client-ec2';
 import { findSnapshots, findVolumes } from '../../lib/ec2';
 import { retainDaysFromEnv } from '../../lib/retention';
 import { TAG } from '../../lib/tags';
@@ -58,4 +58,23 @@ export async function findReplacement(ec2: EC2Client, executionName: string, vol
   return (await findVolumes(ec2, createdByFilters(executionName, REPLACEMENT_PHASE, volumeId))).find(
     (v) => v.State !== 'error' && v.State !== 'deleting' && v.State !== 'deleted',
   );
+}
+
+/**
+ * What every replacement of `volume` is made with, whichever call makes it (CreateVolume, CopyVolumes): the original's
+ * type, size, multi-attach, IOPS and throughput as the plan read them (both APIs default to gp2), encrypted with the
+ * key, idempotent by ClientToken, tagged as ours plus the source's own tags.
+ */
+export function replacementRequest(volume: VolumeWork, executionName: string, kmsKeyArn: string) {
+  return {
+    VolumeType: volume.volumeType as VolumeType,
+    Size: volume.sizeGiB,
+    MultiAttachEnabled: volume.multiAttachEnabled,
+    Encrypted: true,
+    KmsKeyId: kmsKeyArn,
+    ClientToken: replacementToken(executionName, volume.volumeId),
+    TagSpecifications: [{ ResourceType: 'volume' as const, Tags: replacementTags(volume, executionName) }],
+    ...(volume.iops !== undefined ? { Iops: volume.iops } : {}),
+    ...(volume.throughput !== undefined ? { Throughput: volume.throughput } : {}),
+  };
 }
