@@ -5,7 +5,7 @@ import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { CLOSE_CASE_TASK_SPECS } from '../../infra/workflows/close-case';
 import { sdkCallsOf } from './bundle-calls';
 import { decide, mutatingActions, rolePoliciesByEntry, type Decision, type Request, type RolePolicy } from './iam-policies';
-import { ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { ENV, resourcesOf, sharedBundledTemplate, type SharedBundled } from './synth';
 
 // GIVEN the synthesized RemediationStack (the shared bundled assembly), WHEN IAM (@cloud-copilot/iam-simulate) sees one
 // request of a close-case role, THEN it sets only the two closure tags, only on forensic snapshots (remediation:case),
@@ -40,7 +40,7 @@ const PLAN_CASES: Case[] = [
 ];
 const E = (task: keyof typeof CLOSE_CASE_TASK_SPECS) => CLOSE_CASE_TASK_SPECS[task].entry;
 
-let synth: Synthesized;
+let synth: SharedBundled;
 let roles: Map<string, RolePolicy>;
 let tableArn: string;
 const bundles = new Map<string, string>();
@@ -51,20 +51,19 @@ const roleOf = (entry: string): RolePolicy => {
 };
 
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: true });
+  synth = sharedBundledTemplate();
   const entries = Object.values(CLOSE_CASE_TASK_SPECS).map((s) => s.entry);
   roles = rolePoliciesByEntry(synth.template, 'CloseCase', entries);
   const tables = Object.keys(resourcesOf(synth.template, 'AWS::DynamoDB::Table')).filter((id) => id.startsWith('PrincipalCases'));
   expect(tables).toHaveLength(1);
   tableArn = `arn:aws:dynamodb:${R}:${A}:table/${tables[0]!}`;
-  const assembly = synth.app.synth().directory;
+  const assembly = synth.assemblyDir;
   for (const [logicalId, fn] of Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
     const entry = String(fn.Metadata?.[HANDLER_METADATA]);
     if (!logicalId.startsWith('CloseCase') || !entries.includes(entry)) continue;
     bundles.set(entry, readFileSync(path.join(assembly, String(fn.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8'));
   }
 });
-afterAll(() => removeAssembly(synth));
 
 describe.each([[E('close-snapshots'), CLOSE_CASES], [E('plan-closure'), PLAN_CASES]] as const)('IAM decides for the role of %s', (entry, cases) => {
   it.each(cases)('%s: %s', async (_what, request, expected) => {

@@ -6,7 +6,7 @@ import { EXPIRE_RETAINED_TASK_SPECS, EXPIRY_SCHEDULE, SCHEDULE_NAME } from '../.
 import { SCHEDULED_INPUT } from '../../tasks/expire/lib/schema';
 import { sdkCallsOf } from './bundle-calls';
 import { decide, mutatingActions, rolePoliciesByEntry, type Decision, type Request, type RolePolicy } from './iam-policies';
-import { ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { ENV, resourcesOf, sharedBundledTemplate, type SharedBundled } from './synth';
 
 // GIVEN the synthesized RemediationStack (the shared bundled assembly), WHEN IAM (@cloud-copilot/iam-simulate) sees one
 // request of an expire-retained role, THEN it deletes only what a remediation retained and no operator holds or excluded;
@@ -40,7 +40,7 @@ const CASES: Case[] = [
   ['ec2:DetachVolume of a retained volume', { action: 'ec2:DetachVolume', resource: VOLUME, context: RETAINED }, 'ImplicitlyDenied'],
 ];
 
-let synth: Synthesized;
+let synth: SharedBundled;
 let roles: Map<string, RolePolicy>;
 const bundles = new Map<string, string>();
 const roleOf = (entry: string): RolePolicy => {
@@ -50,17 +50,16 @@ const roleOf = (entry: string): RolePolicy => {
 };
 
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: true });
+  synth = sharedBundledTemplate();
   const entries = Object.values(EXPIRE_RETAINED_TASK_SPECS).map((s) => s.entry);
   roles = rolePoliciesByEntry(synth.template, 'ExpireRetained', entries);
-  const assembly = synth.app.synth().directory;
+  const assembly = synth.assemblyDir;
   for (const [logicalId, fn] of Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
     const entry = String(fn.Metadata?.[HANDLER_METADATA]);
     if (!logicalId.startsWith('ExpireRetained') || !entries.includes(entry)) continue;
     bundles.set(entry, readFileSync(path.join(assembly, String(fn.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8'));
   }
 });
-afterAll(() => removeAssembly(synth));
 
 describe('the role of delete-expired', () => {
   it.each(CASES)('%s: %s', async (_what, request, expected) => {

@@ -5,7 +5,7 @@ import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { HIGH_CPU_TASK_SPECS } from '../../infra/workflows/high-cpu';
 import { LOCK_TASKS, PLAN_CHECK_TASKS, expectLockFunction, kitTaskOf, lockTableId, planCheckTaskOf } from './kit-functions';
 import { sdkCallsOf } from './bundle-calls';
-import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { resourcesOf, sharedBundledTemplate, type SharedBundled } from './synth';
 
 // GIVEN the stack's bundled assembly (shared by the run), WHEN each high-cpu function's bundle is read,
 // THEN its role holds exactly the actions its bundle calls (plus what AWS checks on those calls).
@@ -15,12 +15,12 @@ const RUNTIME_ACTIONS = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'x
 /** Actions AWS checks on a call besides the call's own: PutMetricAlarm with Tags tags the new alarm. */
 const IMPLIED: Record<string, string[]> = { 'cloudwatch:PutMetricAlarm': ['cloudwatch:TagResource'] };
 
-let synth: Synthesized;
+let synth: SharedBundled;
 const fns = new Map<string, { statements: Statement[]; bundle: string }>();
 
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: true });
-  const assembly = synth.app.synth().directory;
+  synth = sharedBundledTemplate();
+  const assembly = synth.assemblyDir;
   const policies = Object.values(resourcesOf(synth.template, 'AWS::IAM::Policy'));
   for (const [logicalId, resource] of Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
     if (!logicalId.startsWith('HighCpu')) continue;
@@ -35,7 +35,6 @@ beforeAll(() => {
     fns.set(task, { statements, bundle });
   }
 });
-afterAll(() => removeAssembly(synth));
 
 const TASKS = Object.keys(HIGH_CPU_TASK_SPECS);
 

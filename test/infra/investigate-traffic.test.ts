@@ -7,7 +7,7 @@ import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { INVESTIGATE_TRAFFIC_TASKS, States, type InvestigateTrafficTask } from '../../workflows/investigate-traffic';
 import { sdkCallsOf } from './bundle-calls';
 import { fakeArn, parseStateMachine, stateNamed, type ParsedStateMachine } from './definition';
-import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { resourcesOf, sharedBundledTemplate, type SharedBundled } from './synth';
 
 interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> }
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -17,7 +17,7 @@ const EXPECTED_RETRY = [
   { ErrorEquals: ['States.Timeout', 'Sandbox.Timedout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
 ];
 
-let synth: Synthesized;
+let synth: SharedBundled;
 let machine: ParsedStateMachine;
 const functions = new Map<InvestigateTrafficTask, { logicalId: string; statements: Statement[]; properties: Record<string, unknown>; bundle: string }>();
 const fn = (task: InvestigateTrafficTask) => functions.get(task) ?? (() => { throw new Error(`no function for ${task}`); })();
@@ -31,8 +31,8 @@ const granted = (task: InvestigateTrafficTask) => fn(task).statements
   .filter((s) => list(s.Action).length > 0);
 
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: true });
-  const assembly = synth.app.synth().directory;
+  synth = sharedBundledTemplate();
+  const assembly = synth.assemblyDir;
   machine = parseStateMachine(synth.template, 'remediation-investigate-traffic');
   const policies = Object.values(resourcesOf(synth.template, 'AWS::IAM::Policy'));
   for (const [logicalId, resource] of Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
@@ -45,7 +45,6 @@ beforeAll(() => {
     functions.set(task, { logicalId, statements, properties: resource.Properties, bundle });
   }
 });
-afterAll(() => removeAssembly(synth));
 
 describe('investigate-traffic state machine', () => {
   it('is a Standard JSONPath machine with a 30-minute timeout, unlocked: ValidateInput first, no lock states', () => {

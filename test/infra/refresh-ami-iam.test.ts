@@ -8,7 +8,7 @@ import { REFRESH_AMI_TASKS, type RefreshAmiTask } from '../../workflows/refresh-
 import { sdkCallsOf } from './bundle-calls';
 import { decide, mutatingActions, rolePoliciesByEntry, type Decision, type Request, type RolePolicy, type PolicyStatement } from './iam-policies';
 import { LOCK_TASKS, expectLockFunction, lockTableId } from './kit-functions';
-import { ENV, removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { ENV, resourcesOf, sharedBundledTemplate, type SharedBundled } from './synth';
 
 // GIVEN each refresh-ami task role as synthesized (the shared bundled assembly), WHEN its bundle's calls are read and IAM
 // (@cloud-copilot/iam-simulate) sees one request, THEN it holds exactly what it calls: images only from locked, not excluded
@@ -74,7 +74,7 @@ const RUNTIME_ACTIONS = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'x
 const IMPLIED: Record<string, string[]> = { 'ec2:CreateImage': ['ec2:CreateTags'] };
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-let synth: Synthesized;
+let synth: SharedBundled;
 let policies: Map<string, RolePolicy>;
 const bundles = new Map<string, string>();
 /** The lock functions' statements as the template holds them (expectLockFunction compares them unresolved). */
@@ -88,10 +88,10 @@ const policyOf = (task: RefreshAmiTask | LockTask): RolePolicy => {
 const bundleOf = (task: RefreshAmiTask | LockTask): string => bundles.get(task in REFRESH_AMI_TASK_SPECS ? REFRESH_AMI_TASK_SPECS[task as RefreshAmiTask].entry : LOCK_TASK_SPECS[task as LockTask].entry) ?? '';
 
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: true });
+  synth = sharedBundledTemplate();
   const entries = [...Object.values(REFRESH_AMI_TASK_SPECS), ...Object.values(LOCK_TASK_SPECS)].map((s) => s.entry);
   policies = rolePoliciesByEntry(synth.template, 'RefreshAmi', entries);
-  const assembly = synth.app.synth().directory;
+  const assembly = synth.assemblyDir;
   for (const [logicalId, fn] of Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
     if (!logicalId.startsWith('RefreshAmi')) continue;
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -101,7 +101,6 @@ beforeAll(() => {
     bundles.set(String(fn.Metadata?.[HANDLER_METADATA]), readFileSync(path.join(assembly, String(fn.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8'));
   }
 });
-afterAll(() => removeAssembly(synth));
 
 it('there is one function per task, and the kit\'s lock functions beside them (no LockResources: only the instance is locked)', () => {
   expect([...bundles.keys()].sort()).toEqual([...REFRESH_AMI_TASKS.map((t) => REFRESH_AMI_TASK_SPECS[t].entry), ...LOCK_TASKS.map((t) => LOCK_TASK_SPECS[t].entry)].sort());

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -67,6 +67,37 @@ export function sharedRemediationTemplate(): SynthesizedTemplate {
   }
   const template = JSON.parse(readFileSync(path.join(outdir, FLATTENED), 'utf8')) as Record<string, unknown>;
   return { template: Template.fromJSON(template), stackName: REMEDIATION_STACK };
+}
+
+/** The bundled RemediationStack's flattened template and the shared assembly's folder (each function's bundle is under it). */
+export interface SharedBundled {
+  template: Template;
+  /** The bundled cloud assembly shared by the run: read only. */
+  assemblyDir: string;
+}
+
+/** The flattened template's file, beside the shared bundled assembly. */
+const BUNDLED_FLATTENED = `${REMEDIATION_STACK}.bundled.flattened.json`;
+
+/**
+ * What `synthRemediationStack({ bundle: true })` gives as its template and assembly, for a file that reads only
+ * those (no construct tree): the stack is constructed once per run to flatten the shared assembly's templates,
+ * not once per file (each construction costs seconds of CPU). Without the global setup, as synthRemediationStack.
+ */
+export function sharedBundledTemplate(): SharedBundled {
+  const outdir = sharedOnce('bundled-flattened', (dir) => {
+    const synth = synthRemediationStack({ bundle: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, BUNDLED_FLATTENED), JSON.stringify(synth.template.toJSON()));
+    writeFileSync(path.join(dir, 'assembly-dir'), synth.app.synth().directory);
+    removeAssembly(synth);
+  });
+  if (outdir === undefined) {
+    const synth = synthRemediationStack({ bundle: true });
+    return { template: synth.template, assemblyDir: synth.app.synth().directory };
+  }
+  const template = JSON.parse(readFileSync(path.join(outdir, BUNDLED_FLATTENED), 'utf8')) as Record<string, unknown>;
+  return { template: Template.fromJSON(template), assemblyDir: readFileSync(path.join(outdir, 'assembly-dir'), 'utf8') };
 }
 
 /** Removes the temporary cloud assembly (bundles included) that synthRemediationStack made. */

@@ -4,7 +4,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ENCRYPT_VOLUMES_TASK_SPECS } from '../../infra/workflows/encrypt-volumes';
 import { HANDLER_METADATA, POWERTOOLS_LAYER_PARAMETER, PROJECT_ROOT } from '../../infra/constructs/task-function';
 import { ENCRYPT_VOLUMES_TASKS, type EncryptVolumesTask } from '../../workflows/encrypt-volumes';
-import { removeAssembly, resourcesOf, synthRemediationStack, type Synthesized } from './synth';
+import { resourcesOf, sharedBundledTemplate, type SharedBundled } from './synth';
 import { sdkCallsOf } from './bundle-calls';
 import { expectLockFunction, RESOURCE_LOCK_TASKS, kitTaskOf, lockTableId, PLAN_CHECK_TASKS, planCheckTaskOf } from './kit-functions';
 import type { KitTask } from '../../infra/kit/lock';
@@ -31,7 +31,7 @@ const conditionValue = (s: Statement, key: string): unknown => s.Condition?.Stri
 
 // Granted to every function for the runtime itself (logs, tracing), not for the handler's calls.
 const RUNTIME_ACTIONS = new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
-let synth: Synthesized;
+let synth: SharedBundled;
 /** The workflow's own tasks and the kit's (the lock, the plan check after an approval) it gets beside them. */
 type Task = EncryptVolumesTask | KitTask | PlanCheckTask;
 const TASKS: Task[] = [...ENCRYPT_VOLUMES_TASKS, ...RESOURCE_LOCK_TASKS, ...PLAN_CHECK_TASKS];
@@ -45,8 +45,8 @@ const fn = (task: Task): TaskFunctionUnderTest => {
 const allStatements = (): Statement[] => [...fns.values()].flatMap((f) => f.statements);
 
 beforeAll(() => {
-  synth = synthRemediationStack({ bundle: true });
-  const assembly = synth.app.synth().directory;
+  synth = sharedBundledTemplate();
+  const assembly = synth.assemblyDir;
   const policies = Object.values(resourcesOf(synth.template, 'AWS::IAM::Policy'));
   for (const [logicalId, resource] of Object.entries(resourcesOf(synth.template, 'AWS::Lambda::Function'))) {
     const metadata = resource.Metadata ?? {};
@@ -64,7 +64,6 @@ beforeAll(() => {
     fns.set(task, { logicalId, properties: resource.Properties, metadata, roleId, statements, bundle });
   }
 });
-afterAll(() => removeAssembly(synth));
 
 it('there is one function per task', () => {
   expect([...fns.keys()].sort()).toEqual([...TASKS].sort());
