@@ -1,7 +1,7 @@
 import { ACCOUNT, CONTAIN, ISOLATE, PROTECTED, TABLE, TOPIC } from './env';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { StartExecutionCommand, SFNClient, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -38,7 +38,7 @@ const conditionFailed = (holder = FIRST_EVENT) => new ConditionalCheckFailedExce
 function given(failures: number, taken: string[] = [], earlier: string[][] = []) {
   ddb.on(PutItemCommand).resolves({});
   for (const sk of taken) ddb.on(PutItemCommand, { Item: { sk: { S: sk === 'window' ? 'window#2026-11-27T10:00:00.000Z' : sk } } }).rejects(conditionFailed());
-  ddb.on(QueryCommand).resolves({ Count: failures, Items: earlier.map((ids) => (ids.length > 0 ? { instanceIds: { SS: ids } } : {})) });
+  ddb.on(QueryCommand).resolves({ Count: failures, Items: earlier.map((ids): Record<string, AttributeValue> => (ids.length > 0 ? { instanceIds: { SS: ids } } : {})) });
 }
 const instance = (InstanceId: string, state = 'running', tags: Record<string, string> = {}): Instance => ({
   InstanceId, State: { Name: state as 'running' }, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
