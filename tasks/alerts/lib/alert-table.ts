@@ -68,7 +68,8 @@ export async function recordAndCount({ ddb, tableName }: AlertTable, { principal
     TableName: tableName,
     Item: {
       pk: { S: pk }, sk: { S: `attempt#${at.toISOString()}#${eventId}` }, eventId: { S: eventId }, expiresAt: { N: expiresAt(at, windowMinutes) },
-      ...(instanceIds.length > 0 ? { instanceIds: { SS: [...instanceIds] } } : {}),
+      // A list, not a string set: the order named is kept (a set's is not), so the alert lists them as the calls did.
+      ...(instanceIds.length > 0 ? { instanceIds: { L: instanceIds.map((id) => ({ S: id })) } } : {}),
     },
   }));
   let failures = 0;
@@ -89,7 +90,7 @@ export async function recordAndCount({ ddb, tableName }: AlertTable, { principal
       ExclusiveStartKey: start,
     }));
     failures += out.Count ?? 0;
-    for (const item of out.Items ?? []) for (const id of item.instanceIds?.SS ?? []) ids.add(id);
+    for (const item of out.Items ?? []) for (const id of item.instanceIds?.L ?? []) if (id.S) ids.add(id.S);
     start = out.LastEvaluatedKey;
   } while (start);
   // This call's own, whatever the read returned.

@@ -38,7 +38,7 @@ const conditionFailed = (holder = FIRST_EVENT) => new ConditionalCheckFailedExce
 function given(failures: number, taken: string[] = [], earlier: string[][] = []) {
   ddb.on(PutItemCommand).resolves({});
   for (const sk of taken) ddb.on(PutItemCommand, { Item: { sk: { S: sk === 'window' ? 'window#2026-11-27T10:00:00.000Z' : sk } } }).rejects(conditionFailed());
-  ddb.on(QueryCommand).resolves({ Count: failures, Items: earlier.map((ids): Record<string, AttributeValue> => (ids.length > 0 ? { instanceIds: { SS: ids } } : {})) });
+  ddb.on(QueryCommand).resolves({ Count: failures, Items: earlier.map((ids): Record<string, AttributeValue> => (ids.length > 0 ? { instanceIds: { L: ids.map((id) => ({ S: id })) } } : {})) });
 }
 const instance = (InstanceId: string, state = 'running', tags: Record<string, string> = {}): Instance => ({
   InstanceId, State: { Name: state as 'running' }, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
@@ -84,7 +84,7 @@ describe('below the threshold', () => {
     expect(ddb).toHaveReceivedCommandWith(PutItemCommand, {
       TableName: TABLE, Item: {
         pk: { S: `principal#${USER}` }, sk: { S: `attempt#2026-11-27T10:15:30.000Z#${START.detail.eventID}` }, eventId: { S: START.detail.eventID },
-        expiresAt: { N: String(Date.parse('2026-11-27T10:25:30Z') / 1000) }, instanceIds: { SS: [TARGET] },
+        expiresAt: { N: String(Date.parse('2026-11-27T10:25:30Z') / 1000) }, instanceIds: { L: [{ S: TARGET }] },
       },
     });
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
