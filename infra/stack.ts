@@ -10,6 +10,7 @@ import { RemediationApprovers, requireApprovalSubscribers, subscribeApprovers, t
 import { contextObject } from './kit/context';
 import { acknowledgeAcceptedFindings } from './nag';
 import { ALARM_NAME_PREFIX } from '../tasks/high-cpu/lib/alarm';
+import { effectivePolicy } from '../tasks/triage/lib/policy';
 import { SPECS } from './workflows';
 import type { TriageProps } from './workflows/triage-start-instances';
 
@@ -103,9 +104,10 @@ export class RemediationStack extends Stack {
         value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${machine.stateMachineArn}`,
       });
     }
-    // Refused EC2 calls: alerts per source IP, and contain-principal at CDK context failedAttempts' threshold (issue 10 items 4, 5).
+    // Refused EC2 calls: alerts per source IP, and contain-principal and isolate-instance at CDK context failedAttempts' threshold (issue 10 items 4, 5).
     const failedAttempts = new FailedAttemptAlerts(this, 'FailedAttemptAlerts', {
       notificationTopicArn: Lazy.string({ produce: () => notifications.trail?.topic.topicArn }), containStateMachine: contain.machine.stateMachine,
+      isolateStateMachine: isolate.machine.stateMachine, isolatePolicy: effectivePolicy(triageSettings.policy)['isolate-instance'],
       settings: failedAttemptSettings, ...(containSettings.protectedRoleArns ? { protectedRoleArns: containSettings.protectedRoleArns } : {}),
     });
     // Who alone may read the private keys rotate-key-pair stores (README "Rotating an instance's SSH key pair").

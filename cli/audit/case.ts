@@ -78,11 +78,9 @@ export async function collectCase(
     return input.caseId === caseId || (input.release as { caseId?: unknown } | undefined)?.caseId === caseId;
   });
   const closes = (await describeAll(source, WORKFLOW.closeCase, options.since)).filter((e) => parse(e.input).caseId === caseId);
-  // isolate-instance's executions of the case (its opening one and any release), when it isolated something.
-  const isolate = instanceRecords.length === 0 ? [] : (await describeAll(source, WORKFLOW.isolateInstance, options.since)).filter((e) => {
-    const input = parse(e.input);
-    return input.caseId === caseId || (input.release as { caseId?: unknown } | undefined)?.caseId === caseId;
-  });
+  // contain-principal's opening execution (before isolate-instance's, whose inputs name the case too, join the list).
+  const opened = contain.find((e) => parse(e.input).caseId === caseId);
+  const isolate = await isolationsOf(source, caseId, { records: instanceRecords.length > 0, triaged: triage.length > 0 }, options.since);
   contain.push(...isolate);
   const known = new Set([...triage, ...contain, ...closes].map((e) => e.executionArn));
   const childArns = triage.flatMap((e) => ((parse(e.output).actions ?? []) as { action?: string; resourceId?: string }[]))
@@ -93,7 +91,6 @@ export async function collectCase(
   const children = await Promise.all([...new Set(childArns)].map((arn) => source.describe(arn)));
   const timeline = [...triage, ...contain, ...closes, ...children].map(toAuditRecord).sort((a, b) => a.startDate.getTime() - b.startDate.getTime());
   const firstTriage = triage.sort((a, b) => a.startDate.getTime() - b.startDate.getTime())[0];
-  const opened = contain.find((e) => parse(e.input).caseId === caseId);
   const evidence = firstTriage ? evidenceOf(parse(firstTriage.input)) : undefined;
   const found = await readRecord(caseId);
   const input = { release: { caseId } };
@@ -108,10 +105,32 @@ export async function collectCase(
   });
   return {
     caseId, timeline, release, closure: closureOf(closes, caseId, options.local), ...(instances.length > 0 ? { instances } : {}),
-    ...(evidence ? { evidence } : opened ? { evidence: { eventId: eventId ?? '-', instances: [], ...principalOfInput(parse(opened.input)) } } : {}),
+    ...(evidence ? { evidence } : opened ? { evidence: { eventId: eventId ?? '-', instances: isolatedInstances(isolate, caseId), ...principalOfInput(parse(opened.input)) } } : {}),
     ...(typeof found === 'object' ? { record: found } : { recordNote: found ?? `no case ${caseId} in the case table: nothing was contained (yet)` }),
   };
 }
+
+/**
+ * isolate-instance's executions of the case (its opening ones and any release): every one whose input names the case
+ * when it isolated something (its records); otherwise, for a case no triage execution lists (the threshold of refused
+ * calls opened it, tasks/alerts/failed-attempt.ts: the isolations may still wait for approval, with no record yet),
+ * those named `<caseId>-<instanceId>`, found by name without describing the rest. A triage case lists its own children.
+ */
+async function isolationsOf(source: ExecutionSource, caseId: string, found: { records: boolean; triaged: boolean }, since?: Date): Promise<ExecutionDetail[]> {
+  if (found.records) {
+    return (await describeAll(source, WORKFLOW.isolateInstance, since)).filter((e) => {
+      const input = parse(e.input);
+      return input.caseId === caseId || (input.release as { caseId?: unknown } | undefined)?.caseId === caseId;
+    });
+  }
+  if (found.triaged) return [];
+  const named = (await source.listExecutions({ workflow: WORKFLOW.isolateInstance, ...(since ? { since } : {}) })).filter((e) => e.name.startsWith(`${caseId}-i-`));
+  return Promise.all(named.map((e) => source.describe(e.executionArn)));
+}
+
+/** The instances the case's isolate-instance executions were started for (its evidence when no triage execution names them). */
+const isolatedInstances = (isolate: ExecutionDetail[], caseId: string): string[] => [...new Set(isolate.map((e) => parse(e.input))
+  .filter((input) => input.caseId === caseId).map((input) => input.instanceId).filter((id): id is string => typeof id === 'string'))];
 
 const principalOfInput = (input: Record<string, unknown>) => ({
   ...(typeof input.principalArn === 'string' ? { principal: input.principalArn } : {}),

@@ -10,6 +10,7 @@ import { FAILED_ATTEMPT_PATTERN, failedAttemptsSettingsSchema, type FailedAttemp
 import { ConfigurationError, contextObject } from '../kit/context';
 import { rootSingleton, rootStackOf } from '../kit/root';
 import { stackOwnedTable } from '../kit/tables';
+import type { TriageDecision } from '../../tasks/triage/lib/policy';
 import type { AcceptedFinding, AcceptsFindings } from '../nag';
 import { TaskFunction } from './task-function';
 
@@ -53,7 +54,11 @@ export interface FailedAttemptAlertsProps {
   /** The notifications topic (the audit trail's: given lazily, as the trail is made after the workflows). */
   notificationTopicArn: string;
   containStateMachine: sfn.IStateMachine;
+  /** isolate-instance: started at the threshold for the instances the refused calls targeted. */
+  isolateStateMachine: sfn.IStateMachine;
   settings: FailedAttemptsSettings;
+  /** CDK context triage.policy's isolate-instance entry (its default: approval); isolations take the stricter of it and settings.policy. */
+  isolatePolicy: TriageDecision;
   /** CDK context containPrincipal.protectedRoleArns: never contained. */
   protectedRoleArns?: string[];
 }
@@ -61,7 +66,8 @@ export interface FailedAttemptAlertsProps {
 /**
  * Issue 10 items 4 and 5: refused EC2 start/run/modify calls (CloudTrail via EventBridge, retried, dead letters
  * kept) -> a function that alerts the notifications topic once per source IP per window and, at N refusals by
- * one principal in M minutes, starts contain-principal once under the policy.
+ * one principal in M minutes, starts contain-principal once under the policy and isolate-instance once per
+ * instance the refused calls targeted.
  */
 export class FailedAttemptAlerts extends Construct implements AcceptsFindings {
   readonly function: TaskFunction;
@@ -82,12 +88,16 @@ export class FailedAttemptAlerts extends Construct implements AcceptsFindings {
       statements: [
         new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [this.table.tableArn] }),
         new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.notificationTopicArn] }),
-        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [props.containStateMachine.stateMachineArn] }),
+        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [props.containStateMachine.stateMachineArn, props.isolateStateMachine.stateMachineArn] }),
+        // Which targeted instances exist, their state and exclusion tag. Describe* has no resource-level permissions.
+        new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
       ],
       environment: {
         ALERT_TABLE_NAME: this.table.tableName,
         NOTIFICATION_TOPIC_ARN: props.notificationTopicArn,
         CONTAIN_STATE_MACHINE_ARN: props.containStateMachine.stateMachineArn,
+        ISOLATE_STATE_MACHINE_ARN: props.isolateStateMachine.stateMachineArn,
+        ISOLATE_POLICY: props.isolatePolicy,
         FAILED_ATTEMPTS: JSON.stringify(props.settings),
         STACK_ACCOUNT_ID: Stack.of(this).account,
         OWN_ROLE_PREFIX: `${rootStackOf(this).stackName}-`,
@@ -96,7 +106,7 @@ export class FailedAttemptAlerts extends Construct implements AcceptsFindings {
     });
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
     this.rule = new events.Rule(this, 'RefusedEc2Calls', {
-      description: 'CloudTrail: EC2 start/run/modify calls refused (UnauthorizedOperation, AccessDenied) -> alert, and contain at the threshold',
+      description: 'CloudTrail: EC2 start/run/modify calls refused (UnauthorizedOperation, AccessDenied) -> alert, and contain and isolate at the threshold',
       eventPattern: {
         source: FAILED_ATTEMPT_PATTERN.source as string[],
         detailType: FAILED_ATTEMPT_PATTERN['detail-type'] as string[],

@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 import { createDynamoDbClient } from '../lib/clients/dynamodb';
+import { createEc2Client } from '../lib/clients/ec2';
 import { createSfnClient } from '../lib/clients/sfn';
 import { createSnsClient } from '../lib/clients/sns';
 import { commaList, jsonValue, readEnv, requiredString } from '../lib/env';
@@ -10,16 +10,21 @@ import { startNamedExecution } from '../lib/start-execution';
 import { parseOrThrow } from '../lib/validation';
 import { WORKFLOW } from '../lib/workflow-names';
 import { containInputOf } from '../principal/lib/triage-input';
-import { caseIdOf, refusal } from '../triage/lib/containment';
-import type { TriageDecision } from '../triage/lib/policy';
+import { caseIdOf, isolationRefusal, refusal, type ContainmentSettings } from '../triage/lib/containment';
+import { stricterDecision, type TriageDecision } from '../triage/lib/policy';
+import { claim, recordAndCount, type AlertTable } from './lib/alert-table';
 import {
-  DEFAULT_FAILED_ATTEMPTS, failedAttemptEventSchema, failedAttemptsSettingsSchema, shellQuote, windowStart, type FailedAttemptEvent, type FailedAttemptsSettings,
+  DEFAULT_FAILED_ATTEMPTS, failedAttemptEventSchema, failedAttemptsSettingsSchema, instanceIdsOf, shellQuote, windowStart, type FailedAttemptEvent, type FailedAttemptsSettings,
 } from './lib/failed-attempts';
+import { isolateInstances, isolationLines, type IsolationOutcome } from './lib/isolation';
 
 const env = readEnv({
   ALERT_TABLE_NAME: requiredString,
   NOTIFICATION_TOPIC_ARN: requiredString,
   CONTAIN_STATE_MACHINE_ARN: requiredString,
+  ISOLATE_STATE_MACHINE_ARN: requiredString,
+  /** CDK context triage.policy's isolate-instance entry (default approval): isolations start under the stricter of it and failedAttempts.policy. */
+  ISOLATE_POLICY: z._default(z.enum(['report', 'approval', 'auto']), 'approval'),
   /** CDK context failedAttempts, validated at synthesis (and again here). */
   FAILED_ATTEMPTS: jsonValue(DEFAULT_FAILED_ATTEMPTS),
   STACK_ACCOUNT_ID: requiredString,
@@ -28,10 +33,10 @@ const env = readEnv({
   /** CDK context containPrincipal.protectedRoleArns. */
   PROTECTED_ROLE_ARNS: commaList,
 });
-const ddb = createDynamoDbClient();
+const table: AlertTable = { ddb: createDynamoDbClient(), tableName: env.ALERT_TABLE_NAME };
+const ec2 = createEc2Client();
 const sns = createSnsClient();
 const sfn = createSfnClient();
-const MINUTE = 60_000;
 
 export interface FailedAttemptOutcome {
   eventId: string;
@@ -50,53 +55,11 @@ export interface FailedAttemptOutcome {
     /** `started` now; `already-started` (or already reported) in this principal's alert window; `report`: alert only. */
     containment?: 'started' | 'already-started' | 'report';
     executionArn?: string;
+    /** `case-<eventID>` of the event that claimed the containment in this window: contain-principal's and every isolation's. */
+    caseId?: string;
+    /** isolate-instance for each instance the principal's refused calls in the window targeted. */
+    isolation?: IsolationOutcome;
   };
-}
-
-const expiresAt = (at: Date, minutes: number): string => String(Math.ceil((at.getTime() + minutes * MINUTE) / 1000));
-
-/** A conditional PutItem: true when written, false when the condition found the item another event wrote. */
-async function claim(pk: string, sk: string, eventId: string, now: Date, minutes: number, extraCondition = ''): Promise<boolean> {
-  try {
-    await ddb.send(new PutItemCommand({
-      TableName: env.ALERT_TABLE_NAME,
-      Item: { pk: { S: pk }, sk: { S: sk }, eventId: { S: eventId }, expiresAt: { N: expiresAt(now, minutes) } },
-      // The same event again (a redelivery or a retry) may claim what it claimed before.
-      ConditionExpression: `attribute_not_exists(pk) OR eventId = :eventId${extraCondition}`,
-      ExpressionAttributeValues: { ':eventId': { S: eventId }, ...(extraCondition ? { ':now': { N: String(Math.floor(now.getTime() / 1000)) } } : {}) },
-    }));
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
-}
-
-/** Records this refused call (idempotent by event id) and counts the principal's refused calls in the sliding window. */
-async function countFailures(settings: FailedAttemptsSettings, principalArn: string, at: Date, eventId: string): Promise<number> {
-  const pk = `principal#${principalArn}`;
-  await ddb.send(new PutItemCommand({
-    TableName: env.ALERT_TABLE_NAME,
-    Item: { pk: { S: pk }, sk: { S: `attempt#${at.toISOString()}#${eventId}` }, eventId: { S: eventId }, expiresAt: { N: expiresAt(at, settings.windowMinutes) } },
-  }));
-  let count = 0;
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const out = await ddb.send(new QueryCommand({
-      TableName: env.ALERT_TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': { S: pk },
-        ':from': { S: `attempt#${new Date(at.getTime() - settings.windowMinutes * MINUTE).toISOString()}` },
-        ':to': { S: `attempt#${at.toISOString()}#\uffff` },
-      },
-      Select: 'COUNT',
-      ExclusiveStartKey: start,
-    }));
-    count += out.Count ?? 0;
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return count;
 }
 
 const principalOfEvent = ({ detail: { userIdentity: id } }: FailedAttemptEvent) => ({
@@ -139,6 +102,7 @@ function message(settings: FailedAttemptsSettings, event: FailedAttemptEvent, ou
         : threshold.refused ? `contain-principal is not started: ${threshold.refused}`
           : 'the policy is report: contain-principal was not started; the commands below would start it';
     lines.push('', `THRESHOLD REACHED: ${what}.`);
+    if (threshold.isolation && threshold.caseId) lines.push(...isolationLines(threshold.isolation, threshold.caseId));
   }
   // Not when contain-principal was started for this principal in this window: the commands would open a second case.
   if (!threshold.refused && threshold.containment !== 'started' && threshold.containment !== 'already-started') {
@@ -149,37 +113,70 @@ function message(settings: FailedAttemptsSettings, event: FailedAttemptEvent, ou
   return { subject: subject.slice(0, 99), body: lines.join('\n') };
 }
 
-/** Starts contain-principal once per principal per alert window, under the policy; never for a principal it must not contain. */
-async function onThreshold(settings: FailedAttemptsSettings, event: FailedAttemptEvent, principal: { type: string; arn: string }, at: Date): Promise<FailedAttemptOutcome['threshold']> {
-  const refused = refusal(principal.arn, principal.type, {
+/**
+ * Starts contain-principal once per principal per alert window, under the policy, and isolate-instance once per
+ * instance the window's refused calls targeted, in the same case; never for a principal it must not contain.
+ */
+async function onThreshold(
+  settings: FailedAttemptsSettings, isolatePolicy: TriageDecision, event: FailedAttemptEvent, principal: { type: string; arn: string }, at: Date, instanceIds: string[],
+): Promise<FailedAttemptOutcome['threshold']> {
+  const { eventID } = event.detail;
+  const protection: ContainmentSettings = {
     allowedPrincipals: [], decision: settings.policy, ownRoleArns: env.PROTECTED_ROLE_ARNS, ownRolePrefix: env.OWN_ROLE_PREFIX, account: env.STACK_ACCOUNT_ID,
-  });
+  };
+  const refused = refusal(principal.arn, principal.type, protection);
   const decision: TriageDecision = refused ? 'report' : settings.policy;
-  const first = await claim(`principal#${principal.arn}`, 'containment', event.detail.eventID, at, settings.alertWindowMinutes, ' OR expiresAt < :now');
-  const base = { reached: true, decision, ...(refused ? { refused } : {}) };
-  if (!first) return { ...base, containment: 'already-started' };
-  if (decision === 'report') return { ...base, containment: 'report' };
-  const input = containInputOf({ principal, ...(event.detail.userIdentity.accessKeyId ? { accessKeyId: event.detail.userIdentity.accessKeyId } : {}) },
-    caseIdOf(event.detail.eventID), { source: 'eventbridge', eventId: event.detail.eventID, principal: principal.arn }, decision === 'approval');
-  const started = await startNamedExecution(sfn, {
-    stateMachineArn: env.CONTAIN_STATE_MACHINE_ARN, name: `failed-attempts-${event.detail.eventID}`, input: JSON.stringify(input),
+  const first = await claim(table, {
+    pk: `principal#${principal.arn}`, sk: 'containment', eventId: eventID, now: at, minutes: settings.alertWindowMinutes, takeOverExpired: true,
   });
-  return { ...base, containment: 'started', executionArn: started.executionArn };
+  // A later event of the window joins the case the claiming event opened.
+  const caseId = caseIdOf(first.claimed ? eventID : first.holder ?? eventID);
+  const containment = await contain(first.claimed, decision, event, principal, caseId);
+  const isolationRefused = isolationRefusal(principal.arn, principal.type, protection, 'made the refused calls');
+  const isolation = await isolateInstances({
+    table, ec2, sfn, stateMachineArn: env.ISOLATE_STATE_MACHINE_ARN, principalArn: principal.arn, instanceIds, caseId, eventId: eventID, at,
+    alertWindowMinutes: settings.alertWindowMinutes, decision: isolationRefused ? 'report' : stricterDecision(settings.policy, isolatePolicy),
+    ...(isolationRefused ? { refused: isolationRefused } : {}),
+  });
+  return { reached: true, decision, ...(refused ? { refused } : {}), ...containment, caseId, isolation };
 }
 
-/** The handler under the given settings (CDK context failedAttempts; the tests try each policy). */
-export const failedAttemptHandler = (settings: FailedAttemptsSettings) => async (raw: unknown): Promise<FailedAttemptOutcome> => {
+/** contain-principal, when this event claimed the window and the decision starts it. */
+async function contain(
+  claimed: boolean, decision: TriageDecision, event: FailedAttemptEvent, principal: { type: string; arn: string }, caseId: string,
+): Promise<Pick<FailedAttemptOutcome['threshold'], 'containment' | 'executionArn'>> {
+  if (!claimed) return { containment: 'already-started' };
+  if (decision === 'report') return { containment: 'report' };
+  const { eventID, userIdentity } = event.detail;
+  const input = containInputOf({ principal, ...(userIdentity.accessKeyId ? { accessKeyId: userIdentity.accessKeyId } : {}) },
+    caseId, { source: 'eventbridge', eventId: eventID, principal: principal.arn }, decision === 'approval');
+  const started = await startNamedExecution(sfn, { stateMachineArn: env.CONTAIN_STATE_MACHINE_ARN, name: `failed-attempts-${eventID}`, input: JSON.stringify(input) });
+  return { containment: 'started', executionArn: started.executionArn };
+}
+
+/**
+ * The handler under the given settings (CDK context failedAttempts, and triage.policy's isolate-instance entry; the
+ * tests try each policy).
+ */
+export const failedAttemptHandler = (settings: FailedAttemptsSettings, isolatePolicy: TriageDecision = env.ISOLATE_POLICY) => async (raw: unknown): Promise<FailedAttemptOutcome> => {
   const event = parseOrThrow(failedAttemptEventSchema, raw);
   const { detail } = event;
   const principal = principalOfEvent(event);
   const at = new Date(detail.eventTime);
   const sourceIp = detail.sourceIPAddress ?? 'unknown';
-  const failures = await countFailures(settings, principal.arn, at, detail.eventID);
-  const threshold = failures >= settings.threshold ? await onThreshold(settings, event, principal, at) : { reached: false };
-  const ipFirst = await claim(`ip#${sourceIp}`, `window#${windowStart(at, settings.alertWindowMinutes)}`, detail.eventID, at, settings.alertWindowMinutes);
+  const window = await recordAndCount(table, {
+    principalArn: principal.arn, at, eventId: detail.eventID, instanceIds: instanceIdsOf(detail.requestParameters), windowMinutes: settings.windowMinutes,
+  });
+  const { failures } = window;
+  const threshold = failures >= settings.threshold ? await onThreshold(settings, isolatePolicy, event, principal, at, window.instanceIds) : { reached: false };
+  const ipFirst = (await claim(table, {
+    pk: `ip#${sourceIp}`, sk: `window#${windowStart(at, settings.alertWindowMinutes)}`, eventId: detail.eventID, now: at, minutes: settings.alertWindowMinutes,
+  })).claimed;
   const outcome: FailedAttemptOutcome = { eventId: detail.eventID, principalArn: principal.arn, sourceIp, alert: 'rate-limited', failures, threshold };
-  // The threshold's notice is never held back: it comes once per principal per window anyway.
-  const newThreshold = threshold.reached && 'containment' in threshold && threshold.containment !== 'already-started';
+  // The threshold's notice is never held back: it comes once per principal per window anyway, and once more for each
+  // instance a later call of the window targets for the first time.
+  const newIsolation = threshold.isolation?.instances.some((i) => i.status !== 'already-started') ?? false;
+  const newThreshold = threshold.reached && 'containment' in threshold && (threshold.containment !== 'already-started' || newIsolation);
   if (ipFirst || newThreshold) {
     const { subject, body } = message(settings, event, outcome);
     const out = await sns.send(new PublishCommand({ TopicArn: env.NOTIFICATION_TOPIC_ARN, Subject: subject, Message: body }));
@@ -190,5 +187,8 @@ export const failedAttemptHandler = (settings: FailedAttemptsSettings) => async 
   return outcome;
 };
 
-/** EventBridge target: a refused EC2 call. Alerts once per source IP per window; N refusals in M minutes start contain-principal. */
+/**
+ * EventBridge target: a refused EC2 call. Alerts once per source IP per window; N refusals in M minutes start
+ * contain-principal and isolate-instance for the instances the refused calls targeted.
+ */
 export const handler = failedAttemptHandler(failedAttemptsSettingsSchema.parse(env.FAILED_ATTEMPTS));

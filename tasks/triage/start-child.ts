@@ -7,6 +7,7 @@ import { logger } from '../lib/logger';
 import { executionName } from '../lib/names';
 import { startProvenExecution } from '../lib/start-execution';
 import { containInputOf, type CallerFacts } from '../principal/lib/triage-input';
+import { isolationNameOf } from './lib/containment';
 import type { Trigger } from '../lib/schemas';
 import { allowedPortsSchema } from '../security-groups/lib/schema';
 
@@ -90,8 +91,8 @@ function childInput(workflow: string, target: string, decision: StartChildEvent[
 
 /** Named by the parent's start time (not now): a retried start finds the child the first attempt started. */
 export const childName = (workflow: string, target: string, parentStartTime: string, caseId?: string): string => {
-  // One isolation per instance of the case: `case-<eventId>-<instanceId>` (at most 69 characters: triage takes event ids of at most 44 and instance ids of 19; Step Functions allows 80).
-  if (caseId && workflow === 'isolate-instance') return `${caseId}-${target}`;
+  // One isolation per instance of the case (triage takes event ids of at most 44 characters).
+  if (caseId && workflow === 'isolate-instance') return isolationNameOf(caseId, target);
   return caseId ? `${workflow}-${caseId}` : executionName(workflow, target, parentStartTime);
 };
 

@@ -5,7 +5,7 @@ import { FAILED_ATTEMPT_PATTERN } from '../../tasks/alerts/lib/failed-attempts';
 
 const fixtures = path.join(__dirname, '..', 'fixtures', 'cloudtrail-failed');
 const event = (name: string) => JSON.parse(readFileSync(path.join(fixtures, `${name}.json`), 'utf8'));
-const MATCHING = ['unauthorized-start-instances', 'access-denied-run-instances'];
+const MATCHING = ['unauthorized-start-instances', 'access-denied-run-instances', 'unauthorized-modify-instance-attribute'];
 const NOT_MATCHING = ['successful-run-instances', 'unauthorized-describe-instances', 'access-denied-s3'];
 
 describe('the refused-EC2-calls rule pattern', () => {

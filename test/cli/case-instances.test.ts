@@ -20,11 +20,18 @@ const RECORD: InstanceCase = {
 const ROTATE: ExecutionDetail = {
   ...ISOLATE, executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation-rotate-key-pair:keys-1', name: 'keys-1', startDate: new Date('2026-11-27T10:30:00Z'),
 };
-const source = (listed: string[]): ExecutionSource => ({
-  kind: 'local',
-  listExecutions: async ({ workflow }: { workflow: string }) => { listed.push(workflow); return workflow === 'isolate-instance' ? [ISOLATE] : []; },
-  describe: async (arn: string) => (arn === ROTATE.executionArn ? ROTATE : ISOLATE),
-} as unknown as ExecutionSource);
+const TRIAGE: ExecutionDetail = {
+  ...ISOLATE, executionArn: 'arn:aws:states:us-east-1:123456789012:execution:remediation-triage-start-instances:t-1', name: 't-1', startDate: new Date('2026-11-27T10:16:00Z'),
+  input: JSON.stringify({ detail: { eventID: CASE_ID.slice('case-'.length) } }), output: JSON.stringify({ actions: [] }),
+};
+const source = (listed: string[], executions: Record<string, ExecutionDetail[]> = { 'isolate-instance': [ISOLATE] }): ExecutionSource => {
+  const all = [...Object.values(executions).flat(), ROTATE];
+  return {
+    kind: 'local',
+    listExecutions: async ({ workflow }: { workflow: string }) => { listed.push(workflow); return executions[workflow] ?? []; },
+    describe: async (arn: string) => { listed.push(`describe ${arn.split(':').pop()}`); return all.find((e) => e.executionArn === arn) ?? ISOLATE; },
+  } as unknown as ExecutionSource;
+};
 
 describe('remediate case: isolated instances', () => {
   it('shows each instance record of the case, its steps and how to release it; its execution is in the timeline', async () => {
@@ -49,10 +56,32 @@ describe('remediate case: isolated instances', () => {
     expect(view.timeline.map((r) => r.name)).toEqual(['iso-1', 'keys-1']);
   });
 
-  it('no instance record: no isolate-instance lookup, no section', async () => {
+  it('a triage case without instance record: no isolate-instance lookup (triage lists its children), no section', async () => {
     const listed: string[] = [];
-    const view = await collectCase(source(listed), CASE_ID, async () => undefined, { readInstances: async () => [] });
+    const view = await collectCase(source(listed, { 'triage-start-instances': [TRIAGE], 'isolate-instance': [ISOLATE] }), CASE_ID, async () => undefined, { readInstances: async () => [] });
     expect(view.instances).toBeUndefined();
+    expect(view.timeline.map((r) => r.name)).toEqual(['t-1']);
     expect(listed).not.toContain('isolate-instance');
+  });
+
+  it('a case opened by repeated refused calls (no triage): its isolations, named <caseId>-<instanceId>, are in the timeline before any record exists', async () => {
+    const machine = (w: string) => `arn:aws:states:us-east-1:123456789012:stateMachine:remediation-${w}`;
+    const execution = (w: string, name: string, at: string, input: Record<string, unknown>): ExecutionDetail => ({
+      executionArn: `${machine(w).replace(':stateMachine:', ':execution:')}:${name}`, stateMachineArn: machine(w), name, status: 'RUNNING', startDate: new Date(at), input: JSON.stringify(input),
+    });
+    const eventId = CASE_ID.slice('case-'.length);
+    const contain = execution('contain-principal', `failed-attempts-${eventId}`, '2026-11-27T10:15:31Z', {
+      principalArn: 'arn:aws:iam::123456789012:user/mallory', principalType: 'IAMUser', accessKeyId: 'AKIAEXAMPLEKEY000001', caseId: CASE_ID,
+    });
+    const waiting = execution('isolate-instance', `${CASE_ID}-${INSTANCE}`, '2026-11-27T10:15:32Z', { instanceId: INSTANCE, caseId: CASE_ID, approval: true });
+    const other = execution('isolate-instance', `case-e0a1b2c3-1111-4222-8333-999999999999-${INSTANCE}`, '2026-11-27T10:15:33Z', { instanceId: INSTANCE, caseId: 'case-other' });
+    const listed: string[] = [];
+    const view = await collectCase(source(listed, { 'contain-principal': [contain], 'isolate-instance': [other, waiting] }), CASE_ID, async () => undefined, { readInstances: async () => [] });
+
+    expect(view.timeline.map((r) => [r.workflow, r.name])).toEqual([['contain-principal', contain.name], ['isolate-instance', waiting.name]]);
+    expect(view.evidence).toEqual({ eventId, instances: [INSTANCE], principal: 'arn:aws:iam::123456789012:user/mallory', principalType: 'IAMUser', accessKeyId: 'AKIAEXAMPLEKEY000001' });
+    // Found by name: the other case's isolation is not even described.
+    expect(listed).not.toContain(`describe ${other.name}`);
+    expect(caseText(view)).toContain(`instances  ${INSTANCE}`);
   });
 });

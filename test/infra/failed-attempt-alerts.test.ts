@@ -15,11 +15,12 @@ import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
 
 // GIVEN the refused-EC2-calls alerts alone in a stack (their function bundled), THEN the rule's pattern and target, the
 // table, the function's environment and its role are exactly these, and IAM (iam-simulate) lets the role publish to the
-// notifications topic, write its own table and start contain-principal only.
+// notifications topic, write its own table, describe instances and start contain-principal and isolate-instance only.
 const { account: A, region: R } = ENV;
 const STACK = 'AlertsTest';
 const TOPIC = `arn:aws:sns:${R}:${A}:notifications`;
 const CONTAIN = `arn:aws:states:${R}:${A}:stateMachine:remediation-contain-principal`;
+const ISOLATE = `arn:aws:states:${R}:${A}:stateMachine:remediation-isolate-instance`;
 const SETTINGS = { threshold: 3, windowMinutes: 5, alertWindowMinutes: 30, policy: 'auto' as const };
 
 let outdir: string;
@@ -33,6 +34,7 @@ beforeAll(() => {
   const stack = new Stack(app, STACK, { env: ENV });
   new FailedAttemptAlerts(stack, 'FailedAttemptAlerts', {
     notificationTopicArn: TOPIC, containStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Contain', CONTAIN),
+    isolateStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Isolate', ISOLATE), isolatePolicy: 'approval',
     settings: SETTINGS, protectedRoleArns: [`arn:aws:iam::${A}:role/break-glass`],
   });
   template = Template.fromStack(stack);
@@ -96,10 +98,11 @@ it('the table is stack-owned: on demand, PITR, encrypted, keyed pk/sk, with a TT
   expect(logicalIdOf('AWS::DynamoDB::Table')).toMatch(/^FailedAttemptsTable/);
 });
 
-it("the function is told the table, topic, contain-principal's ARN, the settings and the principals never contained", () => {
+it("the function is told the table, topic, contain-principal's and isolate-instance's ARNs, the settings, the isolation policy and the principals never contained", () => {
   expect(fn().Properties.Environment.Variables).toEqual({
     NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'ec2-remediation',
     ALERT_TABLE_NAME: { Ref: logicalIdOf('AWS::DynamoDB::Table') }, NOTIFICATION_TOPIC_ARN: TOPIC, CONTAIN_STATE_MACHINE_ARN: CONTAIN,
+    ISOLATE_STATE_MACHINE_ARN: ISOLATE, ISOLATE_POLICY: 'approval',
     FAILED_ATTEMPTS: JSON.stringify(SETTINGS), STACK_ACCOUNT_ID: A, OWN_ROLE_PREFIX: `${STACK}-`, PROTECTED_ROLE_ARNS: `arn:aws:iam::${A}:role/break-glass`,
   });
   expect(fn().Metadata[HANDLER_METADATA]).toBe(FAILED_ATTEMPT_HANDLER);
@@ -123,7 +126,11 @@ const CASES: [string, Request, Decision][] = [
   ['dynamodb:Query on another table', req('dynamodb:Query', `arn:aws:dynamodb:${R}:${A}:table/PrincipalCases`), 'ImplicitlyDenied'],
   ['dynamodb:DeleteItem on its table', req('dynamodb:DeleteItem', TABLE), 'ImplicitlyDenied'],
   ['states:StartExecution of contain-principal', req('states:StartExecution', CONTAIN), 'Allowed'],
-  ['states:StartExecution of another workflow', req('states:StartExecution', `arn:aws:states:${R}:${A}:stateMachine:remediation-isolate-instance`), 'ImplicitlyDenied'],
+  ['states:StartExecution of isolate-instance', req('states:StartExecution', ISOLATE), 'Allowed'],
+  ['states:StartExecution of another workflow', req('states:StartExecution', `arn:aws:states:${R}:${A}:stateMachine:remediation-encrypt-volumes`), 'ImplicitlyDenied'],
+  ['ec2:DescribeInstances', req('ec2:DescribeInstances', '*'), 'Allowed'],
+  ['ec2:StopInstances (isolate-instance acts, not the alert)', req('ec2:StopInstances', `arn:aws:ec2:${R}:${A}:instance/i-0a1b2c3d4e5f60718`), 'ImplicitlyDenied'],
+  ['ec2:ModifyNetworkInterfaceAttribute', req('ec2:ModifyNetworkInterfaceAttribute', `arn:aws:ec2:${R}:${A}:network-interface/eni-0123456789abcdef0`), 'ImplicitlyDenied'],
   ['iam:UpdateAccessKey (contain-principal does that, not the alert)', req('iam:UpdateAccessKey', `arn:aws:iam::${A}:user/mallory`), 'ImplicitlyDenied'],
 ];
 

@@ -27,13 +27,16 @@ export const FAILED_ATTEMPT_PATTERN: EventPattern = {
 
 /** CDK context `failedAttempts` (all keys optional). */
 export const failedAttemptsSettingsSchema = z.strictObject({
-  /** N: this many refused calls by one principal within windowMinutes start contain-principal (under policy). */
+  /** N: this many refused calls by one principal within windowMinutes start contain-principal and isolate-instance (under policy). */
   threshold: z._default(z.int().check(z.gte(1), z.lte(1000)), 5),
   /** M: the sliding window the failures are counted in. */
   windowMinutes: z._default(z.int().check(z.gte(1), z.lte(1440)), 10),
   /** One alert per source IP per this many minutes; also how long one containment start covers a principal. */
   alertWindowMinutes: z._default(z.int().check(z.gte(1), z.lte(10080)), 60),
-  /** `report`: alert only; `approval`: start contain-principal asking a person first; `auto`: start it. */
+  /**
+   * `report`: alert only; `approval`: start contain-principal asking a person first; `auto`: start it. isolate-instance
+   * starts under the stricter of this and triage.policy's `isolate-instance` entry (default approval).
+   */
   policy: z._default(z.enum(['report', 'approval', 'auto']), 'approval'),
 });
 
@@ -48,13 +51,17 @@ export const failedAttemptEventSchema = z.object({
   region: z.string().check(z.minLength(1)),
   account: z.string().check(z.regex(/^\d{12}$/)),
   detail: z.object({
-    eventID: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
+    // At most 44 characters, as triage takes (CloudTrail's are 36-character UUIDs): the case's isolate-instance
+    // executions are named `case-<eventID>-<instanceId>`, which must fit Step Functions' 80.
+    eventID: z.string().check(z.regex(/^[A-Za-z0-9-]{1,44}$/)),
     eventTime: z.iso.datetime(),
     eventName: z.string().check(z.minLength(1)),
     errorCode: z.string().check(z.minLength(1)),
     errorMessage: z.optional(z.string()),
     sourceIPAddress: z.optional(z.string()),
     userAgent: z.optional(z.string()),
+    /** The call's parameters as CloudTrail records them (null for some calls): where the targeted instances are named. */
+    requestParameters: z.optional(z.unknown()),
     userIdentity: z.object({
       type: z.string().check(z.minLength(1)),
       arn: z.optional(z.string()),
@@ -75,3 +82,30 @@ export const windowStart = (at: Date, minutes: number): string => {
   const size = minutes * 60_000;
   return new Date(Math.floor(at.getTime() / size) * size).toISOString();
 };
+
+const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+/** Deep enough for every shape below; CloudTrail nests no instance id deeper. */
+const MAX_DEPTH = 5;
+
+/**
+ * The instance ids a refused call targeted, from its requestParameters: `instancesSet.items[].instanceId`
+ * (StartInstances, StopInstances), `instanceId` (ModifyInstanceAttribute) and `<Call>Request.InstanceId`
+ * (ModifyInstanceMetadataOptions, AssociateIamInstanceProfile). RunInstances names none (its items carry the
+ * image), nor do the network-interface, ingress and key-pair calls. Distinct, in the order named.
+ */
+export function instanceIdsOf(requestParameters: unknown): string[] {
+  const ids = new Set<string>();
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, depth + 1);
+      return;
+    }
+    for (const [key, field] of Object.entries(value)) {
+      if ((key === 'instanceId' || key === 'InstanceId') && typeof field === 'string' && INSTANCE_ID.test(field)) ids.add(field);
+      else walk(field, depth + 1);
+    }
+  };
+  walk(requestParameters, 0);
+  return [...ids];
+}

@@ -68,6 +68,12 @@ export function containmentOf(
   return { ...base, decision: settings.decision, reason };
 }
 
+/**
+ * isolate-instance's execution for one instance of a case: `case-<eventId>-<instanceId>` (at most 69 characters for
+ * event ids of at most 44 and instance ids of 19; Step Functions allows 80), so a retried start finds the first.
+ */
+export const isolationNameOf = (caseId: string, instanceId: string): string => `${caseId}-${instanceId}`;
+
 /** What triage does about each started instance of the same event: isolate-instance, under its own policy entry. */
 export interface InstanceIsolation {
   workflow: 'isolate-instance';
@@ -75,6 +81,15 @@ export interface InstanceIsolation {
   reason: string;
   /** The same case as contain-principal's: one case id links triage, both children and their case records. */
   caseId: string;
+}
+
+/**
+ * Why the instances this principal acted on are never isolated by the product (a person decides): the containment
+ * refusals, and root (contain-principal only notifies about root). Undefined when they may be.
+ */
+export function isolationRefusal(arn: string, type: string, settings: ContainmentSettings, rootDid = 'started it'): string | undefined {
+  if (type === 'Root') return `the root user ${rootDid}: contain-principal only notifies, and a person decides on the instance (isolate-instance by hand)`;
+  return refusal(arn, type, settings);
 }
 
 /**
@@ -86,9 +101,7 @@ export function isolationOf(principal: { arn: string; type: string }, eventId: s
   if (principalAllowed(settings.allowedPrincipals, principal.arn)) return undefined;
   const base = { workflow: 'isolate-instance' as const, caseId: caseIdOf(eventId) };
   const reason = `started by ${principal.arn}, who is not on the allow-list`;
-  const refused = principal.type === 'Root'
-    ? 'the root user started it: contain-principal only notifies, and a person decides on the instance (isolate-instance by hand)'
-    : refusal(principal.arn, principal.type, settings);
+  const refused = isolationRefusal(principal.arn, principal.type, settings);
   if (refused) return { ...base, decision: 'report', reason: `${reason}; not isolated: ${refused}` };
   return { ...base, decision: settings.decision, reason };
 }

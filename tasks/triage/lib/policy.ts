@@ -33,3 +33,8 @@ export const DEFAULT_TRIAGE_POLICY: Record<TriagePolicyWorkflow, TriageDecision>
 
 /** The policy in force: the given entries, and the default for every workflow the given policy omits. */
 export const effectivePolicy = (policy: TriagePolicy | undefined): Record<TriagePolicyWorkflow, TriageDecision> => ({ ...DEFAULT_TRIAGE_POLICY, ...policy });
+
+const RANK: Record<TriageDecision, number> = { report: 0, approval: 1, auto: 2 };
+
+/** The more careful of two decisions: `report` over `approval` over `auto`. */
+export const stricterDecision = (a: TriageDecision, b: TriageDecision): TriageDecision => (RANK[a] <= RANK[b] ? a : b);
