@@ -10,9 +10,9 @@ beforeAll(async () => {
   moto = await startMoto();
   useEndpoint(moto.endpoint);
   const { AccountSeeder } = await import('../../local/seed');
-  const { runWorkflow } = await import('../../local/runner');
+  const { runFleetLocally } = await import('../../local/fleet');
   const { simulateFleet } = await import('../../bench/fleet-simulation');
-  figures = await simulateFleet(new AccountSeeder(), runWorkflow, { instances: 4, concurrency: 4, rates: { '*': 0.3 }, seed: 1 });
+  figures = await simulateFleet(new AccountSeeder(), runFleetLocally, { instances: 4, concurrency: 4, rates: { '*': 0.3 }, seed: 1 });
 }, 120_000);
 afterAll(() => moto.stop());
 
