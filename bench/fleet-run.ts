@@ -66,7 +66,9 @@ export async function runFleetSimulation(options: FleetRunOptions, log: (line: s
     const figures = await Promise.all(instances.map((n, i) => new Promise<FleetFigures>((resolve, reject) => {
       const out = path.join(dir, `shard-${i}.json`);
       const shard: FleetSimulationOptions = { ...rest, instances: n, concurrency: Math.max(1, concurrency[i] as number), seed: (options.seed ?? 1) * 1000 + i };
-      const child = spawn(process.execPath, [require.resolve('tsx/cli'), __filename, '--shard', JSON.stringify(shard), out], { stdio: ['ignore', 'pipe', 'inherit'] });
+      // A fleet run keeps each child's execution (its events) until the end: a few MB a child, more than Node's default heap at 250.
+      const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=6144`.trim() };
+      const child = spawn(process.execPath, [require.resolve('tsx/cli'), __filename, '--shard', JSON.stringify(shard), out], { stdio: ['ignore', 'pipe', 'inherit'], env });
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (chunk: string) => chunk.split('\n').filter(Boolean).forEach((line) => log(`  [shard ${i + 1}/${shards}] ${line.trim()}`)));
       child.on('error', reject);
