@@ -234,6 +234,7 @@ export function mergeFigures(shards: FleetFigures[]): FleetFigures {
     volumes: sum((f) => f.volumes),
     concurrency: sum((f) => f.concurrency),
     rates: first.rates,
+    // The shards' seeds are seed × 1000 + shard (bench/fleet-run.ts): the first one's names the run.
     seed: first.seed,
     shards: sum((f) => f.shards),
     seedSeconds: Math.max(...shards.map((f) => f.seedSeconds)),
@@ -317,6 +318,12 @@ export function fleetReport(f: FleetFigures): string {
         `(${Math.round(x.ec2Mutating)} EC2 mutating, ${Math.round(x.ec2Reads)} EC2 Describe*), ${Math.round(x.throttled)} throttled attempts, ` +
         `${Math.round(x.toStateMachine)} to the state machine; EC2's refill (${EC2_REFILL_PER_SECOND.mutating}/s mutating, ${EC2_REFILL_PER_SECOND.describe}/s Describe*) ` +
         `puts at least ${(x.refillFloorSeconds / 60).toFixed(0)} min under the run on AWS`,
+    );
+  } else {
+    const x = extrapolate(f, f.instances);
+    lines.push(
+      `  on AWS: ${Math.round(x.ec2Mutating)} EC2 mutating calls and ${Math.round(x.ec2Reads)} EC2 Describe*; EC2's refill (${EC2_REFILL_PER_SECOND.mutating}/s mutating, ` +
+        `${EC2_REFILL_PER_SECOND.describe}/s Describe*) puts at least ${(x.refillFloorSeconds / 60).toFixed(0)} min under this run there (locally nothing refills)`,
     );
   }
   for (const child of f.lost.slice(0, 10)) lines.push(`  lost: ${child.instanceId} ${child.status} ${child.outcome ?? ''} ${child.error ?? ''} ${child.cause ?? ''}`.slice(0, 300));
