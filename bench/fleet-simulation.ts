@@ -4,13 +4,18 @@ import { installClientHook } from '../tasks/lib/client-hooks';
 import type { AccountSeeder } from '../local/seed';
 import { handlerSdkAttempts, type ThrottleCount } from '../local/throttling';
 import { TRANSIENT_ERRORS } from '../tasks/lib/errors';
+import type { FleetInput } from '../tasks/fleet/lib/schema';
+import type { FleetReport } from '../tasks/fleet/summarize-fleet';
 
 /**
- * A fleet run of encrypt-volumes, simulated locally: N instances × 2 unencrypted volumes (root and data) seeded in
- * moto, one child execution of the real state machine per instance (its own lock, re-checks and rollback), run
- * through the local runner at most `concurrency` at a time, with throttling injected at a rate per action
- * (local/throttling.ts). What it measures: wall time, API calls per item and per action, throttles absorbed
- * (by the SDK's retries and by the state machine's Retry), and items lost or failed to throttling (the target is 0).
+ * A fleet run of encrypt-volumes, simulated locally through the real fleet path: N instances × 2 unencrypted volumes
+ * (root and data) seeded in moto and tagged for this run, one `fleet` execution (local/fleet.ts runFleetLocally:
+ * ValidateInput → SelectTargets by that tag → items manifest in S3 → FleetMap, the Distributed Map emulation, at most
+ * `concurrency` children at a time → SummarizeFleet), each child a real local execution of encrypt-volumes (its own
+ * lock, re-checks and rollback), with throttling injected at a rate per action on every call of the fleet and its
+ * children (local/throttling.ts; the fleet's faults reach its children's calls). What it measures: wall time, API
+ * calls per item and per action, throttles absorbed (by the SDK's retries and by the state machine's Retry), and
+ * items lost or failed to throttling (the target is 0).
  */
 export interface FleetSimulationOptions {
   instances: number;
@@ -18,19 +23,22 @@ export interface FleetSimulationOptions {
   /** Throttled share of attempts per action ('*': every other action). Default 5% of every call. */
   rates?: Record<string, number>;
   seed?: number;
+  /**
+   * The fleet's ToleratedFailurePercentage. Default 100: every item runs, so that each failure is counted (with the
+   * fleet's own default, 0, the first failure would stop the Map Run and leave the rest PENDING, counted lost).
+   */
+  toleratedFailurePercentage?: number;
   /** Progress (the bench prints it; the test says nothing). */
   onProgress?: (done: number, total: number) => void;
 }
 
-/** What a child run left: enough for the figures, not its whole history (a thousand of those would fill the heap). */
+/** What a child run left: enough for the figures, not its whole history. */
 export interface ChildResult {
   instanceId: string;
-  status: LocalExecution['status'];
+  status: LocalExecution['status'] | 'PENDING';
   outcome?: string;
   error?: string;
   cause?: string;
-  calls: Record<string, number>;
-  throttles: Record<string, ThrottleCount>;
   /** State retries the run took (Step Functions' Retry, after the SDK's attempts were throttled). */
   retries: number;
 }
@@ -41,15 +49,19 @@ export interface FleetFigures {
   concurrency: number;
   rates: Record<string, number>;
   seed: number;
+  /** Fleet runs side by side, each on a moto server of its own (bench/fleet-run.ts); 1 when not sharded. */
+  shards: number;
   seedSeconds: number;
   wallSeconds: number;
+  /** The fleet execution(s): status and the summary's counts (SummarizeFleet). */
+  fleet: { status: string[]; counts: FleetReport['counts'] };
   outcomes: Record<string, number>;
-  /** Children that did not succeed, and among them those whose failure is a throttling error. */
+  /** Children that did not remediate (failed, or never started), and among them those whose failure is a throttling error. */
   lost: ChildResult[];
   failedToThrottling: number;
   calls: { total: number; perItem: number; perAction: Record<string, number> };
   throttles: { throttled: number; toStateMachine: number; perAction: Record<string, ThrottleCount>; stateRetries: number };
-  /** Milliseconds spent in each action's calls (emulation and moto), summed over the fleet: where the local run's time goes. */
+  /** Milliseconds spent in each action's calls (emulation and moto, waiting included), summed over the fleet: where the local run's time goes. */
   callMs: Record<string, number>;
   /** The emulated account afterwards: instances still holding an unencrypted volume, and those not running. */
   endState: { unencryptedAttached: number; notRunning: number };
@@ -59,54 +71,32 @@ const THROTTLING = new Set<string>(TRANSIENT_ERRORS.filter((e) => /thrott|limit|
 const isThrottling = (child: ChildResult) =>
   THROTTLING.has(child.error ?? '') || [...THROTTLING].some((name) => (child.cause ?? '').includes(name));
 
-export type RunChild = (workflow: string, input: Record<string, unknown>, options: RunOptions) => Promise<LocalExecution>;
+export type RunFleet = (input: Partial<FleetInput> & Pick<FleetInput, 'workflow' | 'selector'>, options: RunOptions) => Promise<LocalExecution>;
 
-/**
- * The children of one fleet run, at most `concurrency` at a time, each through `runChild` (the local runner).
- * The one place the simulation runs children: the fleet emulation (Distributed Map over child runs, in local/)
- * can replace this pool once it exists, leaving the rest of the simulation as it is.
- */
-export async function runChildren(
-  runChild: RunChild,
-  inputs: Record<string, unknown>[],
-  concurrency: number,
-  optionsFor: (index: number) => RunOptions,
-  onDone: (execution: LocalExecution, input: Record<string, unknown>) => void,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < inputs.length) {
-      const index = next++;
-      const input = inputs[index] as Record<string, unknown>;
-      onDone(await runChild('encrypt-volumes', input, optionsFor(index)), input);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, inputs.length)) }, worker));
-}
+/** The tag the simulation's instances carry, and the fleet selects them by. */
+export const FLEET_SIMULATION_TAG = 'fleet-simulation';
 
-function resultOf(execution: LocalExecution, instanceId: string): ChildResult {
-  const calls: Record<string, number> = {};
-  for (const call of execution.faults.callLog) calls[call] = (calls[call] ?? 0) + 1;
+function resultOf(execution: LocalExecution): ChildResult {
   return {
-    instanceId,
+    instanceId: (execution.input as { instanceId: string }).instanceId,
     status: execution.status,
     outcome: (execution.output as { outcome?: string } | undefined)?.outcome,
     ...(execution.error ? { error: execution.error } : {}),
     ...(execution.cause ? { cause: execution.cause } : {}),
-    calls,
-    throttles: execution.faults.throttles,
     retries: execution.events.filter((e) => e.type === 'StateRetried').length,
   };
 }
 
-/** Seeds the fleet: instances, each with an unencrypted gp2 root and an unencrypted gp3 data volume, a few at a time. */
-async function seedFleet(seeder: AccountSeeder, instances: number, concurrency: number): Promise<string[]> {
+/** Seeds the fleet: instances tagged for the run, each with an unencrypted gp2 root and an unencrypted gp3 data volume, a few at a time. */
+async function seedFleet(seeder: AccountSeeder, instances: number, concurrency: number, runTag: string): Promise<string[]> {
   const ids: string[] = new Array(instances);
   let next = 0;
   const worker = async () => {
     while (next < instances) {
       const i = next++;
-      const seeded = await seeder.createInstance({ name: `fleet-${i}`, dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }] });
+      const seeded = await seeder.createInstance({
+        name: `fleet-${i}`, tags: [{ Key: FLEET_SIMULATION_TAG, Value: runTag }], dataVolumes: [{ device: '/dev/sdf', sizeGiB: 10, volumeType: 'gp3' }],
+      });
       ids[i] = seeded.instanceId;
     }
   };
@@ -135,14 +125,16 @@ const add = (into: Record<string, number>, from: Record<string, number>) => {
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
 };
 
-export async function simulateFleet(seeder: AccountSeeder, runChild: RunChild, options: FleetSimulationOptions): Promise<FleetFigures> {
+const ENDED = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimeout']);
+
+export async function simulateFleet(seeder: AccountSeeder, runFleet: RunFleet, options: FleetSimulationOptions): Promise<FleetFigures> {
   const rates = options.rates ?? { '*': 0.05 };
   const seed = options.seed ?? 1;
+  const runTag = `run-${seed}-${Date.now()}`;
   const seedStarted = performance.now();
-  const instanceIds = await seedFleet(seeder, options.instances, Math.max(4, options.concurrency));
+  const instanceIds = await seedFleet(seeder, options.instances, Math.max(4, Math.min(16, options.concurrency)), runTag);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
 
-  const results: ChildResult[] = [];
   const callMs: Record<string, number> = {};
   const removeTimer = installClientHook(async (call, next) => {
     const t = performance.now();
@@ -153,36 +145,42 @@ export async function simulateFleet(seeder: AccountSeeder, runChild: RunChild, o
       callMs[key] = (callMs[key] ?? 0) + performance.now() - t;
     }
   });
+  let fleetName: string | undefined;
+  let done = 0;
   const started = performance.now();
-  await runChildren(
-    runChild,
-    instanceIds.map((instanceId) => ({ instanceId, allowStop: true })),
-    options.concurrency,
-    // A seed per item: children make identical calls (DescribeKey of the same key), which one seed would throttle alike in every child.
-    (index) => ({ faults: { throttle: { rates, seed: seed * 1_000_003 + index, sdkAttempts: handlerSdkAttempts } } }),
-    (execution, input) => {
-      results.push(resultOf(execution, input.instanceId as string));
-      options.onProgress?.(results.length, instanceIds.length);
+  const execution = await runFleet({
+    workflow: 'encrypt-volumes',
+    selector: { tags: [{ key: FLEET_SIMULATION_TAG, values: [runTag] }] },
+    childInput: { allowStop: true },
+    maxConcurrency: options.concurrency,
+    toleratedFailurePercentage: options.toleratedFailurePercentage ?? 100,
+  }, {
+    // One throttler for the whole run: the fleet's faults see its children's calls, and count each action's calls across the fleet.
+    faults: { throttle: { rates, seed, sdkAttempts: handlerSdkAttempts } },
+    onEvent: (event) => {
+      fleetName ??= event.execution;
+      if (event.execution !== fleetName && ENDED.has(event.type)) options.onProgress?.(++done, instanceIds.length);
     },
-  ).finally(removeTimer);
+  }).finally(removeTimer);
   const wallSeconds = (performance.now() - started) / 1000;
-
-  const outcomes: Record<string, number> = {};
-  const perAction: Record<string, number> = {};
-  const throttlesPerAction: Record<string, ThrottleCount> = {};
-  for (const child of results) {
-    const key = child.status === 'SUCCEEDED' ? (child.outcome ?? 'SUCCEEDED') : `${child.status} (${child.error ?? 'unknown'})`;
-    outcomes[key] = (outcomes[key] ?? 0) + 1;
-    add(perAction, child.calls);
-    for (const [action, count] of Object.entries(child.throttles)) {
-      const sum = throttlesPerAction[action] ?? { throttled: 0, toStateMachine: 0 };
-      sum.throttled += count.throttled;
-      sum.toStateMachine += count.toStateMachine;
-      throttlesPerAction[action] = sum;
-    }
+  if (execution.status !== 'SUCCEEDED' && !execution.events.some((e) => e.state === 'FleetMap')) {
+    throw new Error(`the fleet run failed before its Map: ${execution.error} ${execution.cause}`);
   }
-  const lost = results.filter((r) => r.status !== 'SUCCEEDED' || r.outcome !== 'REMEDIATED');
-  const total = Object.values(perAction).reduce((a, b) => a + b, 0);
+  const report = execution.output as FleetReport | undefined;
+
+  const results = (execution.children ?? []).map(resultOf);
+  const ran = new Set(results.map((r) => r.instanceId));
+  const pending = instanceIds.filter((id) => !ran.has(id)).map((instanceId): ChildResult => ({ instanceId, status: 'PENDING', retries: 0 }));
+  const outcomes: Record<string, number> = {};
+  for (const child of [...results, ...pending]) {
+    const key = child.status === 'SUCCEEDED' ? (child.outcome ?? 'SUCCEEDED') : `${child.status}${child.error ? ` (${child.error})` : ''}`;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+  }
+  const perAction: Record<string, number> = {};
+  for (const call of execution.faults.callLog) perAction[call] = (perAction[call] ?? 0) + 1;
+  const throttlesPerAction = execution.faults.throttles;
+  const lost = [...results.filter((r) => r.status !== 'SUCCEEDED' || r.outcome !== 'REMEDIATED'), ...pending];
+  const total = execution.faults.callLog.length;
   const throttleTotals = Object.values(throttlesPerAction);
   return {
     instances: options.instances,
@@ -190,20 +188,74 @@ export async function simulateFleet(seeder: AccountSeeder, runChild: RunChild, o
     concurrency: options.concurrency,
     rates,
     seed,
+    shards: 1,
     seedSeconds,
     wallSeconds,
+    fleet: {
+      status: [execution.status === 'SUCCEEDED' ? execution.status : `${execution.status} (${execution.error})`],
+      counts: report?.counts ?? { total: instanceIds.length, REMEDIATED: 0, NO_ACTION: 0, PLANNED: 0, FAILED: {}, PENDING: pending.length },
+    },
     outcomes,
-    lost: [...lost, ...Array.from({ length: options.instances - results.length }, (): ChildResult => ({ instanceId: 'never ran', status: 'ABORTED', calls: {}, throttles: {}, retries: 0 }))],
+    lost,
     failedToThrottling: lost.filter(isThrottling).length,
-    calls: { total, perItem: total / Math.max(1, results.length), perAction },
+    calls: { total, perItem: total / Math.max(1, options.instances), perAction },
     throttles: {
       throttled: throttleTotals.reduce((a, c) => a + c.throttled, 0),
       toStateMachine: throttleTotals.reduce((a, c) => a + c.toStateMachine, 0),
       perAction: throttlesPerAction,
-      stateRetries: results.reduce((a, r) => a + r.retries, 0),
+      stateRetries: [execution, ...(execution.children ?? [])].reduce((a, r) => a + r.events.filter((e) => e.type === 'StateRetried').length, 0),
     },
     callMs,
     endState: await endStateOf(seeder.ec2, instanceIds),
+  };
+}
+
+/** Fleet runs side by side (shards, each on its own moto server) as one fleet: counts summed, wall time the longest shard's. */
+export function mergeFigures(shards: FleetFigures[]): FleetFigures {
+  const [first] = shards;
+  if (!first) throw new Error('no shard to merge');
+  const sum = (pick: (f: FleetFigures) => number) => shards.reduce((a, f) => a + pick(f), 0);
+  const sumRecords = (pick: (f: FleetFigures) => Record<string, number>) => shards.reduce<Record<string, number>>((into, f) => { add(into, pick(f)); return into; }, {});
+  const throttles: Record<string, ThrottleCount> = {};
+  for (const f of shards) {
+    for (const [action, c] of Object.entries(f.throttles.perAction)) {
+      const into = throttles[action] ?? { throttled: 0, toStateMachine: 0 };
+      into.throttled += c.throttled;
+      into.toStateMachine += c.toStateMachine;
+      throttles[action] = into;
+    }
+  }
+  const failed: Record<string, number> = {};
+  for (const f of shards) add(failed, f.fleet.counts.FAILED);
+  const instances = sum((f) => f.instances);
+  const total = sum((f) => f.calls.total);
+  return {
+    instances,
+    volumes: sum((f) => f.volumes),
+    concurrency: sum((f) => f.concurrency),
+    rates: first.rates,
+    // The shards' seeds are seed × 1000 + shard (bench/fleet-run.ts): the first one's names the run.
+    seed: first.seed,
+    shards: sum((f) => f.shards),
+    seedSeconds: Math.max(...shards.map((f) => f.seedSeconds)),
+    wallSeconds: Math.max(...shards.map((f) => f.wallSeconds)),
+    fleet: {
+      status: shards.flatMap((f) => f.fleet.status),
+      counts: {
+        total: sum((f) => f.fleet.counts.total), REMEDIATED: sum((f) => f.fleet.counts.REMEDIATED), NO_ACTION: sum((f) => f.fleet.counts.NO_ACTION),
+        PLANNED: sum((f) => f.fleet.counts.PLANNED), FAILED: failed, PENDING: sum((f) => f.fleet.counts.PENDING),
+      },
+    },
+    outcomes: sumRecords((f) => f.outcomes),
+    lost: shards.flatMap((f) => f.lost),
+    failedToThrottling: sum((f) => f.failedToThrottling),
+    calls: { total, perItem: total / Math.max(1, instances), perAction: sumRecords((f) => f.calls.perAction) },
+    throttles: {
+      throttled: sum((f) => f.throttles.throttled), toStateMachine: sum((f) => f.throttles.toStateMachine), perAction: throttles,
+      stateRetries: sum((f) => f.throttles.stateRetries),
+    },
+    callMs: sumRecords((f) => f.callMs),
+    endState: { unencryptedAttached: sum((f) => f.endState.unencryptedAttached), notRunning: sum((f) => f.endState.notRunning) },
   };
 }
 
@@ -238,17 +290,21 @@ export function extrapolate(f: FleetFigures, instances: number) {
 /** The figures as the bench prints them. */
 export function fleetReport(f: FleetFigures): string {
   const pct = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+  const c = f.fleet.counts;
   const lines = [
-    `Fleet simulation: ${f.instances} instances × 2 volumes (${f.volumes} volumes) of encrypt-volumes, ${f.concurrency} children at a time, ` +
+    `Fleet simulation: ${f.instances} instances × 2 volumes (${f.volumes} volumes) of encrypt-volumes through the fleet workflow ` +
+      `(${f.shards === 1 ? 'one fleet run' : `${f.shards} fleet runs side by side, each on its own moto server`}), ${f.concurrency} children at a time in all, ` +
       `throttling ${Object.entries(f.rates).map(([a, r]) => `${a} ${pct(r)}`).join(', ')} of attempts (seed ${f.seed})`,
-    `  wall time: ${f.wallSeconds.toFixed(1)} s for the children (${(f.wallSeconds / Math.max(1, f.instances)).toFixed(2)} s per item at this concurrency), seeding ${f.seedSeconds.toFixed(1)} s`,
+    `  wall time: ${f.wallSeconds.toFixed(1)} s for the fleet run${f.shards === 1 ? '' : 's'} (${(f.wallSeconds / Math.max(1, f.instances)).toFixed(2)} s per item at this concurrency), seeding ${f.seedSeconds.toFixed(1)} s`,
+    `  fleet: ${f.fleet.status.join(', ')}; summary counts: total ${c.total}, REMEDIATED ${c.REMEDIATED}, NO_ACTION ${c.NO_ACTION}, ` +
+      `FAILED ${Object.values(c.FAILED).reduce((a, b) => a + b, 0)}${Object.keys(c.FAILED).length ? ` (${Object.entries(c.FAILED).map(([e, n]) => `${e} ${n}`).join(', ')})` : ''}, PENDING ${c.PENDING}`,
     `  outcomes: ${Object.entries(f.outcomes).map(([o, n]) => `${o} ${n}`).join(', ')}`,
     `  items lost: ${f.lost.length}, failed to throttling: ${f.failedToThrottling} (target 0)`,
     `  end state: ${f.endState.unencryptedAttached} unencrypted volumes still attached, ${f.endState.notRunning} instances not running`,
-    `  API calls: ${f.calls.total} (${f.calls.perItem.toFixed(1)} per item)`,
+    `  API calls: ${f.calls.total} (${f.calls.perItem.toFixed(1)} per item, the fleet's own calls included)`,
     `  throttles injected: ${f.throttles.throttled} attempts; absorbed by the SDK's retries: ${f.throttles.throttled - f.throttles.toStateMachine}; ` +
       `reached the state machine (every SDK attempt throttled, or a create sent once): ${f.throttles.toStateMachine}, absorbed by ${f.throttles.stateRetries} state retries`,
-    '  per action (calls per item, throttled attempts, to the state machine, ms per call locally):',
+    '  per action (calls per item, throttled attempts, to the state machine, ms per call locally, waiting for moto included):',
     ...Object.entries(f.calls.perAction).sort(([, a], [, b]) => b - a).map(([action, n]) => {
       const t = f.throttles.perAction[action];
       const ms = (f.callMs[action] ?? 0) / n;
@@ -262,6 +318,12 @@ export function fleetReport(f: FleetFigures): string {
         `(${Math.round(x.ec2Mutating)} EC2 mutating, ${Math.round(x.ec2Reads)} EC2 Describe*), ${Math.round(x.throttled)} throttled attempts, ` +
         `${Math.round(x.toStateMachine)} to the state machine; EC2's refill (${EC2_REFILL_PER_SECOND.mutating}/s mutating, ${EC2_REFILL_PER_SECOND.describe}/s Describe*) ` +
         `puts at least ${(x.refillFloorSeconds / 60).toFixed(0)} min under the run on AWS`,
+    );
+  } else {
+    const x = extrapolate(f, f.instances);
+    lines.push(
+      `  on AWS: ${Math.round(x.ec2Mutating)} EC2 mutating calls and ${Math.round(x.ec2Reads)} EC2 Describe*; EC2's refill (${EC2_REFILL_PER_SECOND.mutating}/s mutating, ` +
+        `${EC2_REFILL_PER_SECOND.describe}/s Describe*) puts at least ${(x.refillFloorSeconds / 60).toFixed(0)} min under this run there (locally nothing refills)`,
     );
   }
   for (const child of f.lost.slice(0, 10)) lines.push(`  lost: ${child.instanceId} ${child.status} ${child.outcome ?? ''} ${child.error ?? ''} ${child.cause ?? ''}`.slice(0, 300));

@@ -26,3 +26,21 @@ export function readmeCallRows(): string[] {
       `${downtime('copy', gib, 0.01, 'in-window').windowPages} -> ${downtime('copy', gib, 0.01, 'moved-out').windowPages} |`;
   });
 }
+
+/** What the README's fleet row needs of a saved run (bench/fleet-run.ts SavedFleetRun; kept structural so this module loads nothing). */
+interface FleetRun {
+  figures: {
+    instances: number; shards: number; concurrency: number; rates: Record<string, number>; wallSeconds: number; outcomes: Record<string, number>;
+    lost: unknown[]; failedToThrottling: number; calls: { perItem: number }; throttles: { throttled: number; toStateMachine: number; stateRetries: number };
+  };
+}
+
+/** The README's row of the measured fleet run (the saved figures `npm run bench` prints): a test keeps the README equal to it. */
+export function readmeFleetRow({ figures: f }: FleetRun): string {
+  const rates = Object.entries(f.rates).map(([action, rate]) => `${pct(rate)} of ${action === '*' ? 'every action' : action}`).join(', ');
+  const outcomes = Object.entries(f.outcomes).map(([o, n]) => `${o} ${n}`).join(', ');
+  const runs = f.shards === 1 ? `${f.concurrency}` : `${f.concurrency} (${f.shards} runs × ${f.concurrency / f.shards})`;
+  return `| ${f.instances.toLocaleString('en-US')} × 2 volumes | ${runs} | ${rates} | ${f.wallSeconds.toFixed(0)} s (${min(f.wallSeconds)} min) | ${outcomes} | ` +
+    `${f.lost.length} / ${f.failedToThrottling} | ${f.calls.perItem.toFixed(1)} | ${f.throttles.throttled} | ${f.throttles.throttled - f.throttles.toStateMachine} | ` +
+    `${f.throttles.toStateMachine} (${f.throttles.stateRetries} state retries) |`;
+}

@@ -20,6 +20,12 @@ type State = Record<string, unknown>;
 export type RunItem = (processor: State, input: unknown, context: { name: string; redriveCount: number; executionArn: string }) => Promise<{ status: 'SUCCEEDED' | 'FAILED'; output?: unknown; error?: string; cause?: string }>;
 
 export const LOCAL_DISTRIBUTED_MAP_RESOURCE = 'arn:aws:lambda:local:000000000000:function:local-distributed-map';
+/**
+ * The local Task's timeout. A Map state has none (the execution's timeout bounds it), but aws-local-stepfunctions
+ * gives a Task without TimeoutSeconds 60 s, which failed any fleet whose Map Run took longer with States.Timeout.
+ * The largest a Node timer holds (2^31 - 1 ms, about 24.8 days); the runner caps the execution at an hour anyway.
+ */
+export const LOCAL_DISTRIBUTED_MAP_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 export const TOLERANCE_EXCEEDED = 'States.ExceedToleratedFailureThreshold';
 
 /** The definition with each top-level DISTRIBUTED Map replaced by a local Task of the same name, and those Maps by name. */
@@ -32,7 +38,7 @@ export function withEmulatedDistributedMaps(definition: State): { definition: St
     if (state.Type !== 'Map' || mode !== 'DISTRIBUTED') { replaced[name] = state; continue; }
     maps[name] = state;
     const kept = Object.fromEntries(Object.entries(state).filter(([k]) => ['Next', 'End', 'ResultPath', 'OutputPath', 'InputPath', 'Comment', 'Retry', 'Catch'].includes(k)));
-    replaced[name] = { ...kept, Type: 'Task', Resource: LOCAL_DISTRIBUTED_MAP_RESOURCE };
+    replaced[name] = { ...kept, Type: 'Task', Resource: LOCAL_DISTRIBUTED_MAP_RESOURCE, TimeoutSeconds: LOCAL_DISTRIBUTED_MAP_TIMEOUT_SECONDS };
   }
   return { definition: Object.keys(maps).length > 0 ? { ...definition, States: replaced } : definition, maps };
 }

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
+import * as path from 'node:path';
 import { SHARED_MOTO_ENV, recordSharedMoto, reuseSharedMoto } from './shared-moto';
 
 export const MOTO_INSTALL_HINT = 'moto_server not found: install it with  pip install "moto[server]"';
@@ -46,11 +47,24 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
   throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
+export interface MotoOptions {
+  /**
+   * moto_server with EC2 tags read by resource id (local/moto_indexed_tags.py): moto reads each resource's tags by a
+   * scan of every tag in the region, which makes a large account's calls slow (the fleet simulation). Needs the
+   * python3 on PATH to import moto; without it, plain moto_server.
+   */
+  indexedTags?: boolean;
+}
+
+const INDEXED_TAGS_SERVER = path.join(__dirname, 'moto_indexed_tags.py');
+const pythonHasMoto = (): boolean => spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0;
+
 /** Spawns moto_server on a free loopback port and waits until it answers (killed if it does not). */
-async function spawnMoto(options: SpawnOptions, timeoutMs: number): Promise<{ child: ChildProcess; port: number; endpoint: string }> {
+async function spawnMoto(options: SpawnOptions, timeoutMs: number, moto: MotoOptions = {}): Promise<{ child: ChildProcess; port: number; endpoint: string }> {
   if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
   const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], options);
+  const args = ['-H', '127.0.0.1', '-p', String(port)];
+  const child = moto.indexedTags && pythonHasMoto() ? spawn('python3', [INDEXED_TAGS_SERVER, ...args], options) : spawn('moto_server', args, options);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitUntilReady(endpoint, child, timeoutMs);
@@ -76,11 +90,11 @@ export async function startDetachedMoto(logFile: string, timeoutMs = 30_000): Pr
   }
 }
 
-/** Starts a moto server on a free loopback port; `stop` ends it. */
-export async function startMoto(timeoutMs = 30_000): Promise<MotoServer> {
+/** Starts a moto server on a free loopback port; `stop` ends it. A test run's shared server (below) ignores `moto`. */
+export async function startMoto(timeoutMs = 30_000, moto: MotoOptions = {}): Promise<MotoServer> {
   const sharedDir = process.env[SHARED_MOTO_ENV];
   if (sharedDir) return sharedMoto(sharedDir, timeoutMs);
-  const { child, port, endpoint } = await spawnMoto({ stdio: 'ignore' }, timeoutMs);
+  const { child, port, endpoint } = await spawnMoto({ stdio: 'ignore' }, timeoutMs, moto);
   return {
     endpoint,
     port,

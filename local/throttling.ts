@@ -7,7 +7,7 @@ import { SDK_RETRY } from '../tasks/lib/clients/retry';
  * 5% of the attempts of CreateSnapshot and of every other action ('*': the rate of actions not named; none: 0).
  * Deterministic: whether an attempt is throttled is a hash of the seed, the action, which of this run's calls of
  * that action it is and the attempt (not the input: moto's resource ids differ from run to run), so a run with the
- * same seed draws the same throttles. Give each run of a fleet its own seed (bench/fleet-simulation.ts does).
+ * same seed draws the same throttles. Runs side by side that make identical calls need their own seeds, or one plan over them all (bench/fleet-simulation.ts puts one on the fleet run, whose faults see its children's calls).
  */
 export interface ThrottlePlan {
   rates: Record<string, number>;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FaultLayer } from '../../local/faults';
 import type { LocalEvent, LocalExecution } from '../../local/runner';
-import { readmeCallRows, readmeDowntimeRows } from '../../bench/readme-tables';
+import { readmeCallRows, readmeDowntimeRows, readmeFleetRow } from '../../bench/readme-tables';
+import { readSavedRun } from '../../bench/fleet-run';
 import { measureRun } from '../../bench/window-calls';
 
 describe('the README benchmark section', () => {
@@ -15,6 +16,13 @@ describe('the README benchmark section', () => {
       expect(first).toBeGreaterThan(0);
       expect(readme.slice(first, first + rows.length)).toEqual(rows);
     }
+  });
+
+  it('shows the fleet run `npm run bench` prints as measured (bench/fleet-figures.json), in the row after the header', () => {
+    const row = readmeFleetRow(readSavedRun());
+    const header = readme.findIndex((line) => line.startsWith('| fleet | children at a time |'));
+    expect(header).toBeGreaterThan(0);
+    expect(readme[header + 2]).toBe(row);
   });
 });
 
