@@ -12,10 +12,10 @@ export const EC2_UNFILTERED_DESCRIBE_REFILL_PER_SECOND = 10;
 export const FLEET_SHARE_OF_REFILL = 0.5;
 
 /**
- * One child's mutating EC2 calls and how long it takes, as measured on the local runs (invocations per handler)
- * and the bench's model: encrypt-volumes for an instance with 2 volumes makes about 30 (snapshots, copies,
- * stop, create, detach, attach, tags, start, cleanup) over about 15 minutes of snapshot and copy waits; the
- * others make a few over about a minute.
+ * One child's mutating EC2 calls and how long it takes: encrypt-volumes for an instance with 2 volumes makes about
+ * 30 (snapshots, copies, stop, create, detach, attach, tags, start, cleanup; the 1,000-instance fleet simulation
+ * measured 29.4 per child, bench/fleet-figures.json) over about 15 minutes of snapshot and copy waits (the bench's
+ * downtime model, not a measurement: moto's states are final at once); the others make a few over about a minute.
  */
 export const CHILD_CALL_PROFILE: Record<FleetChildWorkflow, { mutatingCalls: number; seconds: number }> = {
   [WORKFLOW.encryptVolumes]: { mutatingCalls: 30, seconds: 900 },
