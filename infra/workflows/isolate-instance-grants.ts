@@ -37,7 +37,7 @@ export class InstanceCaseTable extends Construct {
 export interface IsolateInstanceProps {
   /** block-source-ip's machine: input blockSourceIp starts it. */
   blockStateMachine?: sfn.IStateMachine;
-  /** rotate-key-pair, started after the isolation with rotateKeyPair: true. */
+  /** rotate-key-pair: with rotateKeyPair: true, started (.sync:2) under the handed-over lock before the empty group. */
   rotateStateMachine?: sfn.IStateMachine;
   /** Roles of our own that CloudFormation did not name `<stack>-...` (CDK context `containPrincipal.protectedRoleArns`). */
   protectedRoleArns?: string[];

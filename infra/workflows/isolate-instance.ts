@@ -24,7 +24,7 @@ const lockedTag = (action: 'CreateTags' | 'DeleteTags') => (ctx: Parameters<Retu
   ec2TagKeysOnly(action, ['instance'], [TAG.isolated], { locked: true })(ctx);
 
 /** states:StartExecution on that one child state machine only (none given: no grant, and the task's start fails). */
-const startChild = (machine: 'blockStateMachine' | 'rotateStateMachine') => ({ resources }: { resources: IsolateInstanceResources }) => {
+const startChild = (machine: 'blockStateMachine') => ({ resources }: { resources: IsolateInstanceResources }) => {
   const child = resources[machine];
   return child ? [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [child.stateMachineArn] })] : [];
 };
@@ -35,7 +35,8 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
   'plan-isolation': {
     entry: 'tasks/isolation/plan-isolation.ts',
     environment: (ctx) => ({ ...caseEnvironment(ctx), ISOLATE_OWN_ROLE_PREFIX: ctx.resources.ownRolePrefix, ISOLATE_OWN_ROLE_ARNS: (ctx.resources.protectedRoleArns ?? []).join(',') }),
-    grants: [READ_INSTANCE, principalRead<IsolateInstanceResources>(['GetRole'], ['role']), ({ scope }) => {
+    // rotateKeyPair: can SSM reach the instance (rotate-key-pair's own check), and the AMI's default login for the manual steps.
+    grants: [READ_INSTANCE, describe('ssm:DescribeInstanceInformation', 'ec2:DescribeImages'), principalRead<IsolateInstanceResources>(['GetRole'], ['role']), ({ scope }) => {
       const s = Stack.of(scope);
       return [new iam.PolicyStatement({ actions: ['iam:GetInstanceProfile'], resources: [`arn:${s.partition}:iam::${s.account}:instance-profile/*`] })];
     }, caseAccess('GetItem')],
@@ -69,11 +70,9 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
       serviceMembership(['ExitStandby', 'AttachInstances'], ['RegisterTargets']), caseAccess('GetItem', 'UpdateItem')],
   },
   'build-isolate-report': { entry: 'tasks/isolation/build-isolate-report.ts', grants: [] },
-  'start-key-rotation': {
-    entry: 'tasks/isolation/start-key-rotation.ts',
-    environment: (ctx) => ({ ...caseEnvironment(ctx), ROTATE_STATE_MACHINE_ARN: ctx.resources.rotateStateMachine?.stateMachineArn ?? 'none' }),
-    grants: [startChild('rotateStateMachine'), caseAccess('UpdateItem')],
-  },
+  // The rotate-key-pair child is started by the state machine itself (.sync:2): this records its ending in the case.
+  'record-key-rotation': { entry: 'tasks/isolation/record-key-rotation.ts', environment: caseEnvironment, grants: [caseAccess('UpdateItem')] },
+  'recheck-isolation': { entry: 'tasks/isolation/recheck-isolation.ts', grants: [describe('ec2:DescribeInstances')] },
   'request-approval': {
     entry: 'tasks/approval/request-approval.ts',
     grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [resources.approvalTopic.topicArn] })]],
@@ -95,8 +94,14 @@ export const isolateInstanceSpec = defineWorkflow<IsolateInstanceTask, IsolateIn
   timeout: Duration.hours(30),
   tasks: ISOLATE_INSTANCE_TASK_SPECS,
   resources: resourcesOf,
-  definition: (scope, fns, _resources, kit) => buildIsolateInstanceDefinition(scope, fns, kit),
-  lock: { targetPath: '$.instanceId' },
+  definition: (scope, fns, resources, kit) => {
+    if (!resources.rotateStateMachine) throw new Error(`${WORKFLOW.isolateInstance} needs rotate-key-pair's state machine (rotateStateMachine)`);
+    return buildIsolateInstanceDefinition(scope, fns, kit, resources.rotateStateMachine);
+  },
+  // rotateKeyPair: the lock is handed to rotate-key-pair while it rotates the key (grant-lock, reclaim-lock). The state
+  // machine's role gets from CDK what the .sync:2 start needs: StartExecution on rotate-key-pair's machine only,
+  // Describe/StopExecution on its executions, and the managed EventBridge rule Step Functions watches them with.
+  lock: { targetPath: '$.instanceId', handsOver: true },
   acceptedFindings: ISOLATE_INSTANCE_FINDINGS,
   approval: true,
 });

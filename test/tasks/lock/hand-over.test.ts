@@ -184,7 +184,7 @@ describe('reclaim-lock (the parent, after its child)', () => {
     expect(commands()).toEqual(['PutItem', 'CreateTags']);
   });
 
-  it.each(['FAILED', 'ABORTED', 'TIMED_OUT'])('takes it from the child it granted once that child is %s without having released it', async (status) => {
+  it.each(['FAILED', 'ABORTED', 'TIMED_OUT'] as const)('takes it from the child it granted once that child is %s without having released it', async (status) => {
     dynamodb.on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({});
     dynamodb.on(GetItemCommand).resolves({ Item: CHILD_ITEM });
     sfn.on(DescribeExecutionCommand).resolves({ status });
