@@ -1,7 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { stateMachineName } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, buildIsolateInstanceDefinition, type IsolateInstanceTask } from '../../workflows/isolate-instance';
@@ -81,6 +83,18 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
   'verify-approver': { entry: 'tasks/approval/verify-approver.ts', grants: [] },
 };
 
+/**
+ * rotate-key-pair's machine as this stack names it (`remediation-rotate-key-pair`, as the fleet names its children), not
+ * by a reference into its nested stack: the state machine role's .sync:2 grants then read `execution:remediation-rotate-key-pair*`
+ * literally (and cdk-nag sees the id the acknowledgement names). This stack deploys after that one.
+ */
+function rotateByName(scope: Construct, machine: sfn.IStateMachine): sfn.IStateMachine {
+  const stack = Stack.of(scope);
+  if (Stack.of(machine) === stack) return machine;
+  stack.addStackDependency(Stack.of(machine));
+  return sfn.StateMachine.fromStateMachineName(scope, 'RotateKeyPairByName', stateMachineName(WORKFLOW.rotateKeyPair));
+}
+
 const resourcesOf = (scope: Construct, props: IsolateInstanceProps): IsolateInstanceResources => ({
   ...props, table: InstanceCaseTable.of(scope).table, ownRolePrefix: `${rootStackOf(scope).stackName}-`,
   approvalTopic: props.approvalTopic ?? new sns.Topic(scope, 'ApprovalRequests', { displayName: 'EC2 remediation: approval requests', enforceSSL: true }),
@@ -96,7 +110,7 @@ export const isolateInstanceSpec = defineWorkflow<IsolateInstanceTask, IsolateIn
   resources: resourcesOf,
   definition: (scope, fns, resources, kit) => {
     if (!resources.rotateStateMachine) throw new Error(`${WORKFLOW.isolateInstance} needs rotate-key-pair's state machine (rotateStateMachine)`);
-    return buildIsolateInstanceDefinition(scope, fns, kit, resources.rotateStateMachine);
+    return buildIsolateInstanceDefinition(scope, fns, kit, rotateByName(scope, resources.rotateStateMachine));
   },
   // rotateKeyPair: the lock is handed to rotate-key-pair while it rotates the key (grant-lock, reclaim-lock). The state
   // machine's role gets from CDK what the .sync:2 start needs: StartExecution on rotate-key-pair's machine only,
