@@ -61,7 +61,7 @@ export class RemediationStack extends Stack {
       ...containSettings,
     });
     const closeCase = nestedWorkflow(this, constructId(WORKFLOW.closeCase), SPECS[WORKFLOW.closeCase], { approvalTopic: encryptVolumes.resources.approvalTopic });
-    // Started by isolate-instance (rotateKeyPair: true) or by hand; its private keys' vault is the root's KeyPairVault.
+    // Started by isolate-instance (rotateKeyPair: true, which hands it the instance's lock) or by hand; its private keys' vault is the root's KeyPairVault.
     const rotateKeyPair = nestedWorkflow(this, constructId(WORKFLOW.rotateKeyPair), SPECS[WORKFLOW.rotateKeyPair], { approvalTopic: encryptVolumes.resources.approvalTopic });
     const isolate = nestedWorkflow(this, constructId(WORKFLOW.isolateInstance), SPECS[WORKFLOW.isolateInstance], {
       blockStateMachine: block.machine.stateMachine, approvalTopic: encryptVolumes.resources.approvalTopic, ...containSettings,

@@ -140,15 +140,31 @@ async function previousResults(s3: ReturnType<typeof createS3Client>, bucket: st
 /** The `.sync:2` start integration: Task states of an item processor whose Resource this is start (and wait for) a child. */
 const START_SYNC = /^arn:aws:states:::states:startExecution\.sync(:2)?$/;
 
+/** A Task state that starts a child and waits for it (`states:startExecution.sync` / `.sync:2`). */
+export const isStartSync = (state: Record<string, unknown>): boolean => state.Type === 'Task' && START_SYNC.test(String(state.Resource));
+
+/**
+ * The `.sync:2` task's local handler: runs the child through `startChild` to its end. A child that fails fails the task
+ * as Step Functions fails it: States.TaskFailed, the child's description as JSON in the cause.
+ */
+export function startSyncHandler(startChild: (params: { StateMachineArn: string; Name: string; Input: unknown }) => Promise<SyncChild>) {
+  return async (params: unknown): Promise<unknown> => {
+    const child = await startChild(params as { StateMachineArn: string; Name: string; Input: unknown });
+    const description = {
+      ExecutionArn: child.executionArn, Name: child.name, StateMachineArn: (params as { StateMachineArn: string }).StateMachineArn, Status: child.status,
+      StartDate: child.startDate, StopDate: child.stopDate, Input: (params as { Input: unknown }).Input,
+    };
+    if (child.status === 'SUCCEEDED') return { ...description, Output: child.output };
+    throw Object.assign(new Error(JSON.stringify({ ...description, Error: child.error, Cause: child.cause })), { name: 'States.TaskFailed' });
+  };
+}
+
 /** A child run as the `.sync:2` task sees it: its description on success, or the failure it reports. */
 export interface SyncChild { status: string; executionArn: string; name: string; output?: unknown; error?: string; cause?: string; startDate: string; stopDate: string }
 
 type LocalMachine = new (definition: never, options: never) => { run: (input: never, options: never) => { result: Promise<unknown> } };
 
-/**
- * One item's processor as a local execution of its own: its `.sync:2` starts run the child through `startChild`. A child
- * that fails fails the task as Step Functions fails it: States.TaskFailed, the child's description as JSON in the cause.
- */
+/** One item's processor as a local execution of its own: its `.sync:2` starts run the child through `startChild`. */
 export async function runMapItem(
   Machine: LocalMachine, processor: State, input: unknown, item: { name: string; redriveCount: number; executionArn: string },
   startChild: (params: { StateMachineArn: string; Name: string; Input: unknown }) => Promise<SyncChild>,
@@ -158,18 +174,7 @@ export async function runMapItem(
     name, state.TimeoutSeconds === undefined ? state : { ...state, TimeoutSeconds: Math.min(Number(state.TimeoutSeconds), 3600) },
   ]));
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  for (const [name, state] of Object.entries(states)) {
-    if (state.Type !== 'Task' || !START_SYNC.test(String(state.Resource))) continue;
-    handlers[name] = async (params) => {
-      const child = await startChild(params as { StateMachineArn: string; Name: string; Input: unknown });
-      const description = {
-        ExecutionArn: child.executionArn, Name: child.name, StateMachineArn: (params as { StateMachineArn: string }).StateMachineArn, Status: child.status,
-        StartDate: child.startDate, StopDate: child.stopDate, Input: (params as { Input: unknown }).Input,
-      };
-      if (child.status === 'SUCCEEDED') return { ...description, Output: child.output };
-      throw Object.assign(new Error(JSON.stringify({ ...description, Error: child.error, Cause: child.cause })), { name: 'States.TaskFailed' });
-    };
-  }
+  for (const [name, state] of Object.entries(states)) if (isStartSync(state)) handlers[name] = startSyncHandler(startChild);
   const machine = new Machine({ StartAt: processor.StartAt, States: states } as never, { validationOptions: { noValidate: true } } as never);
   const retryIntervalOverrides = Object.fromEntries(Object.entries(states).filter(([, s]) => Array.isArray(s.Retry)).map(([n]) => [n, 0]));
   try {

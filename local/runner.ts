@@ -18,7 +18,7 @@ import { RunCommandEmulation } from './emulation/run-command';
 import { presignedCallerIdentity } from './identities';
 import { createStackResources } from './stack-resources';
 import { validatedBefore } from './validated';
-import { runDistributedMap, runMapItem, withEmulatedDistributedMaps, type SyncChild } from './distributed-map';
+import { isStartSync, runDistributedMap, runMapItem, startSyncHandler, withEmulatedDistributedMaps, type SyncChild } from './distributed-map';
 
 // Step Functions stops a Map's queued iterations once one fails; p-limit (used by
 // aws-local-stepfunctions) would still start them. Jest maps the module in its
@@ -298,6 +298,8 @@ async function runInScope(run: symbol, workflow: string, input: Record<string, u
         }
         : invoke;
     }
+    // A `.sync:2` start outside a Distributed Map (isolate-instance's StartKeyRotation): the child runs here to its end.
+    for (const state of statesWith(local.definition, isStartSync)) taskResourceLocalHandlers[state] = startSyncHandler((params) => syncChild(params, options, children));
     for (const [state, map] of Object.entries(withEmulatedDistributedMaps(local.definition).maps)) {
       taskResourceLocalHandlers[state] = (mapInput) => runDistributedMap(map, mapInput, {
         executionArn, stateName: state, ...(options.redrive ? { redriveCount: redriveCount } : {}),

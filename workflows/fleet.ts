@@ -6,7 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { FLEET_CHILD_WORKFLOWS, type FleetChildWorkflow } from '../tasks/fleet/lib/children';
-import { lambdaTask } from './lib/steps';
+import { START_CHILD_RETRY, lambdaTask } from './lib/steps';
 
 export const FLEET_TASKS = ['validate-fleet-input', 'select-targets', 'summarize-fleet'] as const;
 export type FleetTask = (typeof FLEET_TASKS)[number];
@@ -35,18 +35,6 @@ export interface FleetResources {
   children: Record<FleetChildWorkflow, FleetChildMachine>;
 }
 
-/**
- * A child start that Step Functions itself could not make (throttled, too many executions): retried with full
- * jitter. The child's own failure (States.TaskFailed) is never retried here: the item fails, and a redrive reruns it.
- */
-export const START_CHILD_RETRY: sfn.RetryProps = {
-  errors: ['StepFunctions.ExecutionLimitExceededException', 'StepFunctions.ThrottlingException', 'StepFunctions.SfnException'],
-  interval: Duration.seconds(2),
-  maxAttempts: 8,
-  backoffRate: 2,
-  maxDelay: Duration.seconds(120),
-  jitterStrategy: sfn.JitterType.FULL,
-};
 
 export const FLEET_COMMENT = 'Fleet run: one child remediation execution per selected target (instances, VPCs or security groups) on ' +
   'a Distributed Map; each child keeps its own lock, re-checks and rollback. Plan mode writes the manifest apply can take.';

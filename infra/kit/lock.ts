@@ -35,7 +35,9 @@ export class LockTable extends Construct {
 export type LockTask = 'acquire-lock' | 'release-lock';
 /** Tags what the plan will change (spec `lock.resourcesPath`): only workflows that name those resources get it. */
 export const LOCK_RESOURCES_TASK = 'lock-resources';
-export type KitTask = LockTask | typeof LOCK_RESOURCES_TASK;
+/** The parent's side of a lock hand-over (spec `lock.handsOver`): grant to a named child, take back after it. */
+export type HandOverTask = 'grant-lock' | 'reclaim-lock';
+export type KitTask = LockTask | typeof LOCK_RESOURCES_TASK | HandOverTask;
 
 interface LockResources {
   table: dynamodb.ITable;
@@ -45,35 +47,58 @@ interface LockResources {
 const lockTag = (action: 'CreateTags' | 'DeleteTags') => (scope: Construct) =>
   ec2TagKeysOnly(action, ['instance', 'volume', 'security-group'], [TAG.lock])({ scope, resources: undefined });
 
+const lockTableEnv = ({ resources }: { resources: LockResources }) => ({ [LOCK_TABLE_ENV]: resources.table.tableName });
+/** Is the holder still running? Any execution of our own state machines may hold a lock. */
+const describeOurExecutions = (scope: Construct) => {
+  const stack = Stack.of(scope);
+  return new iam.PolicyStatement({
+    actions: ['states:DescribeExecution'], resources: [`arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:${STATE_MACHINE_PREFIX}*:*`],
+  });
+};
+
 /** The lock steps every workflow gets from the kit. */
 export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
   'acquire-lock': {
     entry: 'tasks/lock/acquire-lock.ts',
-    environment: ({ resources }) => ({ [LOCK_TABLE_ENV]: resources.table.tableName }),
-    grants: [({ scope, resources }) => {
-      const stack = Stack.of(scope);
-      return [
-        new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [resources.table.tableArn] }),
-        // Is the holder still running? Any execution of our own state machines may hold a lock.
-        new iam.PolicyStatement({
-          actions: ['states:DescribeExecution'],
-          resources: [`arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:${STATE_MACHINE_PREFIX}*:*`],
-        }),
-        ...lockTag('CreateTags')(scope),
-      ];
-    }],
+    environment: lockTableEnv,
+    grants: [({ scope, resources }) => [
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [resources.table.tableArn] }),
+      describeOurExecutions(scope),
+      ...lockTag('CreateTags')(scope),
+    ]],
   },
   'release-lock': {
     entry: 'tasks/lock/release-lock.ts',
-    environment: ({ resources }) => ({ [LOCK_TABLE_ENV]: resources.table.tableName }),
+    environment: lockTableEnv,
     grants: [
       // What carries this execution's lock tag is found by tag filter: Describe* has no resource-level permissions.
       ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups'),
       ({ scope, resources }) => [
-        new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [resources.table.tableArn] }),
+        // DeleteItem: our own lock; PutItem: a handed-over lock given back to the parent, whose name the instance's tag takes again.
+        new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resources: [resources.table.tableArn] }),
         ...lockTag('DeleteTags')(scope),
+        ...lockTag('CreateTags')(scope),
       ],
     ],
+  },
+};
+
+/** What a workflow that hands its lock to a child gets besides (workflows/lib/skeleton.ts lockHandOver). */
+export const HAND_OVER_TASK_SPECS: Record<HandOverTask, TaskSpec<LockResources>> = {
+  'grant-lock': {
+    entry: 'tasks/lock/grant-lock.ts',
+    environment: lockTableEnv,
+    grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [resources.table.tableArn] })]],
+  },
+  'reclaim-lock': {
+    entry: 'tasks/lock/reclaim-lock.ts',
+    environment: lockTableEnv,
+    grants: [({ scope, resources }) => [
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [resources.table.tableArn] }),
+      // Has the child that holds it ended?
+      describeOurExecutions(scope),
+      ...lockTag('CreateTags')(scope),
+    ]],
   },
 };
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { AcceptedFinding, AcceptsFindings } from '../nag';
 import { RemediationStateMachine } from '../constructs/remediation-state-machine';
 import { TaskFunction } from '../constructs/task-function';
-import { LOCK_RESOURCES_TASK, LOCK_RESOURCES_TASK_SPEC, LOCK_TASK_SPECS, LockTable, type KitTask } from './lock';
+import { HAND_OVER_TASK_SPECS, LOCK_RESOURCES_TASK, LOCK_RESOURCES_TASK_SPEC, LOCK_TASK_SPECS, LockTable, type KitTask } from './lock';
 import { PLAN_CHECK_TASK_SPECS, type PlanCheckTask } from './plan-check';
 import { taskNames, type KitSteps, type SpecContext, type TaskSpec, type WorkflowSpec } from './spec';
 
@@ -42,7 +42,14 @@ export class RemediationWorkflow<T extends string, R, P> extends Construct imple
         acquire: acquire.fn, release: release.fn, ttlSeconds: spec.timeout.toSeconds(), ...(spec.lock.targetPath ? { targetPath: spec.lock.targetPath } : {}),
         ...(spec.lock.readOnlyPath ? { readOnlyPath: spec.lock.readOnlyPath } : {}),
         ...(spec.lock.untagResources ? { untagResources: true as const } : {}),
+        ...(spec.lock.acceptsHandOver ? { acceptsHandOver: true as const } : {}),
       };
+      if (spec.lock.handsOver) {
+        const grant = this.taskFunction('grant-lock', HAND_OVER_TASK_SPECS['grant-lock'], lockCtx);
+        const reclaim = this.taskFunction('reclaim-lock', HAND_OVER_TASK_SPECS['reclaim-lock'], lockCtx);
+        this.kitFunctions = { ...this.kitFunctions, 'grant-lock': grant, 'reclaim-lock': reclaim };
+        kit.lock.handOver = { grant: grant.fn, reclaim: reclaim.fn };
+      }
       if (spec.lock.resourcesPath) {
         const lockResources = this.taskFunction(LOCK_RESOURCES_TASK, LOCK_RESOURCES_TASK_SPEC, lockCtx);
         this.kitFunctions[LOCK_RESOURCES_TASK] = lockResources;

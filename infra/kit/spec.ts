@@ -62,6 +62,10 @@ export interface WorkflowSpec<T extends string, R = Record<string, never>, P = R
      * then finds and untags them too (a resource lock always does). enforce-imdsv2 locks several instances so.
      */
     untagResources?: true;
+    /** The workflow hands its lock to a child it starts and waits for (grant-lock, reclaim-lock: the skeleton's lockHandOver). */
+    handsOver?: true;
+    /** A child may take the lock its parent granted it: the input field AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID names the parent. */
+    acceptsHandOver?: true;
   };
   /** The workflow has an approval gate: the kit adds its plan check after the approval (infra/kit/plan-check.ts). */
   approval?: true;

@@ -37,7 +37,7 @@ export class InstanceCaseTable extends Construct {
 export interface IsolateInstanceProps {
   /** block-source-ip's machine: input blockSourceIp starts it. */
   blockStateMachine?: sfn.IStateMachine;
-  /** rotate-key-pair, started after the isolation with rotateKeyPair: true. */
+  /** rotate-key-pair: with rotateKeyPair: true, started (.sync:2) under the handed-over lock before the empty group. */
   rotateStateMachine?: sfn.IStateMachine;
   /** Roles of our own that CloudFormation did not name `<stack>-...` (CDK context `containPrincipal.protectedRoleArns`). */
   protectedRoleArns?: string[];
@@ -127,5 +127,11 @@ export const ISOLATE_INSTANCE_FINDINGS: AcceptedFinding[] = [{
     + 'Describe calls support no resource-level permissions.',
   // CDK merges the Describe statements on '*' with the runtime's (X-Ray): those are the kit's no-resource-level actions.
   statement: (s) => s.Effect === 'Deny' || list(s.Action).every((a) => NO_RESOURCE_LEVEL.test(String(a))
-    || /^(ec2|iam):[A-Za-z]+$|^autoscaling:(Describe[A-Za-z]+|EnterStandby|ExitStandby|DetachInstances|AttachInstances)$|^elasticloadbalancing:(Describe[A-Za-z]+|(Der|R)egisterTargets)$/.test(String(a))),
+    // plan-isolation's rotateKeyPair check: SSM's DescribeInstanceInformation supports no resource-level permissions.
+    || /^(ec2|iam):[A-Za-z]+$|^ssm:DescribeInstanceInformation$|^autoscaling:(Describe[A-Za-z]+|EnterStandby|ExitStandby|DetachInstances|AttachInstances)$|^elasticloadbalancing:(Describe[A-Za-z]+|(Der|R)egisterTargets)$/.test(String(a))),
+}, {
+  rule: /^AwsSolutions-IAM5\[Resource::arn:(aws|<AWS::Partition>):states:[^:]+:[^:]+:execution:.+\]$/,
+  reason: "CDK's grants for StartKeyRotation's .sync:2 start: Describe/StopExecution on the executions of rotate-key-pair's state machine, "
+    + 'whose names are made per case.',
+  statement: (s) => list(s.Action).every((a) => ['states:DescribeExecution', 'states:StopExecution'].includes(String(a))),
 }];

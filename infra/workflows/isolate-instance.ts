@@ -1,7 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { stateMachineName } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { WORKFLOW } from '../../tasks/lib/workflow-names';
 import { COMMENT, buildIsolateInstanceDefinition, type IsolateInstanceTask } from '../../workflows/isolate-instance';
@@ -24,7 +26,7 @@ const lockedTag = (action: 'CreateTags' | 'DeleteTags') => (ctx: Parameters<Retu
   ec2TagKeysOnly(action, ['instance'], [TAG.isolated], { locked: true })(ctx);
 
 /** states:StartExecution on that one child state machine only (none given: no grant, and the task's start fails). */
-const startChild = (machine: 'blockStateMachine' | 'rotateStateMachine') => ({ resources }: { resources: IsolateInstanceResources }) => {
+const startChild = (machine: 'blockStateMachine') => ({ resources }: { resources: IsolateInstanceResources }) => {
   const child = resources[machine];
   return child ? [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [child.stateMachineArn] })] : [];
 };
@@ -35,7 +37,8 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
   'plan-isolation': {
     entry: 'tasks/isolation/plan-isolation.ts',
     environment: (ctx) => ({ ...caseEnvironment(ctx), ISOLATE_OWN_ROLE_PREFIX: ctx.resources.ownRolePrefix, ISOLATE_OWN_ROLE_ARNS: (ctx.resources.protectedRoleArns ?? []).join(',') }),
-    grants: [READ_INSTANCE, principalRead<IsolateInstanceResources>(['GetRole'], ['role']), ({ scope }) => {
+    // rotateKeyPair: can SSM reach the instance (rotate-key-pair's own check), and the AMI's default login for the manual steps.
+    grants: [READ_INSTANCE, describe('ssm:DescribeInstanceInformation', 'ec2:DescribeImages'), principalRead<IsolateInstanceResources>(['GetRole'], ['role']), ({ scope }) => {
       const s = Stack.of(scope);
       return [new iam.PolicyStatement({ actions: ['iam:GetInstanceProfile'], resources: [`arn:${s.partition}:iam::${s.account}:instance-profile/*`] })];
     }, caseAccess('GetItem')],
@@ -69,11 +72,9 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
       serviceMembership(['ExitStandby', 'AttachInstances'], ['RegisterTargets']), caseAccess('GetItem', 'UpdateItem')],
   },
   'build-isolate-report': { entry: 'tasks/isolation/build-isolate-report.ts', grants: [] },
-  'start-key-rotation': {
-    entry: 'tasks/isolation/start-key-rotation.ts',
-    environment: (ctx) => ({ ...caseEnvironment(ctx), ROTATE_STATE_MACHINE_ARN: ctx.resources.rotateStateMachine?.stateMachineArn ?? 'none' }),
-    grants: [startChild('rotateStateMachine'), caseAccess('UpdateItem')],
-  },
+  // The rotate-key-pair child is started by the state machine itself (.sync:2): this records its ending in the case.
+  'record-key-rotation': { entry: 'tasks/isolation/record-key-rotation.ts', environment: caseEnvironment, grants: [caseAccess('UpdateItem')] },
+  'recheck-isolation': { entry: 'tasks/isolation/recheck-isolation.ts', grants: [describe('ec2:DescribeInstances')] },
   'request-approval': {
     entry: 'tasks/approval/request-approval.ts',
     grants: [({ resources }) => [new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [resources.approvalTopic.topicArn] })]],
@@ -81,6 +82,18 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
   },
   'verify-approver': { entry: 'tasks/approval/verify-approver.ts', grants: [] },
 };
+
+/**
+ * rotate-key-pair's machine as this stack names it (`remediation-rotate-key-pair`, as the fleet names its children), not
+ * by a reference into its nested stack: the state machine role's .sync:2 grants then read `execution:remediation-rotate-key-pair*`
+ * literally (and cdk-nag sees the id the acknowledgement names). This stack deploys after that one.
+ */
+function rotateByName(scope: Construct, machine: sfn.IStateMachine): sfn.IStateMachine {
+  const stack = Stack.of(scope);
+  if (Stack.of(machine) === stack) return machine;
+  stack.addStackDependency(Stack.of(machine));
+  return sfn.StateMachine.fromStateMachineName(scope, 'RotateKeyPairByName', stateMachineName(WORKFLOW.rotateKeyPair));
+}
 
 const resourcesOf = (scope: Construct, props: IsolateInstanceProps): IsolateInstanceResources => ({
   ...props, table: InstanceCaseTable.of(scope).table, ownRolePrefix: `${rootStackOf(scope).stackName}-`,
@@ -95,8 +108,14 @@ export const isolateInstanceSpec = defineWorkflow<IsolateInstanceTask, IsolateIn
   timeout: Duration.hours(30),
   tasks: ISOLATE_INSTANCE_TASK_SPECS,
   resources: resourcesOf,
-  definition: (scope, fns, _resources, kit) => buildIsolateInstanceDefinition(scope, fns, kit),
-  lock: { targetPath: '$.instanceId' },
+  definition: (scope, fns, resources, kit) => {
+    if (!resources.rotateStateMachine) throw new Error(`${WORKFLOW.isolateInstance} needs rotate-key-pair's state machine (rotateStateMachine)`);
+    return buildIsolateInstanceDefinition(scope, fns, kit, rotateByName(scope, resources.rotateStateMachine));
+  },
+  // rotateKeyPair: the lock is handed to rotate-key-pair while it rotates the key (grant-lock, reclaim-lock). The state
+  // machine's role gets from CDK what the .sync:2 start needs: StartExecution on rotate-key-pair's machine only,
+  // Describe/StopExecution on its executions, and the managed EventBridge rule Step Functions watches them with.
+  lock: { targetPath: '$.instanceId', handsOver: true },
   acceptedFindings: ISOLATE_INSTANCE_FINDINGS,
   approval: true,
 });

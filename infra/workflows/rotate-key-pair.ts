@@ -72,7 +72,8 @@ export const rotateKeyPairSpec = defineWorkflow<RotateKeyPairTask, RotateKeyPair
   tasks: ROTATE_KEY_PAIR_TASK_SPECS,
   resources: resourcesOf,
   definition: (scope, fns, _resources, kit) => buildRotateKeyPairDefinition(scope, fns, kit),
-  lock: { targetPath: '$.request.instanceId' },
+  // isolate-instance starts it while holding the instance's lock, and hands it over (its own lock: acceptsHandOver).
+  lock: { targetPath: '$.request.instanceId', acceptsHandOver: true },
   acceptedFindings: ROTATE_KEY_PAIR_FINDINGS,
   approval: true,
 });

@@ -2,12 +2,12 @@ import type { ApprovalRecord } from '../approval/verify-approver';
 import { reportAction, reportHeader } from '../lib/report';
 import type { ExecutionFacts, WorkflowReport } from '../lib/types';
 import { WORKFLOW } from '../lib/workflow-names';
-import type { StepRecord } from './lib/case-store';
+import { STEP, type StepRecord } from './lib/case-store';
 import type { IsolationPlan } from './lib/plan';
 import type { IsolateInput } from './lib/schema';
 import type { Restored } from './lib/restore';
 import type { ForensicSnapshots } from './snapshot-instance';
-import type { KeyRotationStart } from './start-key-rotation';
+import type { KeyRotationResult } from './record-key-rotation';
 import type { IsolationVerified } from './verify-isolation';
 
 type Steps = { steps: StepRecord[] };
@@ -18,17 +18,19 @@ export interface BuildIsolateReportEvent {
   plan: IsolationPlan;
   work: {
     snapshots?: ForensicSnapshots; protected?: Steps; removed?: Steps; untracked?: StepRecord[]; isolated?: StepRecord[];
-    profile?: Steps; block?: Steps; tagged?: Steps; restored?: { restored: Restored[] };
+    profile?: Steps; block?: Steps; tagged?: Steps; restored?: { restored: Restored[] }; keyRotation?: { result?: KeyRotationResult };
     verified?: IsolationVerified; approval?: ApprovalRecord;
   };
 }
 
 export interface IsolateReport extends WorkflowReport {
   caseId: string;
-  /** The instance's key pair: rotate-key-pair rotates it (rotateKeyPair: true starts it after the lock is released). */
+  /** The instance's key pair, and what became of its rotation (in words). */
   keyPair: { name: string; rotation: string } | null;
-  /** rotateKeyPair, isolated and verified: what the step after ReleaseLock starts (`started` once it has). */
-  keyRotation?: { start: KeyRotationStart; started?: { executionArn: string; name: string; keyName: string } };
+  /** rotateKeyPair on an SSM-managed instance: the rotate-key-pair child that ran under the handed-over lock, and its ending. */
+  keyRotation?: KeyRotationResult;
+  /** rotateKeyPair where SSM cannot reach the instance: no child ran; the steps a person takes. */
+  manualKeyRotation?: { reason: string; steps: string[] };
   /** plan mode: every step apply would take. */
   planned?: string[];
   reason?: string;
@@ -41,9 +43,18 @@ export interface IsolateReport extends WorkflowReport {
   approval?: ApprovalRecord;
 }
 
-function rotationOf(plan: IsolationPlan, applied: boolean): string {
+/** What became of the key pair's rotation, in words: what the child did, or why there was none. */
+function rotationOf(plan: IsolationPlan, result: KeyRotationResult | undefined): string {
+  if (plan.manualKeyRotation) return `not rotated: ${plan.manualKeyRotation.reason}; a person rotates it (manualKeyRotation.steps)`;
   if (!plan.keyRotation) return `not rotated here: start rotate-key-pair for ${plan.instanceId}, or rotate ${plan.keyName} by hand`;
-  return `${applied ? 'starts' : 'would start'} rotate-key-pair ${plan.keyRotation.name} once the lock is released; release does not undo it`;
+  const { name } = plan.keyRotation;
+  if (!result) return `${plan.outcome === 'PLANNED' ? 'would hand' : 'hands'} the lock to rotate-key-pair ${name} before the empty group, while SSM reaches the instance; release does not undo it`;
+  if (result.status === 'SUCCEEDED' && result.outcome === 'REMEDIATED') {
+    return `rotated by rotate-key-pair ${name} before the empty group${result.newKeyName ? ` (new key pair ${result.newKeyName})` : ''}; the old key pair is deleted, release does not undo it`;
+  }
+  if (result.status === 'SUCCEEDED') return `rotate-key-pair ${name} changed nothing (${result.outcome}${result.reason ? `: ${result.reason}` : ''}); ${plan.keyName} stays`;
+  return `NOT rotated: rotate-key-pair ${name} ended ${result.status}${result.error ? ` (${result.error})` : ''} and undid its own changes; ${plan.keyName} stays `
+    + 'and the isolation went on: rotate it after release, or by hand';
 }
 
 /** The execution's output: each step as recorded (before/after), the key pair, what is kept and how to release. */
@@ -58,9 +69,9 @@ export const handler = async ({ request, execution, plan, work }: BuildIsolateRe
   return {
     ...header,
     caseId: plan.caseId,
-    keyPair: plan.keyName ? { name: plan.keyName, rotation: rotationOf(plan, applied) } : null,
-    ...(applied && plan.action === 'isolate' && plan.keyRotation && plan.keyName
-      ? { keyRotation: { start: { caseId: plan.caseId, instanceId: plan.instanceId, keyName: plan.keyName, name: plan.keyRotation.name } } } : {}),
+    keyPair: plan.keyName ? { name: plan.keyName, rotation: rotationOf(plan, work.keyRotation?.result) } : null,
+    ...(work.keyRotation?.result ? { keyRotation: work.keyRotation.result } : {}),
+    ...(plan.manualKeyRotation && plan.action === 'isolate' ? { manualKeyRotation: plan.manualKeyRotation } : {}),
     ...(plan.outcome === 'PLANNED' ? { planned: plan.steps } : {}),
     ...(plan.reason ? { reason: plan.reason } : {}),
     ...(snapshots ? { forensicSnapshots: snapshots } : {}),
@@ -74,6 +85,9 @@ export const handler = async ({ request, execution, plan, work }: BuildIsolateRe
     ...(work.approval ? { approval: work.approval } : {}),
     actions: [
       ...steps.map((s) => reportAction(s.action, s.resourceId, s.at, s.before, s.after)),
+      ...(work.keyRotation?.result?.at && plan.keyName ? [reportAction(STEP.rotateKeyPair, plan.keyName, work.keyRotation.result.at, undefined, {
+        executionArn: work.keyRotation.result.executionArn, status: work.keyRotation.result.status, outcome: work.keyRotation.result.outcome,
+      })] : []),
       ...(work.restored?.restored ?? []).map((r) => reportAction(r.action, r.resourceId, r.at)),
     ],
   };

@@ -1,14 +1,13 @@
-import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeInstanceInformationCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { createEc2Client } from '../lib/clients/ec2';
 import { createSsmClient } from '../lib/clients/ssm';
 import { describeInstance } from '../lib/ec2';
-import { PreconditionFailedError, awsErrorName } from '../lib/errors';
+import { PreconditionFailedError } from '../lib/errors';
 import { TAG, tagValue } from '../lib/tags';
 import type { ExecutionFacts } from '../lib/types';
+import { amiUser, ssmManaged } from './lib/instance';
 import { asOldKeyPair, findKeyPair } from './lib/key-pairs';
 import { manualRotationSteps, newKeyNameFor, parameterName, type RotationPlan } from './lib/plan';
-import { defaultOsUser, type RotateKeyPairInput } from './lib/schema';
+import type { RotateKeyPairInput } from './lib/schema';
 
 const ec2 = createEc2Client();
 const ssm = createSsmClient();
@@ -16,22 +15,6 @@ const ssm = createSsmClient();
 export interface PlanKeyRotationEvent {
   request: RotateKeyPairInput;
   execution: ExecutionFacts;
-}
-
-/** The AMI's default login (the AMI may be gone: ec2-user). */
-async function amiUser(client: EC2Client, imageId: string | undefined): Promise<string> {
-  if (!imageId) return defaultOsUser(undefined);
-  const image = await client.send(new DescribeImagesCommand({ ImageIds: [imageId] })).then((o) => o.Images?.[0], (error: unknown) => {
-    if (/^InvalidAMIID\./.test(awsErrorName(error) ?? '')) return undefined;
-    throw error;
-  });
-  return defaultOsUser(image);
-}
-
-/** Whether SSM can run a command there now: registered, agent Online, Linux (AWS-RunShellScript). */
-async function ssmManaged(client: SSMClient, instanceId: string): Promise<boolean> {
-  const out = await client.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
-  return (out.InstanceInformationList ?? []).some((i) => i.InstanceId === instanceId && i.PingStatus === 'Online' && i.PlatformType === 'Linux');
 }
 
 /**

@@ -6,6 +6,15 @@ export const ec2IdSchema = (prefix: string) =>
   z.string().check(z.regex(new RegExp(`^${prefix}-[0-9a-f]{8}([0-9a-f]{9})?$`), `must look like ${prefix}-0123456789abcdef0`));
 
 /** Who or what started a workflow; carried into the report. */
+/**
+ * `AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID`: the parent execution's ARN, which Step Functions' convention puts in a
+ * child's input (a `.sync:2` start with associateWithParent). A child that accepts a lock hand-over lists it.
+ */
+export const startedBySchema = z.string().check(
+  z.regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^\s:]{1,80}:[^\s:]{1,80}$/, 'must be the ARN of the parent Step Functions execution'),
+  z.describe('Set by a parent workflow that starts this one (its $$.Execution.Id): the parent may have handed this execution its lock.'),
+);
+
 export const triggerSchema = z
   .strictObject({
     source: z.enum(['console', 'cli', 'eventbridge']),

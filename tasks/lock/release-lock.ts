@@ -5,7 +5,8 @@ import { createEc2Client } from '../lib/clients/ec2';
 import { readEnv, requiredString } from '../lib/env';
 import { isEc2NotFound } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, isConditionFailed, isResourceLock, lockTaggedResources, type LockState } from './lib/lock';
+import { putLock, tagLockedInstance } from './lib/item';
+import { LOCK_KEY, LOCK_TABLE_ENV, LOCK_TAG, isConditionFailed, isResourceLock, lockTaggedResources, type LockHolder, type LockState } from './lib/lock';
 
 const dynamodb = createDynamoDbClient();
 const ec2 = createEc2Client();
@@ -23,6 +24,8 @@ export interface LockReleased {
   key?: string;
   /** What carried `remediation:lock` = this execution and no longer does (instances and volumes). */
   untagged?: string[];
+  /** A handed-over lock: the parent execution it went back to (holder again, the instance tagged with its name). */
+  givenBackTo?: string;
   at: string;
 }
 
@@ -46,16 +49,34 @@ async function untag(resources: string[], executionName: string): Promise<void> 
   }
 }
 
+type HandedOver = LockState & { key: string; holder: string; handedOverBy: LockHolder };
+
+/**
+ * A child's lock goes back to the parent that granted it (the parent's own item, without the grant), not deleted: the
+ * instance is tagged with the parent's name first, so it never goes untagged, then what else carries ours is untagged.
+ * Only while we hold it (`holder = :me`): a re-run finds it given back already and changes nothing.
+ */
+async function giveBack(lock: HandedOver, executionName: string, tagged: string[], at: string): Promise<LockReleased> {
+  const parent = lock.handedOverBy;
+  const given = await putLock(dynamodb, TABLE, lock.key, parent, 'holder = :me', { ':me': { S: lock.holder } });
+  if (given && lock.taggedInstance) await tagLockedInstance(ec2, lock.taggedInstance, parent.executionName);
+  const untagged = tagged.filter((r) => !given || r !== lock.taggedInstance);
+  if (untagged.length > 0) await untag(untagged, executionName);
+  logger.info(given ? 'lock given back' : 'lock already given back or taken over', { key: lock.key, to: parent.executionName, untagged });
+  return { released: given, key: lock.key, untagged: tagged, ...(given ? { givenBackTo: parent.executionName } : {}), at };
+}
+
 /**
  * Every ending of an execution that took the lock passes here (success, NO_ACTION, PLANNED, refusal,
  * rollback, failure). The `remediation:lock` tag is removed from whatever carries this execution's
  * value, found by tag (so a step that tagged and then crashed leaves nothing behind), and only our own
- * lock item is deleted: a re-run (or a lock already taken over) changes nothing.
+ * lock item is deleted (a handed-over one is given back instead): a re-run (or a lock already taken over) changes nothing.
  */
 export const handler = async ({ lock, executionName, untagResources }: ReleaseLockEvent): Promise<LockReleased> => {
   const at = new Date().toISOString();
   if (!lock.held || !lock.key || !lock.holder) return { released: false, at };
   const untagged = isResourceLock(lock.key) || untagResources ? await lockTaggedResources(ec2, executionName) : [];
+  if (lock.handedOverBy) return giveBack(lock as HandedOver, executionName, untagged, at);
   if (untagged.length > 0) await untag(untagged, executionName);
   try {
     await dynamodb.send(new DeleteItemCommand({

@@ -16,7 +16,7 @@ export const standIn = (task: string): string => `arn:aws:lambda:us-east-1:12345
 export function fastDefinition<T extends string>(
   tasks: readonly T[],
   build: (scope: Construct, fns: Record<T, IFunction>, kit: KitSteps) => sfn.IChainable,
-  options: { targetPath?: string; resourcesPath?: string; untagResources?: true; comparePlans?: boolean; ttlSeconds?: number } = {},
+  options: { targetPath?: string; resourcesPath?: string; untagResources?: true; comparePlans?: boolean; ttlSeconds?: number; handOver?: true; acceptsHandOver?: true } = {},
 ): { asl: Asl; states: Map<string, AslState> } {
   const stack = new Stack();
   const fn = (name: string) => lambda.Function.fromFunctionArn(stack, `StandIn-${name}`, standIn(name));
@@ -27,6 +27,8 @@ export function fastDefinition<T extends string>(
       ...(options.targetPath ? { targetPath: options.targetPath } : {}),
       ...(options.resourcesPath ? { resources: { fn: fn('lock-resources'), path: options.resourcesPath } } : {}),
       ...(options.untagResources ? { untagResources: true as const } : {}),
+      ...(options.handOver ? { handOver: { grant: fn('grant-lock'), reclaim: fn('reclaim-lock') } } : {}),
+      ...(options.acceptsHandOver ? { acceptsHandOver: true as const } : {}),
     },
     ...(options.comparePlans ? { comparePlans: fn('compare-plans') } : {}),
   };

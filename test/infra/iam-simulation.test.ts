@@ -154,6 +154,10 @@ const CASES: Record<string, Case[]> = {
     ...LOCK_TAG_ONLY('ec2:DeleteTags'),
     ['dynamodb:DeleteItem on the lock table', req('dynamodb:DeleteItem', TABLE), 'Allowed'],
     ['dynamodb:DeleteItem on another table', req('dynamodb:DeleteItem', `arn:aws:dynamodb:${R}:${A}:table/other`), 'ImplicitlyDenied'],
+    // A handed-over lock goes back to the parent: its item put back, its name on the instance's lock tag.
+    ...LOCK_TAG_ONLY('ec2:CreateTags'),
+    ['dynamodb:PutItem on the lock table (giving a handed-over lock back)', req('dynamodb:PutItem', TABLE), 'Allowed'],
+    ['dynamodb:PutItem on another table', req('dynamodb:PutItem', `arn:aws:dynamodb:${R}:${A}:table/other`), 'ImplicitlyDenied'],
   ],
   [LOCK_RESOURCES_TASK_SPEC.entry]: LOCK_TAG_ONLY('ec2:CreateTags'),
 };

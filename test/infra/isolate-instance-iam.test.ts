@@ -10,7 +10,7 @@ import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
 import { ISOLATE_INSTANCE_TASK_SPECS, isolateInstanceSpec } from '../../infra/workflows/isolate-instance';
 import { sdkCallsOf } from './bundle-calls';
 import { decide, mutatingActions, rolePoliciesByEntry, uncoveredActions, type Decision, type Request, type RolePolicy } from './iam-policies';
-import { LOCK_TASKS, PLAN_CHECK_TASKS, kitTaskOf, planCheckTaskOf } from './kit-functions';
+import { HAND_OVER_TASKS, LOCK_TASKS, PLAN_CHECK_TASKS, expectLockFunction, kitTaskOf, lockTableId, planCheckTaskOf } from './kit-functions';
 import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
 
 // GIVEN isolate-instance's construct alone in a stack (its functions bundled), WHEN IAM (@cloud-copilot/iam-simulate) sees
@@ -90,10 +90,9 @@ const CASES: Record<string, Case[]> = {
     ['states:StartExecution of another machine', req('states:StartExecution', `arn:aws:states:${R}:${A}:stateMachine:other`), 'ImplicitlyDenied'],
     ...table('dynamodb:UpdateItem'),
   ],
-  [E('start-key-rotation')]: [
-    ['states:StartExecution of rotate-key-pair', req('states:StartExecution', ROTATE), 'Allowed'],
-    ['states:StartExecution of block-source-ip', req('states:StartExecution', BLOCK), 'ImplicitlyDenied'],
+  [E('record-key-rotation')]: [
     ...table('dynamodb:UpdateItem'),
+    ['states:StartExecution of rotate-key-pair (the state machine starts it)', req('states:StartExecution', ROTATE), 'ImplicitlyDenied'],
   ],
   [E('tag-isolated')]: [
     ['ec2:CreateTags remediation:isolated on the locked instance', req('ec2:CreateTags', INSTANCE, { ...LOCKED, 'aws:TagKeys': ['remediation:isolated'] }), 'Allowed'],
@@ -110,11 +109,13 @@ const CASES: Record<string, Case[]> = {
     ...table('dynamodb:UpdateItem'),
   ],
 };
-const READ_ONLY = [E('plan-isolation'), E('check-forensic-snapshots'), E('verify-isolation'), E('build-isolate-report'), E('verify-approver')];
+const READ_ONLY = [E('plan-isolation'), E('check-forensic-snapshots'), E('verify-isolation'), E('recheck-isolation'), E('build-isolate-report'), E('verify-approver')];
 /** Granted beside a bundle's own calls: tags in the create call, and PassRole for the profile EC2 re-associates. */
 const IMPLIED: Record<string, string[]> = { [E('snapshot-instance')]: ['ec2:CreateTags'], [E('ensure-isolation-groups')]: ['ec2:CreateTags'], [E('restore-instance')]: ['iam:PassRole'] };
 
 let outdir: string;
+let template: Template;
+let machinePolicy: RolePolicy;
 let policies: Map<string, RolePolicy>;
 let tableArn: string;
 const fns = new Map<string, { statements: { Effect: string; Action: string | string[] }[]; bundle: string }>();
@@ -132,7 +133,14 @@ beforeAll(() => {
     blockStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Block', BLOCK), rotateStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Rotate', ROTATE),
     protectedRoleArns: [`arn:aws:iam::${A}:role/break-glass`],
   });
-  const template = Template.fromStack(stack);
+  template = Template.fromStack(stack);
+  const [machineRole] = Object.entries(resourcesOf(template, 'AWS::IAM::Role'))
+    .filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('states.amazonaws.com')).map(([id]) => id);
+  machinePolicy = {
+    Version: '2012-10-17',
+    Statement: Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: machineRole }]))
+      .flatMap((p) => (p.Properties.PolicyDocument as RolePolicy).Statement),
+  };
   const assembly = app.synth().directory;
   policies = rolePoliciesByEntry(template, 'IsolateInstance', Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry));
   tableArn = `arn:aws:dynamodb:${R}:${A}:table/${Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table')).find((id) => id.startsWith('InstanceCases'))}`;
@@ -152,7 +160,36 @@ const RUNTIME = /^(logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|Pu
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 it("there is one function per task, and the kit's lock and plan-check functions beside them", () => {
-  expect([...fns.keys()].sort()).toEqual([...Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry), ...LOCK_TASKS, ...PLAN_CHECK_TASKS].sort());
+  expect([...fns.keys()].sort()).toEqual([...Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry), ...LOCK_TASKS, ...HAND_OVER_TASKS, ...PLAN_CHECK_TASKS].sort());
+});
+
+describe.each([...LOCK_TASKS, ...HAND_OVER_TASKS])('the kit function %s (the lock, and its hand-over to rotate-key-pair)', (task) => {
+  it('calls and holds exactly what the lock needs', () => {
+    expectLockFunction(task, fns.get(task) as never, lockTableId(template));
+  });
+});
+
+describe("the state machine's role (rotateKeyPair: rotate-key-pair started .sync:2)", () => {
+  const EXECUTION = `arn:aws:states:${R}:${A}:execution:rotate-key-pair:case-1-i-0123456789abcdef0-keys`;
+  it('holds exactly what CDK grants the .sync:2 start: StartExecution on that machine, Describe/Stop on its executions, the managed rule', () => {
+    const states = machinePolicy.Statement.filter((s) => list(s.Action).some((a) => /^(states|events):/.test(a)));
+    expect(states).toEqual([
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: ROTATE },
+      { Effect: 'Allow', Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: `arn:aws:states:${R}:${A}:execution:rotate-key-pair*` },
+      { Effect: 'Allow', Action: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'], Resource: `arn:aws:events:${R}:${A}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule` },
+    ]);
+  });
+  it.each<Case>([
+    ['states:StartExecution of rotate-key-pair', req('states:StartExecution', ROTATE), 'Allowed'],
+    ['states:StartExecution of block-source-ip (its task function starts that one)', req('states:StartExecution', BLOCK), 'ImplicitlyDenied'],
+    ['states:StopExecution of a rotate-key-pair execution', req('states:StopExecution', EXECUTION), 'Allowed'],
+    ['states:StopExecution of another machine\'s execution', req('states:StopExecution', `arn:aws:states:${R}:${A}:execution:encrypt-volumes:x`), 'ImplicitlyDenied'],
+  ])('IAM decides: %s', async (_what, request, expected) => {
+    // The role's other statements (lambda:InvokeFunction on the task functions, logs, X-Ray) name resources by reference.
+    const ofStates = { ...machinePolicy, Statement: machinePolicy.Statement.filter((s) => list(s.Action).every((a) => a.startsWith('states:'))) };
+    expect(ofStates.Statement).toHaveLength(2);
+    expect(await decide(ofStates, request)).toBe(expected);
+  });
 });
 
 describe.each(Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry))('the role of %s', (entry) => {

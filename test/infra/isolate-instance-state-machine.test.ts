@@ -1,3 +1,4 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { ISOLATE_INSTANCE_TASKS, States, buildIsolateInstanceDefinition } from '../../workflows/isolate-instance';
 import type { AslState } from './definition';
@@ -9,10 +10,13 @@ const RETRY = [
   { ErrorEquals: [...TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
   { ErrorEquals: ['States.Timeout', 'Sandbox.Timedout'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, JitterStrategy: 'FULL' },
 ];
+const ROTATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-rotate-key-pair';
 const ROLLBACK_CATCH = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.rollbackIsolation }];
 let states: Map<string, AslState>;
 beforeAll(() => {
-  ({ states } = fastDefinition(ISOLATE_INSTANCE_TASKS, buildIsolateInstanceDefinition, { targetPath: '$.instanceId', comparePlans: true, ttlSeconds: 108000 }));
+  ({ states } = fastDefinition(ISOLATE_INSTANCE_TASKS,
+    (scope, fns, kit) => buildIsolateInstanceDefinition(scope, fns, kit, sfn.StateMachine.fromStateMachineArn(scope, 'RotateKeyPair', ROTATE_MACHINE)),
+    { targetPath: '$.instanceId', comparePlans: true, ttlSeconds: 108000, handOver: true }));
 });
 const state = (name: string): AslState => {
   const found = states.get(name);
@@ -45,7 +49,14 @@ describe('isolate-instance state machine', () => {
   });
 
   it('keeps the ENIs in the untracked group for untrackedWaitSeconds (a Wait state, no sleep in a Lambda)', () => {
-    expect(state(States.waitUntracked)).toEqual({ Type: 'Wait', SecondsPath: '$.request.untrackedWaitSeconds', Next: States.moveToIsolationGroups });
+    expect(state(States.waitUntracked)).toEqual({ Type: 'Wait', SecondsPath: '$.request.untrackedWaitSeconds', Next: States.recheckIsolation });
+  });
+
+  it('re-checks the instance and its ENIs after the wait, before the empty group; a change is caught into the rollback', () => {
+    expect(state(States.recheckIsolation)).toEqual(invoke('recheck-isolation', {
+      Parameters: { 'plan.$': '$.plan', 'enis.$': '$.work.groups.enis', 'executionName.$': '$$.Execution.Name' },
+      ResultPath: '$.work.rechecked', Next: States.moveToIsolationGroups, Catch: ROLLBACK_CATCH,
+    }));
   });
 
   it('moves every ENI (a Map over the ENIs with their groups), failures into the rollback', () => {
@@ -57,7 +68,7 @@ describe('isolate-instance state machine', () => {
     });
     expect(map.ItemProcessor.StartAt).toBe(States.moveToIsolationGroup);
     expect(map.ItemProcessor.States[States.moveToIsolationGroup]).toEqual(invoke('move-network-interface', { End: true }));
-    expect(state(States.moveToUntrackedGroups)).toMatchObject({ ItemSelector: { to: 'untracked' }, Next: States.waitUntracked, Catch: ROLLBACK_CATCH });
+    expect(state(States.moveToUntrackedGroups)).toMatchObject({ ItemSelector: { to: 'untracked' }, Next: States.routeByKeyRotation, Catch: ROLLBACK_CATCH });
   });
 
   it.each([States.snapshotInstance, States.protectInstance, States.removeFromService, States.ensureIsolationGroups, States.revokeInstanceProfile,
@@ -81,15 +92,59 @@ describe('isolate-instance state machine', () => {
     });
   });
 
-  it('after ReleaseLock, starts rotate-key-pair only when the report names one to start (rotateKeyPair, isolated and verified)', () => {
-    expect(state('ReleaseLock')).toMatchObject({ Next: States.routeByKeyRotation });
-    expect(state(States.routeByKeyRotation)).toEqual({
-      Type: 'Choice', Choices: [{ Variable: '$.keyRotation.start', IsPresent: true, Next: States.startKeyRotation }], Default: States.done,
+  it('ReleaseLock ends the execution: nothing is started after the lock', () => {
+    expect(state('ReleaseLock')).toMatchObject({ Next: 'Done' });
+    expect(state('Done')).toEqual({ Type: 'Succeed' });
+  });
+
+  describe('rotateKeyPair (an SSM-managed instance): the lock handed to rotate-key-pair after the untracked group', () => {
+    it('routes to the hand-over only when the plan names a child, else straight to the wait', () => {
+      expect(state(States.routeByKeyRotation)).toEqual({
+        Type: 'Choice', Choices: [{ Variable: '$.plan.keyRotation', IsPresent: true, Next: States.grantLockHandOver }], Default: States.waitUntracked,
+      });
     });
-    expect(state(States.startKeyRotation)).toEqual(invoke('start-key-rotation', {
-      Parameters: { 'start.$': '$.keyRotation.start', 'executionName.$': '$$.Execution.Name' }, ResultPath: '$.keyRotation.started', Next: States.done,
-    }));
-    expect(state(States.done)).toEqual({ Type: 'Succeed' });
+
+    it('grants the lock to the child named in the plan, failures into the rollback', () => {
+      expect(state(States.grantLockHandOver)).toEqual(invoke('grant-lock', {
+        Parameters: { 'lock.$': '$.lock', 'childName.$': '$.plan.keyRotation.name' }, ResultPath: '$.work.keyRotation.granted',
+        Next: States.startKeyRotation, Catch: ROLLBACK_CATCH,
+      }));
+    });
+
+    it('starts rotate-key-pair .sync:2 under that name with the parent associated (AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID), its failure recorded, not rolled back', () => {
+      expect(state(States.startKeyRotation)).toEqual({
+        // A bare Stack has no partition of its own: the synthesized stack resolves it (arn:aws:states:::states:startExecution.sync:2).
+        Type: 'Task', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:::states:startExecution.sync:2']] },
+        Parameters: {
+          StateMachineArn: ROTATE_MACHINE, 'Name.$': '$.plan.keyRotation.name',
+          Input: {
+            'instanceId.$': '$.plan.instanceId', 'caseId.$': '$.plan.caseId', rotateKeyPair: true,
+            trigger: { source: 'eventbridge', 'parentExecution.$': '$$.Execution.Name' }, 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
+          },
+        },
+        ResultSelector: { 'executionArn.$': '$.ExecutionArn', 'status.$': '$.Status', 'output.$': '$.Output' },
+        ResultPath: '$.work.keyRotation.child', TimeoutSeconds: 7200,
+        Retry: [{
+          ErrorEquals: ['StepFunctions.ExecutionLimitExceededException', 'StepFunctions.ThrottlingException', 'StepFunctions.SfnException'],
+          IntervalSeconds: 2, MaxAttempts: 8, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: 'FULL',
+        }],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.keyRotation.failure', Next: States.recordKeyRotationFailure }],
+        Next: States.recordKeyRotation,
+      });
+    });
+
+    it('records the ending (success or failure) in the case record, then reclaims the lock, then the wait', () => {
+      expect(state(States.recordKeyRotation)).toEqual(invoke('record-key-rotation', {
+        Parameters: { 'plan.$': '$.plan', 'child.$': '$.work.keyRotation.child' }, ResultPath: '$.work.keyRotation.result', Next: States.reclaimLock, Catch: ROLLBACK_CATCH,
+      }));
+      expect(state(States.recordKeyRotationFailure)).toEqual(invoke('record-key-rotation', {
+        Parameters: { 'plan.$': '$.plan', 'failure.$': '$.work.keyRotation.failure' }, ResultPath: '$.work.keyRotation.result', Next: States.reclaimLock, Catch: ROLLBACK_CATCH,
+      }));
+      expect(state(States.reclaimLock)).toEqual(invoke('reclaim-lock', {
+        Parameters: { 'lock.$': '$.lock', workflow: 'isolate-instance', 'executionName.$': '$$.Execution.Name', 'childName.$': '$.plan.keyRotation.name' },
+        ResultPath: '$.work.keyRotation.reclaimed', Next: States.waitUntracked, Catch: ROLLBACK_CATCH,
+      }));
+    });
   });
 
   it('a release restores, then verify re-reads the instance', () => {

@@ -3,7 +3,7 @@
  * own tasks: how the function tests recognise them, and exactly what each may do.
  */
 import type { Template } from 'aws-cdk-lib/assertions';
-import { LOCK_RESOURCES_TASK, LOCK_RESOURCES_TASK_SPEC, LOCK_TASK_SPECS, type KitTask, type LockTask } from '../../infra/kit/lock';
+import { HAND_OVER_TASK_SPECS, LOCK_RESOURCES_TASK, LOCK_RESOURCES_TASK_SPEC, LOCK_TASK_SPECS, type HandOverTask, type KitTask, type LockTask } from '../../infra/kit/lock';
 import { PLAN_CHECK_TASK_SPECS, type PlanCheckTask } from '../../infra/kit/plan-check';
 import { TAG } from '../../tasks/lib/tags';
 import { sdkCallsOf } from './bundle-calls';
@@ -15,12 +15,15 @@ interface Statement { Effect: string; Action: string | string[]; Resource: unkno
 export const LOCK_TASKS = Object.keys(LOCK_TASK_SPECS) as LockTask[];
 /** Those of a workflow whose spec names the resources its plan changes (`lock.resourcesPath`: encrypt-volumes) besides. */
 export const RESOURCE_LOCK_TASKS: KitTask[] = [...LOCK_TASKS, LOCK_RESOURCES_TASK];
-const entryOf = (task: KitTask): string => (task === LOCK_RESOURCES_TASK ? LOCK_RESOURCES_TASK_SPEC.entry : LOCK_TASK_SPECS[task].entry);
+/** Those of a workflow that hands its lock to a child (`lock.handsOver`: isolate-instance) besides. */
+export const HAND_OVER_TASKS = Object.keys(HAND_OVER_TASK_SPECS) as HandOverTask[];
+const entryOf = (task: KitTask): string => (task === LOCK_RESOURCES_TASK ? LOCK_RESOURCES_TASK_SPEC.entry
+  : task in HAND_OVER_TASK_SPECS ? HAND_OVER_TASK_SPECS[task as HandOverTask].entry : LOCK_TASK_SPECS[task as LockTask].entry);
 
 /** The lock task whose handler `entry` is (metadata HANDLER_METADATA), if it is one. */
 export const lockTaskOf = (entry: unknown): LockTask | undefined => LOCK_TASKS.find((t) => LOCK_TASK_SPECS[t].entry === entry);
 /** The kit task (lock-resources included) whose handler `entry` is, if it is one. */
-export const kitTaskOf = (entry: unknown): KitTask | undefined => RESOURCE_LOCK_TASKS.find((t) => entryOf(t) === entry);
+export const kitTaskOf = (entry: unknown): KitTask | undefined => [...RESOURCE_LOCK_TASKS, ...HAND_OVER_TASKS].find((t) => entryOf(t) === entry);
 
 /** The kit's plan check after an approval (infra/kit/plan-check.ts), which workflows with an approval gate get. */
 export const PLAN_CHECK_TASKS = Object.keys(PLAN_CHECK_TASK_SPECS) as PlanCheckTask[];
@@ -38,8 +41,10 @@ export function lockTableId(template: Template): string {
 /** What each lock handler calls (DESIGN.md "One at a time"), written out so a change to the handlers shows here. */
 export const LOCK_CALLS: Record<KitTask, string[]> = {
   'acquire-lock': ['dynamodb:GetItem', 'dynamodb:PutItem', 'ec2:CreateTags', 'states:DescribeExecution'],
-  'release-lock': ['dynamodb:DeleteItem', 'ec2:DeleteTags', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'],
+  'release-lock': ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'ec2:CreateTags', 'ec2:DeleteTags', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'],
   'lock-resources': ['ec2:CreateTags'],
+  'grant-lock': ['dynamodb:UpdateItem'],
+  'reclaim-lock': ['dynamodb:GetItem', 'dynamodb:PutItem', 'ec2:CreateTags', 'states:DescribeExecution'],
 };
 
 const instancesAndVolumes = ['instance', 'security-group', 'volume'].map((type) => `arn:aws:ec2:${ENV.region}:${ENV.account}:${type}/*`);
@@ -58,10 +63,17 @@ export function lockStatements(tableId: string): Record<KitTask, Statement[]> {
     'release-lock': [
       // What carries the execution's lock tag is found by tag filter; Describe* has no resource-level permissions.
       { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'], Resource: '*' },
-      { Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: table },
-      { Effect: 'Allow', Action: 'ec2:DeleteTags', Resource: instancesAndVolumes, Condition: onlyLockTag },
+      // DeleteItem: its own lock; PutItem: a handed-over lock given back to the parent (CreateTags: the parent's name on the instance).
+      { Effect: 'Allow', Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], Resource: table },
+      { Effect: 'Allow', Action: ['ec2:CreateTags', 'ec2:DeleteTags'], Resource: instancesAndVolumes, Condition: onlyLockTag },
     ],
     'lock-resources': [
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: instancesAndVolumes, Condition: onlyLockTag },
+    ],
+    'grant-lock': [{ Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: table }],
+    'reclaim-lock': [
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
+      { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: `arn:aws:states:${ENV.region}:${ENV.account}:execution:remediation-*:*` },
       { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: instancesAndVolumes, Condition: onlyLockTag },
     ],
   };

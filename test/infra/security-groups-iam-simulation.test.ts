@@ -50,7 +50,9 @@ const LOCK_TAG_ONLY = (action: string): Case[] => [
 ];
 const KIT: Record<string, Case[]> = {
   [LOCK_TASK_SPECS['acquire-lock'].entry]: [...LOCK_TAG_ONLY('ec2:CreateTags'), ['dynamodb:PutItem on the lock table', req('dynamodb:PutItem', LOCK_TABLE), 'Allowed'], ['dynamodb:PutItem on the case table', req('dynamodb:PutItem', TABLE), 'ImplicitlyDenied'], ['dynamodb:PutItem on another table', req('dynamodb:PutItem', OTHER_TABLE), 'ImplicitlyDenied']],
-  [LOCK_TASK_SPECS['release-lock'].entry]: [...LOCK_TAG_ONLY('ec2:DeleteTags'), ['dynamodb:DeleteItem on the lock table', req('dynamodb:DeleteItem', LOCK_TABLE), 'Allowed'], ['dynamodb:DeleteItem on another table', req('dynamodb:DeleteItem', OTHER_TABLE), 'ImplicitlyDenied']],
+  [LOCK_TASK_SPECS['release-lock'].entry]: [...LOCK_TAG_ONLY('ec2:DeleteTags'), ['dynamodb:DeleteItem on the lock table', req('dynamodb:DeleteItem', LOCK_TABLE), 'Allowed'], ['dynamodb:DeleteItem on another table', req('dynamodb:DeleteItem', OTHER_TABLE), 'ImplicitlyDenied'],
+    // A handed-over lock goes back to the parent: its item put back, its name on the lock tag.
+    ...LOCK_TAG_ONLY('ec2:CreateTags'), ['dynamodb:PutItem on the lock table', req('dynamodb:PutItem', LOCK_TABLE), 'Allowed'], ['dynamodb:PutItem on the case table', req('dynamodb:PutItem', TABLE), 'ImplicitlyDenied']],
   [LOCK_RESOURCES_TASK_SPEC.entry]: LOCK_TAG_ONLY('ec2:CreateTags'),
 };
 

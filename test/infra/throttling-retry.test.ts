@@ -40,18 +40,18 @@ const retrierFor = (state: AslState, error: string): Retrier | undefined =>
   (state.Retry as Retrier[] | undefined)?.find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'));
 
 /**
- * The fleet's child starts (states:startExecution.sync:2) call no AWS API of their own that answers these names: the
+ * The child starts (states:startExecution.sync:2: the fleet's, and isolate-instance's StartKeyRotation) call no AWS API of their own that answers these names: the
  * integration reports its own throttling as StepFunctions.* errors (their retrier is checked below), and the child's
  * calls are retried inside the child. Retrying them on a child's failure would start it again.
  */
 const isChildStart = (state: AslState): boolean => typeof state.Resource === 'string' && state.Resource.includes(':states:::states:startExecution.sync');
 const lambdaTaskStates = taskStates.filter(([, state]) => !isChildStart(state));
 
-describe('the fleet\'s child starts', () => {
+describe('the child starts (the fleet\'s, isolate-instance\'s rotate-key-pair)', () => {
   it('retry the integration\'s own throttling: >= 6 attempts, backoff 2, full jitter, a max delay, and nothing else', () => {
     const starts = taskStates.filter(([, state]) => isChildStart(state));
     expect(starts.map(([name]) => name.split(' ')[1]).sort()).toEqual([
-      'StartChild-enable-flow-logs', 'StartChild-encrypt-volumes', 'StartChild-enforce-imdsv2', 'StartChild-restrict-security-groups',
+      'StartChild-enable-flow-logs', 'StartChild-encrypt-volumes', 'StartChild-enforce-imdsv2', 'StartChild-restrict-security-groups', 'StartKeyRotation',
     ]);
     for (const [, state] of starts) {
       expect(state.Retry).toEqual([{

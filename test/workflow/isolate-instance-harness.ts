@@ -1,8 +1,9 @@
 import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { QueryCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AssociateIamInstanceProfileCommand, CreateKeyPairCommand, CreateLaunchTemplateCommand, CreateSecurityGroupCommand, DescribeIamInstanceProfileAssociationsCommand, DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVpcsCommand, EC2Client, RunInstancesCommand, type IpPermission,
+  DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVpcsCommand, EC2Client, ImportKeyPairCommand, RunInstancesCommand,
+  type IpPermission,
 } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
@@ -10,6 +11,8 @@ import type { LocalExecution, RunOptions } from '../../local/runner';
 import { SEED_AMI, SEED_AZ } from '../../local/seed';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
 
+/** moto's amzn-ami-hvm (its default, the seed's, is a Windows image). */
+const LINUX_AMI = 'ami-760aaa0f';
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
 const rules = (perms: IpPermission[] | undefined): string[] => (perms ?? [])
@@ -30,8 +33,12 @@ export interface IsolateHarness {
   moto: MotoServer;
   ec2: EC2Client;
   run: (input: Record<string, unknown>, options?: RunOptions) => Promise<LocalExecution>;
-  /** An instance in the default VPC with a key pair, two groups, an instance profile and a target group registration on port 8080. */
-  instance: (name: string) => Promise<{ instanceId: string; roleName: string; targetGroupArn: string; groupIds: string[] }>;
+  /**
+   * An instance in the default VPC with a key pair, two groups, an instance profile and a target group registration on port 8080.
+   * `ssmManaged`: a Linux AMI and an imported OpenSSH key, so the Run Command emulation (local/emulation/run-command.ts)
+   * manages it while the profile is attached (the seed AMI is a Windows image: never managed).
+   */
+  instance: (name: string, options?: { ssmManaged?: { publicKey: string } }) => Promise<{ instanceId: string; roleName: string; targetGroupArn: string; groupIds: string[] }>;
   view: (instanceId: string, targetGroupArn: string) => Promise<AccountView>;
   /** An Auto Scaling group of one instance (from a launch template); its instance id. */
   autoScalingGroup: (name: string) => Promise<string>;
@@ -42,6 +49,8 @@ export interface IsolateHarness {
   snapshotsOfCase: (caseId: string) => Promise<string[]>;
   rolePolicies: (roleName: string) => Promise<string[]>;
   caseItems: (caseId: string) => Promise<Record<string, unknown>[]>;
+  /** The lock table's item for this key (an instance id), if any. */
+  lockItem: (key: string) => Promise<Record<string, unknown> | undefined>;
 }
 
 /** One moto server per test file; handlers and runner load only after the SDK points at it. */
@@ -70,13 +79,14 @@ export async function startIsolateHarness(): Promise<IsolateHarness> {
     },
     moto, ec2,
     run: (input, options) => runWorkflow('isolate-instance', input, options),
-    instance: async (name) => {
+    instance: async (name, options = {}) => {
       const vpcId = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))).Vpcs?.[0]?.VpcId as string;
-      await ec2.send(new CreateKeyPairCommand({ KeyName: `${name}-key` }));
+      if (options.ssmManaged) await ec2.send(new ImportKeyPairCommand({ KeyName: `${name}-key`, PublicKeyMaterial: Buffer.from(options.ssmManaged.publicKey) }));
+      else await ec2.send(new CreateKeyPairCommand({ KeyName: `${name}-key` }));
       const app = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: `${name}-app`, Description: 'app', VpcId: vpcId }))).GroupId as string;
       const defaultGroup = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: ['default'] }] }))).SecurityGroups?.[0]?.GroupId as string;
       const run = await ec2.send(new RunInstancesCommand({
-        ImageId: SEED_AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: `${name}-key`, Placement: { AvailabilityZone: SEED_AZ },
+        ImageId: options.ssmManaged ? LINUX_AMI : SEED_AMI, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: `${name}-key`, Placement: { AvailabilityZone: SEED_AZ },
         SecurityGroupIds: [defaultGroup, app], TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }],
       }));
       const instanceId = run.Instances?.[0]?.InstanceId as string;
@@ -110,6 +120,7 @@ export async function startIsolateHarness(): Promise<IsolateHarness> {
     snapshotsOfCase: async (caseId) => ((await ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: 'tag:remediation:case', Values: [caseId] }] }))).Snapshots ?? [])
       .map((s) => s.SnapshotId as string).sort(),
     rolePolicies: async (roleName) => (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [],
+    lockItem: async (key) => (await dynamodb.send(new GetItemCommand({ TableName: process.env.LOCK_TABLE_NAME, Key: { lockKey: { S: key } }, ConsistentRead: true }))).Item,
     caseItems: async (caseId) => (await dynamodb.send(new QueryCommand({
       TableName: process.env.INSTANCE_CASE_TABLE_NAME, KeyConditionExpression: 'caseId = :c', ExpressionAttributeValues: { ':c': { S: caseId } }, ConsistentRead: true,
     }))).Items ?? [],

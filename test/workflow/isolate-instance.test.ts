@@ -1,13 +1,22 @@
 import { DescribeKeyPairsCommand } from '@aws-sdk/client-ec2';
+import { generateSshKey, publicKeyBody } from '../../tasks/key-pair/lib/openssh';
+import { States } from '../../workflows/isolate-instance';
+import { statesEntered } from './harness';
 import { startIsolateHarness, type IsolateHarness } from './isolate-instance-harness';
 
 // moto enforces no IAM policy and no connection tracking: these tests show the account's state (groups, profile,
 // protection, target registrations, tags, snapshots, the case record), not that traffic or stolen credentials are refused.
 let h: IsolateHarness;
+let sandboxAuthorizedKeys: (instanceId: string) => string | undefined;
+let removeSandboxes: () => void;
 beforeAll(async () => {
   h = await startIsolateHarness();
+  ({ sandboxAuthorizedKeys, removeSandboxes } = await import('../../local/emulation/run-command'));
 });
-afterAll(async () => h?.moto.stop());
+afterAll(async () => {
+  removeSandboxes?.();
+  await h?.moto.stop();
+});
 
 type Report = { outcome: string; caseId: string; keyPair: { name: string } | null; planned?: string[]; forensicSnapshots?: string[]; actions: { action: string }[] };
 
@@ -70,36 +79,101 @@ describe('isolate-instance against an emulated account', () => {
     expect(releasedAgain.output).toMatchObject({ outcome: 'NO_ACTION' });
   });
 
-  it('rotateKeyPair: plan lists the child and starts nothing; apply starts rotate-key-pair after the lock, which finds the isolated instance unmanaged: manual', async () => {
-    // Prepare
-    const { instanceId } = await h.instance('keys');
+  it('rotateKeyPair, SSM-managed: the lock handed to rotate-key-pair before the empty group; isolated AND rotated, the lock released, the case naming the child', async () => {
+    // Prepare: a Linux instance with an OpenSSH key pair and its profile: SSM-managed until the profile comes off
+    const { instanceId, targetGroupArn } = await h.instance('keys', { ssmManaged: { publicKey: generateSshKey().publicKey } });
     const name = `case-keys-${instanceId}-keys`;
+    const newKeyName = `keys-key-rotated-${instanceId}-case-keys`;
+    const oldKey = (await h.ec2.send(new DescribeKeyPairsCommand({ KeyNames: ['keys-key'], IncludePublicKey: true }))).KeyPairs?.[0]?.PublicKey as string;
 
     // Act: plan
     const plan = await h.run({ instanceId, caseId: 'case-keys', rotateKeyPair: true, mode: 'plan' });
-    // Assess: listed, nothing started
-    expect(plan.output).toMatchObject({ outcome: 'PLANNED', keyPair: { name: 'keys-key', rotation: `would start rotate-key-pair ${name} once the lock is released; release does not undo it` } });
-    expect((plan.output as Report).planned).toContain(`after the lock is released: start rotate-key-pair ${name} for key pair keys-key (not undone by release)`);
+    // Assess: the hand-over planned, nothing started
+    expect(plan.output).toMatchObject({ outcome: 'PLANNED', keyPair: { name: 'keys-key', rotation: expect.stringMatching(new RegExp(`^would hand the lock to rotate-key-pair ${name} before the empty group`)) } });
+    expect((plan.output as Report).planned?.some((s) => s.includes(`hand the lock to rotate-key-pair ${name}`))).toBe(true);
     expect(plan.children).toEqual([]);
 
     // Act: apply
     const isolated = await h.run({ instanceId, caseId: 'case-keys', rotateKeyPair: true, untrackedWaitSeconds: 0 });
-    // Assess: isolated, then the child ran under its own lock with the case and the parent; the profile is gone, so SSM cannot
-    // reach the instance: the child reports the manual steps and the old key pair stays (README: rotation after isolation)
+
+    // Assess: the child ran inside the parent, between the untracked group and the wait, under the handed-over lock
     expect([isolated.status, isolated.error]).toEqual(['SUCCEEDED', undefined]);
+    const entered = statesEntered(isolated);
+    const order = [States.moveToUntrackedGroups, States.grantLockHandOver, States.startKeyRotation, States.recordKeyRotation, States.reclaimLock,
+      States.waitUntracked, States.recheckIsolation, States.moveToIsolationGroups, States.revokeInstanceProfile].map((st) => entered.indexOf(st));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
     const [child] = isolated.children ?? [];
     expect(child).toMatchObject({
       workflow: 'rotate-key-pair', name, status: 'SUCCEEDED',
-      input: { instanceId, caseId: 'case-keys', rotateKeyPair: true, trigger: { source: 'eventbridge', parentExecution: isolated.name } },
-      output: { outcome: 'NO_ACTION', keyName: 'keys-key', ssmManaged: false },
+      input: { instanceId, caseId: 'case-keys', rotateKeyPair: true, trigger: { source: 'eventbridge', parentExecution: isolated.name },
+        AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: expect.stringMatching(new RegExp(`:execution:remediation-isolate-instance:${isolated.name}$`)) },
+      output: { outcome: 'REMEDIATED' },
     });
-    expect((child?.output as { manualSteps?: string[] }).manualSteps?.length).toBeGreaterThan(0);
-    expect(isolated.output).toMatchObject({ outcome: 'REMEDIATED', keyRotation: { started: { name, keyName: 'keys-key', executionArn: expect.stringMatching(new RegExp(`:${name}$`)) } } });
+    // The child took the lock its parent granted (no ResourceLockedError) and gave it back (the parent reclaimed its own).
+    expect(child?.events.find((e) => e.type === 'StateExited' && e.state === 'AcquireLock')?.output).toMatchObject({ lock: { handedOverBy: { executionName: isolated.name } } });
+    expect(isolated.events.find((e) => e.type === 'StateExited' && e.state === States.reclaimLock)?.output).toMatchObject({ work: { keyRotation: { reclaimed: { from: 'self' } } } });
+    // Rotated: the new key pair in EC2, the old one gone, authorized_keys in the sandbox holding only the new key
     const keyPairs = (await h.ec2.send(new DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: ['keys-key*'] }] }))).KeyPairs ?? [];
-    expect(keyPairs.map((k) => k.KeyName)).toEqual(['keys-key']);
+    expect(keyPairs.map((k) => k.KeyName)).toEqual([newKeyName]);
+    const authorized = sandboxAuthorizedKeys(instanceId) ?? '';
+    expect(authorized).toContain(newKeyName);
+    expect(authorized).not.toContain(publicKeyBody(oldKey));
+    // Isolated: every ENI in the empty group, the profile off, the lock released (no item, no tag)
+    const view = await h.view(instanceId, targetGroupArn);
+    const [empty] = await h.groupsTagged('empty');
+    expect(Object.values(view.enis)).toEqual([[empty?.groupId]]);
+    expect(view.profileArn).toBeUndefined();
+    expect(view.tags).toMatchObject({ 'remediation:isolated': 'case-keys' });
+    expect(view.tags).not.toHaveProperty('remediation:lock');
+    expect(await h.lockItem(instanceId)).toBeUndefined();
+    // The report and the case record tell what happened
+    expect(isolated.output).toMatchObject({
+      outcome: 'REMEDIATED', keyRotation: { name, status: 'SUCCEEDED', outcome: 'REMEDIATED', newKeyName, executionArn: expect.stringMatching(new RegExp(`:${name}$`)) },
+      keyPair: { name: 'keys-key', rotation: `rotated by rotate-key-pair ${name} before the empty group (new key pair ${newKeyName}); the old key pair is deleted, release does not undo it` },
+    });
     const [item] = await h.caseItems('case-keys');
     const steps = (item?.steps as { M: Record<string, { S: string }> }).M;
-    expect(JSON.parse(steps['start-rotate-key-pair:keys-key']?.S ?? '{}')).toMatchObject({ action: 'start-rotate-key-pair', after: { executionArn: expect.stringMatching(new RegExp(`:${name}$`)) } });
+    expect(JSON.parse(steps['start-rotate-key-pair:keys-key']?.S ?? '{}')).toMatchObject({
+      action: 'start-rotate-key-pair', after: { name, status: 'SUCCEEDED', outcome: 'REMEDIATED', executionArn: expect.stringMatching(new RegExp(`:${name}$`)) },
+    });
+  });
+
+  it('rotateKeyPair where SSM cannot reach the instance: no child, the manual steps in the plan', async () => {
+    // Prepare: the seed AMI is a Windows image, never SSM-managed here
+    const { instanceId } = await h.instance('manual-keys');
+
+    // Act
+    const plan = await h.run({ instanceId, caseId: 'case-manual-keys', rotateKeyPair: true, mode: 'plan' });
+
+    // Assess
+    expect(plan.output).toMatchObject({ outcome: 'PLANNED', keyPair: { name: 'manual-keys-key', rotation: expect.stringMatching(/^not rotated: /) } });
+    expect((plan.output as { manualKeyRotation?: { steps: string[] } }).manualKeyRotation?.steps.some((s) => s.includes('aws ec2 delete-key-pair --key-name manual-keys-key'))).toBe(true);
+    expect(plan.children).toEqual([]);
+  });
+
+  it('re-checks before the empty group: an operator excludes the instance during the wait, so nothing more is changed and the isolation is rolled back', async () => {
+    // Prepare
+    const { instanceId, targetGroupArn } = await h.instance('operator');
+    const before = await h.view(instanceId, targetGroupArn);
+
+    // Act: right after the move to the untracked group, someone tags the instance remediation:exclude=true
+    const failed = await h.run({ instanceId, caseId: 'case-operator', untrackedWaitSeconds: 0 }, {
+      faults: { operator: [{ when: { command: 'ModifyNetworkInterfaceAttribute', nth: 1 }, instanceId, action: 'tag-exclude' }] },
+    });
+
+    // Assess: the re-check failed into the rollback; the empty group and the profile never touched, the rest put back
+    expect([failed.status, failed.error]).toEqual(['FAILED', 'RemediationRolledBack']);
+    expect(failed.cause).toContain(`${instanceId} is now tagged remediation:exclude=true`);
+    const entered = statesEntered(failed);
+    expect(entered).toContain(States.recheckIsolation);
+    expect(entered).toContain(States.rollbackIsolation);
+    expect(entered).not.toContain(States.moveToIsolationGroups);
+    expect(entered).not.toContain(States.revokeInstanceProfile);
+    const after = await h.view(instanceId, targetGroupArn);
+    expect({ ...after, tags: {} }).toEqual({ ...before, tags: {} });
+    expect(after.tags).toMatchObject({ 'remediation:exclude': 'true' });
+    expect(after.tags).not.toHaveProperty('remediation:lock');
   });
 
   it('puts an Auto Scaling member in standby (desired capacity down) and release brings it back InService', async () => {

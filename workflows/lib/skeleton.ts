@@ -64,6 +64,31 @@ export interface LockSteps {
   readOnlyPath?: string;
   /** Release untags what carries the execution's lock tag even when the lock is account-level (spec `lock.untagResources`). */
   untagResources?: true;
+  /** The parent's side of a hand-over (spec `lock.handsOver`): the workflow wires them with lockHandOver below. */
+  handOver?: { grant: IFunction; reclaim: IFunction };
+  /**
+   * The child's side (spec `lock.acceptsHandOver`): AcquireLock is handed the validated request, whose
+   * AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID names the parent that may have granted this execution its lock.
+   */
+  acceptsHandOver?: true;
+}
+
+/** Where the parent's hand-over steps are, and where they keep their results. */
+export interface HandOverStates { grant: string; reclaim: string; childNamePath: string; resultPath: string }
+
+/**
+ * The parent's side of a lock hand-over (DESIGN.md "One at a time"): Grant (the lock item names the child) before the
+ * child's `.sync:2` start, Reclaim (the lock ours again, from the child's release or from a child that ended without
+ * one) after it, whatever the child's ending. The workflow wires grant -> start -> reclaim and catches both.
+ */
+export function lockHandOver(scope: Construct, workflow: WorkflowName, handOver: NonNullable<LockSteps['handOver']>, states: HandOverStates) {
+  const childName = { 'childName.$': states.childNamePath };
+  return {
+    grant: lambdaTask(scope, states.grant, handOver.grant, { payload: { 'lock.$': '$.lock', ...childName }, resultPath: `${states.resultPath}.granted` }),
+    reclaim: lambdaTask(scope, states.reclaim, handOver.reclaim, {
+      payload: { 'lock.$': '$.lock', workflow, 'executionName.$': '$$.Execution.Name', ...childName }, resultPath: `${states.resultPath}.reclaimed`,
+    }),
+  };
 }
 
 /** What the apply path is, once the plan says PROCEED: routes checked in order, then `otherwise`. */
@@ -236,6 +261,7 @@ function lockedRemediation(scope: Construct, workflow: WorkflowName, lock: LockS
     payload: {
       workflow, 'executionArn.$': '$$.Execution.Id', 'executionName.$': '$$.Execution.Name', ttlSeconds: lock.ttlSeconds,
       ...(lock.targetPath ? { 'target.$': lock.targetPath } : {}),
+      ...(lock.acceptsHandOver ? { 'request.$': '$.request' } : {}),
     },
     resultPath: '$.lock',
   }).next(remediation);

@@ -27,6 +27,19 @@ export const TIMEOUT_RETRY: sfn.RetryProps = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
+/**
+ * A child start that Step Functions itself could not make (throttled, too many executions): retried with full
+ * jitter. The child's own failure (States.TaskFailed) is never retried here: the item fails, and a redrive reruns it.
+ */
+export const START_CHILD_RETRY: sfn.RetryProps = {
+  errors: ['StepFunctions.ExecutionLimitExceededException', 'StepFunctions.ThrottlingException', 'StepFunctions.SfnException'],
+  interval: Duration.seconds(2),
+  maxAttempts: 8,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(120),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
 export interface TaskOptions {
   /** Omitted: the task gets the state's whole input. */
   payload?: Record<string, unknown>;

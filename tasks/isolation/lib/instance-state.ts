@@ -15,6 +15,8 @@ export interface InstanceState {
   state: string;
   vpcId: string;
   keyName?: string;
+  /** Its AMI: names the default login in a key rotation's manual steps. */
+  imageId?: string;
   tags: ResourceTag[];
   volumeIds: string[];
   enis: EniState[];
@@ -68,6 +70,7 @@ export async function readInstanceState({ ec2, autoScaling, elbv2 }: StateClient
   return {
     instanceId, state: instance.State?.Name ?? 'unknown', vpcId,
     ...(instance.KeyName ? { keyName: instance.KeyName } : {}),
+    ...(instance.ImageId ? { imageId: instance.ImageId } : {}),
     tags: (instance.Tags ?? []).filter((t): t is ResourceTag => typeof t.Key === 'string' && typeof t.Value === 'string').map((t) => ({ Key: t.Key, Value: t.Value })),
     volumeIds: (instance.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId).filter((v): v is string => Boolean(v)),
     enis: (instance.NetworkInterfaces ?? []).map((n) => ({

@@ -21,8 +21,13 @@ export interface IsolationPlan {
   instanceId: string;
   /** Reported for the key pair's rotation (rotate-key-pair). */
   keyName?: string;
-  /** rotateKeyPair with a key pair: the rotate-key-pair execution started after the lock is released. */
+  /**
+   * rotateKeyPair with a key pair on an SSM-managed instance: the rotate-key-pair child (its execution name) the lock is
+   * handed to after the untracked group, while SSM still reaches the instance.
+   */
   keyRotation?: { name: string };
+  /** rotateKeyPair, but SSM cannot reach the instance: no child, the steps a person takes (rotate-key-pair's). */
+  manualKeyRotation?: { reason: string; steps: string[] };
   state: InstanceState;
   /** One VPC per entry: where the untracked and empty groups are found or made. */
   vpcIds: string[];
@@ -51,8 +56,13 @@ async function profileRoleOf(iam: IAMClient, profileArn: string, caseId: string,
   return { name: role.RoleName, arn: role.Arn, policyName: isolatePolicyName(caseId) };
 }
 
+/** What plan-isolation found out about rotating the key pair (rotateKeyPair and a key pair): SSM-managed, or the manual steps. */
+export type KeyRotationCheck = { ssmManaged: true } | { ssmManaged: false; reason: string; manualSteps: string[] };
+
 /** The isolation plan: refused (excluded, terminated, not in a VPC) before any change; NO_ACTION when already isolated. */
-export async function planIsolate(request: IsolateInput, caseId: string, state: InstanceState, iam: IAMClient, protection: Protection): Promise<IsolationPlan> {
+export async function planIsolate(
+  request: IsolateInput, caseId: string, state: InstanceState, iam: IAMClient, protection: Protection, rotation?: KeyRotationCheck,
+): Promise<IsolationPlan> {
   const { instanceId } = state;
   if (tagValue(state.tags, TAG.exclude)?.toLowerCase() === 'true') throw new PreconditionFailedError(`${instanceId} is tagged ${TAG.exclude}=true: isolate it by hand if needed`);
   if (state.state === 'terminated' || state.state === 'shutting-down') throw new PreconditionFailedError(`${instanceId} is ${state.state}: nothing to isolate`);
@@ -62,24 +72,31 @@ export async function planIsolate(request: IsolateInput, caseId: string, state: 
   if (isolatedBy) return { ...base, outcome: 'NO_ACTION', vpcIds: [], steps: [], reason: `already isolated (${TAG.isolated}=${isolatedBy})` };
   const profileRole = request.revokeProfileSessions && state.profile ? await profileRoleOf(iam, state.profile.arn, caseId, protection) : undefined;
   const vpcIds = [...new Set(state.enis.map((e) => e.vpcId))].sort();
-  const keyRotation = request.rotateKeyPair && state.keyName ? { name: keyRotationName(caseId, instanceId) } : undefined;
+  const keyRotation = request.rotateKeyPair && state.keyName && rotation?.ssmManaged ? { name: keyRotationName(caseId, instanceId) } : undefined;
+  const manualKeyRotation = request.rotateKeyPair && state.keyName && rotation && !rotation.ssmManaged
+    ? { reason: rotation.reason, steps: rotation.manualSteps } : undefined;
   const steps = [
     `snapshot volumes ${state.volumeIds.join(', ') || '(none)'} (CreateSnapshots, tagged ${TAG.case}=${caseId}) and record the instance metadata and console output`,
     `turn on termination protection (now ${state.protection.termination}) and stop protection (now ${state.protection.stop})`,
     ...(state.autoScaling ? [`${request.autoScaling === 'detach' ? 'detach from' : 'put in standby in'} Auto Scaling group ${state.autoScaling.groupName}`] : []),
     ...state.targetGroups.map((t) => `deregister from target group ${t.targetGroupArn}${t.port !== undefined ? ` (port ${t.port})` : ''}`),
     ...state.enis.map((e) => `${e.networkInterfaceId}: save groups ${e.groupIds.join(', ')}, move to the untracked group of ${e.vpcId}`),
+    ...(keyRotation && state.keyName ? [`while SSM still reaches the instance (profile attached, untracked group): hand the lock to rotate-key-pair ${keyRotation.name}`
+      + ` and wait while it rotates key pair ${state.keyName} (a failed rotation is rolled back by it and reported, the isolation goes on; not undone by release)`] : []),
     `wait ${request.untrackedWaitSeconds} s so that open connections become untracked`,
     ...state.enis.map((e) => `${e.networkInterfaceId}: move to the empty isolation group of ${e.vpcId}`),
     ...(state.profile ? [`disassociate instance profile ${state.profile.arn}`] : []),
     ...(profileRole ? [`deny sessions of role ${profileRole.name} issued before now (inline policy ${profileRole.policyName}; kept after release)`] : []),
     ...(request.blockSourceIp ? [`start block-source-ip for ${request.blockSourceIp}`] : []),
     `tag the instance ${TAG.isolated}=${caseId}`,
-    ...(!state.keyName ? [] : keyRotation
-      ? [`after the lock is released: start rotate-key-pair ${keyRotation.name} for key pair ${state.keyName} (not undone by release)`]
+    ...(!state.keyName || keyRotation ? [] : manualKeyRotation
+      ? [`key pair ${state.keyName}: not rotated (${manualKeyRotation.reason}): the report lists the manual steps`]
       : [`key pair ${state.keyName}: not rotated here (rotateKeyPair: true, or rotate-key-pair, rotates it)`]),
   ];
-  return { ...base, outcome: outcomeOf(request.mode, true), vpcIds, ...(profileRole ? { profileRole } : {}), ...(keyRotation ? { keyRotation } : {}), steps };
+  return {
+    ...base, outcome: outcomeOf(request.mode, true), vpcIds, ...(profileRole ? { profileRole } : {}), ...(keyRotation ? { keyRotation } : {}),
+    ...(manualKeyRotation ? { manualKeyRotation } : {}), steps,
+  };
 }
 
 /** The release plan from the case record: the recorded steps undone, newest first; NO_ACTION once released. */

@@ -22,7 +22,7 @@ export const isolateInstanceInputSchema = z
       .check(z.describe('Seconds the ENIs stay in the untracked group, so open tracked connections become untracked, before the empty group.')),
     blockSourceIp: z.optional(cidrOrIp.check(z.describe('Also deny this source at the subnets\' NACLs (/32 for an address): starts block-source-ip named after the case.'))),
     rotateKeyPair: z._default(z.boolean(), false)
-      .check(z.describe('true: once the isolation is verified and the lock released, start rotate-key-pair for the instance\'s key pair (named <caseId>-<instanceId>-keys). The isolated instance cannot reach SSM: rotate-key-pair then reports the manual steps (README).')),
+      .check(z.describe('true: on an SSM-managed instance, after the untracked group and while the profile is still attached, hand the lock to rotate-key-pair (named <caseId>-<instanceId>-keys) and wait while it rotates the key pair; a failed rotation is rolled back by it and reported, the isolation goes on. Not SSM-managed: the report lists the manual steps (README).')),
     revokeProfileSessions: z._default(z.boolean(), true)
       .check(z.describe("Put the session deny (aws:TokenIssueTime before now) on the instance profile's role: the credentials already on the instance stop working.")),
     approval: z._default(z.boolean(), false).check(z.describe('true: publish the plan and wait for a person to approve before any change (triage\'s policy "approval" sets it).')),

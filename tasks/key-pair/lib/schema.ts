@@ -1,6 +1,6 @@
 // zod/mini, as tasks/lib/schemas.ts: the same schema validates the input and is exported as JSON Schema.
 import * as z from 'zod/mini';
-import { ec2IdSchema, triggerSchema } from '../../lib/schemas';
+import { ec2IdSchema, startedBySchema, triggerSchema } from '../../lib/schemas';
 import { caseIdSchema } from '../../principal/lib/schema';
 
 /** A Linux user name the rotation script may quote safely (useradd's default NAME_REGEX, at most 32 characters). */
@@ -28,6 +28,8 @@ export const rotateKeyPairInputSchema = z
     approval: z._default(z.boolean(), false).check(z.describe('true: publish the plan and wait for a person to approve before any change.')),
     mode: z._default(z.enum(['apply', 'plan']), 'apply').check(z.describe('plan runs the read-only steps and reports what apply would do.')),
     trigger: z._default(triggerSchema, { source: 'console' as const }),
+    // isolate-instance hands this run its lock on the instance (workflows/lib/skeleton.ts lockHandOver).
+    AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: z.optional(startedBySchema),
   })
   .check(z.describe('Input of the rotate-key-pair workflow.'));
 

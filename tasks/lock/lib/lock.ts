@@ -22,7 +22,25 @@ export interface LockState {
   tookOverFrom?: string;
   /** The instance carries `remediation:lock` = this execution's name. */
   taggedInstance?: string;
+  /** A child's lock, handed over by its parent (GrantLock): release gives it back to this holder instead of deleting it. */
+  handedOverBy?: LockHolder;
 }
+
+/** Who holds a lock, as its item records it. */
+export interface LockHolder {
+  holder: string;
+  executionName: string;
+  workflow: string;
+  acquiredAt: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+/**
+ * The input field by which a child learns its parent: Step Functions' own convention, set to `$$.Execution.Id` when a
+ * parent starts the child with `associateWithParent` (a child whose schema lists it may take a lock its parent granted).
+ */
+export const STARTED_BY_FIELD = 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID';
 
 /** `arn:aws:states:<region>:<account>:execution:<machine>:<name>` -> its region and account. */
 export function regionAndAccountOf(executionArn: string): { region: string; account: string } {

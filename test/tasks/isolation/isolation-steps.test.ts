@@ -19,7 +19,6 @@ import { handler as move } from '../../../tasks/isolation/move-network-interface
 import { handler as revoke } from '../../../tasks/isolation/revoke-instance-profile';
 import { handler as startBlock } from '../../../tasks/isolation/start-source-block';
 import { handler as tagIsolated } from '../../../tasks/isolation/tag-isolated';
-import { handler as startKeyRotation } from '../../../tasks/isolation/start-key-rotation';
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
@@ -183,32 +182,6 @@ describe('start-source-block', () => {
     expect(input?.name).toBe(`${CASE}-block`);
     expect(JSON.parse(input?.input ?? '{}')).toMatchObject({ cidrs: ['203.0.113.7/32'], instanceId: INSTANCE });
     expect([first.steps[0]?.resourceId, again.steps[0]?.resourceId]).toEqual(['203.0.113.7/32', '203.0.113.0/24']);
-  });
-});
-
-describe('start-key-rotation', () => {
-  const start = { caseId: CASE, instanceId: INSTANCE, keyName: 'web-key', name: `${CASE}-${INSTANCE}-keys` };
-  const ROTATE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:remediation-rotate-key-pair';
-
-  it('starts rotate-key-pair for the instance with the case and the parent, records it; a second start finds the first', async () => {
-    sfn.on(StartExecutionCommand).resolvesOnce({ executionArn: `${ROTATE_ARN.replace(':stateMachine:', ':execution:')}:${start.name}` })
-      .rejects(awsError('ExecutionAlreadyExists'));
-    const first = await startKeyRotation({ start, executionName: EXECUTION });
-    const again = await startKeyRotation({ start, executionName: EXECUTION });
-    const call = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
-    expect(call).toMatchObject({ stateMachineArn: ROTATE_ARN, name: start.name });
-    expect(JSON.parse(call?.input ?? '{}')).toEqual({
-      instanceId: INSTANCE, caseId: CASE, rotateKeyPair: true, trigger: { source: 'eventbridge', parentExecution: EXECUTION },
-    });
-    const expected = { executionArn: `arn:aws:states:us-east-1:111122223333:execution:remediation-rotate-key-pair:${start.name}`, name: start.name, keyName: 'web-key' };
-    expect([first, again]).toEqual([expected, expected]);
-    expect(recordedSteps()).toEqual(['start-rotate-key-pair:web-key', 'start-rotate-key-pair:web-key']);
-  });
-
-  it('a refused start is thrown and recorded nowhere', async () => {
-    sfn.on(StartExecutionCommand).rejects(awsError('StateMachineDoesNotExist', 'gone'));
-    await expect(startKeyRotation({ start, executionName: EXECUTION })).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
-    expect(recordedSteps()).toEqual([]);
   });
 });
 

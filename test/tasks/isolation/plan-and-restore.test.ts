@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetInstanceProfileCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { awsError } from '../fixtures';
 import { handler as planIsolation } from '../../../tasks/isolation/plan-isolation';
@@ -22,6 +23,7 @@ const dynamodb = mockClient(DynamoDBClient);
 const autoScaling = mockClient(AutoScalingClient);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const iam = mockClient(IAMClient);
+const ssm = mockClient(SSMClient);
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/web-role';
 const execution = { name: EXECUTION, startTime: '2026-12-01T12:00:00.000Z' };
 const request = (input: Record<string, unknown> = { instanceId: INSTANCE }) => isolateInstanceInputSchema.parse(input);
@@ -43,7 +45,7 @@ function account(s = state(), options: { roleTags?: { Key: string; Value: string
   iam.on(GetRoleCommand).resolves({ Role: { RoleName: 'web-role', Arn: ROLE_ARN, Path: options.rolePath ?? '/', Tags: options.roleTags ?? [] } as never });
 }
 beforeEach(() => {
-  for (const m of [ec2, dynamodb, autoScaling, elbv2, iam]) m.reset();
+  for (const m of [ec2, dynamodb, autoScaling, elbv2, iam, ssm]) m.reset();
   dynamodb.on(UpdateItemCommand).resolves({});
 });
 
@@ -57,13 +59,39 @@ describe('plan-isolation', () => {
     expect(out.steps[0]).toMatch(/^snapshot volumes vol-0123456789abcdef0/);
   });
 
-  it('rotateKeyPair with a key pair: plans the rotate-key-pair child after the lock, named after the case and the instance', async () => {
+  it('rotateKeyPair on an SSM-managed instance: the rotate-key-pair child (named after the case and instance) takes the lock after the untracked group', async () => {
     account();
+    ssm.on(DescribeInstanceInformationCommand, { Filters: [{ Key: 'InstanceIds', Values: [INSTANCE] }] })
+      .resolves({ InstanceInformationList: [{ InstanceId: INSTANCE, PingStatus: 'Online', PlatformType: 'Linux' }] });
     const out = await planIsolation({ request: request({ instanceId: INSTANCE, rotateKeyPair: true }), caseId: CASE, instanceId: INSTANCE });
     expect(out.keyRotation).toEqual({ name: `${CASE}-${INSTANCE}-keys` });
-    expect(out.steps.at(-1)).toBe(`after the lock is released: start rotate-key-pair ${CASE}-${INSTANCE}-keys for key pair web-key (not undone by release)`);
+    expect(out).not.toHaveProperty('manualKeyRotation');
+    const untracked = out.steps.findIndex((s) => s.endsWith('move to the untracked group of vpc-0123456789abcdef0'));
+    expect(untracked).toBeGreaterThan(0);
+    expect(out.steps[untracked + 1]).toMatch(new RegExp(`^while SSM still reaches the instance .*: hand the lock to rotate-key-pair ${CASE}-${INSTANCE}-keys and wait while it rotates key pair web-key`));
+    expect(out.steps[untracked + 2]).toMatch(/^wait 180 s/);
+  });
+
+  it('rotateKeyPair where SSM cannot reach the instance (not registered, or stopped): no child, the manual steps planned for the report', async () => {
+    account();
+    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
+    const out = await planIsolation({ request: request({ instanceId: INSTANCE, rotateKeyPair: true }), caseId: CASE, instanceId: INSTANCE });
+    expect(out).not.toHaveProperty('keyRotation');
+    expect(out.manualKeyRotation?.reason).toBe(`${INSTANCE} is not a running, SSM-managed Linux instance`);
+    expect(out.manualKeyRotation?.steps.some((s) => s.includes('aws ec2 delete-key-pair --key-name web-key'))).toBe(true);
+    expect(out.steps.at(-1)).toBe(`key pair web-key: not rotated (${INSTANCE} is not a running, SSM-managed Linux instance): the report lists the manual steps`);
+    account(state({ state: 'stopped' }));
+    expect((await planIsolation({ request: request({ instanceId: INSTANCE, rotateKeyPair: true }), caseId: CASE, instanceId: INSTANCE })).manualKeyRotation).toBeDefined();
+    expect(ssm).toHaveReceivedCommandTimes(DescribeInstanceInformationCommand, 1);
+  });
+
+  it('rotateKeyPair without a key pair, or without rotateKeyPair: SSM is not asked, nothing about a rotation planned', async () => {
     account(state({ keyName: undefined }));
-    expect((await planIsolation({ request: request({ instanceId: INSTANCE, rotateKeyPair: true }), caseId: CASE, instanceId: INSTANCE })).keyRotation).toBeUndefined();
+    const out = await planIsolation({ request: request({ instanceId: INSTANCE, rotateKeyPair: true }), caseId: CASE, instanceId: INSTANCE });
+    expect([out.keyRotation, out.manualKeyRotation]).toEqual([undefined, undefined]);
+    account();
+    expect((await planIsolation({ request: request({ instanceId: INSTANCE }), caseId: CASE, instanceId: INSTANCE })).steps.at(-1)).toBe('key pair web-key: not rotated here (rotateKeyPair: true, or rotate-key-pair, rotates it)');
+    expect(ssm.calls()).toHaveLength(0);
   });
 
   it('an instance already isolated: NO_ACTION', async () => {
@@ -195,14 +223,45 @@ describe('build-isolate-report', () => {
     expect(out.keyRotation).toBeUndefined();
   });
 
-  it('rotateKeyPair: names the child to start after the lock once isolated; a plan only lists it', async () => {
+  describe('rotateKeyPair: what became of the rotation', () => {
     const keyRotation = { name: `${CASE}-${INSTANCE}-keys` };
-    const applied = await report({ request: request({ instanceId: INSTANCE, rotateKeyPair: true }), execution, plan: plan({ keyRotation }), work: {} });
-    expect(applied.keyRotation).toEqual({ start: { caseId: CASE, instanceId: INSTANCE, keyName: 'web-key', name: keyRotation.name } });
-    expect(applied.keyPair?.rotation).toBe(`starts rotate-key-pair ${keyRotation.name} once the lock is released; release does not undo it`);
-    const planned = await report({ request: request({ instanceId: INSTANCE, rotateKeyPair: true, mode: 'plan' }), execution, plan: plan({ outcome: 'PLANNED', keyRotation }), work: {} });
-    expect(planned.keyRotation).toBeUndefined();
-    expect(planned.keyPair?.rotation).toMatch(/^would start rotate-key-pair/);
+    const CHILD = `arn:aws:states:us-east-1:111122223333:execution:remediation-rotate-key-pair:${keyRotation.name}`;
+    const AT = '2026-12-01T12:05:00.000Z';
+    const applied = (result: Record<string, unknown>) => report({
+      request: request({ instanceId: INSTANCE, rotateKeyPair: true }), execution, plan: plan({ keyRotation }), work: { keyRotation: { result: { name: keyRotation.name, at: AT, ...result } as never } },
+    });
+
+    it('rotated: the child, its new key pair, and the action in the report', async () => {
+      const out = await applied({ executionArn: CHILD, status: 'SUCCEEDED', outcome: 'REMEDIATED', newKeyName: 'web-key-rotated' });
+      expect(out.keyRotation).toMatchObject({ executionArn: CHILD, status: 'SUCCEEDED', outcome: 'REMEDIATED' });
+      expect(out.keyPair?.rotation).toBe(`rotated by rotate-key-pair ${keyRotation.name} before the empty group (new key pair web-key-rotated); the old key pair is deleted, release does not undo it`);
+      expect(out.actions).toEqual([{ action: 'start-rotate-key-pair', resourceId: 'web-key', after: { executionArn: CHILD, status: 'SUCCEEDED', outcome: 'REMEDIATED' }, at: AT }]);
+    });
+
+    it('failed (the child rolled itself back): NOT rotated, the isolation still REMEDIATED', async () => {
+      const out = await applied({ executionArn: CHILD, status: 'FAILED', error: 'RemediationRolledBack' });
+      expect(out.outcome).toBe('REMEDIATED');
+      expect(out.keyPair?.rotation).toBe(`NOT rotated: rotate-key-pair ${keyRotation.name} ended FAILED (RemediationRolledBack) and undid its own changes; web-key stays and the isolation went on: rotate it after release, or by hand`);
+    });
+
+    it('the child changed nothing: says so, with its reason', async () => {
+      const out = await applied({ executionArn: CHILD, status: 'SUCCEEDED', outcome: 'NO_ACTION', reason: 'key pair web-key no longer exists' });
+      expect(out.keyPair?.rotation).toBe(`rotate-key-pair ${keyRotation.name} changed nothing (NO_ACTION: key pair web-key no longer exists); web-key stays`);
+    });
+
+    it('a plan says what apply would do, with no child result', async () => {
+      const out = await report({ request: request({ instanceId: INSTANCE, rotateKeyPair: true, mode: 'plan' }), execution, plan: plan({ outcome: 'PLANNED', keyRotation }), work: {} });
+      expect(out.keyRotation).toBeUndefined();
+      expect(out.keyPair?.rotation).toMatch(new RegExp(`^would hand the lock to rotate-key-pair ${keyRotation.name} before the empty group`));
+    });
+
+    it('not SSM-managed: the manual steps in the report, no child', async () => {
+      const manualKeyRotation = { reason: 'not managed', steps: ['step 1'] };
+      const out = await report({ request: request({ instanceId: INSTANCE, rotateKeyPair: true }), execution, plan: plan({ manualKeyRotation }), work: {} });
+      expect(out.manualKeyRotation).toEqual(manualKeyRotation);
+      expect(out.keyRotation).toBeUndefined();
+      expect(out.keyPair?.rotation).toBe('not rotated: not managed; a person rotates it (manualKeyRotation.steps)');
+    });
   });
 });
 

@@ -135,7 +135,9 @@ describe('acquire-lock', () => {
     // Assess
     expect(lock).toMatchObject({ held: true, key: INSTANCE_ID });
     expect(lock).not.toHaveProperty('tookOverFrom');
-    expect(dynamodb).toHaveReceivedNthSpecificCommandWith(2, PutItemCommand, { ConditionExpression: 'attribute_not_exists(lockKey)', ExpressionAttributeValues: {} });
+    expect(dynamodb).toHaveReceivedNthSpecificCommandWith(2, PutItemCommand, { ConditionExpression: 'attribute_not_exists(lockKey)' });
+    // DynamoDB refuses an empty ExpressionAttributeValues: a condition without values sends none.
+    expect(dynamodb.commandCalls(PutItemCommand)[1]?.args[0].input).not.toHaveProperty('ExpressionAttributeValues');
   });
 
   it('loses a race for the takeover to another execution: ResourceLockedError, nothing tagged', async () => {
