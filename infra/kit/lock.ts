@@ -6,7 +6,7 @@ import { stackOwnedTable } from './tables';
 import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { LOCK_KEY, LOCK_TABLE_ENV } from '../../tasks/lock/lib/lock';
-import { ec2Describe, ec2TagKeysOnly } from './grants';
+import { ec2Describe, ec2TagKeysOnly, type Ec2ResourceType } from './grants';
 import { rootSingleton } from './root';
 import type { TaskSpec } from './spec';
 
@@ -41,9 +41,14 @@ interface LockResources {
   table: dynamodb.ITable;
 }
 
-/** Only the `remediation:lock` tag, on instances, volumes and security groups of this account and region. */
-const lockTag = (action: 'CreateTags' | 'DeleteTags') => (scope: Construct) =>
-  ec2TagKeysOnly(action, ['instance', 'volume', 'security-group'], [TAG.lock])({ scope, resources: undefined });
+/** What a lock target can be (AcquireLock tags it): an instance, a volume or a security group. */
+const LOCK_TARGET_TYPES: Ec2ResourceType[] = ['instance', 'volume', 'security-group'];
+/** What a plan's resources can be besides (LockResources tags them, ReleaseLock untags them): isolate-instance's ENIs too. */
+const LOCKED_RESOURCE_TYPES: Ec2ResourceType[] = [...LOCK_TARGET_TYPES, 'network-interface'];
+
+/** Only the `remediation:lock` tag, on resources of these types in this account and region. */
+const lockTag = (action: 'CreateTags' | 'DeleteTags', types: Ec2ResourceType[]) => (scope: Construct) =>
+  ec2TagKeysOnly(action, types, [TAG.lock])({ scope, resources: undefined });
 
 /** The lock steps every workflow gets from the kit. */
 export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
@@ -59,7 +64,7 @@ export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
           actions: ['states:DescribeExecution'],
           resources: [`arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:${STATE_MACHINE_PREFIX}*:*`],
         }),
-        ...lockTag('CreateTags')(scope),
+        ...lockTag('CreateTags', LOCK_TARGET_TYPES)(scope),
       ];
     }],
   },
@@ -68,10 +73,10 @@ export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
     environment: ({ resources }) => ({ [LOCK_TABLE_ENV]: resources.table.tableName }),
     grants: [
       // What carries this execution's lock tag is found by tag filter: Describe* has no resource-level permissions.
-      ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups'),
+      ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeNetworkInterfaces'),
       ({ scope, resources }) => [
         new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [resources.table.tableArn] }),
-        ...lockTag('DeleteTags')(scope),
+        ...lockTag('DeleteTags', LOCKED_RESOURCE_TYPES)(scope),
       ],
     ],
   },
@@ -80,5 +85,5 @@ export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
 /** LockResources (workflows/lib/skeleton.ts): the lock tag on each resource the plan will change. */
 export const LOCK_RESOURCES_TASK_SPEC: TaskSpec<LockResources> = {
   entry: 'tasks/lock/lock-resources.ts',
-  grants: [({ scope }) => lockTag('CreateTags')(scope)],
+  grants: [({ scope }) => lockTag('CreateTags', LOCKED_RESOURCE_TYPES)(scope)],
 };
