@@ -51,7 +51,7 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
     grants: [serviceMembership(['EnterStandby', 'DetachInstances'], ['DeregisterTargets']), caseAccess('UpdateItem')],
   },
   'ensure-isolation-groups': { entry: 'tasks/isolation/ensure-isolation-groups.ts', grants: [describe('ec2:DescribeSecurityGroups'), isolationGroups] },
-  'move-network-interface': { entry: 'tasks/isolation/move-network-interface.ts', environment: caseEnvironment, grants: [moveInterfaces, caseAccess('UpdateItem')] },
+  'move-network-interface': { entry: 'tasks/isolation/move-network-interface.ts', environment: caseEnvironment, grants: [moveInterfaces('isolation'), caseAccess('UpdateItem')] },
   'revoke-instance-profile': {
     entry: 'tasks/isolation/revoke-instance-profile.ts', environment: caseEnvironment,
     grants: [onLockedInstance('DisassociateIamInstanceProfile'), principalChange<IsolateInstanceResources>(['PutRolePolicy'], ['role']), caseAccess('UpdateItem')],
@@ -65,7 +65,7 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
   'verify-isolation': { entry: 'tasks/isolation/verify-isolation.ts', environment: caseEnvironment, grants: [READ_INSTANCE, caseAccess('GetItem')] },
   'restore-instance': {
     entry: 'tasks/isolation/restore-instance.ts', environment: caseEnvironment,
-    grants: [READ_INSTANCE, onLockedInstance('ModifyInstanceAttribute', 'AssociateIamInstanceProfile'), passProfileRole, moveInterfaces, lockedTag('DeleteTags'),
+    grants: [READ_INSTANCE, onLockedInstance('ModifyInstanceAttribute', 'AssociateIamInstanceProfile'), passProfileRole, moveInterfaces('any'), lockedTag('DeleteTags'),
       serviceMembership(['ExitStandby', 'AttachInstances'], ['RegisterTargets']), caseAccess('GetItem', 'UpdateItem')],
   },
   'build-isolate-report': { entry: 'tasks/isolation/build-isolate-report.ts', grants: [] },
@@ -96,7 +96,8 @@ export const isolateInstanceSpec = defineWorkflow<IsolateInstanceTask, IsolateIn
   tasks: ISOLATE_INSTANCE_TASK_SPECS,
   resources: resourcesOf,
   definition: (scope, fns, _resources, kit) => buildIsolateInstanceDefinition(scope, fns, kit),
-  lock: { targetPath: '$.instanceId' },
+  // The ENIs carry the lock tag too (LockResources, before any approval or change): the moves and the restore need it.
+  lock: { targetPath: '$.instanceId', resourcesPath: '$.plan.networkInterfaceIds' },
   acceptedFindings: ISOLATE_INSTANCE_FINDINGS,
   approval: true,
 });

@@ -2,7 +2,7 @@ import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGr
 import { QueryCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AssociateIamInstanceProfileCommand, CreateKeyPairCommand, CreateLaunchTemplateCommand, CreateSecurityGroupCommand, DescribeIamInstanceProfileAssociationsCommand, DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVpcsCommand, EC2Client, RunInstancesCommand, type IpPermission,
+  DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVpcsCommand, EC2Client, RunInstancesCommand, type IpPermission,
 } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
@@ -41,6 +41,8 @@ export interface IsolateHarness {
   groupsTagged: (kind: 'untracked' | 'empty') => Promise<{ groupId: string; ingress: string[]; egress: string[] }[]>;
   snapshotsOfCase: (caseId: string) => Promise<string[]>;
   rolePolicies: (roleName: string) => Promise<string[]>;
+  /** Each ENI of the instance and the value of its remediation:lock tag (undefined: none). */
+  eniLockTags: (instanceId: string) => Promise<Record<string, string | undefined>>;
   caseItems: (caseId: string) => Promise<Record<string, unknown>[]>;
 }
 
@@ -110,6 +112,9 @@ export async function startIsolateHarness(): Promise<IsolateHarness> {
     snapshotsOfCase: async (caseId) => ((await ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: 'tag:remediation:case', Values: [caseId] }] }))).Snapshots ?? [])
       .map((s) => s.SnapshotId as string).sort(),
     rolePolicies: async (roleName) => (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [],
+    eniLockTags: async (instanceId) => Object.fromEntries(((await ec2.send(new DescribeNetworkInterfacesCommand({
+      Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }],
+    }))).NetworkInterfaces ?? []).map((n) => [n.NetworkInterfaceId as string, n.TagSet?.find((t) => t.Key === 'remediation:lock')?.Value])),
     caseItems: async (caseId) => (await dynamodb.send(new QueryCommand({
       TableName: process.env.INSTANCE_CASE_TABLE_NAME, KeyConditionExpression: 'caseId = :c', ExpressionAttributeValues: { ':c': { S: caseId } }, ConsistentRead: true,
     }))).Items ?? [],

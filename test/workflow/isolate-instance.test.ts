@@ -1,4 +1,6 @@
 import { DescribeKeyPairsCommand } from '@aws-sdk/client-ec2';
+import type { LocalExecution } from '../../local/runner';
+import { SkeletonStates } from '../../workflows/lib/skeleton';
 import { startIsolateHarness, type IsolateHarness } from './isolate-instance-harness';
 
 // moto enforces no IAM policy and no connection tracking: these tests show the account's state (groups, profile,
@@ -8,6 +10,10 @@ beforeAll(async () => {
   h = await startIsolateHarness();
 });
 afterAll(async () => h?.moto.stop());
+
+/** What LockResources tagged remediation:lock (its output in the execution's history). */
+const lockedResources = (execution: LocalExecution) =>
+  (execution.events.find((e) => e.type === 'StateExited' && e.state === SkeletonStates.lockResources)?.output as { lockedResources?: { tagged: string[] } } | undefined)?.lockedResources?.tagged;
 
 type Report = { outcome: string; caseId: string; keyPair: { name: string } | null; planned?: string[]; forensicSnapshots?: string[]; actions: { action: string }[] };
 
@@ -51,6 +57,9 @@ describe('isolate-instance against an emulated account', () => {
     expect(await h.rolePolicies(roleName)).toEqual(['remediation-isolate-case-web']);
     const [item] = await h.caseItems('case-web');
     expect(JSON.parse((item?.prior as { S: string }).S)).toMatchObject({ instanceId, keyName: 'web-key', targetGroups: [{ targetGroupArn, port: 8080 }] });
+    // LockResources tagged each ENI before any change; the release of the lock untagged it
+    expect(lockedResources(isolated)).toEqual(Object.keys(before.enis));
+    expect(await h.eniLockTags(instanceId)).toEqual(Object.fromEntries(Object.keys(before.enis).map((eni) => [eni, undefined])));
 
     // Act: again
     const again = await h.run({ instanceId, caseId: 'case-web-again' });
@@ -62,6 +71,9 @@ describe('isolate-instance against an emulated account', () => {
     expect(released.status).toBe('SUCCEEDED');
     expect(released.output).toMatchObject({ outcome: 'REMEDIATED' });
     expect(await h.view(instanceId, targetGroupArn)).toEqual(before);
+    // The release ran under its own lock: it tagged the ENIs it put back, and untagged them at its end
+    expect(lockedResources(released)).toEqual(Object.keys(before.enis));
+    expect(Object.values(await h.eniLockTags(instanceId))).toEqual([undefined]);
     expect(await h.snapshotsOfCase('case-web')).toEqual(snapshots);
     expect(await h.rolePolicies(roleName)).toEqual(['remediation-isolate-case-web']);
 

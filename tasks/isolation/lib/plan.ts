@@ -3,7 +3,7 @@ import { PreconditionFailedError } from '../../lib/errors';
 import { TAG, tagValue } from '../../lib/tags';
 import type { Outcome } from '../../lib/types';
 import { refuseProtected, type Protection } from '../../principal/lib/principal';
-import { stepsNewestFirst, type InstanceCase } from './case-store';
+import { STEP, stepsNewestFirst, type InstanceCase } from './case-store';
 import type { InstanceState } from './instance-state';
 import { KEPT_STEPS } from './restore';
 import type { IsolateInput } from './schema';
@@ -26,6 +26,8 @@ export interface IsolationPlan {
   state: InstanceState;
   /** One VPC per entry: where the untracked and empty groups are found or made. */
   vpcIds: string[];
+  /** The ENIs this run moves (isolate) or puts back (release): the kit's LockResources tags each `remediation:lock` first. */
+  networkInterfaceIds: string[];
   /** The profile's role, whose older sessions are denied (none: no profile, or revokeProfileSessions false). */
   profileRole?: { name: string; arn: string; policyName: string };
   /** Every step, in order, as a person reads the plan. */
@@ -59,7 +61,7 @@ export async function planIsolate(request: IsolateInput, caseId: string, state: 
   if (!state.vpcId) throw new PreconditionFailedError(`${instanceId} is not in a VPC: security groups cannot isolate it`);
   const isolatedBy = tagValue(state.tags, TAG.isolated);
   const base = { action: 'isolate' as const, target: instanceId, caseId, instanceId, ...(state.keyName ? { keyName: state.keyName } : {}), state };
-  if (isolatedBy) return { ...base, outcome: 'NO_ACTION', vpcIds: [], steps: [], reason: `already isolated (${TAG.isolated}=${isolatedBy})` };
+  if (isolatedBy) return { ...base, outcome: 'NO_ACTION', vpcIds: [], networkInterfaceIds: [], steps: [], reason: `already isolated (${TAG.isolated}=${isolatedBy})` };
   const profileRole = request.revokeProfileSessions && state.profile ? await profileRoleOf(iam, state.profile.arn, caseId, protection) : undefined;
   const vpcIds = [...new Set(state.enis.map((e) => e.vpcId))].sort();
   const keyRotation = request.rotateKeyPair && state.keyName ? { name: keyRotationName(caseId, instanceId) } : undefined;
@@ -79,15 +81,27 @@ export async function planIsolate(request: IsolateInput, caseId: string, state: 
       ? [`after the lock is released: start rotate-key-pair ${keyRotation.name} for key pair ${state.keyName} (not undone by release)`]
       : [`key pair ${state.keyName}: not rotated here (rotateKeyPair: true, or rotate-key-pair, rotates it)`]),
   ];
-  return { ...base, outcome: outcomeOf(request.mode, true), vpcIds, ...(profileRole ? { profileRole } : {}), ...(keyRotation ? { keyRotation } : {}), steps };
+  const networkInterfaceIds = state.enis.map((e) => e.networkInterfaceId);
+  return { ...base, outcome: outcomeOf(request.mode, true), vpcIds, networkInterfaceIds, ...(profileRole ? { profileRole } : {}), ...(keyRotation ? { keyRotation } : {}), steps };
 }
+
+/**
+ * The ENIs a release puts back: those the case moved that are still the instance's. One detached since is not this
+ * instance's any more (and one deleted cannot be tagged): the release reports it as not put back, with the rest done.
+ */
+const enisToRestore = (record: InstanceCase, state: InstanceState): string[] => {
+  const moved = new Set(Object.values(record.steps).filter((s) => s.action === STEP.untracked || s.action === STEP.isolate).map((s) => s.resourceId));
+  return state.enis.map((e) => e.networkInterfaceId).filter((id) => moved.has(id));
+};
 
 /** The release plan from the case record: the recorded steps undone, newest first; NO_ACTION once released. */
 export function planReleaseOf(mode: 'apply' | 'plan', record: InstanceCase, state: InstanceState): IsolationPlan {
   const base = { action: 'release' as const, target: record.instanceId, caseId: record.caseId, instanceId: record.instanceId, state, vpcIds: [],
     ...(record.prior.keyName ? { keyName: record.prior.keyName } : {}) };
-  if (record.releasedAt) return { ...base, outcome: 'NO_ACTION', steps: [], reason: `released at ${record.releasedAt} by ${record.releaseExecution}` };
+  if (record.releasedAt) {
+    return { ...base, outcome: 'NO_ACTION', networkInterfaceIds: [], steps: [], reason: `released at ${record.releasedAt} by ${record.releaseExecution}` };
+  }
   const steps = stepsNewestFirst(record).filter((s) => !KEPT_STEPS.includes(s.action))
     .map((s) => `undo ${s.action} on ${s.resourceId}`);
-  return { ...base, outcome: outcomeOf(mode, true), steps: [...steps, `keep forensic snapshots ${record.snapshotIds.join(', ') || '(none)'} and the session deny`] };
+  return { ...base, outcome: outcomeOf(mode, true), networkInterfaceIds: enisToRestore(record, state), steps: [...steps, `keep forensic snapshots ${record.snapshotIds.join(', ') || '(none)'} and the session deny`] };
 }
