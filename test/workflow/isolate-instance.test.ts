@@ -54,7 +54,7 @@ describe('isolate-instance against an emulated account', () => {
     const snapshots = await h.snapshotsOfCase('case-web');
     expect(snapshots).toHaveLength(1);
     expect(report.forensicSnapshots).toEqual(snapshots);
-    expect(await h.rolePolicies(roleName)).toEqual(['remediation-isolate-case-web']);
+    expect(await h.rolePolicies(roleName)).toEqual([`remediation-isolate-case-web-${instanceId}`]);
     const [item] = await h.caseItems('case-web');
     expect(JSON.parse((item?.prior as { S: string }).S)).toMatchObject({ instanceId, keyName: 'web-key', targetGroups: [{ targetGroupArn, port: 8080 }] });
     // LockResources tagged each ENI before any change; the release of the lock untagged it
@@ -75,7 +75,7 @@ describe('isolate-instance against an emulated account', () => {
     expect(lockedResources(released)).toEqual(Object.keys(before.enis));
     expect(Object.values(await h.eniLockTags(instanceId))).toEqual([undefined]);
     expect(await h.snapshotsOfCase('case-web')).toEqual(snapshots);
-    expect(await h.rolePolicies(roleName)).toEqual(['remediation-isolate-case-web']);
+    expect(await h.rolePolicies(roleName)).toEqual([`remediation-isolate-case-web-${instanceId}`]);
 
     // Act: release again
     const releasedAgain = await h.run({ release: { caseId: 'case-web' } });

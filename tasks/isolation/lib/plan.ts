@@ -8,9 +8,13 @@ import type { InstanceState } from './instance-state';
 import { KEPT_STEPS } from './restore';
 import type { IsolateInput } from './schema';
 
-/** The inline deny isolate-instance puts on the profile's role: one per case (contain-principal's are `remediation-contain-`). */
+/**
+ * The inline deny isolate-instance puts on the profile's role: one per instance of a case, so two instances of one case
+ * that share a role each keep their own (contain-principal's are `remediation-contain-<caseId>`). A case id is at most 80
+ * characters of [A-Za-z0-9_-] and an instance id 19: the name stays within IAM's 128 characters of [\w+=,.@-].
+ */
 export const ISOLATE_POLICY_PREFIX = 'remediation-isolate-';
-export const isolatePolicyName = (caseId: string): string => `${ISOLATE_POLICY_PREFIX}${caseId}`;
+export const isolatePolicyName = (caseId: string, instanceId: string): string => `${ISOLATE_POLICY_PREFIX}${caseId}-${instanceId}`;
 
 /** What preflight decided: read-only, and exactly what apply (or release) will do, step by step. */
 export interface IsolationPlan {
@@ -42,7 +46,7 @@ export const keyRotationName = (caseId: string, instanceId: string): string => `
 const outcomeOf = (mode: 'apply' | 'plan', todo: boolean): Outcome => (!todo ? 'NO_ACTION' : mode === 'plan' ? 'PLANNED' : 'PROCEED');
 
 /** The role behind an instance profile, refused when contain-principal would refuse it (service-linked, SSO, our own, excluded). */
-async function profileRoleOf(iam: IAMClient, profileArn: string, caseId: string, protection: Protection): Promise<IsolationPlan['profileRole']> {
+async function profileRoleOf(iam: IAMClient, profileArn: string, caseId: string, instanceId: string, protection: Protection): Promise<IsolationPlan['profileRole']> {
   const { InstanceProfile: profile } = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileArn.split('/').pop() as string }));
   const role = profile?.Roles?.[0];
   if (!role?.RoleName || !role.Arn) return undefined;
@@ -50,7 +54,7 @@ async function profileRoleOf(iam: IAMClient, profileArn: string, caseId: string,
   // GetInstanceProfile's roles carry no tags: GetRole has them (remediation:exclude) and the path.
   const { Role: current } = await iam.send(new GetRoleCommand({ RoleName: role.RoleName }));
   refuseProtected(principal, current?.Path ?? role.Path ?? '/', current?.Tags ?? [], protection);
-  return { name: role.RoleName, arn: role.Arn, policyName: isolatePolicyName(caseId) };
+  return { name: role.RoleName, arn: role.Arn, policyName: isolatePolicyName(caseId, instanceId) };
 }
 
 /** The isolation plan: refused (excluded, terminated, not in a VPC) before any change; NO_ACTION when already isolated. */
@@ -62,7 +66,7 @@ export async function planIsolate(request: IsolateInput, caseId: string, state: 
   const isolatedBy = tagValue(state.tags, TAG.isolated);
   const base = { action: 'isolate' as const, target: instanceId, caseId, instanceId, ...(state.keyName ? { keyName: state.keyName } : {}), state };
   if (isolatedBy) return { ...base, outcome: 'NO_ACTION', vpcIds: [], networkInterfaceIds: [], steps: [], reason: `already isolated (${TAG.isolated}=${isolatedBy})` };
-  const profileRole = request.revokeProfileSessions && state.profile ? await profileRoleOf(iam, state.profile.arn, caseId, protection) : undefined;
+  const profileRole = request.revokeProfileSessions && state.profile ? await profileRoleOf(iam, state.profile.arn, caseId, instanceId, protection) : undefined;
   const vpcIds = [...new Set(state.enis.map((e) => e.vpcId))].sort();
   const keyRotation = request.rotateKeyPair && state.keyName ? { name: keyRotationName(caseId, instanceId) } : undefined;
   const steps = [

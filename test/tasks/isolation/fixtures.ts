@@ -29,7 +29,7 @@ export const state = (overrides: Partial<InstanceState> = {}): InstanceState => 
 
 export const plan = (overrides: Partial<IsolationPlan> = {}): IsolationPlan => ({
   outcome: 'PROCEED', action: 'isolate', target: INSTANCE, caseId: CASE, instanceId: INSTANCE, keyName: 'web-key', state: state(), vpcIds: [VPC], networkInterfaceIds: [ENI],
-  profileRole: { name: 'web-role', arn: `arn:aws:iam::${ACCOUNT}:role/web-role`, policyName: `remediation-isolate-${CASE}` }, steps: ['...'], ...overrides,
+  profileRole: { name: 'web-role', arn: `arn:aws:iam::${ACCOUNT}:role/web-role`, policyName: `remediation-isolate-${CASE}-${INSTANCE}` }, steps: ['...'], ...overrides,
 });
 
 /** The case record as DynamoDB holds it (GetItem's Item). */

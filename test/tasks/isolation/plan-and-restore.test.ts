@@ -16,6 +16,7 @@ import { handler as verify } from '../../../tasks/isolation/verify-isolation';
 import { handler as report } from '../../../tasks/isolation/build-isolate-report';
 import { isolateInstanceInputSchema } from '../../../tasks/isolation/lib/schema';
 import type { StepRecord } from '../../../tasks/isolation/lib/case-store';
+import { isolatePolicyName } from '../../../tasks/isolation/lib/plan';
 
 const ec2 = mockClient(EC2Client);
 const dynamodb = mockClient(DynamoDBClient);
@@ -52,9 +53,23 @@ describe('plan-isolation', () => {
     account();
     const out = await planIsolation({ request: request({ instanceId: INSTANCE, mode: 'plan' }), caseId: CASE, instanceId: INSTANCE });
     expect(out).toMatchObject({ outcome: 'PLANNED', action: 'isolate', keyName: 'web-key', state: state(), vpcIds: [state().vpcId], networkInterfaceIds: [ENI],
-      profileRole: { name: 'web-role', arn: ROLE_ARN, policyName: `remediation-isolate-${CASE}` } });
+      profileRole: { name: 'web-role', arn: ROLE_ARN, policyName: `remediation-isolate-${CASE}-${INSTANCE}` } });
     expect(out.steps).toHaveLength(11);
     expect(out.steps[0]).toMatch(/^snapshot volumes vol-0123456789abcdef0/);
+  });
+
+  it('two instances of one case whose profiles share a role: each its own session-deny name, within IAM\'s 128 characters', async () => {
+    const other = 'i-0fedcba9876543210';
+    account();
+    const first = await planIsolation({ request: request(), caseId: CASE, instanceId: INSTANCE });
+    account(state({ instanceId: other }));
+    const second = await planIsolation({ request: request({ instanceId: other }), caseId: CASE, instanceId: other });
+    expect([first.profileRole?.name, second.profileRole?.name]).toEqual(['web-role', 'web-role']);
+    expect([first.profileRole?.policyName, second.profileRole?.policyName]).toEqual([`remediation-isolate-${CASE}-${INSTANCE}`, `remediation-isolate-${CASE}-${other}`]);
+    // The longest case id the schema takes, and a 17-digit instance id.
+    const longest = isolatePolicyName('c'.repeat(80), 'i-0123456789abcdef0');
+    expect(longest).toHaveLength(120);
+    expect(longest).toMatch(/^[\w+=,.@-]{1,128}$/);
   });
 
   it('several ENIs: each one is named for LockResources to tag, in the order the plan moves them', async () => {
