@@ -2,13 +2,14 @@ import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGr
 import { QueryCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AssociateIamInstanceProfileCommand, CreateKeyPairCommand, CreateLaunchTemplateCommand, CreateSecurityGroupCommand, DescribeIamInstanceProfileAssociationsCommand, DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVpcsCommand, EC2Client, RunInstancesCommand, type IpPermission,
+  DescribeInstancesCommand, DescribeNetworkAclsCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVpcsCommand, EC2Client, RunInstancesCommand, type IpPermission,
 } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import type { LocalExecution, RunOptions } from '../../local/runner';
 import { SEED_AMI, SEED_AZ } from '../../local/seed';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
+import { entries } from './block-source-ip-harness';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
@@ -41,6 +42,8 @@ export interface IsolateHarness {
   groupsTagged: (kind: 'untracked' | 'empty') => Promise<{ groupId: string; ingress: string[]; egress: string[] }[]>;
   snapshotsOfCase: (caseId: string) => Promise<string[]>;
   rolePolicies: (roleName: string) => Promise<string[]>;
+  /** The ingress entries (as [rule, action, cidr]) of the NACL of the instance's subnet. */
+  naclIngressOf: (instanceId: string) => Promise<[number, string, string][]>;
   /** Each ENI of the instance and the value of its remediation:lock tag (undefined: none). */
   eniLockTags: (instanceId: string) => Promise<Record<string, string | undefined>>;
   caseItems: (caseId: string) => Promise<Record<string, unknown>[]>;
@@ -112,6 +115,11 @@ export async function startIsolateHarness(): Promise<IsolateHarness> {
     snapshotsOfCase: async (caseId) => ((await ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: 'tag:remediation:case', Values: [caseId] }] }))).Snapshots ?? [])
       .map((s) => s.SnapshotId as string).sort(),
     rolePolicies: async (roleName) => (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [],
+    naclIngressOf: async (instanceId) => {
+      const subnetId = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0]?.SubnetId as string;
+      const nacl = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }))).NetworkAcls?.[0];
+      return nacl ? entries(nacl) : [];
+    },
     eniLockTags: async (instanceId) => Object.fromEntries(((await ec2.send(new DescribeNetworkInterfacesCommand({
       Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }],
     }))).NetworkInterfaces ?? []).map((n) => [n.NetworkInterfaceId as string, n.TagSet?.find((t) => t.Key === 'remediation:lock')?.Value])),
