@@ -76,8 +76,8 @@ export const KIT_ACCEPTED_FINDINGS: AcceptedFinding[] = [
     statement: (s) => !onArnWith(':*')(s) || actionsOf(s).every((a) => a === 'lambda:InvokeFunction'),
   },
   {
-    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12})?:(instance|volume|snapshot)/\\*\\]$`),
-    reason: 'Instance, volume and snapshot ids are input or created at run time; grants are limited to this account and ' +
+    rule: new RegExp(`^AwsSolutions-IAM5\\[Resource::arn:(aws|<AWS::Partition>):ec2:${REGION}:(<AWS::AccountId>|\\d{12})?:(instance|volume|snapshot|network-interface)/\\*\\]$`),
+    reason: 'Instance, volume, snapshot and network interface ids are input or created at run time; grants are limited to this account and ' +
       'region by ARN and by conditions: mutations only on resources carrying the remediation:lock tag (an explicit Deny ' +
       'on remediation:exclude=true), creations only encrypted and tagged, tagging by ec2:CreateAction or named tag keys, ' +
       'deletion by the remediation:workflow tag (docs/iam-conditions.md).',

@@ -4,7 +4,8 @@ import type { Construct } from 'constructs';
 import { TAG } from '../../tasks/lib/tags';
 import type { Grant } from './spec';
 
-export type Ec2ResourceType = 'instance' | 'volume' | 'snapshot' | 'vpc' | 'vpc-flow-log' | 'security-group' | 'security-group-rule' | 'network-acl' | 'image';
+export type Ec2ResourceType =
+  | 'instance' | 'volume' | 'snapshot' | 'vpc' | 'vpc-flow-log' | 'security-group' | 'security-group-rule' | 'network-acl' | 'image' | 'network-interface' | 'subnet';
 
 /** ARN pattern for one EC2 resource type in this stack's account and region. */
 export function ec2Arn(scope: Construct, resourceType: Ec2ResourceType): string {

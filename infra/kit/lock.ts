@@ -6,7 +6,7 @@ import { stackOwnedTable } from './tables';
 import { STATE_MACHINE_PREFIX } from '../../tasks/lib/names';
 import { TAG } from '../../tasks/lib/tags';
 import { LOCK_KEY, LOCK_TABLE_ENV } from '../../tasks/lock/lib/lock';
-import { ec2Describe, ec2TagKeysOnly } from './grants';
+import { ec2Describe, ec2TagKeysOnly, type Ec2ResourceType } from './grants';
 import { rootSingleton } from './root';
 import type { TaskSpec } from './spec';
 
@@ -43,9 +43,14 @@ interface LockResources {
   table: dynamodb.ITable;
 }
 
-/** Only the `remediation:lock` tag, on instances, volumes and security groups of this account and region. */
-const lockTag = (action: 'CreateTags' | 'DeleteTags') => (scope: Construct) =>
-  ec2TagKeysOnly(action, ['instance', 'volume', 'security-group'], [TAG.lock])({ scope, resources: undefined });
+/** What a lock target can be (AcquireLock tags it): an instance, a volume or a security group. */
+const LOCK_TARGET_TYPES: Ec2ResourceType[] = ['instance', 'volume', 'security-group'];
+/** What a plan's resources can be besides (LockResources tags them, ReleaseLock untags them): isolate-instance's ENIs too. */
+const LOCKED_RESOURCE_TYPES: Ec2ResourceType[] = [...LOCK_TARGET_TYPES, 'network-interface'];
+
+/** Only the `remediation:lock` tag, on resources of these types in this account and region. */
+const lockTag = (action: 'CreateTags' | 'DeleteTags', types: Ec2ResourceType[]) => (scope: Construct) =>
+  ec2TagKeysOnly(action, types, [TAG.lock])({ scope, resources: undefined });
 
 const lockTableEnv = ({ resources }: { resources: LockResources }) => ({ [LOCK_TABLE_ENV]: resources.table.tableName });
 /** Is the holder still running? Any execution of our own state machines may hold a lock. */
@@ -64,7 +69,7 @@ export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
     grants: [({ scope, resources }) => [
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [resources.table.tableArn] }),
       describeOurExecutions(scope),
-      ...lockTag('CreateTags')(scope),
+      ...lockTag('CreateTags', LOCK_TARGET_TYPES)(scope),
     ]],
   },
   'release-lock': {
@@ -72,12 +77,12 @@ export const LOCK_TASK_SPECS: Record<LockTask, TaskSpec<LockResources>> = {
     environment: lockTableEnv,
     grants: [
       // What carries this execution's lock tag is found by tag filter: Describe* has no resource-level permissions.
-      ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups'),
+      ec2Describe('DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeNetworkInterfaces'),
       ({ scope, resources }) => [
         // DeleteItem: our own lock; PutItem: a handed-over lock given back to the parent, whose name the instance's tag takes again.
         new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resources: [resources.table.tableArn] }),
-        ...lockTag('DeleteTags')(scope),
-        ...lockTag('CreateTags')(scope),
+        ...lockTag('DeleteTags', LOCKED_RESOURCE_TYPES)(scope),
+        ...lockTag('CreateTags', LOCK_TARGET_TYPES)(scope),
       ],
     ],
   },
@@ -97,7 +102,7 @@ export const HAND_OVER_TASK_SPECS: Record<HandOverTask, TaskSpec<LockResources>>
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [resources.table.tableArn] }),
       // Has the child that holds it ended?
       describeOurExecutions(scope),
-      ...lockTag('CreateTags')(scope),
+      ...lockTag('CreateTags', LOCK_TARGET_TYPES)(scope),
     ]],
   },
 };
@@ -105,5 +110,5 @@ export const HAND_OVER_TASK_SPECS: Record<HandOverTask, TaskSpec<LockResources>>
 /** LockResources (workflows/lib/skeleton.ts): the lock tag on each resource the plan will change. */
 export const LOCK_RESOURCES_TASK_SPEC: TaskSpec<LockResources> = {
   entry: 'tasks/lock/lock-resources.ts',
-  grants: [({ scope }) => lockTag('CreateTags')(scope)],
+  grants: [({ scope }) => lockTag('CreateTags', LOCKED_RESOURCE_TYPES)(scope)],
 };

@@ -69,13 +69,25 @@ const stackArn = (scope: Construct, service: string, resource: string): string =
 };
 
 /**
- * ENI group changes: an ENI carries no lock tag (only its instance does), so the network interfaces of this account and
- * region, with the Deny on remediation:exclude=true; the groups are the case's saved ones (restore) or ours.
+ * ENI group changes (ModifyNetworkInterfaceAttribute). IAM authorizes the ENI (always), its instance and subnet (when
+ * EC2 names them) and each group of the request. The ENI only while it carries the lock tag (LockResources tags the
+ * plan's `networkInterfaceIds` before any change, in the isolating and in the releasing execution alike) and never one
+ * tagged remediation:exclude=true; the instance only while locked. `groups`: `isolation` for the moves (only the stack's
+ * isolation groups, which carry remediation:workflow=isolate-instance from their creation); `any` for restore, which
+ * puts back the ENI's original groups: those are whatever groups of the account the ENI had, named only by the case
+ * record, so no tag can scope them (the lock on the ENI is what limits the restore).
  */
-export const moveInterfaces: Grant<IsolateInstanceResources> = ({ scope }) => [
-  new iam.PolicyStatement({ actions: ['ec2:ModifyNetworkInterfaceAttribute'], resources: [stackArn(scope, 'ec2', 'network-interface/*'), ec2Arn(scope, 'security-group')] }),
-  new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['ec2:ModifyNetworkInterfaceAttribute'], resources: [stackArn(scope, 'ec2', 'network-interface/*')], conditions: EXCLUDED }),
-];
+export const moveInterfaces = (groups: 'isolation' | 'any'): Grant<IsolateInstanceResources> => ({ scope }) => {
+  const actions = ['ec2:ModifyNetworkInterfaceAttribute'];
+  return [
+    new iam.PolicyStatement({ actions, resources: [ec2Arn(scope, 'network-interface'), ec2Arn(scope, 'instance')], conditions: LOCKED }),
+    new iam.PolicyStatement({ actions, resources: [ec2Arn(scope, 'subnet')] }),
+    groups === 'isolation'
+      ? new iam.PolicyStatement({ actions, resources: [ec2Arn(scope, 'security-group')], conditions: { StringEquals: { [`aws:ResourceTag/${TAG.workflow}`]: WORKFLOW.isolateInstance } } })
+      : new iam.PolicyStatement({ actions, resources: [ec2Arn(scope, 'security-group')] }),
+    new iam.PolicyStatement({ effect: iam.Effect.DENY, actions, resources: [ec2Arn(scope, 'network-interface'), ec2Arn(scope, 'instance')], conditions: EXCLUDED }),
+  ];
+};
 
 /** The isolation groups: created only with our tags in the request, their rules changed only on groups that carry them. */
 export const isolationGroups: Grant<IsolateInstanceResources> = ({ scope }) => [

@@ -54,7 +54,7 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
     grants: [serviceMembership(['EnterStandby', 'DetachInstances'], ['DeregisterTargets']), caseAccess('UpdateItem')],
   },
   'ensure-isolation-groups': { entry: 'tasks/isolation/ensure-isolation-groups.ts', grants: [describe('ec2:DescribeSecurityGroups'), isolationGroups] },
-  'move-network-interface': { entry: 'tasks/isolation/move-network-interface.ts', environment: caseEnvironment, grants: [moveInterfaces, caseAccess('UpdateItem')] },
+  'move-network-interface': { entry: 'tasks/isolation/move-network-interface.ts', environment: caseEnvironment, grants: [moveInterfaces('isolation'), caseAccess('UpdateItem')] },
   'revoke-instance-profile': {
     entry: 'tasks/isolation/revoke-instance-profile.ts', environment: caseEnvironment,
     grants: [onLockedInstance('DisassociateIamInstanceProfile'), principalChange<IsolateInstanceResources>(['PutRolePolicy'], ['role']), caseAccess('UpdateItem')],
@@ -68,7 +68,7 @@ export const ISOLATE_INSTANCE_TASK_SPECS: Record<IsolateInstanceTask, Spec> = {
   'verify-isolation': { entry: 'tasks/isolation/verify-isolation.ts', environment: caseEnvironment, grants: [READ_INSTANCE, caseAccess('GetItem')] },
   'restore-instance': {
     entry: 'tasks/isolation/restore-instance.ts', environment: caseEnvironment,
-    grants: [READ_INSTANCE, onLockedInstance('ModifyInstanceAttribute', 'AssociateIamInstanceProfile'), passProfileRole, moveInterfaces, lockedTag('DeleteTags'),
+    grants: [READ_INSTANCE, onLockedInstance('ModifyInstanceAttribute', 'AssociateIamInstanceProfile'), passProfileRole, moveInterfaces('any'), lockedTag('DeleteTags'),
       serviceMembership(['ExitStandby', 'AttachInstances'], ['RegisterTargets']), caseAccess('GetItem', 'UpdateItem')],
   },
   'build-isolate-report': { entry: 'tasks/isolation/build-isolate-report.ts', grants: [] },
@@ -115,7 +115,8 @@ export const isolateInstanceSpec = defineWorkflow<IsolateInstanceTask, IsolateIn
   // rotateKeyPair: the lock is handed to rotate-key-pair while it rotates the key (grant-lock, reclaim-lock). The state
   // machine's role gets from CDK what the .sync:2 start needs: StartExecution on rotate-key-pair's machine only,
   // Describe/StopExecution on its executions, and the managed EventBridge rule Step Functions watches them with.
-  lock: { targetPath: '$.instanceId', handsOver: true },
+  // The ENIs carry the lock tag too (LockResources, before any approval or change): the moves and the restore need it.
+  lock: { targetPath: '$.instanceId', resourcesPath: '$.plan.networkInterfaceIds', handsOver: true },
   acceptedFindings: ISOLATE_INSTANCE_FINDINGS,
   approval: true,
 });

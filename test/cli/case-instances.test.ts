@@ -56,6 +56,23 @@ describe('remediate case: isolated instances', () => {
     expect(view.timeline.map((r) => r.name)).toEqual(['iso-1', 'keys-1']);
   });
 
+  it('two instances of the case whose profiles share a role: each one\'s session deny is listed under it, by its own policy name', async () => {
+    const ROLE = 'arn:aws:iam::123456789012:role/web-role';
+    const withDeny = (instanceId: string): InstanceCase => ({ ...RECORD, instanceId, prior: { ...RECORD.prior, instanceId }, steps: {
+      [`put-session-deny:${ROLE}`]: { action: 'put-session-deny', resourceId: ROLE, at: '2026-11-27T10:21:00Z',
+        after: { policyName: `remediation-isolate-${CASE_ID}-${instanceId}`, revokedBefore: '2026-11-27T10:21:00.000Z' } },
+    } });
+    const other = 'i-0fedcba9876543210';
+    const view = await collectCase(source([]), CASE_ID, async () => undefined, { readInstances: async () => [withDeny(INSTANCE), withDeny(other)], local: true });
+
+    const text = caseText(view);
+    const sections = text.split('Isolated instance ').slice(1);
+    expect(sections.map((section) => section.slice(0, INSTANCE.length))).toEqual([INSTANCE, other]);
+    expect(sections[0]).toContain(`remediation-isolate-${CASE_ID}-${INSTANCE}`);
+    expect(sections[0]).not.toContain(`remediation-isolate-${CASE_ID}-${other}`);
+    expect(sections[1]).toContain(`remediation-isolate-${CASE_ID}-${other}`);
+  });
+
   it('a triage case without instance record: no isolate-instance lookup (triage lists its children), no section', async () => {
     const listed: string[] = [];
     const view = await collectCase(source(listed, { 'triage-start-instances': [TRIAGE], 'isolate-instance': [ISOLATE] }), CASE_ID, async () => undefined, { readInstances: async () => [] });

@@ -12,6 +12,7 @@ import { ENV, sharedRemediationTemplate, type SynthesizedTemplate } from './synt
 const { account: A, region: R } = ENV;
 const INSTANCE = `arn:aws:ec2:${R}:${A}:instance/i-0123456789abcdef0`;
 const VOLUME = `arn:aws:ec2:${R}:${A}:volume/vol-0123456789abcdef0`;
+const ENI = `arn:aws:ec2:${R}:${A}:network-interface/eni-0123456789abcdef0`;
 const NEW_VOLUME = `arn:aws:ec2:${R}:${A}:volume/vol-0eeeeeeeeeeeeeeee`;
 const SNAPSHOT = `arn:aws:ec2:${R}::snapshot/snap-0123456789abcdef0`;
 const NEW_SNAPSHOT = `arn:aws:ec2:${R}::snapshot/snap-0eeeeeeeeeeeeeeee`;
@@ -83,6 +84,11 @@ const retention = (action: string): Case[] => [
   [`${action} of remediation:hold on a locked volume (an operator's tag)`, req(action, VOLUME, { ...LOCKED, 'aws:TagKeys': ['remediation:hold'] }), 'ImplicitlyDenied'],
 ];
 const LOCK_TAG_ONLY = (action: string) => tagKeysOnly(action, [INSTANCE, VOLUME], ['remediation:lock']);
+/** LockResources and ReleaseLock also tag and untag a plan's ENIs (isolate-instance); AcquireLock's target is never one. */
+const LOCK_TAG_ON_ENI = (action: string, expected: 'Allowed' | 'ImplicitlyDenied'): Case[] => [
+  [`${action} of remediation:lock on a network interface`, req(action, ENI, { 'aws:TagKeys': ['remediation:lock'] }), expected],
+  [`${action} of another key on a network interface`, req(action, ENI, { 'aws:TagKeys': ['Name'] }), 'ImplicitlyDenied'],
+];
 /** A new resource of ours: encrypted, and with our tags in the request. */
 const ENCRYPTED_OURS = { 'ec2:Encrypted': 'true', ...OUR_REQUEST_TAGS };
 
@@ -146,12 +152,12 @@ const CASES: Record<string, Case[]> = {
     ['sns:Publish to another topic', req('sns:Publish', `arn:aws:sns:${R}:${A}:other`), 'ImplicitlyDenied'],
   ],
   [LOCK_TASK_SPECS['acquire-lock'].entry]: [
-    ...LOCK_TAG_ONLY('ec2:CreateTags'),
+    ...LOCK_TAG_ONLY('ec2:CreateTags'), ...LOCK_TAG_ON_ENI('ec2:CreateTags', 'ImplicitlyDenied'),
     ['dynamodb:PutItem on the lock table', req('dynamodb:PutItem', TABLE), 'Allowed'],
     ['dynamodb:PutItem on another table', req('dynamodb:PutItem', `arn:aws:dynamodb:${R}:${A}:table/other`), 'ImplicitlyDenied'],
   ],
   [LOCK_TASK_SPECS['release-lock'].entry]: [
-    ...LOCK_TAG_ONLY('ec2:DeleteTags'),
+    ...LOCK_TAG_ONLY('ec2:DeleteTags'), ...LOCK_TAG_ON_ENI('ec2:DeleteTags', 'Allowed'),
     ['dynamodb:DeleteItem on the lock table', req('dynamodb:DeleteItem', TABLE), 'Allowed'],
     ['dynamodb:DeleteItem on another table', req('dynamodb:DeleteItem', `arn:aws:dynamodb:${R}:${A}:table/other`), 'ImplicitlyDenied'],
     // A handed-over lock goes back to the parent: its item put back, its name on the instance's lock tag.
@@ -159,7 +165,7 @@ const CASES: Record<string, Case[]> = {
     ['dynamodb:PutItem on the lock table (giving a handed-over lock back)', req('dynamodb:PutItem', TABLE), 'Allowed'],
     ['dynamodb:PutItem on another table', req('dynamodb:PutItem', `arn:aws:dynamodb:${R}:${A}:table/other`), 'ImplicitlyDenied'],
   ],
-  [LOCK_RESOURCES_TASK_SPEC.entry]: LOCK_TAG_ONLY('ec2:CreateTags'),
+  [LOCK_RESOURCES_TASK_SPEC.entry]: [...LOCK_TAG_ONLY('ec2:CreateTags'), ...LOCK_TAG_ON_ENI('ec2:CreateTags', 'Allowed')],
 };
 
 // Read-only roles with a scoped read: the EBS direct APIs on snapshots only, their key only through EBS.

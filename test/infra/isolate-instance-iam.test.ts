@@ -10,7 +10,7 @@ import { RemediationWorkflow } from '../../infra/kit/remediation-workflow';
 import { ISOLATE_INSTANCE_TASK_SPECS, isolateInstanceSpec } from '../../infra/workflows/isolate-instance';
 import { sdkCallsOf } from './bundle-calls';
 import { decide, mutatingActions, rolePoliciesByEntry, uncoveredActions, type Decision, type Request, type RolePolicy } from './iam-policies';
-import { HAND_OVER_TASKS, LOCK_TASKS, PLAN_CHECK_TASKS, expectLockFunction, kitTaskOf, lockTableId, planCheckTaskOf } from './kit-functions';
+import { HAND_OVER_TASKS, PLAN_CHECK_TASKS, RESOURCE_LOCK_TASKS, expectLockFunction, kitTaskOf, lockTableId, planCheckTaskOf } from './kit-functions';
 import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
 
 // GIVEN isolate-instance's construct alone in a stack (its functions bundled), WHEN IAM (@cloud-copilot/iam-simulate) sees
@@ -40,9 +40,23 @@ const onInstance = (action: string): Case[] => [
   [`${action} on an instance nobody locked`, req(action, INSTANCE), 'ImplicitlyDenied'],
   [`${action} on a locked instance tagged remediation:exclude=true`, req(action, INSTANCE, EXCLUDED), 'ExplicitlyDenied'],
 ];
-const onEni = (action: string): Case[] => [
-  [`${action} on an ENI`, req(action, ENI), 'Allowed'],
-  [`${action} on an ENI tagged remediation:exclude=true`, req(action, ENI, { 'aws:ResourceTag/remediation:exclude': 'true' }), 'ExplicitlyDenied'],
+const SUBNET = `arn:aws:ec2:${R}:${A}:subnet/subnet-0123456789abcdef0`;
+/**
+ * ModifyNetworkInterfaceAttribute as IAM authorizes it: the ENI (LockResources tagged it), the instance and subnet EC2
+ * may name, and each group of the request: the isolation groups (moves), or the ENI's original groups too (restore).
+ */
+const onEni = (action: string, groups: 'isolation' | 'any'): Case[] => [
+  [`${action} on an ENI that carries the lock tag`, req(action, ENI, LOCKED), 'Allowed'],
+  [`${action} on an ENI without the lock tag`, req(action, ENI), 'ImplicitlyDenied'],
+  [`${action} on a locked ENI tagged remediation:exclude=true`, req(action, ENI, EXCLUDED), 'ExplicitlyDenied'],
+  [`${action} on an ENI tagged remediation:exclude=True (any case)`, req(action, ENI, { ...LOCKED, 'aws:ResourceTag/remediation:exclude': 'True' }), 'ExplicitlyDenied'],
+  ...onInstance(action),
+  [`${action} in a subnet of this account`, req(action, SUBNET), 'Allowed'],
+  [`${action} into our isolation group`, req(action, GROUP, OURS), 'Allowed'],
+  groups === 'isolation'
+    ? [`${action} into any other group`, req(action, GROUP), 'ImplicitlyDenied']
+    : [`${action} back into the ENI's original group (any group of the account)`, req(action, GROUP), 'Allowed'],
+  [`${action} into another account's group`, req(action, `arn:aws:ec2:${R}:111122223333:security-group/sg-0123456789abcdef0`, OURS), 'ImplicitlyDenied'],
 ];
 const membership = (action: string, resource: string): Case[] => [
   [`${action} in this account`, req(action, resource), 'Allowed'],
@@ -75,7 +89,7 @@ const CASES: Record<string, Case[]> = {
     ...['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupEgress'].flatMap((a): Case[] => [
       [`${a} on our isolation group`, req(a, GROUP, OURS), 'Allowed'], [`${a} on anyone else's group`, req(a, GROUP), 'ImplicitlyDenied']]),
   ],
-  [E('move-network-interface')]: [...onEni('ec2:ModifyNetworkInterfaceAttribute'), ...table('dynamodb:UpdateItem')],
+  [E('move-network-interface')]: [...onEni('ec2:ModifyNetworkInterfaceAttribute', 'isolation'), ...table('dynamodb:UpdateItem')],
   [E('revoke-instance-profile')]: [
     ...onInstance('ec2:DisassociateIamInstanceProfile'),
     ['iam:PutRolePolicy on the profile\'s role', req('iam:PutRolePolicy', ROLE), 'Allowed'],
@@ -100,7 +114,7 @@ const CASES: Record<string, Case[]> = {
     ...table('dynamodb:UpdateItem'),
   ],
   [E('restore-instance')]: [
-    ...onInstance('ec2:ModifyInstanceAttribute'), ...onInstance('ec2:AssociateIamInstanceProfile'), ...onEni('ec2:ModifyNetworkInterfaceAttribute'),
+    ...onInstance('ec2:ModifyInstanceAttribute'), ...onInstance('ec2:AssociateIamInstanceProfile'), ...onEni('ec2:ModifyNetworkInterfaceAttribute', 'any'),
     ['iam:PassRole to EC2', req('iam:PassRole', ROLE, { 'iam:PassedToService': 'ec2.amazonaws.com' }), 'Allowed'],
     ['iam:PassRole to Lambda', req('iam:PassRole', ROLE, { 'iam:PassedToService': 'lambda.amazonaws.com' }), 'ImplicitlyDenied'],
     ['ec2:DeleteTags remediation:isolated on the locked instance', req('ec2:DeleteTags', INSTANCE, { ...LOCKED, 'aws:TagKeys': ['remediation:isolated'] }), 'Allowed'],
@@ -118,6 +132,7 @@ let template: Template;
 let machinePolicy: RolePolicy;
 let policies: Map<string, RolePolicy>;
 let tableArn: string;
+let lockTable: string;
 const fns = new Map<string, { statements: { Effect: string; Action: string | string[] }[]; bundle: string }>();
 const policyOf = (entry: string): RolePolicy => {
   const policy = policies.get(entry);
@@ -141,6 +156,7 @@ beforeAll(() => {
     Statement: Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: machineRole }]))
       .flatMap((p) => (p.Properties.PolicyDocument as RolePolicy).Statement),
   };
+  lockTable = lockTableId(template);
   const assembly = app.synth().directory;
   policies = rolePoliciesByEntry(template, 'IsolateInstance', Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry));
   tableArn = `arn:aws:dynamodb:${R}:${A}:table/${Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table')).find((id) => id.startsWith('InstanceCases'))}`;
@@ -159,13 +175,13 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 const RUNTIME = /^(logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords))$/;
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
-it("there is one function per task, and the kit's lock and plan-check functions beside them", () => {
-  expect([...fns.keys()].sort()).toEqual([...Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry), ...LOCK_TASKS, ...HAND_OVER_TASKS, ...PLAN_CHECK_TASKS].sort());
+it("there is one function per task, and the kit's lock (with LockResources, for the ENIs), its hand-over and plan-check functions beside them", () => {
+  expect([...fns.keys()].sort()).toEqual([...Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry), ...RESOURCE_LOCK_TASKS, ...HAND_OVER_TASKS, ...PLAN_CHECK_TASKS].sort());
 });
 
-describe.each([...LOCK_TASKS, ...HAND_OVER_TASKS])('the kit function %s (the lock, and its hand-over to rotate-key-pair)', (task) => {
-  it('calls and holds exactly what the lock needs', () => {
-    expectLockFunction(task, fns.get(task) as never, lockTableId(template));
+describe.each([...RESOURCE_LOCK_TASKS, ...HAND_OVER_TASKS])('the kit function %s (the lock, LockResources for the ENIs, the hand-over to rotate-key-pair)', (task) => {
+  it('holds exactly the lock\'s statements', () => {
+    expectLockFunction(task, fns.get(task) as never, lockTable);
   });
 });
 

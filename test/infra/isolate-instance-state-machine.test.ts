@@ -1,6 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { isolateInstanceSpec } from '../../infra/workflows/isolate-instance';
 import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { ISOLATE_INSTANCE_TASKS, States, buildIsolateInstanceDefinition } from '../../workflows/isolate-instance';
+import { SkeletonStates } from '../../workflows/lib/skeleton';
 import type { AslState } from './definition';
 import { fastDefinition, standIn } from './fast-definition';
 
@@ -14,9 +16,11 @@ const ROTATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:remed
 const ROLLBACK_CATCH = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.work.error', Next: States.rollbackIsolation }];
 let states: Map<string, AslState>;
 beforeAll(() => {
+  // The lock as the spec asks for it (its target, the resources LockResources tags, the hand-over to rotate-key-pair).
+  const { targetPath, resourcesPath } = isolateInstanceSpec.lock ?? {};
   ({ states } = fastDefinition(ISOLATE_INSTANCE_TASKS,
     (scope, fns, kit) => buildIsolateInstanceDefinition(scope, fns, kit, sfn.StateMachine.fromStateMachineArn(scope, 'RotateKeyPair', ROTATE_MACHINE)),
-    { targetPath: '$.instanceId', comparePlans: true, ttlSeconds: 108000, handOver: true }));
+    { ...(targetPath ? { targetPath } : {}), ...(resourcesPath ? { resourcesPath } : {}), comparePlans: true, ttlSeconds: 108000, handOver: true }));
 });
 const state = (name: string): AslState => {
   const found = states.get(name);
@@ -28,6 +32,20 @@ const invoke = (task: string, fields: Record<string, unknown>) => ({ Type: 'Task
 describe('isolate-instance state machine', () => {
   it('locks on the instance ValidateInput names (a release: the case record\'s instance)', () => {
     expect(state('AcquireLock')).toMatchObject({ Parameters: expect.objectContaining({ 'target.$': '$.instanceId', workflow: 'isolate-instance', ttlSeconds: 108000 }) });
+  });
+
+  it('a plan that proceeds first tags the ENIs it will move or put back (LockResources), before the approval gate and any change', () => {
+    expect(isolateInstanceSpec.lock).toEqual({ targetPath: '$.instanceId', resourcesPath: '$.plan.networkInterfaceIds' });
+    expect(state(SkeletonStates.routeByPlan)).toEqual({
+      Type: 'Choice', Choices: [{ Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: SkeletonStates.buildReport }], Default: SkeletonStates.lockResources,
+    });
+    expect(state(SkeletonStates.lockResources)).toEqual(invoke('lock-resources', {
+      Parameters: { 'lock.$': '$.lock', 'executionName.$': '$$.Execution.Name', 'resources.$': '$.plan.networkInterfaceIds' },
+      ResultPath: '$.lockedResources', Next: SkeletonStates.routeAfterLock,
+    }));
+    expect(state(SkeletonStates.routeAfterLock)).toEqual({
+      Type: 'Choice', Choices: [{ Variable: '$.request.approval', BooleanEquals: true, Next: SkeletonStates.requestApproval }], Default: States.routeByAction,
+    });
   });
 
   it('routes a release to ReleaseIsolation, everything else to the forensic snapshots', () => {

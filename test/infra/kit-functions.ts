@@ -41,13 +41,18 @@ export function lockTableId(template: Template): string {
 /** What each lock handler calls (DESIGN.md "One at a time"), written out so a change to the handlers shows here. */
 export const LOCK_CALLS: Record<KitTask, string[]> = {
   'acquire-lock': ['dynamodb:GetItem', 'dynamodb:PutItem', 'ec2:CreateTags', 'states:DescribeExecution'],
-  'release-lock': ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'ec2:CreateTags', 'ec2:DeleteTags', 'ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'],
+  'release-lock': ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'ec2:CreateTags', 'ec2:DeleteTags', 'ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'],
   'lock-resources': ['ec2:CreateTags'],
   'grant-lock': ['dynamodb:UpdateItem'],
   'reclaim-lock': ['dynamodb:GetItem', 'dynamodb:PutItem', 'ec2:CreateTags', 'states:DescribeExecution'],
 };
 
-const instancesAndVolumes = ['instance', 'security-group', 'volume'].map((type) => `arn:aws:ec2:${ENV.region}:${ENV.account}:${type}/*`);
+/** As CDK renders a statement's resources: sorted. */
+const ec2Arns = (...types: string[]) => types.sort().map((type) => `arn:aws:ec2:${ENV.region}:${ENV.account}:${type}/*`);
+/** What AcquireLock may tag: the lock's target. */
+const lockTargets = ec2Arns('instance', 'volume', 'security-group');
+/** What LockResources may tag and ReleaseLock untag: a plan's resources, isolate-instance's ENIs among them. */
+const lockedResources = ec2Arns('instance', 'volume', 'security-group', 'network-interface');
 /** Only the `remediation:lock` tag, named: the lock functions can neither set nor remove any other, nor all at once. */
 const onlyLockTag = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.lock] }, Null: { 'aws:TagKeys': 'false' } };
 
@@ -58,23 +63,24 @@ export function lockStatements(tableId: string): Record<KitTask, Statement[]> {
     'acquire-lock': [
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
       { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: `arn:aws:states:${ENV.region}:${ENV.account}:execution:remediation-*:*` },
-      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: instancesAndVolumes, Condition: onlyLockTag },
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: lockTargets, Condition: onlyLockTag },
     ],
     'release-lock': [
       // What carries the execution's lock tag is found by tag filter; Describe* has no resource-level permissions.
-      { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'], Resource: '*' },
+      { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVolumes'], Resource: '*' },
       // DeleteItem: its own lock; PutItem: a handed-over lock given back to the parent (CreateTags: the parent's name on the instance).
       { Effect: 'Allow', Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], Resource: table },
-      { Effect: 'Allow', Action: ['ec2:CreateTags', 'ec2:DeleteTags'], Resource: instancesAndVolumes, Condition: onlyLockTag },
+      { Effect: 'Allow', Action: 'ec2:DeleteTags', Resource: lockedResources, Condition: onlyLockTag },
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: lockTargets, Condition: onlyLockTag },
     ],
     'lock-resources': [
-      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: instancesAndVolumes, Condition: onlyLockTag },
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: lockedResources, Condition: onlyLockTag },
     ],
     'grant-lock': [{ Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: table }],
     'reclaim-lock': [
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
       { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: `arn:aws:states:${ENV.region}:${ENV.account}:execution:remediation-*:*` },
-      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: instancesAndVolumes, Condition: onlyLockTag },
+      { Effect: 'Allow', Action: 'ec2:CreateTags', Resource: lockTargets, Condition: onlyLockTag },
     ],
   };
 }

@@ -2,14 +2,15 @@ import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGr
 import { GetItemCommand, QueryCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AssociateIamInstanceProfileCommand, CreateKeyPairCommand, CreateLaunchTemplateCommand, CreateSecurityGroupCommand, DescribeIamInstanceProfileAssociationsCommand, DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVpcsCommand, EC2Client, ImportKeyPairCommand, RunInstancesCommand,
-  type IpPermission,
+  DescribeInstancesCommand, DescribeNetworkAclsCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVpcsCommand, EC2Client, ImportKeyPairCommand,
+  RunInstancesCommand, type IpPermission,
 } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import type { LocalExecution, RunOptions } from '../../local/runner';
 import { SEED_AMI, SEED_AZ } from '../../local/seed';
 import { startMoto, useEndpoint, type MotoServer } from '../../local/moto';
+import { entries } from './block-source-ip-harness';
 
 /** moto's amzn-ami-hvm (its default, the seed's, is a Windows image). */
 const LINUX_AMI = 'ami-760aaa0f';
@@ -48,6 +49,10 @@ export interface IsolateHarness {
   groupsTagged: (kind: 'untracked' | 'empty') => Promise<{ groupId: string; ingress: string[]; egress: string[] }[]>;
   snapshotsOfCase: (caseId: string) => Promise<string[]>;
   rolePolicies: (roleName: string) => Promise<string[]>;
+  /** The ingress entries (as [rule, action, cidr]) of the NACL of the instance's subnet. */
+  naclIngressOf: (instanceId: string) => Promise<[number, string, string][]>;
+  /** Each ENI of the instance and the value of its remediation:lock tag (undefined: none). */
+  eniLockTags: (instanceId: string) => Promise<Record<string, string | undefined>>;
   caseItems: (caseId: string) => Promise<Record<string, unknown>[]>;
   /** The lock table's item for this key (an instance id), if any. */
   lockItem: (key: string) => Promise<Record<string, unknown> | undefined>;
@@ -121,6 +126,14 @@ export async function startIsolateHarness(): Promise<IsolateHarness> {
       .map((s) => s.SnapshotId as string).sort(),
     rolePolicies: async (roleName) => (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [],
     lockItem: async (key) => (await dynamodb.send(new GetItemCommand({ TableName: process.env.LOCK_TABLE_NAME, Key: { lockKey: { S: key } }, ConsistentRead: true }))).Item,
+    naclIngressOf: async (instanceId) => {
+      const subnetId = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]?.Instances?.[0]?.SubnetId as string;
+      const nacl = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnetId] }] }))).NetworkAcls?.[0];
+      return nacl ? entries(nacl) : [];
+    },
+    eniLockTags: async (instanceId) => Object.fromEntries(((await ec2.send(new DescribeNetworkInterfacesCommand({
+      Filters: [{ Name: 'attachment.instance-id', Values: [instanceId] }],
+    }))).NetworkInterfaces ?? []).map((n) => [n.NetworkInterfaceId as string, n.TagSet?.find((t) => t.Key === 'remediation:lock')?.Value])),
     caseItems: async (caseId) => (await dynamodb.send(new QueryCommand({
       TableName: process.env.INSTANCE_CASE_TABLE_NAME, KeyConditionExpression: 'caseId = :c', ExpressionAttributeValues: { ':c': { S: caseId } }, ConsistentRead: true,
     }))).Items ?? [],

@@ -1,7 +1,9 @@
 import { DescribeKeyPairsCommand } from '@aws-sdk/client-ec2';
+import type { LocalExecution } from '../../local/runner';
 import { generateSshKey, publicKeyBody } from '../../tasks/key-pair/lib/openssh';
 import { States } from '../../workflows/isolate-instance';
-import { statesEntered } from './harness';
+import { SkeletonStates } from '../../workflows/lib/skeleton';
+import { expectBefore, mutatingCalls, statesEntered, withLockCalls } from './harness';
 import { startIsolateHarness, type IsolateHarness } from './isolate-instance-harness';
 
 // moto enforces no IAM policy and no connection tracking: these tests show the account's state (groups, profile,
@@ -17,6 +19,10 @@ afterAll(async () => {
   removeSandboxes?.();
   await h?.moto.stop();
 });
+
+/** What LockResources tagged remediation:lock (its output in the execution's history). */
+const lockedResources = (execution: LocalExecution) =>
+  (execution.events.find((e) => e.type === 'StateExited' && e.state === SkeletonStates.lockResources)?.output as { lockedResources?: { tagged: string[] } } | undefined)?.lockedResources?.tagged;
 
 type Report = { outcome: string; caseId: string; keyPair: { name: string } | null; planned?: string[]; forensicSnapshots?: string[]; actions: { action: string }[] };
 
@@ -57,9 +63,12 @@ describe('isolate-instance against an emulated account', () => {
     const snapshots = await h.snapshotsOfCase('case-web');
     expect(snapshots).toHaveLength(1);
     expect(report.forensicSnapshots).toEqual(snapshots);
-    expect(await h.rolePolicies(roleName)).toEqual(['remediation-isolate-case-web']);
+    expect(await h.rolePolicies(roleName)).toEqual([`remediation-isolate-case-web-${instanceId}`]);
     const [item] = await h.caseItems('case-web');
     expect(JSON.parse((item?.prior as { S: string }).S)).toMatchObject({ instanceId, keyName: 'web-key', targetGroups: [{ targetGroupArn, port: 8080 }] });
+    // LockResources tagged each ENI before any change; the release of the lock untagged it
+    expect(lockedResources(isolated)).toEqual(Object.keys(before.enis));
+    expect(await h.eniLockTags(instanceId)).toEqual(Object.fromEntries(Object.keys(before.enis).map((eni) => [eni, undefined])));
 
     // Act: again
     const again = await h.run({ instanceId, caseId: 'case-web-again' });
@@ -71,8 +80,11 @@ describe('isolate-instance against an emulated account', () => {
     expect(released.status).toBe('SUCCEEDED');
     expect(released.output).toMatchObject({ outcome: 'REMEDIATED' });
     expect(await h.view(instanceId, targetGroupArn)).toEqual(before);
+    // The release ran under its own lock: it tagged the ENIs it put back, and untagged them at its end
+    expect(lockedResources(released)).toEqual(Object.keys(before.enis));
+    expect(Object.values(await h.eniLockTags(instanceId))).toEqual([undefined]);
     expect(await h.snapshotsOfCase('case-web')).toEqual(snapshots);
-    expect(await h.rolePolicies(roleName)).toEqual(['remediation-isolate-case-web']);
+    expect(await h.rolePolicies(roleName)).toEqual([`remediation-isolate-case-web-${instanceId}`]);
 
     // Act: release again
     const releasedAgain = await h.run({ release: { caseId: 'case-web' } });
@@ -210,5 +222,109 @@ describe('isolate-instance against an emulated account', () => {
     expect(failed.cause).toContain('the group went away');
     expect(await h.view(instanceId, targetGroupArn)).toEqual(before);
     expect(await h.snapshotsOfCase('case-db')).toHaveLength(1);
+  });
+});
+
+describe('isolate-instance: Auto Scaling detach, blockSourceIp and the approval gate, through the synthesized definition', () => {
+  it('autoScaling detach takes the member out of its group and blockSourceIp starts block-source-ip, whose NACL deny outlives the release; release attaches it back', async () => {
+    // Prepare
+    const instanceId = await h.autoScalingGroup('detached');
+    const caseId = 'case-detached';
+    expect(await h.groupView('detached')).toEqual({ desired: 1, instances: { [instanceId]: 'InService' } });
+
+    // Act: the default NACL serves every default subnet, so block-source-ip may ask for approval: approved
+    const isolated = await h.run({ instanceId, caseId, autoScaling: 'detach', blockSourceIp: '203.0.113.7', untrackedWaitSeconds: 0 }, {
+      approver: async () => ({ approved: true }),
+    });
+
+    // Assess: out of the group (no replacement launched), the child started once with the /32 and the parent in its trigger
+    expect([isolated.status, isolated.error, isolated.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    expect(await h.groupView('detached')).toEqual({ desired: 0, instances: {} });
+    // The runner lists every execution the run started, the block's own expiry child (nothing expired yet) among them.
+    const started = Object.fromEntries((isolated.children ?? []).map((c) => [c.workflow, [c.name, c.status, (c.output as { outcome?: string } | undefined)?.outcome]]));
+    expect(started).toEqual({
+      'block-source-ip': [`${caseId}-block`, 'SUCCEEDED', 'REMEDIATED'], 'unblock-source-ip': [`unblock-source-ip-expiry-${caseId}-block`, 'SUCCEEDED', 'NO_ACTION'],
+    });
+    const block = isolated.children?.find((c) => c.workflow === 'block-source-ip');
+    expect(block).toMatchObject({
+      input: { cidrs: ['203.0.113.7/32'], instanceId, trigger: { source: 'eventbridge', parentExecution: isolated.name } }, output: { outcome: 'REMEDIATED' },
+    });
+    const denies = (await h.naclIngressOf(instanceId)).filter(([, action, cidr]) => action === 'deny' && cidr === '203.0.113.7/32');
+    expect(denies).toHaveLength(1);
+    const [item] = await h.caseItems(caseId);
+    const steps = Object.fromEntries(Object.entries((item?.steps as { M: Record<string, { S: string }> }).M).map(([k, v]) => [k, JSON.parse(v.S) as { after?: unknown }]));
+    expect(steps['detach-from-auto-scaling:detached']).toMatchObject({ before: { groupName: 'detached', lifecycleState: 'InService' }, after: { lifecycleState: 'Detached' } });
+    expect(steps['start-block-source-ip:203.0.113.7/32']).toMatchObject({ after: { executionArn: expect.stringMatching(new RegExp(`:${caseId}-block$`)) } });
+
+    // Act: release
+    const released = await h.run({ release: { caseId } });
+
+    // Assess: a member again, InService; the deny stays (it expires by itself) and nothing new was started
+    expect([released.status, released.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(await h.groupView('detached')).toEqual({ desired: 1, instances: { [instanceId]: 'InService' } });
+    expect(await h.naclIngressOf(instanceId)).toEqual(expect.arrayContaining(denies));
+    expect(released.children ?? []).toEqual([]);
+  });
+
+  it('approval: true waits before any change, the instance and its ENIs already lock-tagged; approved, the plan is made again and the instance isolated', async () => {
+    // Prepare
+    const { instanceId, roleName, targetGroupArn } = await h.instance('gated');
+    const before = await h.view(instanceId, targetGroupArn);
+    const enis = Object.keys(before.enis);
+    let seen: unknown;
+
+    // Act: the approver looks at the account while the execution waits for the answer
+    const execution = await h.run({ instanceId, caseId: 'case-gated', approval: true, untrackedWaitSeconds: 0 }, {
+      approver: async (request) => {
+        seen = {
+          state: request.state, workflow: request.payload.workflow, target: request.payload.target,
+          view: await h.view(instanceId, targetGroupArn), locks: await h.eniLockTags(instanceId), snapshots: await h.snapshotsOfCase('case-gated'),
+          policies: await h.rolePolicies(roleName),
+        };
+        return { approved: true };
+      },
+    });
+
+    // Assess: nothing had changed but the lock tags (instance and each ENI); then isolated
+    expect(seen).toEqual({
+      state: SkeletonStates.requestApproval, workflow: 'isolate-instance', target: instanceId,
+      view: { ...before, tags: { ...before.tags, 'remediation:lock': execution.name } },
+      locks: Object.fromEntries(enis.map((eni) => [eni, execution.name])), snapshots: [], policies: [],
+    });
+    expect([execution.status, execution.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(execution.output).toMatchObject({ outcome: 'REMEDIATED', approval: { approved: true, approver: 'arn:aws:iam::123456789012:user/local-approver' } });
+    const path = statesEntered(execution);
+    expectBefore(path, SkeletonStates.lockResources, SkeletonStates.requestApproval);
+    expectBefore(path, SkeletonStates.requestApproval, SkeletonStates.preflightAfterApproval);
+    expectBefore(path, SkeletonStates.comparePlansAfterApproval, States.snapshotInstance);
+    const [empty] = await h.groupsTagged('empty');
+    const after = await h.view(instanceId, targetGroupArn);
+    expect(after).toMatchObject({ enis: Object.fromEntries(enis.map((eni) => [eni, [empty?.groupId]])), tags: { ...before.tags, 'remediation:isolated': 'case-gated' }, targets: [] });
+    expect(after.profileArn).toBeUndefined();
+    expect(await h.rolePolicies(roleName)).toEqual([`remediation-isolate-case-gated-${instanceId}`]);
+    expect(Object.values(await h.eniLockTags(instanceId))).toEqual(enis.map(() => undefined));
+  });
+
+  it('approval: true rejected: ApprovalRejected, and the account is as before (no snapshot, no case record, no lock tag left)', async () => {
+    // Prepare
+    const { instanceId, roleName, targetGroupArn } = await h.instance('refused');
+    const before = await h.view(instanceId, targetGroupArn);
+
+    // Act
+    const execution = await h.run({ instanceId, caseId: 'case-refused', approval: true }, {
+      approver: async () => ({ approved: false, reason: 'not this one', principal: 'arn:aws:iam::123456789012:user/bob' }),
+    });
+
+    // Assess
+    expect([execution.status, execution.error]).toEqual(['FAILED', 'ApprovalRejected']);
+    expect(JSON.parse(execution.cause as string)).toMatchObject({ approved: false, reason: 'not this one' });
+    // The lock's calls (the instance's tag, LockResources' on the ENIs, their removal) and the approval request: nothing else
+    expect(mutatingCalls(execution)).toEqual(withLockCalls('instance and volumes', 'sns:Publish'));
+    expect(statesEntered(execution)).not.toContain(States.snapshotInstance);
+    expect(await h.view(instanceId, targetGroupArn)).toEqual(before);
+    expect(await h.snapshotsOfCase('case-refused')).toEqual([]);
+    expect(await h.caseItems('case-refused')).toEqual([]);
+    expect(await h.rolePolicies(roleName)).toEqual([]);
+    expect(Object.values(await h.eniLockTags(instanceId))).toEqual(Object.keys(before.enis).map(() => undefined));
   });
 });

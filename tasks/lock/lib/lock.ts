@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { paginateDescribeInstances, paginateDescribeSecurityGroups, type EC2Client } from '@aws-sdk/client-ec2';
+import { paginateDescribeInstances, paginateDescribeNetworkInterfaces, paginateDescribeSecurityGroups, type EC2Client } from '@aws-sdk/client-ec2';
 import { findVolumes } from '../../lib/ec2';
 import { awsErrorName } from '../../lib/errors';
 import { TAG } from '../../lib/tags';
@@ -66,7 +66,7 @@ export const isConditionFailed = (error: unknown): boolean =>
 /** A lock on one resource (an instance id), not account-level work (`<account>/<region>/<workflow>`), which tags nothing. */
 export const isResourceLock = (key: string): boolean => !key.includes('/');
 
-/** Every instance, volume and security group that carries `remediation:lock` = this execution's name. */
+/** Every instance, volume, security group and network interface that carries `remediation:lock` = this execution's name. */
 export async function lockTaggedResources(ec2: EC2Client, executionName: string): Promise<string[]> {
   const Filters = [{ Name: `tag:${LOCK_TAG}`, Values: [executionName] }];
   const instances: string[] = [];
@@ -80,5 +80,10 @@ export async function lockTaggedResources(ec2: EC2Client, executionName: string)
   for await (const page of paginateDescribeSecurityGroups({ client: ec2 }, { Filters })) {
     for (const group of page.SecurityGroups ?? []) if (group.GroupId) groups.push(group.GroupId);
   }
-  return [...instances, ...volumes, ...groups];
+  // isolate-instance's LockResources tags the ENIs it moves.
+  const interfaces: string[] = [];
+  for await (const page of paginateDescribeNetworkInterfaces({ client: ec2 }, { Filters })) {
+    for (const eni of page.NetworkInterfaces ?? []) if (eni.NetworkInterfaceId) interfaces.push(eni.NetworkInterfaceId);
+  }
+  return [...instances, ...volumes, ...groups, ...interfaces];
 }

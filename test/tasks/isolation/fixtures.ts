@@ -28,8 +28,8 @@ export const state = (overrides: Partial<InstanceState> = {}): InstanceState => 
 })) as InstanceState;
 
 export const plan = (overrides: Partial<IsolationPlan> = {}): IsolationPlan => ({
-  outcome: 'PROCEED', action: 'isolate', target: INSTANCE, caseId: CASE, instanceId: INSTANCE, keyName: 'web-key', state: state(), vpcIds: [VPC],
-  profileRole: { name: 'web-role', arn: `arn:aws:iam::${ACCOUNT}:role/web-role`, policyName: `remediation-isolate-${CASE}` }, steps: ['...'], ...overrides,
+  outcome: 'PROCEED', action: 'isolate', target: INSTANCE, caseId: CASE, instanceId: INSTANCE, keyName: 'web-key', state: state(), vpcIds: [VPC], networkInterfaceIds: [ENI],
+  profileRole: { name: 'web-role', arn: `arn:aws:iam::${ACCOUNT}:role/web-role`, policyName: `remediation-isolate-${CASE}-${INSTANCE}` }, steps: ['...'], ...overrides,
 });
 
 /** The case record as DynamoDB holds it (GetItem's Item). */

@@ -160,9 +160,11 @@ describe('revoke-instance-profile', () => {
     iam.on(PutRolePolicyCommand).resolves({});
     const out = await revoke({ plan: plan() });
     const put = iam.commandCalls(PutRolePolicyCommand)[0]?.args[0].input;
-    expect(put).toMatchObject({ RoleName: 'web-role', PolicyName: `remediation-isolate-${CASE}` });
+    expect(put).toMatchObject({ RoleName: 'web-role', PolicyName: `remediation-isolate-${CASE}-${INSTANCE}` });
     expect(JSON.parse(put?.PolicyDocument ?? '{}').Statement[0]).toMatchObject({ Effect: 'Deny', Action: '*', Condition: { DateLessThan: {} } });
     expect(out.steps.map((s) => s.action)).toEqual(['disassociate-instance-profile', 'put-session-deny']);
+    // The case record names the policy (`remediate case` shows it; the README says to remove it by that name).
+    expect(out.steps[1]).toMatchObject({ resourceId: 'arn:aws:iam::111122223333:role/web-role', after: { policyName: `remediation-isolate-${CASE}-${INSTANCE}` } });
   });
 
   it('any other EC2 error is thrown', async () => {

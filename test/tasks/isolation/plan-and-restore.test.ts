@@ -17,6 +17,7 @@ import { handler as verify } from '../../../tasks/isolation/verify-isolation';
 import { handler as report } from '../../../tasks/isolation/build-isolate-report';
 import { isolateInstanceInputSchema } from '../../../tasks/isolation/lib/schema';
 import type { StepRecord } from '../../../tasks/isolation/lib/case-store';
+import { isolatePolicyName } from '../../../tasks/isolation/lib/plan';
 
 const ec2 = mockClient(EC2Client);
 const dynamodb = mockClient(DynamoDBClient);
@@ -53,10 +54,31 @@ describe('plan-isolation', () => {
   it('plans every step from what it read, names the key pair and the profile\'s role; plan mode: PLANNED', async () => {
     account();
     const out = await planIsolation({ request: request({ instanceId: INSTANCE, mode: 'plan' }), caseId: CASE, instanceId: INSTANCE });
-    expect(out).toMatchObject({ outcome: 'PLANNED', action: 'isolate', keyName: 'web-key', state: state(), vpcIds: [state().vpcId],
-      profileRole: { name: 'web-role', arn: ROLE_ARN, policyName: `remediation-isolate-${CASE}` } });
+    expect(out).toMatchObject({ outcome: 'PLANNED', action: 'isolate', keyName: 'web-key', state: state(), vpcIds: [state().vpcId], networkInterfaceIds: [ENI],
+      profileRole: { name: 'web-role', arn: ROLE_ARN, policyName: `remediation-isolate-${CASE}-${INSTANCE}` } });
     expect(out.steps).toHaveLength(11);
     expect(out.steps[0]).toMatch(/^snapshot volumes vol-0123456789abcdef0/);
+  });
+
+  it('two instances of one case whose profiles share a role: each its own session-deny name, within IAM\'s 128 characters', async () => {
+    const other = 'i-0fedcba9876543210';
+    account();
+    const first = await planIsolation({ request: request(), caseId: CASE, instanceId: INSTANCE });
+    account(state({ instanceId: other }));
+    const second = await planIsolation({ request: request({ instanceId: other }), caseId: CASE, instanceId: other });
+    expect([first.profileRole?.name, second.profileRole?.name]).toEqual(['web-role', 'web-role']);
+    expect([first.profileRole?.policyName, second.profileRole?.policyName]).toEqual([`remediation-isolate-${CASE}-${INSTANCE}`, `remediation-isolate-${CASE}-${other}`]);
+    // The longest case id the schema takes, and a 17-digit instance id.
+    const longest = isolatePolicyName('c'.repeat(80), 'i-0123456789abcdef0');
+    expect(longest).toHaveLength(120);
+    expect(longest).toMatch(/^[\w+=,.@-]{1,128}$/);
+  });
+
+  it('several ENIs: each one is named for LockResources to tag, in the order the plan moves them', async () => {
+    const second = { networkInterfaceId: 'eni-0fedcba9876543210', vpcId: state().vpcId, groupIds: ['sg-0000000000000000c'] };
+    account(state({ enis: [...state().enis, second] }));
+    const out = await planIsolation({ request: request(), caseId: CASE, instanceId: INSTANCE });
+    expect(out.networkInterfaceIds).toEqual([ENI, second.networkInterfaceId]);
   });
 
   it('rotateKeyPair on an SSM-managed instance: the rotate-key-pair child (named after the case and instance) takes the lock after the untracked group', async () => {
@@ -114,10 +136,26 @@ describe('plan-isolation', () => {
     await expect(planIsolation({ request: request(), caseId: CASE, instanceId: INSTANCE })).rejects.toMatchObject({ name: 'ResourceNotFoundError' });
   });
 
-  it('a release of a released case: NO_ACTION', async () => {
+  it('a release of a released case: NO_ACTION, no ENI to lock', async () => {
     account();
     dynamodb.on(GetItemCommand).resolves({ Item: caseItem({ releasedAt: '2026-12-02T00:00:00.000Z' }) });
-    expect(await planIsolation({ request: request({ release: { caseId: CASE } }), caseId: CASE, instanceId: INSTANCE })).toMatchObject({ outcome: 'NO_ACTION', action: 'release' });
+    expect(await planIsolation({ request: request({ release: { caseId: CASE } }), caseId: CASE, instanceId: INSTANCE }))
+      .toMatchObject({ outcome: 'NO_ACTION', action: 'release', networkInterfaceIds: [] });
+  });
+
+  it('a release names the ENIs the case moved that are still the instance\'s (LockResources tags them), not one detached since', async () => {
+    const detached = 'eni-0aaaaaaaaaaaaaaaa';
+    const attached = { networkInterfaceId: 'eni-0bbbbbbbbbbbbbbbb', vpcId: state().vpcId, groupIds: ['sg-0000000000000000c'] };
+    account(state({ enis: [...state().enis, attached] }));
+    const steps = {
+      u: { action: 'move-to-untracked-group', resourceId: ENI, at: '2026-12-01T12:00:05Z' },
+      i: { action: 'move-to-isolation-group', resourceId: ENI, at: '2026-12-01T12:00:06Z' },
+      d: { action: 'move-to-isolation-group', resourceId: detached, at: '2026-12-01T12:00:06Z' },
+      p: { action: 'enable-protection', resourceId: INSTANCE, at: '2026-12-01T12:00:02Z' },
+    };
+    dynamodb.on(GetItemCommand).resolves({ Item: caseItem({ steps }) });
+    const out = await planIsolation({ request: request({ release: { caseId: CASE } }), caseId: CASE, instanceId: INSTANCE });
+    expect(out).toMatchObject({ outcome: 'PROCEED', action: 'release', networkInterfaceIds: [ENI] });
   });
 });
 

@@ -1,6 +1,6 @@
 import { LOCK_TABLE, MINE, MINE_ARN } from './env';
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteTagsCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DeleteTagsCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../tasks/lock/release-lock';
@@ -19,11 +19,13 @@ const BY_OUR_TAG = { Filters: [{ Name: 'tag:remediation:lock', Values: [MINE.nam
 const VOLUME_IDS = ['vol-0aaaaaaaaaaaaaaaa', 'vol-0bbbbbbbbbbbbbbbb'];
 const OUR_TAG = [{ Key: 'remediation:lock', Value: MINE.name }];
 /** EC2 shows these as carrying our lock tag. */
-const tagged = (instances: string[], volumes: string[], groups: string[] = []) => {
+const tagged = (instances: string[], volumes: string[], groups: string[] = [], enis: string[] = []) => {
   ec2.on(DescribeInstancesCommand, BY_OUR_TAG).resolves({ Reservations: [{ Instances: instances.map((InstanceId) => ({ InstanceId })) }] });
   ec2.on(DescribeVolumesCommand, BY_OUR_TAG).resolves({ Volumes: volumes.map((VolumeId) => ({ VolumeId })) });
   ec2.on(DescribeSecurityGroupsCommand, BY_OUR_TAG).resolves({ SecurityGroups: groups.map((GroupId) => ({ GroupId })) });
+  ec2.on(DescribeNetworkInterfacesCommand, BY_OUR_TAG).resolves({ NetworkInterfaces: enis.map((NetworkInterfaceId) => ({ NetworkInterfaceId })) });
 };
+const LOOKUPS = ['DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeNetworkInterfaces'];
 
 beforeEach(() => {
   dynamodb.reset();
@@ -46,7 +48,7 @@ describe('release-lock', () => {
     // With a value, DeleteTags leaves a tag that names another execution.
     expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [INSTANCE_ID], Tags: OUR_TAG });
     expect(dynamodb).toHaveReceivedCommandWith(DeleteItemCommand, OWN_ITEM_ONLY);
-    expect(commands()).toEqual(['DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DeleteTags', 'DeleteItem']);
+    expect(commands()).toEqual([...LOOKUPS, 'DeleteTags', 'DeleteItem']);
   });
 
   it('finds what carries our tag by tag filter, instance and volumes alike, and untags them in one call', async () => {
@@ -92,6 +94,44 @@ describe('release-lock', () => {
     expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: ['sg-0123456789abcdef0'], Tags: OUR_TAG });
   });
 
+  it('the ENIs isolate-instance locked are found by tag on every page and untagged with the instance', async () => {
+    // Prepare: two pages of ENIs carrying our tag
+    const enis = ['eni-0aaaaaaaaaaaaaaaa', 'eni-0bbbbbbbbbbbbbbbb', 'eni-0cccccccccccccccc'];
+    tagged([INSTANCE_ID], []);
+    ec2.on(DescribeNetworkInterfacesCommand, BY_OUR_TAG)
+      .resolvesOnce({ NetworkInterfaces: enis.slice(0, 2).map((NetworkInterfaceId) => ({ NetworkInterfaceId })), NextToken: 'page-2' })
+      .resolvesOnce({ NetworkInterfaces: [{ NetworkInterfaceId: enis[2] }] });
+    dynamodb.on(DeleteItemCommand).resolves({});
+
+    // Act
+    const out = await release();
+
+    // Assess
+    expect(out).toMatchObject({ released: true, untagged: [INSTANCE_ID, ...enis] });
+    // The paginator reuses one input object across pages: two calls, and the second page's ENI among those untagged, show both were read.
+    expect(ec2).toHaveReceivedCommandTimes(DescribeNetworkInterfacesCommand, 2);
+    expect(ec2).toHaveReceivedCommandWith(DescribeNetworkInterfacesCommand, BY_OUR_TAG);
+    expect(ec2).toHaveReceivedCommandTimes(DeleteTagsCommand, 1);
+    expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [INSTANCE_ID, ...enis], Tags: OUR_TAG });
+  });
+
+  it('an ENI deleted meanwhile (InvalidNetworkInterfaceID.NotFound): the instance is still untagged and the lock item deleted', async () => {
+    // Prepare
+    const eni = 'eni-0aaaaaaaaaaaaaaaa';
+    tagged([INSTANCE_ID], [], [], [eni]);
+    ec2.on(DeleteTagsCommand, { Resources: [INSTANCE_ID, eni] }).rejects(awsError('InvalidNetworkInterfaceID.NotFound'));
+    ec2.on(DeleteTagsCommand, { Resources: [eni] }).rejects(awsError('InvalidNetworkInterfaceID.NotFound'));
+    dynamodb.on(DeleteItemCommand).resolves({});
+
+    // Act
+    const out = await release();
+
+    // Assess
+    expect(out).toMatchObject({ released: true });
+    expect(ec2.commandCalls(DeleteTagsCommand).map((c) => c.args[0].input.Resources)).toEqual([[INSTANCE_ID, eni], [INSTANCE_ID], [eni]]);
+    expect(dynamodb).toHaveReceivedCommandWith(DeleteItemCommand, OWN_ITEM_ONLY);
+  });
+
   it('nothing tagged: no DeleteTags at all', async () => {
     // Prepare
     tagged([], []);
@@ -102,7 +142,7 @@ describe('release-lock', () => {
 
     // Assess
     expect(out).toMatchObject({ released: true, untagged: [] });
-    expect(commands()).toEqual(['DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DeleteItem']);
+    expect(commands()).toEqual([...LOOKUPS, 'DeleteItem']);
   });
 
   it('a lock already taken over (or already released) is left to its holder: ConditionalCheckFailed is no error', async () => {
@@ -143,7 +183,7 @@ describe('release-lock', () => {
     // Assess
     expect(out).toMatchObject({ released: true, untagged: [INSTANCE_ID, 'i-0fedcba9876543210'] });
     expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [INSTANCE_ID, 'i-0fedcba9876543210'], Tags: OUR_TAG });
-    expect(commands()).toEqual(['DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DeleteTags', 'DeleteItem']);
+    expect(commands()).toEqual([...LOOKUPS, 'DeleteTags', 'DeleteItem']);
   });
 
   it('without a held lock (plan mode: WithoutLock) does nothing', async () => {
@@ -199,6 +239,7 @@ describe('release-lock', () => {
   it.each([
     ['DeleteTags', 'RequestLimitExceeded', () => ec2.on(DeleteTagsCommand).rejects(awsError('RequestLimitExceeded'))],
     ['DescribeVolumes', 'RequestLimitExceeded', () => ec2.on(DescribeVolumesCommand).rejects(awsError('RequestLimitExceeded'))],
+    ['DescribeNetworkInterfaces', 'RequestLimitExceeded', () => ec2.on(DescribeNetworkInterfacesCommand).rejects(awsError('RequestLimitExceeded'))],
     ['DeleteItem', 'ThrottlingException', () => dynamodb.on(DeleteItemCommand).rejects(awsError('ThrottlingException'))],
   ])('%s failing with %s propagates, for the state machine to retry', async (_call, errorName, given) => {
     // Prepare
