@@ -35,7 +35,7 @@ describe('isolate-instance state machine', () => {
   });
 
   it('a plan that proceeds first tags the ENIs it will move or put back (LockResources), before the approval gate and any change', () => {
-    expect(isolateInstanceSpec.lock).toEqual({ targetPath: '$.instanceId', resourcesPath: '$.plan.networkInterfaceIds' });
+    expect(isolateInstanceSpec.lock).toEqual({ targetPath: '$.instanceId', resourcesPath: '$.plan.networkInterfaceIds', handsOver: true });
     expect(state(SkeletonStates.routeByPlan)).toEqual({
       Type: 'Choice', Choices: [{ Not: { Variable: '$.plan.outcome', StringEquals: 'PROCEED' }, Next: SkeletonStates.buildReport }], Default: SkeletonStates.lockResources,
     });

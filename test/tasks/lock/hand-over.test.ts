@@ -1,6 +1,6 @@
 import { LOCK_TABLE, arnOf } from './env';
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -142,6 +142,7 @@ describe('release-lock (a handed-over lock goes back to the parent)', () => {
     ec2.on(DescribeInstancesCommand, ourTag).resolves({ Reservations: [{ Instances: [{ InstanceId: INSTANCE_ID }] }] });
     ec2.on(DescribeVolumesCommand, ourTag).resolves({ Volumes: [{ VolumeId: VOLUME }] });
     ec2.on(DescribeSecurityGroupsCommand, ourTag).resolves({ SecurityGroups: [] });
+    ec2.on(DescribeNetworkInterfacesCommand, ourTag).resolves({ NetworkInterfaces: [] });
   });
 
   it("puts the parent's own item back (no grant left), tags the instance with the parent's name, untags the rest; nothing deleted", async () => {
@@ -155,7 +156,7 @@ describe('release-lock (a handed-over lock goes back to the parent)', () => {
     });
     expect(ec2).toHaveReceivedCommandWith(CreateTagsCommand, { Resources: [INSTANCE_ID], Tags: lockTag(PARENT_NAME) });
     expect(ec2).toHaveReceivedCommandWith(DeleteTagsCommand, { Resources: [VOLUME], Tags: lockTag(CHILD_NAME) });
-    expect(commands()).toEqual(['PutItem', 'DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'CreateTags', 'DeleteTags']);
+    expect(commands()).toEqual(['PutItem', 'DescribeInstances', 'DescribeVolumes', 'DescribeSecurityGroups', 'DescribeNetworkInterfaces', 'CreateTags', 'DeleteTags']);
   });
 
   it('a re-run (already given back): released false, the parent\'s tag left alone, only what still names the child untagged', async () => {
