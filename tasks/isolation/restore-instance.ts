@@ -38,17 +38,25 @@ export const handler = async ({ plan, executionName, reason, error }: RestoreIns
   if (!record) throw new ResourceNotFoundError(`no record of ${plan.instanceId} in case ${plan.caseId}`);
   // A retry after a lost answer: what is already back in place is not undone twice.
   const now = await readInstanceState(clients, plan.instanceId);
+  const current = new Map(now.enis.map((e) => [e.networkInterfaceId, e.groupIds]));
   const restored = await restoreFromCase(clients, record, (step) =>
-    (step.action === STEP.profile && now.profile !== undefined) || (step.action === STEP.tagIsolated && tagValue(now.tags, TAG.isolated) === undefined));
+    (step.action === STEP.profile && now.profile !== undefined) || (step.action === STEP.tagIsolated && tagValue(now.tags, TAG.isolated) === undefined), current);
   const failed = restored.filter((r) => r.error);
+  const left = restored.filter((r) => r.left);
+  const leftText = left.map((l) => `${l.resourceId} ${l.left}`).join('; ');
   logger.info('instance restored', { reason, caseId: plan.caseId, instanceId: plan.instanceId, restored: restored.length, failed: failed.length });
   if (reason === 'release') {
-    if (failed.length > 0) throw new VerificationFailedError(`release incomplete: ${failed.map((f) => `${f.action} ${f.resourceId} (${f.error})`).join('; ')}`);
+    // The release promises the prior state: an ENI someone else changed is not put back over them, and the release says so.
+    const incomplete = [...failed.map((f) => `${f.action} ${f.resourceId} (${f.error})`), ...left.map((l) => `${l.resourceId} ${l.left}; put its groups back by hand if that change was not meant to stay`)];
+    if (incomplete.length > 0) throw new VerificationFailedError(`release incomplete: ${incomplete.join('; ')}`);
     await markInstanceReleased(dynamodb, TABLE, plan.caseId, plan.instanceId, executionName, new Date().toISOString());
     return { restored };
   }
   const what = `isolation of ${plan.instanceId} failed (${error?.Error}: ${error?.Cause})`;
   return failed.length === 0
-    ? { restored, error: ErrorNames.remediationRolledBack, cause: `${what}; everything changed was put back (forensic snapshots kept: ${record.snapshotIds.join(', ') || 'none'})` }
+    ? {
+      restored, error: ErrorNames.remediationRolledBack,
+      cause: `${what}; everything changed was put back (forensic snapshots kept: ${record.snapshotIds.join(', ') || 'none'})${left.length > 0 ? `, except what someone else changed meanwhile: ${leftText}` : ''}`,
+    }
     : { restored, error: ErrorNames.rollbackFailed, cause: `${what}; NOT put back, restore by hand from case ${plan.caseId}: ${failed.map((f) => `${f.action} ${f.resourceId} (${f.error})`).join('; ')}` };
 };

@@ -5,7 +5,18 @@ import { TAG } from '../../lib/tags';
 import { STEP, stepsNewestFirst, type InstanceCase, type StepRecord } from './case-store';
 
 export interface RestoreClients { ec2: EC2Client; autoScaling: AutoScalingClient; elbv2: ElasticLoadBalancingV2Client }
-export interface Restored { action: string; resourceId: string; at: string; error?: string }
+export interface Restored {
+  action: string;
+  resourceId: string;
+  at: string;
+  error?: string;
+  /** Not undone: someone else changed it since this case did (an ENI's groups); what it is now is theirs, left as it is. */
+  left?: string;
+}
+
+/** An ENI's groups now, by id (attached ENIs only), to tell ours from an operator's change. */
+export type CurrentGroups = ReadonlyMap<string, readonly string[]>;
+const sameGroups = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((g, i) => g === [...b].sort()[i]);
 
 /**
  * What is never undone: the evidence, the session deny (stolen role credentials may outlive the release), the NACL block
@@ -40,8 +51,13 @@ function undo(c: RestoreClients, record: InstanceCase, step: StepRecord): (() =>
 /**
  * Undoes every recorded step, newest first, each attempted even if another fails; an ENI moved twice (untracked, then
  * empty) is put back once. `skip` names steps already undone (a release after a partial one finds them in place).
+ * With `current`, an ENI is put back only while it still has the groups this case gave it (its newest move's `after`):
+ * already back in its prior groups, it is skipped; in any other groups, someone changed it since, and it is `left`
+ * (never fight an operator).
  */
-export async function restoreFromCase(c: RestoreClients, record: InstanceCase, skip: (step: StepRecord) => boolean = () => false): Promise<Restored[]> {
+export async function restoreFromCase(
+  c: RestoreClients, record: InstanceCase, skip: (step: StepRecord) => boolean = () => false, current?: CurrentGroups,
+): Promise<Restored[]> {
   const done: Restored[] = [];
   const seen = new Set<string>();
   for (const step of stepsNewestFirst(record)) {
@@ -49,6 +65,19 @@ export async function restoreFromCase(c: RestoreClients, record: InstanceCase, s
     const key = step.action === STEP.untracked ? `${STEP.isolate}:${step.resourceId}` : `${step.action}:${step.resourceId}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    const now = (step.action === STEP.isolate || step.action === STEP.untracked) ? current?.get(step.resourceId) : undefined;
+    const ours = step.after?.groupIds as string[] | undefined;
+    if (now && ours) {
+      const prior = record.prior.enis.find((e) => e.networkInterfaceId === step.resourceId)?.groupIds ?? (step.before?.groupIds as string[] | undefined) ?? [];
+      if (sameGroups(now, prior)) continue;
+      if (!sameGroups(now, ours)) {
+        done.push({
+          action: `undo-${step.action}`, resourceId: step.resourceId, at: new Date().toISOString(),
+          left: `its groups were changed by someone else since this case moved it to ${ours.join(', ')} (now ${now.join(', ') || 'none'}; before the case ${prior.join(', ') || 'none'}): left as they are`,
+        });
+        continue;
+      }
+    }
     const run = undo(c, record, step);
     if (!run) continue;
     try {

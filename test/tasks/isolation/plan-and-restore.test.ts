@@ -221,6 +221,53 @@ describe('restore-instance', () => {
     expect(failed.restored).toHaveLength(6);
   });
 
+  describe('an ENI is put back only while it has the groups this case gave it (never fight an operator)', () => {
+    const PRIOR = state().enis[0]!.groupIds;
+    const withMoves = (): Record<string, StepRecord> => ({
+      ...ALL_STEPS,
+      e: { ...ALL_STEPS.e, before: { groupIds: PRIOR }, after: { groupIds: ['sg-untracked'] } },
+      f: { ...ALL_STEPS.f, before: { groupIds: ['sg-untracked'] }, after: { groupIds: ['sg-empty'] } },
+    });
+    const eniIn = (groupIds: string[]) => account(state({ profile: undefined, tags: [{ Key: 'remediation:isolated', Value: CASE }], enis: [{ ...state().enis[0]!, groupIds }] }));
+    const error = { Error: 'InstanceChangedError', Cause: 'changed while we waited' };
+    beforeEach(() => {
+      dynamodb.on(GetItemCommand).resolves({ Item: caseItem({ steps: withMoves() }) });
+    });
+
+    it('still in the empty group the case gave it: put back to its prior groups', async () => {
+      eniIn(['sg-empty']);
+      const out = await restore({ plan: plan(), executionName: EXECUTION, reason: 'rollback', error });
+      expect(out.error).toBe('RemediationRolledBack');
+      expect(ec2).toHaveReceivedCommandWith(ModifyNetworkInterfaceAttributeCommand, { NetworkInterfaceId: ENI, Groups: PRIOR });
+    });
+
+    it('already back in its prior groups (a retry): not changed again', async () => {
+      eniIn([...PRIOR]);
+      const out = await restore({ plan: plan(), executionName: EXECUTION, reason: 'rollback', error });
+      expect(out.error).toBe('RemediationRolledBack');
+      expect(out.restored.map((r) => r.action)).not.toContain('undo-move-to-isolation-group');
+      expect(ec2.commandCalls(ModifyNetworkInterfaceAttributeCommand)).toHaveLength(0);
+    });
+
+    it('rollback: moved by someone else meanwhile: left as they set it, the rest put back, and the cause names it', async () => {
+      eniIn(['sg-operator']);
+      const out = await restore({ plan: plan(), executionName: EXECUTION, reason: 'rollback', error });
+      expect(ec2.commandCalls(ModifyNetworkInterfaceAttributeCommand)).toHaveLength(0);
+      expect(out.restored.find((r) => r.resourceId === ENI)).toMatchObject({ action: 'undo-move-to-isolation-group', left: expect.stringContaining('now sg-operator') });
+      expect(out.error).toBe('RemediationRolledBack');
+      expect(out.cause).toContain(`except what someone else changed meanwhile: ${ENI} its groups were changed by someone else`);
+      expect(elbv2).toHaveReceivedCommandWith(RegisterTargetsCommand, { TargetGroupArn: TG, Targets: [{ Id: INSTANCE, Port: 8080 }] });
+    });
+
+    it('release: moved by someone else: not put back over them, and the release fails saying so (the case stays unreleased)', async () => {
+      eniIn(['sg-operator']);
+      await expect(restore({ plan: plan({ action: 'release' }), executionName: 'release-1', reason: 'release' }))
+        .rejects.toThrow(new RegExp(`^release incomplete: ${ENI} its groups were changed by someone else .*put its groups back by hand`));
+      expect(ec2.commandCalls(ModifyNetworkInterfaceAttributeCommand)).toHaveLength(0);
+      expect(dynamodb.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    });
+  });
+
   it('rollback of a case another execution holds changes nothing', async () => {
     expect(await restore({ plan: plan(), executionName: 'someone-else', reason: 'rollback', error: { Error: 'PreconditionFailedError', Cause: 'held' } }))
       .toEqual({ restored: [], error: 'RemediationRolledBack', cause: 'PreconditionFailedError: held (nothing had been changed)' });
