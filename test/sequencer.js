@@ -10,7 +10,7 @@ const Sequencer = require('@jest/test-sequencer').default;
  * idle while the third bundled. Here the first file of each shared assembly starts first and the other files that
  * read it start last, once it is long built; every other file keeps jest's order in between.
  */
-const BUNDLED = /sharedBundledTemplate\(|bundledApp\(|bundledAssembly\(|bundle: true|enable-flow-logs-synth/;
+const BUNDLED = /sharedBundledTemplate\(|sharedBundleOf\(|synthWorkflowFunctions\(|bundledApp\(|bundledAssembly\(|bundle: true|enable-flow-logs-synth/;
 const UNBUNDLED = /sharedRemediationTemplate\(/;
 
 class SharedAssemblyBuildersFirst extends Sequencer {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -10,7 +10,7 @@ import { CONTAIN_PRINCIPAL_TASK_SPECS, containPrincipalSpec } from '../../infra/
 import { sdkCallsOf } from './bundle-calls';
 import { decide, mutatingActions, rolePoliciesByEntry, type Decision, type Request, type RolePolicy } from './iam-policies';
 import { LOCK_TASKS, PLAN_CHECK_TASKS, expectLockFunction, kitTaskOf, lockTableId, planCheckTaskOf } from './kit-functions';
-import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
+import { CDK_CONTEXT, ENV, resourcesOf, sharedBundleOf } from './synth';
 
 // GIVEN contain-principal's construct alone in a stack (its functions bundled), WHEN IAM (@cloud-copilot/iam-simulate)
 // sees one request made by a task role as synthesized, THEN keys and inline policies change only on users and roles of
@@ -98,11 +98,10 @@ const policyOf = (entry: string): RolePolicy => {
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'contain-principal-infra-test-'));
-  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
   const stack = new Stack(app, STACK, { env: ENV });
   new RemediationWorkflow(stack, 'ContainPrincipal', containPrincipalSpec, { notificationTopicArn: TOPIC, protectedRoleArns: [`arn:aws:iam::${A}:role/break-glass`] });
   template = Template.fromStack(stack);
-  const assembly = app.synth().directory;
   const entries = [...Object.values(CONTAIN_PRINCIPAL_TASK_SPECS).map((s) => s.entry)];
   policies = rolePoliciesByEntry(template, 'ContainPrincipal', entries);
   tableArn = `arn:aws:dynamodb:${ENV.region}:${A}:table/${Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table')).find((id) => id.startsWith('PrincipalCases'))}`;
@@ -113,7 +112,7 @@ beforeAll(() => {
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = iamPolicies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Effect: string; Action: string | string[] }[] }).Statement);
-    const bundle = readFileSync(path.join(assembly, String(resource.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8');
+    const bundle = sharedBundleOf(entry);
     fns.set(kitTaskOf(entry) ?? planCheckTaskOf(entry) ?? entry, { statements, bundle, environment: (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables });
   }
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -11,7 +11,7 @@ import { ENABLE_CLOUDTRAIL_TASKS, type EnableCloudTrailTask } from '../../workfl
 import { sdkCallsOf } from './bundle-calls';
 import { expectLockFunction, LOCK_TASKS, lockTableId, lockTaskOf } from './kit-functions';
 import type { LockTask } from '../../infra/kit/lock';
-import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
+import { CDK_CONTEXT, ENV, resourcesOf, sharedBundleOf } from './synth';
 
 interface Statement {
   Effect: string;
@@ -50,12 +50,11 @@ const grantsOf = (task: Task): Record<string, unknown[]> => {
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'remediation-infra-test-'));
-  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
   const stack = new Stack(app, 'CloudTrailFunctions', { env: ENV });
   new RemediationWorkflow(stack, 'EnableCloudTrail', enableCloudTrailSpec, {});
   const template = Template.fromStack(stack);
   tableId = lockTableId(template);
-  const assembly = app.synth().directory;
   const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
   for (const [logicalId, resource] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
     const metadata = resource.Metadata ?? {};
@@ -65,7 +64,7 @@ beforeAll(() => {
     const statements = policies
       .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-    const bundle = readFileSync(path.join(assembly, String(metadata[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8');
+    const bundle = sharedBundleOf(String(metadata[HANDLER_METADATA]));
     fns.set(task, { statements, bundle });
   }
 });

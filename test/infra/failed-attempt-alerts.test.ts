@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -11,7 +11,7 @@ import { ConfigurationError } from '../../infra/kit/context';
 import { ALERTED_EC2_CALLS } from '../../tasks/alerts/lib/failed-attempts';
 import { sdkCallsOf } from './bundle-calls';
 import { decide, mutatingActions, rolePoliciesByEntry, uncoveredActions, type Decision, type Request, type RolePolicy } from './iam-policies';
-import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
+import { CDK_CONTEXT, ENV, resourcesOf, sharedBundleOf } from './synth';
 
 // GIVEN the refused-EC2-calls alerts alone in a stack (their function bundled), THEN the rule's pattern and target, the
 // table, the function's environment and its role are exactly these, and IAM (iam-simulate) lets the role publish to the
@@ -30,7 +30,7 @@ let tableArn: string;
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'alerts-infra-test-'));
-  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
   const stack = new Stack(app, STACK, { env: ENV });
   new FailedAttemptAlerts(stack, 'FailedAttemptAlerts', {
     notificationTopicArn: TOPIC, containStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Contain', CONTAIN),
@@ -109,7 +109,7 @@ it("the function is told the table, topic, contain-principal's and isolate-insta
 });
 
 it('the role holds exactly the actions its bundle calls', () => {
-  const bundle = readFileSync(path.join(outdir, String(fn().Metadata[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8');
+  const bundle = sharedBundleOf(String(fn().Metadata[HANDLER_METADATA]));
   const granted = policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat() as string[])
     .filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|xray:)/.test(a));
   expect([...new Set(granted)].sort()).toEqual(sdkCallsOf(bundle));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -11,7 +11,7 @@ import { ISOLATE_INSTANCE_TASK_SPECS, isolateInstanceSpec } from '../../infra/wo
 import { sdkCallsOf } from './bundle-calls';
 import { decide, mutatingActions, rolePoliciesByEntry, uncoveredActions, type Decision, type Request, type RolePolicy } from './iam-policies';
 import { HAND_OVER_TASKS, PLAN_CHECK_TASKS, RESOURCE_LOCK_TASKS, expectLockFunction, kitTaskOf, lockTableId, planCheckTaskOf } from './kit-functions';
-import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
+import { CDK_CONTEXT, ENV, resourcesOf, sharedBundleOf } from './synth';
 
 // GIVEN isolate-instance's construct alone in a stack (its functions bundled), WHEN IAM (@cloud-copilot/iam-simulate) sees
 // one request made by a task role as synthesized, THEN instance changes need the lock tag and never touch what is tagged
@@ -142,7 +142,7 @@ const policyOf = (entry: string): RolePolicy => {
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'isolate-instance-infra-test-'));
-  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
   const stack = new Stack(app, STACK, { env: ENV });
   new RemediationWorkflow(stack, 'IsolateInstance', isolateInstanceSpec, {
     blockStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Block', BLOCK), rotateStateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Rotate', ROTATE),
@@ -157,7 +157,6 @@ beforeAll(() => {
       .flatMap((p) => (p.Properties.PolicyDocument as RolePolicy).Statement),
   };
   lockTable = lockTableId(template);
-  const assembly = app.synth().directory;
   policies = rolePoliciesByEntry(template, 'IsolateInstance', Object.values(ISOLATE_INSTANCE_TASK_SPECS).map((s) => s.entry));
   tableArn = `arn:aws:dynamodb:${R}:${A}:table/${Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table')).find((id) => id.startsWith('InstanceCases'))}`;
   const iamPolicies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
@@ -166,7 +165,7 @@ beforeAll(() => {
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = iamPolicies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Effect: string; Action: string | string[] }[] }).Statement);
-    const bundle = readFileSync(path.join(assembly, String(resource.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8');
+    const bundle = sharedBundleOf(entry);
     fns.set(kitTaskOf(entry) ?? planCheckTaskOf(entry) ?? entry, { statements, bundle });
   }
 });

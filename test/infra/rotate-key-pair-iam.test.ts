@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
@@ -11,7 +11,7 @@ import { ROTATE_KEY_PAIR_TASK_SPECS, rotateKeyPairSpec } from '../../infra/workf
 import { sdkCallsOf } from './bundle-calls';
 import { decide, mutatingActions, rolePoliciesByEntry, type Decision, type Request, type RolePolicy } from './iam-policies';
 import { LOCK_TASKS, PLAN_CHECK_TASKS, expectLockFunction, kitTaskOf, lockTableId, planCheckTaskOf } from './kit-functions';
-import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
+import { CDK_CONTEXT, ENV, resourcesOf, sharedBundleOf } from './synth';
 
 // GIVEN rotate-key-pair's construct alone in a stack (its functions bundled), WHEN IAM (@cloud-copilot/iam-simulate) sees one
 // request made by a task role (or, for the vault key, by a principal under the key policy), THEN Run Command goes only to
@@ -87,11 +87,10 @@ const policyOf = (entry: string): RolePolicy => {
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'rotate-key-pair-infra-test-'));
-  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
   const stack = new Stack(app, STACK, { env: ENV });
   new RemediationWorkflow(stack, 'RotateKeyPair', rotateKeyPairSpec, {});
   template = Template.fromStack(stack);
-  const assembly = app.synth().directory;
   policies = rolePoliciesByEntry(template, 'RotateKeyPair', Object.values(ROTATE_KEY_PAIR_TASK_SPECS).map((s) => s.entry));
   keyArn = `arn:aws:kms:${R}:${A}:key/${Object.keys(resourcesOf(template, 'AWS::KMS::Key'))[0] as string}`;
   const iamPolicies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
@@ -100,7 +99,7 @@ beforeAll(() => {
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = iamPolicies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Effect: string; Action: string | string[] }[] }).Statement);
-    const bundle = readFileSync(path.join(assembly, String(resource.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8');
+    const bundle = sharedBundleOf(entry);
     fns.set(kitTaskOf(entry) ?? planCheckTaskOf(entry) ?? entry, { statements, bundle });
   }
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -11,7 +11,7 @@ import { RESTRICT_TASK_SPECS, restrictSecurityGroupsSpec } from '../../infra/wor
 import type { KitTask } from '../../infra/kit/lock';
 import { sdkCallsOf } from './bundle-calls';
 import { RESOURCE_LOCK_TASKS, expectLockFunction, kitTaskOf, lockTableId } from './kit-functions';
-import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
+import { CDK_CONTEXT, ENV, resourcesOf, sharedBundleOf } from './synth';
 
 interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> }
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -30,12 +30,11 @@ const key = (prefix: Prefix, task: string) => `${prefix}/${task}`;
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'security-groups-infra-test-'));
-  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
   const stack = new Stack(app, 'SecurityGroupBundles', { env: ENV });
   new RemediationWorkflow(stack, 'RestrictSecurityGroups', restrictSecurityGroupsSpec, {});
   new RemediationWorkflow(stack, 'RestoreSecurityGroups', restoreSecurityGroupsSpec, {});
   template = Template.fromStack(stack);
-  const assembly = app.synth().directory;
   const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
   for (const [logicalId, resource] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
     const entry = resource.Metadata?.[HANDLER_METADATA];
@@ -47,7 +46,7 @@ beforeAll(() => {
     const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = policies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-    const bundle = readFileSync(path.join(assembly, String(resource.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8');
+    const bundle = sharedBundleOf(String(entry));
     fns.set(key(prefix, own ?? (kit as string)), { statements, bundle, ...(kit ? { kit } : {}) });
   }
 });

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import { HANDLER_METADATA } from '../../infra/constructs/task-function';
 import { flattenStack } from '../../infra/flatten';
 import type { RemediationStack } from '../../infra/stack';
 import { CDK_CONTEXT, ENV } from './context';
@@ -98,6 +99,29 @@ export function sharedBundledTemplate(): SharedBundled {
   }
   const template = JSON.parse(readFileSync(path.join(outdir, BUNDLED_FLATTENED), 'utf8')) as Record<string, unknown>;
   return { template: Template.fromJSON(template), assemblyDir: readFileSync(path.join(outdir, 'assembly-dir'), 'utf8') };
+}
+
+let bundlesByEntry: Map<string, string> | undefined;
+
+/**
+ * The esbuild bundle of the function that runs `entry` (its HANDLER_METADATA), from the shared bundled assembly: a
+ * bundle depends only on its entry and the TaskFunction's esbuild options, so a test of one workflow in a stack of its
+ * own reads the same bytes here as its own bundling would make, without bundling again (synthesize that stack with
+ * BUNDLING_STACKS: [] and read the bundles here).
+ */
+export function sharedBundleOf(entry: string): string {
+  if (!bundlesByEntry) {
+    const { template, assemblyDir } = sharedBundledTemplate();
+    bundlesByEntry = new Map();
+    for (const fn of Object.values(resourcesOf(template, 'AWS::Lambda::Function'))) {
+      const handler = fn.Metadata?.[HANDLER_METADATA];
+      const asset = fn.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY];
+      if (typeof handler === 'string' && typeof asset === 'string') bundlesByEntry.set(handler, path.join(assemblyDir, asset, 'index.js'));
+    }
+  }
+  const file = bundlesByEntry.get(entry);
+  if (!file) throw new Error(`no function of the shared bundled assembly runs ${entry}`);
+  return readFileSync(file, 'utf8');
 }
 
 /** Removes the temporary cloud assembly (bundles included) that synthRemediationStack made. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -10,7 +10,7 @@ import type { WorkflowSpec } from '../../infra/kit/spec';
 import { acknowledgeAcceptedFindings } from '../../infra/nag';
 import { rolePoliciesByEntry, type PolicyStatement, type RolePolicy } from './iam-policies';
 import { kitTaskOf, planCheckTaskOf } from './kit-functions';
-import { CDK_CONTEXT, ENV, resourcesOf } from './synth';
+import { CDK_CONTEXT, ENV, resourcesOf, sharedBundleOf } from './synth';
 
 export interface WorkflowFunction {
   entry: string;
@@ -35,12 +35,11 @@ export interface WorkflowFunctions {
  */
 export function synthWorkflowFunctions<T extends string, R, P>(id: string, spec: WorkflowSpec<T, R, P>, props: P): WorkflowFunctions {
   const outdir = mkdtempSync(path.join(os.tmpdir(), `${id}-infra-test-`));
-  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+  const app = new App({ outdir, context: { ...CDK_CONTEXT, [cxapi.BUNDLING_STACKS]: [] } });
   const stack = new Stack(app, `${id}Bundles`, { env: ENV });
   new RemediationWorkflow(stack, id, spec, props);
   acknowledgeAcceptedFindings(stack);
   const template = Template.fromStack(stack);
-  const assembly = app.synth().directory;
   const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
   const fns = new Map<string, WorkflowFunction>();
   for (const [logicalId, resource] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
@@ -52,7 +51,7 @@ export function synthWorkflowFunctions<T extends string, R, P>(id: string, spec:
     const statements = policies
       .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
-    const bundle = readFileSync(path.join(assembly, String(metadata[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8');
+    const bundle = sharedBundleOf(entry);
     fns.set(task, { entry, policy: { Version: '2012-10-17', Statement: statements }, bundle });
   }
   const byEntry = rolePoliciesByEntry(template, id, [...fns.values()].map((f) => f.entry));

@@ -16,6 +16,7 @@ import { TRANSIENT_ERRORS } from '../../tasks/lib/errors';
 import { States, TRIAGE_TASKS, type TriageTask } from '../../workflows/triage-start-instances';
 import { sdkCallsOf } from '../infra/bundle-calls';
 import { fakeArn, flattenStates, resolveDefinitionString, stateNamed, type Asl, type AslState } from '../infra/definition';
+import { sharedBundleOf } from '../infra/synth';
 
 interface Resource {
   Type: string;
@@ -368,18 +369,17 @@ describe('the triage bundles', () => {
   const granted = new Map<TriageTask, string[]>();
 
   beforeAll(() => {
-    // Triage alone, its child and our role imported: only its four handlers are bundled.
+    // Triage alone, its child and our role imported; its handlers' bundles are the shared assembly's (nothing bundled again).
     outdir = mkdtempSync(path.join(os.tmpdir(), 'triage-infra-test-'));
-    const app = new App({ outdir, context: { ...FEATURE_FLAGS, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true } });
+    const app = new App({ outdir, context: { ...FEATURE_FLAGS, [cxapi.BUNDLING_STACKS]: [] } });
     const stack = new Stack(app, 'B', { env: ENV });
     const child = sfn.StateMachine.fromStateMachineArn(stack, 'Child', 'arn:aws:states:us-east-1:123456789012:stateMachine:remediation-encrypt-volumes');
     const ourRole = iam.Role.fromRoleArn(stack, 'Ours', 'arn:aws:iam::123456789012:role/start-instance');
     const triage = new RemediationWorkflow(stack, 'Triage', triageSpec, { children: { 'encrypt-volumes': child }, ourRoles: [ourRole] });
-    const assembly = app.synth().directory;
     const synthesized = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
     for (const task of TRIAGE_TASKS) {
       const fn = synthesized[stack.getLogicalId(triage.functions[task].fn.node.defaultChild as CfnElement)]!;
-      calls.set(task, sdkCallsOf(readFileSync(path.join(assembly, String(fn.Metadata?.[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]), 'index.js'), 'utf8')));
+      calls.set(task, sdkCallsOf(sharedBundleOf(String(fn.Metadata?.[HANDLER_METADATA]))));
       const roleId = stack.getLogicalId(triage.functions[task].role.node.defaultChild as CfnElement);
       granted.set(task, Object.values(synthesized)
         .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
