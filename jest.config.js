@@ -12,10 +12,9 @@ module.exports = {
   // runner's limiter does the same (see local/stop-on-failure-limit.js).
   moduleNameMapper: { '^p-limit$': '<rootDir>/local/stop-on-failure-limit.js' },
   testTimeout: 60000,
-  // Two cores, three workers: a workflow test's worker waits on its moto server (a process of its own) for about
-  // half its time, so with two workers the cores sat idle for a fifth of the run. Measured on this machine, the
-  // whole suite with the jest cache warm: 255 s with 2 workers, 191 s with 3 (each worker has its own moto).
-  maxWorkers: 3,
+  // Two cores: jest's default (cores - 1) would leave one idle. Three workers were tried: on a clean clone, where the
+  // run is CPU-bound, 232 s against 231 s with two, so two (one moto server each) it stays.
+  maxWorkers: 2,
   // The files that build the shared assemblies first, the files that only read them last (see the file).
   testSequencer: '<rootDir>/test/sequencer.js',
 };
