@@ -2,16 +2,15 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { createEc2Client } from '../lib/clients/ec2';
 import { InstanceChangedError, isEc2NotFound } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { TAG, tagValue } from '../lib/tags';
+import { TAG, isExcluded, tagValue } from '../lib/tags';
 import type { EniIsolation } from './ensure-isolation-groups';
+import { sameGroups } from './lib/instance-state';
 import type { IsolationPlan } from './lib/plan';
 
 const ec2 = createEc2Client();
 
 export interface RecheckIsolationEvent { plan: IsolationPlan; enis: EniIsolation[]; executionName: string }
 export interface IsolationRechecked { enis: string[]; at: string }
-
-const sameGroups = (a: string[], b: string[]) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
 
 /**
  * After WaitUntracked (and the key rotation), before the empty group: the instance is still there, not terminated, not
@@ -32,7 +31,7 @@ export const handler = async ({ plan, enis, executionName }: RecheckIsolationEve
   const state = instance?.State?.Name;
   if (!instance) changed.push(`${instanceId} no longer exists`);
   else if (state === 'terminated' || state === 'shutting-down') changed.push(`${instanceId} is ${state}`);
-  if (instance && tagValue(instance.Tags, TAG.exclude)?.toLowerCase() === 'true') changed.push(`${instanceId} is now tagged ${TAG.exclude}=true`);
+  if (instance && isExcluded(instance.Tags)) changed.push(`${instanceId} is now tagged ${TAG.exclude}=true`);
   const lock = tagValue(instance?.Tags, TAG.lock);
   if (instance && lock !== executionName) changed.push(`${instanceId}'s ${TAG.lock} tag is ${lock ?? 'gone'}, not ${executionName}`);
   const attached = new Map((instance?.NetworkInterfaces ?? []).map((n) => [n.NetworkInterfaceId ?? '', (n.Groups ?? []).map((g) => g.GroupId ?? '')]));

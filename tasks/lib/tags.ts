@@ -42,3 +42,6 @@ export function copyableTags(tags: readonly Tag[] | undefined): ResourceTag[] {
 export function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
   return tags?.find((t) => t.Key === key)?.Value;
 }
+
+/** Tagged `remediation:exclude=true` (any letter case): never changed by a remediation. */
+export const isExcluded = (tags: readonly Tag[] | undefined): boolean => tagValue(tags, TAG.exclude)?.toLowerCase() === 'true';

@@ -4,7 +4,7 @@ import { createSfnClient } from '../lib/clients/sfn';
 import { readEnv, requiredString } from '../lib/env';
 import { ResourceLockedError } from '../lib/errors';
 import { logger } from '../lib/logger';
-import { putLock, readLock, stillRunning, tagLockedInstance } from './lib/item';
+import { putLock, readLock, stillRunning, tagLockedInstance, type LockItem } from './lib/item';
 import { LOCK_KEY, LOCK_TABLE_ENV, STARTED_BY_FIELD, lockKeyOf, type LockHolder, type LockState } from './lib/lock';
 
 const dynamodb = createDynamoDbClient();
@@ -27,7 +27,7 @@ export interface AcquireLockEvent {
   request?: { [STARTED_BY_FIELD]?: string };
 }
 
-const put = (key: string, mine: LockHolder & { handedOverBy?: LockHolder }, condition: string, values: Record<string, { S: string }>) =>
+const put = (key: string, mine: LockItem, condition: string, values: Record<string, { S: string }>) =>
   putLock(dynamodb, TABLE, key, mine, condition, values);
 
 /**

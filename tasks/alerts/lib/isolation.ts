@@ -2,7 +2,7 @@ import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { findInstances } from '../../lib/ec2';
 import { startNamedExecution } from '../../lib/start-execution';
-import { TAG, tagValue } from '../../lib/tags';
+import { TAG, isExcluded } from '../../lib/tags';
 import { WORKFLOW } from '../../lib/workflow-names';
 import { isolationNameOf } from '../../triage/lib/containment';
 import type { TriageDecision } from '../../triage/lib/policy';
@@ -66,7 +66,7 @@ function ineligible(instance: Instance | undefined): Pick<InstanceIsolationOutco
   if (!instance) return { status: 'not-found', reason: 'no such instance in this account and region' };
   const state = instance.State?.Name;
   if (state === 'terminated' || state === 'shutting-down') return { status: 'terminated', reason: `it is ${state}` };
-  if (tagValue(instance.Tags, TAG.exclude)?.toLowerCase() === 'true') return { status: 'excluded', reason: `it is tagged ${TAG.exclude}=true` };
+  if (isExcluded(instance.Tags)) return { status: 'excluded', reason: `it is tagged ${TAG.exclude}=true` };
   return undefined;
 }
 

@@ -7,6 +7,12 @@ import { ResourceNotFoundError, isEc2NotFound } from '../../lib/errors';
 import type { ResourceTag } from '../../lib/types';
 
 export interface EniState { networkInterfaceId: string; vpcId: string; groupIds: string[] }
+
+/** The same security groups, in any order. */
+export const sameGroups = (a: readonly string[], b: readonly string[]): boolean => {
+  const sorted = [...b].sort();
+  return a.length === b.length && [...a].sort().every((g, i) => g === sorted[i]);
+};
 export interface TargetRegistration { targetGroupArn: string; port?: number }
 
 /** What isolate-instance changes on an instance, as EC2, Auto Scaling and ELBv2 say it is now. */

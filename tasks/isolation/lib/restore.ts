@@ -3,6 +3,7 @@ import { AssociateIamInstanceProfileCommand, DeleteTagsCommand, ModifyInstanceAt
 import { RegisterTargetsCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { TAG } from '../../lib/tags';
 import { STEP, stepsNewestFirst, type InstanceCase, type StepRecord } from './case-store';
+import { sameGroups } from './instance-state';
 
 export interface RestoreClients { ec2: EC2Client; autoScaling: AutoScalingClient; elbv2: ElasticLoadBalancingV2Client }
 export interface Restored {
@@ -16,7 +17,6 @@ export interface Restored {
 
 /** An ENI's groups now, by id (attached ENIs only), to tell ours from an operator's change. */
 export type CurrentGroups = ReadonlyMap<string, readonly string[]>;
-const sameGroups = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((g, i) => g === [...b].sort()[i]);
 
 /**
  * What is never undone: the evidence, the session deny (stolen role credentials may outlive the release), the NACL block
