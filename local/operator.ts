@@ -1,4 +1,6 @@
-import { CreateTagsCommand, DescribeInstancesCommand, DetachVolumeCommand, EC2Client, StartInstancesCommand, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import {
+  CreateTagsCommand, DescribeInstancesCommand, DetachVolumeCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand, StartInstancesCommand, StopInstancesCommand, type Instance,
+} from '@aws-sdk/client-ec2';
 import type { AwsCall } from '../tasks/lib/client-hooks';
 import { TAG } from '../tasks/lib/tags';
 
@@ -18,6 +20,8 @@ export interface CallTrigger {
 export type OperatorAction = { when: CallTrigger; instanceId: string } & (
   | { action: 'start-instance' | 'stop-instance' | 'tag-exclude' }
   | { action: 'detach-volume'; device: string }
+  /** The instance's first network interface put in exactly these security groups. */
+  | { action: 'set-eni-groups'; groupIds: string[] }
 );
 
 /** DescribeInstances reports `state` for `polls` calls, counted from the first call of `since` (default: from the start). */
@@ -89,6 +93,13 @@ export class InstanceOperator {
       case 'start-instance': await this.ec2.send(new StartInstancesCommand({ InstanceIds })); return;
       case 'stop-instance': await this.ec2.send(new StopInstancesCommand({ InstanceIds })); return;
       case 'tag-exclude': await this.ec2.send(new CreateTagsCommand({ Resources: InstanceIds, Tags: [{ Key: TAG.exclude, Value: 'true' }] })); return;
+      case 'set-eni-groups': {
+        const instance = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds }))).Reservations?.[0]?.Instances?.[0];
+        const eni = instance?.NetworkInterfaces?.[0]?.NetworkInterfaceId;
+        if (!eni) throw new Error(`operator: ${action.instanceId} has no network interface`);
+        await this.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni, Groups: action.groupIds }));
+        return;
+      }
       case 'detach-volume': {
         const instance = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds }))).Reservations?.[0]?.Instances?.[0];
         const volumeId = instance?.BlockDeviceMappings?.find((m) => m.DeviceName === action.device)?.Ebs?.VolumeId;

@@ -188,6 +188,33 @@ describe('isolate-instance against an emulated account', () => {
     expect(after.tags).not.toHaveProperty('remediation:lock');
   });
 
+  it('re-checks before the empty group: an operator moves the ENI to a group of their own during the wait; the rollback leaves it there and puts back the rest', async () => {
+    // Prepare
+    const { instanceId, targetGroupArn, groupIds } = await h.instance('operator-groups');
+    const before = await h.view(instanceId, targetGroupArn);
+    const theirs = [groupIds[0]!];
+
+    // Act: right after the move to the untracked group, someone puts the ENI in one group of their own choosing
+    const failed = await h.run({ instanceId, caseId: 'case-operator-groups', untrackedWaitSeconds: 0 }, {
+      faults: { operator: [{ when: { command: 'ModifyNetworkInterfaceAttribute', nth: 1 }, instanceId, action: 'set-eni-groups', groupIds: theirs }] },
+    });
+
+    // Assess: the re-check failed into the rollback, which left the operator's groups and put back everything else
+    expect([failed.status, failed.error]).toEqual(['FAILED', 'RemediationRolledBack']);
+    expect(failed.cause).toContain('except what someone else changed meanwhile');
+    expect(statesEntered(failed)).not.toContain(States.moveToIsolationGroups);
+    const after = await h.view(instanceId, targetGroupArn);
+    // moto answers the operator's ModifyNetworkInterfaceAttribute with their group beside the untracked one: the
+    // rollback leaves exactly what the re-check saw (the cause names it), never the groups from before the case.
+    const [eni, groups] = Object.entries(after.enis)[0]!;
+    expect(groups).toContain(theirs[0]);
+    expect(groups).not.toEqual(before.enis[eni]);
+    expect(failed.cause).toContain(`${eni} its groups were changed by someone else since this case moved it to`);
+    expect(failed.cause).toContain(`(now ${groups.join(', ')}; before the case ${before.enis[eni]!.join(', ')}): left as they are`);
+    expect({ ...after, enis: before.enis, tags: {} }).toEqual({ ...before, tags: {} });
+    expect(after.tags).not.toHaveProperty('remediation:lock');
+  });
+
   it('puts an Auto Scaling member in standby (desired capacity down) and release brings it back InService', async () => {
     // Prepare
     const instanceId = await h.autoScalingGroup('workers');
